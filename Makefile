@@ -1,0 +1,61 @@
+# The README's two commands: `make run` and `make test`. Both work on a fresh machine
+# with only Python 3.11 and make; everything else is installed into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := chromium redis-server
+
+.PHONY: run test lint format bench system-packages help
+
+help:
+	@echo "make run    start LabourHub with demo data on http://127.0.0.1:8000"
+	@echo "make test   lint and run the whole test suite against real PostgreSQL"
+	@echo "make bench  run the benchmarks in tests/perf (slow)"
+
+run: $(VENV)/.installed
+	$(BIN)/python -m labourhub.devstack
+
+test: $(VENV)/.installed-dev system-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed-dev
+	@for bench in tests/perf/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench || exit 1; done
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 2; }
+	$$(command -v $(PYTHON) || command -v python3) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+# The browser and Redis tests need Debian's chromium and redis-server; as root we install them,
+# otherwise those tests are skipped with a message saying so.
+system-packages:
+	@missing=""; for p in chromium redis-server; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing$$missing with apt-get ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Note:$$missing not installed (needs root: apt-get install $(SYSTEM_PACKAGES)); tests that need them will be skipped."; \
+	  fi; \
+	fi
+
+.DEFAULT:
+	@echo "make: there is no target '$@'. Try 'make run', 'make test' or 'make help'."; exit 2

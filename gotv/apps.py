@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GotvConfig(AppConfig):
+    name = "gotv"
+    verbose_name = "Polling day"
+    home_links = []

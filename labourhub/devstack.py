@@ -1,0 +1,88 @@
+"""`make run`: the database, migrations, demo data, the web server and a Celery worker with beat.
+
+Ctrl-C stops everything this started. With no DATABASE_URL the embedded
+PostgreSQL runs for as long as this process does.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from labourhub import embedded_postgres
+
+MANAGE = [sys.executable, str(embedded_postgres.BASE_DIR / "manage.py")]
+
+
+def main():
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    if not _port_free(host, port):
+        sys.exit(
+            f"Port {port} on {host} is already in use (another `make run`?). Stop it, or run: PORT={port + 1} make run"
+        )
+
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "true")
+    if not env.get("DATABASE_URL"):
+        print("Starting the embedded PostgreSQL in .data/postgres ...", flush=True)
+        env["DATABASE_URL"] = embedded_postgres.start()
+    _run_step(MANAGE + ["migrate", "--noinput"], env)
+    _run_step(MANAGE + ["seed_demo", "--if-new"], env)
+
+    processes = [
+        subprocess.Popen(MANAGE + ["runserver", f"{host}:{port}"], env=env),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "labourhub",
+                "worker",
+                "--beat",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
+            env=env,
+        ),
+    ]
+    time.sleep(2)
+    print(f"\nLabourHub is running at http://{host}:{port}/  (Ctrl-C stops it)\n", flush=True)
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A LabourHub process stopped unexpectedly; stopping the rest.", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 0
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    sys.exit(code)
+
+
+def _port_free(host, port):
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _run_step(command, env):
+    if subprocess.run(command, env=env).returncode != 0:
+        sys.exit(f"`{' '.join(command[1:])}` failed; see the messages above.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import module_has_submodule
+
+from labourhub.demo import OPERATOR_EMAIL, logins_table
+
+
+class Command(BaseCommand):
+    help = "Build the demo (idempotent). Each app adds its own part through <app>/demo.py: seed(stdout)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-new", action="store_true", help="Do nothing if the demo was seeded before.")
+
+    def handle(self, *args, if_new, **options):
+        from django.contrib.auth import get_user_model
+
+        if if_new and get_user_model().objects.filter(email=OPERATOR_EMAIL).exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            # INSTALLED_APPS is in dependency order, so each app's demo can build on the last.
+            for name in settings.LABOURHUB_APPS:
+                if module_has_submodule(apps.get_app_config(name).module, "demo"):
+                    import_module(f"{name}.demo").seed(self.stdout)
+        self.stdout.write(logins_table())

@@ -1,0 +1,89 @@
+"""Which areas may this user do ACTION in? Every queryset of personal data asks here.
+
+`constituencies_for(user, action)` returns a lazy queryset, so filtering by it
+(`constituency__in=...`) is one SQL query with a subquery, however many grants.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from labourhub.models import Constituency, Grant, Role
+
+
+class Action(models.TextChoices):
+    VIEW_VOTERS = "view_voters", "See electors and their contact history"
+    MANAGE_VOTERS = "manage_voters", "Import the register and export elector lists"
+    CANVASS = "canvass", "Knock doors and make calls"
+    ORGANISE = "organise", "Plan canvassing and read reports"
+    VIEW_MEMBERS = "view_members", "See members"
+    MANAGE_MEMBERS = "manage_members", "Import, change and email members"
+    TELL = "tell", "Take numbers and knock up on polling day"
+    CASEWORK = "casework", "Handle constituents' cases"
+    ENDORSE_ACCESS = "endorse_access", "Endorse access requests for a CLP"
+    REVIEW_ACCESS = "review_access", "Approve access requests for a region"
+    VIEW_AUDIT = "view_audit", "Read the audit log"
+    USE_ADMIN = "use_admin", "Use the office admin"
+
+
+R = Role
+OFFICERS = {R.CLP_SECRETARY, R.CLP_OFFICER, R.ADMIN}
+ROLES_FOR = {
+    Action.VIEW_VOTERS: OFFICERS | {R.ORGANISER, R.CANVASSER, R.TELLER},
+    Action.MANAGE_VOTERS: OFFICERS | {R.ORGANISER},
+    Action.CANVASS: OFFICERS | {R.ORGANISER, R.CANVASSER},
+    Action.ORGANISE: OFFICERS | {R.ORGANISER},
+    Action.VIEW_MEMBERS: OFFICERS | {R.ORGANISER},
+    Action.MANAGE_MEMBERS: OFFICERS,
+    Action.TELL: OFFICERS | {R.ORGANISER, R.TELLER},
+    # Casework is the elected representative's data: campaign roles never see it.
+    Action.CASEWORK: {R.CASEWORKER},
+    Action.ENDORSE_ACCESS: {R.CLP_SECRETARY, R.CLP_OFFICER},
+    Action.REVIEW_ACCESS: {R.REGIONAL_STAFF},
+    Action.VIEW_AUDIT: {R.CLP_SECRETARY, R.REGIONAL_STAFF, R.ADMIN},
+    Action.USE_ADMIN: OFFICERS | {R.ORGANISER, R.REGIONAL_STAFF},
+}
+
+# Roles that see personal data beyond canvassing must use MFA.
+ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER}
+
+
+def constituencies_for(user, action):
+    """The constituencies where `user` may do `action` now."""
+    if not user.is_authenticated or not user.is_active:
+        return Constituency.objects.none()
+    if user.is_superuser:
+        return Constituency.objects.all()
+    grants = Grant.objects.filter(user=user, role__in=ROLES_FOR[action])
+    return Constituency.objects.filter(
+        Q(pk__in=grants.filter(constituency__isnull=False).values("constituency"))
+        | Q(region__in=grants.filter(region__isnull=False).values("region"))
+    )
+
+
+def can(user, action, constituency=None):
+    """May `user` do `action` anywhere (or in `constituency`, when given)?"""
+    allowed = constituencies_for(user, action)
+    if constituency is not None:
+        allowed = allowed.filter(pk=constituency.pk)
+    return allowed.exists()
+
+
+def needs_mfa(user):
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA).exists()
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of personal data: `.for_user(user)` keeps only rows in the user's areas.
+
+    Subclasses name the path from their model to its Constituency and the action
+    that reading them needs.
+    """
+
+    constituency_path = "constituency"
+    default_action = Action.VIEW_VOTERS
+
+    def for_user(self, user, action=None):
+        allowed = constituencies_for(user, action or self.default_action)
+        return self.filter(**{f"{self.constituency_path}__in": allowed})

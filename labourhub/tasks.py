@@ -1,0 +1,12 @@
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
+def account_email_send(*, subject, body, from_email, to, html=None):
+    """Sign-in emails (verification, password reset) go out from the worker, so a slow
+    or unreachable SMTP server never holds up a page."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

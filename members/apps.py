@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = "Members"
+    home_links = []
