@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.module_loading import autodiscover_modules
 
 from labourhub import views
+from labourhub.api import router
+
+autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
 ]

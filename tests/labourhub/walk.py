@@ -22,7 +22,34 @@ def _no_kwargs(anytown):
     return {}
 
 
-URLS = dict.fromkeys(["home", "healthz", "account_login", "account_logout", "account_inactive", "account_signup", "account_reauthenticate", "account_email", "account_email_verification_sent", "account_change_password", "account_set_password", "account_reset_password", "account_confirm_login_code", "account_reset_password_from_key_done", "account_reset_password_done", "mfa_index", "mfa_authenticate", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "mfa_download_recovery_codes"], _no_kwargs) | {
+URLS = dict.fromkeys(
+    [
+        "home",
+        "healthz",
+        "account_login",
+        "account_logout",
+        "account_inactive",
+        "account_signup",
+        "account_reauthenticate",
+        "account_email",
+        "account_email_verification_sent",
+        "account_change_password",
+        "account_set_password",
+        "account_reset_password",
+        "account_confirm_login_code",
+        "account_reset_password_from_key_done",
+        "account_reset_password_done",
+        "mfa_index",
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "mfa_activate_totp",
+        "mfa_deactivate_totp",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+    ],
+    _no_kwargs,
+) | {
     "account_confirm_email": lambda anytown: {"key": "not-a-real-key"},
     "account_reset_password_from_key": lambda anytown: {"uidb36": "1", "key": "not-a-real-key"},
     "admin:auth_user_password_change": lambda anytown: {"id": anytown.user(Role.CLP_SECRETARY).pk},
