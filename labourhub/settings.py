@@ -87,6 +87,8 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Engineers running several suites at once on one server give each its own test database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{env_str('TEST_DB', 'labourhub')}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, Celery, cache -----------------------------------------------------
