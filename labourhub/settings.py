@@ -106,6 +106,8 @@ else:
         "data_folder_out": CELERY_BROKER_DIR,
         "control_folder": CELERY_BROKER_DIR + "-control",
     }
+    for folder in (CELERY_BROKER_DIR, CELERY_BROKER_DIR + "-control"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

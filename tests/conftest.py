@@ -4,7 +4,16 @@ Anytown's people and records carry the word "Anytown" in their names and emails;
 scoping walker checks that no page shown to an Otherton user contains it.
 """
 
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -94,3 +103,224 @@ def anytown_canvasser(anytown):
 @pytest.fixture
 def otherton_secretary(otherton):
     return otherton.user(Role.CLP_SECRETARY)
+
+
+# --- Real parts: a Celery worker process, an SMTP server, a browser ----------------
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on localhost that keeps what it receives in `.messages`."""
+
+    def __init__(self):
+        self.host, self.port = "127.0.0.1", _free_port()
+        self.messages = []
+        self.controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(_CollectingHandler(self), hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def recipients(self):
+        return [rcpt for message in self.messages for rcpt in message["rcpt_tos"]]
+
+
+class _CollectingHandler:
+    def __init__(self, server):
+        self.server = server
+
+    async def handle_DATA(self, smtp_server, session, envelope):
+        self.server.messages.append(
+            {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "data": envelope.content}
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Django's mail (and any worker started after this fixture) sends to this server;
+    `.stop()` and `.start()` take it down and bring it back on the same port."""
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()
+
+
+class CeleryWorker:
+    """A real `celery worker` process on the test database and a private broker folder."""
+
+    def __init__(self, env, log_path):
+        self.env, self.log_path, self.process = env, log_path, None
+
+    def start(self, timeout=60):
+        self.log = open(self.log_path, "a")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "labourhub",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=BASE_DIR,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while "ready." not in self.log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The Celery worker did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            # Prefork workers run tasks in child processes: signal the whole group.
+            os.killpg(self.process.pid, sig) if sig == signal.SIGKILL else self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+        self.log.close()
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def wait_for(self, condition, timeout=60, interval=0.2):
+        """Poll `condition()` until true; fail with the worker's log if it never is."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Timed out waiting; worker log:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(interval)
+
+
+@pytest.fixture
+def celery_worker(request, transactional_db, tmp_path):
+    """Start a real Celery worker for this test. Tasks queued by the test (or by views it calls)
+    run there, against the same test database. Request `smtp_server` before this fixture to
+    have the worker's mail go to it."""
+    from django.conf import settings
+    from django.db import connection
+
+    from labourhub.celery import app as celery_app
+
+    broker_dir = tmp_path / "broker"
+    options = {
+        "data_folder_in": str(broker_dir),
+        "data_folder_out": str(broker_dir),
+        "control_folder": str(broker_dir) + "-control",
+    }
+    for folder in (broker_dir, tmp_path / "broker-control"):
+        folder.mkdir()
+    previous = celery_app.conf.broker_transport_options
+    celery_app.conf.broker_transport_options = options
+    _reset_broker_connections(celery_app)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{quote(db['HOST'] or '', safe='')}"
+        f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}",
+        "CELERY_BROKER_DIR": str(broker_dir),
+        "EMAIL_HOST": settings.EMAIL_HOST or "127.0.0.1",
+        "EMAIL_PORT": str(settings.EMAIL_PORT),
+        "EMAIL_USE_TLS": "false",
+        "EMAIL_USE_SSL": "false",
+    }
+    env.pop("REDIS_URL", None)
+    worker = CeleryWorker(env, tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+    celery_app.conf.broker_transport_options = previous
+    _reset_broker_connections(celery_app)
+
+
+def _reset_broker_connections(celery_app):
+    """Make the next publish open a connection with the current broker options."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, settings, monkeypatch):
+    """A fresh phone-sized browser context against the live server (http, so no secure cookies)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    context = chromium.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    return browser_context.new_page()
+
+
+def sign_in(context, live_server, user):
+    """Sign `user` in to a browser context (the sign-in form itself is tested on its own)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])

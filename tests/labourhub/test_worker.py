@@ -1,0 +1,35 @@
+"""A task queued by a request runs in a real Celery worker process, not in the request."""
+
+import os
+
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+
+def test_password_reset_email_is_sent_by_the_worker(smtp_server, celery_worker, client):
+    user = UserFactory(email="forgetful@example.org")
+
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+
+    assert response.status_code == 302
+    assert mail.outbox == []  # nothing was sent inside the request
+    celery_worker.wait_for(lambda: smtp_server.messages)
+    [message] = smtp_server.messages
+    assert message["rcpt_tos"] == ["forgetful@example.org"]
+    assert b"password" in message["data"].lower()
+    assert f"pid {os.getpid()}" not in celery_worker.log_path.read_text()
+    assert "labourhub.tasks.account_email_send" in celery_worker.log_path.read_text()
+
+
+def test_email_queued_while_smtp_is_down_is_retried_until_sent(smtp_server, celery_worker, client):
+    UserFactory(email="patient@example.org")
+    smtp_server.stop()
+
+    client.post(reverse("account_reset_password"), {"email": "patient@example.org"})
+
+    celery_worker.wait_for(lambda: "Retry in" in celery_worker.log_path.read_text())
+    smtp_server.start()
+    celery_worker.wait_for(lambda: smtp_server.messages, timeout=90)
+    assert smtp_server.recipients() == ["patient@example.org"]
