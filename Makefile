@@ -3,7 +3,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium redis-server
+SYSTEM_PACKAGES := chromium redis-server docker-compose
 
 .PHONY: run test lint format bench system-packages help
 
@@ -47,7 +47,7 @@ $(VENV)/.installed-dev: requirements-dev.txt | $(VENV)/bin/python
 # The browser and Redis tests need Debian's chromium and redis-server; as root we install them,
 # otherwise those tests are skipped with a message saying so.
 system-packages:
-	@missing=""; for p in chromium redis-server; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing with apt-get ..."; \
