@@ -1,0 +1,67 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from labourhub.models import AuditEvent
+from tests.voters.factories import ElectorFactory
+from voters.models import Channel, Contact, Elector
+from voters.services import contact_record, contact_rule_set, elector_set_do_not_contact
+
+
+@pytest.fixture
+def voter(anytown):
+    return ElectorFactory(
+        polling_district=anytown.polling_district,
+        home__polling_district=anytown.polling_district,
+        surname="Anytownson",
+    )
+
+
+def test_contact_record_moves_last_contact_forward_only(voter, anytown_canvasser):
+    now = timezone.now()
+    contact_record(elector=voter, channel=Channel.DOOR, user=anytown_canvasser, at=now, outcome="spoke")
+    contact_record(
+        elector=voter, channel="phone", user=anytown_canvasser, at=now - datetime.timedelta(days=3)
+    )
+    voter.refresh_from_db()
+    assert voter.last_contact_at == now
+    assert [c.channel for c in Contact.objects.filter(elector=voter)] == ["door", "phone"]
+
+
+def test_contact_record_refuses_an_unknown_channel(voter, anytown_canvasser):
+    with pytest.raises(ValueError):
+        contact_record(elector=voter, channel="pigeon", user=anytown_canvasser)
+    assert not Contact.objects.exists()
+
+
+def test_due_for_door_honours_the_clp_quiet_period(voter, anytown, anytown_secretary):
+    contact_record(
+        elector=voter,
+        channel="phone",
+        user=anytown_secretary,
+        at=timezone.now() - datetime.timedelta(days=10),
+    )
+    assert not Elector.objects.due_for(Channel.DOOR).exists()  # default: 14 days for a door knock
+    contact_rule_set(constituency=anytown.constituency, channel="door", quiet_days=7, user=anytown_secretary)
+    assert list(Elector.objects.due_for(Channel.DOOR)) == [voter]
+    assert list(Elector.objects.due_for(Channel.EMAIL)) == [voter]
+
+
+def test_do_not_contact_removes_the_voter_from_every_list(voter, anytown_secretary):
+    elector_set_do_not_contact(elector=voter, user=anytown_secretary, reason="Asked on the doorstep")
+    assert not Elector.objects.due_for(Channel.EMAIL).exists()
+    assert not Elector.objects.contactable().exists()
+    assert AuditEvent.objects.filter(action="elector.do_not_contact", object_id=str(voter.pk)).exists()
+
+
+def test_not_contacted_since(voter, anytown_canvasser):
+    since = timezone.now() - datetime.timedelta(days=30)
+    assert list(Elector.objects.not_contacted_since(since)) == [voter]
+    contact_record(elector=voter, channel="door", user=anytown_canvasser)
+    assert not Elector.objects.not_contacted_since(since).exists()
+
+
+def test_electors_are_scoped_to_their_clp(voter, anytown_canvasser, otherton_secretary):
+    assert list(Elector.objects.for_user(anytown_canvasser)) == [voter]
+    assert not Elector.objects.for_user(otherton_secretary).exists()

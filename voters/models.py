@@ -1,0 +1,492 @@
+"""The register: properties, electors (with an id that survives re-publication), the
+register entries that place them in a publication, marks from the marked register and
+absent voters lists, model scores, and the contact history of every voter.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from labourhub.models import Constituency, PollingDistrict
+from labourhub.scoping import Action, ScopedQuerySet
+
+
+class Marker(models.TextChoices):
+    """Franchise markers on the register (DOMAIN.md §1). Each character is one marker."""
+
+    OVERSEAS = "F", "Overseas elector (UK Parliament only)"
+    PEER = "L", "Peer (local and devolved only)"
+    EU = "G", "EU citizen (local only)"
+    EU_RETAINED = "B", "EU citizen with retained rights"
+    QUALIFYING_FOREIGN = "M", "Qualifying foreign national (Scotland/Wales local and devolved)"
+    EU_OLD_E = "E", "EU citizen (old marker)"
+    EU_OLD_K = "K", "EU citizen (old marker)"
+    OPTED_OUT = "Z", "Opted out of the edited register"
+
+
+class ElectionType(models.TextChoices):
+    PARLIAMENT = "parl", "UK Parliament"
+    LOCAL = "local", "Local"
+    DEVOLVED = "devolved", "Devolved parliament"
+
+
+# Who may vote where, by marker. No marker means a British/Irish/Commonwealth elector: everywhere.
+_ONLY = {
+    "F": {ElectionType.PARLIAMENT},
+    "L": {ElectionType.LOCAL, ElectionType.DEVOLVED},
+    "G": {ElectionType.LOCAL},
+    "B": {ElectionType.LOCAL},
+    "E": {ElectionType.LOCAL},
+    "K": {ElectionType.LOCAL},
+    "M": {ElectionType.LOCAL, ElectionType.DEVOLVED},
+}
+
+
+def first_of_month(day=None):
+    day = day or timezone.localdate()
+    return day.replace(day=1)
+
+
+class PropertyQuerySet(ScopedQuerySet):
+    constituency_path = "polling_district__constituency"
+
+
+class Property(models.Model):
+    """An address on the register. The electors at one property are its household."""
+
+    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="properties")
+    address_key = models.CharField(
+        max_length=400, unique=True, help_text="Normalised address and postcode: how imports find it again."
+    )
+    address = models.CharField(max_length=400, help_text="Address lines joined with commas, no postcode.")
+    street = models.CharField(max_length=150, blank=True)
+    house_number = models.IntegerField(null=True, blank=True, help_text="For sorting walk lists.")
+    postcode = models.CharField(max_length=8, blank=True, help_text="Normalised: capitals, no space.")
+    postcode_display = models.CharField(max_length=8, blank=True)
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    objects = PropertyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "properties"
+        ordering = ["street", "house_number", "address"]
+        indexes = [
+            models.Index(fields=["postcode"], opclasses=["varchar_pattern_ops"], name="property_postcode"),
+            models.Index(fields=["polling_district", "street", "house_number"], name="property_pd_street"),
+        ]
+
+    def __str__(self):
+        return f"{self.address}, {self.postcode_display}".strip(", ")
+
+    @property
+    def audit_constituency(self):
+        return self.polling_district.constituency
+
+
+class RegisterImportQuerySet(ScopedQuerySet):
+    default_action = Action.MANAGE_VOTERS
+
+
+class RegisterImport(models.Model):
+    """One file brought in: a full register, a monthly update, a marked register, a postal or
+    proxy list, model scores or postcode locations. The progress bar and the report read this row."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full register"
+        UPDATE = "update", "Monthly update"
+        MARKED = "marked", "Marked register"
+        POSTAL = "postal", "Postal and proxy voters list"
+        SCORES = "scores", "Model scores"
+        POSTCODES = "postcodes", "Postcode locations"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, null=True, blank=True, related_name="register_imports"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file.")
+    file_format = models.CharField(max_length=40, blank=True, help_text="Detected from the headers.")
+    options = models.JSONField(default=dict, blank=True, help_text="Election id, model name, column map...")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True, help_text="Estimated while running.")
+    rows_done = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first 1,000 bad lines.")
+    notes = models.JSONField(
+        default=list, blank=True, help_text="New polling districts, unmatched electors, skipped rows."
+    )
+
+    objects = RegisterImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def percent_done(self):
+        if self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED):
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_done / self.rows_total))
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class RegisterPublication(models.Model):
+    """One published register of a constituency (revised each 1 December), updated monthly."""
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="publications")
+    published_on = models.DateField()
+    created_by_import = models.ForeignKey(
+        RegisterImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "published_on"], name="one_publication_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.constituency} register of {self.published_on:%-d %B %Y}"
+
+
+class ElectorQuerySet(ScopedQuerySet):
+    constituency_path = "polling_district__constituency"
+
+    def on_register(self):
+        return self.filter(on_register=True)
+
+    def in_polling_district(self, polling_district):
+        return self.filter(polling_district=polling_district)
+
+    def contactable(self):
+        """Not flagged do-not-contact. Every list of people to contact starts here."""
+        return self.filter(do_not_contact=False)
+
+    def not_contacted_since(self, when):
+        return self.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when))
+
+    def due_for(self, channel, at=None):
+        """Contactable electors outside their CLP's quiet period for `channel` (ContactRule)."""
+        at = at or timezone.now()
+        quiet_days = Coalesce(
+            models.Subquery(
+                ContactRule.objects.filter(
+                    constituency=models.OuterRef("polling_district__constituency"), channel=channel
+                ).values("quiet_days")[:1]
+            ),
+            models.Value(ContactRule.DEFAULT_QUIET_DAYS.get(channel, 0)),
+        )
+        since = models.ExpressionWrapper(
+            models.Value(at) - quiet_days * models.Value(datetime.timedelta(days=1)),
+            output_field=models.DateTimeField(),
+        )
+        return (
+            self.contactable()
+            .alias(quiet_since=since)
+            .filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=models.F("quiet_since")))
+        )
+
+    def with_number(self, polling_district_code, number, suffix=0):
+        return self.filter(
+            polling_district__code__iexact=polling_district_code, elector_number=number, elector_suffix=suffix
+        )
+
+
+class Elector(models.Model):
+    """A person on the register. The id is theirs for good: re-publication re-numbers the register,
+    and imports match electors to their previous selves by name and address."""
+
+    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="electors")
+    home = models.ForeignKey(
+        Property,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="electors",
+        help_text="The property they are registered at; empty for overseas electors.",
+    )
+    elector_number = models.PositiveIntegerField()
+    elector_suffix = models.PositiveIntegerField(default=0)
+    elector_number_raw = models.CharField(max_length=40, help_text="As written in the file.")
+    title = models.CharField(max_length=20, blank=True)
+    first_names = models.CharField(max_length=100, blank=True)
+    initials = models.CharField(max_length=10, blank=True)
+    surname = models.CharField(max_length=100)
+    markers_raw = models.CharField(max_length=20, blank=True)
+    markers = models.CharField(max_length=10, blank=True, help_text="The recognised marker letters.")
+    attainment_date = models.DateField(
+        null=True, blank=True, help_text="An attainer may vote from this date."
+    )
+    opted_out = models.BooleanField(default=False, help_text="Not on the edited (open) register.")
+    on_register = models.BooleanField(default=True)
+    first_seen_month = models.DateField(help_text="The month the elector first appeared in our files.")
+    removed_month = models.DateField(null=True, blank=True)
+    match_key = models.CharField(
+        max_length=64, help_text="Normalised surname, first name and address: re-publication matching."
+    )
+    do_not_contact = models.BooleanField(default=False)
+    do_not_contact_reason = models.CharField(max_length=200, blank=True)
+    do_not_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ElectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["polling_district_id", "elector_number", "elector_suffix"]
+        indexes = [
+            models.Index(
+                fields=["polling_district", "elector_number", "elector_suffix"], name="elector_pd_number"
+            ),
+            models.Index(fields=["match_key"], name="elector_match_key"),
+            models.Index(fields=["home"], name="elector_home"),
+            models.Index(fields=["first_seen_month"], name="elector_first_seen"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.elector_number_display})"
+
+    @property
+    def full_name(self):
+        return " ".join(part for part in (self.first_names, self.surname) if part)
+
+    @property
+    def elector_number_display(self):
+        suffix = f"/{self.elector_suffix}" if self.elector_suffix else ""
+        return f"{self.polling_district.code}-{self.elector_number}{suffix}"
+
+    @property
+    def audit_constituency(self):
+        return self.polling_district.constituency
+
+    def is_attainer(self, on=None):
+        return self.attainment_date is not None and self.attainment_date > (on or timezone.localdate())
+
+    def may_vote_in(self, election_type, on=None):
+        """Eligibility from the markers and attainment date (DOMAIN.md §1)."""
+        if self.is_attainer(on):
+            return False
+        allowed = set(ElectionType)
+        for letter in self.markers:
+            allowed &= _ONLY.get(letter, set(ElectionType))
+        return ElectionType(election_type) in allowed
+
+
+class RegisterEntry(models.Model):
+    """An elector's place in one publication of the register: (publication, PD, number, suffix)."""
+
+    publication = models.ForeignKey(RegisterPublication, on_delete=models.CASCADE, related_name="entries")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="register_entries")
+    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="+")
+    elector_number = models.PositiveIntegerField()
+    elector_suffix = models.PositiveIntegerField(default=0)
+    elector_number_raw = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name_plural = "register entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "polling_district", "elector_number", "elector_suffix"],
+                name="register_entry_unique_number",
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "elector"], name="register_entry_once_per_elector"
+            ),
+        ]
+
+    def __str__(self):
+        return self.elector_number_raw
+
+
+class ElectorMarkQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+
+
+class ElectorMark(models.Model):
+    """From the marked register or the absent voters lists: voted at an election, postal or proxy voter."""
+
+    class Kind(models.TextChoices):
+        VOTED = "voted", "Voted"
+        POSTAL = "postal", "Postal voter"
+        PROXY = "proxy", "Proxy voter"
+
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="marks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    election = models.CharField(max_length=100, help_text="Democracy Club id, e.g. parl.2024-07-04.")
+    source = models.ForeignKey(RegisterImport, on_delete=models.PROTECT, related_name="+")
+
+    objects = ElectorMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["elector", "election", "kind"], name="elector_mark_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.election}"
+
+
+class Channel(models.TextChoices):
+    DOOR = "door", "Door"
+    PHONE = "phone", "Phone"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+    POST = "post", "Post"
+    EVENT = "event", "Event"
+
+
+class ContactQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+
+    def since(self, when):
+        return self.filter(at__gte=when)
+
+
+class Contact(models.Model):
+    """One contact with a voter on any channel: an inserted row, never edited."""
+
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="contacts")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    campaign_label = models.CharField(max_length=200, blank=True)
+    campaign_ref = models.CharField(
+        max_length=100, blank=True, help_text="The campaign's own id for this contact."
+    )
+    outcome = models.CharField(max_length=50, blank=True)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=30, default="manual", help_text="Which tool recorded it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["elector", "-at"], name="contact_elector_at")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_constituency(self):
+        return self.elector.polling_district.constituency
+
+
+class ContactRule(models.Model):
+    """A CLP's quiet period: no contact on `channel` within `quiet_days` of the last contact."""
+
+    DEFAULT_QUIET_DAYS = {Channel.DOOR: 14, Channel.PHONE: 14}
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="contact_rules")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    quiet_days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "channel"], name="contact_rule_once_per_channel")
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}: {self.quiet_days} days"
+
+
+class ModelVersion(models.Model):
+    """A named, dated run of a targeting model (e.g. support, turnout) for one constituency."""
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="model_versions")
+    name = models.CharField(max_length=100)
+    run_on = models.DateField(default=timezone.localdate)
+    score_names = models.JSONField(default=list)
+    source = models.ForeignKey(
+        RegisterImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-run_on", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "name", "run_on"], name="model_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.run_on})"
+
+
+class ElectorScoreQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+
+
+class ElectorScore(models.Model):
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scores")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="scores")
+    name = models.CharField(max_length=40)
+    value = models.FloatField()
+
+    objects = ElectorScoreQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "name", "elector"], name="elector_score_unique")
+        ]
+        indexes = [models.Index(fields=["model_version", "name", "value"], name="score_range")]
+
+    def __str__(self):
+        return f"{self.name}={self.value}"
+
+
+class PostcodeLocation(models.Model):
+    """From the ONS Postcode Directory: where a postcode is. Terminated postcodes are kept."""
+
+    postcode = models.CharField(max_length=8, primary_key=True, help_text="Normalised: capitals, no space.")
+    postcode_display = models.CharField(max_length=8)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    terminated = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return self.postcode_display

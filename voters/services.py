@@ -1,0 +1,86 @@
+"""Writes on the register: contacts, do-not-contact, contact rules. Imports live in voters/importers/."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from labourhub.services import audit_record
+from voters.models import Channel, Contact, ContactRule, Elector
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    elector,
+    channel,
+    user,
+    at=None,
+    outcome="",
+    campaign_label="",
+    campaign_ref="",
+    notes="",
+    source="manual",
+):
+    """Record one contact with a voter (any channel) and move their last-contact time on.
+
+    Every app that talks to voters calls this: canvassing, phone banks, SMS, email, events.
+    """
+    contact = Contact.objects.create(
+        elector=elector,
+        channel=Channel(channel),
+        at=at or timezone.now(),
+        by=user,
+        outcome=outcome,
+        campaign_label=campaign_label,
+        campaign_ref=campaign_ref,
+        notes=notes,
+        source=source,
+    )
+    # Only ever forwards: a contact recorded late (offline canvassing) must not move it back.
+    Elector.objects.filter(pk=elector.pk).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contact.at)
+    ).update(last_contact_at=contact.at)
+    return contact
+
+
+@transaction.atomic
+def elector_set_do_not_contact(*, elector, user, reason, request=None):
+    """Suppress a voter on every channel. Survives re-imports: imports never touch this flag."""
+    if not reason.strip():
+        raise ValueError("Say why this voter must not be contacted.")
+    elector.do_not_contact = True
+    elector.do_not_contact_reason = reason.strip()[:200]
+    elector.do_not_contact_at = timezone.now()
+    elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
+    audit_record(
+        action="elector.do_not_contact", user=user, request=request, obj=elector, detail={"reason": reason}
+    )
+    return elector
+
+
+@transaction.atomic
+def elector_clear_do_not_contact(*, elector, user, reason, request=None):
+    """Lift the suppression (the voter asked to be contacted again)."""
+    elector.do_not_contact = False
+    elector.do_not_contact_reason = ""
+    elector.do_not_contact_at = None
+    elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
+    audit_record(
+        action="elector.contact_allowed", user=user, request=request, obj=elector, detail={"reason": reason}
+    )
+    return elector
+
+
+@transaction.atomic
+def contact_rule_set(*, constituency, channel, quiet_days, user):
+    """Set a CLP's quiet period for a channel (0 switches it off)."""
+    rule, _ = ContactRule.objects.update_or_create(
+        constituency=constituency, channel=Channel(channel), defaults={"quiet_days": quiet_days}
+    )
+    audit_record(
+        action="contact_rule.set",
+        user=user,
+        constituency=constituency,
+        detail={"channel": channel, "quiet_days": quiet_days},
+    )
+    return rule
