@@ -1,0 +1,531 @@
+"""Members, their consents and volunteer profiles; member emails; membership imports."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from labourhub.models import Branch, Constituency, Ward
+from labourhub.scoping import Action, ScopedQuerySet
+from voters.models import Elector
+
+validate_membership_number = RegexValidator(
+    r"^[A-Z]{0,2}\d{1,10}$", "A membership number is a letter and digits, e.g. A135679."
+)
+
+
+class Status(models.TextChoices):
+    CURRENT = "current", "Current"
+    ARREARS = "arrears", "In arrears"
+    LAPSED = "lapsed", "Lapsed"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    PHONE = "phone", "Phone"
+    POST = "post", "Post"
+
+
+class MemberQuerySet(ScopedQuerySet):
+    constituency_path = "constituency"
+    default_action = Action.VIEW_MEMBERS
+
+    def in_good_standing(self):
+        """Members whose subscription is paid up: the test the access app applies."""
+        return self.filter(status=Status.CURRENT)
+
+    def in_arrears(self):
+        return self.filter(status=Status.ARREARS)
+
+    def lapsed(self):
+        return self.filter(status=Status.LAPSED)
+
+    def joined_since(self, day):
+        return self.filter(joined_on__gte=day)
+
+    def lapsed_since(self, day):
+        return self.filter(status=Status.LAPSED, lapsed_on__gte=day)
+
+    def with_email(self):
+        return self.exclude(email="")
+
+    def without_email(self):
+        return self.filter(email="")
+
+    def emailable(self):
+        """Who may get member email: an address, consent to email, and no repeated hard bounces."""
+        return self.with_email().filter(consent_email=True, email_bounced_at__isnull=True)
+
+    def for_linked_user(self, user):
+        """The membership records a signed-in person holds (one per CLP they were a member in)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def matching(self, filters):
+        """Apply the secretary's filters (the cleaned data of forms.MemberFilterForm)."""
+        qs = self.search(filters.get("q") or "")
+        if filters.get("status"):
+            qs = qs.filter(status=filters["status"])
+        if filters.get("branch"):
+            qs = qs.filter(branch_id=filters["branch"])
+        if filters.get("ward"):
+            qs = qs.filter(ward_id=filters["ward"])
+        if filters.get("joined_since"):
+            qs = qs.joined_since(filters["joined_since"])
+        if filters.get("lapsed_since"):
+            qs = qs.lapsed_since(filters["lapsed_since"])
+        if filters.get("has_email") == "yes":
+            qs = qs.with_email()
+        elif filters.get("has_email") == "no":
+            qs = qs.without_email()
+        if filters.get("union"):
+            qs = qs.filter(trade_union__icontains=filters["union"])
+        if filters.get("consent"):
+            qs = qs.filter(**{f"consent_{filters['consent']}": True})
+        return qs
+
+    def search(self, text):
+        text = text.strip()
+        if not text:
+            return self
+        words = text.split()
+        query = Q()
+        for word in words:
+            query &= (
+                Q(last_name__istartswith=word)
+                | Q(first_name__istartswith=word)
+                | Q(membership_number__iexact=word)
+                | Q(postcode__istartswith=word)
+                | Q(email__istartswith=word)
+            )
+        return self.filter(query)
+
+
+class Member(models.Model):
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="members")
+    membership_number = models.CharField(max_length=12, validators=[validate_membership_number])
+    title = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    mobile = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    address_line3 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    joined_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
+    arrears_since = models.DateField(null=True, blank=True)
+    lapsed_on = models.DateField(null=True, blank=True)
+    membership_type = models.CharField(max_length=50, blank=True, help_text="e.g. standard, reduced, youth")
+    branch = models.ForeignKey(Branch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    trade_union = models.CharField(max_length=100, blank=True)
+    socialist_societies = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
+    # The latest answer per channel; the Consent rows are the evidence and history.
+    consent_email = models.BooleanField(default=False)
+    consent_sms = models.BooleanField(default=False)
+    consent_phone = models.BooleanField(default=False)
+    consent_post = models.BooleanField(default=False)
+    email_hard_bounces = models.PositiveSmallIntegerField(default=0)
+    email_bounced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set after repeated hard bounces: no more email until the address changes.",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="member"
+    )
+    elector = models.ForeignKey(
+        Elector,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The member's entry on the register, when matched.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["constituency", "membership_number"], name="member_number_unique_in_clp"
+            ),
+        ]
+        indexes = [
+            models.Index(Upper("last_name"), "constituency", name="member_upper_last_name"),
+            models.Index(fields=["constituency", "status"]),
+            models.Index(fields=["constituency", "joined_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.membership_number})"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    @property
+    def full_name(self):
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def address_lines(self):
+        parts = (self.address_line1, self.address_line2, self.address_line3, self.town, self.postcode)
+        return [part for part in parts if part]
+
+    def consent_for(self, channel):
+        return getattr(self, f"consent_{channel}")
+
+
+class ConsentQuerySet(ScopedQuerySet):
+    constituency_path = "member__constituency"
+    default_action = Action.VIEW_MEMBERS
+
+
+class Consent(models.Model):
+    """One recorded answer: given or withdrawn, on one channel, with the words shown and who recorded it."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    wording = models.TextField(help_text="The words the member agreed to, or how they withdrew.")
+    source = models.CharField(max_length=50, help_text="e.g. import, member page, unsubscribe link, officer")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["member", "channel", "-recorded_at"])]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {'given' if self.granted else 'withdrawn'} {self.recorded_at:%Y-%m-%d}"
+
+    @property
+    def audit_constituency(self):
+        return self.member.constituency
+
+
+SKILLS = [
+    ("design", "Design"),
+    ("video", "Video"),
+    ("coding", "Coding"),
+    ("driving", "Driving"),
+    ("languages", "Languages"),
+    ("data", "Data"),
+    ("writing", "Writing"),
+    ("social_media", "Social media"),
+    ("photography", "Photography"),
+    ("phone_banking", "Phone banking"),
+    ("leafleting", "Leafleting"),
+    ("canvassing", "Canvassing"),
+]
+AVAILABILITY = [
+    (f"{day}_{part}", f"{day.title()} {part}")
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for part in ("daytime", "evening")
+]
+
+
+class VolunteerQuerySet(ScopedQuerySet):
+    constituency_path = "member__constituency"
+    default_action = Action.VIEW_MEMBERS
+
+    def pool_for(self, user):
+        """Volunteers in the user's own CLPs, plus those anywhere in the user's regions who said they
+        will help other CLPs."""
+        from labourhub.scoping import constituencies_for
+
+        mine = constituencies_for(user, self.default_action)
+        return self.filter(
+            Q(member__constituency__in=mine)
+            | Q(help_other_clps=True, member__constituency__region__in=mine.values("region"))
+        )
+
+    def with_skill(self, skill):
+        return self.filter(skills__contains=[skill])
+
+
+class Volunteer(models.Model):
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="volunteer")
+    skills = ArrayField(models.CharField(max_length=30, choices=SKILLS), default=list, blank=True)
+    other_skills = models.CharField(max_length=300, blank=True, help_text="Anything else, e.g. Polish, BSL")
+    availability = ArrayField(models.CharField(max_length=20, choices=AVAILABILITY), default=list, blank=True)
+    help_other_clps = models.BooleanField(
+        default=False, help_text="Officers of other CLPs in your region may find you and ask for help."
+    )
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["member__last_name"]
+        indexes = [models.Index(fields=["help_other_clps"])]
+
+    def __str__(self):
+        return f"Volunteer: {self.member.full_name}"
+
+    @property
+    def audit_constituency(self):
+        return self.member.constituency
+
+    def skill_labels(self):
+        labels = dict(SKILLS)
+        return [labels.get(skill, skill) for skill in self.skills]
+
+    def availability_labels(self):
+        labels = dict(AVAILABILITY)
+        return [labels.get(slot, slot) for slot in self.availability]
+
+
+# --- Member email -----------------------------------------------------------------
+
+
+class EmailSendQuerySet(ScopedQuerySet):
+    constituency_path = "constituency"
+    default_action = Action.MANAGE_MEMBERS
+
+
+class EmailSend(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        DONE = "done", "Sent"
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{branch}}, ..."
+    )
+    audience = models.JSONField(default=dict, blank=True, help_text="The member filters chosen.")
+    frequency_cap = models.PositiveSmallIntegerField(
+        default=3, help_text="Skip members who already had this many CLP emails in the last 7 days."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    planned_count = models.PositiveIntegerField(default=0)
+    skipped_by_cap = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailSendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    def report(self):
+        """Counts by outcome for the per-send report (one grouped query)."""
+        rows = self.recipients.aggregate(
+            sent=Count("id", filter=Q(state=EmailRecipient.State.SENT)),
+            failed=Count("id", filter=Q(state=EmailRecipient.State.FAILED)),
+            queued=Count("id", filter=Q(state=EmailRecipient.State.QUEUED)),
+            retrying=Count("id", filter=Q(state=EmailRecipient.State.QUEUED) & ~Q(last_error="")),
+            bounced=Count("id", filter=Q(bounced_at__isnull=False)),
+            unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
+        )
+        rows["planned"] = self.planned_count
+        rows["skipped_by_cap"] = self.skipped_by_cap
+        done = rows["sent"] + rows["failed"]
+        rows["percent"] = round(100 * done / self.planned_count) if self.planned_count else 100
+        return rows
+
+
+class EmailBatch(models.Model):
+    """A slice of a send's recipients that one task sends over one SMTP connection."""
+
+    send = models.ForeignKey(EmailSend, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of a worker on it.")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Rows wait for a temporary failure.")
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Temporary failures so far.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["send", "number"]
+        constraints = [models.UniqueConstraint(fields=["send", "number"], name="email_batch_unique_number")]
+        indexes = [
+            models.Index(fields=["finished_at"], name="email_batch_unfinished", condition=Q(finished_at=None))
+        ]
+
+    def __str__(self):
+        return f"{self.send} batch {self.number}"
+
+
+class EmailRecipientQuerySet(ScopedQuerySet):
+    constituency_path = "send__constituency"
+    default_action = Action.MANAGE_MEMBERS
+
+    def sent_within(self, days, constituency):
+        since = timezone.now() - timedelta(days=days)
+        return self.filter(send__constituency=constituency, planned_at__gte=since).exclude(
+            state=EmailRecipient.State.FAILED
+        )
+
+
+class EmailRecipient(models.Model):
+    """One planned message to one member: the unit that is claimed, sent once and marked."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    # Both foreign keys are covered by the indexes below, so they need none of their own.
+    send = models.ForeignKey(EmailSend, on_delete=models.CASCADE, related_name="recipients", db_index=False)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="emails", db_index=False)
+    email = models.EmailField()
+    batch_number = models.PositiveIntegerField()
+    planned_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailRecipientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["send", "member"], name="email_recipient_once_per_send")
+        ]
+        indexes = [
+            models.Index(
+                fields=["send", "batch_number", "id"],
+                name="email_recipient_queued",
+                condition=Q(state="queued"),
+            ),
+            models.Index(fields=["member", "planned_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_state_display()})"
+
+    @property
+    def audit_constituency(self):
+        return self.send.constituency
+
+
+class BounceEvent(models.Model):
+    """A bounce or complaint reported by the SMTP server or a provider's webhook."""
+
+    class Kind(models.TextChoices):
+        HARD = "hard", "Hard bounce"
+        SOFT = "soft", "Soft bounce"
+        COMPLAINT = "complaint", "Complaint"
+
+    recipient = models.ForeignKey(EmailRecipient, on_delete=models.CASCADE, related_name="bounces")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=20, help_text="smtp or webhook")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.reason}"
+
+
+# --- Membership import ------------------------------------------------------------
+
+
+class ImportMappingQuerySet(ScopedQuerySet):
+    constituency_path = "constituency"
+    default_action = Action.MANAGE_MEMBERS
+
+
+class ImportMapping(models.Model):
+    """Which column of a membership export holds which field, saved so the secretary maps it once."""
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    columns = models.JSONField(help_text='{"field": "Header in the file"}')
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportMappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "name"], name="member_mapping_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MemberImportQuerySet(ScopedQuerySet):
+    constituency_path = "constituency"
+    default_action = Action.MANAGE_MEMBERS
+
+
+class MemberImport(models.Model):
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
+    mapping = models.ForeignKey(ImportMapping, on_delete=models.PROTECT, related_name="imports")
+    file = models.FileField(upload_to="member-imports/")
+    file_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MemberImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    @property
+    def percent(self):
+        return round(100 * self.rows_read / self.rows_total) if self.rows_total else 0

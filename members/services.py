@@ -1,0 +1,520 @@
+"""Writes for members: consents, volunteer profiles and member email.
+
+Member email, step by step:
+1. `email_send_create` checks the content (unknown merge fields are refused here, not at send time).
+2. `email_send_start` (now or at a scheduled time; the sweeper starts scheduled ones) queues
+   `email_send_plan`, which writes one EmailRecipient row per member in one INSERT ... SELECT,
+   applying consent, bounces and the frequency cap, and queues one task per EmailBatch.
+3. `email_batch_send` sends a batch over one SMTP connection. Each row is claimed, sent and marked in
+   its own transaction: the row is locked with SELECT ... FOR UPDATE SKIP LOCKED and marked sent, the
+   message goes to the SMTP server, and only then does the transaction commit. A worker killed before
+   the commit leaves the row queued (its lock dies with its connection), so nothing is skipped; a row is
+   sent twice only if the worker dies in the instant between the SMTP server's "250 OK" and the commit.
+4. `email_sweep` (Celery beat, every minute) re-queues batches with no live worker and retries batches
+   that hit a temporary failure, with back-off.
+"""
+
+import contextlib
+import logging
+import smtplib
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from labourhub.scoping import Action
+from labourhub.services import audit_record
+from members import conf, email_content
+from members.models import (
+    BounceEvent,
+    Consent,
+    EmailBatch,
+    EmailRecipient,
+    EmailSend,
+    Member,
+    Volunteer,
+)
+from voters.models import Channel as ContactChannel
+from voters.models import Elector
+from voters.services import contact_record
+
+log = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "members.unsubscribe"
+
+
+# --- Consents and volunteers ---------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(*, member, channel, granted, wording, source, recorded_by=None):
+    """Record a consent given or withdrawn on one channel; the member's current answer follows it."""
+    consent = Consent.objects.create(
+        member=member,
+        channel=channel,
+        granted=granted,
+        wording=wording,
+        source=source,
+        recorded_by=recorded_by,
+    )
+    setattr(member, f"consent_{channel}", granted)
+    member.save(update_fields=[f"consent_{channel}", "updated_at"])
+    return consent
+
+
+@transaction.atomic
+def volunteer_save(*, member, skills, other_skills, availability, help_other_clps, notes="", user=None):
+    volunteer, _ = Volunteer.objects.update_or_create(
+        member=member,
+        defaults={
+            "skills": sorted(set(skills)),
+            "other_skills": other_skills,
+            "availability": sorted(set(availability)),
+            "help_other_clps": help_other_clps,
+            "notes": notes,
+        },
+    )
+    audit_record(action="members.volunteer_save", user=user, obj=volunteer, constituency=member.constituency)
+    return volunteer
+
+
+# --- Composing ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_send_save(*, constituency, user, subject, body, audience, frequency_cap, send=None):
+    """Create or change a draft. Raises email_content.ContentError (and changes nothing) for bad merge fields."""
+    email_content.check(subject=subject, body=body)
+    if send is None:
+        send = EmailSend(constituency=constituency, created_by=user)
+    elif send.state != EmailSend.State.DRAFT:
+        raise ValueError("Only a draft can be changed.")
+    send.subject, send.body, send.audience, send.frequency_cap = subject, body, audience, frequency_cap
+    send.save()
+    audit_record(action="members.email_save", user=user, obj=send)
+    return send
+
+
+def email_audience(send, user=None):
+    """The members a send would reach now: its filters, in its CLP, with consent to email."""
+    from members.forms import audience_filters
+
+    user = user or send.created_by
+    members = Member.objects.for_user(user, Action.MANAGE_MEMBERS).filter(constituency=send.constituency)
+    return members.matching(audience_filters(send)).emailable()
+
+
+def email_template(send):
+    unsubscribe = "Unsubscribe from these emails: {{unsubscribe_url}}"
+    why = f"You get this as a member of {send.constituency.name} Labour who agreed to email."
+    return email_content.prepare(
+        subject=send.subject,
+        body=send.body,
+        footer_text=f"{why}\n{unsubscribe}",
+        footer_html=f'{why} <a href="{{{{unsubscribe_url}}}}">Unsubscribe</a>.',
+    )
+
+
+def merge_values(*, send, first_name, last_name, membership_number, branch, ward, token):
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "full_name": f"{first_name} {last_name}".strip(),
+        "membership_number": membership_number,
+        "branch": branch or "",
+        "ward": ward or "",
+        "constituency": send.constituency.name,
+        "unsubscribe_url": settings.SITE_URL + reverse("members:unsubscribe", args=[token]),
+    }
+
+
+def email_preview(*, send, user):
+    """(subject, text, html) as the first member of the audience would get it, or a sample member."""
+    member = email_audience(send, user).select_related("branch", "ward").order_by("id").first()
+    sample = member or Member(first_name="Sam", last_name="Sample", membership_number="A000000")
+    values = merge_values(
+        send=send,
+        first_name=sample.first_name,
+        last_name=sample.last_name,
+        membership_number=sample.membership_number,
+        branch=sample.branch.name if sample.branch_id else "",
+        ward=sample.ward.name if sample.ward_id else "",
+        token="preview",  # noqa: S106 (a placeholder, not a secret)
+    )
+    return email_template(send).render(values)
+
+
+def email_send_test(*, send, user):
+    """Send the preview to the user's own address (from the worker, after commit)."""
+    from labourhub.tasks import account_email_send
+
+    subject, text, html = email_preview(send=send, user=user)
+    audit_record(action="members.email_test", user=user, obj=send)
+    transaction.on_commit(
+        lambda: account_email_send.delay(
+            subject=f"[TEST] {subject}", body=text, from_email=_from_address(send), to=[user.email], html=html
+        )
+    )
+
+
+@transaction.atomic
+def email_send_start(*, send, user, when=None):
+    """Send now, or at `when`. Planning happens in the worker, against the audience as it is then."""
+    from members.tasks import member_email_plan
+
+    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    if send.state != EmailSend.State.DRAFT:
+        raise ValueError("This email has already been sent or scheduled.")
+    now = timezone.now()
+    later = when is not None and when > now
+    send.state = EmailSend.State.SCHEDULED if later else EmailSend.State.SENDING
+    send.scheduled_for = when if later else now
+    send.save(update_fields=["state", "scheduled_for"])
+    audit_record(
+        action="members.email_start", user=user, obj=send, detail={"when": send.scheduled_for.isoformat()}
+    )
+    if not later:
+        transaction.on_commit(lambda: member_email_plan.delay(send.pk))
+    return send
+
+
+# --- Planning ---------------------------------------------------------------------
+
+
+def email_send_plan(*, send_id, batch_size=None):
+    """Write one row per recipient in one statement, then queue the batches. Planning twice plans once."""
+    from members.tasks import member_email_batch_send
+
+    batch_size = batch_size or conf.BATCH_SIZE
+    with transaction.atomic():
+        send = EmailSend.objects.select_for_update().select_related("constituency").get(pk=send_id)
+        if send.planned_at is not None or send.state != EmailSend.State.SENDING:
+            return send
+        now = timezone.now()
+        audience_sql, audience_params = (
+            email_audience(send).order_by().values("id", "email").query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH audience AS ({audience_sql}),
+                recent AS (
+                    SELECT r.member_id FROM members_emailrecipient r
+                    JOIN members_emailsend s ON s.id = r.send_id
+                    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state <> 'failed'
+                    GROUP BY r.member_id HAVING count(*) >= %s
+                ),
+                eligible AS (
+                    SELECT a.id, a.email, (a.id IN (SELECT member_id FROM recent)) AS capped FROM audience a
+                ),
+                planned AS (
+                    INSERT INTO members_emailrecipient
+                        (send_id, member_id, email, batch_number, planned_at, state, attempts, last_error)
+                    SELECT %s, e.id, e.email, (row_number() OVER (ORDER BY e.id) - 1) / %s, %s, 'queued', 0, ''
+                    FROM eligible e WHERE NOT e.capped
+                    RETURNING batch_number
+                )
+                SELECT (SELECT count(*) FROM planned), (SELECT count(*) FROM eligible WHERE capped),
+                       (SELECT coalesce(max(batch_number) + 1, 0) FROM planned)
+                """,
+                [
+                    *audience_params,
+                    send.constituency_id,
+                    now - timedelta(days=7),
+                    send.frequency_cap,
+                    send.pk,
+                    batch_size,
+                    now,
+                ],
+            )
+            planned, capped, batches = cursor.fetchone()
+            cursor.execute(
+                "INSERT INTO members_emailbatch (send_id, number, enqueued_at, failures) "
+                "SELECT %s, n, %s, 0 FROM generate_series(0, %s - 1) AS n",
+                [send.pk, now, batches],
+            )
+        send.planned_at, send.planned_count, send.skipped_by_cap = now, planned, capped
+        if planned == 0:
+            send.state, send.finished_at = EmailSend.State.DONE, now
+        send.save(update_fields=["planned_at", "planned_count", "skipped_by_cap", "state", "finished_at"])
+        audit_record(
+            action="members.email_plan",
+            obj=send,
+            detail={"planned": planned, "skipped_by_cap": capped, "batches": batches},
+        )
+        batch_ids = list(EmailBatch.objects.filter(send=send).values_list("id", flat=True))
+        transaction.on_commit(lambda: [member_email_batch_send.delay(batch_id) for batch_id in batch_ids])
+    return send
+
+
+# --- Sending ------------------------------------------------------------------------
+
+# Claim the next queued row of the batch and mark it in one statement; the caller commits only after
+# the SMTP server has taken the message. Members who withdrew consent or bounced since planning are
+# marked failed instead of sent.
+_CLAIM_SQL = """
+UPDATE members_emailrecipient r
+SET state = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN 'sent' ELSE 'failed' END,
+    last_error = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN ''
+                      ELSE 'Unsubscribed or bounced before it was sent' END,
+    sent_at = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN now() END,
+    attempts = r.attempts + 1
+FROM members_member m
+LEFT JOIN labourhub_branch b ON b.id = m.branch_id
+LEFT JOIN labourhub_ward w ON w.id = m.ward_id
+WHERE r.id = (
+    SELECT id FROM members_emailrecipient
+    WHERE send_id = %s AND batch_number = %s AND state = 'queued' AND id > %s
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+) AND m.id = r.member_id
+RETURNING r.id, r.email, r.state, m.first_name, m.last_name, m.membership_number, b.name, w.name,
+          m.elector_id
+"""
+
+
+class _ConnectionLost(Exception):
+    """The SMTP server went away or refused us: the rest of the batch waits and is retried."""
+
+
+def email_batch_send(*, batch_id, backend=None):
+    """Send one batch over one SMTP connection. Returns the number of messages the server took."""
+    batch = EmailBatch.objects.select_related("send__constituency").get(pk=batch_id)
+    if batch.finished_at is not None:
+        return 0
+    send = batch.send
+    EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+    template = email_template(send)
+    backend = backend or get_connection(fail_silently=False)
+    pace = 1 / conf.RATE_PER_SECOND if conf.RATE_PER_SECOND else 0
+    sent = handled = 0
+    row_failures = False
+    last_id = 0
+    started = time.monotonic()
+    try:
+        while True:
+            if pace:
+                time.sleep(max(0.0, started + sent * pace - time.monotonic()))
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute(_CLAIM_SQL, [send.pk, batch.number, last_id])
+                        row = cursor.fetchone()
+                    if row is None:
+                        break
+                    last_id = row[0]
+                    handled += 1
+                    if row[2] == EmailRecipient.State.SENT:
+                        backend.send_messages([_message(send, template, row, backend)])
+                        sent += 1
+                        if row[8] is not None:  # matched to the register: the voter's history shows it
+                            _contact_record(send, row)
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reason = next(iter(error.recipients.values()))
+                row_failures |= _row_refused(row[0], code, reason)
+            except smtplib.SMTPResponseException as error:
+                if error.smtp_code in (421,):  # the server is closing the connection
+                    raise _ConnectionLost(_reason(error)) from error
+                row_failures |= _row_refused(row[0], error.smtp_code, error.smtp_error)
+            except (ValueError, UnicodeError) as error:  # an address Python cannot even encode
+                _row_refused(row[0], 553, str(error).encode())
+            except (smtplib.SMTPException, OSError) as error:
+                raise _ConnectionLost(_reason(error)) from error
+            if handled % 100 == 0:
+                EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+    except _ConnectionLost as lost:
+        log.warning("Member email batch %s stopped: %s", batch.pk, lost)
+        _batch_wait(batch, str(lost))
+        return sent
+    finally:
+        _close_quietly(backend)
+    if row_failures:
+        _batch_wait(batch, "Some recipients were deferred by the server")
+    else:
+        _batch_finish(batch)
+    return sent
+
+
+def _contact_record(send, row):
+    contact_record(
+        elector=Elector(pk=row[8]),
+        channel=ContactChannel.EMAIL,
+        user=send.created_by,
+        campaign_label=send.subject,
+        campaign_ref=f"member-email-{send.pk}",
+        source="member email",
+    )
+
+
+def _message(send, template, row, backend):
+    recipient_id, email, _, first_name, last_name, membership_number, branch, ward, _ = row
+    token = signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient_id))
+    values = merge_values(
+        send=send,
+        first_name=first_name,
+        last_name=last_name,
+        membership_number=membership_number,
+        branch=branch,
+        ward=ward,
+        token=token,
+    )
+    subject, text, html = template.render(values)
+    domain = conf.FROM_ADDRESS.rsplit("@", 1)[-1]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=_from_address(send),
+        to=[email],
+        connection=backend,
+        headers={
+            "Message-ID": f"<member-email-{recipient_id}@{domain}>",
+            "List-Unsubscribe": f"<{values['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "X-LabourHub-Recipient": token,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _from_address(send):
+    name = f"{send.constituency.name} Labour".replace('"', "")
+    return f'"{name}" <{conf.FROM_ADDRESS}>'
+
+
+def _reason(error):
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"[:500]
+    return f"{error.__class__.__name__}: {error}"[:500]
+
+
+def _row_refused(recipient_id, code, reason):
+    """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it.
+    Returns True when the row waits for a retry."""
+    reason = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"[:500]
+    if 500 <= code < 600:
+        recipient = EmailRecipient.objects.select_related("member").get(pk=recipient_id)
+        bounce_record(recipient=recipient, kind=BounceEvent.Kind.HARD, reason=reason, source="smtp")
+        return False
+    EmailRecipient.objects.filter(pk=recipient_id).update(attempts=F("attempts") + 1, last_error=reason)
+    return True
+
+
+def _batch_wait(batch, reason):
+    """Back off: the sweeper retries the batch later; after too many failures its rows fail."""
+    with transaction.atomic():
+        batch = EmailBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.failures += 1
+        queued = EmailRecipient.objects.filter(
+            send_id=batch.send_id, batch_number=batch.number, state=EmailRecipient.State.QUEUED
+        )
+        if batch.failures >= conf.MAX_BATCH_FAILURES:
+            queued.update(state=EmailRecipient.State.FAILED, last_error=f"Gave up: {reason}"[:500])
+            batch.retry_at = None
+            batch.save(update_fields=["failures", "retry_at"])
+            _batch_finish(batch)
+            return
+        queued.filter(last_error="").update(last_error=reason[:500])
+        batch.retry_at = timezone.now() + timedelta(seconds=min(30 * 2 ** (batch.failures - 1), 3600))
+        batch.save(update_fields=["failures", "retry_at"])
+
+
+def _batch_finish(batch):
+    with transaction.atomic():
+        unfinished = EmailRecipient.objects.filter(
+            send_id=batch.send_id, batch_number=batch.number, state=EmailRecipient.State.QUEUED
+        )
+        if unfinished.exists():
+            return  # another worker holds rows of this batch; it finishes it
+        now = timezone.now()
+        EmailBatch.objects.filter(pk=batch.pk).update(finished_at=now, retry_at=None)
+        if not EmailBatch.objects.filter(send_id=batch.send_id, finished_at=None).exists():
+            EmailSend.objects.filter(pk=batch.send_id, finished_at=None).update(
+                state=EmailSend.State.DONE, finished_at=now
+            )
+
+
+def _close_quietly(backend):
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        backend.close()
+
+
+def email_sweep(*, now=None, stale_after=None):
+    """Start scheduled sends, retry waiting batches, re-queue batches whose worker died.
+    Returns the number of batches queued. Queuing a batch twice is harmless: rows are claimed once."""
+    from members.tasks import member_email_batch_send, member_email_plan
+
+    now = now or timezone.now()
+    stale = now - (stale_after if stale_after is not None else timedelta(seconds=conf.STALE_AFTER_SECONDS))
+    with transaction.atomic():
+        due = EmailSend.objects.filter(state=EmailSend.State.SCHEDULED, scheduled_for__lte=now)
+        starting = list(due.values_list("id", flat=True))
+        due.update(state=EmailSend.State.SENDING)
+        lost_plans = EmailSend.objects.filter(
+            state=EmailSend.State.SENDING, planned_at=None, scheduled_for__lt=stale
+        ).values_list("id", flat=True)
+        to_plan = starting + list(lost_plans)
+        batches = (
+            EmailBatch.objects.filter(finished_at=None)
+            .annotate(last_seen=Coalesce("heartbeat_at", "enqueued_at"))
+            .filter(Q(retry_at__lte=now) | Q(retry_at=None, last_seen__lt=stale))
+        )
+        batch_ids = list(batches.values_list("id", flat=True))
+        EmailBatch.objects.filter(pk__in=batch_ids).update(enqueued_at=now, heartbeat_at=None, retry_at=None)
+        transaction.on_commit(lambda: [member_email_plan.delay(send_id) for send_id in to_plan])
+        transaction.on_commit(lambda: [member_email_batch_send.delay(batch_id) for batch_id in batch_ids])
+    return len(batch_ids)
+
+
+# --- What comes back: bounces and unsubscribes -------------------------------------
+
+
+def recipient_from_token(token):
+    """The EmailRecipient a signed token names, or None for a forged or mangled one."""
+    try:
+        recipient_id = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return EmailRecipient.objects.select_related("member", "send").filter(pk=recipient_id).first()
+
+
+@transaction.atomic
+def email_unsubscribe(*, recipient, source="unsubscribe link"):
+    """Withdraw email consent for good (imports never give it back). Doing it twice changes nothing."""
+    if recipient.unsubscribed_at is None:
+        recipient.unsubscribed_at = timezone.now()
+        recipient.save(update_fields=["unsubscribed_at"])
+    member = Member.objects.select_for_update().get(pk=recipient.member_id)
+    if member.consent_email:
+        consent_record(
+            member=member,
+            channel="email",
+            granted=False,
+            wording=f"Unsubscribed with the link in the email “{recipient.send.subject}”.",
+            source=source,
+        )
+    return member
+
+
+@transaction.atomic
+def bounce_record(*, recipient, kind, reason, source):
+    """Record a bounce; a hard one fails the row, and repeated hard bounces stop email to the address.
+    A complaint (marked as spam) counts as unsubscribing."""
+    BounceEvent.objects.create(recipient=recipient, kind=kind, reason=reason[:500], source=source)
+    now = timezone.now()
+    updates = {"bounced_at": now}
+    if kind == BounceEvent.Kind.HARD and recipient.state != EmailRecipient.State.SENT:
+        updates |= {"state": EmailRecipient.State.FAILED, "last_error": reason[:500]}
+    EmailRecipient.objects.filter(pk=recipient.pk).update(**updates)
+    if kind == BounceEvent.Kind.HARD:
+        Member.objects.filter(pk=recipient.member_id).update(email_hard_bounces=F("email_hard_bounces") + 1)
+        Member.objects.filter(
+            pk=recipient.member_id, email_hard_bounces__gte=conf.HARD_BOUNCE_LIMIT, email_bounced_at=None
+        ).update(email_bounced_at=now)
+    elif kind == BounceEvent.Kind.COMPLAINT:
+        email_unsubscribe(recipient=recipient, source="spam complaint")
