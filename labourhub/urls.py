@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
+    path("campaigns/", include("campaigns.urls")),
 ]

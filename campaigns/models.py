@@ -1,0 +1,690 @@
+"""Canvassing: reference codes, campaigns, versioned surveys, walk lists and packs, door and phone
+visits (each applied once by its client UUID), follow-ups, relations and phone banks."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from labourhub.models import Constituency
+from labourhub.scoping import Action, ScopedQuerySet
+
+# --- Reference data (DOMAIN.md §3: unconfirmed codes live in tables, not enums) ----------
+
+
+class Channel(models.TextChoices):
+    DOOR = "door", "Door"
+    PHONE = "phone", "Phone"
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class IntentionCode(models.Model):
+    """A voting-intention code (L, T, LD, ... D, W, A). Codes are retired (`active=False`),
+    never deleted, so every answer ever given keeps its meaning."""
+
+    code = models.CharField(max_length=5, unique=True)
+    label = models.CharField(max_length=60)
+    is_party = models.BooleanField(default=True, help_text="A party: it gets a 0-10 likelihood question.")
+    takes_strength = models.BooleanField(default=True, help_text="Asked as hard or soft.")
+    is_ours = models.BooleanField(default=False, help_text="Our supporters (for knock-up and targets).")
+    colour = models.CharField(max_length=7, default="#888888")
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.label}"
+
+
+class DoorOutcome(models.Model):
+    """What happened at a door or on a call: spoke, not in, refused, moved away, ..."""
+
+    class Review(models.TextChoices):
+        NONE = "", "Nothing to review"
+        DO_NOT_KNOCK = "do_not_knock", "Asked not to be knocked"
+        MOVED = "moved", "Moved away"
+        DECEASED = "deceased", "Deceased"
+        WRONG_ADDRESS = "wrong_address", "Wrong address"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+
+    code = models.CharField(max_length=30, unique=True)
+    label = models.CharField(max_length=60)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOOR)
+    spoke = models.BooleanField(default=False, help_text="Someone answered: the survey applies.")
+    review = models.CharField(max_length=20, choices=Review.choices, blank=True, default="")
+    try_again = models.BooleanField(default=False, help_text="Not a final outcome: try again later.")
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["channel", "position", "code"]
+
+    def __str__(self):
+        return self.label
+
+
+class Issue(models.Model):
+    """An issue voters raise on the doorstep (housing, the NHS, ...), for the issue map."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
+# --- Campaigns and surveys ------------------------------------------------------------
+
+
+class CampaignScopedQuerySet(ScopedQuerySet):
+    default_action = Action.CANVASS
+
+
+class CampaignQuerySet(CampaignScopedQuerySet):
+    constituency_path = "constituency"
+
+    def running(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class Campaign(models.Model):
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    def current_survey_version(self):
+        return (
+            SurveyVersion.objects.filter(survey__campaign=self)
+            .order_by("-survey__created_at", "-number")
+            .prefetch_related("questions__party")
+            .first()
+        )
+
+
+class SurveyQuerySet(CampaignScopedQuerySet):
+    constituency_path = "campaign__constituency"
+
+
+class Survey(models.Model):
+    """What a campaign asks. Its questions live in numbered versions: editing makes a new version,
+    so answers always point at the exact wording and options they were given against."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="surveys")
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_constituency(self):
+        return self.campaign.constituency
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class SurveyVersionQuerySet(CampaignScopedQuerySet):
+    constituency_path = "survey__campaign__constituency"
+
+
+class SurveyVersion(models.Model):
+    """An immutable set of questions. Never edited once created (see `survey_revise`)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    note = models.CharField(max_length=200, blank=True, help_text="What changed in this version.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SurveyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="survey_version_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.survey} v{self.number}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        INTENTION = "intention", "Voting intention (with hard/soft)"
+        LIKELIHOOD = "likelihood", "Likelihood 0-10 for a party"
+        ISSUES = "issues", "Issues raised (pick several, plus free text)"
+        YES_NO = "yes_no", "Yes or no"
+        TEXT = "text", "Free text"
+
+    class FollowUp(models.TextChoices):
+        NONE = "", "None"
+        POSTAL_VOTE = "postal_vote", "Wants a postal vote"
+        VOLUNTEER = "volunteer", "Would volunteer"
+        POSTER = "poster", "Will display a poster"
+
+    version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=40, help_text="Stable name used by the phone page and exports.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    party = models.ForeignKey(
+        IntentionCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # For ISSUES: the [code, label] pairs offered, frozen into the version.
+    options = models.JSONField(default=list, blank=True)
+    follow_up = models.CharField(
+        max_length=20,
+        choices=FollowUp.choices,
+        blank=True,
+        default="",
+        help_text="A yes here becomes a task for the organiser.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="question_key_unique_in_version"),
+            models.CheckConstraint(
+                condition=~Q(kind="likelihood") | Q(party__isnull=False),
+                name="likelihood_question_names_a_party",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+# --- Walk lists and packs ---------------------------------------------------------------
+
+
+class WalkListQuerySet(CampaignScopedQuerySet):
+    constituency_path = "campaign__constituency"
+
+
+class WalkList(models.Model):
+    """Doors chosen by `criteria` (see campaigns.walklists), ordered along streets, split into packs."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="walk_lists")
+    name = models.CharField(max_length=120)
+    criteria = models.JSONField(default=dict, blank=True)
+    pack_size = models.PositiveSmallIntegerField(default=40)
+    door_count = models.PositiveIntegerField(default=0)
+    elector_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WalkListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_constituency(self):
+        return self.campaign.constituency
+
+
+class PackQuerySet(CampaignScopedQuerySet):
+    constituency_path = "walk_list__campaign__constituency"
+
+
+def _share_token():
+    return secrets.token_urlsafe(16)
+
+
+class Pack(models.Model):
+    """A canvasser's share of a walk list: about `pack_size` doors along a few streets."""
+
+    walk_list = models.ForeignKey(WalkList, on_delete=models.CASCADE, related_name="packs")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    sheet_id = models.CharField(max_length=20, unique=True, help_text="Printed on paper sheets.")
+    share_token = models.CharField(max_length=32, unique=True, default=_share_token)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_packs",
+    )
+    door_count = models.PositiveIntegerField(default=0)
+
+    objects = PackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["walk_list", "number"]
+        constraints = [models.UniqueConstraint(fields=["walk_list", "number"], name="pack_number_unique")]
+
+    def __str__(self):
+        return f"{self.sheet_id} {self.name}"
+
+    @property
+    def audit_constituency(self):
+        return self.walk_list.campaign.constituency
+
+    @property
+    def campaign(self):
+        return self.walk_list.campaign
+
+
+class PackDoor(models.Model):
+    pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="doors")
+    property = models.ForeignKey("voters.Property", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pack", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "property"], name="pack_door_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.pack.sheet_id} door {self.position}"
+
+
+# --- Visits: what came back from a door or a call ---------------------------------------
+
+
+class VisitQuerySet(CampaignScopedQuerySet):
+    constituency_path = "campaign__constituency"
+
+    def counted(self):
+        """Not voided by an organiser: what reports count."""
+        return self.filter(voided=False)
+
+    def on_day(self, day):
+        return self.filter(received_at__date=day)
+
+
+class Visit(models.Model):
+    """One elector's result at a door or on a call, applied once per client UUID."""
+
+    class Flag(models.TextChoices):
+        CLOCK_SKEW = "clock_skew", "Phone clock far from server time"
+        GRANT_ENDED = "grant_ended", "Recorded while the canvasser's grant was valid; it has ended since"
+        NOTE_TRUNCATED = "note_truncated", "Note too long: kept in full in the sync log"
+        PAPER = "paper", "Keyed in from a paper sheet"
+
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="visits")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOOR)
+    pack = models.ForeignKey(Pack, on_delete=models.SET_NULL, null=True, blank=True, related_name="visits")
+    call_list = models.ForeignKey(
+        "CallList", on_delete=models.SET_NULL, null=True, blank=True, related_name="visits"
+    )
+    survey_version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
+    )
+    elector = models.ForeignKey("voters.Elector", on_delete=models.PROTECT, related_name="visits")
+    canvasser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
+    outcome = models.ForeignKey(DoorOutcome, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(help_text="When the phone says it was recorded.")
+    received_at = models.DateTimeField(default=timezone.now, help_text="Server time: decides the order.")
+    contact = models.OneToOneField(
+        "voters.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="visit"
+    )
+    digest = models.CharField(max_length=64, help_text="SHA-256 of what was sent: spots conflicting repeats.")
+    flags = models.JSONField(default=list, blank=True)
+    voided = models.BooleanField(default=False)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["campaign", "received_at"], name="visit_campaign_time"),
+            models.Index(fields=["elector", "-received_at"], name="visit_elector_time"),
+            models.Index(fields=["pack", "received_at"], name="visit_pack_time"),
+            models.Index(fields=["canvasser", "received_at"], name="visit_canvasser_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.outcome} {self.received_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_constituency(self):
+        return self.campaign.constituency
+
+
+class Answer(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.JSONField()
+    intention = models.ForeignKey(
+        IntentionCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    strength = models.CharField(
+        max_length=4, blank=True, choices=[("hard", "Hard"), ("soft", "Soft")], default=""
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "question"], name="answer_once_per_question")]
+
+    def __str__(self):
+        return f"{self.question.key}={self.value}"
+
+
+class VisitIssue(models.Model):
+    """An issue raised at a visit, one row each, for the issue map."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="issues")
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "issue"], name="visit_issue_once")]
+
+    def __str__(self):
+        return str(self.issue)
+
+
+class LatestIntentionQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+
+
+class LatestIntention(models.Model):
+    """Each elector's most recent voting intention (by server time), kept up to date by visits."""
+
+    elector = models.OneToOneField(
+        "voters.Elector", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    intention = models.ForeignKey(IntentionCode, on_delete=models.PROTECT, related_name="+")
+    strength = models.CharField(max_length=4, blank=True, default="")
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    objects = LatestIntentionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["intention", "strength"], name="latest_intention_code")]
+
+    def __str__(self):
+        return self.display
+
+    @property
+    def display(self):
+        return f"{self.intention.code}{' ' + self.strength if self.strength else ''}"
+
+
+class VisitVoid(models.Model):
+    """An organiser voiding (or restoring) a visit: the row is the record; `Visit.voided` follows it."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="voids")
+    voided = models.BooleanField(help_text="True to void, False to restore.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{'Void' if self.voided else 'Restore'} visit {self.visit_id}: {self.reason}"
+
+
+class SyncProblemQuerySet(CampaignScopedQuerySet):
+    constituency_path = "constituency"
+    default_action = Action.ORGANISE
+
+
+class SyncProblem(models.Model):
+    """What the sync endpoint refused or changed, with the payload as sent: nothing is lost."""
+
+    class Kind(models.TextChoices):
+        REFUSED = "refused", "Refused"
+        CONFLICT = "conflict", "Repeat of a UUID with different content"
+        TRUNCATED = "truncated", "Note too long (kept here in full)"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client_uuid = models.CharField(max_length=100, blank=True)
+    message = models.CharField(max_length=300)
+    payload = models.JSONField()
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = SyncProblemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.client_uuid}: {self.message}"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+
+class FollowUpQuerySet(CampaignScopedQuerySet):
+    constituency_path = "campaign__constituency"
+    default_action = Action.ORGANISE
+
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+
+class FollowUp(models.Model):
+    """A task for the organiser from a visit: a postal-vote request, a volunteer offer, a
+    do-not-knock / moved / deceased flag to review, a call back."""
+
+    class Kind(models.TextChoices):
+        POSTAL_VOTE = "postal_vote", "Wants a postal vote"
+        VOLUNTEER = "volunteer", "Would volunteer"
+        POSTER = "poster", "Will display a poster"
+        REVIEW = "review", "Review the register record"
+        CALL_BACK = "call_back", "Call back"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="follow_ups")
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
+    elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["done_at", "created_at"]
+        indexes = [models.Index(fields=["campaign", "kind", "done_at"], name="follow_up_open")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({'done' if self.done_at else 'open'})"
+
+    @property
+    def audit_constituency(self):
+        return self.campaign.constituency
+
+
+# --- Relational organising ---------------------------------------------------------------
+
+
+class RelationQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+    default_action = Action.CANVASS
+
+    def of(self, user):
+        return self.filter(owner=user)
+
+
+class Relation(models.Model):
+    class Kind(models.TextChoices):
+        FAMILY = "family", "Family"
+        FRIEND = "friend", "Friend"
+        HOUSEMATE = "housemate", "Housemate"
+        NEIGHBOUR = "neighbour", "Neighbour"
+        COLLEAGUE = "colleague", "Colleague"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relations")
+    elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RelationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["owner", "elector"], name="relation_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: elector {self.elector_id}"
+
+    @property
+    def audit_constituency(self):
+        return self.elector.polling_district.constituency
+
+
+# --- Phone banks ------------------------------------------------------------------------------
+
+
+class PhoneNumberQuerySet(ScopedQuerySet):
+    constituency_path = "elector__polling_district__constituency"
+
+    def callable(self):
+        """Live calls must respect TPS and objections (PECR)."""
+        return self.filter(tps=False, objected=False)
+
+
+class PhoneNumber(models.Model):
+    """A phone number for an elector, from a member record, a doorstep or an import."""
+
+    elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="phone_numbers")
+    number = models.CharField(max_length=20)
+    tps = models.BooleanField("on the TPS", default=False)
+    objected = models.BooleanField(default=False, help_text="Asked not to be called.")
+    source = models.CharField(max_length=30, default="canvass")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhoneNumberQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["elector", "number"], name="phone_number_once")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def audit_constituency(self):
+        return self.elector.polling_district.constituency
+
+
+class CallListQuerySet(CampaignScopedQuerySet):
+    constituency_path = "campaign__constituency"
+
+
+class CallList(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="call_lists")
+    name = models.CharField(max_length=120)
+    criteria = models.JSONField(default=dict, blank=True)
+    script = models.TextField(blank=True, help_text="What callers say first.")
+    entry_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CallListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_constituency(self):
+        return self.campaign.constituency
+
+
+class CallEntry(models.Model):
+    """One person to call. Callers claim entries with SELECT ... FOR UPDATE SKIP LOCKED."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        CLAIMED = "claimed", "With a caller"
+        DONE = "done", "Done"
+
+    call_list = models.ForeignKey(CallList, on_delete=models.CASCADE, related_name="entries")
+    elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="+")
+    phone = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    call_back_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["call_list", "position"]
+        verbose_name_plural = "call entries"
+        constraints = [models.UniqueConstraint(fields=["call_list", "elector"], name="call_entry_once")]
+        indexes = [models.Index(fields=["call_list", "status", "position"], name="call_entry_next")]
+
+    def __str__(self):
+        return f"{self.call_list} #{self.position}"

@@ -1,0 +1,74 @@
+"""What a phone downloads for a pack: compact, so 300 doors stay well under 150 KB gzipped."""
+
+from django.utils import timezone
+
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention
+from voters.models import Elector
+
+
+def _survey(version):
+    if version is None:
+        return None
+    return {
+        "id": version.pk,
+        "number": version.number,
+        "questions": [
+            {
+                "key": q.key,
+                "kind": q.kind,
+                "text": q.text,
+                "party": q.party.code if q.party_id else None,
+                "options": q.options,
+            }
+            for q in version.questions.all()
+        ],
+    }
+
+
+def pack_doors(pack):
+    """[(property, [electors])] in walking order; do-not-contact and off-register electors left out."""
+    doors = list(pack.doors.select_related("property").order_by("position"))
+    electors = (
+        Elector.objects.filter(home__in=[d.property_id for d in doors])
+        .on_register()
+        .contactable()
+        .order_by("surname", "first_names")
+    )
+    by_home = {}
+    for elector in electors:
+        by_home.setdefault(elector.home_id, []).append(elector)
+    return [(door.property, by_home.get(door.property_id, [])) for door in doors]
+
+
+def pack_download(*, pack):
+    campaign = pack.walk_list.campaign
+    doors = pack_doors(pack)
+    elector_ids = [e.pk for _, electors in doors for e in electors]
+    latest = {
+        li.elector_id: li.display
+        for li in LatestIntention.objects.filter(elector_id__in=elector_ids).select_related("intention")
+    }
+    return {
+        "pack": {
+            "id": pack.pk,
+            "name": pack.name,
+            "sheet": pack.sheet_id,
+            "campaign": campaign.name,
+        },
+        "survey": _survey(campaign.current_survey_version()),
+        "codes": [[c.code, c.label, c.takes_strength, c.colour] for c in IntentionCode.objects.active()],
+        "outcomes": [[o.code, o.label, o.spoke] for o in DoorOutcome.objects.active().filter(channel="door")],
+        "doors": [
+            {
+                "id": home.pk,
+                "a": home.address,
+                "pc": home.postcode_display,
+                "ll": [round(home.latitude, 5), round(home.longitude, 5)]
+                if home.latitude is not None and home.longitude is not None
+                else None,
+                "e": [[e.pk, e.full_name, e.elector_number_raw, latest.get(e.pk, "")] for e in electors],
+            }
+            for home, electors in doors
+        ],
+        "at": timezone.now().isoformat(),
+    }

@@ -1,0 +1,419 @@
+"""Writes for canvassing: surveys and their versions, walk lists and packs, visits (door and phone),
+follow-ups, voids, relations and phone banks. Keyword-only arguments, one transaction each."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from campaigns.models import (
+    Answer,
+    Channel,
+    DoorOutcome,
+    FollowUp,
+    IntentionCode,
+    Issue,
+    LatestIntention,
+    Question,
+    Survey,
+    SurveyVersion,
+    SyncProblem,
+    Visit,
+    VisitIssue,
+)
+from labourhub.services import audit_record
+from voters.services import contact_record
+
+STANDARD_QUESTIONS = [
+    {"key": "vi", "kind": "intention", "text": "How will you vote?"},
+    {"key": "labour-0-10", "kind": "likelihood", "text": "How likely to vote Labour (0-10)?", "party": "L"},
+    {"key": "issues", "kind": "issues", "text": "What matters most to you round here?"},
+    {
+        "key": "postal",
+        "kind": "yes_no",
+        "text": "Would you like a postal vote?",
+        "follow_up": "postal_vote",
+    },
+    {"key": "poster", "kind": "yes_no", "text": "Will you display a poster?", "follow_up": "poster"},
+    {
+        "key": "volunteer",
+        "kind": "yes_no",
+        "text": "Would you help the campaign?",
+        "follow_up": "volunteer",
+    },
+]
+
+
+def _questions_from_spec(spec):
+    """Validate a list of question dicts; return unsaved Questions or raise naming what and where."""
+    if not isinstance(spec, list) or not spec:
+        raise ValidationError("A survey needs at least one question.")
+    parties = {c.code: c for c in IntentionCode.objects.active().filter(is_party=True)}
+    issues = list(Issue.objects.active().values_list("code", "label"))
+    questions, keys = [], set()
+    for position, item in enumerate(spec, start=1):
+        where = f"Question {position}"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: expected an object with key, kind and text.")
+        key, kind, text = item.get("key", ""), item.get("kind", ""), (item.get("text") or "").strip()
+        if not key or not isinstance(key, str) or not key.replace("-", "").replace("_", "").isalnum():
+            raise ValidationError(f"{where}: key {key!r} must be letters, digits, - or _.")
+        if key in keys:
+            raise ValidationError(f"{where}: key {key!r} is used twice.")
+        if kind not in Question.Kind.values:
+            raise ValidationError(f"{where}: kind {kind!r} is not one of {', '.join(Question.Kind.values)}.")
+        if not text:
+            raise ValidationError(f"{where}: the question text is empty.")
+        party = None
+        if kind == Question.Kind.LIKELIHOOD:
+            party = parties.get(item.get("party"))
+            if party is None:
+                raise ValidationError(f"{where}: party {item.get('party')!r} is not an active party code.")
+        follow_up = item.get("follow_up", "")
+        if follow_up not in Question.FollowUp.values:
+            raise ValidationError(f"{where}: follow_up {follow_up!r} is not known.")
+        options = []
+        if kind == Question.Kind.ISSUES:
+            wanted = item.get("options")
+            options = [[c, label] for c, label in issues if wanted is None or c in wanted]
+            unknown = set(wanted or []) - {c for c, _ in issues}
+            if unknown:
+                raise ValidationError(f"{where}: unknown issues {sorted(unknown)}.")
+        keys.add(key)
+        questions.append(
+            Question(
+                key=key,
+                kind=kind,
+                text=text[:300],
+                party=party,
+                options=options,
+                follow_up=follow_up,
+                position=position,
+            )
+        )
+    return questions
+
+
+@transaction.atomic
+def survey_create(*, campaign, name, questions=None, user=None):
+    """A new survey with version 1 (the standard questions unless others are given)."""
+    built = _questions_from_spec(STANDARD_QUESTIONS if questions is None else questions)
+    survey = Survey.objects.create(campaign=campaign, name=name)
+    _version_create(survey=survey, questions=built, note="First version", user=user)
+    audit_record(action="survey.create", user=user, obj=survey, constituency=campaign.constituency)
+    return survey
+
+
+@transaction.atomic
+def survey_revise(*, survey, questions, note="", user=None):
+    """Edit a survey: always a new version; answers to earlier versions keep their questions."""
+    built = _questions_from_spec(questions)
+    Survey.objects.select_for_update().filter(pk=survey.pk).get()  # one reviser at a time
+    version = _version_create(survey=survey, questions=built, note=note, user=user)
+    audit_record(
+        action="survey.revise",
+        user=user,
+        obj=survey,
+        constituency=survey.campaign.constituency,
+        detail={"version": version.number, "note": note},
+    )
+    return version
+
+
+def _version_create(*, survey, questions, note, user):
+    number = (survey.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = SurveyVersion.objects.create(survey=survey, number=number, note=note[:200], created_by=user)
+    for question in questions:
+        question.version = version
+    Question.objects.bulk_create(questions)
+    return version
+
+
+def survey_spec(version):
+    """A version's questions as the list `survey_revise` takes (the starting point for an edit)."""
+    return [
+        {
+            "key": q.key,
+            "kind": q.kind,
+            "text": q.text,
+            **({"party": q.party.code} if q.party_id else {}),
+            **({"options": [c for c, _ in q.options]} if q.kind == Question.Kind.ISSUES else {}),
+            **({"follow_up": q.follow_up} if q.follow_up else {}),
+        }
+        for q in version.questions.select_related("party")
+    ]
+
+
+# --- Recording visits ---------------------------------------------------------------------
+
+
+class VisitRefused(ValidationError):
+    """A visit that cannot be recorded as sent; the message says what and where."""
+
+
+@dataclass
+class VisitResult:
+    status: str  # "recorded", "duplicate", "conflict" or "refused"
+    message: str = ""
+    visit: Visit | None = None
+    flags: list = field(default_factory=list)
+
+
+NOTE_LIMIT = 4000
+SKEW_FUTURE = timedelta(minutes=10)
+SKEW_PAST = timedelta(days=3)
+
+
+def visit_digest(*, elector_id, outcome_code, answers, notes, survey_version_id):
+    """What a visit says, hashed: a repeat of a UUID with another digest is a conflict."""
+    canonical = json.dumps(
+        [elector_id, outcome_code, answers or {}, notes or "", survey_version_id],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _answers_built(version, outcome, answers):
+    """Check answers against the version's questions; return (Answer rows, issue codes, follow-ups)."""
+    if not answers:
+        return [], [], []
+    if version is None:
+        raise VisitRefused("answers were sent without a survey version.")
+    if not outcome.spoke:
+        raise VisitRefused(f"answers were sent but the outcome '{outcome.label}' means nobody answered.")
+    if not isinstance(answers, dict):
+        raise VisitRefused("answers must be an object of question key to value.")
+    questions = {q.key: q for q in version.questions.all()}
+    rows, issue_codes, follow_ups = [], [], []
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise VisitRefused(f"question {key!r} is not in survey version {version.number}.")
+        answer = Answer(question=question, value=value)
+        kind = question.kind
+        if kind == Question.Kind.INTENTION:
+            if isinstance(value, str):
+                value = {"code": value}
+            code = value.get("code") if isinstance(value, dict) else None
+            intention = _intention_codes().get(code)
+            if intention is None:
+                raise VisitRefused(f"{key}: {code!r} is not a voting-intention code.")
+            strength = value.get("strength") or ""
+            if strength not in ("", "hard", "soft") or (strength and not intention.takes_strength):
+                raise VisitRefused(f"{key}: strength {strength!r} does not apply to {intention.code}.")
+            answer.value, answer.intention, answer.strength = (
+                {"code": code, "strength": strength},
+                intention,
+                strength,
+            )
+        elif kind == Question.Kind.LIKELIHOOD:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise VisitRefused(f"{key}: likelihood must be a whole number from 0 to 10, not {value!r}.")
+        elif kind == Question.Kind.ISSUES:
+            if isinstance(value, list):
+                value = {"codes": value}
+            offered = {c for c, _ in question.options}
+            codes = value.get("codes", []) if isinstance(value, dict) else None
+            other = (value.get("other") or "") if isinstance(value, dict) else ""
+            if not isinstance(codes, list) or not isinstance(other, str) or set(codes) - offered:
+                raise VisitRefused(f"{key}: issues must be codes from {sorted(offered)}, got {value!r}.")
+            answer.value = {"codes": sorted(set(codes)), "other": other[:500]}
+            issue_codes.extend(sorted(set(codes)))
+        elif kind == Question.Kind.YES_NO:
+            if not isinstance(value, bool):
+                raise VisitRefused(f"{key}: answer yes or no (true/false), not {value!r}.")
+            if value and question.follow_up:
+                follow_ups.append((question.follow_up, question.text))
+        elif kind == Question.Kind.TEXT:
+            if not isinstance(value, str):
+                raise VisitRefused(f"{key}: expected text.")
+            answer.value = value[:2000]
+        rows.append(answer)
+    return rows, issue_codes, follow_ups
+
+
+def _intention_codes():
+    return {c.code: c for c in IntentionCode.objects.all()}
+
+
+def _outcome(code, channel):
+    outcome = DoorOutcome.objects.filter(code=code, channel=channel).first()
+    if outcome is None:
+        raise VisitRefused(f"outcome {code!r} is not a {channel} outcome.")
+    return outcome
+
+
+def _contact_time(recorded_at, now):
+    """Server time decides order: a phone clock far from ours is not believed (and is flagged)."""
+    if recorded_at is None or recorded_at > now + SKEW_FUTURE or recorded_at < now - SKEW_PAST:
+        return now, [Visit.Flag.CLOCK_SKEW]
+    return min(recorded_at, now), []
+
+
+def canvass_record_visit(
+    *,
+    canvasser,
+    campaign,
+    elector,
+    outcome,
+    client_uuid,
+    answers=None,
+    notes="",
+    recorded_at=None,
+    survey_version=None,
+    pack=None,
+    call_list=None,
+    call_back_at=None,
+    flags=(),
+):
+    """Record one elector's result at a door or on a call, once per `client_uuid`.
+
+    Writes the visit and its answers, a contact through voters' `contact_record` (so the
+    elector's page shows it at once), the elector's latest intention, and follow-ups for the
+    organiser. A repeat of the UUID with the same content is acknowledged ("duplicate"); with
+    other content it is refused and logged ("conflict"). Returns a VisitResult.
+    """
+    channel = Channel.PHONE if call_list is not None else Channel.DOOR
+    if isinstance(outcome, str):
+        outcome = _outcome(outcome, channel)
+    digest = visit_digest(
+        elector_id=elector.pk,
+        outcome_code=outcome.code,
+        answers=answers,
+        notes=notes,
+        survey_version_id=survey_version.pk if survey_version else None,
+    )
+    existing = Visit.objects.filter(client_uuid=client_uuid).only("pk", "digest").first()
+    if existing is not None:
+        return _repeat(existing, digest, canvasser, campaign, client_uuid)
+    rows, issue_codes, follow_ups = _answers_built(survey_version, outcome, answers)
+    now = timezone.now()
+    contacted_at, more_flags = _contact_time(recorded_at, now)
+    flags = [*flags, *more_flags]
+    if len(notes) > NOTE_LIMIT:
+        flags.append(Visit.Flag.NOTE_TRUNCATED)
+    try:
+        with transaction.atomic():
+            # The contact first, so the visit row is written once, already pointing at it.
+            contact = contact_record(
+                elector=elector,
+                channel=channel,
+                user=canvasser,
+                at=contacted_at,
+                outcome=outcome.label,
+                campaign_label=campaign.name,
+                campaign_ref=str(client_uuid),
+                notes=notes[:NOTE_LIMIT],
+                source="canvass" if channel == Channel.DOOR else "phone bank",
+            )
+            visit = Visit.objects.create(
+                contact=contact,
+                client_uuid=client_uuid,
+                campaign=campaign,
+                channel=channel,
+                pack=pack,
+                call_list=call_list,
+                survey_version=survey_version,
+                elector=elector,
+                canvasser=canvasser,
+                outcome=outcome,
+                notes=notes[:NOTE_LIMIT],
+                recorded_at=recorded_at or now,
+                received_at=now,
+                digest=digest,
+                flags=sorted(set(flags)),
+            )
+            _visit_write_details(
+                visit=visit,
+                rows=rows,
+                issue_codes=issue_codes,
+                follow_ups=follow_ups,
+                call_back_at=call_back_at,
+                full_notes=notes,
+            )
+    except IntegrityError:
+        # Another request stored the same UUID between our check and our insert.
+        existing = Visit.objects.filter(client_uuid=client_uuid).only("pk", "digest").first()
+        if existing is None:
+            raise
+        return _repeat(existing, digest, canvasser, campaign, client_uuid)
+    return VisitResult("recorded", visit=visit, flags=visit.flags)
+
+
+def _repeat(existing, digest, canvasser, campaign, client_uuid):
+    if existing.digest == digest:
+        return VisitResult("duplicate", "Already recorded.", visit=existing)
+    message = "This UUID was already recorded with different answers; the first one stands."
+    sync_problem_log(
+        kind=SyncProblem.Kind.CONFLICT,
+        user=canvasser,
+        constituency=campaign.constituency,
+        client_uuid=str(client_uuid),
+        message=message,
+        payload={"visit": existing.pk},
+    )
+    return VisitResult("conflict", message, visit=existing)
+
+
+def _visit_write_details(*, visit, rows, issue_codes, follow_ups, call_back_at, full_notes):
+    for row in rows:
+        row.visit = visit
+    Answer.objects.bulk_create(rows)
+    if issue_codes:
+        issues = Issue.objects.filter(code__in=issue_codes)
+        VisitIssue.objects.bulk_create([VisitIssue(visit=visit, issue=issue) for issue in issues])
+    intention = next((row for row in rows if row.intention_id), None)
+    if intention is not None:
+        _latest_intention_upsert(visit=visit, answer=intention)
+    tasks = [FollowUp(kind=kind, detail=detail[:200]) for kind, detail in follow_ups]
+    if visit.outcome.review:
+        tasks.append(FollowUp(kind=FollowUp.Kind.REVIEW, detail=visit.outcome.get_review_display()))
+    if call_back_at is not None:
+        tasks.append(FollowUp(kind=FollowUp.Kind.CALL_BACK, detail="Call back", due_at=call_back_at))
+    for task in tasks:
+        task.campaign, task.visit, task.elector = visit.campaign, visit, visit.elector
+    FollowUp.objects.bulk_create(tasks)
+    if len(full_notes) > NOTE_LIMIT:
+        sync_problem_log(
+            kind=SyncProblem.Kind.TRUNCATED,
+            user=visit.canvasser,
+            constituency=visit.campaign.constituency,
+            client_uuid=str(visit.client_uuid),
+            message=f"Note of {len(full_notes)} characters cut to {NOTE_LIMIT} on the visit; kept here in full.",
+            payload={"visit": visit.pk, "notes": full_notes},
+        )
+
+
+def _latest_intention_upsert(*, visit, answer):
+    """Newest by server time wins, whatever order phones sync in."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {LatestIntention._meta.db_table} (elector_id, intention_id, strength, visit_id, at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (elector_id) DO UPDATE
+               SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
+                   visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
+             WHERE {LatestIntention._meta.db_table}.at <= EXCLUDED.at
+            """,
+            [visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at],
+        )
+
+
+def sync_problem_log(*, kind, user, message, payload, constituency=None, client_uuid=""):
+    """Keep what we refused or changed, exactly as sent, for an organiser to look at."""
+    return SyncProblem.objects.create(
+        kind=kind,
+        user=user,
+        constituency=constituency,
+        client_uuid=str(client_uuid)[:100],
+        message=message[:300],
+        payload=payload,
+    )

@@ -1,0 +1,65 @@
+/* LabourHub canvassing service worker. The server prepends `const SHELL = [...]` (static URLs).
+   It keeps the app shell (page, CSS, JS) so a pack's page opens and reloads with no signal.
+   Pack data and answers live in IndexedDB (canvass.js), never in this cache. */
+/* global SHELL */
+"use strict";
+
+const CACHE = "lh-canvass-v1";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+function fromCache(request) {
+  return caches.match(request, { ignoreVary: true, ignoreSearch: true });
+}
+
+function networkFirst(request, keep) {
+  return fetch(request)
+    .then((response) => {
+      if (keep && response.ok && !response.redirected) {
+        const copy = response.clone();
+        caches.open(CACHE).then((cache) => cache.put(request, copy));
+      }
+      return response;
+    })
+    .catch(() => fromCache(request).then((cached) => cached || Response.error()));
+}
+
+function staleWhileRevalidate(request) {
+  return fromCache(request).then((cached) => {
+    const fresh = fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(CACHE).then((cache) => cache.put(request, copy));
+        }
+        return response;
+      })
+      .catch(() => cached || Response.error());
+    return cached || fresh;
+  });
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return; // map tiles: straight to the network
+  if (url.pathname.endsWith(".json")) return; // pack data: the page keeps it in IndexedDB
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staleWhileRevalidate(request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(networkFirst(request, /\/packs\/\d+\/canvass\/$/.test(url.pathname)));
+  }
+});

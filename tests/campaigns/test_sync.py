@@ -1,0 +1,177 @@
+"""The sync endpoint's contract: each client UUID applied once, clear per-item results, never a 500."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import FollowUp, LatestIntention, SyncProblem, Visit
+from labourhub.models import Grant
+from labourhub.services import grant_revoke
+from tests.campaigns.factories import campaign_with_survey, pack_with_doors
+from tests.voters.factories import ElectorFactory, PropertyFactory
+from voters.models import Contact
+
+
+@pytest.fixture
+def door(anytown):
+    """A campaign, a pack of three doors in Anytown with one elector each."""
+    campaign = campaign_with_survey(anytown.constituency)
+    homes = [PropertyFactory(polling_district=anytown.polling_district) for _ in range(3)]
+    electors = [ElectorFactory(home=home, surname="Anytownson") for home in homes]
+    pack = pack_with_doors(campaign, homes)
+    return {
+        "campaign": campaign,
+        "pack": pack,
+        "electors": electors,
+        "version": campaign.current_survey_version(),
+    }
+
+
+def item(door, who=None, **overrides):
+    payload = {
+        "uuid": str(uuid.uuid4()),
+        "pack": door["pack"].pk,
+        "elector": (who or door["electors"][0]).pk,
+        "survey_version": door["version"].pk,
+        "outcome": "spoke",
+        "answers": {"vi": {"code": "L", "strength": "soft"}, "issues": ["housing"], "postal": True},
+        "notes": "Dog in garden",
+        "recorded_at": timezone.now().isoformat(),
+    }
+    payload.update(overrides)
+    return payload
+
+
+def sync(client, *items):
+    response = client.post(
+        reverse("campaigns:sync"), json.dumps({"answers": list(items)}), content_type="application/json"
+    )
+    return response
+
+
+def test_a_visit_is_recorded_with_its_answers_contact_and_follow_up(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    sent = item(door)
+    response = sync(client, sent)
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["status"] == "recorded", result
+    visit = Visit.objects.get(client_uuid=sent["uuid"])
+    assert visit.contact.channel == "door" and visit.contact.outcome == "Spoke"
+    assert Contact.objects.filter(elector=door["electors"][0]).count() == 1
+    latest = LatestIntention.objects.get(elector=door["electors"][0])
+    assert latest.display == "L soft"
+    assert list(visit.issues.values_list("issue__code", flat=True)) == ["housing"]
+    assert FollowUp.objects.get(visit=visit).kind == FollowUp.Kind.POSTAL_VOTE
+
+
+def test_a_repeated_uuid_is_acknowledged_not_duplicated(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    sent = item(door)
+    sync(client, sent)
+    [again] = sync(client, sent).json()["results"]
+    assert again["status"] == "duplicate"
+    assert Visit.objects.count() == 1 and Contact.objects.count() == 1
+
+
+def test_a_conflicting_repeat_is_refused_and_logged(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    sent = item(door)
+    sync(client, sent)
+    [again] = sync(client, {**sent, "answers": {"vi": "T"}}).json()["results"]
+    assert again["status"] == "conflict"
+    assert Visit.objects.get().answers.get(question__key="vi").intention.code == "L"
+    assert SyncProblem.objects.get().kind == SyncProblem.Kind.CONFLICT
+
+
+def test_one_bad_item_does_not_stop_the_others(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    good = item(door)
+    bad = item(door, answers={"vi": "ZZZ"})
+    results = sync(client, bad, good).json()["results"]
+    assert [r["status"] for r in results] == ["refused", "recorded"]
+    assert "'ZZZ' is not a voting-intention code" in results[0]["message"]
+    assert SyncProblem.objects.get().payload["answers"] == {"vi": "ZZZ"}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"uuid": "not-a-uuid"}, "is not a UUID"),
+        ({"survey_version": 999999}, "survey version 999999 does not exist"),
+        ({"outcome": "exploded"}, "outcome 'exploded'"),
+        ({"answers": {"labour-0-10": 11}}, "0 to 10"),
+        ({"outcome": "not_in"}, "nobody answered"),
+        ({"pack": 999999}, "not open to you"),
+        ({"elector": "seven"}, "elector must be a number"),
+    ],
+)
+def test_bad_items_get_a_clear_refusal(client, anytown_canvasser, door, overrides, message):
+    client.force_login(anytown_canvasser)
+    [result] = sync(client, item(door, **overrides)).json()["results"]
+    assert result["status"] == "refused"
+    assert message in result["message"]
+    assert not Visit.objects.exists()
+
+
+def test_an_elector_outside_the_pack_is_refused(client, anytown, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    stranger = ElectorFactory(home=PropertyFactory(polling_district=anytown.polling_district))
+    [result] = sync(client, item(door, who=stranger)).json()["results"]
+    assert result["status"] == "refused"
+    assert f"elector {stranger.pk} is not on pack" in result["message"]
+
+
+def test_another_clps_canvasser_cannot_sync_into_a_pack(client, otherton, door):
+    client.force_login(otherton.user("canvasser"))
+    [result] = sync(client, item(door)).json()["results"]
+    assert result == {**result, "status": "refused", "message": f"pack {door['pack'].pk} is not open to you."}
+
+
+def test_a_skewed_clock_is_flagged_and_server_time_is_used(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    days_ago = (timezone.now() - timedelta(days=9)).isoformat()
+    [result] = sync(client, item(door, recorded_at=days_ago)).json()["results"]
+    assert result["status"] == "recorded" and result["flags"] == ["clock_skew"]
+    visit = Visit.objects.get()
+    assert abs((visit.contact.at - timezone.now()).total_seconds()) < 60
+
+
+def test_visits_recorded_before_a_revocation_are_accepted_and_flagged(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    recorded = timezone.now() - timedelta(minutes=30)
+    grant_revoke(grant=Grant.objects.get(user=anytown_canvasser), revoked_by=None)
+    before = item(door, recorded_at=recorded.isoformat())
+    after = item(door, who=door["electors"][1])
+    results = sync(client, before, after).json()["results"]
+    assert [r["status"] for r in results] == ["recorded", "refused"]
+    assert results[0]["flags"] == ["grant_ended"]
+
+
+def test_an_enormous_note_is_cut_on_the_visit_and_kept_in_full(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    note = "x" * 50_000
+    [result] = sync(client, item(door, notes=note)).json()["results"]
+    assert result["status"] == "recorded" and "note_truncated" in result["flags"]
+    assert len(Visit.objects.get().notes) == 4000
+    assert SyncProblem.objects.get(kind="truncated").payload["notes"] == note
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [("not json", 400), ('{"answers": 5}', 400), ('{"answers": [' + "{}," * 300 + "{}]}", 400)],
+)
+def test_malformed_batches_get_a_clear_error_not_a_500(client, anytown_canvasser, body, status):
+    client.force_login(anytown_canvasser)
+    response = client.post(reverse("campaigns:sync"), body, content_type="application/json")
+    assert response.status_code == status
+    assert response.json()["error"]
+
+
+def test_signed_out_phones_are_told_to_sign_in(client):
+    response = sync(client)
+    assert response.status_code == 401
