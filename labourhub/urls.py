@@ -14,4 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("campaigns/", include("campaigns.urls")),
+    path("access/", include("access.urls")),
+    path("members/", include("members.urls")),
 ]

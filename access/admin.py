@@ -1,0 +1,110 @@
+"""The catalogue's admin. Requests, decisions and holdings are changed only by services,
+so they are read-only here."""
+
+from django.contrib import admin
+
+from access.models import (
+    AccessRequest,
+    Decision,
+    EscalationContact,
+    Holding,
+    MembershipStanding,
+    Tool,
+    TrainingRecord,
+)
+from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoping import Action
+
+
+@admin.register(Tool)
+class ToolAdmin(ScopedModelAdmin):
+    """Regional staff edit the catalogue (names and rules are data)."""
+
+    scope_action = Action.REVIEW_ACCESS
+    constituency_path = None  # reference data, the same for every CLP
+    list_display = [
+        "name",
+        "role",
+        "level",
+        "needs_endorsement",
+        "decision_hours",
+        "default_days",
+        "auto_approve",
+        "is_active",
+    ]
+    list_filter = ["level", "is_active", "auto_approve"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retire a tool with is_active; its requests keep pointing at it
+
+
+class ReadOnlyScopedAdmin(ScopedModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    fields = ["at", "step", "outcome", "by", "on_behalf_of", "note", "duration_days"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyScopedAdmin):
+    scope_action = Action.ENDORSE_ACCESS
+    list_display = ["tool", "requester", "constituency", "status", "step_due_at", "escalated", "submitted_at"]
+    list_filter = ["status", "tool", "escalated"]
+    list_select_related = ["tool", "requester", "constituency"]
+    search_fields = ["requester__email", "requester__full_name", "tool__name"]
+    inlines = [DecisionInline]
+
+
+@admin.register(Holding)
+class HoldingAdmin(ReadOnlyScopedAdmin):
+    scope_action = Action.ENDORSE_ACCESS
+    list_display = ["tool", "user", "constituency", "starts_at", "expires_at", "revoked_at"]
+    list_filter = ["tool"]
+    list_select_related = ["tool", "user", "constituency"]
+    search_fields = ["user__email", "user__full_name", "tool__name"]
+
+
+@admin.register(MembershipStanding)
+class MembershipStandingAdmin(ScopedModelAdmin):
+    """Until the members app answers, CLP officers record standing here."""
+
+    scope_action = Action.MANAGE_MEMBERS
+    list_display = ["user", "constituency", "status", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["user", "constituency"]
+    search_fields = ["user__email", "user__full_name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(ScopedModelAdmin):
+    """Training is personal data without a CLP: only the operator edits it here."""
+
+    operator_only = True
+    list_display = ["user", "course", "completed_on"]
+    search_fields = ["user__email", "user__full_name"]
+    raw_id_fields = ["user", "recorded_by"]
+
+
+@admin.register(EscalationContact)
+class EscalationContactAdmin(ScopedModelAdmin):
+    operator_only = True
+    list_display = ["region", "title", "user"]
+    raw_id_fields = ["user"]

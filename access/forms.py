@@ -1,0 +1,105 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from access.deciders import decidable_constituencies
+from access.models import Status, Tool
+from access.standing import member_constituencies
+from labourhub.models import Constituency, Ward
+from labourhub.scoping import Action
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RequestForm(forms.Form):
+    tool = forms.ModelChoiceField(
+        Tool.objects.offered(), label="What do you need?", empty_label="Choose a tool"
+    )
+    constituency = forms.ModelChoiceField(Constituency.objects.none(), label="Through which CLP?")
+    ward = forms.ModelChoiceField(
+        Ward.objects.none(), required=False, label="Ward", help_text="Only for tools given for one ward."
+    )
+    for_email = forms.EmailField(
+        required=False,
+        label="For someone else (officers only)",
+        help_text="Their LabourHub email address. Leave blank to ask for yourself.",
+    )
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Why do you need it?"
+    )
+    needed_by = forms.DateField(widget=DateInput, label="Needed by")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = Constituency.objects.filter(
+            Q(pk__in=member_constituencies(user).values("pk"))
+            | Q(pk__in=decidable_constituencies(user, Action.ENDORSE_ACCESS).values("pk"))
+        )
+        self.fields["constituency"].queryset = allowed
+        self.fields["ward"].queryset = Ward.objects.filter(constituency__in=allowed).select_related(
+            "constituency"
+        )
+        self.fields["needed_by"].initial = timezone.localdate() + timezone.timedelta(days=7)
+
+    def clean_for_email(self):
+        email = self.cleaned_data["for_email"].strip().lower()
+        if not email:
+            return None
+        person = get_user_model().objects.filter(email=email).first()
+        if person is None:
+            raise forms.ValidationError(f"No LabourHub account uses {email}: ask them to sign up first.")
+        return person
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(widget=forms.RadioSelect, label="Your decision")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason or question",
+        help_text="Required to refuse (the requester sees it) or to ask for more information.",
+    )
+    duration_days = forms.IntegerField(required=False, min_value=1, label="Duration (days)")
+    expected_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, choices, tool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = choices
+        self.fields["duration_days"].max_value = tool.max_days
+        self.fields["duration_days"].initial = tool.default_days
+        self.fields["duration_days"].help_text = f"Up to {tool.max_days} days; usually {tool.default_days}."
+
+
+class AnswerForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Reason for revoking")
+
+
+class DelegationForm(forms.Form):
+    delegate_email = forms.EmailField(label="Who decides while you are away (their email)")
+    starts_on = forms.DateField(widget=DateInput, label="First day away")
+    ends_on = forms.DateField(widget=DateInput, label="Last day away")
+
+    def clean_delegate_email(self):
+        email = self.cleaned_data["delegate_email"].strip().lower()
+        person = get_user_model().objects.filter(email=email).first()
+        if person is None:
+            raise forms.ValidationError(f"No LabourHub account uses {email}.")
+        return person
+
+
+class AuditSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", help_text="Action, person's email or object id")
+    constituency = forms.ModelChoiceField(Constituency.objects.none(), required=False, label="CLP")
+    since = forms.DateField(required=False, widget=DateInput, label="From")
+    until = forms.DateField(required=False, widget=DateInput, label="To")
+
+    def __init__(self, *args, constituencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies

@@ -1,0 +1,404 @@
+"""How people get access: the catalogue of tools and their rules, requests, decisions, holdings.
+
+A request moves through steps (endorsement by the CLP, review by the region). Every
+decision is an inserted `Decision` row (a database trigger refuses UPDATE and DELETE);
+the request's status is updated from it by a service in the same transaction.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from labourhub.models import Constituency, Region, Role, Ward
+
+
+class Level(models.TextChoices):
+    WARD = "ward", "A ward"
+    CONSTITUENCY = "constituency", "A constituency (CLP)"
+    REGION = "region", "A region"
+
+
+class ToolQuerySet(models.QuerySet):
+    def offered(self):
+        return self.filter(is_active=True)
+
+
+class Tool(models.Model):
+    """One entry in the catalogue: a LabourHub role or an outside tool, with its rules in plain words."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True, help_text="What the tool is for, in plain language.")
+    role = models.CharField(
+        max_length=30,
+        choices=Role.choices,
+        blank=True,
+        help_text="For LabourHub's own roles: the role an approval grants. Blank for outside tools "
+        "(the approval is then the record of who should have an account).",
+    )
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.CONSTITUENCY)
+    requires_good_standing = models.BooleanField(
+        default=True, help_text="The requester must be a member in good standing in the CLP."
+    )
+    training_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Data-protection training must have been completed within this many months. "
+        "Blank: not needed.",
+    )
+    requires_role = models.CharField(
+        max_length=30,
+        choices=Role.choices,
+        blank=True,
+        help_text="The requester must already hold this role in the CLP (e.g. organisers are canvassers first).",
+    )
+    needs_endorsement = models.BooleanField(
+        default=True, help_text="A CLP secretary or officer endorses before the region reviews."
+    )
+    decision_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text="Each step must be decided within this many hours, or it escalates.",
+    )
+    default_days = models.PositiveSmallIntegerField(default=365, validators=[MinValueValidator(1)])
+    max_days = models.PositiveSmallIntegerField(default=730, validators=[MinValueValidator(1)])
+    auto_approve = models.BooleanField(
+        default=False,
+        help_text="Approve at once, without endorsement or review, when every condition holds.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Offered for new requests.")
+
+    objects = ToolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_days__lte=models.F("max_days")), name="tool_default_le_max"
+            ),
+            models.CheckConstraint(
+                condition=~Q(level="region") | ~Q(role__in=[Role.CANVASSER, Role.TELLER]),
+                name="tool_doorstep_roles_not_regional",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_labourhub_role(self):
+        return bool(self.role)
+
+
+# --- What access keeps about people until the members app answers (see standing.py) --------
+
+
+class MembershipStanding(models.Model):
+    """A person's membership standing in a CLP, as last confirmed by the CLP or an import."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        ARREARS = "arrears", "In arrears"
+        LAPSED = "lapsed", "Lapsed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "constituency"], name="one_standing_per_member_clp")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.constituency}: {self.get_status_display()}"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+
+class TrainingRecord(models.Model):
+    """Completion of data-protection training: access's own data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    completed_on = models.DateField()
+    course = models.CharField(max_length=100, default="Data protection")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-completed_on"]
+
+    def __str__(self):
+        return f"{self.course}, {self.completed_on}"
+
+
+# --- Who decides --------------------------------------------------------------------
+
+
+class EscalationContact(models.Model):
+    """The next level up for a region (e.g. the regional director): decides requests whose
+    review step is past its deadline."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=100, default="Regional director")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "user"], name="one_escalation_contact_per_region_user")
+        ]
+
+    def __str__(self):
+        return f"{self.title}, {self.region}: {self.user}"
+
+
+class DelegationQuerySet(models.QuerySet):
+    def in_force(self, at=None):
+        day = timezone.localdate(at or timezone.now())
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+class Delegation(models.Model):
+    """While `delegator` is away (a date range), `delegate` may decide what they could decide."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delegator} → {self.delegate}, {self.starts_on} to {self.ends_on}"
+
+
+# --- Requests and decisions ---------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    ENDORSEMENT = "endorsement", "Waiting for the CLP's endorsement"
+    REVIEW = "review", "Waiting for the region's review"
+    INFO = "info", "More information asked for"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATUSES = [Status.ENDORSEMENT, Status.REVIEW, Status.INFO]
+
+
+class Step(models.TextChoices):
+    ENDORSEMENT = "endorsement", "Endorsement by the CLP"
+    REVIEW = "review", "Review by the region"
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def decided(self):
+        return self.filter(status__in=[Status.APPROVED, Status.REFUSED])
+
+    def overdue(self, at=None):
+        return self.filter(
+            status__in=[Status.ENDORSEMENT, Status.REVIEW], step_due_at__lt=at or timezone.now()
+        )
+
+    def by_deadline(self):
+        return self.order_by("step_due_at", "pk")
+
+
+class AccessRequest(models.Model):
+    tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The CLP the request is made through: it endorses, and its region reviews. For a
+    # region-level tool the grant covers `region`; for a ward-level one, `ward` is recorded.
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    needed_by = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    step = models.CharField(max_length=20, choices=Step.choices)
+    step_due_at = models.DateTimeField(null=True, blank=True)
+    escalated = models.BooleanField(default=False, help_text="The current step is past its deadline.")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            # Two clicks on "Send" make one request.
+            models.UniqueConstraint(
+                fields=["requester", "tool", "constituency"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_request_per_person_tool_clp",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["constituency", "step_due_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="open_request_clp_due",
+            ),
+            models.Index(
+                fields=["region", "step_due_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="open_request_region_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tool} for {self.requester} in {self.constituency}"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def area(self):
+        if self.tool.level == Level.REGION:
+            return self.region
+        return self.ward or self.constituency
+
+
+class Decision(models.Model):
+    """One event in a request's history. Append-only (a trigger refuses UPDATE and DELETE)."""
+
+    class Outcome(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        ENDORSED = "endorsed", "Endorsed"
+        APPROVED = "approved", "Approved"
+        AUTO_APPROVED = "auto_approved", "Approved automatically (every condition held)"
+        REFUSED = "refused", "Refused"
+        INFO_ASKED = "info_asked", "More information asked for"
+        INFO_GIVEN = "info_given", "More information given"
+        ESCALATED = "escalated", "Escalated (past the deadline)"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.PROTECT, related_name="decisions")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The decider whose delegation `by` used.",
+    )
+    note = models.TextField(blank=True)
+    duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Holdings: who holds which tool where -----------------------------------------
+
+
+class HoldingQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True, starts_at__lte=at, expires_at__gt=at)
+
+    def expiring_between(self, start, end):
+        return self.active(start).filter(expires_at__lte=end)
+
+
+class Holding(models.Model):
+    """Someone holds a tool over an area, from an approved request. For LabourHub roles
+    `grant` is the labourhub Grant that drives permissions; for outside tools the holding is
+    the record of who should have an account."""
+
+    request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="holding")
+    tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="holdings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    grant = models.OneToOneField(
+        "labourhub.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="holding"
+    )
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=300, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HoldingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("starts_at")), name="holding_expires_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tool} for {self.user}"
+
+    @property
+    def audit_constituency(self):
+        return self.constituency
+
+    @property
+    def is_active(self):
+        now = timezone.now()
+        return self.revoked_at is None and self.starts_at <= now < self.expires_at
+
+
+class Notification(models.Model):
+    """One email to one person, planned in a transaction and sent by a Celery task exactly once."""
+
+    to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        AccessRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"

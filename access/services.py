@@ -1,0 +1,600 @@
+"""Every write in access: one transaction each, keyword-only arguments, a Decision row per event.
+
+Bad input raises `AccessError` with a message for the person, and nothing is written.
+`now` may be passed to move time (tests of deadlines and expiry); it defaults to now.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from access.deciders import authority_for, decider_capacity, deciders_for
+from access.models import (
+    AccessRequest,
+    Decision,
+    Delegation,
+    Holding,
+    Level,
+    Notification,
+    Status,
+    Step,
+)
+from access.rules import all_met, conditions_for
+from access.standing import member_constituencies
+from labourhub.models import Grant
+from labourhub.scoping import Action, can
+from labourhub.services import audit_record, grant_create, grant_revoke
+
+Outcome = Decision.Outcome
+RENEWAL_WINDOW = timedelta(days=30)  # a holding this close to expiry may be renewed
+REMINDER_BEFORE = timedelta(days=14)
+
+
+class AccessError(Exception):
+    """A request or decision that cannot go ahead; the message says why, for the person."""
+
+
+# --- Requesting -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_submit(
+    *, tool, requester, submitted_by, constituency, reason, needed_by, ward=None, now=None, http_request=None
+):
+    """Ask for `tool` for `requester` through `constituency`. Auto-approves when the tool allows
+    it and every condition holds; otherwise the first step's deciders are told."""
+    now = now or timezone.now()
+    _check_submission(tool, requester, submitted_by, constituency, needed_by, ward, now)
+    ward = ward if tool.level == Level.WARD else None
+    conditions = conditions_for(tool, requester, constituency, now)
+    first_step = Step.ENDORSEMENT if tool.needs_endorsement else Step.REVIEW
+    try:
+        with transaction.atomic():
+            access_request = AccessRequest.objects.create(
+                tool=tool,
+                requester=requester,
+                submitted_by=submitted_by,
+                constituency=constituency,
+                ward=ward,
+                region=constituency.region,
+                reason=reason.strip(),
+                needed_by=needed_by,
+                status=first_step,
+                step=first_step,
+                step_due_at=now + timedelta(hours=tool.decision_hours),
+                submitted_at=now,
+            )
+    except IntegrityError:
+        # Another click got there first (the open-request constraint): one request is enough.
+        raise AccessError(_already_open_message(tool, requester, constituency)) from None
+    _decision(access_request, Outcome.SUBMITTED, by=submitted_by, note=reason, at=now)
+    audit_record(
+        action="access.request.submit",
+        user=submitted_by,
+        request=http_request,
+        obj=access_request,
+        detail={"tool": tool.name, "requester": requester.email, "conditions_met": all_met(conditions)},
+    )
+    if tool.auto_approve and all_met(conditions):
+        _approve(
+            access_request,
+            by=None,
+            outcome=Outcome.AUTO_APPROVED,
+            duration_days=tool.default_days,
+            now=now,
+            note="Every condition held.",
+            http_request=http_request,
+        )
+    else:
+        _notify(
+            deciders_for(access_request, now),
+            access_request,
+            f"Access request to decide: {tool} for {requester}",
+            f"{requester} asks for {tool} in {constituency}, needed by {needed_by:%-d %b %Y}.\n"
+            f"Reason: {access_request.reason}\nPlease decide by {_when(access_request.step_due_at)}.",
+        )
+    return access_request
+
+
+def _check_submission(tool, requester, submitted_by, constituency, needed_by, ward, now):
+    if not tool.is_active:
+        raise AccessError(f"{tool} is not offered for new requests.")
+    if not requester.is_active:
+        raise AccessError(f"{requester}'s account is suspended, so no access can be requested for them.")
+    if needed_by < timezone.localdate(now):
+        raise AccessError(f"The needed-by date {needed_by:%-d %b %Y} is in the past: choose today or later.")
+    if submitted_by != requester and not can(submitted_by, Action.ENDORSE_ACCESS, constituency):
+        raise AccessError(f"Only {constituency}'s secretary or officers may ask on someone else's behalf.")
+    if not member_constituencies(requester).filter(pk=constituency.pk).exists():
+        raise AccessError(
+            f"{requester} has nothing to do with {constituency}: access is requested through a CLP "
+            "where one is a member or already holds a role."
+        )
+    if tool.level == Level.WARD and (ward is None or ward.constituency_id != constituency.pk):
+        raise AccessError(f"{tool} is given for one ward: choose a ward in {constituency}.")
+    if _holds_already(tool, requester, constituency, now):
+        raise AccessError(
+            f"{requester} already holds {tool} in {constituency} (renewal opens 30 days before it ends)."
+        )
+    if (
+        AccessRequest.objects.open()
+        .filter(requester=requester, tool=tool, constituency=constituency)
+        .exists()
+    ):
+        raise AccessError(_already_open_message(tool, requester, constituency))
+
+
+def _holds_already(tool, user, constituency, now):
+    """Holds it for more than the renewal window (a role given by the office counts too)."""
+    later = now + RENEWAL_WINDOW
+    held = Holding.objects.active(now).filter(
+        user=user, tool=tool, constituency=constituency, expires_at__gt=later
+    )
+    if held.exists():
+        return True
+    if not tool.role:
+        return False
+    grants = Grant.all_objects.active(now).filter(user=user, role=tool.role)
+    grants = (
+        grants.filter(region=constituency.region)
+        if tool.level == Level.REGION
+        else grants.covering(constituency)
+    )
+    return grants.filter(expires_at__isnull=True).exists() or grants.filter(expires_at__gt=later).exists()
+
+
+def _already_open_message(tool, requester, constituency):
+    return f"{requester} already has an open request for {tool} in {constituency}: follow that one."
+
+
+@transaction.atomic
+def request_withdraw(*, access_request_id, by, now=None, http_request=None):
+    now = now or timezone.now()
+    access_request = _locked(access_request_id)
+    if by.pk not in (access_request.requester_id, access_request.submitted_by_id):
+        raise AccessError("Only the person who asked, or who asked for them, may withdraw a request.")
+    _require_open(access_request)
+    _decision(access_request, Outcome.WITHDRAWN, by=by, at=now)
+    _set_status(access_request, Status.WITHDRAWN, decided_at=now)
+    audit_record(action="access.request.withdraw", user=by, request=http_request, obj=access_request)
+    return access_request
+
+
+@transaction.atomic
+def request_info_give(*, access_request_id, by, note, now=None, http_request=None):
+    """The requester answers a question; the request goes back to the step that asked, with a fresh deadline."""
+    now = now or timezone.now()
+    access_request = _locked(access_request_id)
+    if by.pk not in (access_request.requester_id, access_request.submitted_by_id):
+        raise AccessError("Only the person who asked, or who asked for them, may answer.")
+    if access_request.status != Status.INFO:
+        raise AccessError("Nobody is waiting for more information on this request.")
+    if not note.strip():
+        raise AccessError("Write the information asked for.")
+    _decision(access_request, Outcome.INFO_GIVEN, by=by, note=note.strip(), at=now)
+    access_request.status = access_request.step
+    access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
+    access_request.escalated = False
+    access_request.save(update_fields=["status", "step_due_at", "escalated"])
+    audit_record(action="access.request.info_given", user=by, request=http_request, obj=access_request)
+    _notify(
+        deciders_for(access_request, now),
+        access_request,
+        f"More information on {access_request}",
+        note.strip(),
+    )
+    return access_request
+
+
+# --- Deciding -------------------------------------------------------------------------
+
+DECISIONS = {
+    "endorse": Outcome.ENDORSED,
+    "approve": Outcome.APPROVED,
+    "refuse": Outcome.REFUSED,
+    "info": Outcome.INFO_ASKED,
+}
+
+
+@transaction.atomic
+def request_decide(
+    *,
+    access_request_id,
+    by,
+    decision,
+    expected_status,
+    note="",
+    duration_days=None,
+    now=None,
+    http_request=None,
+):
+    """Endorse, approve, refuse or ask for more information. The request row is locked, so of
+    two deciders at once one wins and the other is told what happened (nothing changes)."""
+    now = now or timezone.now()
+    if decision not in DECISIONS:
+        raise AccessError(f"Unknown decision {decision!r}: choose one of {', '.join(DECISIONS)}.")
+    access_request = _locked(access_request_id)
+    if access_request.status != expected_status:
+        raise AccessError(_moved_on_message(access_request))
+    _require_open(access_request)
+    if access_request.status == Status.INFO:
+        raise AccessError("The requester has been asked for more information; decide once they answer.")
+    if by.pk == access_request.requester_id:
+        raise AccessError("Nobody may decide their own request.")
+    level = decider_capacity(by, access_request, now)
+    if level is None:
+        raise AccessError("You may not decide this request at its current step.")
+    outcome = DECISIONS[decision]
+    note = note.strip()
+    if outcome in (Outcome.REFUSED, Outcome.INFO_ASKED) and not note:
+        raise AccessError(
+            "Give a reason: the requester sees it."
+            if outcome == Outcome.REFUSED
+            else "Say what information you need."
+        )
+    on_behalf_of = authority_for(by, access_request, now)
+    if outcome == Outcome.ENDORSED:
+        if access_request.step != Step.ENDORSEMENT:
+            raise AccessError("This request has been endorsed already; it is waiting for review.")
+        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        access_request.status = access_request.step = Step.REVIEW
+        access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
+        access_request.escalated = False
+        access_request.save(update_fields=["status", "step", "step_due_at", "escalated"])
+        audit_record(action="access.request.endorse", user=by, request=http_request, obj=access_request)
+        _notify(
+            deciders_for(access_request, now),
+            access_request,
+            f"Access request to review: {access_request}",
+            f"Endorsed by {by}. Please decide by {_when(access_request.step_due_at)}.",
+        )
+    elif outcome == Outcome.APPROVED:
+        if level != Step.REVIEW:
+            raise AccessError("The CLP endorses this request; the region approves it.")
+        _approve(
+            access_request,
+            by=by,
+            on_behalf_of=on_behalf_of,
+            outcome=outcome,
+            duration_days=duration_days,
+            now=now,
+            note=note,
+            http_request=http_request,
+        )
+    elif outcome == Outcome.REFUSED:
+        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        _set_status(access_request, Status.REFUSED, decided_at=now)
+        audit_record(
+            action="access.request.refuse",
+            user=by,
+            request=http_request,
+            obj=access_request,
+            detail={"reason": note},
+        )
+        _tell_requester(
+            access_request,
+            f"Access request refused: {access_request.tool}",
+            f"Refused by {by}. Reason: {note}",
+        )
+    else:
+        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        _set_status(access_request, Status.INFO)
+        audit_record(action="access.request.info_asked", user=by, request=http_request, obj=access_request)
+        _tell_requester(
+            access_request, f"More information needed: {access_request.tool}", f"{by} asks: {note}"
+        )
+    return access_request
+
+
+def _approve(
+    access_request, *, by, outcome, duration_days, now, note="", on_behalf_of=None, http_request=None
+):
+    tool, requester = access_request.tool, access_request.requester
+    if not requester.is_active:
+        raise AccessError(f"{requester}'s account is suspended, so this request cannot be approved.")
+    unmet = [c.label for c in conditions_for(tool, requester, access_request.constituency, now) if not c.met]
+    if unmet:
+        raise AccessError(f"Cannot approve while conditions are not met: {'; '.join(unmet)}.")
+    days = duration_days or tool.default_days
+    if not 1 <= days <= tool.max_days:
+        raise AccessError(f"The duration must be between 1 and {tool.max_days} days for {tool}.")
+    _decision(
+        access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, duration_days=days, at=now
+    )
+    _set_status(access_request, Status.APPROVED, decided_at=now)
+    expires_at = now + timedelta(days=days)
+    grant = None
+    if tool.role:
+        area = access_request.region if tool.level == Level.REGION else access_request.constituency
+        grant = grant_create(
+            user=requester,
+            role=tool.role,
+            area=area,
+            granted_by=by,
+            starts_at=now,
+            expires_at=expires_at,
+            reason=f"Access request {access_request.pk}: {tool}",
+        )
+    holding = Holding.objects.create(
+        request=access_request,
+        tool=tool,
+        user=requester,
+        constituency=access_request.constituency,
+        region=access_request.region,
+        grant=grant,
+        starts_at=now,
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="access.request.approve",
+        user=by,
+        request=http_request,
+        obj=access_request,
+        detail={"holding": holding.pk, "days": days, "automatic": by is None},
+    )
+    _tell_requester(
+        access_request,
+        f"Access approved: {tool}",
+        f"You now hold {tool} in {access_request.area} until {_when(expires_at)}.",
+    )
+    return holding
+
+
+def _moved_on_message(access_request):
+    last = access_request.decisions.select_related("by").order_by("-at", "-pk").first()
+    who = f" by {last.by}" if last and last.by else ""
+    return (
+        f"Someone decided first: this request is now '{access_request.get_status_display()}'"
+        f" ({last.get_outcome_display().lower()}{who} at {_when(last.at)}). Nothing was changed."
+    )
+
+
+# --- Deadlines, expiry, revocation ----------------------------------------------------
+
+
+@transaction.atomic
+def requests_escalate_overdue(*, now=None):
+    """Every step past its deadline goes to the next level up; both levels are told. Returns the count."""
+    now = now or timezone.now()
+    overdue = (
+        AccessRequest.objects.overdue(now)
+        .filter(escalated=False)
+        .select_related("tool", "requester", "constituency")
+        .select_for_update(of=("self",), skip_locked=True)
+    )
+    count = 0
+    for access_request in overdue:
+        first_deciders = list(deciders_for(access_request, now))
+        _decision(
+            access_request,
+            Outcome.ESCALATED,
+            by=None,
+            at=now,
+            note=f"Not decided by {_when(access_request.step_due_at)}.",
+        )
+        access_request.escalated = True
+        access_request.save(update_fields=["escalated"])
+        audit_record(
+            action="access.request.escalate", obj=access_request, detail={"step": access_request.step}
+        )
+        everyone = {user.pk: user for user in [*first_deciders, *deciders_for(access_request, now)]}
+        _notify(
+            everyone.values(),
+            access_request,
+            f"Overdue access request escalated: {access_request}",
+            f"The {access_request.get_step_display().lower()} was due by {_when(access_request.step_due_at)} "
+            "and is now escalated to the next level. Anyone of either level may decide it.",
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def holding_revoke(*, holding_id, by, reason, now=None, http_request=None):
+    """Revoke at once: the holder's next request is refused."""
+    now = now or timezone.now()
+    holding = (
+        Holding.objects.select_for_update(of=("self",))
+        .select_related("tool", "user", "grant")
+        .filter(pk=holding_id)
+        .first()
+    )
+    if holding is None:
+        raise AccessError("No such holding.")
+    if not can(by, Action.ENDORSE_ACCESS, holding.constituency) and not can(
+        by, Action.REVIEW_ACCESS, holding.constituency
+    ):
+        raise AccessError("Only the CLP's endorsers or the region's reviewers may revoke access.")
+    if holding.revoked_at is not None:
+        raise AccessError(f"Already revoked on {_when(holding.revoked_at)}.")
+    if not reason.strip():
+        raise AccessError("Give a reason for revoking: the holder sees it.")
+    holding.revoked_at, holding.revoked_by, holding.revoke_reason = now, by, reason.strip()
+    holding.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    if holding.grant is not None and holding.grant.revoked_at is None:
+        grant_revoke(grant=holding.grant, revoked_by=by, reason=reason.strip())
+    audit_record(
+        action="access.holding.revoke",
+        user=by,
+        request=http_request,
+        obj=holding,
+        detail={"reason": reason.strip()},
+    )
+    _notify(
+        [holding.user],
+        holding.request,
+        f"Access revoked: {holding.tool}",
+        f"Revoked by {by}. Reason: {reason.strip()}",
+    )
+    return holding
+
+
+@transaction.atomic
+def holdings_remind_expiring(*, now=None):
+    """Holders and their endorser hear 14 days before a holding ends, with a renewal link. Once each."""
+    now = now or timezone.now()
+    due = (
+        Holding.objects.expiring_between(now, now + REMINDER_BEFORE)
+        .filter(reminded_at__isnull=True)
+        .select_related("tool", "user", "request")
+        .select_for_update(of=("self",), skip_locked=True)
+    )
+    count = 0
+    for holding in due:
+        holding.reminded_at = now
+        holding.save(update_fields=["reminded_at"])
+        endorsement = holding.request.decisions.filter(outcome=Outcome.ENDORSED).select_related("by").first()
+        people = [holding.user] + ([endorsement.by] if endorsement and endorsement.by else [])
+        renew = settings.SITE_URL + reverse("access:renew", kwargs={"pk": holding.pk})
+        _notify(
+            people,
+            holding.request,
+            f"{holding.tool} for {holding.user} ends on {_when(holding.expires_at)}",
+            f"Ask to renew it in one click: {renew}",
+        )
+        audit_record(action="access.holding.remind", obj=holding)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def holdings_record_expired(*, now=None):
+    """Expired holdings already stop working (grants carry the same end); this records each expiry once."""
+    now = now or timezone.now()
+    ended = Holding.objects.filter(
+        revoked_at__isnull=True, expires_at__lte=now, expiry_recorded_at__isnull=True
+    ).select_for_update(skip_locked=True)
+    count = 0
+    for holding in ended:
+        holding.expiry_recorded_at = now
+        holding.save(update_fields=["expiry_recorded_at"])
+        audit_record(
+            action="access.holding.expire", obj=holding, detail={"expired_at": holding.expires_at.isoformat()}
+        )
+        count += 1
+    return count
+
+
+def access_sweep(*, now=None):
+    """What beat runs: escalations, reminders, expiries. Each part is its own transaction."""
+    now = now or timezone.now()
+    return {
+        "escalated": requests_escalate_overdue(now=now),
+        "reminded": holdings_remind_expiring(now=now),
+        "expired": holdings_record_expired(now=now),
+    }
+
+
+# --- Delegation -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def delegation_create(*, delegator, delegate, starts_on, ends_on, now=None, http_request=None):
+    now = now or timezone.now()
+    if delegate == delegator:
+        raise AccessError("Choose someone else to decide while you are away.")
+    if not delegate.is_active:
+        raise AccessError(f"{delegate}'s account is suspended.")
+    if ends_on < starts_on:
+        raise AccessError("The last day away must be on or after the first.")
+    if ends_on < timezone.localdate(now):
+        raise AccessError("Those dates are in the past.")
+    if not (can(delegator, Action.ENDORSE_ACCESS) or can(delegator, Action.REVIEW_ACCESS)):
+        raise AccessError("Only endorsers and reviewers have decisions to delegate.")
+    delegation = Delegation.objects.create(
+        delegator=delegator, delegate=delegate, starts_on=starts_on, ends_on=ends_on
+    )
+    audit_record(
+        action="access.delegation.create",
+        user=delegator,
+        request=http_request,
+        obj=delegation,
+        detail={"delegate": delegate.email, "from": str(starts_on), "to": str(ends_on)},
+    )
+    return delegation
+
+
+# --- Notifications --------------------------------------------------------------------
+
+
+def notification_send(*, notification_id):
+    """Send one planned email, exactly once (the row is locked and marked in one transaction)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("to")
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        send_mail(notification.subject, notification.body, None, [notification.to.email])
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["sent_at"])
+    return True
+
+
+def _notify(users, access_request, subject, body):
+    from access.tasks import notification_send_task
+
+    link = settings.SITE_URL + reverse("access:request", kwargs={"pk": access_request.pk})
+    for user in users:
+        notification = Notification.objects.create(
+            to=user, request=access_request, subject=subject[:200], body=f"{body}\n\n{link}\n"
+        )
+        transaction.on_commit(lambda pk=notification.pk: notification_send_task.delay(pk))
+
+
+def _tell_requester(access_request, subject, body):
+    people = {access_request.requester, access_request.submitted_by}
+    _notify(people, access_request, subject, body)
+
+
+# --- Small helpers ----------------------------------------------------------------------
+
+
+def _locked(access_request_id):
+    access_request = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("tool", "requester", "submitted_by", "constituency", "region")
+        .filter(pk=access_request_id)
+        .first()
+    )
+    if access_request is None:
+        raise AccessError("No such request.")
+    return access_request
+
+
+def _require_open(access_request):
+    if not access_request.is_open:
+        raise AccessError(_moved_on_message(access_request))
+
+
+def _decision(access_request, outcome, *, by, at, note="", on_behalf_of=None, duration_days=None):
+    return Decision.objects.create(
+        request=access_request,
+        step=access_request.step,
+        outcome=outcome,
+        by=by,
+        on_behalf_of=on_behalf_of,
+        note=note,
+        duration_days=duration_days,
+        at=at,
+    )
+
+
+def _set_status(access_request, status, decided_at=None):
+    access_request.status = status
+    fields = ["status"]
+    if decided_at is not None:
+        access_request.decided_at = decided_at
+        fields.append("decided_at")
+    access_request.save(update_fields=fields)
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")

@@ -1,0 +1,16 @@
+"""Thin Celery tasks: load ids, call a service."""
+
+from celery import shared_task
+
+from access import services
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
+def notification_send_task(notification_id):
+    services.notification_send(notification_id=notification_id)
+
+
+@shared_task
+def access_sweep_task():
+    """Beat runs this every 15 minutes: escalate overdue steps, send expiry reminders, record expiries."""
+    return services.access_sweep()

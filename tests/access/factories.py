@@ -1,0 +1,46 @@
+"""Factories for access: tools, standings, requests."""
+
+import factory
+from django.utils import timezone
+
+from access.models import MembershipStanding, Tool, TrainingRecord
+from access.services import request_submit
+from labourhub.models import Role
+
+
+class ToolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tool
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Tool {n}")
+    slug = factory.Sequence(lambda n: f"tool-{n}")
+    role = Role.CANVASSER
+    training_months = 24
+    decision_hours = 48
+    default_days = 365
+    max_days = 730
+
+
+def canvassing_tool(**overrides):
+    return ToolFactory(name="Canvassing", slug="canvassing", role=Role.CANVASSER, **overrides)
+
+
+def make_eligible(user, constituency, *, trained_days_ago=30):
+    """A current member of the CLP with data-protection training done."""
+    MembershipStanding.objects.update_or_create(
+        user=user, constituency=constituency, defaults={"status": MembershipStanding.Status.CURRENT}
+    )
+    TrainingRecord.objects.create(
+        user=user, completed_on=timezone.localdate() - timezone.timedelta(days=trained_days_ago)
+    )
+    return user
+
+
+def submit(tool, user, constituency, **kwargs):
+    defaults = {
+        "submitted_by": user,
+        "reason": "Anytown doorstep sessions on Saturdays",
+        "needed_by": timezone.localdate() + timezone.timedelta(days=7),
+    }
+    return request_submit(tool=tool, requester=user, constituency=constituency, **defaults | kwargs)

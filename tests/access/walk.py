@@ -1,0 +1,75 @@
+"""Access's URLs for the scoping walker (see tests/test_scoping_walker.py)."""
+
+from access.models import AccessRequest, EscalationContact, Holding, MembershipStanding, Tool, TrainingRecord
+from labourhub.models import Grant, Role
+from tests.access.factories import ToolFactory, make_eligible, submit
+from tests.factories import UserFactory
+
+
+def _no_kwargs(anytown):
+    return {}
+
+
+def anytown_member(anytown):
+    user = UserFactory(email="walker@anytown.example", full_name="Wally Anytownson")
+    if not TrainingRecord.objects.filter(user=user).exists():
+        make_eligible(user, anytown.constituency)
+    return user
+
+
+def anytown_request(anytown):
+    tool = ToolFactory(name="Contact Creator", slug="contact-creator", role="")
+    existing = AccessRequest.objects.filter(tool=tool).first()
+    return existing or submit(tool, anytown_member(anytown), anytown.constituency)
+
+
+def anytown_holding(anytown):
+    tool = ToolFactory(name="Doorstep", slug="doorstep", role=Role.CANVASSER, auto_approve=True)
+    existing = Holding.objects.filter(tool=tool).first()
+    return existing or submit(tool, anytown_member(anytown), anytown.constituency).holding
+
+
+def _request_pk(anytown):
+    return {"pk": anytown_request(anytown).pk}
+
+
+def _holding_pk(anytown):
+    return {"pk": anytown_holding(anytown).pk}
+
+
+URLS = dict.fromkeys(
+    [
+        "access:index",
+        "access:rules",
+        "access:request_new",
+        "access:conditions",
+        "access:endorser_queue",
+        "access:reviewer_queue",
+        "access:register_index",
+        "access:delegations",
+        "access:reports",
+        "access:audit",
+        "access:audit_export",
+    ],
+    _no_kwargs,
+) | {
+    "access:request": _request_pk,
+    "access:decide": _request_pk,
+    "access:withdraw": _request_pk,
+    "access:answer": _request_pk,
+    "access:renew": _holding_pk,
+    "access:revoke": _holding_pk,
+    "access:register": lambda anytown: {"pk": anytown.constituency.pk},
+    "access:grant_why": lambda anytown: {"pk": Grant.objects.get(user=anytown.user(Role.CLP_SECRETARY)).pk},
+}
+
+ADMIN_OBJECTS = {
+    Tool: lambda anytown: ToolFactory(name="Insight", slug="insight", role=""),
+    AccessRequest: anytown_request,
+    Holding: anytown_holding,
+    MembershipStanding: lambda anytown: MembershipStanding.objects.get(user=anytown_member(anytown)),
+    TrainingRecord: lambda anytown: TrainingRecord.objects.filter(user=anytown_member(anytown)).first(),
+    EscalationContact: lambda anytown: EscalationContact.objects.get_or_create(
+        region=anytown.constituency.region, user=anytown_member(anytown)
+    )[0],
+}
