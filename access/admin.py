@@ -8,7 +8,6 @@ from access.models import (
     Decision,
     EscalationContact,
     Holding,
-    MembershipStanding,
     Tool,
     TrainingRecord,
 )
@@ -79,18 +78,6 @@ class HoldingAdmin(ReadOnlyScopedAdmin):
     list_filter = ["tool"]
     list_select_related = ["tool", "user", "constituency"]
     search_fields = ["user__email", "user__full_name", "tool__name"]
-
-
-@admin.register(MembershipStanding)
-class MembershipStandingAdmin(ScopedModelAdmin):
-    """Until the members app answers, CLP officers record standing here."""
-
-    scope_action = Action.MANAGE_MEMBERS
-    list_display = ["user", "constituency", "status", "updated_at"]
-    list_filter = ["status"]
-    list_select_related = ["user", "constituency"]
-    search_fields = ["user__email", "user__full_name"]
-    raw_id_fields = ["user"]
 
 
 @admin.register(TrainingRecord)

@@ -93,33 +93,7 @@ class Tool(models.Model):
         return bool(self.role)
 
 
-# --- What access keeps about people until the members app answers (see standing.py) --------
-
-
-class MembershipStanding(models.Model):
-    """A person's membership standing in a CLP, as last confirmed by the CLP or an import."""
-
-    class Status(models.TextChoices):
-        CURRENT = "current", "Current"
-        ARREARS = "arrears", "In arrears"
-        LAPSED = "lapsed", "Lapsed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "constituency"], name="one_standing_per_member_clp")
-        ]
-
-    def __str__(self):
-        return f"{self.user} in {self.constituency}: {self.get_status_display()}"
-
-    @property
-    def audit_constituency(self):
-        return self.constituency
+# --- What access keeps about people: data-protection training (membership is in members) ---
 
 
 class TrainingRecord(models.Model):

@@ -1,8 +1,8 @@
 """The one place access asks "is this person a member in good standing here, and trained?".
 
-Until the members app can answer, membership standing is read from access's own
-MembershipStanding rows; data-protection training is access's own data (TrainingRecord).
-When members.Member exists, only this module changes.
+Membership standing comes from the members app (a Member linked to the person's User, with
+status current / arrears / lapsed); data-protection training is access's own data
+(TrainingRecord). Nothing else in access reads either.
 """
 
 from dataclasses import dataclass
@@ -10,8 +10,10 @@ from datetime import date
 
 from django.db.models import Max, Q
 
-from access.models import MembershipStanding, TrainingRecord
+from access.models import TrainingRecord
 from labourhub.models import Constituency, Grant
+from members.models import Member
+from members.models import Status as MemberStatus
 
 
 @dataclass(frozen=True)
@@ -21,17 +23,17 @@ class Standing:
 
     @property
     def in_good_standing(self):
-        return self.membership == MembershipStanding.Status.CURRENT
+        return self.membership == MemberStatus.CURRENT
 
     @property
     def is_member(self):
-        return self.membership not in (None, MembershipStanding.Status.LAPSED)
+        return self.membership not in (None, MemberStatus.LAPSED)
 
     @property
     def membership_label(self):
         if self.membership is None:
             return "Not a member of this CLP"
-        return MembershipStanding.Status(self.membership).label
+        return MemberStatus(self.membership).label
 
 
 def requester_standings(pairs):
@@ -41,9 +43,9 @@ def requester_standings(pairs):
     constituency_ids = {constituency_id for _, constituency_id in pairs}
     statuses = {
         (row["user_id"], row["constituency_id"]): row["status"]
-        for row in MembershipStanding.objects.filter(
-            user_id__in=user_ids, constituency_id__in=constituency_ids
-        ).values("user_id", "constituency_id", "status")
+        for row in Member.objects.filter(user_id__in=user_ids, constituency_id__in=constituency_ids).values(
+            "user_id", "constituency_id", "status"
+        )
     }
     trained = dict(
         TrainingRecord.objects.filter(user_id__in=user_ids)
@@ -64,9 +66,7 @@ def member_constituencies(user):
     Lazy queryset: members see their CLP's register and may request access through it."""
     if not user.is_authenticated or not user.is_active:
         return Constituency.objects.none()
-    memberships = MembershipStanding.objects.filter(user=user).exclude(
-        status=MembershipStanding.Status.LAPSED
-    )
+    memberships = Member.objects.for_linked_user(user).exclude(status=MemberStatus.LAPSED)
     grants = Grant.objects.filter(user=user)
     return Constituency.objects.filter(
         Q(pk__in=memberships.values("constituency"))

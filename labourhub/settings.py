@@ -116,7 +116,10 @@ CELERY_TASK_IGNORE_RESULT = True  # progress and outcomes are written to rows th
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Access: escalate overdue request steps, remind holders 14 days before expiry, record expiries.
+    "access-sweep": {"task": "access.tasks.access_sweep_task", "schedule": 15 * 60},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Sign-in: django-allauth with MFA -----------------------------------------

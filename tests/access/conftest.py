@@ -12,7 +12,7 @@ def canvassing(db):
 
 @pytest.fixture
 def member(anytown):
-    """A current Anytown member with training done and no roles yet."""
+    """A current Anytown member (members.Member linked to the user) with training done and no roles yet."""
     user = UserFactory(email="morgan@anytown.example", full_name="Morgan Anytownson")
     return make_eligible(user, anytown.constituency)
 

@@ -3,9 +3,11 @@
 import factory
 from django.utils import timezone
 
-from access.models import MembershipStanding, Tool, TrainingRecord
+from access.models import Tool, TrainingRecord
 from access.services import request_submit
 from labourhub.models import Role
+from members.models import Status
+from tests.members.factories import MemberFactory
 
 
 class ToolFactory(factory.django.DjangoModelFactory):
@@ -28,9 +30,7 @@ def canvassing_tool(**overrides):
 
 def make_eligible(user, constituency, *, trained_days_ago=30):
     """A current member of the CLP with data-protection training done."""
-    MembershipStanding.objects.update_or_create(
-        user=user, constituency=constituency, defaults={"status": MembershipStanding.Status.CURRENT}
-    )
+    MemberFactory(user=user, constituency=constituency, status=Status.CURRENT)
     TrainingRecord.objects.create(
         user=user, completed_on=timezone.localdate() - timezone.timedelta(days=trained_days_ago)
     )

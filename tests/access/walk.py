@@ -1,6 +1,6 @@
 """Access's URLs for the scoping walker (see tests/test_scoping_walker.py)."""
 
-from access.models import AccessRequest, EscalationContact, Holding, MembershipStanding, Tool, TrainingRecord
+from access.models import AccessRequest, EscalationContact, Holding, Tool, TrainingRecord
 from labourhub.models import Grant, Role
 from tests.access.factories import ToolFactory, make_eligible, submit
 from tests.factories import UserFactory
@@ -67,7 +67,6 @@ ADMIN_OBJECTS = {
     Tool: lambda anytown: ToolFactory(name="Insight", slug="insight", role=""),
     AccessRequest: anytown_request,
     Holding: anytown_holding,
-    MembershipStanding: lambda anytown: MembershipStanding.objects.get(user=anytown_member(anytown)),
     TrainingRecord: lambda anytown: TrainingRecord.objects.filter(user=anytown_member(anytown)).first(),
     EscalationContact: lambda anytown: EscalationContact.objects.get_or_create(
         region=anytown.constituency.region, user=anytown_member(anytown)

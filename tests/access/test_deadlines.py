@@ -1,0 +1,203 @@
+"""Escalation, delegation, reminders and expiry, with time moved forward through `now=`."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from access.models import Decision, Delegation, EscalationContact, Notification, Status
+from access.services import (
+    AccessError,
+    access_sweep,
+    delegation_create,
+    holdings_record_expired,
+    holdings_remind_expiring,
+    notification_send,
+    request_decide,
+    requests_escalate_overdue,
+)
+from access.tasks import access_sweep_task
+from labourhub.models import AuditEvent, Role
+from labourhub.scoping import Action, can
+from tests.access.factories import ToolFactory, submit
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overdue_endorsement_escalates_to_the_region_and_both_levels_are_told(
+    member, canvassing, anytown, anytown_endorser, regional_officer
+):
+    access_request = submit(canvassing, member, anytown.constituency)
+    assert requests_escalate_overdue(now=timezone.now() + timedelta(hours=47)) == 0
+
+    later = timezone.now() + timedelta(hours=49)
+    assert requests_escalate_overdue(now=later) == 1
+    assert requests_escalate_overdue(now=later) == 0  # once only
+    access_request.refresh_from_db()
+    assert access_request.escalated
+    assert access_request.decisions.last().outcome == Decision.Outcome.ESCALATED
+    assert AuditEvent.objects.filter(
+        action="access.request.escalate", object_id=str(access_request.pk)
+    ).exists()
+    told = set(
+        Notification.objects.filter(request=access_request, subject__startswith="Overdue").values_list(
+            "to", flat=True
+        )
+    )
+    assert {anytown_endorser.pk, regional_officer.pk} <= told
+
+    # The region may now decide without the endorsement.
+    request_decide(
+        access_request_id=access_request.pk,
+        by=regional_officer,
+        decision="approve",
+        expected_status=Status.ENDORSEMENT,
+    )
+    assert can(member, Action.CANVASS, anytown.constituency)
+
+
+def test_overdue_review_escalates_to_the_regional_director(
+    member, canvassing, anytown, anytown_endorser, regional_officer, westland
+):
+    director = UserFactory(email="director@westland.example", full_name="Dana Director")
+    EscalationContact.objects.create(region=westland, user=director)
+    access_request = submit(canvassing, member, anytown.constituency)
+    request_decide(
+        access_request_id=access_request.pk,
+        by=anytown_endorser,
+        decision="endorse",
+        expected_status=Status.ENDORSEMENT,
+    )
+    with pytest.raises(AccessError, match="may not decide"):
+        request_decide(
+            access_request_id=access_request.pk,
+            by=director,
+            decision="approve",
+            expected_status=Status.REVIEW,
+        )
+    requests_escalate_overdue(now=timezone.now() + timedelta(hours=49))
+    assert Notification.objects.filter(to=director, subject__startswith="Overdue").exists()
+    assert Notification.objects.filter(to=regional_officer, subject__startswith="Overdue").exists()
+    request_decide(
+        access_request_id=access_request.pk, by=director, decision="approve", expected_status=Status.REVIEW
+    )
+    access_request.refresh_from_db()
+    assert access_request.status == Status.APPROVED
+
+
+def test_beat_runs_the_sweep(settings, member, canvassing, anytown):
+    assert settings.CELERY_BEAT_SCHEDULE["access-sweep"]["task"] == "access.tasks.access_sweep_task"
+    submit(canvassing, member, anytown.constituency)
+    assert access_sweep_task.run() == {"escalated": 0, "reminded": 0, "expired": 0}
+    assert access_sweep(now=timezone.now() + timedelta(days=3))["escalated"] == 1
+
+
+def test_delegate_decides_while_the_endorser_is_away(member, canvassing, anytown, anytown_endorser):
+    stand_in = UserFactory(email="stand-in@anytown.example", full_name="Stella Anytown")
+    today = timezone.localdate()
+    delegation_create(
+        delegator=anytown_endorser, delegate=stand_in, starts_on=today, ends_on=today + timedelta(days=10)
+    )
+    access_request = submit(canvassing, member, anytown.constituency)
+    assert Notification.objects.filter(request=access_request, to=stand_in).exists()
+    request_decide(
+        access_request_id=access_request.pk,
+        by=stand_in,
+        decision="endorse",
+        expected_status=Status.ENDORSEMENT,
+    )
+    endorsement = access_request.decisions.get(outcome=Decision.Outcome.ENDORSED)
+    assert endorsement.by == stand_in and endorsement.on_behalf_of == anytown_endorser
+
+
+def test_delegation_outside_its_dates_gives_nothing(member, canvassing, anytown, anytown_endorser):
+    stand_in = UserFactory(email="stand-in@anytown.example", full_name="Stella Anytown")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    Delegation.objects.create(
+        delegator=anytown_endorser, delegate=stand_in, starts_on=tomorrow, ends_on=tomorrow
+    )
+    access_request = submit(canvassing, member, anytown.constituency)
+    with pytest.raises(AccessError, match="may not decide"):
+        request_decide(
+            access_request_id=access_request.pk,
+            by=stand_in,
+            decision="endorse",
+            expected_status=Status.ENDORSEMENT,
+        )
+
+
+def test_delegate_still_cannot_decide_their_own_request(member, canvassing, anytown, anytown_endorser):
+    today = timezone.localdate()
+    delegation_create(delegator=anytown_endorser, delegate=member, starts_on=today, ends_on=today)
+    access_request = submit(canvassing, member, anytown.constituency)
+    with pytest.raises(AccessError, match="Nobody may decide their own request"):
+        request_decide(
+            access_request_id=access_request.pk,
+            by=member,
+            decision="endorse",
+            expected_status=Status.ENDORSEMENT,
+        )
+
+
+def test_delegation_bad_input(anytown_endorser, member):
+    today = timezone.localdate()
+    with pytest.raises(AccessError, match="on or after the first"):
+        delegation_create(
+            delegator=anytown_endorser, delegate=member, starts_on=today, ends_on=today - timedelta(days=1)
+        )
+    with pytest.raises(AccessError, match="Only endorsers and reviewers"):
+        delegation_create(delegator=member, delegate=anytown_endorser, starts_on=today, ends_on=today)
+    assert not Delegation.objects.exists()
+
+
+def _approved(member, anytown, regional_officer, anytown_endorser, days):
+    tool = ToolFactory(name="Canvassing", slug="canvassing", role=Role.CANVASSER)
+    access_request = submit(tool, member, anytown.constituency)
+    request_decide(
+        access_request_id=access_request.pk,
+        by=anytown_endorser,
+        decision="endorse",
+        expected_status=Status.ENDORSEMENT,
+    )
+    request_decide(
+        access_request_id=access_request.pk,
+        by=regional_officer,
+        decision="approve",
+        expected_status=Status.REVIEW,
+        duration_days=days,
+    )
+    return access_request.holding
+
+
+def test_reminder_fourteen_days_before_expiry_to_holder_and_endorser(
+    member, anytown, regional_officer, anytown_endorser
+):
+    holding = _approved(member, anytown, regional_officer, anytown_endorser, days=60)
+    assert holdings_remind_expiring(now=timezone.now() + timedelta(days=45)) == 0
+    assert holdings_remind_expiring(now=timezone.now() + timedelta(days=47)) == 1
+    assert holdings_remind_expiring(now=timezone.now() + timedelta(days=48)) == 0  # once only
+    reminders = Notification.objects.filter(subject__contains="ends on")
+    assert {n.to for n in reminders} == {member, anytown_endorser}
+    assert f"/access/holdings/{holding.pk}/renew/" in reminders.first().body
+
+
+def test_expiry_is_recorded_once_and_the_grant_stops(member, anytown, regional_officer, anytown_endorser):
+    holding = _approved(member, anytown, regional_officer, anytown_endorser, days=30)
+    later = timezone.now() + timedelta(days=31)
+    assert holdings_record_expired(now=later) == 1
+    assert holdings_record_expired(now=later) == 0
+    assert AuditEvent.objects.filter(action="access.holding.expire", object_id=str(holding.pk)).exists()
+    assert not holding.grant.__class__.objects.active(later).filter(pk=holding.grant_id).exists()
+
+
+def test_notification_is_sent_once(member, canvassing, anytown):
+    submit(canvassing, member, anytown.constituency)
+    notification = Notification.objects.first()
+    mail.outbox.clear()
+    assert notification_send(notification_id=notification.pk) is True
+    assert notification_send(notification_id=notification.pk) is False
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [notification.to.email]
+    assert "/access/requests/" in mail.outbox[0].body
