@@ -60,7 +60,9 @@ class Property(models.Model):
 
     polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="properties")
     address_key = models.CharField(
-        max_length=400, unique=True, help_text="Normalised address and postcode: how imports find it again."
+        max_length=32,
+        unique=True,
+        help_text="MD5 of the normalised address and postcode: how imports find it.",
     )
     address = models.CharField(max_length=400, help_text="Address lines joined with commas, no postcode.")
     street = models.CharField(max_length=150, blank=True)
@@ -122,6 +124,7 @@ class RegisterImport(models.Model):
     file_format = models.CharField(max_length=40, blank=True, help_text="Detected from the headers.")
     options = models.JSONField(default=dict, blank=True, help_text="Election id, model name, column map...")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=100, blank=True, help_text="What the import is doing now.")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -237,7 +240,9 @@ class Elector(models.Model):
     """A person on the register. The id is theirs for good: re-publication re-numbers the register,
     and imports match electors to their previous selves by name and address."""
 
-    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="electors")
+    polling_district = models.ForeignKey(
+        PollingDistrict, on_delete=models.PROTECT, related_name="electors", db_index=False
+    )  # indexed by elector_pd_number
     home = models.ForeignKey(
         Property,
         on_delete=models.PROTECT,
@@ -263,7 +268,7 @@ class Elector(models.Model):
     first_seen_month = models.DateField(help_text="The month the elector first appeared in our files.")
     removed_month = models.DateField(null=True, blank=True)
     match_key = models.CharField(
-        max_length=64, help_text="Normalised surname, first name and address: re-publication matching."
+        max_length=32, help_text="MD5 of surname, first names and address: how re-publication finds them."
     )
     do_not_contact = models.BooleanField(default=False)
     do_not_contact_reason = models.CharField(max_length=200, blank=True)
@@ -280,7 +285,6 @@ class Elector(models.Model):
                 fields=["polling_district", "elector_number", "elector_suffix"], name="elector_pd_number"
             ),
             models.Index(fields=["match_key"], name="elector_match_key"),
-            models.Index(fields=["home"], name="elector_home"),
             models.Index(fields=["first_seen_month"], name="elector_first_seen"),
         ]
 
@@ -318,7 +322,9 @@ class RegisterEntry(models.Model):
 
     publication = models.ForeignKey(RegisterPublication, on_delete=models.CASCADE, related_name="entries")
     elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="register_entries")
-    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="+")
+    polling_district = models.ForeignKey(
+        PollingDistrict, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # indexed by register_entry_unique_number
     elector_number = models.PositiveIntegerField()
     elector_suffix = models.PositiveIntegerField(default=0)
     elector_number_raw = models.CharField(max_length=40)

@@ -1,11 +1,14 @@
 """Writes on the register: contacts, do-not-contact, contact rules. Imports live in voters/importers/."""
 
+import os
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.services import audit_record
-from voters.models import Channel, Contact, ContactRule, Elector
+from voters.importers import importer_for
+from voters.models import Channel, Contact, ContactRule, Elector, RegisterImport
 
 
 @transaction.atomic
@@ -84,3 +87,32 @@ def contact_rule_set(*, constituency, channel, quiet_days, user):
         detail={"channel": channel, "quiet_days": quiet_days},
     )
     return rule
+
+
+def register_import_create(*, constituency, kind, file, user=None, options=None):
+    """Store an uploaded file and its import record; run it with `register_import_run` (or the task).
+
+    `file` is a Django File (an upload, or `File(open(path, "rb"), name=...)`).
+    """
+    record = RegisterImport(
+        constituency=constituency,
+        kind=RegisterImport.Kind(kind),
+        file_name=os.path.basename(file.name)[:255],
+        uploaded_by=user,
+        options=options or {},
+    )
+    record.file.save(record.file_name, file, save=False)
+    record.save()
+    audit_record(
+        action="register_import.create",
+        user=user,
+        obj=record,
+        constituency=constituency,
+        detail={"kind": kind, "file": record.file_name},
+    )
+    return record
+
+
+def register_import_run(*, register_import):
+    """Stream, validate, stage and apply the file (see voters/importers/base.py). All or nothing."""
+    return importer_for(register_import).run(register_import.file.path)

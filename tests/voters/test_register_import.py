@@ -1,0 +1,90 @@
+"""Full registers in every format and with every quirk of DOMAIN.md §1, made by the generator."""
+
+import datetime
+
+import pytest
+
+from voters.models import Elector, Property, RegisterEntry, RegisterImport
+from voters.register_files import FORMATS, write_register
+
+QUIRKS = {
+    "plain": {},
+    "tab_cp1252_crlf": {"delimiter": "\t", "encoding": "cp1252", "newline": "\r\n"},
+    "utf8_bom": {"encoding": "utf-8-sig"},
+    "nbsp_and_repeated_postcode": {"nbsp": True, "repeat_postcode": True},
+}
+
+
+@pytest.mark.parametrize("quirk", QUIRKS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_full_register_imports_in_every_format(fmt, quirk, tmp_path, anytown, anytown_people, run_import):
+    path = write_register(tmp_path / f"{fmt}.csv", anytown_people, fmt, **QUIRKS[quirk])
+    record = run_import(path, anytown.constituency)
+    assert record.status == RegisterImport.Status.DONE, record.errors
+    assert record.file_format == fmt
+    assert (record.added, record.changed, record.removed, record.rejected) == (300, 0, 0, 0)
+    electors = Elector.objects.filter(polling_district__constituency=anytown.constituency)
+    assert electors.count() == 300
+    for person in anytown_people[:60]:
+        elector = electors.get(
+            polling_district__code=person.pd, elector_number=person.number, elector_suffix=person.suffix
+        )
+        assert elector.surname == person.surname
+        assert elector.first_names == person.first_names
+        assert elector.opted_out == person.opted_out
+        assert elector.attainment_date == person.attainment
+        assert elector.elector_number_raw == person.elector_number
+        if person.postcode:
+            assert elector.home.postcode_display == person.postcode
+            assert elector.home.address == ", ".join(person.lines)  # no NBSP, no repeated postcode
+        else:
+            assert elector.home is None
+        assert set(person.markers) <= set(elector.markers)
+
+
+def test_same_file_twice_changes_nothing(tmp_path, anytown, anytown_people, run_import):
+    path = write_register(tmp_path / "r.csv", anytown_people, "xpress14")
+    run_import(path, anytown.constituency)
+    before = list(Elector.objects.values_list("pk", "updated_at").order_by("pk"))
+    second = run_import(path, anytown.constituency)
+    assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 300)
+    assert list(Elector.objects.values_list("pk", "updated_at").order_by("pk")) == before
+    assert RegisterEntry.objects.count() == 300
+
+
+def test_republication_keeps_ids_when_numbers_change(tmp_path, anytown, anytown_people, run_import):
+    run_import(
+        write_register(tmp_path / "2025.csv", anytown_people, "idox"),
+        anytown.constituency,
+        published_on="2025-12-01",
+    )
+    ids = {(e.surname, e.first_names, e.home_id): e.pk for e in Elector.objects.all()}
+    # December: one elector gone, everyone renumbered from 1000.
+    gone, *kept = anytown_people
+    for person in kept:
+        person.number += 1000
+    record = run_import(
+        write_register(tmp_path / "2026.csv", kept, "idox"), anytown.constituency, published_on="2026-12-01"
+    )
+    assert record.status == "done", record.errors
+    assert (record.added, record.removed) == (0, 1)
+    assert record.changed == 299
+    for e in Elector.objects.filter(on_register=True):
+        assert ids[(e.surname, e.first_names, e.home_id)] == e.pk
+        assert e.elector_number > 1000
+    off = Elector.objects.get(on_register=False)
+    assert (off.surname, off.elector_number) == (gone.surname, gone.number)
+    assert any("marked off the register" in note for note in record.notes)
+    assert RegisterEntry.objects.filter(publication__published_on=datetime.date(2026, 12, 1)).count() == 299
+
+
+def test_hyphenated_prefixes_and_new_polling_districts(tmp_path, anytown, run_import):
+    from voters.register_files import synthetic_people
+
+    people = list(synthetic_people(40, pds=["KD-2/2", anytown.polling_district.code]))
+    record = run_import(write_register(tmp_path / "k.csv", people, "xpress14"), anytown.constituency)
+    assert record.status == "done", record.errors
+    assert "New polling districts created: KD-2/2." in record.notes
+    elector = Elector.objects.get(polling_district__code="KD-2/2", elector_number=1)
+    assert elector.elector_number_raw == "KD-2/2-1"
+    assert Property.objects.filter(polling_district__code="KD-2/2").exists()

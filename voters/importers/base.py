@@ -1,0 +1,301 @@
+"""The staged import pipeline every file goes through (DESIGN.md, "Data flow").
+
+    facts = file_facts(path)            one pass: checksum, encoding, line count, not-a-text-file
+    for line, row in read_rows(...)     streaming csv, headers normalised, one dict per row
+    adapter.row(row) -> tuple | None    one small adapter per format maps a row (or skips it)
+    StagingTable.write(...)             valid rows COPY'd into an unlogged table in chunks
+    importer.apply(cursor)              set-based SQL in one transaction: all or nothing
+
+Memory stays flat: rows are never held in a list, only a buffer of one COPY chunk.
+A bad row does not stop the reading (every bad line is reported, the first 1,000 kept),
+but any bad row rejects the whole file before anything is applied.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from voters.models import RegisterImport
+
+MAX_ERRORS = 1000
+CHUNK_ROWS = 50_000
+MAX_FILE_BYTES = getattr(settings, "VOTERS_MAX_IMPORT_BYTES", 1024**3)
+_NOT_WORDS = re.compile(r"[^a-z0-9]")
+
+
+class ImportRejected(Exception):
+    """The file as a whole cannot be imported; the message says why, in the user's words."""
+
+
+@dataclass
+class RowError(Exception):
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class FileFacts:
+    checksum: str
+    encoding: str
+    lines: int
+    size: int
+
+
+def normalise_header(name):
+    """'Elector Number Prefix' -> 'electornumberprefix'; 'PostCode' -> 'postcode'."""
+    return _NOT_WORDS.sub("", name.replace("\ufeff", "").lower())
+
+
+def file_facts(path):
+    """Read the file once: SHA-256, encoding (UTF-8 with or without BOM, else windows-1252),
+    number of lines. Refuses files that are empty, too large or not text."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, lines, size, first = True, 0, 0, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if not first:
+                first = chunk
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise ImportRejected(
+                    f"The file is larger than {MAX_FILE_BYTES // 1024**2} MB; split it by polling district."
+                )
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if not first.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise ImportRejected("The file is empty.")
+    if b"\x00" in first[:8192] or first.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        raise ImportRejected(
+            "This is not a CSV or tab-separated text file (it looks like a spreadsheet, PDF or "
+            "other binary file). Export the register as CSV or TSV and upload that."
+        )
+    if not first.endswith(b"\n") or size > len(first):
+        lines += 1  # a last line without a newline
+    encoding = ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8") if utf8 else "cp1252"
+    return FileFacts(checksum=digest.hexdigest(), encoding=encoding, lines=lines, size=size)
+
+
+def read_rows(path, encoding):
+    """Yield (headers, original_headers) once, then (line_number, row dict) for each data row.
+
+    Tab or comma separated, detected from the header line. Non-breaking spaces become spaces.
+    """
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        header_line = f.readline()
+        delimiter = "\t" if "\t" in header_line else ","
+        original = next(csv.reader([header_line], delimiter=delimiter), [])
+        headers = [normalise_header(h) for h in original]
+        yield headers, [h.strip().lstrip("\ufeff") for h in original]
+        width = len(headers)
+        reader = csv.reader((line.replace("\xa0", " ") for line in f), delimiter=delimiter)
+        for values in reader:
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            line = reader.line_num + 1
+            if len(values) != width:
+                if len(values) > width and not any(v.strip() for v in values[width:]):
+                    values = values[:width]
+                else:
+                    yield (
+                        line,
+                        RowError(
+                            "(whole line)",
+                            f"{len(values)} fields",
+                            f"expected {width} fields like the header line"
+                            + (" (the file may be truncated)" if len(values) < width else ""),
+                        ),
+                    )
+                    continue
+            yield line, dict(zip(headers, values, strict=True))
+
+
+@dataclass
+class Report:
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+    notes: list = field(default_factory=list)
+
+    def add_error(self, line, column, value, reason):
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"line": line, "column": column, "value": str(value)[:100], "reason": reason})
+
+
+class StagingTable:
+    """An unlogged table the rows are COPY'd into, in chunks so progress can be reported between them."""
+
+    def __init__(self, name, columns, on_chunk):
+        self.name = name
+        self.columns = columns  # [(name, sql type)]
+        self.on_chunk = on_chunk
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.pending = 0
+        self.written = 0
+
+    def create(self, cursor):
+        cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+        cols = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns)
+        cursor.execute(f"CREATE UNLOGGED TABLE {self.name} ({cols})")
+
+    def drop(self, cursor):
+        cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+    def add(self, row):
+        self.writer.writerow(row)
+        self.pending += 1
+        if self.pending >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        names = ", ".join(name for name, _ in self.columns)
+        texts = ", ".join(name for name, sql_type in self.columns if sql_type == "text")
+        options = f"FORMAT csv, FORCE_NOT_NULL ({texts})" if texts else "FORMAT csv"
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {self.name} ({names}) FROM STDIN ({options})") as copy,
+        ):
+            copy.write(self.buffer.getvalue())
+        self.written += self.pending
+        self.pending = 0
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.on_chunk()
+
+
+class StagedImporter:
+    """Base of every importer. Subclasses set `staging_columns`, pick an adapter from the
+    headers (`adapter_for`) and write the set-based `apply`."""
+
+    staging_columns = []
+
+    def __init__(self, record):
+        self.record = record
+        self.options = record.options
+        self.constituency = record.constituency
+        self.report = Report()
+        self.rows_seen = 0
+
+    # -- to override -------------------------------------------------------------
+    def adapter_for(self, headers, original):
+        raise NotImplementedError
+
+    def apply(self, cursor, staging):
+        """Apply the staged rows; return counts {added, changed, removed, unchanged}."""
+        raise NotImplementedError
+
+    def check_staged(self, cursor, staging):
+        """Checks across rows (duplicates), after staging and before applying."""
+
+    # -- the pipeline --------------------------------------------------------------
+    def run(self, path):
+        record = self.record
+        started = time.monotonic()
+        record.started_at = timezone.now()
+        self._set_stage("Reading the file")
+        staging = StagingTable(f"voters_staging_{record.pk}", self.staging_columns, self._progress)
+        try:
+            facts = file_facts(path)
+            record.checksum, record.rows_total = facts.checksum, max(facts.lines - 1, 0)
+            record.save(update_fields=["checksum", "rows_total"])
+            with connection.cursor() as cursor:
+                staging.create(cursor)
+            self._stage_rows(path, facts.encoding, staging)
+            if not self.report.error_count:
+                self._set_stage("Applying changes")
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {staging.name}")
+                    self.check_staged(cursor, staging)
+                    if self.report.error_count:
+                        raise _RolledBack
+                    counts = self.apply(cursor, staging)
+        except ImportRejected as problem:
+            self.report.add_error(None, "", "", str(problem))
+        except _RolledBack:
+            pass
+        finally:
+            with connection.cursor() as cursor:
+                staging.drop(cursor)
+        record.finished_at = timezone.now()
+        record.rows_done = self.rows_seen
+        record.errors = self.report.errors
+        record.notes = self.report.notes + [f"Took {time.monotonic() - started:.1f} s."]
+        record.rejected = self.report.error_count
+        if self.report.error_count:
+            record.status = RegisterImport.Status.REJECTED
+            record.stage = "Rejected: nothing was changed"
+        else:
+            record.status = RegisterImport.Status.DONE
+            record.stage = "Done"
+            for name, value in counts.items():
+                setattr(record, name, value)
+        record.save()
+        return record
+
+    def _stage_rows(self, path, encoding, staging):
+        rows = read_rows(path, encoding)
+        headers, original = next(rows)
+        self.original_names = dict(zip(headers, original, strict=True))
+        adapter = self.adapter_for(headers, original)
+        self.record.file_format = adapter.name
+        self.record.save(update_fields=["file_format"])
+        for line, row in rows:
+            self.rows_seen += 1
+            if isinstance(row, RowError):
+                self.report.add_error(line, row.column, row.value, row.reason)
+                continue
+            try:
+                staged = adapter.row(row, line)
+            except RowError as problem:
+                self.report.add_error(
+                    line,
+                    self.original_names.get(problem.column, problem.column),
+                    problem.value,
+                    problem.reason,
+                )
+                continue
+            if staged is not None and not self.report.error_count:
+                staging.add(staged)
+        if not self.rows_seen:
+            raise ImportRejected("The file has a header line but no rows.")
+        if not self.report.error_count:
+            staging.flush()
+
+    def _progress(self):
+        self.record.rows_done = self.rows_seen
+        self.record.save(update_fields=["rows_done"])
+
+    def _set_stage(self, stage):
+        self.record.stage = stage
+        self.record.status = RegisterImport.Status.RUNNING
+        self.record.save(update_fields=["stage", "status", "started_at"])
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def unknown_format(original, formats):
+    """The message for headers no adapter recognises: what was seen and what was expected."""
+    expected = "; ".join(f"{f.label}: {', '.join(f.expected_headers)}" for f in formats)
+    return ImportRejected(
+        f"Unknown file format. The header line has: {', '.join(original) or '(nothing)'}. "
+        f"Expected one of — {expected}."
+    )

@@ -1,0 +1,146 @@
+"""Reading one field of a register row: elector numbers, postcodes, dates, markers, names, addresses.
+
+Each parser returns clean values or raises RowError naming the column, the value and why.
+"""
+
+import datetime
+import hashlib
+import re
+
+from voters.importers.base import RowError
+from voters.models import Marker
+
+# PD-NUMBER[/SUFFIX]; the PD itself may hold hyphens or slashes (KD-2/2-289/1), some systems use dots.
+ELECTOR_NUMBER_RE = re.compile(r"^(?P<pd>.+?)[-.](?P<number>\d+)(?:[/.](?P<suffix>\d+))?$")
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+HOUSE_RE = re.compile(r"^(\d+)[A-Z]?,?\s+(\D.*)$", re.IGNORECASE)
+DATE_IN_TEXT_RE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}")
+MARKER_LETTERS = frozenset(Marker.values)
+OPT_OUT_PREFIX = "(Z)"
+YES = frozenset({"Y", "YES", "TRUE", "1", "T"})
+
+
+def md5(text):
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def whole_number(column, value, *, empty=None):
+    value = value.strip()
+    if not value:
+        if empty is None:
+            raise RowError(column, value, "is empty; a number is needed")
+        return empty
+    if not value.isdigit() or len(value) > 9:
+        raise RowError(column, value, "is not a whole number (up to 9 digits)")
+    return int(value)
+
+
+def elector_number(column, value):
+    """'ABC1-123/1' -> ('ABC1', 123, 1). Suffix 0 is usually not written."""
+    match = ELECTOR_NUMBER_RE.match(value.strip())
+    if not match or len(match["number"]) > 9 or len(match["suffix"] or "") > 9:
+        raise RowError(column, value, "is not an elector number like ABC1-123 or ABC1-123/1")
+    return match["pd"].strip().upper(), int(match["number"]), int(match["suffix"] or 0)
+
+
+def elector_number_text(pd, number, suffix):
+    return f"{pd}-{number}/{suffix}" if suffix else f"{pd}-{number}"
+
+
+def postcode(column, value):
+    """' ab1  1aa' -> ('AB11AA', 'AB1 1AA'); empty stays empty (no fixed address, overseas)."""
+    compact = value.upper().replace(" ", "")
+    if not compact:
+        return "", ""
+    match = POSTCODE_RE.match(compact)
+    if not match:
+        raise RowError(column, value, "is not a UK postcode")
+    return compact, f"{match[1]} {match[2]}"
+
+
+def date(column, value):
+    """dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyy-mm-dd; empty -> None."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if len(value) >= 10 and value[4] == "-":
+            return datetime.date.fromisoformat(value[:10])
+        day, month, year = re.split(r"[/.-]", value[:10])
+        year = int(year)
+        if year < 100:
+            year += 2000 if year < 50 else 1900
+        return datetime.date(year, int(month), int(day))
+    except ValueError:
+        raise RowError(column, value, "is not a date like 31/12/2008") from None
+
+
+def markers(value):
+    """'GZ' -> ('G', 'Z' ...) as a sorted string of known letters; plus an attainment date if one is written."""
+    letters = "".join(sorted({c for c in value.upper() if c in MARKER_LETTERS}))
+    found = DATE_IN_TEXT_RE.search(value)
+    return letters, found.group(0) if found else ""
+
+
+def surname_and_opt_out(value):
+    """A surname starting '(z) ' means opted out of the edited register."""
+    value = " ".join(value.split())
+    if value[:3].upper() == OPT_OUT_PREFIX:
+        return value[3:].strip(), True
+    return value, False
+
+
+def split_full_name(value):
+    """Xpress 13-column 'Elector Name': 'Surname Forename Middle', or 'SURNAME, Forename Middle'."""
+    value = " ".join(value.split())
+    if "," in value:
+        surname, _, rest = value.partition(",")
+    else:
+        surname, _, rest = value.partition(" ")
+    return surname.strip(), rest.strip()
+
+
+def yes(value):
+    return value.strip().upper() in YES
+
+
+def address(lines, postcode_compact):
+    """Clean address lines: spaces collapsed, empties dropped, and the postcode dropped when the
+    council repeated it as the last line. Returns (address, street, house_number)."""
+    kept = []
+    for line in lines:
+        line = " ".join(line.split()).strip(" ,")
+        if line and not (postcode_compact and line.upper().replace(" ", "") == postcode_compact):
+            kept.append(line)
+    street, house_number = "", None
+    for line in kept:
+        match = HOUSE_RE.match(line)
+        if match and len(match[1]) < 6:
+            house_number, street = int(match[1]), match[2]
+            break
+    else:
+        if kept:
+            street = kept[1] if len(kept) > 2 else kept[0]
+    return ", ".join(kept), street[:150], house_number
+
+
+def elector_number_reader(headers):
+    """A function row -> (pd, number, suffix) for whichever elector-number columns a file has
+    (prefix/number/suffix, PD/ENO/Suffix, or one 'Elector Number' like ABC1-123/1), or None."""
+    present = set(headers)
+    if {"electornumberprefix", "electornumber"} <= present:
+        return lambda r: (
+            r["electornumberprefix"].strip().upper(),
+            whole_number("electornumber", r["electornumber"]),
+            whole_number("electornumbersuffix", r.get("electornumbersuffix", ""), empty=0),
+        )
+    if {"pd", "eno"} <= present:
+        return lambda r: (
+            r["pd"].strip().upper(),
+            whole_number("eno", r["eno"]),
+            whole_number("suffix", r.get("suffix", ""), empty=0),
+        )
+    for column in ("electornumber", "electorno", "eno"):
+        if column in present:
+            return lambda r, column=column: elector_number(column, r[column])
+    return None

@@ -1,0 +1,114 @@
+"""Postcode locations from an ONS Postcode Directory-style CSV, so properties can go on maps.
+
+Column names change between ONS releases, so they are options: {"postcode": "pcds", "latitude":
+"lat", "longitude": "long", "terminated": "doterm"} by default. Terminated postcodes are kept.
+"""
+
+from voters.importers import fields
+from voters.importers.base import ImportRejected, RowError, StagedImporter, normalise_header
+
+DEFAULT_COLUMNS = {"postcode": "pcds", "latitude": "lat", "longitude": "long", "terminated": "doterm"}
+
+
+class PostcodeAdapter:
+    name = "ons_postcodes"
+    label = "ONS Postcode Directory"
+
+    def __init__(self, columns):
+        self.columns = columns
+
+    def row(self, r, line):
+        c = self.columns
+        compact, display = fields.postcode(c["postcode"], r[c["postcode"]])
+        if not compact:
+            raise RowError(c["postcode"], "", "is empty")
+        latitude = _coordinate(c["latitude"], r[c["latitude"]], 90)
+        longitude = _coordinate(c["longitude"], r[c["longitude"]], 180)
+        if latitude is None or longitude is None:
+            return None  # ONS lists some postcodes without a location (e.g. large users): skipped
+        terminated = r.get(c["terminated"], "").strip() if c["terminated"] else ""
+        if terminated:  # ONS writes YYYYMM
+            if len(terminated) != 6 or not terminated.isdigit():
+                raise RowError(c["terminated"], terminated, "is not a month like 202001")
+            terminated = f"{terminated[:4]}-{terminated[4:]}-01"
+        return (line, compact, display, latitude, longitude, terminated or None)
+
+
+def _coordinate(column, value, limit):
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise RowError(column, value, "is not a number") from None
+    if not -limit <= number <= limit or (limit == 90 and number == 99.999999):
+        return None  # the ONS 'no location' value
+    return number
+
+
+class PostcodesImporter(StagedImporter):
+    staging_columns = [
+        ("line", "integer"),
+        ("postcode", "text"),
+        ("display", "text"),
+        ("latitude", "double precision"),
+        ("longitude", "double precision"),
+        ("terminated", "date"),
+    ]
+
+    def adapter_for(self, headers, original):
+        columns = {
+            key: normalise_header(self.options.get(key) or default)
+            for key, default in DEFAULT_COLUMNS.items()
+        }
+        missing = [
+            self.options.get(k) or DEFAULT_COLUMNS[k]
+            for k in ("postcode", "latitude", "longitude")
+            if columns[k] not in headers
+        ]
+        if missing:
+            raise ImportRejected(
+                f"Missing column(s) {', '.join(missing)}. The header line has: {', '.join(original)}. "
+                "Name the columns to use in the import options."
+            )
+        if columns["terminated"] not in headers:
+            columns["terminated"] = ""
+        return PostcodeAdapter(columns)
+
+    def check_staged(self, cursor, staging):
+        cursor.execute(
+            f"""SELECT display, array_agg(line ORDER BY line) FROM {staging.name}
+                GROUP BY postcode, display HAVING count(*) > 1 LIMIT 1000"""
+        )
+        for display, lines in cursor.fetchall():
+            for line in lines[1:]:
+                self.report.add_error(
+                    line, "postcode", display, f"duplicate postcode (first on line {lines[0]})"
+                )
+
+    def apply(self, cursor, staging):
+        cursor.execute(
+            f"""WITH up AS (
+                  INSERT INTO voters_postcodelocation AS p (postcode, postcode_display, latitude, longitude, terminated)
+                  SELECT postcode, display, latitude, longitude, terminated FROM {staging.name}
+                  ON CONFLICT (postcode) DO UPDATE SET postcode_display = EXCLUDED.postcode_display,
+                    latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, terminated = EXCLUDED.terminated
+                  WHERE (p.postcode_display, p.latitude, p.longitude, p.terminated) IS DISTINCT FROM
+                        (EXCLUDED.postcode_display, EXCLUDED.latitude, EXCLUDED.longitude, EXCLUDED.terminated)
+                  RETURNING (xmax = 0) AS inserted)
+                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"""
+        )
+        added, changed = cursor.fetchone()
+        cursor.execute(
+            f"""UPDATE voters_property p SET latitude = s.latitude, longitude = s.longitude
+                FROM {staging.name} s WHERE p.postcode = s.postcode
+                AND (p.latitude, p.longitude) IS DISTINCT FROM (s.latitude, s.longitude)"""
+        )
+        self.report.notes.append(f"{cursor.rowcount} properties placed on the map.")
+        return {
+            "added": added,
+            "changed": changed,
+            "removed": 0,
+            "unchanged": staging.written - added - changed,
+        }

@@ -1,0 +1,386 @@
+"""Full registers and monthly updates: rows staged, then one set-based upsert.
+
+Matching an elector to the person we already hold, in this order:
+1. same polling district, number and suffix, and the same name and address (the usual case);
+   for an update's change or deletion the number alone is enough;
+2. the same name and address anywhere in the constituency (re-publication re-numbers everyone,
+   and someone re-registering gets their history back);
+3. nobody: a new elector.
+A full register marks everyone on the register but not in the file as off the register.
+"""
+
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from labourhub.models import PollingDistrict
+from voters.importers import fields
+from voters.importers.base import ImportRejected, RowError, StagedImporter, normalise_header, unknown_format
+from voters.models import RegisterImport, RegisterPublication, first_of_month
+
+PRESENT, ADD, CHANGE, DELETE = "P", "A", "C", "D"
+
+
+class ElectorRow(NamedTuple):
+    line: int
+    action: str
+    pd_code: str
+    pd_id: int
+    number: int
+    suffix: int
+    raw_number: str
+    title: str
+    first_names: str
+    initials: str
+    surname: str
+    markers_raw: str
+    markers: str
+    attainment: object
+    opted_out: bool
+    address: str
+    address_key: str
+    street: str
+    house_number: object
+    postcode: str
+    postcode_display: str
+    uprn: str
+    match_key: str
+
+
+_TYPES = {"line": "integer", "pd_id": "integer", "number": "integer", "suffix": "integer"}
+_TYPES |= {"attainment": "date", "opted_out": "boolean", "house_number": "integer"}
+STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in ElectorRow._fields]
+
+
+class PollingDistricts:
+    """Codes in the file -> ids. A code not yet known gets a placeholder id, and is created
+    under the constituency when the import is applied (and listed in the report)."""
+
+    def __init__(self, constituency):
+        self.constituency = constituency
+        self.ids = {
+            code.upper(): pk
+            for pk, code in PollingDistrict.objects.filter(constituency=constituency).values_list(
+                "pk", "code"
+            )
+        }
+        self.new = {}
+
+    def id_for(self, code, column):
+        key = code.upper()
+        if key not in self.ids:
+            if not key or len(key) > 20:
+                raise RowError(column, code, "is not a polling district code (1 to 20 characters)")
+            self.new[key] = self.ids[key] = -1 - len(self.new)
+        return self.ids[key]
+
+    def create_new(self, cursor, staging_name):
+        created = []
+        for code, placeholder in self.new.items():
+            pd = PollingDistrict.objects.create(constituency=self.constituency, code=code, name=code)
+            cursor.execute(f"UPDATE {staging_name} SET pd_id = %s WHERE pd_id = %s", [pd.pk, placeholder])
+            created.append(code)
+        return created
+
+
+class RegisterAdapter:
+    """One register system's file layout. Subclasses map one row with `row`; shared cleaning is here."""
+
+    name = ""
+    label = ""
+    kind = RegisterImport.Kind.FULL
+    expected_headers = ()  # as a person would read them, for the unknown-format message
+
+    def __init__(self, polling_districts):
+        self.pds = polling_districts
+
+    @classmethod
+    def required(cls):
+        return {normalise_header(h) for h in cls.expected_headers if not h.endswith("...")}
+
+    @classmethod
+    def matches(cls, headers):
+        return cls.required() <= set(headers)
+
+    def row(self, r, line):
+        raise NotImplementedError
+
+    def elector(
+        self,
+        line,
+        *,
+        pd,
+        number,
+        suffix,
+        surname,
+        first_names,
+        address_lines,
+        postcode_value,
+        action=PRESENT,
+        pd_column="",
+        surname_column="",
+        markers_raw="",
+        markers_column="",
+        attainment=None,
+        opted_out=False,
+        title="",
+        initials="",
+        uprn="",
+        postcode_column="postcode",
+    ):
+        surname, z_prefix = fields.surname_and_opt_out(surname)
+        if not surname:
+            raise RowError(surname_column, "", "is empty; every elector has a surname")
+        first_names = " ".join(first_names.split())
+        letters, date_in_markers = fields.markers(markers_raw)
+        if attainment is None and date_in_markers:
+            attainment = fields.date(markers_column, date_in_markers)
+        postcode, postcode_display = fields.postcode(postcode_column, postcode_value)
+        address, street, house_number = fields.address(address_lines, postcode)
+        address_key = fields.md5(f"{address.upper()}|{postcode}") if address or postcode else ""
+        return ElectorRow(
+            line=line,
+            action=action,
+            pd_code=pd.upper(),
+            pd_id=self.pds.id_for(pd, pd_column),
+            number=number,
+            suffix=suffix,
+            raw_number=fields.elector_number_text(pd.upper(), number, suffix),
+            title=title.strip()[:20],
+            first_names=first_names[:100],
+            initials=initials.strip()[:10],
+            surname=surname[:100],
+            markers_raw=markers_raw.strip()[:20],
+            markers=letters,
+            attainment=attainment,
+            opted_out=opted_out or z_prefix or "Z" in letters,
+            address=address[:400],
+            address_key=address_key,
+            street=street,
+            house_number=house_number,
+            postcode=postcode,
+            postcode_display=postcode_display,
+            uprn=uprn.strip()[:12],
+            match_key=fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
+        )
+
+
+def lines_from(r, prefix, count):
+    return [r.get(f"{prefix}{n}", "") for n in range(1, count + 1)]
+
+
+class RegisterImporter(StagedImporter):
+    staging_columns = STAGING_COLUMNS
+
+    def __init__(self, record):
+        super().__init__(record)
+        self.polling_districts = PollingDistricts(self.constituency)
+
+    def adapter_for(self, headers, original):
+        from voters.importers.formats import ADAPTERS
+
+        if self.record.kind == RegisterImport.Kind.UPDATE and not self._latest_publication():
+            raise ImportRejected(
+                "There is no full register for this constituency yet: import the full register first, "
+                "then its monthly updates."
+            )
+        candidates = [a for a in ADAPTERS if a.kind == self.record.kind]
+        for adapter in candidates:
+            if adapter.matches(headers):
+                return adapter(self.polling_districts)
+        raise unknown_format(original, candidates)
+
+    def check_staged(self, cursor, staging):
+        s = staging.name
+        if self.record.kind == RegisterImport.Kind.UPDATE:
+            # Several rows for one number: deleted beats changed beats created (DOMAIN.md §1).
+            cursor.execute(
+                f"""DELETE FROM {s} WHERE line IN (
+                      SELECT line FROM (
+                        SELECT line, row_number() OVER (
+                          PARTITION BY pd_code, number, suffix
+                          ORDER BY CASE action WHEN 'D' THEN 0 WHEN 'C' THEN 1 ELSE 2 END, line DESC) AS n
+                        FROM {s}) ranked
+                      WHERE n > 1)"""
+            )
+            if cursor.rowcount:
+                self.report.notes.append(
+                    f"{cursor.rowcount} rows were superseded by another row for the same elector number."
+                )
+            return
+        cursor.execute(
+            f"""SELECT raw_number, array_agg(line ORDER BY line) FROM {s}
+                GROUP BY pd_code, number, suffix, raw_number HAVING count(*) > 1 LIMIT 1000"""
+        )
+        for raw_number, lines in cursor.fetchall():
+            for line in lines[1:]:
+                self.report.add_error(
+                    line, "Elector Number", raw_number, f"duplicate elector number (first on line {lines[0]})"
+                )
+
+    def apply(self, cursor, staging):
+        s, m = staging.name, f"{staging.name}_matched"
+        full = self.record.kind == RegisterImport.Kind.FULL
+        month = self.options.get("month") or first_of_month().isoformat()
+        clp = self.constituency.pk
+        new_pds = self.polling_districts.create_new(cursor, s)
+        if new_pds:
+            self.report.notes.append(f"New polling districts created: {', '.join(new_pds)}.")
+
+        def run(sql, params=()):
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+        run(
+            f"""INSERT INTO voters_property AS p (polling_district_id, address_key, address, street,
+                    house_number, postcode, postcode_display, uprn, latitude, longitude)
+                SELECT DISTINCT ON (s.address_key) s.pd_id, s.address_key, s.address, s.street,
+                    s.house_number, s.postcode, s.postcode_display, s.uprn, loc.latitude, loc.longitude
+                FROM {s} s LEFT JOIN voters_postcodelocation loc ON loc.postcode = s.postcode
+                WHERE s.address_key <> '' AND s.action <> 'D'
+                ORDER BY s.address_key, s.line
+                ON CONFLICT (address_key) DO UPDATE SET
+                    polling_district_id = EXCLUDED.polling_district_id, uprn = EXCLUDED.uprn,
+                    latitude = COALESCE(EXCLUDED.latitude, p.latitude),
+                    longitude = COALESCE(EXCLUDED.longitude, p.longitude)
+                WHERE (p.polling_district_id, p.uprn) IS DISTINCT FROM (EXCLUDED.polling_district_id, EXCLUDED.uprn)
+                   OR (p.latitude IS NULL AND EXCLUDED.latitude IS NOT NULL)"""
+        )
+        run(f"DROP TABLE IF EXISTS {m}")
+        run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
+        matched = run(
+            f"""INSERT INTO {m} (line, elector_id)
+                SELECT s.line, e.id FROM {s} s JOIN voters_elector e
+                  ON e.polling_district_id = s.pd_id AND e.elector_number = s.number
+                 AND e.elector_suffix = s.suffix AND e.on_register
+                 AND (e.match_key = s.match_key OR s.action IN ('C', 'D'))
+                ON CONFLICT DO NOTHING"""
+        )
+        matched += run(
+            f"""WITH unmatched AS MATERIALIZED (
+                  SELECT line, match_key, row_number() OVER (PARTITION BY match_key ORDER BY line) AS n
+                  FROM {s} s WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)
+                ), candidates AS (
+                  SELECT e.id, e.match_key, row_number() OVER (
+                    PARTITION BY e.match_key ORDER BY e.on_register DESC, e.id DESC) AS n
+                  FROM voters_elector e JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id
+                  WHERE pd.constituency_id = %s AND e.match_key IN (SELECT match_key FROM unmatched)
+                    AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
+                )
+                INSERT INTO {m} (line, elector_id)
+                SELECT u.line, c.id FROM unmatched u JOIN candidates c ON c.match_key = u.match_key AND c.n = u.n
+                ON CONFLICT DO NOTHING""",
+            [clp],
+        )
+        run(f"ANALYZE {m}")
+        changed = run(
+            f"""UPDATE voters_elector e SET polling_district_id = s.pd_id, elector_number = s.number,
+                    elector_suffix = s.suffix, elector_number_raw = s.raw_number, title = s.title,
+                    first_names = s.first_names, initials = s.initials, surname = s.surname,
+                    markers_raw = s.markers_raw, markers = s.markers, attainment_date = s.attainment,
+                    opted_out = s.opted_out, home_id = p.id, match_key = s.match_key,
+                    on_register = true, removed_month = NULL, updated_at = now()
+                FROM {m} m JOIN {s} s ON s.line = m.line
+                     LEFT JOIN voters_property p ON p.address_key = s.address_key AND s.address_key <> ''
+                WHERE e.id = m.elector_id AND s.action <> 'D'
+                  AND (e.polling_district_id, e.elector_number, e.elector_suffix, e.elector_number_raw,
+                       e.title, e.first_names, e.initials, e.surname, e.markers_raw, e.markers,
+                       e.attainment_date, e.opted_out, e.home_id, e.match_key, e.on_register)
+                  IS DISTINCT FROM
+                      (s.pd_id, s.number, s.suffix, s.raw_number, s.title, s.first_names, s.initials,
+                       s.surname, s.markers_raw, s.markers, s.attainment, s.opted_out, p.id, s.match_key, true)"""
+        )
+        removed = run(
+            f"""UPDATE voters_elector e SET on_register = false, removed_month = %s, updated_at = now()
+                FROM {m} m JOIN {s} s ON s.line = m.line
+                WHERE e.id = m.elector_id AND s.action = 'D' AND e.on_register""",
+            [month],
+        )
+        deleted_rows = run(f"SELECT 1 FROM {m} m JOIN {s} s ON s.line = m.line WHERE s.action = 'D'")
+        if full:
+            removed += self._mark_missing_off_register(cursor, m, month)
+        added = run(
+            f"""INSERT INTO voters_elector (polling_district_id, home_id, elector_number, elector_suffix,
+                    elector_number_raw, title, first_names, initials, surname, markers_raw, markers,
+                    attainment_date, opted_out, on_register, first_seen_month, match_key,
+                    do_not_contact, do_not_contact_reason, updated_at)
+                SELECT s.pd_id, p.id, s.number, s.suffix, s.raw_number, s.title, s.first_names, s.initials,
+                    s.surname, s.markers_raw, s.markers, s.attainment, s.opted_out, true, %s, s.match_key,
+                    false, '', now()
+                FROM {s} s LEFT JOIN voters_property p ON p.address_key = s.address_key AND s.address_key <> ''
+                WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)""",
+            [month],
+        )
+        self._note_unmatched_deletions(cursor, s, m)
+        run(f"DROP TABLE {m}")
+        self._sync_publication(cursor, full)
+        return {
+            "added": added,
+            "changed": changed,
+            "removed": removed,
+            "unchanged": matched - changed - deleted_rows,
+        }
+
+    def _mark_missing_off_register(self, cursor, m, month):
+        cursor.execute(
+            f"""UPDATE voters_elector e SET on_register = false, removed_month = %s, updated_at = now()
+                FROM labourhub_pollingdistrict pd
+                WHERE pd.id = e.polling_district_id AND pd.constituency_id = %s AND e.on_register
+                  AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
+                RETURNING e.elector_number_raw, e.first_names, e.surname""",
+            [month, self.constituency.pk],
+        )
+        gone = cursor.fetchall()
+        if gone:
+            sample = "; ".join(f"{n} {f} {s}" for n, f, s in gone[:20])
+            self.report.notes.append(
+                f"{len(gone)} electors on the previous register are not in this file and were marked "
+                f"off the register (their history is kept): {sample}{' ...' if len(gone) > 20 else ''}"
+            )
+        return len(gone)
+
+    def _note_unmatched_deletions(self, cursor, s, m):
+        cursor.execute(
+            f"""SELECT raw_number FROM {s} s WHERE s.action = 'D'
+                AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line) ORDER BY line LIMIT 1000"""
+        )
+        missing = [raw for (raw,) in cursor.fetchall()]
+        if missing:
+            self.report.notes.append(
+                f"{len(missing)} deletions name electors who are not on the register (ignored): "
+                + ", ".join(missing[:20])
+            )
+
+    def _sync_publication(self, cursor, full):
+        """The publication's entries mirror the electors now on the register."""
+        publication = self._publication(full)
+        cursor.execute(
+            """DELETE FROM voters_registerentry r WHERE r.publication_id = %s AND NOT EXISTS (
+                 SELECT 1 FROM voters_elector e WHERE e.id = r.elector_id AND e.on_register
+                   AND e.polling_district_id = r.polling_district_id AND e.elector_number = r.elector_number
+                   AND e.elector_suffix = r.elector_suffix AND e.elector_number_raw = r.elector_number_raw)""",
+            [publication.pk],
+        )
+        cursor.execute(
+            """INSERT INTO voters_registerentry (publication_id, elector_id, polling_district_id,
+                   elector_number, elector_suffix, elector_number_raw)
+               SELECT %s, e.id, e.polling_district_id, e.elector_number, e.elector_suffix, e.elector_number_raw
+               FROM voters_elector e JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id
+               WHERE pd.constituency_id = %s AND e.on_register AND NOT EXISTS (
+                 SELECT 1 FROM voters_registerentry r WHERE r.publication_id = %s AND r.elector_id = e.id)""",
+            [publication.pk, self.constituency.pk, publication.pk],
+        )
+
+    def _publication(self, full):
+        if full:
+            published_on = self.options.get("published_on") or timezone.localdate().isoformat()
+            publication, _ = RegisterPublication.objects.get_or_create(
+                constituency=self.constituency,
+                published_on=published_on,
+                defaults={"created_by_import": self.record},
+            )
+            return publication
+        return self._latest_publication()
+
+    def _latest_publication(self):
+        return RegisterPublication.objects.filter(constituency=self.constituency).first()

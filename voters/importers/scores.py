@@ -1,0 +1,127 @@
+"""Model scores: a CSV of elector id or elector number plus one column per score (support,
+turnout, ...), stored as a named, dated model version. Re-importing the same file changes nothing."""
+
+import datetime
+import math
+
+from voters.importers import fields
+from voters.importers.base import ImportRejected, RowError, StagedImporter
+from voters.models import ModelVersion
+
+ID_COLUMNS = ("electorid", "id")
+
+
+class ScoresAdapter:
+    name = "scores"
+    label = "Model scores"
+
+    def __init__(self, read_id, read_number, score_columns, polling_districts):
+        self.read_id = read_id
+        self.read_number = read_number
+        self.score_columns = score_columns
+        self.polling_districts = polling_districts
+
+    def row(self, r, line):
+        values = "{" + ",".join(_score(column, r[column]) for column in self.score_columns) + "}"
+        if self.read_id:
+            return (line, self.read_id(r), None, None, None, values)
+        pd, number, suffix = self.read_number(r)
+        pd_id = self.polling_districts.get(pd)
+        if pd_id is None:
+            raise RowError("electornumber", pd, "is not a polling district of this constituency")
+        return (line, None, pd_id, number, suffix, values)
+
+
+def _score(column, value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise RowError(column, value, "is not a number") from None
+    if not math.isfinite(number):
+        raise RowError(column, value, "is not a finite number")
+    return value.strip()
+
+
+class ScoresImporter(StagedImporter):
+    staging_columns = [
+        ("line", "integer"),
+        ("elector_id", "bigint"),
+        ("pd_id", "integer"),
+        ("number", "integer"),
+        ("suffix", "integer"),
+        ("scores", "double precision[]"),
+    ]
+
+    def adapter_for(self, headers, original):
+        name = (self.options.get("model") or "").strip()
+        if not name:
+            raise ImportRejected("Name the model these scores come from (e.g. 'support 2026').")
+        names = dict(zip(headers, original, strict=True))
+        id_column = next((c for c in ID_COLUMNS if c in headers), None)
+        read_number = None if id_column else fields.elector_number_reader(headers)
+        if not id_column and not read_number:
+            raise ImportRejected(
+                f"No elector column. The header line has: {', '.join(original)}. Expected 'Elector ID', "
+                "or 'Elector Number' (like ABC1-123/1), or 'PD' and 'ENO'."
+            )
+        number_columns = (
+            {id_column}
+            if id_column
+            else {
+                "electornumberprefix",
+                "electornumber",
+                "electornumbersuffix",
+                "pd",
+                "eno",
+                "suffix",
+                "electorno",
+            }
+        )
+        score_columns = [h for h in headers if h not in number_columns and h]
+        if not score_columns:
+            raise ImportRejected("The file has no score columns besides the elector column.")
+        self.score_names = [names[c][:40] for c in score_columns]
+        pds = {code.upper(): pk for pk, code in self.constituency.polling_districts.values_list("pk", "code")}
+        read_id = (lambda r: fields.whole_number(id_column, r[id_column])) if id_column else None
+        return ScoresAdapter(read_id, read_number, score_columns, pds)
+
+    def apply(self, cursor, staging):
+        version, _ = ModelVersion.objects.get_or_create(
+            constituency=self.constituency,
+            name=self.options["model"].strip()[:100],
+            run_on=self.options.get("run_on") or datetime.date.today().isoformat(),
+            defaults={"score_names": self.score_names, "source": self.record},
+        )
+        if version.score_names != self.score_names:
+            raise ImportRejected(
+                f"This model version already has scores {', '.join(version.score_names)}; "
+                f"this file has {', '.join(self.score_names)}. Give it a new name or date."
+            )
+        s = staging.name
+        cursor.execute(
+            f"""WITH electors AS (
+                  SELECT e.id AS elector_id, s.scores FROM {s} s
+                  JOIN voters_elector e ON (s.elector_id IS NOT NULL AND e.id = s.elector_id)
+                    OR (s.elector_id IS NULL AND e.polling_district_id = s.pd_id AND e.elector_number = s.number
+                        AND e.elector_suffix = s.suffix AND e.on_register)
+                  JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
+                ), up AS (
+                  INSERT INTO voters_electorscore AS sc (model_version_id, elector_id, name, value)
+                  SELECT %s, electors.elector_id, names.name, electors.scores[names.i]
+                  FROM electors CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS names(name, i)
+                  ON CONFLICT (model_version_id, name, elector_id) DO UPDATE SET value = EXCLUDED.value
+                  WHERE sc.value IS DISTINCT FROM EXCLUDED.value
+                  RETURNING (xmax = 0) AS inserted
+                )
+                SELECT (SELECT count(*) FROM electors),
+                       count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""",
+            [self.constituency.pk, version.pk, self.score_names],
+        )
+        matched, added, changed = cursor.fetchone()
+        if staging.written - matched:
+            self.report.notes.append(
+                f"{staging.written - matched} rows name electors not on this constituency's register (skipped)."
+            )
+        self.report.notes.append(f"Model version: {version}.")
+        total = matched * len(self.score_names)
+        return {"added": added, "changed": changed, "removed": 0, "unchanged": total - added - changed}
