@@ -217,9 +217,10 @@
     const items = pack.doors.map((door, index) => {
       const mine = recordsFor(records, door);
       const other = knockedToday[String(door.id)];
-      const status = mine.length
-        ? (mine.every((r) => r.state === "sent") ? "Done, sent" : "Done, waiting to send")
-        : (other ? `Knocked today by ${other.by} at ${other.at}` : "");
+      const status = [
+        mine.length ? (mine.every((r) => r.state === "sent") ? "Done, sent" : "Done, waiting to send") : "",
+        other ? `Knocked today by ${other.by} at ${other.at}` : "",
+      ].filter(Boolean).join(" · ");
       return el("li", {},
         el("button", {
           type: "button", class: `door${mine.length ? " done" : ""}${other ? " knocked" : ""}`,
