@@ -1,5 +1,11 @@
+from datetime import timedelta
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.models import Authenticator
 from django.db import transaction
+from django.utils import timezone
 
 from labourhub.tasks import account_email_send
 
@@ -16,3 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
             "html": html,
         }
         transaction.on_commit(lambda: account_email_send.delay(**fields))
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        # Officers are sent to set up MFA straight after typing their password, then shown their
+        # recovery codes; asking for the password again during those first minutes adds steps and
+        # protects nothing. Once MFA is older than the reauthentication window, allauth's rule holds.
+        user = getattr(context.request, "user", None)
+        if app == "allauth.mfa" and user is not None and user.is_authenticated:
+            window_start = timezone.now() - timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT)
+            if not Authenticator.objects.filter(user=user, created_at__lt=window_start).exists():
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)

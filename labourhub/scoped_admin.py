@@ -85,7 +85,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def _allowed(self, request):
         if request.user.is_superuser:
             return True
-        return not self.operator_only and can(request.user, self.scope_action)
+        if self.operator_only:
+            return False
+        # The admin asks this for every model on every page: answer once per request.
+        answers = request.__dict__.setdefault("_scope_answers", {})
+        if self.scope_action not in answers:
+            answers[self.scope_action] = can(request.user, self.scope_action)
+        return answers[self.scope_action]
 
     def has_module_permission(self, request):
         return self._allowed(request)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("campaigns/", include("campaigns.urls")),
     path("access/", include("access.urls")),
+    path("members/", include("members.urls")),
 ]

@@ -70,6 +70,12 @@ def make_clp(name, gss_code, region):
     return clp
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas are many; the real hasher is tested by signing in through the browser."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def westland(db):
     return RegionFactory(name="Westland", code="E15000099")
@@ -267,30 +273,15 @@ def _reset_broker_connections(celery_app):
     celery_app.amqp._producer_pool = None
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "is_mobile": True,
@@ -300,14 +291,24 @@ PHONE = {
 
 
 @pytest.fixture
-def browser_context(chromium, live_server, settings, monkeypatch):
-    """A fresh phone-sized browser context against the live server (http, so no secure cookies)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+def browser_context(live_server, settings, monkeypatch):
+    """A phone-sized context in Debian's chromium against the live server (plain http, so no
+    secure cookies). Started per test, after the database, so its event loop never wraps
+    database setup or teardown."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test body's ORM calls run beside that loop
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    context = chromium.new_context(base_url=live_server.url, **PHONE)
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_server.url, **PHONE)
+        context.set_default_timeout(15_000)
+        yield context
+        context.close()
+        browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+"""A CLP secretary signs in through the real pages in a real browser, is made to set up MFA,
+and then sees only their own CLP in the office admin."""
+
+import re
+
+import pytest
+from allauth.mfa.totp.internal.auth import hotp_value
+
+from labourhub.models import Role
+from tests.factories import PASSWORD, GrantFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def _totp_code(secret):
+    import time
+
+    return f"{hotp_value(secret, int(time.time()) // 30):06d}"
+
+
+def test_secretary_signs_in_sets_up_mfa_and_sees_only_anytown(browser_page, live_server, anytown, otherton):
+    page = browser_page
+    secretary = UserFactory(email="sam@anytown.example", full_name="Sam Anytown")
+    GrantFactory(user=secretary, role=Role.CLP_SECRETARY, constituency=anytown.constituency)
+
+    page.goto("/admin/")
+    page.get_by_label("Email").fill("sam@anytown.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Authenticator code").fill(_totp_code(secret))
+    page.get_by_role("button", name="Activate").click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    assert page.get_by_text("Authenticator app activated.").is_visible()
+
+    page.goto("/admin/labourhub/pollingdistrict/")
+    table = page.locator("#result_list")
+    assert "AN1" in table.inner_text()
+    assert "Otherton" not in page.content()
+    assert "OT1" not in page.content()
+
+
+def test_wrong_password_is_refused_with_a_clear_message(browser_page, live_server, anytown):
+    page = browser_page
+    UserFactory(email="cal@anytown.example")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("cal@anytown.example")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign In").click()
+    assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
+
+
+def test_home_page_fits_a_360px_phone(browser_page, live_server, anytown):
+    from tests.conftest import sign_in
+
+    sign_in(browser_page.context, live_server, anytown.user(Role.CANVASSER))
+    browser_page.goto("/")
+    assert browser_page.get_by_role("heading", name=re.compile("Hello")).is_visible()
+    overflow = browser_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
