@@ -63,7 +63,7 @@ class MemberQuerySet(ScopedQuerySet):
         return self.with_email().filter(consent_email=True, email_bounced_at__isnull=True)
 
     def for_linked_user(self, user):
-        """The membership records a signed-in person holds (one per CLP they were a member in)."""
+        """The membership record of a signed-in person (at most one: a person is a member in one CLP)."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user)

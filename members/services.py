@@ -297,6 +297,10 @@ def email_batch_send(*, batch_id, backend=None):
     last_id = 0
     started = time.monotonic()
     try:
+        try:
+            backend.open()  # one connection for the whole batch
+        except (smtplib.SMTPException, OSError) as error:
+            raise _ConnectionLost(_reason(error)) from error
         while True:
             if pace:
                 time.sleep(max(0.0, started + sent * pace - time.monotonic()))

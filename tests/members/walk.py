@@ -14,7 +14,9 @@ def _send(anytown):
 
 def _mapping(anytown):
     mapping, _ = ImportMapping.objects.get_or_create(
-        constituency=anytown.constituency, name="Anytown export", defaults={"columns": {"last_name": "Surname"}}
+        constituency=anytown.constituency,
+        name="Anytown export",
+        defaults={"columns": {"last_name": "Surname"}},
     )
     return mapping
 
