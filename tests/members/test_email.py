@@ -185,7 +185,9 @@ def test_smtp_refusal_is_a_hard_bounce_and_the_rest_are_sent(anytown, anytown_me
     )
 
 
-def test_sweeper_requeues_batches_with_no_live_worker(anytown, anytown_members, django_capture_on_commit_callbacks):
+def test_sweeper_requeues_batches_with_no_live_worker(
+    anytown, anytown_members, django_capture_on_commit_callbacks
+):
     send = make_send(anytown)
     services.email_send_plan(send_id=send.pk)
     assert services.email_sweep() == 0  # just queued: not stale

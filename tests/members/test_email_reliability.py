@@ -7,8 +7,8 @@ server taking part; the tests allow at most that one repeat per interruption and
 """
 
 from collections import Counter
-from email import message_from_bytes
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from django.utils import timezone
@@ -108,9 +108,10 @@ def test_smtp_server_going_down_defers_rows_with_the_reason_and_a_retry_sends_th
     assert waiting.exists()
     assert not EmailRecipient.objects.filter(state=EmailRecipient.State.FAILED).exists()
     assert not waiting.filter(last_error="").exists(), "every waiting row says why"
-    assert waiting.filter(last_error__icontains="refused").exists() or waiting.filter(
-        last_error__icontains="disconnect"
-    ).exists()
+    assert (
+        waiting.filter(last_error__icontains="refused").exists()
+        or waiting.filter(last_error__icontains="disconnect").exists()
+    )
     assert send.report()["retrying"] == waiting.count()
 
     smtp_server.start()
