@@ -412,7 +412,7 @@ def audit(request):
         return render(request, "access/audit.html", {"form": form, "page": None}, status=400)
     events = reports.audit_search(regions, form.cleaned_data if request.GET else {})
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    audit_record(action="access.audit.search", request=request, detail={"query": request.GET.urlencode()})
+    _audit_log_read(request, "access.audit.search", regions)
     return render(
         request, "access/audit.html", {"form": form, "page": page, "query": request.GET.urlencode()}
     )
@@ -428,8 +428,19 @@ def audit_export(request):
     )
     if request.GET and not form.is_valid():
         return HttpResponseBadRequest(_form_errors(form))
-    audit_record(action="access.audit.export", request=request, detail={"query": request.GET.urlencode()})
+    _audit_log_read(request, "access.audit.export", regions)
     return reports.audit_csv(reports.audit_search(regions, form.cleaned_data if request.GET else {}))
+
+
+def _audit_log_read(request, action, regions):
+    """Reading the audit log is itself audited, in the (first) region read."""
+    codes = [region.code for region in regions]
+    audit_record(
+        action=action,
+        request=request,
+        region=regions[0],
+        detail={"query": request.GET.urlencode(), "regions": codes},
+    )
 
 
 def _form_errors(form):
