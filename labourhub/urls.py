@@ -16,5 +16,4 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("access/", include("access.urls")),
-    path("members/", include("members.urls")),
 ]

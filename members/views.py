@@ -32,10 +32,14 @@ def bounce_webhook(request):
         if not isinstance(events, list):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": 'Expected JSON like {"events": [{"token": ..., "type": "hard"}]}'}, status=400)
+        return JsonResponse(
+            {"error": 'Expected JSON like {"events": [{"token": ..., "type": "hard"}]}'}, status=400
+        )
     recorded, rejected = 0, []
     for number, event in enumerate(events):
-        recipient = services.recipient_from_token(str(event.get("token", ""))) if isinstance(event, dict) else None
+        recipient = (
+            services.recipient_from_token(str(event.get("token", ""))) if isinstance(event, dict) else None
+        )
         kind = event.get("type") if isinstance(event, dict) else None
         if recipient is None or kind not in BounceEvent.Kind.values:
             rejected.append(number)
