@@ -43,12 +43,15 @@ def main():
                 "labourhub",
                 "worker",
                 "--beat",
-                "--loglevel=INFO",
+                "--loglevel=WARNING",
                 "--concurrency=2",
             ],
             env=env,
         ),
     ]
+    # Stop on Ctrl-C or SIGTERM, even if started with SIGINT ignored (as background jobs are).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     time.sleep(2)
     print(f"\nLabourHub is running at http://{host}:{port}/  (Ctrl-C stops it)\n", flush=True)
     try:
@@ -58,15 +61,21 @@ def main():
         code = 1
     except KeyboardInterrupt:
         code = 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan the children
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            process.terminate()
     for process in processes:
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(code)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _port_free(host, port):
