@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from campaigns.models import (
     Answer,
@@ -180,7 +181,7 @@ def visit_digest(*, elector_id, outcome_code, answers, notes, survey_version_id)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _answers_built(version, outcome, answers):
+def _answers_built(version, outcome, answers, reference):
     """Check answers against the version's questions; return (Answer rows, issue codes, follow-ups)."""
     if not answers:
         return [], [], []
@@ -202,7 +203,7 @@ def _answers_built(version, outcome, answers):
             if isinstance(value, str):
                 value = {"code": value}
             code = value.get("code") if isinstance(value, dict) else None
-            intention = _intention_codes().get(code)
+            intention = reference.intentions.get(code)
             if intention is None:
                 raise VisitRefused(f"{key}: {code!r} is not a voting-intention code.")
             strength = value.get("strength") or ""
@@ -239,15 +240,26 @@ def _answers_built(version, outcome, answers):
     return rows, issue_codes, follow_ups
 
 
-def _intention_codes():
-    return {c.code: c for c in IntentionCode.objects.all()}
+class ReferenceCodes:
+    """Intention codes, outcomes and issues, read once per batch of visits rather than per visit."""
 
+    @cached_property
+    def intentions(self):
+        return {c.code: c for c in IntentionCode.objects.all()}
 
-def _outcome(code, channel):
-    outcome = DoorOutcome.objects.filter(code=code, channel=channel).first()
-    if outcome is None:
-        raise VisitRefused(f"outcome {code!r} is not a {channel} outcome.")
-    return outcome
+    @cached_property
+    def outcomes(self):
+        return {(o.code, o.channel): o for o in DoorOutcome.objects.all()}
+
+    @cached_property
+    def issues(self):
+        return {i.code: i for i in Issue.objects.all()}
+
+    def outcome(self, code, channel):
+        outcome = self.outcomes.get((code, channel))
+        if outcome is None:
+            raise VisitRefused(f"outcome {code!r} is not a {channel} outcome.")
+        return outcome
 
 
 def _contact_time(recorded_at, now):
@@ -272,6 +284,7 @@ def canvass_record_visit(
     call_list=None,
     call_back_at=None,
     flags=(),
+    reference=None,
 ):
     """Record one elector's result at a door or on a call, once per `client_uuid`.
 
@@ -281,8 +294,9 @@ def canvass_record_visit(
     other content it is refused and logged ("conflict"). Returns a VisitResult.
     """
     channel = Channel.PHONE if call_list is not None else Channel.DOOR
+    reference = reference or ReferenceCodes()
     if isinstance(outcome, str):
-        outcome = _outcome(outcome, channel)
+        outcome = reference.outcome(outcome, channel)
     digest = visit_digest(
         elector_id=elector.pk,
         outcome_code=outcome.code,
@@ -293,7 +307,7 @@ def canvass_record_visit(
     existing = Visit.objects.filter(client_uuid=client_uuid).only("pk", "digest").first()
     if existing is not None:
         return _repeat(existing, digest, canvasser, campaign, client_uuid)
-    rows, issue_codes, follow_ups = _answers_built(survey_version, outcome, answers)
+    rows, issue_codes, follow_ups = _answers_built(survey_version, outcome, answers, reference)
     now = timezone.now()
     contacted_at, more_flags = _contact_time(recorded_at, now)
     flags = [*flags, *more_flags]
@@ -337,6 +351,7 @@ def canvass_record_visit(
                 follow_ups=follow_ups,
                 call_back_at=call_back_at,
                 full_notes=notes,
+                reference=reference,
             )
     except IntegrityError:
         # Another request stored the same UUID between our check and our insert.
@@ -362,13 +377,14 @@ def _repeat(existing, digest, canvasser, campaign, client_uuid):
     return VisitResult("conflict", message, visit=existing)
 
 
-def _visit_write_details(*, visit, rows, issue_codes, follow_ups, call_back_at, full_notes):
+def _visit_write_details(*, visit, rows, issue_codes, follow_ups, call_back_at, full_notes, reference):
     for row in rows:
         row.visit = visit
     Answer.objects.bulk_create(rows)
     if issue_codes:
-        issues = Issue.objects.filter(code__in=issue_codes)
-        VisitIssue.objects.bulk_create([VisitIssue(visit=visit, issue=issue) for issue in issues])
+        VisitIssue.objects.bulk_create(
+            [VisitIssue(visit=visit, issue=reference.issues[c]) for c in issue_codes]
+        )
     intention = next((row for row in rows if row.intention_id), None)
     if intention is not None:
         _latest_intention_upsert(visit=visit, answer=intention)

@@ -14,12 +14,13 @@ import uuid
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import CallEntry, CallList, Pack, SurveyVersion, SyncProblem, Visit
-from campaigns.services import VisitResult, canvass_record_visit, sync_problem_log
+from campaigns.services import ReferenceCodes, VisitResult, canvass_record_visit, sync_problem_log
 from labourhub.models import Grant
 from labourhub.scoping import ROLES_FOR, Action, can
 from labourhub.services import audit_record
@@ -41,6 +42,7 @@ class _Batch:
         self.electors = {}
         self.versions = {}
         self.allowed_now = {}
+        self.reference = ReferenceCodes()
 
     def source(self, kind, pk):
         key = (kind, pk)
@@ -161,38 +163,25 @@ def _apply(batch, item):
             call_list=source if kind == "call_list" else None,
             call_back_at=call_back_at,
             flags=flags,
+            reference=batch.reference,
         )
     except ValidationError as error:
         raise _Refuse(" ".join(error.messages), campaign) from None
 
 
+@transaction.atomic
 def sync_batch(*, user, items, request=None):
-    """Apply each item once; return one result per item, in order."""
+    """Apply each item once; return one result per item, in the order sent.
+
+    One transaction for the batch (one commit, not one per answer); each item in its own
+    savepoint, so a refused item changes nothing and never stops the others. Items are applied
+    in elector order so that two phones syncing the same doors lock rows in the same order.
+    """
     batch = _Batch(user)
-    results = []
-    for position, item in enumerate(items):
-        if not isinstance(item, dict):
-            result = VisitResult("refused", f"item {position} is not an object.")
-            sync_problem_log(
-                kind=SyncProblem.Kind.REFUSED, user=user, message=result.message, payload={"item": item}
-            )
-            results.append(_output(None, result))
-            continue
-        try:
-            result = _apply(batch, item)
-        except _Refuse as refusal:
-            message = refusal.args[0]
-            campaign = refusal.args[1] if len(refusal.args) > 1 else None
-            sync_problem_log(
-                kind=SyncProblem.Kind.REFUSED,
-                user=user,
-                constituency=campaign.constituency if campaign else None,
-                client_uuid=str(item.get("uuid", "")),
-                message=message,
-                payload=item,
-            )
-            result = VisitResult("refused", message)
-        results.append(_output(item.get("uuid"), result))
+    results = [None] * len(items)
+    order = sorted(range(len(items)), key=lambda i: _elector_key(items[i]))
+    for position in order:
+        results[position] = _output(items[position], _apply_or_refuse(batch, position, items[position]))
     counts = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -200,7 +189,36 @@ def sync_batch(*, user, items, request=None):
     return results
 
 
-def _output(raw_uuid, result):
+def _elector_key(item):
+    elector = item.get("elector") if isinstance(item, dict) else None
+    return (0, elector) if isinstance(elector, int) and not isinstance(elector, bool) else (1, 0)
+
+
+def _apply_or_refuse(batch, position, item):
+    if not isinstance(item, dict):
+        message = f"item {position} is not an object."
+        sync_problem_log(
+            kind=SyncProblem.Kind.REFUSED, user=batch.user, message=message, payload={"item": item}
+        )
+        return VisitResult("refused", message)
+    try:
+        return _apply(batch, item)
+    except _Refuse as refusal:
+        message = refusal.args[0]
+        campaign = refusal.args[1] if len(refusal.args) > 1 else None
+        sync_problem_log(
+            kind=SyncProblem.Kind.REFUSED,
+            user=batch.user,
+            constituency=campaign.constituency if campaign else None,
+            client_uuid=str(item.get("uuid", "")),
+            message=message,
+            payload=item,
+        )
+        return VisitResult("refused", message)
+
+
+def _output(item, result):
+    raw_uuid = item.get("uuid") if isinstance(item, dict) else None
     return {
         "uuid": raw_uuid if isinstance(raw_uuid, str) else str(raw_uuid or ""),
         "status": result.status,

@@ -101,6 +101,13 @@ def sync(request):
     return JsonResponse({"server_time": server_time(), "results": results})
 
 
+@never_cache
+@require_GET
+def ping(request):
+    """Server time for the phone: is there really signal, and how far off is the phone's clock?"""
+    return JsonResponse({"server_time": server_time()})
+
+
 _SW_SHELL = [
     "css/labourhub.css",
     "vendor/htmx-2.0.11.min.js",

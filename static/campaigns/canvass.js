@@ -363,6 +363,18 @@
     return pack;
   }
 
+  async function checkClock() {
+    if (!navigator.onLine) return;
+    try {
+      const response = await fetch(root.dataset.pingUrl, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const offMinutes = Math.round((Date.now() - Date.parse((await response.json()).server_time)) / 60000);
+      const note = document.getElementById("clock");
+      note.hidden = Math.abs(offMinutes) < 5;
+      note.textContent = `This phone's clock is ${Math.abs(offMinutes)} minutes ${offMinutes > 0 ? "fast" : "slow"}: answers are timed by the server.`;
+    } catch (error) { /* offline */ }
+  }
+
   async function loadToday() {
     if (!navigator.onLine) return;
     try {
@@ -394,6 +406,7 @@
     registerWorker();
     await cacheThisPage();
     await loadToday();
+    checkClock();
     if (!(await loadPack())) {
       show("missing", el("p", { text: "This pack is not on this phone yet. Open it once where there is signal." }));
       return;

@@ -19,6 +19,7 @@ URLS = {
     "campaigns:index": _no_kwargs,
     "campaigns:service_worker": _no_kwargs,
     "campaigns:sync": _no_kwargs,
+    "campaigns:ping": _no_kwargs,
     "campaigns:pack_shared": lambda anytown: {"token": _pack(anytown).share_token},
     "campaigns:pack_canvass": lambda anytown: {"pk": _pack(anytown).pk},
     "campaigns:pack_data": lambda anytown: {"pk": _pack(anytown).pk},

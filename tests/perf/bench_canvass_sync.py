@@ -1,0 +1,333 @@
+"""Benchmark: the canvass sync endpoint under gunicorn, fed by many simulated phones.
+
+    .venv/bin/python tests/perf/bench_canvass_sync.py [--phones 16] [--seconds 20] [--batch 10]
+
+1. makes a throwaway database with a campaign, a survey and one pack of doors per phone (not timed);
+2. starts gunicorn on the project (the same settings and middleware as production);
+3. baseline: the phones hammer a trivial view (`campaigns:ping`) for a few seconds: requests/s;
+4. load: each phone sends batches of new answers (fresh client UUIDs) as fast as the server
+   answers, and re-sends one batch in ten as a phone would after a lost reply: answers/s, p95;
+5. counts what arrived: every acknowledged UUID must be in the database exactly once.
+The last line printed is one JSON object.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script (make bench): re-run as a module from the project root so imports resolve.
+    os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
+
+import django  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
+os.environ.setdefault("TEST_DB", "bench_canvass")
+os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+django.setup()
+
+from urllib.parse import quote  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DOORS_PER_PHONE = 60
+
+
+def database_url():
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}{port}/{db['NAME']}"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(phones):
+    """One CLP, a campaign with the standard survey, and for each phone a canvasser and a pack."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from campaigns.models import Campaign, Pack, PackDoor, WalkList
+    from campaigns.services import survey_create
+    from labourhub.models import Constituency, PollingDistrict, Region, Role, User
+    from labourhub.services import grant_create
+    from voters.models import Elector, Property
+
+    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
+    region = Region.objects.create(name="Benchland", code="E15099902")
+    constituency = Constituency.objects.create(name="Bench", gss_code="E14099902", region=region)
+    pd = PollingDistrict.objects.create(constituency=constituency, code="BE1")
+    campaign = Campaign.objects.create(constituency=constituency, name="Bench campaign")
+    version = survey_create(campaign=campaign, name="Doorstep").current_version
+    walk_list = WalkList.objects.create(campaign=campaign, name="Bench list")
+    month = timezone.localdate().replace(day=1)
+    out = []
+    for phone in range(phones):
+        user = User.objects.create_user(f"phone{phone}@bench.example", None, full_name=f"Phone {phone}")
+        grant_create(user=user, role=Role.CANVASSER, area=constituency)
+        homes = Property.objects.bulk_create(
+            Property(
+                polling_district=pd,
+                address_key=f"{n} BENCH ROAD {phone}|BE11AA",
+                address=f"{n} Bench Road {phone}",
+                street=f"Bench Road {phone}",
+                house_number=n,
+                postcode="BE11AA",
+                postcode_display="BE1 1AA",
+            )
+            for n in range(1, DOORS_PER_PHONE + 1)
+        )
+        electors = Elector.objects.bulk_create(
+            Elector(
+                polling_district=pd,
+                home=home,
+                elector_number=phone * 1000 + i,
+                elector_number_raw=f"BE1-{phone * 1000 + i}",
+                first_names="Bench",
+                surname=f"Voter{i}",
+                first_seen_month=month,
+                match_key=f"bench{phone}-{i}",
+            )
+            for i, home in enumerate(homes)
+        )
+        pack = Pack.objects.create(
+            walk_list=walk_list, number=phone + 1, name=f"Pack {phone}", sheet_id=f"B{phone}"
+        )
+        PackDoor.objects.bulk_create(PackDoor(pack=pack, property=h, position=i) for i, h in enumerate(homes))
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        out.append(
+            {
+                "pack": pack.pk,
+                "electors": [e.pk for e in electors],
+                "session": session.session_key,
+                "csrf": _get_new_csrf_string(),
+            }
+        )
+    return out, version.pk
+
+
+class Phone:
+    def __init__(self, port, identity):
+        self.port = port
+        self.identity = identity
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {
+            "Cookie": f"{settings.SESSION_COOKIE_NAME}={identity['session']}; csrftoken={identity['csrf']}",
+            "X-CSRFToken": identity["csrf"],
+            "Content-Type": "application/json",
+            "Host": "127.0.0.1",
+        }
+
+    def request(self, method, path, body=None):
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, path, body=body, headers=self.headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        return response.status, data, (time.perf_counter() - started) * 1000
+
+
+def run_phones(phones, seconds, work):
+    stop = time.monotonic() + seconds
+    results = [[] for _ in phones]
+    errors = []
+
+    def loop(i):
+        try:
+            while time.monotonic() < stop:
+                results[i].append(work(phones[i], i))
+        except Exception as error:  # a failed phone is reported, not hidden
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(phones))]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - started, errors
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    args = parser.parse_args()
+
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    identities, version_id = seed(args.phones)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_MANIFEST": "false",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "labourhub.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(300):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        phones = [Phone(port, identity) for identity in identities]
+        # Warm every worker (imports, connections) before timing anything.
+        for phone in phones:
+            phone.request("GET", "/campaigns/ping.json")
+
+        ping_results, ping_seconds, ping_errors = run_phones(
+            phones, min(8.0, args.seconds), lambda phone, i: phone.request("GET", "/campaigns/ping.json")
+        )
+        baseline = [r for per in ping_results for r in per]
+        bad_ping = sum(1 for status, _, _ in baseline if status != 200)
+
+        sent = set()
+        acknowledged = set()
+        statuses = {}
+        counter = {"n": 0}
+        lock = threading.Lock()
+
+        def send(phone, i):
+            electors = phone.identity["electors"]
+            with lock:
+                counter["n"] += 1
+                resend = counter["n"] % 10 == 0 and phone.identity.get("last")
+            if resend:
+                body = phone.identity["last"]
+            else:
+                items = []
+                for _ in range(args.batch):
+                    client_uuid = str(uuid.uuid4())
+                    items.append(
+                        {
+                            "uuid": client_uuid,
+                            "pack": phone.identity["pack"],
+                            "elector": electors[len(sent) % len(electors)],
+                            "survey_version": version_id,
+                            "outcome": "spoke",
+                            "answers": {
+                                "vi": {"code": "L", "strength": "soft"},
+                                "issues": ["housing"],
+                                "postal": False,
+                            },
+                            "notes": "",
+                            "recorded_at": timezone.now().isoformat(),
+                        }
+                    )
+                    with lock:
+                        sent.add(client_uuid)
+                body = json.dumps({"answers": items})
+                phone.identity["last"] = body
+            status, data, ms = phone.request("POST", "/campaigns/sync/", body)
+            if status == 200:
+                with lock:
+                    for result in json.loads(data)["results"]:
+                        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+                        if result["status"] in ("recorded", "duplicate"):
+                            acknowledged.add(result["uuid"])
+            return status, ms, 0 if resend else args.batch
+
+        sync_results, sync_seconds, sync_errors = run_phones(phones, args.seconds, send)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    calls = [r for per in sync_results for r in per]
+    latencies = sorted(ms for _, ms, _ in calls)
+    new_answers = sum(n for status, _, n in calls if status == 200)
+
+    from campaigns.models import Visit
+    from voters.models import Contact
+
+    stored = list(Visit.objects.values_list("client_uuid", flat=True))
+    stored_set = {str(u) for u in stored}
+    contacts = Contact.objects.filter(source="canvass").count()
+    lost = len(acknowledged - stored_set)
+    duplicated = (len(stored) - len(stored_set)) + (contacts - len(stored))
+    connection.creation.destroy_test_db(settings.DATABASES["default"]["NAME"], verbosity=0)
+
+    report = {
+        "phones": args.phones,
+        "batch": args.batch,
+        "gunicorn_workers": args.workers,
+        "seconds": round(sync_seconds, 2),
+        "answers_per_s": round(new_answers / sync_seconds, 1),
+        "sync_requests_per_s": round(len(calls) / sync_seconds, 1),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
+        "baseline_req_per_s": round(len(baseline) / ping_seconds, 1),
+        "baseline_p95_ms": round(sorted(ms for _, _, ms in baseline)[int(0.95 * (len(baseline) - 1))], 1),
+        "statuses": statuses,
+        "http_errors": sum(1 for status, _, _ in calls if status != 200) + bad_ping,
+        "client_errors": sync_errors + ping_errors,
+        "sent": len(sent),
+        "acknowledged": len(acknowledged),
+        "stored": len(stored_set),
+        "lost": lost,
+        "duplicated": duplicated,
+    }
+    print(
+        f"sync: {report['answers_per_s']} answers/s, p95 {report['p95_ms']} ms; "
+        f"baseline ping: {report['baseline_req_per_s']} req/s; lost {lost}, duplicated {duplicated}"
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
