@@ -284,8 +284,6 @@ class Elector(models.Model):
             models.Index(
                 fields=["polling_district", "elector_number", "elector_suffix"], name="elector_pd_number"
             ),
-            models.Index(fields=["match_key"], name="elector_match_key"),
-            models.Index(fields=["first_seen_month"], name="elector_first_seen"),
         ]
 
     def __str__(self):
@@ -320,10 +318,16 @@ class Elector(models.Model):
 class RegisterEntry(models.Model):
     """An elector's place in one publication of the register: (publication, PD, number, suffix)."""
 
-    publication = models.ForeignKey(RegisterPublication, on_delete=models.CASCADE, related_name="entries")
-    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="register_entries")
+    # Entries are a mirror the importer writes set-based from rows it has just joined, so they skip
+    # the per-row foreign key checks (a million of them on a large register).
+    publication = models.ForeignKey(
+        RegisterPublication, on_delete=models.CASCADE, related_name="entries", db_constraint=False
+    )
+    elector = models.ForeignKey(
+        Elector, on_delete=models.CASCADE, related_name="register_entries", db_constraint=False
+    )
     polling_district = models.ForeignKey(
-        PollingDistrict, on_delete=models.PROTECT, related_name="+", db_index=False
+        PollingDistrict, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )  # indexed by register_entry_unique_number
     elector_number = models.PositiveIntegerField()
     elector_suffix = models.PositiveIntegerField(default=0)
@@ -468,8 +472,12 @@ class ElectorScoreQuerySet(ScopedQuerySet):
 
 
 class ElectorScore(models.Model):
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scores")
-    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="scores")
+    # Written only by the scores importer from rows joined to electors: no per-row foreign key checks
+    # (tens of millions of rows nationally). The unique constraint indexes model_version.
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="scores", db_constraint=False, db_index=False
+    )
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="scores", db_constraint=False)
     name = models.CharField(max_length=40)
     value = models.FloatField()
 

@@ -252,7 +252,7 @@ def synthetic_people(count, *, pds, town="Anytown", seed=1, area="AT", today=Non
     per_pd = -(-count // len(pds))
     made, street_index = 0, seed * 7919 % 50_000
     for pd in pds:
-        number, in_pd = 0, 0
+        number, suffix, in_pd = 0, 0, 0
         while in_pd < per_pd and made < count:
             street_index += 1
             street = f"{STREET_NAMES[street_index % len(STREET_NAMES)]} {STREET_KINDS[street_index // len(STREET_NAMES) % len(STREET_KINDS)]}"
@@ -269,9 +269,10 @@ def synthetic_people(count, *, pds, town="Anytown", seed=1, area="AT", today=Non
                     if in_pd >= per_pd or made >= count:
                         break
                     number += 1
-                    suffix = 0
-                    if rng.random() < 0.02 and number > 1:
+                    if rng.random() < 0.02 and number > 1 and not suffix:
                         number, suffix = number - 1, 1  # added after publication: previous number /1
+                    else:
+                        suffix = 0
                     person = Person(
                         pd=pd,
                         number=number,

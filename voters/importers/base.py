@@ -218,6 +218,7 @@ class StagedImporter:
             with connection.cursor() as cursor:
                 staging.create(cursor)
             self._stage_rows(path, facts.encoding, staging)
+            self.report.notes.append(f"Read {self.rows_seen} rows in {time.monotonic() - started:.1f} s.")
             if not self.report.error_count:
                 self._set_stage("Applying changes")
                 with transaction.atomic(), connection.cursor() as cursor:
@@ -236,7 +237,7 @@ class StagedImporter:
         record.finished_at = timezone.now()
         record.rows_done = self.rows_seen
         record.errors = self.report.errors
-        record.notes = self.report.notes + [f"Took {time.monotonic() - started:.1f} s."]
+        record.notes = self.report.notes + [f"Took {time.monotonic() - started:.1f} s in all."]
         record.rejected = self.report.error_count
         if self.report.error_count:
             record.status = RegisterImport.Status.REJECTED

@@ -1,0 +1,177 @@
+"""Benchmark: a synthetic Xpress register imported end to end, against raw COPY in the same run.
+
+    .venv/bin/python tests/perf/bench_register_import.py --rows 80000
+
+1. writes an Xpress 14-column file of N electors (not timed);
+2. imports it as a separate worker process would: `manage.py import_register` stores the file,
+   streams, validates, COPYs to staging and applies the set-based upsert (timed, peak RSS taken);
+3. imports the same file again: nothing may change (timed);
+4. COPYs the same electors straight into a plain table with the elector table's indexes
+   (the physical limit, timed).
+The last line printed is one JSON object.
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script (make bench): re-run as a module from the project root so imports resolve.
+    os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
+
+import django  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
+os.environ.setdefault("TEST_DB", "bench_voters")
+os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
+django.setup()
+
+from urllib.parse import quote  # noqa: E402
+
+from django.db import connection  # noqa: E402
+
+GSS = "E14099901"
+
+
+def database_url():
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}"
+
+
+def make_constituency(pds):
+    from labourhub.models import Constituency, PollingDistrict, Region
+
+    region = Region.objects.create(name="Benchland", code="E15099901")
+    constituency = Constituency.objects.create(name="Bench", gss_code=GSS, region=region)
+    PollingDistrict.objects.bulk_create(PollingDistrict(constituency=constituency, code=pd) for pd in pds)
+    return constituency
+
+
+def run_worker(path, media_root):
+    """The import in a process of its own, as a worker runs it. Returns (seconds from the upload being
+    stored to the upsert committed, as the import record shows them; the report text)."""
+    from voters.models import RegisterImport
+
+    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(media_root), "DEBUG": "false"}
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "import_register", str(path), "--constituency", GSS],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.exit(f"import failed:\n{done.stdout}\n{done.stderr}")
+    record = RegisterImport.objects.latest("created_at")
+    print(f"worker process: {time.perf_counter() - started:.1f} s including Python and Django start-up")
+    return (record.finished_at - record.created_at).total_seconds(), done.stdout
+
+
+def raw_copy(people, pd_ids, workdir):
+    """COPY the same electors into a plain table with the elector table's indexes."""
+    from voters.importers.fields import md5
+
+    path = workdir / "plain.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        for p in people:
+            writer.writerow(
+                [
+                    pd_ids[p.pd],
+                    p.number,
+                    p.suffix,
+                    p.elector_number,
+                    p.title,
+                    p.first_names,
+                    "",
+                    p.surname,
+                    p.markers,
+                    p.markers,
+                    p.attainment or "",
+                    p.opted_out,
+                    True,
+                    "2026-01-01",
+                    md5(f"{p.surname}|{p.first_names}|{p.lines}"),
+                    False,
+                    "",
+                    "2026-01-01T00:00:00Z",
+                ]
+            )
+    columns = (
+        "polling_district_id, elector_number, elector_suffix, elector_number_raw, title, first_names, "
+        "initials, surname, markers_raw, markers, attainment_date, opted_out, on_register, "
+        "first_seen_month, match_key, do_not_contact, do_not_contact_reason, updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_plain (LIKE voters_elector INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
+        )
+        started = time.perf_counter()
+        with (
+            path.open() as f,
+            cursor.copy(
+                f"COPY bench_plain ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (title, initials, "
+                "markers_raw, markers, do_not_contact_reason))"
+            ) as copy,
+        ):
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_plain")
+    return seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=80_000)
+    args = parser.parse_args()
+
+    from voters.models import Elector
+    from voters.register_files import synthetic_people, write_register
+
+    pds = [f"B{n}" for n in range(1, max(2, args.rows // 4000) + 1)]
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        constituency = make_constituency(pds)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            path = write_register(workdir / "register.csv", synthetic_people(args.rows, pds=pds), "xpress14")
+            seconds, report = run_worker(path, workdir / "media")
+            peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(report)
+            assert Elector.objects.count() == args.rows, Elector.objects.count()
+            reimport_seconds, report = run_worker(path, workdir / "media")
+            print(report)
+            reimport_changed = "Added 0, changed 0, removed 0" in report
+            pd_ids = dict(constituency.polling_districts.values_list("code", "pk"))
+            copy_seconds = raw_copy(synthetic_people(args.rows, pds=pds), pd_ids, workdir)
+    finally:
+        connection.close()
+        creation.destroy_test_db(old_name, verbosity=0)
+    result = {
+        "rows": args.rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(args.rows / seconds),
+        "copy_seconds": round(copy_seconds, 2),
+        "copy_rows_per_s": round(args.rows / copy_seconds),
+        "ratio_vs_copy": round(copy_seconds / seconds, 3),
+        "reimport_seconds": round(reimport_seconds, 2),
+        "reimport_changed_nothing": reimport_changed,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
