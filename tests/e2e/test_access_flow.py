@@ -1,0 +1,81 @@
+"""In real Chromium on a phone-sized screen: a member asks to canvass, the CLP endorses, the region
+approves, the new canvasser opens their CLP's canvassing page; access is revoked and the next
+page load shows nothing of it."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from labourhub.models import Role
+from tests.access.factories import canvassing_tool, make_eligible
+from tests.campaigns.factories import CampaignFactory
+from tests.conftest import sign_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def _as(page, live_server, user):
+    page.context.clear_cookies()
+    sign_in(page.context, live_server, user)
+
+
+def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anytown, regional_officer):
+    page = browser_page
+    canvassing_tool()
+    CampaignFactory(constituency=anytown.constituency, name="Anytown spring campaign")
+    member = make_eligible(
+        UserFactory(email="robin@anytown.example", full_name="Robin Anytownson"), anytown.constituency
+    )
+
+    # The member asks, on their phone.
+    _as(page, live_server, member)
+    page.goto("/access/request/")
+    page.get_by_label("What do you need?").select_option(label="Canvassing")
+    page.get_by_label("Through which CLP?").select_option(label="Anytown")
+    page.get_by_text("Member in good standing").wait_for()  # conditions shown before sending
+    page.get_by_label("Why do you need it?").fill("Saturday sessions in Castle ward")
+    page.get_by_label("Needed by").fill(f"{timezone.localdate() + timezone.timedelta(days=5):%Y-%m-%d}")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url(re.compile(r"/access/requests/\d+/$"))
+    status_url = page.url
+    assert page.get_by_text("Waiting for the CLP's endorsement", exact=True).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits the phone
+
+    # The CLP secretary endorses from their queue.
+    _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
+    page.goto("/access/queue/endorse/")
+    page.get_by_role("link", name="Robin Anytownson").click()
+    page.get_by_label("Endorse").check()
+    page.get_by_role("button", name="Record decision").click()
+    assert page.get_by_text("Waiting for the region's review", exact=True).is_visible()
+
+    # Regional staff approve for 30 days.
+    _as(page, live_server, regional_officer)
+    page.goto("/access/queue/review/")
+    page.get_by_role("link", name="Robin Anytownson").click()
+    page.get_by_label("Approve").check()
+    page.get_by_label("Duration (days)").fill("30")
+    page.get_by_role("button", name="Record decision").click()
+    assert page.get_by_text("Decision recorded.").is_visible()
+
+    # The new canvasser sees their CLP's canvassing page and their new role.
+    _as(page, live_server, member)
+    page.goto("/campaigns/")
+    assert page.get_by_text("Anytown spring campaign").is_visible()
+    page.goto("/")
+    assert page.get_by_text("Canvasser").first.is_visible()
+
+    # The secretary revokes it.
+    _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
+    page.goto(status_url)
+    page.get_by_label("Reason for revoking").fill("Moved to another CLP")
+    page.get_by_role("button", name="Revoke now").click()
+    assert page.get_by_text("Revoked: Canvassing for Robin Anytownson.").is_visible()
+
+    # The member's very next page load no longer shows the campaign.
+    _as(page, live_server, member)
+    page.goto("/campaigns/")
+    assert page.get_by_text("No campaigns yet.").is_visible()
+    assert page.get_by_text("Anytown spring campaign").count() == 0
