@@ -225,43 +225,69 @@ class CeleryWorker:
 
 
 @pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on a free localhost port; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server); Redis tests skipped")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
 def celery_worker(request, transactional_db, tmp_path):
     """Start a real Celery worker for this test. Tasks queued by the test (or by views it calls)
-    run there, against the same test database. Request `smtp_server` before this fixture to
-    have the worker's mail go to it."""
+    run there, against the same test database. By default the broker is a private folder (as in
+    `make run`); parametrize indirectly with "redis" to use a real Redis. Request `smtp_server`
+    before this fixture to have the worker's mail go to it."""
     from django.conf import settings
     from django.db import connection
 
     from labourhub.celery import app as celery_app
 
-    broker_dir = tmp_path / "broker"
-    options = {
-        "data_folder_in": str(broker_dir),
-        "data_folder_out": str(broker_dir),
-        "control_folder": str(broker_dir) + "-control",
-    }
-    for folder in (broker_dir, tmp_path / "broker-control"):
-        folder.mkdir()
-    previous = celery_app.conf.broker_transport_options
-    celery_app.conf.broker_transport_options = options
-    _reset_broker_connections(celery_app)
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{quote(db['HOST'] or '', safe='')}"
         f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}",
-        "CELERY_BROKER_DIR": str(broker_dir),
         "EMAIL_HOST": settings.EMAIL_HOST or "127.0.0.1",
         "EMAIL_PORT": str(settings.EMAIL_PORT),
         "EMAIL_USE_TLS": "false",
         "EMAIL_USE_SSL": "false",
     }
-    env.pop("REDIS_URL", None)
+    previous = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    if getattr(request, "param", "filesystem") == "redis":
+        env["REDIS_URL"] = request.getfixturevalue("redis_server")
+        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = env["REDIS_URL"], {}
+    else:
+        broker_dir = tmp_path / "broker"
+        for folder in (broker_dir, tmp_path / "broker-control"):
+            folder.mkdir()
+        env.pop("REDIS_URL", None)
+        env["CELERY_BROKER_DIR"] = str(broker_dir)
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": str(broker_dir),
+            "data_folder_out": str(broker_dir),
+            "control_folder": str(tmp_path / "broker-control"),
+        }
+    _reset_broker_connections(celery_app)
     worker = CeleryWorker(env, tmp_path / "worker.log")
     worker.start()
     yield worker
     worker.stop()
-    celery_app.conf.broker_transport_options = previous
+    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = previous
     _reset_broker_connections(celery_app)
 
 

@@ -2,12 +2,14 @@
 
 import os
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
 from tests.factories import UserFactory
 
 
+@pytest.mark.parametrize("celery_worker", ["filesystem", "redis"], indirect=True)
 def test_password_reset_email_is_sent_by_the_worker(smtp_server, celery_worker, client):
     user = UserFactory(email="forgetful@example.org")
 
