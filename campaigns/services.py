@@ -8,26 +8,38 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from campaigns.models import (
     Answer,
+    CallEntry,
+    CallList,
     Channel,
     DoorOutcome,
     FollowUp,
     IntentionCode,
     Issue,
     LatestIntention,
+    Pack,
+    PackDoor,
+    PhoneNumber,
     Question,
+    Relation,
     Survey,
     SurveyVersion,
     SyncProblem,
     Visit,
     VisitIssue,
+    VisitVoid,
+    WalkList,
 )
+from campaigns.walklists import criteria_clean, doors_in_walking_order, electors_matching, split_into_packs
+from labourhub.models import Grant, User
+from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
+from voters.models import Channel as VotersChannel
 from voters.services import contact_record
 
 STANDARD_QUESTIONS = [
@@ -433,3 +445,249 @@ def sync_problem_log(*, kind, user, message, payload, constituency=None, client_
         message=message[:300],
         payload=payload,
     )
+
+
+# --- Walk lists and packs ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def walk_list_create(*, campaign, name, criteria, pack_size=40, user=None):
+    """Choose doors by `criteria` (see campaigns.walklists), order them along the streets and
+    split them into packs of about `pack_size` doors."""
+    if not 5 <= pack_size <= 500:
+        raise ValidationError("pack_size: between 5 and 500 doors.")
+    criteria = criteria_clean(campaign, criteria)
+    electors = electors_matching(campaign, criteria)
+    doors = doors_in_walking_order(electors)
+    walk_list = WalkList.objects.create(
+        campaign=campaign,
+        name=name[:120],
+        criteria=criteria,
+        pack_size=pack_size,
+        door_count=len(doors),
+        elector_count=electors.count(),
+        created_by=user,
+    )
+    packs, pack_doors = [], []
+    for number, chunk in enumerate(split_into_packs(doors, pack_size), start=1):
+        streets = list(dict.fromkeys(row[1] or "Named houses" for row in chunk))
+        packs.append(
+            Pack(
+                walk_list=walk_list,
+                number=number,
+                name=", ".join(streets[:3]) + (f" +{len(streets) - 3}" if len(streets) > 3 else ""),
+                sheet_id=f"W{walk_list.pk}-{number:02d}",
+                door_count=len(chunk),
+            )
+        )
+        pack_doors.append(chunk)
+    Pack.objects.bulk_create(packs)
+    PackDoor.objects.bulk_create(
+        PackDoor(pack=pack, property_id=row[0], position=position)
+        for pack, chunk in zip(packs, pack_doors, strict=True)
+        for position, row in enumerate(chunk, start=1)
+    )
+    audit_record(
+        action="walk_list.create",
+        user=user,
+        obj=walk_list,
+        constituency=campaign.constituency,
+        detail={"criteria": criteria, "doors": len(doors), "packs": len(packs)},
+    )
+    return walk_list
+
+
+def canvassers_for(constituency):
+    """People who may canvass in this CLP now: the choices for assigning a pack or a call."""
+    return (
+        User.objects.filter(
+            grants__in=Grant.objects.filter(role__in=ROLES_FOR[Action.CANVASS]).covering(constituency)
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+@transaction.atomic
+def pack_assign(*, pack, canvasser, user):
+    """Give a pack to a canvasser of its CLP (or take it back with canvasser=None)."""
+    constituency = pack.walk_list.campaign.constituency
+    if canvasser is not None and not canvassers_for(constituency).filter(pk=canvasser.pk).exists():
+        raise ValidationError(f"{canvasser} may not canvass in {constituency}.")
+    pack.assigned_to = canvasser
+    pack.save(update_fields=["assigned_to"])
+    audit_record(
+        action="pack.assign",
+        user=user,
+        obj=pack,
+        constituency=constituency,
+        detail={"to": canvasser.email if canvasser else None},
+    )
+    return pack
+
+
+# --- Reviewing results ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_void(*, visit, user, reason, voided=True):
+    """Void a suspect visit (or restore it with voided=False). The VisitVoid row is the record;
+    reports leave voided visits out. The contact on the voter's history stays, as it happened."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why this visit is being voided or restored.")
+    if visit.voided == voided:
+        raise ValidationError(f"This visit is already {'voided' if voided else 'counted'}.")
+    VisitVoid.objects.create(visit=visit, voided=voided, by=user, reason=reason[:300])
+    visit.voided = voided
+    visit.save(update_fields=["voided"])
+    audit_record(
+        action="visit.void" if voided else "visit.restore",
+        user=user,
+        obj=visit,
+        constituency=visit.campaign.constituency,
+        detail={"reason": reason},
+    )
+    return visit
+
+
+@transaction.atomic
+def follow_up_done(*, follow_up, user):
+    if follow_up.done_at is None:
+        follow_up.done_at = timezone.now()
+        follow_up.done_by = user
+        follow_up.save(update_fields=["done_at", "done_by"])
+        audit_record(
+            action="follow_up.done", user=user, obj=follow_up, constituency=follow_up.campaign.constituency
+        )
+    return follow_up
+
+
+# --- Relations --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relation_add(*, owner, elector, kind):
+    """Someone the user knows, found on the register."""
+    if kind not in Relation.Kind.values:
+        raise ValidationError(f"kind {kind!r} is not one of {', '.join(Relation.Kind.values)}.")
+    relation, created = Relation.objects.get_or_create(owner=owner, elector=elector, defaults={"kind": kind})
+    if not created and relation.kind != kind:
+        relation.kind = kind
+        relation.save(update_fields=["kind"])
+    audit_record(
+        action="relation.add", user=owner, obj=relation, constituency=elector.polling_district.constituency
+    )
+    return relation
+
+
+@transaction.atomic
+def relation_remove(*, relation, user):
+    audit_record(
+        action="relation.remove",
+        user=user,
+        obj=relation,
+        constituency=relation.elector.polling_district.constituency,
+    )
+    relation.delete()
+
+
+# --- Phone banks --------------------------------------------------------------------------------
+
+CLAIM_TIMEOUT = timedelta(minutes=15)
+RETRY_AFTER = timedelta(hours=2)  # no answer: try again later in the session, not straight away
+
+
+@transaction.atomic
+def call_list_create(*, campaign, name, criteria, script="", user=None):
+    """People to call, chosen like a walk list but only those with a number they may be called on."""
+    criteria = criteria_clean(campaign, criteria)
+    electors = electors_matching(campaign, criteria, channel=VotersChannel.PHONE)
+    call_list = CallList.objects.create(
+        campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
+    )
+    phones = {}
+    for phone in (
+        PhoneNumber.objects.callable().filter(elector__in=electors).order_by("elector_id", "-recorded_at")
+    ):
+        phones.setdefault(phone.elector_id, phone)
+    CallEntry.objects.bulk_create(
+        CallEntry(call_list=call_list, elector_id=elector_id, phone=phone, position=position)
+        for position, (elector_id, phone) in enumerate(sorted(phones.items()), start=1)
+    )
+    call_list.entry_count = len(phones)
+    call_list.save(update_fields=["entry_count"])
+    audit_record(
+        action="call_list.create",
+        user=user,
+        obj=call_list,
+        constituency=campaign.constituency,
+        detail={"criteria": criteria, "entries": len(phones)},
+    )
+    return call_list
+
+
+@transaction.atomic
+def call_claim_next(*, call_list, caller):
+    """The next person for this caller: never someone another caller has (SKIP LOCKED), never
+    someone contacted inside the quiet period since the list was made (they are closed off), and
+    call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
+    now = timezone.now()
+    mine = CallEntry.objects.filter(
+        call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=caller
+    ).first()
+    if mine is not None:
+        return mine
+    while True:
+        entry = (
+            CallEntry.objects.select_for_update(skip_locked=True)
+            .filter(call_list=call_list)
+            .filter(
+                Q(status=CallEntry.Status.WAITING, call_back_at__isnull=True)
+                | Q(status=CallEntry.Status.WAITING, call_back_at__lte=now)
+                | Q(status=CallEntry.Status.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT)
+            )
+            .order_by("call_back_at", "position")
+            .first()
+        )
+        if entry is None:
+            return None
+        due = electors_matching(call_list.campaign, {}, channel=VotersChannel.PHONE).filter(
+            pk=entry.elector_id
+        )
+        if entry.call_back_at is None and not due.exists():
+            entry.status = CallEntry.Status.DONE  # contacted elsewhere since the list was made
+            entry.save(update_fields=["status"])
+            continue
+        entry.status = CallEntry.Status.CLAIMED
+        entry.claimed_by = caller
+        entry.claimed_at = now
+        entry.save(update_fields=["status", "claimed_by", "claimed_at"])
+        return entry
+
+
+@transaction.atomic
+def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", call_back_at=None):
+    """Record a call's outcome through the same service as a door; free or close the entry."""
+    result = canvass_record_visit(
+        canvasser=caller,
+        campaign=entry.call_list.campaign,
+        elector=entry.elector,
+        outcome=outcome,
+        client_uuid=client_uuid,
+        answers=answers,
+        notes=notes,
+        recorded_at=timezone.now(),
+        survey_version=entry.call_list.campaign.current_survey_version() if answers else None,
+        call_list=entry.call_list,
+        call_back_at=call_back_at,
+    )
+    if result.status != "recorded":
+        return result
+    entry.attempts += 1
+    try_again = result.visit.outcome.try_again and entry.attempts < 3
+    entry.status = CallEntry.Status.WAITING if try_again else CallEntry.Status.DONE
+    entry.call_back_at = (call_back_at or timezone.now() + RETRY_AFTER) if try_again else None
+    entry.claimed_by, entry.claimed_at = None, None
+    entry.save(update_fields=["attempts", "status", "call_back_at", "claimed_by", "claimed_at"])
+    return result
