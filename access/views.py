@@ -224,16 +224,18 @@ def answer(request, pk):
 
 @login_required
 def endorser_queue(request):
-    if not decidable_constituencies(request.user, Action.ENDORSE_ACCESS).exists():
+    queue = deciders.endorser_queue(request.user)
+    if queue is None:
         raise PermissionDenied("Only CLP secretaries and officers endorse access requests.")
-    return _queue(request, deciders.endorser_queue(request.user), "Endorsements to give")
+    return _queue(request, queue, "Endorsements to give")
 
 
 @login_required
 def reviewer_queue(request):
-    if not reports.review_regions(request.user).exists():
+    queue = deciders.reviewer_queue(request.user)
+    if queue is None:
         raise PermissionDenied("Only regional staff review access requests.")
-    return _queue(request, deciders.reviewer_queue(request.user), "Requests to review")
+    return _queue(request, queue, "Requests to review")
 
 
 def _queue(request, queryset, title):
