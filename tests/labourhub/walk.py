@@ -25,6 +25,7 @@ def _no_kwargs(anytown):
 URLS = dict.fromkeys(
     [
         "home",
+        "api-root",
         "healthz",
         "account_login",
         "account_logout",
