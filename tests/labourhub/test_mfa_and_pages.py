@@ -101,3 +101,11 @@ def test_password_must_be_at_least_12_characters(client, db):
     )
     assert response.status_code == 200
     assert "at least 12 characters" in response.text
+
+
+def test_repeated_failed_logins_are_rate_limited(client, db):
+    UserFactory(email="target@example.org")
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "target@example.org", "password": "wrong-password-guess"})
+    response = client.post(reverse("account_login"), {"login": "target@example.org", "password": "another-guess-1"})
+    assert "Too many failed login attempts" in response.text
