@@ -16,6 +16,7 @@ from campaigns.models import (
     Answer,
     CallEntry,
     CallList,
+    Campaign,
     Channel,
     DoorOutcome,
     FollowUp,
@@ -691,3 +692,16 @@ def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", 
     entry.claimed_by, entry.claimed_at = None, None
     entry.save(update_fields=["attempts", "status", "call_back_at", "claimed_by", "claimed_at"])
     return result
+
+
+@transaction.atomic
+def campaign_create(*, constituency, name, starts_on, ends_on=None, user=None):
+    """A campaign with the standard doorstep survey, ready for walk lists."""
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError("ends_on: the campaign cannot end before it starts.")
+    campaign = Campaign.objects.create(
+        constituency=constituency, name=name[:120], starts_on=starts_on, ends_on=ends_on, created_by=user
+    )
+    survey_create(campaign=campaign, name=f"{name[:100]} survey", user=user)
+    audit_record(action="campaign.create", user=user, obj=campaign, constituency=constituency)
+    return campaign

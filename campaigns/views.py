@@ -1,23 +1,46 @@
 """Canvassing pages. Thin: each starts with one access-checked lookup and calls services for writes."""
 
 import json
+import uuid
 
+import segno
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns import packs
-from campaigns.models import Campaign, Pack, Visit
+from campaigns import packs, reports, services
+from campaigns.forms import CallListForm, CampaignForm, QuestionForm, ReasonForm, RelationForm, WalkListForm
+from campaigns.models import (
+    CallEntry,
+    CallList,
+    Campaign,
+    DoorOutcome,
+    FollowUp,
+    IntentionCode,
+    LatestIntention,
+    Pack,
+    Question,
+    Relation,
+    Visit,
+    WalkList,
+)
+from campaigns.services import survey_spec
 from campaigns.sync import MAX_BATCH, server_time, sync_batch
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
+from voters.models import Elector
 
 
 def get_pack_for_user(request, pk, action=Action.CANVASS):
@@ -113,6 +136,7 @@ _SW_SHELL = [
     "vendor/htmx-2.0.11.min.js",
     "campaigns/canvass.js",
     "campaigns/canvass.css",
+    "campaigns/campaigns.css",
     "campaigns/icon.svg",
     "campaigns/manifest.webmanifest",
 ]
@@ -152,3 +176,529 @@ def index(request):
             "organiser": can(request.user, Action.ORGANISE),
         },
     )
+
+
+# --- The organiser's pages -------------------------------------------------------------------
+
+
+def get_campaign_for_user(request, pk, action=Action.ORGANISE):
+    return get_object_or_404(
+        Campaign.objects.for_user(request.user, action).select_related("constituency"), pk=pk
+    )
+
+
+@login_required
+def campaign_create(request):
+    constituencies = constituencies_for(request.user, Action.ORGANISE)
+    if not constituencies.exists():
+        raise PermissionDenied("Only organisers and officers start campaigns.")
+    form = CampaignForm(request.POST or None, constituencies=constituencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("campaigns:campaign", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+@login_required
+def campaign(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    walk_lists = campaign.walk_lists.annotate(packs_count=Count("packs")).order_by("-created_at")
+    open_follow_ups = FollowUp.objects.filter(campaign=campaign).open().values("kind").annotate(n=Count("pk"))
+    return render(
+        request,
+        "campaigns/campaign.html",
+        {
+            "campaign": campaign,
+            "version": campaign.current_survey_version(),
+            "walk_lists": walk_lists,
+            "call_lists": campaign.call_lists.all(),
+            "open_follow_ups": open_follow_ups,
+        },
+    )
+
+
+@login_required
+def survey_edit(request, pk):
+    """Add or remove a question: each edit is a new survey version; old answers keep theirs."""
+    campaign = get_campaign_for_user(request, pk)
+    survey = campaign.surveys.order_by("-created_at").first()
+    if survey is None:
+        raise Http404("This campaign has no survey.")
+    version = survey.current_version
+    form = QuestionForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        spec = survey_spec(version)
+        if request.POST.get("action") == "remove":
+            spec = [q for q in spec if q["key"] != request.POST.get("key")]
+            note = f"Removed {request.POST.get('key')}"
+        elif form.is_valid():
+            data = form.cleaned_data
+            spec.append(
+                {
+                    "key": data["key"],
+                    "kind": data["kind"],
+                    "text": data["text"],
+                    **({"party": data["party"].code} if data["party"] else {}),
+                    **({"follow_up": data["follow_up"]} if data["follow_up"] else {}),
+                }
+            )
+            note = f"Added {data['key']}"
+        else:
+            spec = None
+        if spec is not None:
+            try:
+                services.survey_revise(survey=survey, questions=spec, note=note, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"Saved as version {version.number + 1}.")
+                return redirect("campaigns:survey_edit", pk=campaign.pk)
+    return render(
+        request,
+        "campaigns/survey_edit.html",
+        {
+            "campaign": campaign,
+            "survey": survey,
+            "version": version,
+            "questions": version.questions.select_related("party"),
+            "versions": survey.versions.annotate(answers=Count("visits")).order_by("-number"),
+            "form": form,
+        },
+    )
+
+
+@login_required
+def walklist_create(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    form = WalkListForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            walk_list = services.walk_list_create(
+                campaign=campaign,
+                name=form.cleaned_data["name"],
+                criteria=form.criteria(),
+                pack_size=form.cleaned_data["pack_size"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("campaigns:walklist", pk=walk_list.pk)
+    return render(
+        request, "campaigns/criteria_form.html", {"campaign": campaign, "form": form, "what": "walk list"}
+    )
+
+
+@login_required
+def walklist(request, pk):
+    walk_list = get_object_or_404(
+        WalkList.objects.for_user(request.user, Action.ORGANISE).select_related("campaign__constituency"),
+        pk=pk,
+    )
+    packs = (
+        walk_list.packs.select_related("assigned_to")
+        .annotate(knocked=Count("visits__elector__home", distinct=True, filter=Q(visits__voided=False)))
+        .order_by("number")
+    )
+    return render(
+        request,
+        "campaigns/walklist.html",
+        {
+            "walk_list": walk_list,
+            "packs": packs,
+            "canvassers": services.canvassers_for(walk_list.campaign.constituency),
+        },
+    )
+
+
+@require_POST
+@login_required
+def pack_assign(request, pk):
+    pack = get_pack_for_user(request, pk, Action.ORGANISE)
+    canvasser = None
+    if request.POST.get("canvasser"):
+        canvasser = (
+            services.canvassers_for(pack.campaign.constituency).filter(pk=request.POST["canvasser"]).first()
+        )
+        if canvasser is None:
+            messages.error(request, "Choose a canvasser of this CLP.")
+            return redirect("campaigns:walklist", pk=pack.walk_list_id)
+    services.pack_assign(pack=pack, canvasser=canvasser, user=request.user)
+    messages.success(
+        request, f"{pack.sheet_id} {'given to ' + str(canvasser) if canvasser else 'unassigned'}."
+    )
+    return redirect("campaigns:walklist", pk=pack.walk_list_id)
+
+
+def _share_url(request, pack):
+    return request.build_absolute_uri(reverse("campaigns:pack_shared", args=[pack.share_token]))
+
+
+@login_required
+def pack_print(request, pk):
+    """The paper fallback: doors and people with boxes to mark, a sheet id and a QR code so the
+    returned sheet is keyed in against the right doors."""
+    pack = get_pack_for_user(request, pk)
+    audit_record(action="pack.print", request=request, obj=pack)
+    qr = segno.make(_share_url(request, pack), error="m")
+    return render(
+        request,
+        "campaigns/pack_print.html",
+        {
+            "pack": pack,
+            "doors": packs.pack_doors(pack),
+            "qr_svg": mark_safe(qr.svg_inline(scale=3, title=f"Pack {pack.sheet_id}")),  # noqa: S308 (segno's own SVG)
+            "codes": IntentionCode.objects.active(),
+            "outcomes": DoorOutcome.objects.active().filter(channel="door"),
+        },
+    )
+
+
+@login_required
+def pack_map(request, pk):
+    """A map of the pack's doors. Without a tile server the dots still show, in walking order."""
+    pack = get_pack_for_user(request, pk)
+    doors = [
+        {"n": position, "a": home.address, "ll": [home.latitude, home.longitude]}
+        for position, (home, _) in enumerate(packs.pack_doors(pack), start=1)
+        if home.latitude is not None and home.longitude is not None
+    ]
+    audit_record(action="pack.map", request=request, obj=pack)
+    return render(
+        request,
+        "campaigns/pack_map.html",
+        {"pack": pack, "map": {"doors": doors, "tiles": getattr(settings, "MAP_TILE_URL", "")}},
+    )
+
+
+@login_required
+def follow_ups(request, pk):
+    """Postal-vote requests, volunteer offers, register flags to review, call-backs."""
+    campaign = get_campaign_for_user(request, pk)
+    if request.method == "POST":
+        follow_up = get_object_or_404(
+            FollowUp.objects.filter(campaign=campaign), pk=request.POST.get("follow_up")
+        )
+        services.follow_up_done(follow_up=follow_up, user=request.user)
+        return redirect(f"{reverse('campaigns:follow_ups', args=[campaign.pk])}?kind={follow_up.kind}")
+    kind = request.GET.get("kind", "")
+    tasks = (
+        FollowUp.objects.filter(campaign=campaign).open().select_related("elector__home", "visit__canvasser")
+    )
+    if kind in FollowUp.Kind.values:
+        tasks = tasks.filter(kind=kind)
+    audit_record(action="follow_ups.list", request=request, constituency=campaign.constituency)
+    return render(
+        request,
+        "campaigns/follow_ups.html",
+        {"campaign": campaign, "tasks": tasks[:500], "kind": kind, "kinds": FollowUp.Kind.choices},
+    )
+
+
+@login_required
+def visits(request, pk):
+    """Review a session's results (a canvasser's day) and void suspect ones."""
+    campaign = get_campaign_for_user(request, pk)
+    rows = (
+        Visit.objects.filter(campaign=campaign)
+        .select_related("elector__home", "canvasser", "outcome")
+        .order_by("-received_at")
+    )
+    canvasser, day = request.GET.get("canvasser", ""), request.GET.get("day", "")
+    if canvasser.isdigit():
+        rows = rows.filter(canvasser_id=int(canvasser))
+    start, end, errors = reports.date_range({"from": day, "to": day})
+    if start:
+        rows = rows.filter(received_at__date=start)
+    audit_record(action="visits.list", request=request, constituency=campaign.constituency)
+    return render(
+        request,
+        "campaigns/visits.html",
+        {
+            "campaign": campaign,
+            "visits": rows[:300],
+            "sessions": reports.sessions(Visit.objects.filter(campaign=campaign))[:100],
+            "errors": errors,
+            "form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def visit_void(request, pk):
+    visit = get_object_or_404(Visit.objects.for_user(request.user, Action.ORGANISE), pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why.")
+    else:
+        try:
+            services.visit_void(
+                visit=visit, user=request.user, reason=form.cleaned_data["reason"], voided=not visit.voided
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("campaigns:visits", pk=visit.campaign_id)
+
+
+@login_required
+def report(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    start, end, errors = reports.date_range(request.GET)
+    counted = reports.visits_for(campaign, start, end)
+    areas = reports.by_area(campaign, counted)
+    data = {
+        "areas": areas,
+        "wards": reports.by_ward(areas),
+        "intentions": reports.intentions(counted),
+        "canvassers": reports.per_canvasser(counted),
+        "trend": [
+            {"day": r["day"].isoformat(), "visits": r["visits"], "spoke": r["spoke"]}
+            for r in reports.trend(counted)
+        ],
+    }
+    audit_record(action="report.view", request=request, constituency=campaign.constituency)
+    return render(
+        request,
+        "campaigns/report.html",
+        {"campaign": campaign, "data": data, "errors": errors, "start": start, "end": end},
+    )
+
+
+@login_required
+def report_csv(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    start, end, _ = reports.date_range(request.GET)
+    areas = reports.by_area(campaign, reports.visits_for(campaign, start, end))
+    audit_record(action="report.export", request=request, constituency=campaign.constituency)
+    return reports.csv_response(
+        f"canvass-report-{campaign.pk}.csv",
+        ["ward", "polling district", "electors", "reached", "spoke", "visits", "contact rate %"],
+        (
+            [r["ward"], r["pd"], r["electors"], r["reached"], r["spoke"], r["visits"], r["rate"]]
+            for r in areas
+        ),
+    )
+
+
+@login_required
+def issues(request, pk):
+    """Issues raised on the doorstep by ward and polling district, over time, as a table and a map."""
+    campaign = get_campaign_for_user(request, pk)
+    start, end, errors = reports.date_range(request.GET)
+    counted = reports.visits_for(campaign, start, end)
+    rows = reports.issues_by_area(counted)
+    weeks = [
+        {"week": r["week"].date().isoformat(), "issue": r["issue__label"], "n": r["n"]}
+        for r in reports.issues_by_week(counted)
+    ]
+    audit_record(action="issues.view", request=request, constituency=campaign.constituency)
+    return render(
+        request,
+        "campaigns/issues.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "map": {"rows": rows, "tiles": getattr(settings, "MAP_TILE_URL", "")},
+            "weeks": weeks,
+            "errors": errors,
+            "start": start,
+            "end": end,
+        },
+    )
+
+
+@login_required
+def issues_csv(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    start, end, _ = reports.date_range(request.GET)
+    rows = reports.issues_by_area(reports.visits_for(campaign, start, end))
+    audit_record(action="issues.export", request=request, constituency=campaign.constituency)
+    return reports.csv_response(
+        f"doorstep-issues-{campaign.pk}.csv",
+        ["ward", "polling district", "issue", "times raised"],
+        ([r["ward"], r["pd"], r["issue"], r["n"]] for r in rows),
+    )
+
+
+# --- Phone banks --------------------------------------------------------------------------------
+
+
+@login_required
+def calllist_create(request, pk):
+    campaign = get_campaign_for_user(request, pk)
+    form = CallListForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call_list = services.call_list_create(
+                campaign=campaign,
+                name=form.cleaned_data["name"],
+                criteria=form.criteria(),
+                script=form.cleaned_data["script"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("campaigns:calllist", pk=call_list.pk)
+    return render(
+        request, "campaigns/criteria_form.html", {"campaign": campaign, "form": form, "what": "call list"}
+    )
+
+
+def get_call_list_for_user(request, pk):
+    return get_object_or_404(
+        CallList.objects.for_user(request.user, Action.CANVASS).select_related("campaign__constituency"),
+        pk=pk,
+    )
+
+
+@login_required
+def calllist(request, pk):
+    call_list = get_call_list_for_user(request, pk)
+    counts = dict(call_list.entries.values_list("status").annotate(n=Count("pk")).order_by())
+    return render(request, "campaigns/calllist.html", {"call_list": call_list, "counts": counts})
+
+
+@require_POST
+@login_required
+def call_next(request, pk):
+    call_list = get_call_list_for_user(request, pk)
+    entry = services.call_claim_next(call_list=call_list, caller=request.user)
+    if entry is None:
+        messages.success(request, "Nobody left to call on this list right now. Thank you!")
+        return redirect("campaigns:calllist", pk=call_list.pk)
+    return redirect("campaigns:call", pk=entry.pk)
+
+
+def _phone_answers(post, version):
+    """The caller's form, read into the answers `canvass_record_visit` takes."""
+    answers = {}
+    for question in version.questions.all() if version else []:
+        name = f"q-{question.key}"
+        value = post.get(name, "")
+        if question.kind == Question.Kind.INTENTION and value:
+            answers[question.key] = {"code": value, "strength": post.get(f"{name}-strength", "")}
+        elif question.kind == Question.Kind.LIKELIHOOD and value.isdigit():
+            answers[question.key] = int(value)
+        elif question.kind == Question.Kind.ISSUES and (post.getlist(name) or post.get(f"{name}-other")):
+            answers[question.key] = {"codes": post.getlist(name), "other": post.get(f"{name}-other", "")}
+        elif question.kind == Question.Kind.YES_NO and value in ("yes", "no"):
+            answers[question.key] = value == "yes"
+        elif question.kind == Question.Kind.TEXT and value.strip():
+            answers[question.key] = value.strip()
+    return answers
+
+
+@login_required
+def call(request, pk):
+    """One person to call: number, script, survey, outcome. Only the caller who claimed it."""
+    entry = get_object_or_404(
+        CallEntry.objects.filter(call_list__in=CallList.objects.for_user(request.user, Action.CANVASS))
+        .filter(claimed_by=request.user, status=CallEntry.Status.CLAIMED)
+        .select_related("call_list__campaign__constituency", "elector__home", "phone"),
+        pk=pk,
+    )
+    version = entry.call_list.campaign.current_survey_version()
+    if request.method == "POST":
+        outcome = request.POST.get("outcome", "")
+        spoke = DoorOutcome.objects.filter(code=outcome, channel="phone", spoke=True).exists()
+        call_back_at = parse_datetime(request.POST.get("call_back_at", "") or "") or None
+        if call_back_at is not None and timezone.is_naive(call_back_at):
+            call_back_at = timezone.make_aware(call_back_at)
+        try:
+            result = services.call_record(
+                entry=entry,
+                caller=request.user,
+                outcome=outcome,
+                client_uuid=request.POST.get("client_uuid", ""),
+                answers=_phone_answers(request.POST, version) if spoke else None,
+                notes=request.POST.get("notes", ""),
+                call_back_at=call_back_at,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Call recorded ({result.status}).")
+            return redirect("campaigns:calllist", pk=entry.call_list_id)
+    audit_record(action="call.view", request=request, obj=entry.elector)
+    latest = LatestIntention.objects.filter(elector=entry.elector).select_related("intention").first()
+    return render(
+        request,
+        "campaigns/call.html",
+        {
+            "entry": entry,
+            "latest": latest,
+            "version": version,
+            "questions": version.questions.select_related("party") if version else [],
+            "codes": IntentionCode.objects.active(),
+            "outcomes": DoorOutcome.objects.active().filter(channel="phone"),
+            "client_uuid": uuid.uuid4(),
+            "likelihood": range(11),
+        },
+    )
+
+
+# --- Relations ---------------------------------------------------------------------------------
+
+
+@login_required
+def relations(request):
+    """My people: voters I know, what is known of them, and a search to add more."""
+    if not can(request.user, Action.CANVASS):
+        raise PermissionDenied("Relations are for canvassers and organisers.")
+    if request.method == "POST":
+        form = RelationForm(request.POST)
+        if form.is_valid():
+            elector = get_object_or_404(
+                Elector.objects.for_user(request.user, Action.CANVASS), pk=form.cleaned_data["elector"]
+            )
+            services.relation_add(owner=request.user, elector=elector, kind=form.cleaned_data["kind"])
+            messages.success(request, f"{elector.full_name} added to your people.")
+        return redirect("campaigns:relations")
+    mine = (
+        Relation.objects.for_user(request.user)
+        .of(request.user)
+        .select_related("elector__home")
+        .annotate(
+            intention=Subquery(
+                LatestIntention.objects.filter(elector=OuterRef("elector")).values("intention__code")[:1]
+            )
+        )
+    )
+    query = request.GET.get("q", "").strip()
+    found = []
+    if len(query) >= 2:
+        found = (
+            Elector.objects.for_user(request.user, Action.CANVASS)
+            .on_register()
+            .filter(Q(surname__istartswith=query) | Q(home__postcode=query.replace(" ", "").upper()))
+            .select_related("home")
+            .order_by("surname", "first_names")[:20]
+        )
+        audit_record(action="relations.search", request=request, detail={"q": query})
+    by_ward = []
+    if can(request.user, Action.ORGANISE):
+        by_ward = (
+            Relation.objects.for_user(request.user, Action.ORGANISE)
+            .values("elector__polling_district__ward__name")
+            .annotate(people=Count("pk"), organisers=Count("owner", distinct=True))
+            .order_by("-people")
+        )
+    return render(
+        request,
+        "campaigns/relations.html",
+        {"mine": mine, "found": found, "query": query, "kinds": Relation.Kind.choices, "by_ward": by_ward},
+    )
+
+
+@require_POST
+@login_required
+def relation_remove(request, pk):
+    relation = get_object_or_404(Relation.objects.for_user(request.user).of(request.user), pk=pk)
+    services.relation_remove(relation=relation, user=request.user)
+    return redirect("campaigns:relations")

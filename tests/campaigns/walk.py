@@ -1,5 +1,26 @@
-"""Canvassing URLs for the scoping walker (see tests/test_scoping_walker.py)."""
+"""Canvassing URLs for the scoping walker (see tests/test_scoping_walker.py). Every object here is
+Anytown's and carries "Anytown" in a personal field."""
 
+import uuid
+
+from campaigns.models import (
+    CallEntry,
+    CallList,
+    Campaign,
+    DoorOutcome,
+    FollowUp,
+    IntentionCode,
+    Issue,
+    Pack,
+    PhoneNumber,
+    Relation,
+    Survey,
+    SyncProblem,
+    Visit,
+    WalkList,
+)
+from campaigns.services import canvass_record_visit, sync_problem_log
+from labourhub.models import Role
 from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
@@ -11,6 +32,56 @@ def _pack(anytown):
     return pack_with_doors(campaign, [home])
 
 
+def _visit(anytown):
+    pack = _pack(anytown)
+    canvasser = anytown.user(Role.CANVASSER)
+    return canvass_record_visit(
+        canvasser=canvasser,
+        campaign=pack.campaign,
+        elector=pack.doors.get().property.electors.get(),
+        outcome="spoke",
+        client_uuid=uuid.uuid4(),
+        answers={"vi": "L", "issues": ["housing"], "postal": True},
+        notes="Anytown voter",
+        survey_version=pack.campaign.current_survey_version(),
+        pack=pack,
+    ).visit
+
+
+def _phone(anytown):
+    elector = ElectorFactory(
+        home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
+    )
+    return PhoneNumber.objects.create(elector=elector, number="07700900123")
+
+
+def _call_list(anytown):
+    phone = _phone(anytown)
+    call_list = CallList.objects.create(
+        campaign=campaign_with_survey(anytown.constituency), name="Anytown calls", entry_count=1
+    )
+    CallEntry.objects.create(call_list=call_list, elector=phone.elector, phone=phone, position=1)
+    return call_list
+
+
+def _call(anytown):
+    entry = _call_list(anytown).entries.get()
+    entry.status, entry.claimed_by = CallEntry.Status.CLAIMED, anytown.user(Role.CANVASSER)
+    entry.save(update_fields=["status", "claimed_by"])
+    return entry
+
+
+def _relation(anytown):
+    elector = ElectorFactory(
+        home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
+    )
+    return Relation.objects.create(owner=anytown.user(Role.CANVASSER), elector=elector, kind="friend")
+
+
+def _campaign_id(anytown):
+    return {"pk": _visit(anytown).campaign_id}
+
+
 def _no_kwargs(anytown):
     return {}
 
@@ -20,10 +91,51 @@ URLS = {
     "campaigns:service_worker": _no_kwargs,
     "campaigns:sync": _no_kwargs,
     "campaigns:ping": _no_kwargs,
+    "campaigns:campaign_create": _no_kwargs,
+    "campaigns:relations": _no_kwargs,
+    "campaigns:campaign": _campaign_id,
+    "campaigns:survey_edit": _campaign_id,
+    "campaigns:walklist_create": _campaign_id,
+    "campaigns:calllist_create": _campaign_id,
+    "campaigns:follow_ups": _campaign_id,
+    "campaigns:visits": _campaign_id,
+    "campaigns:report": _campaign_id,
+    "campaigns:report_csv": _campaign_id,
+    "campaigns:issues": _campaign_id,
+    "campaigns:issues_csv": _campaign_id,
+    "campaigns:walklist": lambda anytown: {"pk": _pack(anytown).walk_list_id},
     "campaigns:pack_shared": lambda anytown: {"token": _pack(anytown).share_token},
     "campaigns:pack_canvass": lambda anytown: {"pk": _pack(anytown).pk},
     "campaigns:pack_data": lambda anytown: {"pk": _pack(anytown).pk},
-    "campaigns:pack_today": lambda anytown: {"pk": _pack(anytown).pk},
+    "campaigns:pack_today": lambda anytown: {"pk": _visit(anytown).pack_id},
+    "campaigns:pack_assign": lambda anytown: {"pk": _pack(anytown).pk},
+    "campaigns:pack_print": lambda anytown: {"pk": _pack(anytown).pk},
+    "campaigns:pack_map": lambda anytown: {"pk": _pack(anytown).pk},
+    "campaigns:visit_void": lambda anytown: {"pk": _visit(anytown).pk},
+    "campaigns:calllist": lambda anytown: {"pk": _call_list(anytown).pk},
+    "campaigns:call_next": lambda anytown: {"pk": _call_list(anytown).pk},
+    "campaigns:call": lambda anytown: {"pk": _call(anytown).pk},
+    "campaigns:relation_remove": lambda anytown: {"pk": _relation(anytown).pk},
 }
 
-ADMIN_OBJECTS = {}
+ADMIN_OBJECTS = {
+    IntentionCode: lambda anytown: IntentionCode.objects.get(code="L"),
+    DoorOutcome: lambda anytown: DoorOutcome.objects.get(code="spoke"),
+    Issue: lambda anytown: Issue.objects.get(code="housing"),
+    Campaign: lambda anytown: campaign_with_survey(anytown.constituency),
+    Survey: lambda anytown: campaign_with_survey(anytown.constituency).surveys.get(),
+    WalkList: lambda anytown: _pack(anytown).walk_list,
+    Pack: _pack,
+    Visit: _visit,
+    SyncProblem: lambda anytown: sync_problem_log(
+        kind=SyncProblem.Kind.REFUSED,
+        user=anytown.user(Role.CANVASSER),
+        constituency=anytown.constituency,
+        message="test",
+        payload={"notes": "Anytown"},
+    ),
+    FollowUp: lambda anytown: _visit(anytown).follow_ups.first(),
+    CallList: _call_list,
+    PhoneNumber: _phone,
+    Relation: _relation,
+}

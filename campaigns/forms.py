@@ -1,0 +1,93 @@
+from django import forms
+from django.utils import timezone
+
+from campaigns.models import IntentionCode, Question, Relation
+from labourhub.models import PollingDistrict
+from voters.models import ModelVersion
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    constituency = forms.ModelChoiceField(queryset=None, label="CLP")
+    starts_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, constituencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies
+
+
+class QuestionForm(forms.Form):
+    key = forms.SlugField(max_length=40, help_text="Short name, e.g. school-run.")
+    kind = forms.ChoiceField(choices=Question.Kind.choices)
+    text = forms.CharField(max_length=300)
+    party = forms.ModelChoiceField(
+        queryset=IntentionCode.objects.active().filter(is_party=True),
+        to_field_name="code",
+        required=False,
+        help_text="For a likelihood question.",
+    )
+    follow_up = forms.ChoiceField(choices=Question.FollowUp.choices, required=False)
+
+
+class CriteriaForm(forms.Form):
+    """What walk lists and call lists are built from (see campaigns.walklists)."""
+
+    name = forms.CharField(max_length=120)
+    polling_districts = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: all."
+    )
+    streets = forms.CharField(required=False, help_text="Comma-separated street names.")
+    model_version = forms.ModelChoiceField(queryset=None, required=False, label="Score model")
+    score_name = forms.CharField(required=False, max_length=40, help_text="e.g. support")
+    score_min = forms.FloatField(required=False)
+    score_max = forms.FloatField(required=False)
+    intentions = forms.CharField(
+        required=False,
+        help_text="Latest intentions, comma-separated, e.g. L soft, D",
+        label="Previous answers",
+    )
+    not_contacted_days = forms.IntegerField(required=False, min_value=0, label="Not contacted in (days)")
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["polling_districts"].queryset = PollingDistrict.objects.filter(
+            constituency=campaign.constituency
+        )
+        self.fields["model_version"].queryset = ModelVersion.objects.filter(
+            constituency=campaign.constituency
+        )
+
+    def criteria(self):
+        data = self.cleaned_data
+        criteria = {
+            "polling_districts": [pd.pk for pd in data["polling_districts"]],
+            "streets": [s for s in data["streets"].split(",") if s.strip()],
+            "intentions": [i for i in data["intentions"].split(",") if i.strip()],
+            "not_contacted_days": data["not_contacted_days"],
+        }
+        if data["model_version"]:
+            criteria["score"] = {
+                "model_version": data["model_version"].pk,
+                "name": data["score_name"],
+                "min": data["score_min"],
+                "max": data["score_max"],
+            }
+        return criteria
+
+
+class WalkListForm(CriteriaForm):
+    pack_size = forms.IntegerField(min_value=5, max_value=500, initial=40, help_text="Doors per pack.")
+
+
+class CallListForm(CriteriaForm):
+    script = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class RelationForm(forms.Form):
+    elector = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=Relation.Kind.choices)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300)
