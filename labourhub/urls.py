@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
+    path("voters/", include("voters.urls")),
     path("members/", include("members.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("access/", include("access.urls")),

@@ -17,7 +17,7 @@ class PropertyFactory(factory.django.DjangoModelFactory):
     address = factory.LazyAttribute(lambda p: f"{p.house_number} {p.street}")
     postcode = "AB11AA"
     postcode_display = "AB1 1AA"
-    address_key = factory.LazyAttribute(lambda p: f"{p.address.upper()}|{p.postcode}")
+    address_key = factory.Sequence(lambda n: f"{n:032x}")
 
 
 class ElectorFactory(factory.django.DjangoModelFactory):

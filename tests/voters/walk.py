@@ -1,0 +1,67 @@
+"""The register's URLs and admin pages for the scoping walker (tests/test_scoping_walker.py)."""
+
+from tests.voters.factories import ContactFactory, ElectorFactory, PropertyFactory
+from voters.models import (
+    Contact,
+    ContactRule,
+    Elector,
+    ModelVersion,
+    PostcodeLocation,
+    Property,
+    RegisterImport,
+)
+
+
+def anytown_elector(anytown):
+    home = PropertyFactory(
+        polling_district=anytown.polling_district, street="Anytown Road", address="1 Anytown Road, Anytown"
+    )
+    return ElectorFactory(home=home, polling_district=anytown.polling_district, surname="Anytownson")
+
+
+def anytown_import(anytown):
+    return RegisterImport.objects.create(
+        constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
+    )
+
+
+def anytown_model(anytown):
+    return ModelVersion.objects.get_or_create(
+        constituency=anytown.constituency, name="Anytown support", defaults={"score_names": ["support"]}
+    )[0]
+
+
+def _no_kwargs(anytown):
+    return {}
+
+
+def _elector(anytown):
+    return {"pk": anytown_elector(anytown).pk}
+
+
+URLS = {
+    "voters:search": _no_kwargs,
+    "voters:export": _no_kwargs,
+    "voters:imports": _no_kwargs,
+    "voters:model_versions": _no_kwargs,
+    "voters:elector": _elector,
+    "voters:elector_do_not_contact": _elector,
+    "voters:elector_contact": _elector,
+    "voters:import": lambda anytown: {"pk": anytown_import(anytown).pk},
+    "voters:import_progress": lambda anytown: {"pk": anytown_import(anytown).pk},
+    "voters:model_version": lambda anytown: {"pk": anytown_model(anytown).pk},
+}
+
+ADMIN_OBJECTS = {
+    Elector: anytown_elector,
+    Property: lambda anytown: anytown_elector(anytown).home,
+    Contact: lambda anytown: ContactFactory(elector=anytown_elector(anytown), notes="Anytown doorstep"),
+    ContactRule: lambda anytown: ContactRule.objects.get_or_create(
+        constituency=anytown.constituency, channel="door", defaults={"quiet_days": 21}
+    )[0],
+    ModelVersion: anytown_model,
+    RegisterImport: anytown_import,
+    PostcodeLocation: lambda anytown: PostcodeLocation.objects.get_or_create(
+        postcode="AT11AA", defaults={"postcode_display": "AT1 1AA", "latitude": 52.0, "longitude": 0.1}
+    )[0],
+}

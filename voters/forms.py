@@ -1,0 +1,68 @@
+from django import forms
+
+from labourhub.models import Constituency
+from labourhub.scoping import Action, constituencies_for
+from voters.importers.marks import ELECTION_ID_RE
+from voters.models import Channel, RegisterImport
+
+UPLOAD_KINDS = [k for k in RegisterImport.Kind.choices if k[0] != RegisterImport.Kind.POSTCODES]
+
+
+class ImportForm(forms.Form):
+    """Upload a register file, marked register, postal list or model scores for one CLP."""
+
+    constituency = forms.ModelChoiceField(queryset=Constituency.objects.none(), label="Constituency (CLP)")
+    kind = forms.ChoiceField(choices=UPLOAD_KINDS, label="What is in the file")
+    file = forms.FileField(
+        help_text="CSV or tab-separated text, as exported by the council's register system."
+    )
+    published_on = forms.DateField(
+        required=False, label="Publication date (full register)", help_text="E.g. 2026-12-01. Default: today."
+    )
+    election = forms.CharField(
+        required=False,
+        label="Election (marked register or postal list)",
+        help_text="Democracy Club id, e.g. parl.2024-07-04",
+    )
+    model = forms.CharField(required=False, max_length=100, label="Model name (scores)")
+    run_on = forms.DateField(required=False, label="Date the model was run (scores)")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies_for(user, Action.MANAGE_VOTERS)
+        if user.is_superuser:
+            self.fields["kind"].choices = RegisterImport.Kind.choices
+            self.fields["constituency"].required = False
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in (RegisterImport.Kind.MARKED, RegisterImport.Kind.POSTAL) and not ELECTION_ID_RE.match(
+            data.get("election") or ""
+        ):
+            self.add_error("election", "Give the election's Democracy Club id, e.g. parl.2024-07-04.")
+        if kind == RegisterImport.Kind.SCORES and not data.get("model"):
+            self.add_error("model", "Name the model these scores come from.")
+        if kind != RegisterImport.Kind.POSTCODES and not data.get("constituency"):
+            self.add_error("constituency", "Choose the constituency this file is for.")
+        return data
+
+    def options(self):
+        data = self.cleaned_data
+        options = {
+            "published_on": data["published_on"].isoformat() if data.get("published_on") else "",
+            "election": data.get("election", ""),
+            "model": data.get("model", ""),
+            "run_on": data["run_on"].isoformat() if data.get("run_on") else "",
+        }
+        return {key: value for key, value in options.items() if value}
+
+
+class DoNotContactForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why (as the voter put it)")
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(choices=Channel.choices)
+    outcome = forms.CharField(max_length=50, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)

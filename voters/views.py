@@ -1,0 +1,275 @@
+"""The register's pages: find a voter, the single view of a voter, exports, imports, model versions.
+
+Every view starts with one access-checked lookup through `.for_user(...)`, and every view or export
+of personal data is written to the audit log.
+"""
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, FloatField, Q
+from django.db.models.functions import Floor, Least
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from labourhub.scoping import Action, can
+from labourhub.services import audit_record
+from voters import services
+from voters.forms import ContactForm, DoNotContactForm, ImportForm
+from voters.models import Elector, ElectorScore, ModelVersion, RegisterImport
+from voters.search import search_electors
+from voters.tasks import register_import_task
+
+PAGE_SIZE = 50
+CONTACTS_SHOWN = 200
+RECENT_DAYS = 30
+
+
+def _require(user, action):
+    if not (user.is_superuser or can(user, action)):
+        raise PermissionDenied("You have no role that allows this.")
+
+
+def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
+    queryset = Elector.objects.for_user(request.user, action).select_related(
+        "polling_district__constituency__region", "home"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _imports_for(user):
+    return RegisterImport.objects.all() if user.is_superuser else RegisterImport.objects.for_user(user)
+
+
+# --- Finding voters ---------------------------------------------------------------
+
+
+@login_required
+def search(request):
+    _require(request.user, Action.VIEW_VOTERS)
+    q = request.GET.get("q", "").strip()[:100]
+    electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
+    results = search_electors(electors, q).order_by("surname", "first_names", "pk") if q else electors.none()
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    if q:
+        audit_record(action="elector.search", request=request, detail={"q": q, "found": page.paginator.count})
+    can_export = can(request.user, Action.MANAGE_VOTERS)
+    return render(request, "voters/search.html", {"q": q, "page": page, "can_export": can_export})
+
+
+@login_required
+def export(request):
+    """CSV of the electors a search finds (or all on the register). Audited; formula-like cells escaped."""
+    _require(request.user, Action.MANAGE_VOTERS)
+    q = request.GET.get("q", "").strip()[:100]
+    electors = search_electors(Elector.objects.for_user(request.user, Action.MANAGE_VOTERS).on_register(), q)
+    electors = electors.select_related("polling_district", "home").order_by(
+        "polling_district__code", "elector_number", "elector_suffix"
+    )
+    audit_record(action="elector.export", request=request, detail={"q": q, "rows": electors.count()})
+    response = StreamingHttpResponse(_csv_lines(electors), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="electors.csv"'
+    return response
+
+
+EXPORT_HEADER = [
+    "elector_id", "elector_number", "title", "first_names", "surname", "markers", "attainment_date",
+    "opted_out", "address", "postcode", "do_not_contact", "source",
+]  # fmt: skip
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_lines(electors):
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+    for e in electors.iterator(chunk_size=2000):
+        home = e.home
+        row = [
+            e.pk, e.elector_number_raw, e.title, e.first_names, e.surname, e.markers_raw,
+            e.attainment_date or "", "yes" if e.opted_out else "no", home.address if home else "",
+            home.postcode_display if home else "", "yes" if e.do_not_contact else "no", "electoral register",
+        ]  # fmt: skip
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+def safe_cell(value):
+    """Spreadsheets run cells starting = + - @ (or tab/CR) as formulas: prefix them with a quote."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- The single view of a voter ------------------------------------------------------
+
+
+@login_required
+def elector_detail(request, pk):
+    elector = get_elector_for_user(request, pk)
+    since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
+    household = (
+        Elector.objects.for_user(request.user).filter(home_id=elector.home_id).exclude(pk=elector.pk)
+        if elector.home_id
+        else Elector.objects.none()
+    )
+    contact_counts = elector.contacts.aggregate(
+        total=Count("pk"), recent=Count("pk", filter=Q(at__gte=since))
+    )
+    context = {
+        "elector": elector,
+        "household": household.order_by("-on_register", "surname", "first_names"),
+        "marks": elector.marks.order_by("-election"),
+        "scores": elector.scores.select_related("model_version").order_by("-model_version__run_on", "name"),
+        "contacts": elector.contacts.select_related("by")[:CONTACTS_SHOWN],
+        "contact_counts": contact_counts,
+        "recent_days": RECENT_DAYS,
+        "contacts_shown": CONTACTS_SHOWN,
+        "can_canvass": can(request.user, Action.CANVASS, elector.polling_district.constituency),
+        "do_not_contact_form": DoNotContactForm(),
+        "contact_form": ContactForm(),
+    }
+    audit_record(action="elector.view", request=request, obj=elector)
+    return render(request, "voters/elector.html", context)
+
+
+@login_required
+@require_POST
+def elector_do_not_contact(request, pk):
+    elector = get_elector_for_user(request, pk, Action.CANVASS)
+    form = DoNotContactForm(request.POST)
+    if form.is_valid():
+        services.elector_set_do_not_contact(
+            elector=elector, user=request.user, request=request, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "Marked do not contact: every list will leave this voter out.")
+    else:
+        messages.error(request, "Say why this voter must not be contacted.")
+    return redirect("voters:elector", pk=elector.pk)
+
+
+@login_required
+@require_POST
+def elector_contact(request, pk):
+    """Record a contact by hand (a call from the voter, a letter, meeting them at an event)."""
+    elector = get_elector_for_user(request, pk, Action.CANVASS)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        services.contact_record(
+            elector=elector, user=request.user, source="elector page", **form.cleaned_data
+        )
+        messages.success(request, "Contact recorded.")
+    else:
+        messages.error(request, "Choose how you were in contact.")
+    return redirect("voters:elector", pk=elector.pk)
+
+
+# --- Imports -----------------------------------------------------------------------------
+
+
+@login_required
+def imports(request):
+    _require(request.user, Action.MANAGE_VOTERS)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        record = services.register_import_create(
+            constituency=form.cleaned_data.get("constituency"),
+            kind=form.cleaned_data["kind"],
+            file=form.cleaned_data["file"],
+            user=request.user,
+            options=form.options(),
+        )
+        transaction.on_commit(lambda: register_import_task.delay(record.pk))
+        return redirect("voters:import", pk=record.pk)
+    recent = _imports_for(request.user).select_related("constituency", "uploaded_by")[:50]
+    return render(request, "voters/imports.html", {"form": form, "imports": recent})
+
+
+@login_required
+def import_detail(request, pk):
+    record = get_object_or_404(_imports_for(request.user).select_related("constituency"), pk=pk)
+    return render(request, "voters/import.html", {"record": record})
+
+
+@login_required
+def import_progress(request, pk):
+    """The progress bar (and, once finished, the report) that the import page polls with htmx."""
+    record = get_object_or_404(_imports_for(request.user), pk=pk)
+    return render(request, "voters/_import_progress.html", {"record": record})
+
+
+# --- Model versions ------------------------------------------------------------------
+
+
+@login_required
+def model_versions(request):
+    _require(request.user, Action.VIEW_VOTERS)
+    versions = ModelVersion.objects.for_user(request.user).select_related("constituency")
+    return render(request, "voters/model_versions.html", {"versions": versions})
+
+
+@login_required
+def model_version_detail(request, pk):
+    version = get_object_or_404(
+        ModelVersion.objects.for_user(request.user).select_related("constituency"), pk=pk
+    )
+    buckets = (
+        ElectorScore.objects.filter(model_version=version)
+        .annotate(bucket=Least(Floor(F("value") * 10.0), 9.0, output_field=FloatField()))  # 1.0 joins 0.9-1
+        .values("name", "bucket")
+        .annotate(n=Count("pk"))
+        .order_by("name", "bucket")
+    )
+    histogram = {}
+    for row in buckets:
+        histogram.setdefault(row["name"], []).append(row)
+    for rows in histogram.values():
+        peak = max(r["n"] for r in rows)
+        for r in rows:
+            r["low"], r["high"], r["peak"] = r["bucket"] / 10, (r["bucket"] + 1) / 10, peak
+    name = request.GET.get("score", "")
+    low, high = _float(request.GET.get("min"), 0.0), _float(request.GET.get("max"), 1.0)
+    electors = Elector.objects.none()
+    if name in version.score_names:
+        electors = (
+            Elector.objects.for_user(request.user)
+            .filter(
+                scores__model_version=version,
+                scores__name=name,
+                scores__value__gte=low,
+                scores__value__lte=high,
+            )
+            .select_related("polling_district", "home")
+            .order_by("polling_district__code", "elector_number", "elector_suffix")
+        )
+        audit_record(
+            action="elector.score_query",
+            request=request,
+            constituency=version.constituency,
+            detail={"model_version": version.pk, "score": name, "min": low, "max": high},
+        )
+    page = Paginator(electors, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "version": version,
+        "histogram": histogram,
+        "page": page,
+        "score": name,
+        "low": low,
+        "high": high,
+    }
+    return render(request, "voters/model_version.html", context)
+
+
+def _float(value, default):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
