@@ -1,0 +1,149 @@
+"""Phone banks: only callable numbers, one caller per person (SKIP LOCKED), outcomes recorded like doors."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from campaigns.models import CallEntry, PhoneNumber, Visit
+from campaigns.services import call_claim_next, call_list_create, call_record
+from labourhub.models import Role
+from tests.campaigns.factories import campaign_with_survey
+from tests.voters.factories import ElectorFactory, PropertyFactory
+from voters.models import Contact
+
+
+def people_with_phones(anytown, count, **phone_fields):
+    electors = []
+    for n in range(count):
+        elector = ElectorFactory(
+            home=PropertyFactory(polling_district=anytown.polling_district), surname=f"Anytownson{n}"
+        )
+        PhoneNumber.objects.create(elector=elector, number=f"0770090{n:04d}", **phone_fields)
+        electors.append(elector)
+    return electors
+
+
+def test_only_callable_numbers_make_the_list(anytown):
+    campaign = campaign_with_survey(anytown.constituency)
+    callable_ones = people_with_phones(anytown, 2)
+    people_with_phones(anytown, 1, tps=True)
+    ElectorFactory(home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson")
+    call_list = call_list_create(campaign=campaign, name="Evening calls", criteria={})
+    assert {e.elector for e in call_list.entries.all()} == set(callable_ones)
+
+
+def test_a_caller_is_not_given_someone_another_caller_holds(transactional_db, anytown):
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 3)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    first, second = call_list.entries.order_by("position")[:2]
+    held, release = threading.Event(), threading.Event()
+
+    def another_caller_mid_claim():
+        try:
+            with transaction.atomic():
+                CallEntry.objects.select_for_update().get(pk=first.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=another_caller_mid_claim)
+    thread.start()
+    try:
+        assert held.wait(10)
+        got = call_claim_next(call_list=call_list, caller=anytown.user(Role.CANVASSER))  # not blocked
+        assert got.pk == second.pk
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_many_callers_at_once_never_share_a_person(transactional_db, anytown):
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 12)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    callers = [anytown.user(role) for role in (Role.CANVASSER, Role.ORGANISER, Role.CLP_OFFICER, Role.ADMIN)]
+    claimed, errors = [], []
+
+    def call_three(caller):
+        try:
+            for _ in range(3):
+                entry = call_claim_next(call_list=call_list, caller=caller)
+                claimed.append(entry.pk)
+                call_record(entry=entry, caller=caller, outcome="refused_call", client_uuid=uuid.uuid4())
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call_three, args=(caller,)) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(claimed) == 12 and len(set(claimed)) == 12
+    assert call_claim_next(call_list=call_list, caller=callers[0]) is None
+
+
+def test_someone_contacted_since_the_list_was_made_is_skipped(anytown, anytown_canvasser):
+    from voters.services import contact_record
+
+    campaign = campaign_with_survey(anytown.constituency)
+    knocked, fresh = people_with_phones(anytown, 2)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    contact_record(elector=knocked, channel="door", user=anytown_canvasser)
+    assert call_claim_next(call_list=call_list, caller=anytown_canvasser).elector == fresh
+
+
+def test_no_answer_comes_back_later_and_a_call_back_is_a_follow_up(anytown, anytown_canvasser):
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    entry = call_claim_next(call_list=call_list, caller=anytown_canvasser)
+    call_record(entry=entry, caller=anytown_canvasser, outcome="no_answer", client_uuid=uuid.uuid4())
+    entry.refresh_from_db()
+    assert entry.status == CallEntry.Status.WAITING and entry.call_back_at is not None
+    assert call_claim_next(call_list=call_list, caller=anytown_canvasser) is None  # not yet
+
+
+def test_a_caller_records_a_call_from_the_page(client, anytown, anytown_canvasser):
+    campaign = campaign_with_survey(anytown.constituency)
+    [elector] = people_with_phones(anytown, 1)
+    call_list = call_list_create(
+        campaign=campaign, name="Calls", criteria={}, script="Hello, I'm calling from Labour"
+    )
+    client.force_login(anytown_canvasser)
+    response = client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    entry = CallEntry.objects.get()
+    assert response.url == reverse("campaigns:call", args=[entry.pk])
+    page = client.get(response.url)
+    assert b"07700900000" in page.content and b"calling from Labour" in page.content
+    form = {
+        "client_uuid": str(page.context["client_uuid"]),
+        "outcome": "answered",
+        "q-vi": "L",
+        "q-vi-strength": "hard",
+        "q-issues": ["nhs"],
+        "notes": "Anytown: keen",
+    }
+    client.post(response.url, form)
+    client.post(response.url, form)  # a double tap records once
+    visit = Visit.objects.get()
+    assert visit.channel == "phone" and visit.call_list == call_list
+    assert Contact.objects.get(elector=elector).channel == "phone"
+    assert CallEntry.objects.get().status == CallEntry.Status.DONE
+
+
+@pytest.mark.parametrize("role", [Role.CANVASSER, Role.ORGANISER])
+def test_only_the_caller_who_claimed_a_person_sees_them(client, anytown, role):
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    entry = call_claim_next(call_list=call_list, caller=anytown.user(Role.CLP_OFFICER))
+    client.force_login(anytown.user(role))
+    assert client.get(reverse("campaigns:call", args=[entry.pk])).status_code == 404

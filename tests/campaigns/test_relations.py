@@ -1,0 +1,69 @@
+"""Relational organising: my people, found on the register, with what is known of them."""
+
+import uuid
+
+from django.urls import reverse
+
+from campaigns.models import Relation
+from campaigns.services import canvass_record_visit
+from labourhub.models import Role
+from tests.campaigns.factories import campaign_with_survey
+from tests.voters.factories import ElectorFactory, PropertyFactory
+
+
+def neighbour(clp, surname):
+    return ElectorFactory(home=PropertyFactory(polling_district=clp.polling_district), surname=surname)
+
+
+def test_find_and_add_someone_i_know(client, anytown, anytown_canvasser):
+    aunt = neighbour(anytown, "Anytownson")
+    client.force_login(anytown_canvasser)
+    page = client.get(reverse("campaigns:relations"), {"q": "anytown"})
+    assert list(page.context["found"]) == [aunt]
+    client.post(reverse("campaigns:relations"), {"elector": aunt.pk, "kind": "family"})
+    assert Relation.objects.get().kind == "family"
+
+
+def test_my_people_show_latest_intention_and_contact(client, anytown, anytown_canvasser):
+    friend = neighbour(anytown, "Anytownson")
+    Relation.objects.create(owner=anytown_canvasser, elector=friend, kind="friend")
+    campaign = campaign_with_survey(anytown.constituency)
+    canvass_record_visit(
+        canvasser=anytown_canvasser,
+        campaign=campaign,
+        elector=friend,
+        outcome="spoke",
+        client_uuid=uuid.uuid4(),
+        answers={"vi": "G"},
+        survey_version=campaign.current_survey_version(),
+    )
+    client.force_login(anytown_canvasser)
+    [row] = client.get(reverse("campaigns:relations")).context["mine"]
+    assert row.intention == "G" and row.elector.last_contact_at is not None
+
+
+def test_someone_in_another_clp_cannot_be_added(client, anytown_canvasser, otherton):
+    stranger = neighbour(otherton, "Othertonian")
+    client.force_login(anytown_canvasser)
+    response = client.post(reverse("campaigns:relations"), {"elector": stranger.pk, "kind": "friend"})
+    assert response.status_code == 404
+    assert not Relation.objects.exists()
+
+
+def test_organisers_see_relation_counts_by_ward(client, anytown, anytown_canvasser):
+    for n in range(3):
+        Relation.objects.create(
+            owner=anytown_canvasser, elector=neighbour(anytown, f"Anytownson{n}"), kind="friend"
+        )
+    client.force_login(anytown.user(Role.ORGANISER))
+    [ward] = client.get(reverse("campaigns:relations")).context["by_ward"]
+    assert ward["people"] == 3 and ward["organisers"] == 1
+
+
+def test_removing_a_relation(client, anytown, anytown_canvasser):
+    relation = Relation.objects.create(
+        owner=anytown_canvasser, elector=neighbour(anytown, "Anytownson"), kind="friend"
+    )
+    client.force_login(anytown_canvasser)
+    client.post(reverse("campaigns:relation_remove", args=[relation.pk]))
+    assert not Relation.objects.exists()
