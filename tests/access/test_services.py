@@ -311,3 +311,19 @@ def test_officer_may_ask_on_a_members_behalf_but_a_member_may_not(
             anytown.constituency,
             submitted_by=other,
         )
+
+
+def test_member_deleted_or_lapsed_after_asking_cannot_be_approved(
+    member, canvassing, anytown, anytown_endorser, regional_officer
+):
+    from members.models import Member
+
+    access_request = submit(canvassing, member, anytown.constituency)
+    endorse(access_request, anytown_endorser)
+    Member.objects.filter(user=member).update(status="lapsed")
+    with pytest.raises(AccessError, match="Belongs to Anytown; Member in good standing"):
+        approve(access_request, regional_officer)
+    Member.objects.filter(user=member).delete()
+    with pytest.raises(AccessError, match="Belongs to Anytown; Member in good standing"):
+        approve(access_request, regional_officer)
+    assert not Holding.objects.exists()
