@@ -224,6 +224,24 @@ class CeleryWorker:
             time.sleep(interval)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_broker_folder(tmp_path_factory):
+    """Tasks queued by tests without a worker go to a throwaway folder, never to the one
+    `make run`'s worker reads (it would run them against the development database)."""
+    from labourhub.celery import app as celery_app
+
+    if celery_app.conf.broker_url != "filesystem://":
+        return
+    folder = tmp_path_factory.mktemp("unconsumed-broker")
+    (folder / "control").mkdir()
+    celery_app.conf.broker_transport_options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder / "control"),
+    }
+    _reset_broker_connections(celery_app)
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A real redis-server on a free localhost port; yields its URL."""
