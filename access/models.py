@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.models import Constituency, Region, Role, Ward
+from labourhub.scoping import Action, ScopedQuerySet
 
 
 class Level(models.TextChoices):
@@ -304,7 +305,12 @@ class Decision(models.Model):
 # --- Holdings: who holds which tool where -----------------------------------------
 
 
-class HoldingQuerySet(models.QuerySet):
+class HoldingQuerySet(ScopedQuerySet):
+    """`for_user` defaults to the region's reviewers (who make outside-tool accounts)."""
+
+    constituency_path = "constituency"
+    default_action = Action.REVIEW_ACCESS
+
     def active(self, at=None):
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, starts_at__lte=at, expires_at__gt=at)

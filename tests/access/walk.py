@@ -60,6 +60,8 @@ URLS = dict.fromkeys(
     "access:renew": _holding_pk,
     "access:revoke": _holding_pk,
     "access:register": lambda anytown: {"pk": anytown.constituency.pk},
+    "access-holding-list": _no_kwargs,
+    "access-holding-detail": _holding_pk,
     "access:grant_why": lambda anytown: {"pk": Grant.objects.get(user=anytown.user(Role.CLP_SECRETARY)).pk},
 }
 
