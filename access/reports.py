@@ -65,16 +65,29 @@ def summary(regions, now=None):
         )
         .order_by("region__name", "tool__name")
     )
-    longest = max([row["p90_hours"] or 0 for row in times] + [1])
-    for row in times:
-        row["bar"] = round(100 * (row["p90_hours"] or 0) / longest)
+    chart = [
+        {
+            "tool": row["tool__name"],
+            "region": row["region__name"],
+            "median": row["median_hours"],
+            "p90": row["p90_hours"],
+        }
+        for row in times
+    ]
     overdue = in_regions.overdue(now).select_related("tool", "requester", "constituency").by_deadline()[:100]
     refusals = (
         Decision.objects.filter(request__region__in=regions, outcome=Decision.Outcome.REFUSED)
         .select_related("by", "request__tool", "request__constituency")
         .order_by("-at")[:100]
     )
-    return {"times": times, "backlog": backlog, "overdue": overdue, "refusals": refusals, "regions": regions}
+    return {
+        "times": times,
+        "chart": chart,
+        "backlog": backlog,
+        "overdue": overdue,
+        "refusals": refusals,
+        "regions": regions,
+    }
 
 
 def audit_search(regions, criteria):

@@ -279,6 +279,9 @@ def test_reports_time_to_decision_backlog_and_refusals(client, anytown, canvassi
     [backlog] = response.context["backlog"]
     assert backlog["open"] == 1 and backlog["overdue"] == 1
     assert "Reason 3" in response.content.decode()
+    assert response.context["chart"] == [
+        {"tool": "Canvassing", "region": "Westland", "median": 25.0, "p90": 37.0}
+    ]
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     assert client.get(reverse("access:reports")).status_code == 403
 

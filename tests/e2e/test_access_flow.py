@@ -59,6 +59,8 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.get_by_label("Duration (days)").fill("30")
     page.get_by_role("button", name="Record decision").click()
     assert page.get_by_text("Decision recorded.").is_visible()
+    page.goto("/access/reports/")
+    assert page.evaluate("!!window.Chart && !!Chart.getChart(document.getElementById('times-chart'))")
 
     # The new canvasser sees their CLP's canvassing page and their new role.
     _as(page, live_server, member)
