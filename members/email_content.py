@@ -60,9 +60,9 @@ class Template:
     def render(self, values):
         """(subject, text, html) for one recipient; `values` maps merge field names to strings."""
         return (
-            _fill(self.subject, values, _one_line),
-            _fill(self.text, values, str),
-            _fill(self.html, values, html.escape),
+            fill(self.subject, values, one_line),
+            fill(self.text, values, str),
+            fill(self.html, values, html.escape),
         )
 
 
@@ -80,9 +80,9 @@ def prepare(*, subject, body, footer_text, footer_html):
     )
 
 
-def _one_line(value):
+def one_line(value):
     return " ".join(str(value).split())
 
 
-def _fill(text, values, escape):
+def fill(text, values, escape):
     return MERGE_FIELD_RE.sub(lambda m: escape(values.get(m.group(1), "")), text)

@@ -349,7 +349,9 @@ class EmailSend(models.Model):
         rows = self.recipients.aggregate(
             sent=Count("id", filter=Q(state=EmailRecipient.State.SENT)),
             failed=Count("id", filter=Q(state=EmailRecipient.State.FAILED)),
-            queued=Count("id", filter=Q(state=EmailRecipient.State.QUEUED)),
+            queued=Count(
+                "id", filter=Q(state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING])
+            ),
             retrying=Count("id", filter=Q(state=EmailRecipient.State.QUEUED) & ~Q(last_error="")),
             bounced=Count("id", filter=Q(bounced_at__isnull=False)),
             unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
@@ -399,6 +401,7 @@ class EmailRecipient(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -425,8 +428,8 @@ class EmailRecipient(models.Model):
         indexes = [
             models.Index(
                 fields=["send", "batch_number", "id"],
-                name="email_recipient_queued",
-                condition=Q(state="queued"),
+                name="email_recipient_unsent",
+                condition=Q(state__in=["queued", "sending"]),
             ),
             models.Index(fields=["member", "planned_at"]),
         ]
@@ -501,7 +504,14 @@ class MemberImport(models.Model):
         REJECTED = "rejected", "Rejected"
 
     constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
-    mapping = models.ForeignKey(ImportMapping, on_delete=models.PROTECT, related_name="imports")
+    mapping = models.ForeignKey(
+        ImportMapping,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="imports",
+        help_text="Chosen on the column mapper after upload.",
+    )
     file = models.FileField(upload_to="member-imports/")
     file_name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(

@@ -1,33 +1,39 @@
 """Writes for members: consents, volunteer profiles and member email.
 
 Member email, step by step:
-1. `email_send_create` checks the content (unknown merge fields are refused here, not at send time).
+1. `email_send_save` checks the content (unknown merge fields are refused here, not at send time).
 2. `email_send_start` (now or at a scheduled time; the sweeper starts scheduled ones) queues
    `email_send_plan`, which writes one EmailRecipient row per member in one INSERT ... SELECT,
    applying consent, bounces and the frequency cap, and queues one task per EmailBatch.
-3. `email_batch_send` sends a batch over one SMTP connection. Each row is claimed, sent and marked in
-   its own transaction: the row is locked with SELECT ... FOR UPDATE SKIP LOCKED and marked sent, the
-   message goes to the SMTP server, and only then does the transaction commit. A worker killed before
-   the commit leaves the row queued (its lock dies with its connection), so nothing is skipped; a row is
-   sent twice only if the worker dies in the instant between the SMTP server's "250 OK" and the commit.
+3. `email_batch_send` sends a batch over one SMTP connection. A worker takes the batch's advisory
+   lock (held while its connection lives), claims the batch's rows with one UPDATE ... WHERE id IN
+   (SELECT ... FOR UPDATE SKIP LOCKED), and marks each row sent in its own commit straight after the
+   SMTP server accepts the message. A worker killed mid-batch leaves its unsent rows "sending"; the lock
+   dies with its connection and the next worker on the batch sends them. Nothing is skipped; a row is
+   sent twice only if the worker dies in the instant between the server's "250 OK" and that commit.
 4. `email_sweep` (Celery beat, every minute) re-queues batches with no live worker and retries batches
    that hit a temporary failure, with back-off.
 """
 
 import contextlib
 import logging
+import re
+import select
 import smtplib
 import time
 from datetime import timedelta
+from html import escape as html_escape
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from psycopg import pq
 
 from labourhub.scoping import Action
 from labourhub.services import audit_record
@@ -121,7 +127,7 @@ def email_template(send):
     )
 
 
-def merge_values(*, send, first_name, last_name, membership_number, branch, ward, token):
+def merge_values(*, send, first_name, last_name, membership_number, branch, ward, unsubscribe_url):
     return {
         "first_name": first_name,
         "last_name": last_name,
@@ -130,7 +136,7 @@ def merge_values(*, send, first_name, last_name, membership_number, branch, ward
         "branch": branch or "",
         "ward": ward or "",
         "constituency": send.constituency.name,
-        "unsubscribe_url": settings.SITE_URL + reverse("members:unsubscribe", args=[token]),
+        "unsubscribe_url": unsubscribe_url,
     }
 
 
@@ -145,7 +151,7 @@ def email_preview(*, send, user):
         membership_number=sample.membership_number,
         branch=sample.branch.name if sample.branch_id else "",
         ward=sample.ward.name if sample.ward_id else "",
-        token="preview",  # noqa: S106 (a placeholder, not a secret)
+        unsubscribe_url=settings.SITE_URL + reverse("members:unsubscribe", args=["preview"]),
     )
     return email_template(send).render(values)
 
@@ -255,27 +261,67 @@ def email_send_plan(*, send_id, batch_size=None):
 
 # --- Sending ------------------------------------------------------------------------
 
-# Claim the next queued row of the batch and mark it in one statement; the caller commits only after
-# the SMTP server has taken the message. Members who withdrew consent or bounced since planning are
-# marked failed instead of sent.
+# A worker holds this session-level advisory lock on a batch while it sends it. Postgres drops the
+# lock the moment the worker's connection dies, so "locked" means "a live worker is on it".
+_BATCH_LOCK_NAMESPACE = 0x4D454D  # "MEM"
+
+# Claim every queued row of the batch in one statement. Rows still "sending" belong to a worker that
+# died (we hold the batch lock), so they are claimed again; of those, only the one that was in flight
+# when it died can have reached the SMTP server already. Members who withdrew consent or bounced since
+# planning are failed instead of claimed.
 _CLAIM_SQL = """
 UPDATE members_emailrecipient r
-SET state = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN 'sent' ELSE 'failed' END,
-    last_error = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN ''
-                      ELSE 'Unsubscribed or bounced before it was sent' END,
-    sent_at = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN now() END,
-    attempts = r.attempts + 1
+SET state = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN 'sending' ELSE 'failed' END,
+    last_error = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN r.last_error
+                      ELSE 'Unsubscribed or bounced before it was sent' END
 FROM members_member m
 LEFT JOIN labourhub_branch b ON b.id = m.branch_id
 LEFT JOIN labourhub_ward w ON w.id = m.ward_id
-WHERE r.id = (
+WHERE r.id IN (
     SELECT id FROM members_emailrecipient
-    WHERE send_id = %s AND batch_number = %s AND state = 'queued' AND id > %s
-    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+    WHERE send_id = %s AND batch_number = %s AND state IN ('queued', 'sending')
+    FOR UPDATE SKIP LOCKED
 ) AND m.id = r.member_id
 RETURNING r.id, r.email, r.state, m.first_name, m.last_name, m.membership_number, b.name, w.name,
           m.elector_id
 """
+_MARK_SENT_SQL = (
+    b"UPDATE members_emailrecipient SET state = 'sent', sent_at = now(), attempts = attempts + 1, "
+    b"last_error = '' WHERE id = $1"
+)
+
+
+class _SentMarker:
+    """Marks rows sent without waiting for Postgres's answer before the next SMTP exchange.
+
+    Each mark is a complete statement of its own (libpq sends it with a Sync, so the server commits it
+    even if this process dies right after) and is flushed to the socket before the next message goes to
+    the SMTP server. Its answer is read just before the next mark, or before any other query.
+    """
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.pgconn = connection.connection.pgconn
+        self.pending = False
+
+    def mark(self, recipient_id):
+        self.wait()
+        self.pgconn.send_query_params(_MARK_SENT_SQL, [str(recipient_id).encode()])
+        while self.pgconn.flush():
+            select.select([], [self.pgconn.socket], [])
+        self.pending = True
+
+    def wait(self):
+        if not self.pending:
+            return
+        self.pending = False
+        result, failed = self.pgconn.get_result(), None
+        while result is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                failed = str(result.get_error_message())
+            result = self.pgconn.get_result()
+        if failed:
+            raise OperationalError(f"Could not mark a member email sent: {failed}")
 
 
 class _ConnectionLost(Exception):
@@ -283,61 +329,93 @@ class _ConnectionLost(Exception):
 
 
 def email_batch_send(*, batch_id, backend=None):
-    """Send one batch over one SMTP connection. Returns the number of messages the server took."""
+    """Send one batch over one SMTP connection. Returns the number of messages the server took.
+
+    Each message is marked sent in its own commit straight after the SMTP server accepts it; a worker
+    killed mid-batch leaves the rest "sending" under a lock that dies with it, and the next worker to
+    take the batch sends them. Only the one message in flight at the kill can go twice.
+    """
     batch = EmailBatch.objects.select_related("send__constituency").get(pk=batch_id)
-    if batch.finished_at is not None:
-        return 0
+    if batch.finished_at is not None or not _batch_lock(batch, True):
+        return 0  # done already, or a live worker is on it
+    try:
+        return _batch_send_locked(batch, backend or get_connection(fail_silently=False))
+    finally:
+        _batch_lock(batch, False)
+
+
+def _batch_lock(batch, take):
+    with connection.cursor() as cursor:
+        if take:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s::int)", [_BATCH_LOCK_NAMESPACE, batch.pk])
+            return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [_BATCH_LOCK_NAMESPACE, batch.pk])
+    return False
+
+
+def _batch_send_locked(batch, backend):
     send = batch.send
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [send.pk, batch.number])
+        rows = sorted(row for row in cursor.fetchall() if row[2] == EmailRecipient.State.SENDING)
     EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
-    template = email_template(send)
-    backend = backend or get_connection(fail_silently=False)
+    compose = _Composer(send)
     pace = 1 / conf.RATE_PER_SECOND if conf.RATE_PER_SECOND else 0
-    sent = handled = 0
-    row_failures = False
-    last_id = 0
+    sent = 0
+    deferred = False
     started = time.monotonic()
+    with connection.cursor() as cursor:
+        # Each mark commits on its own, so waiting for the disk at every commit would cap sending at a
+        # few hundred a second. Off for this session: a killed worker loses no mark (the commit is
+        # already in Postgres's memory); only a crash of Postgres itself could forget the last fraction
+        # of a second of marks, and those few messages would be sent again.
+        cursor.execute("SET synchronous_commit = off")
+    marker = _SentMarker()
     try:
         try:
             backend.open()  # one connection for the whole batch
         except (smtplib.SMTPException, OSError) as error:
             raise _ConnectionLost(_reason(error)) from error
-        while True:
+        for number, row in enumerate(rows, start=1):
             if pace:
-                time.sleep(max(0.0, started + sent * pace - time.monotonic()))
+                time.sleep(max(0.0, started + number * pace - time.monotonic()))
             try:
-                with transaction.atomic():
-                    with connection.cursor() as cursor:
-                        cursor.execute(_CLAIM_SQL, [send.pk, batch.number, last_id])
-                        row = cursor.fetchone()
-                    if row is None:
-                        break
-                    last_id = row[0]
-                    handled += 1
-                    if row[2] == EmailRecipient.State.SENT:
-                        backend.send_messages([_message(send, template, row, backend)])
-                        sent += 1
-                        if row[8] is not None:  # matched to the register: the voter's history shows it
-                            _contact_record(send, row)
+                compose.send_one(row, backend)
             except smtplib.SMTPRecipientsRefused as error:
+                marker.wait()
                 code, reason = next(iter(error.recipients.values()))
-                row_failures |= _row_refused(row[0], code, reason)
+                deferred |= _row_refused(row[0], code, reason)
+                continue
             except smtplib.SMTPResponseException as error:
-                if error.smtp_code in (421,):  # the server is closing the connection
+                marker.wait()
+                if error.smtp_code == 421:  # the server is closing the connection
                     raise _ConnectionLost(_reason(error)) from error
-                row_failures |= _row_refused(row[0], error.smtp_code, error.smtp_error)
+                deferred |= _row_refused(row[0], error.smtp_code, error.smtp_error)
+                continue
             except (ValueError, UnicodeError) as error:  # an address Python cannot even encode
-                _row_refused(row[0], 553, str(error).encode())
+                marker.wait()
+                _row_refused(row[0], 553, str(error))
+                continue
             except (smtplib.SMTPException, OSError) as error:
                 raise _ConnectionLost(_reason(error)) from error
-            if handled % 100 == 0:
+            marker.mark(row[0])
+            sent += 1
+            if row[8] is not None:  # matched to the register: the voter's history shows it
+                marker.wait()
+                _contact_record(send, row)
+            if number % 100 == 0:
+                marker.wait()
                 EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
     except _ConnectionLost as lost:
         log.warning("Member email batch %s stopped: %s", batch.pk, lost)
         _batch_wait(batch, str(lost))
         return sent
     finally:
+        marker.wait()
         _close_quietly(backend)
-    if row_failures:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+    if deferred:
         _batch_wait(batch, "Some recipients were deferred by the server")
     else:
         _batch_finish(batch)
@@ -355,35 +433,116 @@ def _contact_record(send, row):
     )
 
 
-def _message(send, template, row, backend):
-    recipient_id, email, _, first_name, last_name, membership_number, branch, ward, _ = row
-    token = signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient_id))
-    values = merge_values(
-        send=send,
-        first_name=first_name,
-        last_name=last_name,
-        membership_number=membership_number,
-        branch=branch,
-        ward=ward,
-        token=token,
-    )
-    subject, text, html = template.render(values)
-    domain = conf.FROM_ADDRESS.rsplit("@", 1)[-1]
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=_from_address(send),
-        to=[email],
-        connection=backend,
-        headers={
-            "Message-ID": f"<member-email-{recipient_id}@{domain}>",
-            "List-Unsubscribe": f"<{values['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-LabourHub-Recipient": token,
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+class _Composer:
+    """Builds each recipient's message from the send's template, prepared once per batch.
+
+    Over SMTP the message is built once with placeholders and each recipient's copy is made by
+    replacing them in the bytes (building a MIME message per recipient costs more than sending it).
+    Recipients whose header values are not plain ASCII, and other backends (console, locmem), get a
+    message built in full by Django.
+    """
+
+    _PLACEHOLDER = re.compile(rb"lh([sth])(\d+)q|lhidq|lhtokq|lhtoq@lhto\.invalid")
+
+    def __init__(self, send):
+        self.send = send
+        self.template = email_template(send)
+        self.signer = signing.Signer(salt=UNSUBSCRIBE_SALT)
+        self.unsubscribe_url = settings.SITE_URL + reverse("members:unsubscribe", args=["TOKEN"])
+        self.from_email = _from_address(send)
+        self.domain = conf.FROM_ADDRESS.rsplit("@", 1)[-1]
+        self.fields = list(email_content.MERGE_FIELDS)
+        self._prebuilt = None
+
+    def send_one(self, row, backend):
+        data = self._bytes(row) if isinstance(backend, SmtpBackend) and backend.connection else None
+        if data is None:
+            backend.send_messages([self.message(row, backend)])
+        else:
+            backend.connection.sendmail(conf.FROM_ADDRESS, [row[1]], data)
+
+    def message(self, row, backend=None):
+        recipient_id, email = row[0], row[1]
+        values = self._values(row)
+        subject, text, html = self.template.render(values)
+        return self._build(subject, text, html, email, recipient_id, values["token"], backend)
+
+    def _values(self, row):
+        recipient_id, _, _, first_name, last_name, membership_number, branch, ward, _ = row
+        token = self.signer.sign(str(recipient_id))
+        values = merge_values(
+            send=self.send,
+            first_name=first_name,
+            last_name=last_name,
+            membership_number=membership_number,
+            branch=branch,
+            ward=ward,
+            unsubscribe_url=self.unsubscribe_url.replace("TOKEN", token),
+        )
+        return values | {"token": token}
+
+    def _build(self, subject, text, html, email, recipient_id, token, backend):
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=self.from_email,
+            to=[email],
+            connection=backend,
+            headers={
+                "Message-ID": f"<member-email-{recipient_id}@{self.domain}>",
+                "List-Unsubscribe": f"<{self.unsubscribe_url.replace('TOKEN', token)}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "X-LabourHub-Recipient": token,
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+    def _prebuild(self):
+        """The message with placeholders, or False when it cannot be safely filled in as bytes."""
+        placeholders = {part: {name: f"lh{part}{i}q" for i, name in enumerate(self.fields)} for part in "sth"}
+        keep = str
+        subject = email_content.fill(self.template.subject, placeholders["s"], keep)
+        text = email_content.fill(self.template.text, placeholders["t"], keep)
+        html = email_content.fill(self.template.html, placeholders["h"], keep)
+        data = self._build(subject, text, html, "lhtoq@lhto.invalid", "lhidq", "lhtokq", None).message()
+        data = data.as_bytes(linesep="\r\n")
+        header_end = data.index(b"\r\n\r\n")
+        intact = (
+            all(
+                data.count(marker.encode(), 0, header_end) == subject.count(marker)
+                for marker in placeholders["s"].values()
+            )
+            and data.count(b"lhtokq", 0, header_end) == 2
+        )
+        plain = b"quoted-printable" not in data and b"Content-Transfer-Encoding: base64" not in data
+        short = max(len(line) for line in data.split(b"\r\n")) < 900
+        if not (intact and plain and short):
+            return False
+        # Recipients' values may be UTF-8, so the parts are declared 8bit (Django does the same).
+        return data.replace(b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit")
+
+    def _bytes(self, row):
+        if self._prebuilt is None:
+            self._prebuilt = self._prebuild()
+        values = self._values(row)
+        headers = [row[1], *(values[name] for name in self.fields if f"{{{{{name}}}}}" in self.send.subject)]
+        if not self._prebuilt or not all(v.isascii() and "\n" not in v and "\r" not in v for v in headers):
+            return None
+        escape = {"s": email_content.one_line, "t": str, "h": html_escape}
+
+        def replace(match):
+            token = match.group(0)
+            if token == b"lhidq":
+                return str(row[0]).encode()
+            if token == b"lhtokq":
+                return values["token"].encode()
+            if token.startswith(b"lhtoq"):
+                return row[1].encode()
+            part, index = match.group(1).decode(), int(match.group(2))
+            return escape[part](values[self.fields[index]]).encode()
+
+        return self._PLACEHOLDER.sub(replace, self._prebuilt)
 
 
 def _from_address(send):
@@ -415,7 +574,9 @@ def _batch_wait(batch, reason):
         batch = EmailBatch.objects.select_for_update().get(pk=batch.pk)
         batch.failures += 1
         queued = EmailRecipient.objects.filter(
-            send_id=batch.send_id, batch_number=batch.number, state=EmailRecipient.State.QUEUED
+            send_id=batch.send_id,
+            batch_number=batch.number,
+            state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
         )
         if batch.failures >= conf.MAX_BATCH_FAILURES:
             queued.update(state=EmailRecipient.State.FAILED, last_error=f"Gave up: {reason}"[:500])
@@ -424,6 +585,7 @@ def _batch_wait(batch, reason):
             _batch_finish(batch)
             return
         queued.filter(last_error="").update(last_error=reason[:500])
+        queued.update(state=EmailRecipient.State.QUEUED)
         batch.retry_at = timezone.now() + timedelta(seconds=min(30 * 2 ** (batch.failures - 1), 3600))
         batch.save(update_fields=["failures", "retry_at"])
 
@@ -431,7 +593,9 @@ def _batch_wait(batch, reason):
 def _batch_finish(batch):
     with transaction.atomic():
         unfinished = EmailRecipient.objects.filter(
-            send_id=batch.send_id, batch_number=batch.number, state=EmailRecipient.State.QUEUED
+            send_id=batch.send_id,
+            batch_number=batch.number,
+            state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
         )
         if unfinished.exists():
             return  # another worker holds rows of this batch; it finishes it

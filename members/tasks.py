@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members import services
+from members import importers, services
 
 
 @shared_task
@@ -18,3 +18,8 @@ def member_email_batch_send(batch_id):
 @shared_task
 def member_email_sweep():
     services.email_sweep()
+
+
+@shared_task
+def member_import_run(import_id):
+    importers.member_import_run(import_id=import_id)

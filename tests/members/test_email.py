@@ -1,6 +1,7 @@
 """Member email in one process: content checks, planning, sending, unsubscribes and bounces."""
 
 import email
+import email.header
 import json
 from datetime import timedelta
 
@@ -194,3 +195,55 @@ def test_sweeper_requeues_batches_with_no_live_worker(
     with django_capture_on_commit_callbacks() as callbacks:
         queued = services.email_sweep(now=timezone.now() + timedelta(hours=1))
     assert queued == 1 and len(callbacks) == 2
+
+
+def _header(message, name):
+    return " ".join(str(email.header.make_header(email.header.decode_header(message[name]))).split())
+
+
+def test_message_over_smtp_matches_the_one_django_builds(anytown, smtp_server):
+    """Over SMTP each copy is filled in from pre-built bytes; it must say what Django's full build says."""
+    member = MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Zoë <b>",
+        last_name="O'Anytown",
+        email="zoe@anytown.example",
+    )
+    plain = MemberFactory(constituency=anytown.constituency, first_name="Al", email="al@anytown.example")
+    send = make_send(anytown, subject="For {{first_name}}", body="Hi {{full_name}} of {{constituency}}!")
+    services.email_send_plan(send_id=send.pk)
+    _send_all(send)
+    received = {
+        email.message_from_bytes(m["data"])["To"]: email.message_from_bytes(m["data"])
+        for m in smtp_server.messages
+    }
+    assert set(received) == {member.email, plain.email}
+    for who in (member, plain):
+        recipient = send.recipients.get(member=who)
+        row = (
+            recipient.pk,
+            who.email,
+            "sending",
+            who.first_name,
+            who.last_name,
+            who.membership_number,
+            None,
+            None,
+            None,
+        )
+        built = email.message_from_bytes(
+            services._Composer(send).message(row).message().as_bytes(linesep="\r\n")
+        )
+        got = received[who.email]
+        for header in (
+            "Subject",
+            "Message-ID",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "X-LabourHub-Recipient",
+        ):
+            assert _header(got, header) == _header(built, header), header
+        got_parts = [p.get_payload(decode=True) for p in got.walk() if not p.is_multipart()]
+        built_parts = [p.get_payload(decode=True) for p in built.walk() if not p.is_multipart()]
+        assert got_parts == built_parts
+    assert b"Zo\xc3\xab &lt;b&gt;" in received[member.email].get_payload()[1].get_payload(decode=True)

@@ -60,7 +60,9 @@ def _delivered(smtp_server):
 
 
 def _queued():
-    return EmailRecipient.objects.filter(state=EmailRecipient.State.QUEUED).count()
+    """Rows not yet sent: waiting, or claimed by a worker."""
+    unsent = [EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING]
+    return EmailRecipient.objects.filter(state__in=unsent).count()
 
 
 def test_killing_the_worker_mid_send_loses_nobody_and_repeats_at_most_the_message_in_flight(

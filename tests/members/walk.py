@@ -1,6 +1,10 @@
 """The members app's URLs and admin pages for the scoping walker."""
 
-from members.models import EmailSend, ImportMapping, Member, MemberImport, Volunteer
+from django.core import signing
+from django.utils import timezone
+
+from members.models import EmailRecipient, EmailSend, ImportMapping, Member, MemberImport, Volunteer
+from members.services import UNSUBSCRIBE_SALT
 from tests.members.factories import EmailSendFactory, MemberFactory, VolunteerFactory
 
 
@@ -27,7 +31,19 @@ def _import(anytown):
     )
 
 
-URLS = {}
+def _unsubscribe_token(anytown):
+    send = _send(anytown)
+    member = _member(anytown)
+    recipient = EmailRecipient.objects.create(
+        send=send, member=member, email=member.email, batch_number=0, planned_at=timezone.now()
+    )
+    return {"token": signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient.pk))}
+
+
+URLS = {
+    "members:unsubscribe": _unsubscribe_token,
+    "members:bounce_webhook": lambda anytown: {},
+}
 
 ADMIN_OBJECTS = {
     Member: _member,
