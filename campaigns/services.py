@@ -3,6 +3,7 @@ follow-ups, voids, relations and phone banks. Keyword-only arguments, one transa
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -282,157 +283,228 @@ def _contact_time(recorded_at, now):
     return min(recorded_at, now), []
 
 
-def canvass_record_visit(
-    *,
-    canvasser,
-    campaign,
-    elector,
-    outcome,
-    client_uuid,
-    answers=None,
-    notes="",
-    recorded_at=None,
-    survey_version=None,
-    pack=None,
-    call_list=None,
-    call_back_at=None,
-    flags=(),
-    reference=None,
-):
-    """Record one elector's result at a door or on a call, once per `client_uuid`.
+@dataclass
+class VisitInput:
+    """One visit as a phone (or a caller's page) reports it; see `canvass_record_visits`."""
 
-    Writes the visit and its answers, a contact through voters' `contact_record` (so the
-    elector's page shows it at once), the elector's latest intention, and follow-ups for the
-    organiser. A repeat of the UUID with the same content is acknowledged ("duplicate"); with
-    other content it is refused and logged ("conflict"). Returns a VisitResult.
+    campaign: Campaign
+    elector: object
+    outcome: object  # a DoorOutcome or its code
+    client_uuid: object
+    answers: dict | None = None
+    notes: str = ""
+    recorded_at: object = None
+    survey_version: SurveyVersion | None = None
+    pack: Pack | None = None
+    call_list: CallList | None = None
+    call_back_at: object = None
+    flags: tuple = ()
+
+
+@dataclass
+class _Prepared:
+    index: int
+    visit: Visit
+    rows: list
+    issue_codes: list
+    follow_ups: list
+    call_back_at: object
+    full_notes: str
+    contacted_at: object
+
+
+def canvass_record_visit(*, canvasser, reference=None, **visit):
+    """Record one elector's result at a door or on a call, once per `client_uuid` (see below)."""
+    return canvass_record_visits(canvasser=canvasser, visits=[VisitInput(**visit)], reference=reference)[0]
+
+
+@transaction.atomic
+def canvass_record_visits(*, canvasser, visits, reference=None):
+    """Record visits (VisitInput) by one canvasser, each once per client UUID; one VisitResult each.
+
+    Writes each visit and its answers, a contact through voters' `contact_record` (so the
+    elector's page shows it at once), the electors' latest intentions, and follow-ups for the
+    organiser. A repeat of a UUID with the same content is acknowledged ("duplicate"); with other
+    content it is refused and logged ("conflict"). Answers that do not fit the survey version are
+    "refused" with a message saying what and where. Rows are written a table at a time, so a
+    phone's batch of 50 costs a few statements plus one contact each.
     """
-    channel = Channel.PHONE if call_list is not None else Channel.DOOR
     reference = reference or ReferenceCodes()
+    now = timezone.now()
+    results = [None] * len(visits)
+    prepared = []
+    for index, given in enumerate(visits):
+        try:
+            prepared.append(_visit_prepare(index, given, canvasser, reference, now))
+        except VisitRefused as refusal:
+            results[index] = VisitResult("refused", " ".join(refusal.messages))
+    fresh = _visits_insert(prepared, results, canvasser)
+    for item in sorted(fresh, key=lambda p: p.visit.elector_id):  # one lock order for every batch
+        item.visit.contact = contact_record(
+            elector=item.visit.elector,
+            channel=item.visit.channel,
+            user=canvasser,
+            at=item.contacted_at,
+            outcome=item.visit.outcome.label,
+            campaign_label=item.visit.campaign.name,
+            campaign_ref=str(item.visit.client_uuid),
+            notes=item.visit.notes,
+            source="canvass" if item.visit.channel == Channel.DOOR else "phone bank",
+        )
+    Visit.objects.bulk_update([p.visit for p in fresh], ["contact"])
+    _visit_details_write(fresh, reference)
+    for item in fresh:
+        results[item.index] = VisitResult("recorded", visit=item.visit, flags=item.visit.flags)
+    return results
+
+
+def _visit_prepare(index, given, canvasser, reference, now):
+    channel = Channel.PHONE if given.call_list is not None else Channel.DOOR
+    outcome = given.outcome
     if isinstance(outcome, str):
         outcome = reference.outcome(outcome, channel)
-    digest = visit_digest(
-        elector_id=elector.pk,
-        outcome_code=outcome.code,
-        answers=answers,
-        notes=notes,
-        survey_version_id=survey_version.pk if survey_version else None,
-    )
-    existing = Visit.objects.filter(client_uuid=client_uuid).only("pk", "digest").first()
-    if existing is not None:
-        return _repeat(existing, digest, canvasser, campaign, client_uuid)
-    rows, issue_codes, follow_ups = _answers_built(survey_version, outcome, answers, reference)
-    now = timezone.now()
-    contacted_at, more_flags = _contact_time(recorded_at, now)
-    flags = [*flags, *more_flags]
+    try:
+        client_uuid = uuid.UUID(str(given.client_uuid))
+    except ValueError:
+        raise VisitRefused(f"uuid {given.client_uuid!r} is not a UUID.") from None
+    notes = given.notes or ""
+    rows, issue_codes, follow_ups = _answers_built(given.survey_version, outcome, given.answers, reference)
+    contacted_at, more_flags = _contact_time(given.recorded_at, now)
+    flags = [*given.flags, *more_flags]
     if len(notes) > NOTE_LIMIT:
         flags.append(Visit.Flag.NOTE_TRUNCATED)
+    visit = Visit(
+        client_uuid=client_uuid,
+        campaign=given.campaign,
+        channel=channel,
+        pack=given.pack,
+        call_list=given.call_list,
+        survey_version=given.survey_version,
+        elector=given.elector,
+        canvasser=canvasser,
+        outcome=outcome,
+        notes=notes[:NOTE_LIMIT],
+        recorded_at=given.recorded_at or now,
+        received_at=now,
+        digest=visit_digest(
+            elector_id=given.elector.pk,
+            outcome_code=outcome.code,
+            answers=given.answers,
+            notes=notes,
+            survey_version_id=given.survey_version.pk if given.survey_version else None,
+        ),
+        flags=sorted(set(flags)),
+    )
+    return _Prepared(index, visit, rows, issue_codes, follow_ups, given.call_back_at, notes, contacted_at)
+
+
+def _visits_insert(prepared, results, canvasser):
+    """Insert the visits whose UUIDs are new; fill in results for repeats. Returns the inserted."""
+    uuids = [p.visit.client_uuid for p in prepared]
+    existing = {
+        v.client_uuid: v
+        for v in Visit.objects.filter(client_uuid__in=uuids).only("pk", "digest", "client_uuid")
+    }
+    fresh, first_in_batch = [], {}
+    for item in prepared:
+        key = item.visit.client_uuid
+        if key in existing:
+            results[item.index] = _repeat(existing[key], item.visit, canvasser)
+        elif key in first_in_batch:
+            results[item.index] = _repeat(first_in_batch[key].visit, item.visit, canvasser)
+        else:
+            first_in_batch[key] = item
+            fresh.append(item)
+    fresh.sort(key=lambda p: p.visit.client_uuid)  # one lock order on the UUID index
     try:
         with transaction.atomic():
-            # The contact first, so the visit row is written once, already pointing at it.
-            contact = contact_record(
-                elector=elector,
-                channel=channel,
-                user=canvasser,
-                at=contacted_at,
-                outcome=outcome.label,
-                campaign_label=campaign.name,
-                campaign_ref=str(client_uuid),
-                notes=notes[:NOTE_LIMIT],
-                source="canvass" if channel == Channel.DOOR else "phone bank",
-            )
-            visit = Visit.objects.create(
-                contact=contact,
-                client_uuid=client_uuid,
-                campaign=campaign,
-                channel=channel,
-                pack=pack,
-                call_list=call_list,
-                survey_version=survey_version,
-                elector=elector,
-                canvasser=canvasser,
-                outcome=outcome,
-                notes=notes[:NOTE_LIMIT],
-                recorded_at=recorded_at or now,
-                received_at=now,
-                digest=digest,
-                flags=sorted(set(flags)),
-            )
-            _visit_write_details(
-                visit=visit,
-                rows=rows,
-                issue_codes=issue_codes,
-                follow_ups=follow_ups,
-                call_back_at=call_back_at,
-                full_notes=notes,
-                reference=reference,
-            )
+            Visit.objects.bulk_create([p.visit for p in fresh])
+        return fresh
     except IntegrityError:
-        # Another request stored the same UUID between our check and our insert.
-        existing = Visit.objects.filter(client_uuid=client_uuid).only("pk", "digest").first()
-        if existing is None:
-            raise
-        return _repeat(existing, digest, canvasser, campaign, client_uuid)
-    return VisitResult("recorded", visit=visit, flags=visit.flags)
+        pass
+    # Another request stored some of these UUIDs at the same moment: one at a time, then.
+    inserted = []
+    for item in fresh:
+        item.visit.pk = None
+        try:
+            with transaction.atomic():
+                item.visit.save(force_insert=True)
+            inserted.append(item)
+        except IntegrityError:
+            stored = Visit.objects.only("pk", "digest").get(client_uuid=item.visit.client_uuid)
+            results[item.index] = _repeat(stored, item.visit, canvasser)
+    return inserted
 
 
-def _repeat(existing, digest, canvasser, campaign, client_uuid):
-    if existing.digest == digest:
-        return VisitResult("duplicate", "Already recorded.", visit=existing)
+def _repeat(stored, sent, canvasser):
+    if stored.digest == sent.digest:
+        return VisitResult("duplicate", "Already recorded.", visit=stored)
     message = "This UUID was already recorded with different answers; the first one stands."
     sync_problem_log(
         kind=SyncProblem.Kind.CONFLICT,
         user=canvasser,
-        constituency=campaign.constituency,
-        client_uuid=str(client_uuid),
+        constituency=sent.campaign.constituency,
+        client_uuid=str(sent.client_uuid),
         message=message,
-        payload={"visit": existing.pk},
+        payload={"visit": stored.pk},
     )
-    return VisitResult("conflict", message, visit=existing)
+    return VisitResult("conflict", message, visit=stored)
 
 
-def _visit_write_details(*, visit, rows, issue_codes, follow_ups, call_back_at, full_notes, reference):
-    for row in rows:
-        row.visit = visit
-    Answer.objects.bulk_create(rows)
-    if issue_codes:
-        VisitIssue.objects.bulk_create(
-            [VisitIssue(visit=visit, issue=reference.issues[c]) for c in issue_codes]
-        )
-    intention = next((row for row in rows if row.intention_id), None)
-    if intention is not None:
-        _latest_intention_upsert(visit=visit, answer=intention)
-    tasks = [FollowUp(kind=kind, detail=detail[:200]) for kind, detail in follow_ups]
-    if visit.outcome.review:
-        tasks.append(FollowUp(kind=FollowUp.Kind.REVIEW, detail=visit.outcome.get_review_display()))
-    if call_back_at is not None:
-        tasks.append(FollowUp(kind=FollowUp.Kind.CALL_BACK, detail="Call back", due_at=call_back_at))
-    for task in tasks:
-        task.campaign, task.visit, task.elector = visit.campaign, visit, visit.elector
+def _visit_details_write(fresh, reference):
+    answers, issues, tasks, latest = [], [], [], {}
+    for item in fresh:
+        visit = item.visit
+        for row in item.rows:
+            row.visit = visit
+            answers.append(row)
+            if row.intention_id:
+                latest[visit.elector_id] = (visit, row)  # the last in the batch wins
+        issues.extend(VisitIssue(visit=visit, issue=reference.issues[code]) for code in item.issue_codes)
+        kinds = [FollowUp(kind=kind, detail=detail[:200]) for kind, detail in item.follow_ups]
+        if visit.outcome.review:
+            kinds.append(FollowUp(kind=FollowUp.Kind.REVIEW, detail=visit.outcome.get_review_display()))
+        if item.call_back_at is not None:
+            kinds.append(FollowUp(kind=FollowUp.Kind.CALL_BACK, detail="Call back", due_at=item.call_back_at))
+        for task in kinds:
+            task.campaign, task.visit, task.elector = visit.campaign, visit, visit.elector
+        tasks.extend(kinds)
+        if len(item.full_notes) > NOTE_LIMIT:
+            sync_problem_log(
+                kind=SyncProblem.Kind.TRUNCATED,
+                user=visit.canvasser,
+                constituency=visit.campaign.constituency,
+                client_uuid=str(visit.client_uuid),
+                message=f"Note of {len(item.full_notes)} characters cut to {NOTE_LIMIT} on the visit; kept here in full.",
+                payload={"visit": visit.pk, "notes": item.full_notes},
+            )
+    Answer.objects.bulk_create(answers)
+    VisitIssue.objects.bulk_create(issues)
     FollowUp.objects.bulk_create(tasks)
-    if len(full_notes) > NOTE_LIMIT:
-        sync_problem_log(
-            kind=SyncProblem.Kind.TRUNCATED,
-            user=visit.canvasser,
-            constituency=visit.campaign.constituency,
-            client_uuid=str(visit.client_uuid),
-            message=f"Note of {len(full_notes)} characters cut to {NOTE_LIMIT} on the visit; kept here in full.",
-            payload={"visit": visit.pk, "notes": full_notes},
-        )
+    _latest_intentions_upsert([latest[elector] for elector in sorted(latest)])
 
 
-def _latest_intention_upsert(*, visit, answer):
+def _latest_intentions_upsert(pairs):
     """Newest by server time wins, whatever order phones sync in."""
+    if not pairs:
+        return
+    table = LatestIntention._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(pairs))
+    params = [
+        p
+        for visit, answer in pairs
+        for p in (visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {LatestIntention._meta.db_table} (elector_id, intention_id, strength, visit_id, at)
-            VALUES (%s, %s, %s, %s, %s)
+            INSERT INTO {table} (elector_id, intention_id, strength, visit_id, at) VALUES {values}
             ON CONFLICT (elector_id) DO UPDATE
                SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
                    visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
-             WHERE {LatestIntention._meta.db_table}.at <= EXCLUDED.at
+             WHERE {table}.at <= EXCLUDED.at
             """,
-            [visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at],
+            params,
         )
 
 
@@ -683,6 +755,8 @@ def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", 
         call_list=entry.call_list,
         call_back_at=call_back_at,
     )
+    if result.status == "refused":
+        raise VisitRefused(result.message)
     if result.status != "recorded":
         return result
     entry.attempts += 1

@@ -13,14 +13,19 @@ never stops the others.
 import uuid
 from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from campaigns.models import CallEntry, CallList, Pack, SurveyVersion, SyncProblem, Visit
-from campaigns.services import ReferenceCodes, VisitResult, canvass_record_visit, sync_problem_log
+from campaigns.services import (
+    ReferenceCodes,
+    VisitInput,
+    VisitResult,
+    canvass_record_visits,
+    sync_problem_log,
+)
 from labourhub.models import Grant
 from labourhub.scoping import ROLES_FOR, Action, can
 from labourhub.services import audit_record
@@ -113,7 +118,8 @@ def _int(item, name):
     return value
 
 
-def _apply(batch, item):
+def _visit_input(batch, item):
+    """Check an item against its pack or call list and the canvasser's grants; raise _Refuse."""
     raw_uuid = item.get("uuid")
     try:
         client_uuid = uuid.UUID(str(raw_uuid))
@@ -147,41 +153,45 @@ def _apply(batch, item):
     notes = item.get("notes") or ""
     if not isinstance(notes, str):
         raise _Refuse("notes must be text.", campaign)
-    call_back_at = _parse_time(item.get("call_back_at"))
-    try:
-        return canvass_record_visit(
-            canvasser=batch.user,
-            campaign=campaign,
-            elector=elector,
-            outcome=str(item.get("outcome", "")),
-            client_uuid=client_uuid,
-            answers=item.get("answers") or None,
-            notes=notes,
-            recorded_at=recorded_at,
-            survey_version=version,
-            pack=source if kind == "pack" else None,
-            call_list=source if kind == "call_list" else None,
-            call_back_at=call_back_at,
-            flags=flags,
-            reference=batch.reference,
-        )
-    except ValidationError as error:
-        raise _Refuse(" ".join(error.messages), campaign) from None
+    return VisitInput(
+        campaign=campaign,
+        elector=elector,
+        outcome=str(item.get("outcome", "")),
+        client_uuid=client_uuid,
+        answers=item.get("answers") or None,
+        notes=notes,
+        recorded_at=recorded_at,
+        survey_version=version,
+        pack=source if kind == "pack" else None,
+        call_list=source if kind == "call_list" else None,
+        call_back_at=_parse_time(item.get("call_back_at")),
+        flags=tuple(flags),
+    )
 
 
 @transaction.atomic
 def sync_batch(*, user, items, request=None):
     """Apply each item once; return one result per item, in the order sent.
 
-    One transaction for the batch (one commit, not one per answer); each item in its own
-    savepoint, so a refused item changes nothing and never stops the others. Items are applied
-    in elector order so that two phones syncing the same doors lock rows in the same order.
+    One transaction for the batch (one commit, not one per answer). Items that cannot be applied
+    are refused one by one and logged with their payload; they never stop the others.
     """
     batch = _Batch(user)
     results = [None] * len(items)
-    order = sorted(range(len(items)), key=lambda i: _elector_key(items[i]))
-    for position in order:
-        results[position] = _output(items[position], _apply_or_refuse(batch, position, items[position]))
+    inputs, positions = [], []
+    for position, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise _Refuse(f"item {position} is not an object.")
+            inputs.append(_visit_input(batch, item))
+            positions.append(position)
+        except _Refuse as refusal:
+            results[position] = _output(item, _refused(user, item, *refusal.args))
+    recorded = canvass_record_visits(canvasser=user, visits=inputs, reference=batch.reference)
+    for position, given, result in zip(positions, inputs, recorded, strict=True):
+        if result.status == "refused":
+            result = _refused(user, items[position], result.message, given.campaign)
+        results[position] = _output(items[position], result)
     counts = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -189,32 +199,16 @@ def sync_batch(*, user, items, request=None):
     return results
 
 
-def _elector_key(item):
-    elector = item.get("elector") if isinstance(item, dict) else None
-    return (0, elector) if isinstance(elector, int) and not isinstance(elector, bool) else (1, 0)
-
-
-def _apply_or_refuse(batch, position, item):
-    if not isinstance(item, dict):
-        message = f"item {position} is not an object."
-        sync_problem_log(
-            kind=SyncProblem.Kind.REFUSED, user=batch.user, message=message, payload={"item": item}
-        )
-        return VisitResult("refused", message)
-    try:
-        return _apply(batch, item)
-    except _Refuse as refusal:
-        message = refusal.args[0]
-        campaign = refusal.args[1] if len(refusal.args) > 1 else None
-        sync_problem_log(
-            kind=SyncProblem.Kind.REFUSED,
-            user=batch.user,
-            constituency=campaign.constituency if campaign else None,
-            client_uuid=str(item.get("uuid", "")),
-            message=message,
-            payload=item,
-        )
-        return VisitResult("refused", message)
+def _refused(user, item, message, campaign=None):
+    sync_problem_log(
+        kind=SyncProblem.Kind.REFUSED,
+        user=user,
+        constituency=campaign.constituency if campaign else None,
+        client_uuid=str(item.get("uuid", "")) if isinstance(item, dict) else "",
+        message=message,
+        payload=item if isinstance(item, dict) else {"item": item},
+    )
+    return VisitResult("refused", message)
 
 
 def _output(item, result):

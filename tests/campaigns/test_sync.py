@@ -175,3 +175,54 @@ def test_malformed_batches_get_a_clear_error_not_a_500(client, anytown_canvasser
 def test_signed_out_phones_are_told_to_sign_in(client):
     response = sync(client)
     assert response.status_code == 401
+
+
+def test_the_same_uuid_twice_in_one_batch_is_recorded_once(client, anytown_canvasser, door):
+    client.force_login(anytown_canvasser)
+    sent = item(door)
+    results = sync(client, sent, sent).json()["results"]
+    assert [r["status"] for r in results] == ["recorded", "duplicate"]
+    assert Visit.objects.count() == 1
+
+
+def test_a_batch_costs_a_few_statements_plus_one_contact_per_answer(
+    client, anytown_canvasser, door, django_assert_max_num_queries
+):
+    client.force_login(anytown_canvasser)
+    answers = [item(door, who=door["electors"][n % 3]) for n in range(30)]
+    with django_assert_max_num_queries(30 + 4 * 30):  # contact_record: savepoint, insert, update, release
+        results = sync(client, *answers).json()["results"]
+    assert {r["status"] for r in results} == {"recorded"}
+
+
+def test_two_phones_sending_the_same_uuid_at_once_make_one_visit(
+    transactional_db, anytown, anytown_canvasser
+):
+    import threading
+
+    from django.db import connection
+
+    from campaigns.sync import sync_batch
+
+    campaign = campaign_with_survey(anytown.constituency)
+    home = PropertyFactory(polling_district=anytown.polling_district)
+    elector = ElectorFactory(home=home, surname="Anytownson")
+    pack = pack_with_doors(campaign, [home])
+    door = {"pack": pack, "electors": [elector], "version": campaign.current_survey_version()}
+    batch = [item(door) for _ in range(5)]
+    statuses, start = [], threading.Barrier(2)
+
+    def phone():
+        try:
+            start.wait(5)
+            statuses.extend(r["status"] for r in sync_batch(user=anytown_canvasser, items=batch))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=phone) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == ["duplicate"] * 5 + ["recorded"] * 5
+    assert Visit.objects.count() == 5 and Contact.objects.count() == 5

@@ -5,9 +5,13 @@
 1. makes a throwaway database with a campaign, a survey and one pack of doors per phone (not timed);
 2. starts gunicorn on the project (the same settings and middleware as production);
 3. baseline: the phones hammer a trivial view (`campaigns:ping`) for a few seconds: requests/s;
-4. load: each phone sends batches of new answers (fresh client UUIDs) as fast as the server
-   answers, and re-sends one batch in ten as a phone would after a lost reply: answers/s, p95;
-5. counts what arrived: every acknowledged UUID must be in the database exactly once.
+4. full load: each phone sends batches of new answers (fresh client UUIDs) back to back, and
+   re-sends one batch in ten as a phone would after a lost reply: the most answers/s it takes;
+5. steady load: the phones send small batches at a fixed total rate (the target, or 80% of the
+   full-load rate if that is lower): p50/p95 latency as canvassers would see it;
+6. counts what arrived: every acknowledged UUID must be in the database exactly once;
+7. in process: builds a walk list over a 3,000-door polling district (ms) and gzips a 300-door
+   pack download (KB).
 The last line printed is one JSON object.
 """
 
@@ -16,7 +20,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -159,14 +162,20 @@ class Phone:
         return response.status, data, (time.perf_counter() - started) * 1000
 
 
-def run_phones(phones, seconds, work):
+def run_phones(phones, seconds, work, interval=None):
+    """Each phone calls `work` until time is up: back to back, or every `interval` seconds
+    (phones staggered) for a steady offered load."""
     stop = time.monotonic() + seconds
     results = [[] for _ in phones]
     errors = []
 
     def loop(i):
+        next_at = time.monotonic() + (interval * i / len(phones) if interval else 0)
         try:
             while time.monotonic() < stop:
+                if interval:
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                    next_at += interval
                 results[i].append(work(phones[i], i))
         except Exception as error:  # a failed phone is reported, not hidden
             errors.append(repr(error))
@@ -180,11 +189,70 @@ def run_phones(phones, seconds, work):
     return results, time.perf_counter() - started, errors
 
 
+def percentile(values, pct):
+    return round(values[int(pct / 100 * (len(values) - 1))], 1) if values else None
+
+
+def walk_list_and_pack_figures():
+    """Build a walk list over a 3,000-door polling district (ms), and the size of a 300-door
+    pack download gzipped (KB). In process, on the same database."""
+    import gzip
+
+    from campaigns.models import Campaign, Pack
+    from campaigns.packs import pack_download
+    from campaigns.services import walk_list_create
+    from labourhub.models import PollingDistrict
+    from voters.models import Elector, Property
+
+    campaign = Campaign.objects.get(name="Bench campaign")
+    pd = PollingDistrict.objects.create(constituency=campaign.constituency, code="BE2")
+    month = timezone.localdate().replace(day=1)
+    homes = Property.objects.bulk_create(
+        Property(
+            polling_district=pd,
+            address_key=f"{n} LONG ROAD {s}|BE21AA",
+            address=f"{n} Long Road {s}",
+            street=f"Long Road {s}",
+            house_number=n,
+            postcode="BE21AA",
+            postcode_display="BE2 1AA",
+            latitude=52.2 + n / 10000,
+            longitude=0.1 + s / 1000,
+        )
+        for s in range(30)
+        for n in range(1, 101)
+    )
+    Elector.objects.bulk_create(
+        Elector(
+            polling_district=pd,
+            home=home,
+            elector_number=i + 1,
+            elector_number_raw=f"BE2-{i + 1}",
+            first_names="Bench",
+            surname=f"Walker{i}",
+            first_seen_month=month,
+            match_key=f"walk{i}",
+        )
+        for i, home in enumerate(homes)
+        for _ in range(2)
+    )
+    started = time.perf_counter()
+    walk_list = walk_list_create(
+        campaign=campaign, name="BE2", criteria={"polling_districts": [pd.pk]}, pack_size=300
+    )
+    walk_list_ms = round((time.perf_counter() - started) * 1000, 1)
+    pack = Pack.objects.filter(walk_list=walk_list, door_count=300).first()
+    body = json.dumps(pack_download(pack=pack), separators=(",", ":")).encode()
+    return walk_list_ms, round(len(gzip.compress(body)) / 1024, 1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=10, help="answers per request at full load")
+    parser.add_argument("--paced-batch", type=int, default=5, help="answers per request at the steady load")
+    parser.add_argument("--target", type=float, default=200, help="steady load to measure p95 at (answers/s)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     args = parser.parse_args()
 
@@ -243,7 +311,7 @@ def main():
         counter = {"n": 0}
         lock = threading.Lock()
 
-        def send(phone, i):
+        def send(phone, i, size):
             electors = phone.identity["electors"]
             with lock:
                 counter["n"] += 1
@@ -252,7 +320,7 @@ def main():
                 body = phone.identity["last"]
             else:
                 items = []
-                for _ in range(args.batch):
+                for _ in range(size):
                     client_uuid = str(uuid.uuid4())
                     items.append(
                         {
@@ -281,9 +349,17 @@ def main():
                         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
                         if result["status"] in ("recorded", "duplicate"):
                             acknowledged.add(result["uuid"])
-            return status, ms, 0 if resend else args.batch
+            return status, ms, 0 if resend else size
 
-        sync_results, sync_seconds, sync_errors = run_phones(phones, args.seconds, send)
+        sync_results, sync_seconds, sync_errors = run_phones(
+            phones, args.seconds, lambda phone, i: send(phone, i, args.batch)
+        )
+        full_rate = sum(n for per in sync_results for status, _, n in per if status == 200) / sync_seconds
+        steady_rate = min(args.target, 0.8 * full_rate)
+        interval = args.phones * args.paced_batch / steady_rate
+        paced_results, paced_seconds, paced_errors = run_phones(
+            phones, args.seconds, lambda phone, i: send(phone, i, args.paced_batch), interval=interval
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -291,6 +367,10 @@ def main():
     calls = [r for per in sync_results for r in per]
     latencies = sorted(ms for _, ms, _ in calls)
     new_answers = sum(n for status, _, n in calls if status == 200)
+    paced = [r for per in paced_results for r in per]
+    paced_latencies = sorted(ms for _, ms, _ in paced)
+    paced_answers = sum(n for status, _, n in paced if status == 200)
+    walk_list_ms, pack_gzip_kb = walk_list_and_pack_figures()
 
     from campaigns.models import Visit
     from voters.models import Contact
@@ -309,22 +389,29 @@ def main():
         "seconds": round(sync_seconds, 2),
         "answers_per_s": round(new_answers / sync_seconds, 1),
         "sync_requests_per_s": round(len(calls) / sync_seconds, 1),
-        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
+        "p95_ms_at_full_load": percentile(latencies, 95),
+        "steady_answers_per_s": round(paced_answers / paced_seconds, 1),
+        "steady_batch": args.paced_batch,
+        "p50_ms": percentile(paced_latencies, 50),
+        "p95_ms": percentile(paced_latencies, 95),
         "baseline_req_per_s": round(len(baseline) / ping_seconds, 1),
         "baseline_p95_ms": round(sorted(ms for _, _, ms in baseline)[int(0.95 * (len(baseline) - 1))], 1),
         "statuses": statuses,
-        "http_errors": sum(1 for status, _, _ in calls if status != 200) + bad_ping,
-        "client_errors": sync_errors + ping_errors,
+        "http_errors": sum(1 for status, _, _ in calls + paced if status != 200) + bad_ping,
+        "client_errors": sync_errors + paced_errors + ping_errors,
         "sent": len(sent),
         "acknowledged": len(acknowledged),
         "stored": len(stored_set),
         "lost": lost,
         "duplicated": duplicated,
+        "walk_list_3000_doors_ms": walk_list_ms,
+        "pack_300_doors_gzip_kb": pack_gzip_kb,
     }
     print(
-        f"sync: {report['answers_per_s']} answers/s, p95 {report['p95_ms']} ms; "
-        f"baseline ping: {report['baseline_req_per_s']} req/s; lost {lost}, duplicated {duplicated}"
+        f"sync: {report['answers_per_s']} answers/s at full load; at a steady {report['steady_answers_per_s']} "
+        f"answers/s p95 is {report['p95_ms']} ms; baseline ping {report['baseline_req_per_s']} req/s; "
+        f"lost {lost}, duplicated {duplicated}; walk list of 3,000 doors {walk_list_ms} ms; "
+        f"300-door pack {pack_gzip_kb} KB gzipped"
     )
     print(json.dumps(report))
 
