@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/report.csv", views.report_csv, name="report_csv"),
     path("<int:pk>/issues/", views.issues, name="issues"),
     path("<int:pk>/issues.csv", views.issues_csv, name="issues_csv"),
+    path("<int:pk>/paper/", views.paper_entry, name="paper_entry"),
     path("walk-lists/<int:pk>/", views.walklist, name="walklist"),
     path("p/<str:token>/", views.pack_shared, name="pack_shared"),
     path("packs/<int:pk>/canvass/", views.pack_canvass, name="pack_canvass"),

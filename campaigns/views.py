@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import datetime, time
 
 import segno
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -702,3 +703,77 @@ def relation_remove(request, pk):
     relation = get_object_or_404(Relation.objects.for_user(request.user).of(request.user), pk=pk)
     services.relation_remove(relation=relation, user=request.user)
     return redirect("campaigns:relations")
+
+
+@login_required
+def paper_entry(request, pk):
+    """Key in a returned paper sheet: find it by its sheet id, mark each elector's outcome and
+    intention. Each row carries a UUID made when the form was shown, so submitting twice is safe."""
+    campaign = get_campaign_for_user(request, pk)
+    sheet = (request.POST.get("sheet") or request.GET.get("sheet") or "").strip().upper()
+    pack = Pack.objects.filter(walk_list__campaign=campaign, sheet_id=sheet).first() if sheet else None
+    if sheet and pack is None:
+        messages.error(request, f"No sheet {sheet} in this campaign.")
+    canvassers = services.canvassers_for(campaign.constituency)
+    doors = packs.pack_doors(pack) if pack else []
+    if request.method == "POST" and pack is not None:
+        canvasser = canvassers.filter(pk=request.POST.get("canvasser") or 0).first()
+        knocked_on = parse_date(request.POST.get("knocked_on", "") or "")
+        if canvasser is None or knocked_on is None:
+            messages.error(request, "Say who canvassed this sheet and on what day.")
+        else:
+            recorded_at = timezone.make_aware(datetime.combine(knocked_on, time(12)))
+            version = campaign.current_survey_version()
+            inputs = [
+                services.VisitInput(
+                    campaign=campaign,
+                    elector=elector,
+                    outcome=request.POST[f"out-{elector.pk}"],
+                    client_uuid=request.POST.get(f"uuid-{elector.pk}", ""),
+                    answers={
+                        "vi": {
+                            "code": request.POST[f"vi-{elector.pk}"],
+                            "strength": request.POST.get(f"st-{elector.pk}", ""),
+                        }
+                    }
+                    if request.POST.get(f"vi-{elector.pk}")
+                    else None,
+                    recorded_at=recorded_at,
+                    survey_version=version,
+                    pack=pack,
+                    flags=(Visit.Flag.PAPER,),
+                )
+                for _, electors in doors
+                for elector in electors
+                if request.POST.get(f"out-{elector.pk}")
+            ]
+            results = services.canvass_record_visits(canvasser=canvasser, visits=inputs)
+            audit_record(
+                action="pack.paper_entry",
+                request=request,
+                obj=pack,
+                detail={"canvasser": canvasser.email, "rows": len(inputs)},
+            )
+            refused = [r.message for r in results if r.status in ("refused", "conflict")]
+            recorded = sum(r.status == "recorded" for r in results)
+            messages.success(
+                request,
+                f"Sheet {pack.sheet_id}: {recorded} recorded, {len(results) - recorded - len(refused)} already in.",
+            )
+            for message in refused:
+                messages.error(request, message)
+            return redirect(f"{reverse('campaigns:paper_entry', args=[campaign.pk])}?sheet={pack.sheet_id}")
+    return render(
+        request,
+        "campaigns/paper_entry.html",
+        {
+            "campaign": campaign,
+            "sheet": sheet,
+            "pack": pack,
+            "rows": [(home, [(e, uuid.uuid4()) for e in electors]) for home, electors in doors],
+            "canvassers": canvassers,
+            "outcomes": DoorOutcome.objects.active().filter(channel="door"),
+            "codes": IntentionCode.objects.active(),
+            "today": timezone.localdate(),
+        },
+    )

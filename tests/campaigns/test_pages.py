@@ -223,3 +223,27 @@ def test_walk_list_packs_know_how_many_doors_were_knocked(
     )
     page = client.get(reverse("campaigns:walklist", args=[walk_list.pk]))
     assert page.context["packs"][0].knocked == 1
+
+
+def test_a_paper_sheet_is_keyed_in_against_its_doors_once(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    pack = pack_with_doors(campaign, homes(anytown, 3))
+    url = reverse("campaigns:paper_entry", args=[campaign.pk])
+    page = client.get(url, {"sheet": pack.sheet_id.lower()})
+    [(home, [(elector, row_uuid)]), *_] = page.context["rows"]
+    form = {
+        "sheet": pack.sheet_id,
+        "canvasser": anytown_canvasser.pk,
+        "knocked_on": "2026-11-21",
+        f"uuid-{elector.pk}": str(row_uuid),
+        f"out-{elector.pk}": "spoke",
+        f"vi-{elector.pk}": "L",
+        f"st-{elector.pk}": "hard",
+    }
+    client.post(url, form)
+    client.post(url, form)  # the same sheet submitted twice
+    visit = Visit.objects.get()
+    assert visit.canvasser == anytown_canvasser and visit.pack == pack and "paper" in visit.flags
+    assert visit.answers.get().intention.code == "L"
+    assert b"No sheet NOPE" in client.get(url, {"sheet": "nope"}).content

@@ -103,6 +103,7 @@ URLS = {
     "campaigns:report_csv": _campaign_id,
     "campaigns:issues": _campaign_id,
     "campaigns:issues_csv": _campaign_id,
+    "campaigns:paper_entry": _campaign_id,
     "campaigns:walklist": lambda anytown: {"pk": _pack(anytown).walk_list_id},
     "campaigns:pack_shared": lambda anytown: {"token": _pack(anytown).share_token},
     "campaigns:pack_canvass": lambda anytown: {"pk": _pack(anytown).pk},
