@@ -106,6 +106,10 @@ def test_password_must_be_at_least_12_characters(client, db):
 def test_repeated_failed_logins_are_rate_limited(client, db):
     UserFactory(email="target@example.org")
     for _ in range(5):
-        client.post(reverse("account_login"), {"login": "target@example.org", "password": "wrong-password-guess"})
-    response = client.post(reverse("account_login"), {"login": "target@example.org", "password": "another-guess-1"})
+        client.post(
+            reverse("account_login"), {"login": "target@example.org", "password": "wrong-password-guess"}
+        )
+    response = client.post(
+        reverse("account_login"), {"login": "target@example.org", "password": "another-guess-1"}
+    )
     assert "Too many failed login attempts" in response.text
