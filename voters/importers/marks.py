@@ -8,6 +8,7 @@ import re
 
 from voters.importers import fields
 from voters.importers.base import ImportRejected, RowError, StagedImporter
+from voters.importers.register import polling_district_ids
 from voters.models import ElectorMark, RegisterImport
 
 ELECTION_ID_RE = re.compile(r"^[a-z]+(\.[a-z0-9-]+)*\.\d{4}-\d{2}-\d{2}$")
@@ -19,13 +20,17 @@ class MarksAdapter:
     label = "Marked register or absent voters list"
     expected_headers = ("Elector Number (or PD + ENO)", "Absent Type (Postal/Proxy, optional)")
 
-    def __init__(self, read_number, type_column, default_kind):
+    def __init__(self, read_number, type_column, default_kind, polling_districts):
         self.read_number = read_number
+        self.polling_districts = polling_districts
         self.type_column = type_column
         self.default_kind = default_kind
 
     def row(self, r, line):
         pd, number, suffix = self.read_number(r)
+        pd_id = self.polling_districts.get(pd)
+        if pd_id is None:
+            raise RowError("electornumber", pd, "is not a polling district of this constituency")
         kind = self.default_kind
         if self.type_column:
             value = r[self.type_column].strip().upper()
@@ -33,13 +38,13 @@ class MarksAdapter:
                 kind = ElectorMark.Kind.PROXY
             elif value and not value.startswith("P"):
                 raise RowError(self.type_column, value, "is not Postal or Proxy")
-        return (line, pd, number, suffix, kind)
+        return (line, pd_id, number, suffix, kind)
 
 
 class MarksImporter(StagedImporter):
     staging_columns = [
         ("line", "integer"),
-        ("pd_code", "text"),
+        ("pd_id", "integer"),
         ("number", "integer"),
         ("suffix", "integer"),
         ("kind", "text"),
@@ -59,17 +64,15 @@ class MarksImporter(StagedImporter):
             )
         postal = self.record.kind == RegisterImport.Kind.POSTAL
         type_column = next((c for c in TYPE_COLUMNS if c in headers), None) if postal else None
-        return MarksAdapter(
-            read_number, type_column, ElectorMark.Kind.POSTAL if postal else ElectorMark.Kind.VOTED
-        )
+        default_kind = ElectorMark.Kind.POSTAL if postal else ElectorMark.Kind.VOTED
+        return MarksAdapter(read_number, type_column, default_kind, polling_district_ids(self.constituency))
 
     def apply(self, cursor, staging):
         s = staging.name
         cursor.execute(
             f"""WITH matched AS (
                   SELECT s.line, e.id AS elector_id, s.kind FROM {s} s
-                  JOIN labourhub_pollingdistrict pd ON pd.constituency_id = %s AND upper(pd.code) = s.pd_code
-                  JOIN voters_elector e ON e.polling_district_id = pd.id AND e.elector_number = s.number
+                  JOIN voters_elector e ON e.polling_district_id = s.pd_id AND e.elector_number = s.number
                    AND e.elector_suffix = s.suffix AND e.on_register
                 ), inserted AS (
                   INSERT INTO voters_electormark (elector_id, kind, election, source_id)
@@ -77,7 +80,7 @@ class MarksImporter(StagedImporter):
                   ON CONFLICT (elector_id, election, kind) DO NOTHING RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM matched), (SELECT count(*) FROM inserted)""",
-            [self.constituency.pk, self.options["election"], self.record.pk],
+            [self.options["election"], self.record.pk],
         )
         matched, added = cursor.fetchone()
         missing = staging.written - matched

@@ -52,18 +52,18 @@ _TYPES |= {"attainment": "date", "opted_out": "boolean", "house_number": "intege
 STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in ElectorRow._fields]
 
 
+def polling_district_ids(constituency):
+    """{CODE: id} for the constituency's polling districts (codes compared in capitals)."""
+    return {code.upper(): pk for pk, code in constituency.polling_districts.values_list("pk", "code")}
+
+
 class PollingDistricts:
     """Codes in the file -> ids. A code not yet known gets a placeholder id, and is created
     under the constituency when the import is applied (and listed in the report)."""
 
     def __init__(self, constituency):
         self.constituency = constituency
-        self.ids = {
-            code.upper(): pk
-            for pk, code in PollingDistrict.objects.filter(constituency=constituency).values_list(
-                "pk", "code"
-            )
-        }
+        self.ids = polling_district_ids(constituency)
         self.new = {}
 
     def id_for(self, code, column):
@@ -314,6 +314,8 @@ class RegisterImporter(StagedImporter):
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
+        # Fresh statistics, so the next import's joins are planned for the real table sizes.
+        run("ANALYZE voters_elector, voters_property, voters_registerentry")
         return {
             "added": added,
             "changed": changed,

@@ -6,6 +6,7 @@ import math
 
 from voters.importers import fields
 from voters.importers.base import ImportRejected, RowError, StagedImporter
+from voters.importers.register import polling_district_ids
 from voters.models import ModelVersion
 
 ID_COLUMNS = ("electorid", "id")
@@ -81,8 +82,16 @@ class ScoresImporter(StagedImporter):
         if not score_columns:
             raise ImportRejected("The file has no score columns besides the elector column.")
         self.score_names = [names[c][:40] for c in score_columns]
-        pds = {code.upper(): pk for pk, code in self.constituency.polling_districts.values_list("pk", "code")}
+        pds = polling_district_ids(self.constituency)
         read_id = (lambda r: fields.whole_number(id_column, r[id_column])) if id_column else None
+        self.join = (
+            "e.id = s.elector_id"
+            if id_column
+            else (
+                "e.polling_district_id = s.pd_id AND e.elector_number = s.number AND e.elector_suffix = s.suffix "
+                "AND e.on_register"
+            )
+        )
         return ScoresAdapter(read_id, read_number, score_columns, pds)
 
     def apply(self, cursor, staging):
@@ -101,9 +110,7 @@ class ScoresImporter(StagedImporter):
         cursor.execute(
             f"""WITH electors AS (
                   SELECT e.id AS elector_id, s.scores FROM {s} s
-                  JOIN voters_elector e ON (s.elector_id IS NOT NULL AND e.id = s.elector_id)
-                    OR (s.elector_id IS NULL AND e.polling_district_id = s.pd_id AND e.elector_number = s.number
-                        AND e.elector_suffix = s.suffix AND e.on_register)
+                  JOIN voters_elector e ON {self.join}
                   JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
                 ), up AS (
                   INSERT INTO voters_electorscore AS sc (model_version_id, elector_id, name, value)
