@@ -299,6 +299,7 @@ class VisitInput:
     call_list: CallList | None = None
     call_back_at: object = None
     flags: tuple = ()
+    channel: str | None = None  # door or phone; by default a phone when there is a call list
 
 
 @dataclass
@@ -359,7 +360,9 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
 
 
 def _visit_prepare(index, given, canvasser, reference, now):
-    channel = Channel.PHONE if given.call_list is not None else Channel.DOOR
+    channel = given.channel or (Channel.PHONE if given.call_list is not None else Channel.DOOR)
+    if channel not in Channel.values:
+        raise VisitRefused(f"channel {channel!r} is not door or phone.")
     outcome = given.outcome
     if isinstance(outcome, str):
         outcome = reference.outcome(outcome, channel)

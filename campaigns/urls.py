@@ -35,4 +35,5 @@ urlpatterns = [
     path("calls/<int:pk>/", views.call, name="call"),
     path("relations/", views.relations, name="relations"),
     path("relations/<int:pk>/remove/", views.relation_remove, name="relation_remove"),
+    path("relations/<int:pk>/contact/", views.relation_contact, name="relation_contact"),
 ]

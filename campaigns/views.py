@@ -693,8 +693,54 @@ def relations(request):
     return render(
         request,
         "campaigns/relations.html",
-        {"mine": mine, "found": found, "query": query, "kinds": Relation.Kind.choices, "by_ward": by_ward},
+        {
+            "mine": [(relation, uuid.uuid4()) for relation in mine],
+            "found": found,
+            "query": query,
+            "kinds": Relation.Kind.choices,
+            "by_ward": by_ward,
+            "codes": IntentionCode.objects.active(),
+        },
     )
+
+
+@require_POST
+@login_required
+def relation_contact(request, pk):
+    """I talked to someone I know: recorded like any other contact, in their CLP's running campaign."""
+    relation = get_object_or_404(
+        Relation.objects.for_user(request.user).of(request.user).select_related("elector__polling_district"),
+        pk=pk,
+    )
+    constituency = relation.elector.polling_district.constituency_id
+    campaign = (
+        Campaign.objects.for_user(request.user)
+        .filter(constituency=constituency)
+        .running()
+        .order_by("-starts_on")
+        .first()
+    )
+    if campaign is None:
+        messages.error(request, "There is no running campaign to record this in: ask your organiser.")
+        return redirect("campaigns:relations")
+    channel = "phone" if request.POST.get("channel") == "phone" else "door"
+    code = request.POST.get("intention", "")
+    result = services.canvass_record_visit(
+        canvasser=request.user,
+        campaign=campaign,
+        elector=relation.elector,
+        outcome="answered" if channel == "phone" else "spoke",
+        client_uuid=request.POST.get("client_uuid", ""),
+        answers={"vi": {"code": code, "strength": request.POST.get("strength", "")}} if code else None,
+        notes=request.POST.get("notes", "")[:4000],
+        survey_version=campaign.current_survey_version() if code else None,
+        channel=channel,
+    )
+    if result.status in ("refused", "conflict"):
+        messages.error(request, result.message)
+    else:
+        messages.success(request, f"Conversation with {relation.elector.full_name} recorded.")
+    return redirect("campaigns:relations")
 
 
 @require_POST

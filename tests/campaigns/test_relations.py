@@ -38,7 +38,7 @@ def test_my_people_show_latest_intention_and_contact(client, anytown, anytown_ca
         survey_version=campaign.current_survey_version(),
     )
     client.force_login(anytown_canvasser)
-    [row] = client.get(reverse("campaigns:relations")).context["mine"]
+    [(row, _)] = client.get(reverse("campaigns:relations")).context["mine"]
     assert row.intention == "G" and row.elector.last_contact_at is not None
 
 
@@ -67,3 +67,20 @@ def test_removing_a_relation(client, anytown, anytown_canvasser):
     client.force_login(anytown_canvasser)
     client.post(reverse("campaigns:relation_remove", args=[relation.pk]))
     assert not Relation.objects.exists()
+
+
+def test_a_conversation_with_someone_i_know_is_recorded_like_any_contact(client, anytown, anytown_canvasser):
+    from voters.models import Contact
+
+    friend = neighbour(anytown, "Anytownson")
+    relation = Relation.objects.create(owner=anytown_canvasser, elector=friend, kind="colleague")
+    campaign_with_survey(anytown.constituency)
+    client.force_login(anytown_canvasser)
+    form = {"client_uuid": str(uuid.uuid4()), "channel": "phone", "intention": "L", "strength": "soft"}
+    url = reverse("campaigns:relation_contact", args=[relation.pk])
+    client.post(url, form)
+    client.post(url, form)
+    contact = Contact.objects.get(elector=friend)
+    assert contact.channel == "phone" and contact.by == anytown_canvasser
+    [(row, _)] = client.get(reverse("campaigns:relations")).context["mine"]
+    assert row.intention == "L"

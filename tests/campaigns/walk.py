@@ -117,6 +117,7 @@ URLS = {
     "campaigns:call_next": lambda anytown: {"pk": _call_list(anytown).pk},
     "campaigns:call": lambda anytown: {"pk": _call(anytown).pk},
     "campaigns:relation_remove": lambda anytown: {"pk": _relation(anytown).pk},
+    "campaigns:relation_contact": lambda anytown: {"pk": _relation(anytown).pk},
 }
 
 ADMIN_OBJECTS = {
