@@ -119,6 +119,8 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     # Access: escalate overdue request steps, remind holders 14 days before expiry, record expiries.
     "access-sweep": {"task": "access.tasks.access_sweep_task", "schedule": 15 * 60},
+    # Members: start scheduled emails, retry deferred batches, re-queue batches whose worker died.
+    "members-email-sweep": {"task": "members.tasks.member_email_sweep", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

@@ -4,4 +4,9 @@ from django.apps import AppConfig
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "Members"
-    home_links = []
+    home_links = [
+        ("members:list", "Members", "view_members"),
+        ("members:emails", "Email members", "manage_members"),
+        ("members:volunteers", "Volunteers", "view_members"),
+        ("members:me", "My membership", None),
+    ]

@@ -1,7 +1,7 @@
 from django import forms
 
 from labourhub.models import Branch, Ward
-from members.models import Channel, Status
+from members.models import AVAILABILITY, SKILLS, Channel, Status
 
 
 class MemberFilterForm(forms.Form):
@@ -45,3 +45,96 @@ def audience_filters(send):
     if not form.is_valid():
         raise ValueError(f"The saved audience of email {send.pk} is no longer valid: {form.errors.as_text()}")
     return form.filters()
+
+
+class EmailForm(forms.Form):
+    constituency = forms.ModelChoiceField(queryset=None, label="From CLP", empty_label=None)
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Markdown: **bold**, *italic*, [link](https://...), lists. Merge fields: "
+        + ", ".join(f"{{{{{name}}}}}" for name in ("first_name", "last_name", "full_name", "branch", "ward")),
+    )
+    frequency_cap = forms.IntegerField(
+        min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"
+    )
+
+    def __init__(self, *args, constituencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies
+
+
+class EmailStartForm(forms.Form):
+    when = forms.DateTimeField(
+        required=False,
+        label="Send at (leave empty to send now)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(choices=Channel.choices)
+    granted = forms.TypedChoiceField(
+        choices=[("yes", "Agreed"), ("no", "Withdrawn")], coerce=lambda v: v == "yes", label="Answer"
+    )
+    wording = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The words the member agreed to, or what they said.",
+    )
+
+
+class VolunteerForm(forms.Form):
+    skills = forms.MultipleChoiceField(choices=SKILLS, required=False, widget=forms.CheckboxSelectMultiple)
+    other_skills = forms.CharField(required=False, max_length=300, help_text="e.g. Polish, BSL, printing")
+    availability = forms.MultipleChoiceField(
+        choices=AVAILABILITY, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    help_other_clps = forms.BooleanField(
+        required=False, label="Officers of other CLPs in my region may find me and ask for help"
+    )
+
+
+class VolunteerSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, help_text="Name or other skills")
+    skill = forms.ChoiceField(choices=[("", "Any skill"), *SKILLS], required=False)
+    available = forms.ChoiceField(choices=[("", "Any time"), *AVAILABILITY], required=False)
+    region = forms.BooleanField(required=False, label="Include other CLPs in my region (those who said yes)")
+
+
+class ImportUploadForm(forms.Form):
+    constituency = forms.ModelChoiceField(queryset=None, label="CLP", empty_label=None)
+    file = forms.FileField(help_text="The membership export: CSV (any encoding) or XLSX.")
+
+    def __init__(self, *args, constituencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if not file.name.lower().endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        return file
+
+
+class ImportMapForm(forms.Form):
+    """One select per field, offering the file's headers."""
+
+    mapping_name = forms.CharField(max_length=100, initial="Membership export", label="Save this mapping as")
+
+    def __init__(self, *args, headers, initial_columns, **kwargs):
+        super().__init__(*args, **kwargs)
+        from members.importers import FIELDS
+
+        choices = [("", "(not in this file)")] + [(h, h) for h in headers if h]
+        for name, (label, required) in FIELDS.items():
+            self.fields[f"col_{name}"] = forms.ChoiceField(
+                choices=choices, required=required, label=label, initial=initial_columns.get(name, "")
+            )
+
+    def columns(self):
+        return {
+            name.removeprefix("col_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }

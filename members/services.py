@@ -90,6 +90,20 @@ def volunteer_save(*, member, skills, other_skills, availability, help_other_clp
     return volunteer
 
 
+# --- Imports -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_import_queue(*, member_import, mapping):
+    """Fix the column mapping of an uploaded file and run the import in the worker."""
+    from members.tasks import member_import_run
+
+    member_import.mapping = mapping
+    member_import.save(update_fields=["mapping"])
+    transaction.on_commit(lambda: member_import_run.delay(member_import.pk))
+    return member_import
+
+
 # --- Composing ------------------------------------------------------------------------
 
 

@@ -1,12 +1,562 @@
+import csv
 import json
+from datetime import date
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from members import services
-from members.models import BounceEvent
+from labourhub.scoping import Action, can, constituencies_for
+from labourhub.services import audit_record
+from members import email_content, importers, services
+from members.forms import (
+    ConsentForm,
+    EmailForm,
+    EmailStartForm,
+    ImportMapForm,
+    ImportUploadForm,
+    MemberFilterForm,
+    VolunteerForm,
+    VolunteerSearchForm,
+)
+from members.models import BounceEvent, EmailSend, ImportMapping, Member, MemberImport, Volunteer
+
+PAGE_SIZE = 50
+
+
+def _require(request, action):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not can(request.user, action):
+        raise PermissionDenied("You have no role that lets you do this.")
+
+
+def _member_for(request, pk, action=Action.VIEW_MEMBERS):
+    return get_object_or_404(
+        Member.objects.for_user(request.user, action).select_related("branch", "ward", "constituency"), pk=pk
+    )
+
+
+def _send_for(request, pk):
+    return get_object_or_404(EmailSend.objects.for_user(request.user).select_related("constituency"), pk=pk)
+
+
+def _filtered(request, action=Action.VIEW_MEMBERS):
+    """(form, queryset) for the member filters in the query string, scoped to the user."""
+    allowed = constituencies_for(request.user, action)
+    form = MemberFilterForm(request.GET or None, constituencies=allowed)
+    members = Member.objects.for_user(request.user, action)
+    if form.is_bound and form.is_valid():
+        members = members.matching(form.filters())
+    elif form.is_bound:
+        members = members.none()
+    return form, members
+
+
+# --- The secretary's pages ----------------------------------------------------------------
+
+
+@login_required
+def member_list(request):
+    _require(request, Action.VIEW_MEMBERS)
+    form, members = _filtered(request)
+    page = Paginator(members.select_related("branch"), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="members.list", request=request, detail={"query": request.GET.urlencode()})
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "month_start": today.replace(day=1).isoformat(),
+            "year_ago": today.replace(year=today.year - 1).isoformat(),
+            "can_manage": can(request.user, Action.MANAGE_MEMBERS),
+        },
+    )
+
+
+@login_required
+def member_detail(request, pk):
+    member = _member_for(request, pk)
+    form = ConsentForm()
+    if request.method == "POST":
+        member = _member_for(request, pk, Action.MANAGE_MEMBERS)
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            services.consent_record(
+                member=member, source="officer", recorded_by=request.user, **form.cleaned_data
+            )
+            audit_record(
+                action="members.consent", request=request, obj=member, detail=dict(form.cleaned_data)
+            )
+            messages.success(request, "Consent recorded.")
+            return redirect("members:detail", pk=member.pk)
+    audit_record(action="members.view", request=request, obj=member)
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "member": member,
+            "consents": member.consents.select_related("recorded_by")[:50],
+            "emails": member.emails.select_related("send").order_by("-planned_at")[:50],
+            "volunteer": Volunteer.objects.filter(member=member).first(),
+            "form": form,
+        },
+    )
+
+
+def _safe_cell(value):
+    """Spreadsheets run cells that start like a formula: make them plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = [
+    "membership_number",
+    "title",
+    "first_name",
+    "last_name",
+    "email",
+    "mobile",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "town",
+    "postcode",
+    "status",
+    "joined_on",
+    "arrears_since",
+    "lapsed_on",
+    "membership_type",
+    "branch__name",
+    "ward__name",
+    "trade_union",
+    "socialist_societies",
+    "consent_email",
+    "consent_sms",
+    "consent_phone",
+    "consent_post",
+]
+
+
+@login_required
+def member_export(request):
+    _require(request, Action.MANAGE_MEMBERS)
+    form, members = _filtered(request, Action.MANAGE_MEMBERS)
+    rows = members.order_by("last_name", "first_name", "pk").values_list(*EXPORT_COLUMNS)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="members-{timezone.localdate():%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([c.replace("__name", "") for c in EXPORT_COLUMNS])
+    count = 0
+    for row in rows.iterator(chunk_size=2000):
+        writer.writerow([_safe_cell(v) for v in row])
+        count += 1
+    audit_record(
+        action="members.export", request=request, detail={"query": request.GET.urlencode(), "rows": count}
+    )
+    return response
+
+
+DEFAULT_LETTER = (
+    "Dear {{first_name}},\n\nWe are writing to all our members without an email address to tell you about "
+    "our next meeting. We would love to see you there.\n\nIn solidarity,\n\n{{constituency}} Labour Party"
+)
+
+
+@login_required
+def member_letters(request):
+    """Members with no email, as printable letters or address labels (print CSS: one letter a page)."""
+    _require(request, Action.MANAGE_MEMBERS)
+    form, members = _filtered(request, Action.MANAGE_MEMBERS)
+    letter = request.GET.get("letter") or DEFAULT_LETTER
+    error = None
+    try:
+        email_content.check(subject="", body=letter)
+    except email_content.ContentError as problem:
+        error, letter = str(problem), DEFAULT_LETTER
+    recipients = (
+        members.without_email().exclude(address_line1="").select_related("branch", "ward", "constituency")
+    )
+    recipients = list(recipients.order_by("postcode", "last_name")[:2000])
+    letters = [
+        (
+            member,
+            email_content.fill(
+                letter,
+                services.merge_values(
+                    send=EmailSend(constituency=member.constituency),
+                    first_name=member.first_name,
+                    last_name=member.last_name,
+                    membership_number=member.membership_number,
+                    branch=member.branch.name if member.branch else "",
+                    ward=member.ward.name if member.ward else "",
+                    unsubscribe_url="",
+                ),
+                str,
+            ),
+        )
+        for member in recipients
+    ]
+    audit_record(action="members.letters", request=request, detail={"rows": len(letters)})
+    return render(
+        request,
+        "members/letters.html",
+        {
+            "form": form,
+            "letters": letters,
+            "letter": letter,
+            "error": error,
+            "labels": request.GET.get("format") == "labels",
+        },
+    )
+
+
+@login_required
+def membership_chart(request):
+    """Members in good standing at the end of each of the last 24 months, per status."""
+    _require(request, Action.VIEW_MEMBERS)
+    allowed = constituencies_for(request.user, Action.VIEW_MEMBERS)
+    sql, params = allowed.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT to_char(month, 'YYYY-MM'),
+                   count(m.id) FILTER (WHERE m.lapsed_on IS NULL OR m.lapsed_on > month_end),
+                   count(m.id) FILTER (WHERE m.joined_on >= month AND m.joined_on <= month_end),
+                   count(m.id) FILTER (WHERE m.lapsed_on >= month AND m.lapsed_on <= month_end)
+            FROM generate_series(date_trunc('month', now()) - interval '23 months',
+                                 date_trunc('month', now()), interval '1 month') AS month
+            CROSS JOIN LATERAL (SELECT (month + interval '1 month - 1 day')::date AS month_end) e
+            LEFT JOIN members_member m ON m.constituency_id IN ({sql}) AND m.joined_on <= e.month_end
+            GROUP BY month ORDER BY month
+            """,
+            params,
+        )
+        rows = cursor.fetchall()
+    chart = {
+        "labels": [r[0] for r in rows],
+        "members": [r[1] for r in rows],
+        "joined": [r[2] for r in rows],
+        "lapsed": [r[3] for r in rows],
+    }
+    return render(request, "members/chart.html", {"rows": rows, "chart": chart})
+
+
+@login_required
+def volunteer_search(request):
+    _require(request, Action.VIEW_MEMBERS)
+    form = VolunteerSearchForm(request.GET or None)
+    volunteers = Volunteer.objects.for_user(request.user)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["region"]:
+            volunteers = Volunteer.objects.pool_for(request.user)
+        if data["skill"]:
+            volunteers = volunteers.with_skill(data["skill"])
+        if data["available"]:
+            volunteers = volunteers.filter(availability__contains=[data["available"]])
+        for word in data["q"].split():
+            volunteers = (
+                volunteers.filter(member__last_name__istartswith=word)
+                | volunteers.filter(member__first_name__istartswith=word)
+                | volunteers.filter(other_skills__icontains=word)
+            )
+    page = Paginator(
+        volunteers.select_related("member__constituency").order_by("member__last_name", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    audit_record(action="members.volunteers", request=request, detail={"query": request.GET.urlencode()})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "members/volunteers.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+# --- Member email -----------------------------------------------------------------------
+
+
+@login_required
+def email_list(request):
+    _require(request, Action.MANAGE_MEMBERS)
+    sends = EmailSend.objects.for_user(request.user).select_related("constituency")[:100]
+    return render(request, "members/email_list.html", {"sends": sends})
+
+
+@login_required
+def email_compose(request, pk=None):
+    _require(request, Action.MANAGE_MEMBERS)
+    send = _send_for(request, pk) if pk else None
+    if send is not None and send.state != EmailSend.State.DRAFT:
+        return redirect("members:email_detail", pk=send.pk)
+    allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
+    initial = (
+        {"subject": send.subject, "body": send.body, "frequency_cap": send.frequency_cap} if send else {}
+    )
+    if send:
+        initial["constituency"] = send.constituency
+    form = EmailForm(request.POST or None, initial=initial, constituencies=allowed)
+    audience = MemberFilterForm(
+        request.POST or (send.audience if send else None), prefix=None, constituencies=allowed
+    )
+    if request.method == "POST" and form.is_valid() and audience.is_valid():
+        try:
+            send = services.email_send_save(
+                constituency=form.cleaned_data["constituency"],
+                user=request.user,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                audience=audience.as_audience(),
+                frequency_cap=form.cleaned_data["frequency_cap"],
+                send=send,
+            )
+        except email_content.ContentError as problem:
+            form.add_error(None, str(problem))
+        else:
+            return redirect("members:email_detail", pk=send.pk)
+    return render(request, "members/email_compose.html", {"form": form, "audience": audience, "send": send})
+
+
+@login_required
+def email_detail(request, pk):
+    send = _send_for(request, pk)
+    context = {"send": send, "report": send.report(), "start_form": EmailStartForm()}
+    if send.state == EmailSend.State.DRAFT:
+        try:
+            context["preview"] = services.email_preview(send=send, user=request.user)
+        except (email_content.ContentError, ValueError) as problem:
+            context["preview_error"] = str(problem)
+        context["audience_count"] = services.email_audience(send, request.user).count()
+    context["bounces"] = BounceEvent.objects.filter(recipient__send=send).select_related("recipient")[:20]
+    context["failures"] = send.recipients.filter(state="failed").order_by("id")[:20]
+    return render(request, "members/email_detail.html", context)
+
+
+@login_required
+def email_progress(request, pk):
+    send = _send_for(request, pk)
+    return render(request, "members/_email_progress.html", {"send": send, "report": send.report()})
+
+
+@login_required
+@require_POST
+def email_test(request, pk):
+    send = _send_for(request, pk)
+    services.email_send_test(send=send, user=request.user)
+    messages.success(request, f"A test copy is on its way to {request.user.email}.")
+    return redirect("members:email_detail", pk=send.pk)
+
+
+@login_required
+@require_POST
+def email_start(request, pk):
+    send = _send_for(request, pk)
+    form = EmailStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That send time is not a date and time.")
+        return redirect("members:email_detail", pk=send.pk)
+    when = form.cleaned_data["when"]
+    try:
+        services.email_send_start(send=send, user=request.user, when=when)
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, f"Scheduled for {when:%d %b %Y %H:%M}." if when else "Sending now.")
+    return redirect("members:email_detail", pk=send.pk)
+
+
+# --- Imports --------------------------------------------------------------------------
+
+
+def _import_for(request, pk):
+    return get_object_or_404(
+        MemberImport.objects.for_user(request.user).select_related("constituency", "mapping"), pk=pk
+    )
+
+
+@login_required
+def import_upload(request):
+    _require(request, Action.MANAGE_MEMBERS)
+    allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, constituencies=allowed)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        member_import = MemberImport.objects.create(
+            constituency=form.cleaned_data["constituency"],
+            file=upload,
+            file_name=upload.name[:200],
+            uploaded_by=request.user,
+        )
+        audit_record(action="members.import_upload", request=request, obj=member_import)
+        return redirect("members:import_map", pk=member_import.pk)
+    imports = MemberImport.objects.for_user(request.user).select_related("constituency")[:20]
+    return render(request, "members/import_upload.html", {"form": form, "imports": imports})
+
+
+@login_required
+def import_map(request, pk):
+    member_import = _import_for(request, pk)
+    if member_import.state != MemberImport.State.WAITING or member_import.mapping_id:
+        return redirect("members:import_detail", pk=member_import.pk)
+    try:
+        with member_import.file.open("rb") as file:
+            headers, _ = importers.read_table(file, member_import.file_name)
+    except importers.ImportRejected as rejected:
+        messages.error(request, str(rejected))
+        return redirect("members:import_upload")
+    previous = (
+        ImportMapping.objects.filter(constituency=member_import.constituency).order_by("-updated_at").first()
+    )
+    initial = importers.guess_mapping(headers)
+    if previous:
+        initial |= {name: header for name, header in previous.columns.items() if header in headers}
+    form = ImportMapForm(
+        request.POST or None,
+        headers=headers,
+        initial_columns=initial,
+        initial={"mapping_name": previous.name if previous else "Membership export"},
+    )
+    if request.method == "POST" and form.is_valid():
+        mapping, _ = ImportMapping.objects.update_or_create(
+            constituency=member_import.constituency,
+            name=form.cleaned_data["mapping_name"],
+            defaults={"columns": form.columns()},
+        )
+        services.member_import_queue(member_import=member_import, mapping=mapping)
+        return redirect("members:import_detail", pk=member_import.pk)
+    return render(
+        request, "members/import_map.html", {"form": form, "import": member_import, "headers": headers}
+    )
+
+
+@login_required
+def import_detail(request, pk):
+    member_import = _import_for(request, pk)
+    template = "members/_import_progress.html" if request.htmx else "members/import_detail.html"
+    return render(request, template, {"import": member_import})
+
+
+# --- The member's own page -----------------------------------------------------------------
+
+
+def _own_member(request):
+    return (
+        Member.objects.for_linked_user(request.user).select_related("branch", "ward", "constituency").first()
+    )
+
+
+@login_required
+def my_record(request):
+    member = _own_member(request)
+    if member is None:
+        return render(request, "members/me.html", {"member": None})
+    volunteer = Volunteer.objects.filter(member=member).first()
+    volunteer_form = VolunteerForm(
+        request.POST if request.POST.get("part") == "volunteer" else None,
+        initial={
+            "skills": volunteer.skills,
+            "other_skills": volunteer.other_skills,
+            "availability": volunteer.availability,
+            "help_other_clps": volunteer.help_other_clps,
+        }
+        if volunteer
+        else None,
+    )
+    if request.method == "POST" and request.POST.get("part") == "consent":
+        channel = request.POST.get("channel")
+        if channel in ("email", "sms", "phone", "post"):
+            granted = request.POST.get("granted") == "yes"
+            services.consent_record(
+                member=member,
+                channel=channel,
+                granted=granted,
+                wording=f"{'Agreed to' if granted else 'Stopped'} {channel} contact on their member page.",
+                source="member page",
+                recorded_by=request.user,
+            )
+            messages.success(request, "Saved.")
+        return redirect("members:me")
+    if request.method == "POST" and volunteer_form.is_valid():
+        services.volunteer_save(member=member, user=request.user, **volunteer_form.cleaned_data)
+        messages.success(request, "Your volunteer profile is saved.")
+        return redirect("members:me")
+    return render(
+        request,
+        "members/me.html",
+        {
+            "member": member,
+            "volunteer_form": volunteer_form,
+            "channels": [(c, member.consent_for(c)) for c in ("email", "sms", "phone", "post")],
+            "consents": member.consents.all()[:50],
+            "emails": member.emails.select_related("send").order_by("-planned_at")[:50],
+        },
+    )
+
+
+@login_required
+def my_record_download(request):
+    """Everything held on the signed-in member, as JSON (subject access)."""
+    member = _own_member(request)
+    if member is None:
+        raise Http404("No membership record is linked to your account.")
+    data = {
+        "member": {c: _json(getattr(member, c.replace("__name", ""))) for c in EXPORT_COLUMNS},
+        "date_of_birth": _json(member.date_of_birth),
+        "consents": [
+            {
+                "channel": c.channel,
+                "granted": c.granted,
+                "at": _json(c.recorded_at),
+                "wording": c.wording,
+                "source": c.source,
+            }
+            for c in member.consents.all()
+        ],
+        "emails": [
+            {"subject": r.send.subject, "state": r.state, "sent_at": _json(r.sent_at), "to": r.email}
+            for r in member.emails.select_related("send")
+        ],
+        "volunteer": next(
+            (
+                {
+                    "skills": v.skills,
+                    "other_skills": v.other_skills,
+                    "availability": v.availability,
+                    "help_other_clps": v.help_other_clps,
+                    "notes": v.notes,
+                }
+                for v in Volunteer.objects.filter(member=member)
+            ),
+            None,
+        ),
+    }
+    audit_record(action="members.own_download", request=request, obj=member)
+    response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="my-membership-record.json"'
+    return response
+
+
+def _json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "name"):
+        return value.name
+    return value
+
+
+# --- What comes back from email ---------------------------------------------------------------
 
 
 @csrf_exempt  # RFC 8058: mail providers POST "List-Unsubscribe=One-Click" with no cookies or token

@@ -40,9 +40,35 @@ def _unsubscribe_token(anytown):
     return {"token": signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient.pk))}
 
 
+def _pk(make):
+    return lambda anytown: {"pk": make(anytown).pk}
+
+
+def _none(anytown):
+    return {}
+
+
 URLS = {
     "members:unsubscribe": _unsubscribe_token,
-    "members:bounce_webhook": lambda anytown: {},
+    "members:bounce_webhook": _none,
+    "members:list": _none,
+    "members:detail": _pk(_member),
+    "members:export": _none,
+    "members:letters": _none,
+    "members:chart": _none,
+    "members:volunteers": _none,
+    "members:emails": _none,
+    "members:email_new": _none,
+    "members:email_edit": _pk(_send),
+    "members:email_detail": _pk(_send),
+    "members:email_progress": _pk(_send),
+    "members:email_test": _pk(_send),
+    "members:email_start": _pk(_send),
+    "members:import_upload": _none,
+    "members:import_map": _pk(_import),
+    "members:import_detail": _pk(_import),
+    "members:me": _none,
+    "members:me_download": _none,
 }
 
 ADMIN_OBJECTS = {
