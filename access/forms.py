@@ -68,7 +68,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, choices, tool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = choices
-        self.fields["duration_days"].max_value = tool.max_days
+        self.fields["duration_days"].widget.attrs["max"] = tool.max_days  # the service enforces it
         self.fields["duration_days"].initial = tool.default_days
         self.fields["duration_days"].help_text = f"Up to {tool.max_days} days; usually {tool.default_days}."
 

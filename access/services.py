@@ -4,6 +4,7 @@ Bad input raises `AccessError` with a message for the person, and nothing is wri
 `now` may be passed to move time (tests of deadlines and expiry); it defaults to now.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from labourhub.services import audit_record, grant_create, grant_revoke
 Outcome = Decision.Outcome
 RENEWAL_WINDOW = timedelta(days=30)  # a holding this close to expiry may be renewed
 REMINDER_BEFORE = timedelta(days=14)
+STUCK_AFTER = timedelta(minutes=10)
+logger = logging.getLogger(__name__)
 
 
 class AccessError(Exception):
@@ -486,7 +489,16 @@ def access_sweep(*, now=None):
         "escalated": requests_escalate_overdue(now=now),
         "reminded": holdings_remind_expiring(now=now),
         "expired": holdings_record_expired(now=now),
+        "emails_caught_up": notifications_send_stuck(now=now),
     }
+
+
+def notifications_send_stuck(*, now=None):
+    """Send emails still unsent ten minutes after they were planned (the broker was down, or a
+    worker died). Each is sent at most once (notification_send locks and marks the row)."""
+    now = now or timezone.now()
+    stuck = Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - STUCK_AFTER)
+    return sum(notification_send(notification_id=pk) for pk in stuck.values_list("pk", flat=True)[:500])
 
 
 # --- Delegation -----------------------------------------------------------------------
@@ -546,7 +558,16 @@ def _notify(users, access_request, subject, body):
         notification = Notification.objects.create(
             to=user, request=access_request, subject=subject[:200], body=f"{body}\n\n{link}\n"
         )
-        transaction.on_commit(lambda pk=notification.pk: notification_send_task.delay(pk))
+        transaction.on_commit(lambda pk=notification.pk: _queue(notification_send_task, pk))
+
+
+def _queue(task, notification_id):
+    """Hand the email to the worker. If the broker is down the decision still stands (it is
+    committed): the row stays unsent and the next sweep sends it."""
+    try:
+        task.delay(notification_id)
+    except Exception:  # kombu and redis raise many kinds; none may turn a saved decision into an error page
+        logger.exception("Could not queue access notification %s; the sweep will send it", notification_id)
 
 
 def _tell_requester(access_request, subject, body):

@@ -136,6 +136,7 @@ def request_detail(request, pk):
         "deciders": deciders_for(access_request) if access_request.is_open else [],
         "is_requester": request.user.pk in (access_request.requester_id, access_request.submitted_by_id),
         "decision_form": _decision_form(access_request, level) if level else None,
+        "level": level,
         "answer_form": AnswerForm(),
         "holding": Holding.objects.filter(request=access_request).select_related("grant").first(),
         "may_revoke": level is not None or _may_revoke(request.user, access_request.constituency),
