@@ -4,6 +4,7 @@ Each parser returns clean values or raises RowError naming the column, the value
 """
 
 import datetime
+import functools
 import hashlib
 import re
 
@@ -77,6 +78,8 @@ def date(column, value):
 
 def markers(value):
     """'GZ' -> ('G', 'Z' ...) as a sorted string of known letters; plus an attainment date if one is written."""
+    if not value:
+        return "", ""
     letters = "".join(sorted({c for c in value.upper() if c in MARKER_LETTERS}))
     found = DATE_IN_TEXT_RE.search(value)
     return letters, found.group(0) if found else ""
@@ -144,3 +147,13 @@ def elector_number_reader(headers):
         if column in present:
             return lambda r, column=column: elector_number(column, r[column])
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def home(lines, postcode_value, postcode_column):
+    """Everything about one address: (address, street, house_number, postcode, postcode_display,
+    address_key). Cached: the members of a household come one after another in a register."""
+    compact, display = postcode(postcode_column, postcode_value)
+    text, street, house_number = address(lines, compact)
+    key = md5(f"{text.upper()}|{compact}") if text or compact else ""
+    return text[:400], street, house_number, compact, display, key

@@ -9,6 +9,7 @@ Matching an elector to the person we already hold, in this order:
 A full register marks everyone on the register but not in the file as off the register.
 """
 
+import functools
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -135,38 +136,45 @@ class RegisterAdapter:
         letters, date_in_markers = fields.markers(markers_raw)
         if attainment is None and date_in_markers:
             attainment = fields.date(markers_column, date_in_markers)
-        postcode, postcode_display = fields.postcode(postcode_column, postcode_value)
-        address, street, house_number = fields.address(address_lines, postcode)
-        address_key = fields.md5(f"{address.upper()}|{postcode}") if address or postcode else ""
-        return ElectorRow(
-            line=line,
-            action=action,
-            pd_code=pd.upper(),
-            pd_id=self.pds.id_for(pd, pd_column),
-            number=number,
-            suffix=suffix,
-            raw_number=fields.elector_number_text(pd.upper(), number, suffix),
-            title=title.strip()[:20],
-            first_names=first_names[:100],
-            initials=initials.strip()[:10],
-            surname=surname[:100],
-            markers_raw=markers_raw.strip()[:20],
-            markers=letters,
-            attainment=attainment,
-            opted_out=opted_out or z_prefix or "Z" in letters,
-            address=address[:400],
-            address_key=address_key,
-            street=street,
-            house_number=house_number,
-            postcode=postcode,
-            postcode_display=postcode_display,
-            uprn=uprn.strip()[:12],
-            match_key=fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
+        address, street, house_number, postcode, postcode_display, address_key = fields.home(
+            address_lines, postcode_value, postcode_column
+        )
+        pd_code = pd.upper()
+        return (  # an ElectorRow, built positionally because this runs once per elector
+            line,
+            action,
+            pd_code,
+            self.pds.id_for(pd, pd_column),
+            number,
+            suffix,
+            fields.elector_number_text(pd_code, number, suffix),
+            title.strip()[:20],
+            first_names[:100],
+            initials.strip()[:10],
+            surname[:100],
+            markers_raw.strip()[:20],
+            letters,
+            attainment,
+            opted_out or z_prefix or "Z" in letters,
+            address,
+            address_key,
+            street,
+            house_number,
+            postcode,
+            postcode_display,
+            uprn.strip()[:12],
+            fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
         )
 
 
 def lines_from(r, prefix, count):
-    return [r.get(f"{prefix}{n}", "") for n in range(1, count + 1)]
+    """The address lines `prefix`1..`count` of a row (missing columns read as empty)."""
+    return tuple([r.get(key, "") for key in _line_keys(prefix, count)])
+
+
+@functools.lru_cache
+def _line_keys(prefix, count):
+    return [f"{prefix}{n}" for n in range(1, count + 1)]
 
 
 class RegisterImporter(StagedImporter):
