@@ -342,7 +342,7 @@ class _ConnectionLost(Exception):
     """The SMTP server went away or refused us: the rest of the batch waits and is retried."""
 
 
-def email_batch_send(*, batch_id, backend=None):
+def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
     """Send one batch over one SMTP connection. Returns the number of messages the server took.
 
     Each message is marked sent in its own commit straight after the SMTP server accepts it; a worker
@@ -353,7 +353,8 @@ def email_batch_send(*, batch_id, backend=None):
     if batch.finished_at is not None or not _batch_lock(batch, True):
         return 0  # done already, or a live worker is on it
     try:
-        return _batch_send_locked(batch, backend or get_connection(fail_silently=False))
+        rate = conf.RATE_PER_SECOND if rate_per_second is None else rate_per_second
+        return _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
     finally:
         _batch_lock(batch, False)
 
@@ -367,14 +368,14 @@ def _batch_lock(batch, take):
     return False
 
 
-def _batch_send_locked(batch, backend):
+def _batch_send_locked(batch, backend, rate):
     send = batch.send
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, [send.pk, batch.number])
         rows = sorted(row for row in cursor.fetchall() if row[2] == EmailRecipient.State.SENDING)
     EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
     compose = _Composer(send)
-    pace = 1 / conf.RATE_PER_SECOND if conf.RATE_PER_SECOND else 0
+    pace = 1 / rate if rate else 0
     sent = 0
     deferred = False
     started = time.monotonic()
