@@ -118,6 +118,10 @@ URLS = {
     "campaigns:call": lambda anytown: {"pk": _call(anytown).pk},
     "campaigns:relation_remove": lambda anytown: {"pk": _relation(anytown).pk},
     "campaigns:relation_contact": lambda anytown: {"pk": _relation(anytown).pk},
+    "campaigns-campaign-list": _no_kwargs,
+    "campaigns-campaign-detail": lambda anytown: {"pk": _visit(anytown).campaign_id},
+    "campaigns-visit-list": _no_kwargs,
+    "campaigns-visit-detail": lambda anytown: {"pk": _visit(anytown).pk},
 }
 
 ADMIN_OBJECTS = {
