@@ -82,9 +82,10 @@ class HoldingAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(TrainingRecord)
 class TrainingRecordAdmin(ScopedModelAdmin):
-    """Training is personal data without a CLP: only the operator edits it here."""
+    """Regional staff record data-protection training for members in their region."""
 
-    operator_only = True
+    scope_action = Action.REVIEW_ACCESS
+    constituency_path = "user__member__constituency"
     list_display = ["user", "course", "completed_on"]
     search_fields = ["user__email", "user__full_name"]
     raw_id_fields = ["user", "recorded_by"]

@@ -47,3 +47,15 @@ def test_requests_are_read_only_in_the_admin(client, anytown, member, canvassing
     assert page.status_code == 200 and b"Morgan Anytownson" in page.content
     assert b'name="_save"' not in page.content
     assert client.get(reverse("admin:access_accessrequest_add")).status_code == 403
+
+
+def test_regional_staff_see_training_records_of_their_regions_members(client, anytown, member, regional_officer):
+    from access.models import TrainingRecord
+
+    record = TrainingRecord.objects.get(user=member)
+    client.force_login(regional_officer)
+    page = client.get(reverse("admin:access_trainingrecord_changelist"))
+    assert b"Morgan Anytownson" in page.content
+    assert client.get(reverse("admin:access_trainingrecord_change", args=[record.pk])).status_code == 200
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    assert client.get(reverse("admin:access_trainingrecord_changelist")).status_code == 403
