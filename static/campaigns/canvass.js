@@ -232,6 +232,9 @@
     show("doors",
       el("h1", { text: `${pack.pack.sheet} · ${pack.pack.name}` }),
       el("p", { class: "muted", text: pack.pack.campaign }),
+      el("p", { class: "pack-links" },
+        el("a", { href: root.dataset.mapUrl, text: "Map of these doors" }),
+        el("a", { href: root.dataset.printUrl, text: "Paper sheet" })),
       el("ol", { class: "doors" }, items));
   }
 
