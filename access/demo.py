@@ -87,11 +87,11 @@ CATALOGUE = [
 
 # (email, name, CLP code, membership status, trained days ago or None, membership number)
 PEOPLE = [
-    ("alex@anytown.demo", "Alex Ahmed", ANYTOWN_CODE, MemberStatus.CURRENT, 40, "A900001"),
-    ("bea@anytown.demo", "Bea Brown", ANYTOWN_CODE, MemberStatus.CURRENT, 100, "A900002"),
-    ("cai@anytown.demo", "Cai Collins", ANYTOWN_CODE, MemberStatus.ARREARS, None, "A900003"),
-    ("dee@anytown.demo", "Dee Desai", ANYTOWN_CODE, MemberStatus.CURRENT, 200, "A900004"),
-    ("eli@otherton.demo", "Eli Evans", OTHERTON_CODE, MemberStatus.CURRENT, 10, "A900005"),
+    ("alex@anytown.demo", "Alex Ahmed", ANYTOWN_CODE, MemberStatus.CURRENT, 40, "Z900001"),
+    ("bea@anytown.demo", "Bea Brown", ANYTOWN_CODE, MemberStatus.CURRENT, 100, "Z900002"),
+    ("cai@anytown.demo", "Cai Collins", ANYTOWN_CODE, MemberStatus.ARREARS, None, "Z900003"),
+    ("dee@anytown.demo", "Dee Desai", ANYTOWN_CODE, MemberStatus.CURRENT, 200, "Z900004"),
+    ("eli@otherton.demo", "Eli Evans", OTHERTON_CODE, MemberStatus.CURRENT, 10, "Z900005"),
 ]
 DIRECTOR = ("director@eastern.demo", "Dara Director")
 
