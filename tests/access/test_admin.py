@@ -49,7 +49,9 @@ def test_requests_are_read_only_in_the_admin(client, anytown, member, canvassing
     assert client.get(reverse("admin:access_accessrequest_add")).status_code == 403
 
 
-def test_regional_staff_see_training_records_of_their_regions_members(client, anytown, member, regional_officer):
+def test_regional_staff_see_training_records_of_their_regions_members(
+    client, anytown, member, regional_officer
+):
     from access.models import TrainingRecord
 
     record = TrainingRecord.objects.get(user=member)
