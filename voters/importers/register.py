@@ -240,19 +240,19 @@ class RegisterImporter(StagedImporter):
             return cursor.rowcount
 
         run(
-            f"""INSERT INTO voters_property AS p (polling_district_id, address_key, address, street,
+            f"""INSERT INTO voters_property (polling_district_id, address_key, address, street,
                     house_number, postcode, postcode_display, uprn, latitude, longitude)
                 SELECT DISTINCT ON (s.address_key) s.pd_id, s.address_key, s.address, s.street,
                     s.house_number, s.postcode, s.postcode_display, s.uprn, loc.latitude, loc.longitude
                 FROM {s} s LEFT JOIN voters_postcodelocation loc ON loc.postcode = s.postcode
                 WHERE s.address_key <> '' AND s.action <> 'D'
-                ORDER BY s.address_key, s.line
-                ON CONFLICT (address_key) DO UPDATE SET
-                    polling_district_id = EXCLUDED.polling_district_id, uprn = EXCLUDED.uprn,
-                    latitude = COALESCE(EXCLUDED.latitude, p.latitude),
-                    longitude = COALESCE(EXCLUDED.longitude, p.longitude)
-                WHERE (p.polling_district_id, p.uprn) IS DISTINCT FROM (EXCLUDED.polling_district_id, EXCLUDED.uprn)
-                   OR (p.latitude IS NULL AND EXCLUDED.latitude IS NOT NULL)"""
+                  AND NOT EXISTS (SELECT 1 FROM voters_property p WHERE p.address_key = s.address_key)
+                ORDER BY s.address_key, s.line"""
+        )
+        run(
+            f"""UPDATE voters_property p SET polling_district_id = s.pd_id, uprn = s.uprn
+                FROM {s} s WHERE p.address_key = s.address_key AND s.address_key <> '' AND s.action <> 'D'
+                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (s.pd_id, s.uprn)"""
         )
         run(f"DROP TABLE IF EXISTS {m}")
         run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
@@ -323,7 +323,7 @@ class RegisterImporter(StagedImporter):
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
         # Fresh statistics, so the next import's joins are planned for the real table sizes.
-        run("ANALYZE voters_elector, voters_property, voters_registerentry")
+        run("ANALYZE voters_elector")
         return {
             "added": added,
             "changed": changed,
