@@ -318,3 +318,14 @@ def test_revoked_holding_is_shown_as_revoked(client, member, anytown, regional_o
     client.force_login(member)
     page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
     assert "Revoked on" in page and "Anytown review" in page
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_register_has_a_fixed_number_of_queries(client, anytown, django_assert_max_num_queries, count):
+    tool = ToolFactory(name="Doorstep", slug="doorstep", role=Role.CANVASSER, auto_approve=True)
+    for n in range(count):
+        submit(tool, _member(anytown, n), anytown.constituency)
+    client.force_login(_member(anytown, 99))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("access:register", args=[anytown.constituency.pk]))
+    assert len(response.context["holdings"]) == count
