@@ -49,6 +49,7 @@
   }
   const packGet = () => idb("packs", "readonly", (s) => s.get(PACK));
   const packPut = (value) => idb("packs", "readwrite", (s) => s.put(value, PACK));
+  const packDelete = () => idb("packs", "readwrite", (s) => s.delete(PACK));
   const queueAll = () => idb("queue", "readonly", (s) => s.getAll());
   const queuePut = (record) => idb("queue", "readwrite", (s) => s.put(record));
   function queuePutMany(records) {
@@ -359,6 +360,9 @@
         if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
           pack = await response.json();
           await packPut(pack);
+        } else if (response.status === 403 || response.status === 404) {
+          await packDelete(); // no longer open to this person: its doors and people leave the phone
+          return null;
         }
       } catch (error) { /* no signal after all: use the copy on the phone */ }
     }
@@ -411,7 +415,12 @@
     await loadToday();
     checkClock();
     if (!(await loadPack())) {
-      show("missing", el("p", { text: "This pack is not on this phone yet. Open it once where there is signal." }));
+      show("missing", el("p", {
+        text: "This pack is not on this phone: open it once where there is signal. If it has been " +
+          "closed to you, answers you recorded before are still sent from here.",
+      }));
+      await refreshCounter();
+      syncNow();
       return;
     }
     markReady("data");

@@ -31,6 +31,12 @@ function networkFirst(request, keep) {
         const copy = response.clone();
         caches.open(CACHE).then((cache) => cache.put(request, copy));
       }
+      if (keep && (response.status === 403 || response.status === 404)) {
+        // The pack is closed to this person now (e.g. a revoked grant). The cached shell holds no
+        // personal data; it lets the page send answers recorded while access was valid, and
+        // canvass.js then removes the pack from the phone.
+        return fromCache(request).then((cached) => cached || response);
+      }
       return response;
     })
     .catch(() => fromCache(request).then((cached) => cached || Response.error()));

@@ -10,7 +10,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from campaigns.models import LatestIntention, Visit
-from labourhub.models import Role
+from labourhub.models import Grant, Role
+from labourhub.services import grant_revoke
 from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.conftest import PHONE, sign_in
 from tests.voters.factories import ElectorFactory, PropertyFactory
@@ -136,3 +137,24 @@ def test_a_pack_link_opened_without_a_grant_is_refused(browser_context, live_ser
 def test_a_pack_link_signed_out_goes_to_sign_in(browser_page, pack):
     browser_page.goto(reverse("campaigns:pack_shared", args=[pack.share_token]))
     assert "/accounts/login/" in browser_page.url
+
+
+def test_answers_recorded_before_a_revocation_still_arrive_and_the_pack_leaves_the_phone(
+    browser_context, live_server, anytown_canvasser, pack
+):
+    sign_in(browser_context, live_server, anytown_canvasser)
+    page = browser_context.new_page()
+    open_pack(page, pack)
+    browser_context.set_offline(True)
+    record_door(page, 0)
+    record_door(page, 1)
+    grant_revoke(grant=Grant.objects.get(user=anytown_canvasser), revoked_by=None, reason="Left the party")
+
+    browser_context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
+    assert [v.flags for v in Visit.objects.all()] == [["grant_ended"], ["grant_ended"]]
+
+    page.reload()  # the server now refuses the pack: the cached shell opens, the pack is removed
+    expect(page.locator("#view")).to_have_attribute("data-screen", "missing")
+    assert page.locator("button.door").count() == 0
+    assert "Anytownson" not in page.content()
