@@ -592,7 +592,9 @@ def _locked(access_request_id):
 
 def _require_open(access_request):
     if not access_request.is_open:
-        raise AccessError(_moved_on_message(access_request))
+        raise AccessError(
+            f"This request is closed ({access_request.get_status_display().lower()}); nothing was changed."
+        )
 
 
 def _decision(access_request, outcome, *, by, at, note="", on_behalf_of=None, duration_days=None):

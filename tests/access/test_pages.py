@@ -329,3 +329,46 @@ def test_register_has_a_fixed_number_of_queries(client, anytown, django_assert_m
     with django_assert_max_num_queries(10):
         response = client.get(reverse("access:register", args=[anytown.constituency.pk]))
     assert len(response.context["holdings"]) == count
+
+
+def test_withdraw_and_answer_from_the_status_page(client, member, canvassing, anytown, anytown_endorser):
+    access_request = submit(canvassing, member, anytown.constituency)
+    request_decide(
+        access_request_id=access_request.pk,
+        by=anytown_endorser,
+        decision="info",
+        expected_status=Status.ENDORSEMENT,
+        note="Which Anytown ward?",
+    )
+    client.force_login(member)
+    page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
+    assert "Which Anytown ward?" in page and "Send answer" in page
+    response = client.post(
+        reverse("access:answer", args=[access_request.pk]), {"note": "Castle"}, follow=True
+    )
+    assert "back with the deciders" in response.content.decode()
+    response = client.post(reverse("access:withdraw", args=[access_request.pk]), follow=True)
+    assert "Request withdrawn" in response.content.decode()
+    access_request.refresh_from_db()
+    assert access_request.status == Status.WITHDRAWN
+    again = client.post(reverse("access:withdraw", args=[access_request.pk]), follow=True)
+    assert "This request is closed (withdrawn); nothing was changed." in again.content.decode()
+
+
+def test_officer_asks_on_a_members_behalf_through_the_form(
+    client, member, canvassing, anytown, anytown_endorser
+):
+    client.force_login(anytown_endorser)
+    data = {
+        "tool": canvassing.pk,
+        "constituency": anytown.constituency.pk,
+        "for_email": member.email,
+        "reason": "New volunteer",
+        "needed_by": timezone.localdate() + timedelta(days=2),
+    }
+    client.post(reverse("access:request_new"), data)
+    access_request = AccessRequest.objects.get()
+    assert access_request.requester == member and access_request.submitted_by == anytown_endorser
+    data["for_email"] = "nobody@nowhere.example"
+    response = client.post(reverse("access:request_new"), data)
+    assert "No LabourHub account uses nobody@nowhere.example" in response.content.decode()
