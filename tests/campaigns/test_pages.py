@@ -247,3 +247,24 @@ def test_a_paper_sheet_is_keyed_in_against_its_doors_once(
     assert visit.canvasser == anytown_canvasser and visit.pack == pack and "paper" in visit.flags
     assert visit.answers.get().intention.code == "L"
     assert b"No sheet NOPE" in client.get(url, {"sheet": "nope"}).content
+
+
+def test_list_pages_take_a_fixed_number_of_queries(
+    client, anytown, organiser, anytown_canvasser, campaign, django_assert_max_num_queries
+):
+    homes(anytown, 30)
+    walk_list = walk_list_create(campaign=campaign, name="All", criteria={}, pack_size=5)
+    for home in homes(anytown, 10, street="Other Road"):
+        visit(campaign, home.electors.get(), anytown_canvasser, answers={"postal": True})
+    pages = [
+        reverse("campaigns:walklist", args=[walk_list.pk]),
+        reverse("campaigns:visits", args=[campaign.pk]),
+        reverse("campaigns:follow_ups", args=[campaign.pk]),
+        reverse("campaigns:issues", args=[campaign.pk]),
+        reverse("campaigns:campaign", args=[campaign.pk]),
+        reverse("campaigns:index"),
+        reverse("campaigns:relations"),
+    ]
+    for url in pages:
+        with django_assert_max_num_queries(20):
+            assert client.get(url).status_code == 200

@@ -226,3 +226,18 @@ def test_two_phones_sending_the_same_uuid_at_once_make_one_visit(
         thread.join()
     assert sorted(statuses) == ["duplicate"] * 5 + ["recorded"] * 5
     assert Visit.objects.count() == 5 and Contact.objects.count() == 5
+
+
+def test_answers_to_an_older_survey_version_keep_their_own_questions(client, anytown_canvasser, door):
+    from campaigns.services import survey_revise, survey_spec
+
+    old = door["version"]
+    spec = [q for q in survey_spec(old) if q["key"] != "postal"]
+    spec[0]["text"] = "Who gets your vote on 7 May?"
+    survey_revise(survey=old.survey, questions=spec, note="No postal question")
+    client.force_login(anytown_canvasser)
+    [result] = sync(client, item(door)).json()["results"]  # a phone still holding version 1
+    assert result["status"] == "recorded"
+    answers = Visit.objects.get().answers.select_related("question")
+    assert {a.question.version_id for a in answers} == {old.pk}
+    assert answers.get(question__key="vi").question.text == "How will you vote?"

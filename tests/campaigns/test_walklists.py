@@ -148,3 +148,23 @@ def test_a_3000_door_polling_district_is_split_into_packs(anytown):
     assert walk_list.door_count == 3000
     assert PackDoor.objects.filter(pack__walk_list=walk_list).count() == 3000
     assert Pack.objects.filter(walk_list=walk_list).count() == 75
+
+
+def test_a_score_range_picks_electors_by_the_model(anytown):
+    from voters.models import ElectorScore, ModelVersion
+
+    campaign = campaign_with_survey(anytown.constituency)
+    homes = street(anytown.polling_district, "Score Street", [1, 3, 5])
+    model = ModelVersion.objects.create(
+        constituency=anytown.constituency, name="Support", score_names=["support"]
+    )
+    for home, value in zip(homes, [0.2, 0.5, 0.9], strict=True):
+        ElectorScore.objects.create(
+            model_version=model, elector=home.electors.get(), name="support", value=value
+        )
+    walk_list = walk_list_create(
+        campaign=campaign,
+        name="Persuadables",
+        criteria={"score": {"model_version": model.pk, "name": "support", "min": 0.4, "max": 0.8}},
+    )
+    assert addresses(walk_list.packs.get()) == ["3 Score Street"]
