@@ -65,3 +65,32 @@ def test_not_contacted_since(voter, anytown_canvasser):
 def test_electors_are_scoped_to_their_clp(voter, anytown_canvasser, otherton_secretary):
     assert list(Elector.objects.for_user(anytown_canvasser)) == [voter]
     assert not Elector.objects.for_user(otherton_secretary).exists()
+
+
+def test_eligibility_from_markers_and_attainment(voter):
+    from voters.models import ElectionType
+
+    assert voter.may_vote_in(ElectionType.PARLIAMENT) and voter.may_vote_in(ElectionType.LOCAL)
+    voter.markers = "G"
+    assert voter.may_vote_in("local") and not voter.may_vote_in("parl")
+    voter.markers = "F"
+    assert voter.may_vote_in("parl") and not voter.may_vote_in("local")
+    voter.markers, voter.attainment_date = "", timezone.localdate() + datetime.timedelta(days=30)
+    assert voter.is_attainer() and not voter.may_vote_in("parl")
+    assert voter.may_vote_in("parl", on=voter.attainment_date)
+
+
+def test_an_import_that_breaks_is_marked_failed(tmp_path, anytown, run_import, monkeypatch):
+    from voters.importers.register import RegisterImporter
+    from voters.models import RegisterImport
+    from voters.register_files import synthetic_people, write_register
+
+    def broken(self, cursor, staging):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(RegisterImporter, "apply", broken)
+    path = write_register(tmp_path / "r.csv", synthetic_people(5, pds=["AN9"]), "xpress14")
+    with pytest.raises(RuntimeError):
+        run_import(path, anytown.constituency)
+    assert RegisterImport.objects.get().status == "failed"
+    assert not Elector.objects.exists()

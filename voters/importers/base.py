@@ -15,6 +15,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from voters.models import RegisterImport
 
+logger = logging.getLogger(__name__)
 MAX_ERRORS = 1000
 CHUNK_ROWS = 50_000
 MAX_FILE_BYTES = getattr(settings, "VOTERS_MAX_IMPORT_BYTES", 1024**3)
@@ -234,6 +236,15 @@ class StagedImporter:
             self.report.add_error(None, "", "", str(problem))
         except _RolledBack:
             pass
+        except Exception:
+            logger.exception("Import %s failed", record.pk)
+            record.status, record.stage, record.finished_at = (
+                RegisterImport.Status.FAILED,
+                "Failed",
+                timezone.now(),
+            )
+            record.save(update_fields=["status", "stage", "finished_at"])
+            raise
         finally:
             with connection.cursor() as cursor:
                 staging.drop(cursor)
