@@ -198,3 +198,19 @@ def test_admin_lists_electors_for_officers(client, anytown, voter):
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     response = client.get(reverse("admin:voters_elector_changelist"))
     assert response.status_code == 200 and b"Anytownson" in response.content
+
+
+def test_admin_upload_creates_the_import_and_queues_it(
+    client, tmp_path, anytown, anytown_secretary, anytown_people, django_capture_on_commit_callbacks
+):
+    path = write_register(tmp_path / "admin.csv", anytown_people[:5], "idox")
+    client.force_login(anytown_secretary)
+    with django_capture_on_commit_callbacks() as queued, path.open("rb") as f:
+        response = client.post(
+            reverse("admin:voters_registerimport_add"),
+            {"constituency": anytown.constituency.pk, "kind": "full", "file": f, "options": "{}"},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = RegisterImport.objects.get()
+    assert (record.file_name, record.status, record.uploaded_by) == ("admin.csv", "queued", anytown_secretary)
+    assert len(queued) == 1
