@@ -319,7 +319,7 @@ def canvass_record_visit(*, canvasser, reference=None, **visit):
     return canvass_record_visits(canvasser=canvasser, visits=[VisitInput(**visit)], reference=reference)[0]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one transaction; inside a sync batch, the batch's own
 def canvass_record_visits(*, canvasser, visits, reference=None):
     """Record visits (VisitInput) by one canvasser, each once per client UUID; one VisitResult each.
 
