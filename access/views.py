@@ -1,6 +1,7 @@
 """Thin views: one access-checked lookup, a form, a service call."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -31,7 +32,7 @@ from access.services import (
 )
 from access.standing import member_constituencies
 from labourhub.models import Constituency, Grant
-from labourhub.scoping import ROLES_FOR, Action
+from labourhub.scoping import ROLES_FOR, Action, can
 from labourhub.services import audit_record
 
 QUEUE_PAGE_SIZE = 50
@@ -104,7 +105,8 @@ def request_new(request):
 
 @login_required
 def conditions(request):
-    """htmx partial for the request form: the chosen tool's rules applied to the person asking."""
+    """htmx partial for the request form: the chosen tool's rules applied to the person it is for
+    (the signed-in user, or the member an officer of that CLP names)."""
     form = RequestForm(request.GET, user=request.user)
     tool_id = request.GET.get("tool", "")
     tool = Tool.objects.offered().filter(pk=tool_id).first() if tool_id.isdigit() else None
@@ -114,10 +116,27 @@ def conditions(request):
         if constituency_id.isdigit()
         else None
     )
-    checks = conditions_for(tool, request.user, constituency) if tool and constituency else []
-    return render(
-        request, "access/_conditions.html", {"tool": tool, "constituency": constituency, "checks": checks}
+    person = request.user
+    email = request.GET.get("for_email", "").strip().lower()
+    if email and constituency and can(request.user, Action.ENDORSE_ACCESS, constituency):
+        person = get_user_model().objects.filter(email=email).first()
+    # An officer sees the conditions of their own CLP's people only.
+    outsider = person is not None and person != request.user and constituency is not None
+    outsider = outsider and not member_constituencies(person).filter(pk=constituency.pk).exists()
+    checks = (
+        conditions_for(tool, person, constituency)
+        if tool and constituency and person and not outsider
+        else []
     )
+    context = {
+        "tool": tool,
+        "constituency": constituency,
+        "checks": checks,
+        "person": person,
+        "email": email,
+        "outsider": outsider,
+    }
+    return render(request, "access/_conditions.html", context)
 
 
 @login_required

@@ -372,3 +372,19 @@ def test_officer_asks_on_a_members_behalf_through_the_form(
     data["for_email"] = "nobody@nowhere.example"
     response = client.post(reverse("access:request_new"), data)
     assert "No LabourHub account uses nobody@nowhere.example" in response.content.decode()
+
+
+def test_conditions_for_the_member_an_officer_names(client, member, canvassing, anytown, otherton):
+    params = {"tool": canvassing.pk, "constituency": anytown.constituency.pk, "for_email": member.email}
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("access:conditions"), params).content.decode()
+    assert "Conditions for Morgan Anytownson" in page and "unmet" not in page
+    client.force_login(member)  # not an officer: sees their own conditions, never someone else's
+    assert "Your conditions" in client.get(reverse("access:conditions"), params).content.decode()
+
+
+def test_officer_sees_no_conditions_of_other_clps_people(client, member, canvassing, otherton):
+    params = {"tool": canvassing.pk, "constituency": otherton.constituency.pk, "for_email": member.email}
+    client.force_login(otherton.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("access:conditions"), params).content.decode()
+    assert "is not a member of Otherton" in page and "training" not in page
