@@ -1,23 +1,22 @@
-"""Membership imports: a members export (CSV or XLSX) read through a saved column mapping, checked
-line by line, COPYed to a staging table and applied in one set-based upsert. All or nothing: one bad
-line and nothing changes. Running the same file again changes nothing. Members missing from the file
-are reported, never deleted. Consents in a file only ever start a new member's record: a consent
-withdrawn in LabourHub (say, by the unsubscribe link) is not given back by the next export."""
+"""Membership imports: a members export (CSV or XLSX) COPYed as it is into a staging table, checked
+line by line in SQL through a saved column mapping, and applied in one set-based upsert. All or
+nothing: one bad line and nothing changes. Running the same file again changes nothing. Members
+missing from the file are reported, never deleted. Consents in a file only ever start a new member's
+record: a consent withdrawn in LabourHub (say, by the unsubscribe link) is not given back by the next
+export."""
 
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from labourhub.models import Branch, Ward
 from labourhub.services import audit_record
-from members.models import MemberImport, Status, validate_membership_number
+from members.models import MemberImport, Status
 
 # field -> (label, required); the order is the order of the mapper page and of the staging table.
 FIELDS = {
@@ -78,10 +77,11 @@ STATUS_WORDS = {
     "inarrears": Status.ARREARS,
     "lapsed": Status.LAPSED,
 }
-YES = {"y", "yes", "true", "1", "x"}
-NO = {"", "n", "no", "false", "0"}
+YES = ["y", "yes", "true", "1", "x"]
+NO = ["", "n", "no", "false", "0"]
 MAX_ERRORS_LISTED = 500
-PROGRESS_EVERY = 5000
+DATES = ["date_of_birth", "joined_on", "arrears_since", "lapsed_on"]
+EMAIL_RE = r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
 
 
 class ImportRejected(Exception):
@@ -107,29 +107,41 @@ def guess_mapping(headers):
 # --- Reading files ------------------------------------------------------------------
 
 
+@dataclass
+class Table:
+    """A file ready for COPY: its header names, and its data rows as UTF-8 CSV."""
+
+    headers: list
+    delimiter: str
+    data: bytes
+
+
 def read_table(file, file_name):
-    """(headers, iterator of (line number, [values])) for a CSV (any of the usual encodings) or XLSX."""
+    """The file's headers and data for a CSV (UTF-8 with or without BOM, or Windows-1252) or an XLSX."""
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(file)
     return _read_csv(file.read())
 
 
 def _read_csv(raw):
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    text = text.replace("\u00a0", " ")
-    sample = text[:10000]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        headers = [h.strip() for h in next(reader)]
+        raw.decode("utf-8")
+    except UnicodeDecodeError:  # Windows-1252 exports are common; it maps every byte but five
+        raw = raw.decode("cp1252", errors="replace").encode("utf-8")
+    first_line = raw.split(b"\n", 1)[0]
+    ending = b"\r\n" if first_line.endswith(b"\r") else b"\n"
+    raw = raw.replace(b"\xc2\xa0", b" ").rstrip() + ending  # non-breaking spaces; trailing blank lines
+    delimiter = "\t" if first_line.count(b"\t") > first_line.count(b",") else ","
+    try:
+        headers = [
+            h.strip() for h in next(csv.reader([first_line.decode().rstrip("\r")], delimiter=delimiter))
+        ]
     except StopIteration:
         raise ImportRejected("The file is empty.") from None
-    return headers, ((number, row) for number, row in enumerate(reader, start=2) if any(row))
+    if not any(headers):
+        raise ImportRejected("The file is empty.")
+    return Table(headers, delimiter, raw)
 
 
 def _read_xlsx(file):
@@ -141,19 +153,18 @@ def _read_xlsx(file):
         raise ImportRejected(
             f"The file is not a readable XLSX workbook ({error.__class__.__name__})."
         ) from None
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        headers = ["" if h is None else str(h).strip() for h in next(rows)]
-    except StopIteration:
-        raise ImportRejected("The workbook's first sheet is empty.") from None
-
-    def values():
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row]
-            if any(cells):
-                yield number, cells
-
-    return headers, values()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    headers = None
+    for row in sheet.iter_rows(values_only=True):
+        cells = [_cell_text(v) for v in row]
+        if headers is None:
+            headers = cells
+        if any(cells):
+            writer.writerow(cells + [""] * (len(headers) - len(cells)))
+    if not headers or not any(headers):
+        raise ImportRejected("The workbook's first sheet is empty.")
+    return Table([h.strip() for h in headers], ",", out.getvalue().encode("utf-8"))
 
 
 def _cell_text(value):
@@ -168,163 +179,213 @@ def _cell_text(value):
     return str(value).replace("\u00a0", " ").strip()
 
 
-# --- Checking rows --------------------------------------------------------------------
+# --- Checking, in SQL --------------------------------------------------------------------
 
 
-@dataclass
-class Checked:
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-    error_count: int = 0
-
-    def error(self, line, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_LISTED:
-            self.errors.append({"line": line, "error": message})
-
-
-def _date(value):
-    value = value.strip()
-    if not value:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
-        try:
-            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a calendar date)
-        except ValueError:
-            continue
-    raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+def _columns(mapping, headers):
+    """{field: staging column} for the mapped fields; ImportRejected when the mapping does not fit the file."""
+    columns, missing = {}, []
+    for name, header in mapping.items():
+        if name not in FIELDS:
+            raise ImportRejected(f"The mapping names an unknown field {name!r}.")
+        if header not in headers:
+            missing.append(f"{header!r} (for {FIELDS[name][0].lower()})")
+        else:
+            columns[name] = f"c{headers.index(header)}"
+    if missing:
+        raise ImportRejected(
+            f"These mapped columns are not in the file: {', '.join(missing)}. "
+            f"The file's columns are: {', '.join(repr(h) for h in headers)}."
+        )
+    unmapped = [FIELDS[n][0] for n, (_, required) in FIELDS.items() if required and n not in columns]
+    if unmapped:
+        raise ImportRejected(f"Map a column to each of: {', '.join(unmapped)}.")
+    return columns
 
 
-class RowChecker:
-    def __init__(self, constituency, mapping, headers):
-        self.index = {}
-        missing = []
-        for name, header in mapping.items():
-            if name not in FIELDS:
-                raise ImportRejected(f"The mapping names an unknown field {name!r}.")
-            if header not in headers:
-                missing.append(f"{header!r} (for {FIELDS[name][0].lower()})")
-            else:
-                self.index[name] = headers.index(header)
-        if missing:
-            raise ImportRejected(
-                f"These mapped columns are not in the file: {', '.join(missing)}. "
-                f"The file's columns are: {', '.join(repr(h) for h in headers)}."
-            )
-        unmapped = [FIELDS[n][0] for n, (_, required) in FIELDS.items() if required and n not in self.index]
-        if unmapped:
-            raise ImportRejected(f"Map a column to each of: {', '.join(unmapped)}.")
-        self.branches = _lookup(Branch.objects.filter(constituency=constituency))
-        self.wards = _lookup(Ward.objects.filter(constituency=constituency))
-        self.seen = {}
-
-    def check(self, number, values, checked):
-        def get(name):
-            position = self.index.get(name)
-            if position is None or position >= len(values):
-                return ""
-            return (values[position] or "").strip()
-
-        membership_number = get("membership_number").upper().replace(" ", "")
-        first = self.seen.setdefault(membership_number, number)
-        if first != number:
-            checked.error(number, f"membership number {membership_number} is also on line {first}")
-            return
-        try:
-            checked.rows.append(self._row(get, membership_number))
-        except ValueError as error:
-            checked.error(number, str(error))
-
-    def _row(self, get, number):
-        try:
-            validate_membership_number(number)
-        except ValidationError:
-            raise ValueError(
-                f"membership number {number!r} is not a letter and digits, e.g. A135679"
-            ) from None
-        row = {name: get(name)[:300] for name in FIELDS}
-        row["membership_number"] = number
-        for name in ("first_name", "last_name"):
-            if not row[name]:
-                raise ValueError(f"{FIELDS[name][0].lower()} is empty")
-        if row["email"]:
-            row["email"] = row["email"].lower()
-            try:
-                validate_email(row["email"])
-            except ValidationError:
-                raise ValueError(f"email {row['email']!r} is not a valid address") from None
-        for name in ("date_of_birth", "joined_on", "arrears_since", "lapsed_on"):
-            row[name] = _date(row[name])
-        status = normalise(row["status"])
-        if status and status not in STATUS_WORDS:
-            raise ValueError(f"status {row['status']!r} is not one of current, arrears, lapsed")
-        row["status"] = STATUS_WORDS.get(status, Status.CURRENT)
-        row["branch"] = self._area(self.branches, row["branch"], "branch")
-        row["ward"] = self._area(self.wards, row["ward"], "ward")
-        consent = row["consent_email"].casefold()
-        if consent not in YES | NO:
-            raise ValueError(f"agreed to email {row['consent_email']!r} is not yes or no")
-        row["consent_email"] = consent in YES
-        row["postcode"] = row["postcode"].upper()[:10]
-        return row
-
-    @staticmethod
-    def _area(lookup, value, what):
-        if not value:
-            return None
-        found = lookup.get(normalise(value))
-        if found is None:
-            raise ValueError(f"{what} {value!r} is not a {what} of this CLP")
-        return found
+def _key(sql):
+    """The same normalisation as `normalise`, in SQL."""
+    return f"regexp_replace(lower({sql}), '[^a-z0-9]', '', 'g')"
 
 
-def _lookup(queryset):
-    found = {}
-    for pk, name, code in queryset.values_list("pk", "name", "code"):
-        found[normalise(name)] = pk
-        found[normalise(code)] = pk
-    return found
+def _stage(cursor, table, columns):
+    """COPY the file into a staging table of text columns, then into one row per line with each
+    field trimmed (`line` is the file's line number)."""
+    width = len(table.headers)
+    raw_columns = ", ".join(f"c{i} text" for i in range(width))
+    cursor.execute(
+        f"CREATE TEMP TABLE member_import_raw ({raw_columns}, n bigint GENERATED ALWAYS AS IDENTITY)"
+    )
+    try:
+        with cursor.copy(
+            f"COPY member_import_raw ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN "
+            f"(FORMAT csv, HEADER true, DELIMITER {'E' + repr(chr(9)) if table.delimiter == chr(9) else repr(',')})"
+        ) as copy:
+            view = memoryview(table.data)
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start : start + (1 << 20)])
+    except (DatabaseError, psycopg.Error) as error:
+        raise ImportRejected(_copy_error(error)) from None
+    fields = ", ".join(
+        f"btrim(coalesce({columns[name]}, '')) AS {name}" if name in columns else f"''::text AS {name}"
+        for name in FIELDS
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE member_import_rows AS SELECT n + 1 AS line, {fields} FROM member_import_raw"
+    )
+    cursor.execute(
+        "UPDATE member_import_rows SET membership_number = upper(replace(membership_number, ' ', ''))"
+    )
+    cursor.execute("SELECT count(*) FROM member_import_rows")
+    return cursor.fetchone()[0]
+
+
+def _copy_error(error):
+    """A COPY failure (a line with too many or too few columns, say) as a line-level message."""
+    diag = getattr(error, "__cause__", None) or error
+    context = getattr(getattr(diag, "diag", None), "context", "") or ""
+    message = getattr(getattr(diag, "diag", None), "message_primary", "") or str(error)
+    where = context.rsplit("line ", 1)[-1].split(",")[0].split(":")[0] if "line " in context else ""
+    return f"line {where}: {message}" if where.isdigit() else f"The file could not be read: {message}"
+
+
+_AREAS_SQL = f"""
+CREATE TEMP TABLE member_import_areas AS
+SELECT 'branch' AS kind, id, {_key("name")} AS key FROM labourhub_branch WHERE constituency_id = %(clp)s
+UNION ALL SELECT 'branch', id, {_key("code")} FROM labourhub_branch WHERE constituency_id = %(clp)s
+UNION ALL SELECT 'ward', id, {_key("name")} FROM labourhub_ward WHERE constituency_id = %(clp)s
+UNION ALL SELECT 'ward', id, {_key("code")} FROM labourhub_ward WHERE constituency_id = %(clp)s
+"""
+
+
+def _problems_sql():
+    """Every problem with every line, as (line, message)."""
+    checks = [
+        (
+            "membership_number !~ '^[A-Z]{0,2}[0-9]{1,10}$'",
+            "format('membership number %%L is not a letter and digits, e.g. A135679', membership_number)",
+        ),
+        ("first_name = ''", "'first name is empty'"),
+        ("last_name = ''", "'last name is empty'"),
+        ("email <> '' AND lower(email) !~ %(email_re)s", "format('email %%L is not a valid address', email)"),
+        (
+            f"{_key('status')} <> ALL(%(statuses)s)",
+            "format('status %%L is not one of current, arrears, lapsed', status)",
+        ),
+        (
+            "lower(consent_email) <> ALL(%(yes_no)s)",
+            "format('agreed to email %%L is not yes or no', consent_email)",
+        ),
+    ]
+    checks += [
+        (
+            f"{name} <> '' AND NOT ({name} ~ '^([0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}|[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}})$' "
+            f"AND pg_input_is_valid({name}, 'date'))",
+            f"format('%%L is not a date (use YYYY-MM-DD or DD/MM/YYYY)', {name})",
+        )
+        for name in DATES
+    ]
+    checks += [
+        (
+            f"{kind} <> '' AND NOT EXISTS (SELECT 1 FROM member_import_areas a WHERE a.kind = '{kind}' "
+            f"AND a.key = {_key(kind)})",
+            f"format('{kind} %%L is not a {kind} of this CLP', {kind})",
+        )
+        for kind in ("branch", "ward")
+    ]
+    parts = [
+        f"SELECT line, {message} AS message FROM member_import_rows WHERE {where}"
+        for where, message in checks
+    ]
+    parts.append(
+        "SELECT line, format('membership number %%s is also on line %%s', membership_number, first_line) "
+        "FROM (SELECT line, membership_number, min(line) OVER (PARTITION BY membership_number) AS first_line "
+        "FROM member_import_rows) d WHERE line > first_line"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _check(cursor, constituency):
+    """(count, the first MAX_ERRORS_LISTED problems in line order)."""
+    cursor.execute(_AREAS_SQL, {"clp": constituency.pk})
+    params = {
+        "email_re": EMAIL_RE,
+        "statuses": ["", *STATUS_WORDS],
+        "yes_no": YES + NO,
+    }
+    cursor.execute(
+        f"SELECT count(*) OVER (), line, message FROM ({_problems_sql()}) p ORDER BY line LIMIT %(limit)s",
+        params | {"limit": MAX_ERRORS_LISTED},
+    )
+    rows = cursor.fetchall()
+    return (rows[0][0] if rows else 0), [{"line": line, "error": message} for _, line, message in rows]
 
 
 # --- Applying --------------------------------------------------------------------------
 
-_STAGED = [name for name in FIELDS if name not in ("branch", "ward")] + ["branch_id", "ward_id"]
-_UPDATED = [name for name in _STAGED if name not in ("membership_number", "consent_email")]
+_TEXT = [
+    "membership_number", "title", "first_name", "last_name", "mobile", "phone", "address_line1", "address_line2",
+    "address_line3", "town", "membership_type", "trade_union", "socialist_societies",
+]  # fmt: skip
+_UPDATED = [*_TEXT, "email", "postcode", *DATES, "status", "branch_id", "ward_id"]
+_UPDATED.remove("membership_number")
+
+
+def _values_sql():
+    """The member table's columns from a staged row `r`, typed."""
+    status_case = " ".join(f"WHEN '{word}' THEN '{status}'" for word, status in STATUS_WORDS.items())
+    values = {name: f"left(r.{name}, 200)" for name in _TEXT}
+    values |= {
+        "membership_number": "r.membership_number",
+        "title": "left(r.title, 20)",
+        "mobile": "left(r.mobile, 30)",
+        "phone": "left(r.phone, 30)",
+        "membership_type": "left(r.membership_type, 50)",
+        "trade_union": "left(r.trade_union, 100)",
+        "email": "lower(r.email)",
+        "postcode": "left(upper(r.postcode), 10)",
+        "status": f"CASE {_key('r.status')} {status_case} ELSE 'current' END",
+        "branch_id": "(SELECT min(a.id) FROM member_import_areas a WHERE a.kind = 'branch' AND a.key = "
+        f"{_key('r.branch')} AND r.branch <> '')",
+        "ward_id": "(SELECT min(a.id) FROM member_import_areas a WHERE a.kind = 'ward' AND a.key = "
+        f"{_key('r.ward')} AND r.ward <> '')",
+        "consent_email": f"lower(r.consent_email) = ANY(ARRAY{YES!r})",
+    }
+    values |= {name: f"NULLIF(r.{name}, '')::date" for name in DATES}
+    return values
 
 
 def member_import_run(*, import_id):
-    """Run a stored import: check every line, then apply all of it or none of it."""
+    """Run a stored import: stage the file, check every line, then apply all of it or none of it."""
     member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
     if member_import.state not in (MemberImport.State.WAITING, MemberImport.State.RUNNING):
         return member_import
     MemberImport.objects.filter(pk=import_id).update(state=MemberImport.State.RUNNING)
     try:
         with member_import.file.open("rb") as file:
-            headers, lines = read_table(file, member_import.file_name)
-            checker = RowChecker(member_import.constituency, member_import.mapping.columns, headers)
-            checked = Checked()
-            for count, (number, values) in enumerate(lines, start=1):
-                checker.check(number, values, checked)
-                if count % PROGRESS_EVERY == 0:
-                    MemberImport.objects.filter(pk=import_id).update(rows_read=count)
+            table = read_table(file, member_import.file_name)
+        columns = _columns(member_import.mapping.columns, table.headers)
+        mapped = set(member_import.mapping.columns.values())
+        ignored = [h for h in table.headers if h and h not in mapped]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # 01/02/2020 is the 1st of February
+            rows = _stage(cursor, table, columns)
+            MemberImport.objects.filter(pk=import_id).update(rows_total=rows)
+            error_count, errors = _check(cursor, member_import.constituency)
+            if error_count:
+                report = {
+                    "error": f"{error_count} problem(s) in the file; nothing was imported.",
+                    "lines": errors,
+                    "ignored_columns": ignored,
+                }
+            else:
+                report = _apply(cursor, member_import, rows) | {"ignored_columns": ignored}
+            cursor.execute("DROP TABLE member_import_raw, member_import_rows, member_import_areas")
+            transaction.set_rollback(bool(error_count))  # all or nothing
     except ImportRejected as rejected:
         return _finish(member_import, MemberImport.State.REJECTED, {"error": str(rejected)})
-    mapped = set(member_import.mapping.columns.values())
-    ignored = [h for h in headers if h and h not in mapped]
-    if checked.error_count:
-        return _finish(
-            member_import,
-            MemberImport.State.REJECTED,
-            {
-                "error": f"{checked.error_count} line(s) have problems; nothing was imported.",
-                "lines": checked.errors,
-                "ignored_columns": ignored,
-            },
-            rows=len(checked.rows) + checked.error_count,
-        )
-    report = apply_rows(member_import, checked.rows)
-    report["ignored_columns"] = ignored
-    return _finish(member_import, MemberImport.State.DONE, report, rows=len(checked.rows))
+    state = MemberImport.State.REJECTED if "error" in report else MemberImport.State.DONE
+    return _finish(member_import, state, report, rows=rows)
 
 
 def _finish(member_import, state, report, rows=0):
@@ -341,71 +402,60 @@ def _finish(member_import, state, report, rows=0):
     return member_import
 
 
-@transaction.atomic
-def apply_rows(member_import, rows):
-    """COPY the checked rows to staging and upsert them in one statement. Returns the report."""
+def _apply(cursor, member_import, rows):
+    """One upsert from the staged rows; consents only for members new to LabourHub. Returns the report."""
     constituency = member_import.constituency
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE member_import_staging ON COMMIT DROP AS "
-            f"SELECT {', '.join(_STAGED)} FROM members_member WITH NO DATA"
-        )
-        with cursor.copy(f"COPY member_import_staging ({', '.join(_STAGED)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [row[name] for name in _STAGED[:-2]] + [row["branch"], row["ward"]],
-                )
-        columns = ", ".join(_STAGED)
-        new_values = ", ".join(f"s.{name}" for name in _STAGED)
-        changed = " OR ".join(f"m.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _UPDATED)
-        cursor.execute(
-            f"""
-            INSERT INTO members_member AS m (
-                {columns}, constituency_id, consent_sms, consent_phone, consent_post,
-                email_hard_bounces, created_at, updated_at)
-            SELECT {new_values}, %s, false, false, false, 0, %s, %s FROM member_import_staging s
-            ON CONFLICT (constituency_id, membership_number) DO UPDATE
-            SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)}, updated_at = EXCLUDED.updated_at,
-                email_bounced_at = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN NULL
-                                        ELSE m.email_bounced_at END,
-                email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN 0
-                                          ELSE m.email_hard_bounces END
-            WHERE {changed}
-            RETURNING m.id, (xmax = 0) AS added, m.consent_email
-            """,
-            [constituency.pk, now, now],
-        )
-        results = cursor.fetchall()
-        added_with_consent = [pk for pk, added, consent in results if added and consent]
-        added = sum(1 for _, was_added, _ in results if was_added)
-        if added_with_consent:
-            cursor.execute(
-                """
-                INSERT INTO members_consent (member_id, channel, granted, recorded_at, wording, source)
-                SELECT id, 'email', true, %s, %s, 'import' FROM unnest(%s::bigint[]) AS id
-                """,
-                [
-                    now,
-                    f"Agreed to email, as recorded in the membership export {member_import.file_name}.",
-                    added_with_consent,
-                ],
-            )
+    values = _values_sql()
+    inserted = [*_TEXT, "email", "postcode", *DATES, "status", "branch_id", "ward_id", "consent_email"]
+    changed = " OR ".join(f"m.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _UPDATED)
+    cursor.execute(
+        f"""
+        INSERT INTO members_member AS m (
+            {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
+            email_hard_bounces, created_at, updated_at)
+        SELECT {", ".join(values[name] for name in inserted)}, %s, false, false, false, 0, %s, %s
+        FROM member_import_rows r
+        ON CONFLICT (constituency_id, membership_number) DO UPDATE
+        SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)}, updated_at = EXCLUDED.updated_at,
+            email_bounced_at = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN NULL
+                                    ELSE m.email_bounced_at END,
+            email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN 0
+                                      ELSE m.email_hard_bounces END
+        WHERE {changed}
+        RETURNING m.id, (xmax = 0) AS added, m.consent_email
+        """,
+        [constituency.pk, now, now],
+    )
+    results = cursor.fetchall()
+    added_with_consent = [pk for pk, added, consent in results if added and consent]
+    added = sum(1 for _, was_added, _ in results if was_added)
+    if added_with_consent:
         cursor.execute(
             """
-            SELECT count(*), (array_agg(m.membership_number ORDER BY m.membership_number))[1:100]
-            FROM members_member m
-            WHERE m.constituency_id = %s
-              AND NOT EXISTS (SELECT 1 FROM member_import_staging s WHERE s.membership_number = m.membership_number)
+            INSERT INTO members_consent (member_id, channel, granted, recorded_at, wording, source)
+            SELECT id, 'email', true, %s, %s, 'import' FROM unnest(%s::bigint[]) AS id
             """,
-            [constituency.pk],
+            [
+                now,
+                f"Agreed to email, as recorded in the membership export {member_import.file_name}.",
+                added_with_consent,
+            ],
         )
-        missing_count, missing_sample = cursor.fetchone()
-        cursor.execute("DROP TABLE member_import_staging")
+    cursor.execute(
+        """
+        SELECT count(*), (array_agg(m.membership_number ORDER BY m.membership_number))[1:100]
+        FROM members_member m
+        WHERE m.constituency_id = %s
+          AND NOT EXISTS (SELECT 1 FROM member_import_rows r WHERE r.membership_number = m.membership_number)
+        """,
+        [constituency.pk],
+    )
+    missing_count, missing_sample = cursor.fetchone()
     return {
         "added": added,
         "changed": len(results) - added,
-        "unchanged": len(rows) - len(results),
+        "unchanged": rows - len(results),
         "missing": missing_count,
         "missing_sample": missing_sample or [],
     }

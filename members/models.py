@@ -109,7 +109,10 @@ class MemberQuerySet(ScopedQuerySet):
 
 
 class Member(models.Model):
-    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="members")
+    # Indexed by the unique constraint (constituency, membership_number), which leads with it.
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     membership_number = models.CharField(max_length=12, validators=[validate_membership_number])
     title = models.CharField(max_length=20, blank=True)
     first_name = models.CharField(max_length=100)

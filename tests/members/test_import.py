@@ -147,3 +147,9 @@ def test_xlsx_import_with_a_saved_mapping(anytown, tmp_path):
     assert "1 added" in _import(
         anytown, tmp_path, buffer.getvalue(), "members.xlsx", "--mapping", "Party export"
     )
+
+
+def test_a_line_with_too_many_columns_is_named(anytown, tmp_path):
+    with pytest.raises(CommandError, match="line 3: extra data after last expected column"):
+        _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,,,,", "A100002,Bob,Anytownby,,,,,,,,,,"))
+    assert not Member.objects.exists()

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"No constituency with GSS code {constituency!r}.")
         with path.open("rb") as handle:
             try:
-                headers, _ = importers.read_table(handle, path.name)
+                headers = importers.read_table(handle, path.name).headers
             except importers.ImportRejected as rejected:
                 raise CommandError(str(rejected)) from None
         saved = ImportMapping.objects.filter(constituency=clp, name=mapping).first()
