@@ -384,8 +384,15 @@ def member_import_run(*, import_id):
             transaction.set_rollback(bool(error_count))  # all or nothing
     except ImportRejected as rejected:
         return _finish(member_import, MemberImport.State.REJECTED, {"error": str(rejected)})
-    state = MemberImport.State.REJECTED if "error" in report else MemberImport.State.DONE
-    return _finish(member_import, state, report, rows=rows)
+    if "error" in report:
+        return _finish(member_import, MemberImport.State.REJECTED, report, rows=rows)
+    from members.services import member_match_electors
+
+    linked, proposed = member_match_electors(
+        constituency=member_import.constituency, user=member_import.uploaded_by
+    )
+    report |= {"electors_linked": linked, "electors_to_review": proposed}
+    return _finish(member_import, MemberImport.State.DONE, report, rows=rows)
 
 
 def _finish(member_import, state, report, rows=0):

@@ -542,3 +542,49 @@ class MemberImport(models.Model):
     @property
     def percent(self):
         return round(100 * self.rows_read / self.rows_total) if self.rows_total else 0
+
+
+# --- Matching members to the register ----------------------------------------------------
+
+
+class ElectorMatchQuerySet(ScopedQuerySet):
+    constituency_path = "member__constituency"
+    default_action = Action.MANAGE_MEMBERS
+
+    def to_review(self):
+        return self.filter(state=ElectorMatch.State.PROPOSED)
+
+
+class ElectorMatch(models.Model):
+    """A possible link between a member and a register elector, found by name and address. Certain ones
+    are linked at once; uncertain ones wait for an officer to confirm or reject them."""
+
+    class State(models.TextChoices):
+        LINKED = "linked", "Linked automatically"
+        PROPOSED = "proposed", "To review"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="elector_matches")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="member_matches")
+    state = models.CharField(max_length=10, choices=State.choices)
+    reason = models.CharField(max_length=200)
+    found_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ElectorMatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["member__last_name", "member_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["member", "elector"], name="elector_match_once")]
+        indexes = [models.Index(fields=["state"], name="elector_match_state")]
+
+    def __str__(self):
+        return f"{self.member} ~ {self.elector_id} ({self.get_state_display()})"
+
+    @property
+    def audit_constituency(self):
+        return self.member.constituency

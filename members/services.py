@@ -41,6 +41,7 @@ from members import conf, email_content
 from members.models import (
     BounceEvent,
     Consent,
+    ElectorMatch,
     EmailBatch,
     EmailRecipient,
     EmailSend,
@@ -701,3 +702,75 @@ def bounce_record(*, recipient, kind, reason, source):
         ).update(email_bounced_at=now)
     elif kind == BounceEvent.Kind.COMPLAINT:
         email_unsubscribe(recipient=recipient, source="spam complaint")
+
+
+# --- Matching members to the register ---------------------------------------------------
+
+_MATCH_SQL = """
+WITH candidates AS (
+    SELECT m.id AS member_id, e.id AS elector_id,
+           split_part(lower(e.first_names), ' ', 1) = split_part(lower(m.first_name), ' ', 1) AS same_first_name
+    FROM members_member m
+    JOIN voters_property p ON p.postcode = upper(replace(m.postcode, ' ', '')) AND m.postcode <> ''
+    JOIN voters_elector e ON e.home_id = p.id AND lower(e.surname) = lower(m.last_name) AND e.on_register
+    JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = m.constituency_id
+    WHERE m.constituency_id = %(clp)s AND m.elector_id IS NULL
+      AND NOT EXISTS (SELECT 1 FROM members_electormatch x WHERE x.member_id = m.id AND x.elector_id = e.id)
+      AND NOT EXISTS (SELECT 1 FROM members_member o WHERE o.elector_id = e.id)
+),
+counted AS (
+    SELECT *, count(*) FILTER (WHERE same_first_name) OVER (PARTITION BY member_id) AS first_name_matches
+    FROM candidates
+)
+INSERT INTO members_electormatch (member_id, elector_id, state, reason, found_at)
+SELECT member_id, elector_id,
+       CASE WHEN same_first_name AND first_name_matches = 1 THEN 'linked' ELSE 'proposed' END,
+       CASE WHEN same_first_name AND first_name_matches = 1 THEN 'Same name and postcode'
+            WHEN same_first_name THEN 'Same name and postcode, but more than one such elector'
+            ELSE 'Same surname and postcode, different first name' END,
+       now()
+FROM counted
+RETURNING member_id, elector_id, state
+"""
+
+
+@transaction.atomic
+def member_match_electors(*, constituency, user=None):
+    """Match the CLP's unlinked members to electors by name and postcode. Certain matches (same first
+    name, surname and postcode, one such elector) are linked; the rest are proposed for review.
+    Returns (linked, proposed). Running it again finds nothing new."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MATCH_SQL, {"clp": constituency.pk})
+        found = cursor.fetchall()
+    linked = {member_id: elector_id for member_id, elector_id, state in found if state == "linked"}
+    for member_id, elector_id in linked.items():
+        Member.objects.filter(pk=member_id, elector=None).update(elector_id=elector_id)
+    proposed = sum(1 for *_, state in found if state == "proposed")
+    audit_record(
+        action="members.match_electors",
+        user=user,
+        constituency=constituency,
+        detail={"linked": len(linked), "proposed": proposed},
+    )
+    return len(linked), proposed
+
+
+@transaction.atomic
+def elector_match_decide(*, match, confirm, user):
+    """An officer's answer to a proposed match. Confirming links the member and closes their other
+    proposals; rejecting means the pair is never proposed again."""
+    now = timezone.now()
+    if match.state != ElectorMatch.State.PROPOSED:
+        raise ValueError("This match has already been decided.")
+    if confirm:
+        linked = Member.objects.filter(pk=match.member_id, elector=None).update(elector_id=match.elector_id)
+        if not linked:
+            raise ValueError("This member is already linked to an elector.")
+        ElectorMatch.objects.filter(member_id=match.member_id, state=ElectorMatch.State.PROPOSED).exclude(
+            pk=match.pk
+        ).update(state=ElectorMatch.State.REJECTED, decided_by=user, decided_at=now)
+    match.state = ElectorMatch.State.CONFIRMED if confirm else ElectorMatch.State.REJECTED
+    match.decided_by, match.decided_at = user, now
+    match.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_record(action="members.match_decide", user=user, obj=match, detail={"confirm": confirm})
+    return match

@@ -23,6 +23,8 @@ urlpatterns = [
     path("imports/", views.import_upload, name="import_upload"),
     path("imports/<int:pk>/map/", views.import_map, name="import_map"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("matches/", views.elector_matches, name="matches"),
+    path("matches/<int:pk>/", views.elector_match_decide, name="match_decide"),
     path("me/", views.my_record, name="me"),
     path("me/download/", views.my_record_download, name="me_download"),
 ]

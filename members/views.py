@@ -26,7 +26,15 @@ from members.forms import (
     VolunteerForm,
     VolunteerSearchForm,
 )
-from members.models import BounceEvent, EmailSend, ImportMapping, Member, MemberImport, Volunteer
+from members.models import (
+    BounceEvent,
+    ElectorMatch,
+    EmailSend,
+    ImportMapping,
+    Member,
+    MemberImport,
+    Volunteer,
+)
 
 PAGE_SIZE = 50
 
@@ -446,6 +454,42 @@ def import_detail(request, pk):
     member_import = _import_for(request, pk)
     template = "members/_import_progress.html" if request.htmx else "members/import_detail.html"
     return render(request, template, {"import": member_import})
+
+
+# --- Matching members to the register ---------------------------------------------------
+
+
+@login_required
+def elector_matches(request):
+    """Uncertain member-to-elector matches for an officer to confirm or reject."""
+    _require(request, Action.MANAGE_MEMBERS)
+    allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
+    if request.method == "POST":
+        constituency = get_object_or_404(allowed, pk=request.POST.get("constituency"))
+        linked, proposed = services.member_match_electors(constituency=constituency, user=request.user)
+        messages.success(request, f"{linked} linked for certain; {proposed} to review.")
+        return redirect("members:matches")
+    matches = (
+        ElectorMatch.objects.for_user(request.user)
+        .to_review()
+        .select_related("member", "elector__home", "elector__polling_district")
+    )
+    page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="members.matches", request=request)
+    return render(request, "members/matches.html", {"page": page, "constituencies": allowed, "query": ""})
+
+
+@login_required
+@require_POST
+def elector_match_decide(request, pk):
+    match = get_object_or_404(ElectorMatch.objects.for_user(request.user).select_related("member"), pk=pk)
+    try:
+        services.elector_match_decide(
+            match=match, confirm=request.POST.get("decision") == "confirm", user=request.user
+        )
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    return redirect("members:matches")
 
 
 # --- The member's own page -----------------------------------------------------------------

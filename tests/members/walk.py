@@ -3,9 +3,18 @@
 from django.core import signing
 from django.utils import timezone
 
-from members.models import EmailRecipient, EmailSend, ImportMapping, Member, MemberImport, Volunteer
+from members.models import (
+    ElectorMatch,
+    EmailRecipient,
+    EmailSend,
+    ImportMapping,
+    Member,
+    MemberImport,
+    Volunteer,
+)
 from members.services import UNSUBSCRIBE_SALT
 from tests.members.factories import EmailSendFactory, MemberFactory, VolunteerFactory
+from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
 def _member(anytown):
@@ -40,6 +49,14 @@ def _unsubscribe_token(anytown):
     return {"token": signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient.pk))}
 
 
+def _match(anytown):
+    home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road")
+    elector = ElectorFactory(home=home, surname="Anytownson")
+    return ElectorMatch.objects.create(
+        member=_member(anytown), elector=elector, state=ElectorMatch.State.PROPOSED, reason="Anytown test"
+    )
+
+
 def _pk(make):
     return lambda anytown: {"pk": make(anytown).pk}
 
@@ -67,6 +84,8 @@ URLS = {
     "members:import_upload": _none,
     "members:import_map": _pk(_import),
     "members:import_detail": _pk(_import),
+    "members:matches": _none,
+    "members:match_decide": _pk(_match),
     "members:me": _none,
     "members:me_download": _none,
 }
