@@ -58,7 +58,9 @@ class PropertyQuerySet(ScopedQuerySet):
 class Property(models.Model):
     """An address on the register. The electors at one property are its household."""
 
-    polling_district = models.ForeignKey(PollingDistrict, on_delete=models.PROTECT, related_name="properties")
+    polling_district = models.ForeignKey(
+        PollingDistrict, on_delete=models.PROTECT, related_name="properties", db_index=False
+    )  # indexed by property_pd_street
     address_key = models.CharField(
         max_length=32,
         unique=True,
@@ -243,12 +245,15 @@ class Elector(models.Model):
     polling_district = models.ForeignKey(
         PollingDistrict, on_delete=models.PROTECT, related_name="electors", db_index=False
     )  # indexed by elector_pd_number
+    # Only imports set this, from properties they have just upserted: no per-row key check, which
+    # would lock every property row during a million-row import.
     home = models.ForeignKey(
         Property,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="electors",
+        db_constraint=False,
         help_text="The property they are registered at; empty for overseas electors.",
     )
     elector_number = models.PositiveIntegerField()
@@ -324,8 +329,12 @@ class RegisterEntry(models.Model):
         RegisterPublication, on_delete=models.CASCADE, related_name="entries", db_constraint=False
     )
     elector = models.ForeignKey(
-        Elector, on_delete=models.CASCADE, related_name="register_entries", db_constraint=False
-    )
+        Elector,
+        on_delete=models.CASCADE,
+        related_name="register_entries",
+        db_constraint=False,
+        db_index=False,
+    )  # indexed by register_entry_once_per_elector (publication, elector)
     polling_district = models.ForeignKey(
         PollingDistrict, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )  # indexed by register_entry_unique_number

@@ -227,6 +227,7 @@ class StagedImporter:
             if not self.report.error_count:
                 self._set_stage("Applying changes")
                 with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL default_statistics_target = 10")  # a quick sample is enough
                     cursor.execute(f"ANALYZE {staging.name}")
                     self.check_staged(cursor, staging)
                     if self.report.error_count:
