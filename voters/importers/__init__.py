@@ -1,15 +1,14 @@
 """Importers for files from outside: registers (every council system), marked registers and absent
 voters lists, model scores, postcode locations. `importer_for(record)` picks the one for a record."""
 
+from voters.importers.marks import MarksImporter
+from voters.importers.postcodes import PostcodesImporter
+from voters.importers.register import RegisterImporter
+from voters.importers.scores import ScoresImporter
 from voters.models import RegisterImport
 
 
 def importer_for(record):
-    from voters.importers.marks import MarksImporter
-    from voters.importers.postcodes import PostcodesImporter
-    from voters.importers.register import RegisterImporter
-    from voters.importers.scores import ScoresImporter
-
     kinds = RegisterImport.Kind
     return {
         kinds.FULL: RegisterImporter,

@@ -97,7 +97,7 @@ class RegisterAdapter:
 
     @classmethod
     def required(cls):
-        return {normalise_header(h) for h in cls.expected_headers if not h.endswith("...")}
+        return {normalise_header(h) for h in cls.expected_headers}
 
     @classmethod
     def matches(cls, headers):
@@ -185,7 +185,7 @@ class RegisterImporter(StagedImporter):
         self.polling_districts = PollingDistricts(self.constituency)
 
     def adapter_for(self, headers, original):
-        from voters.importers.formats import ADAPTERS
+        from voters.importers.formats import ADAPTERS  # the adapters import this module
 
         if self.record.kind == RegisterImport.Kind.UPDATE and not self._latest_publication():
             raise ImportRejected(

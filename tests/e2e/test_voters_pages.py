@@ -1,0 +1,43 @@
+"""A canvasser on a 360px phone finds a voter, reads their page and records a call."""
+
+import pytest
+
+from labourhub.models import Role
+from tests.conftest import sign_in
+from tests.voters.factories import ElectorFactory, PropertyFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_find_a_voter_and_record_a_contact_on_a_phone(browser_page, live_server, anytown):
+    page = browser_page
+    home = PropertyFactory(
+        polling_district=anytown.polling_district,
+        address="12 Anytown Road, Anytown",
+        street="Anytown Road",
+        house_number=12,
+        postcode="AT12AB",
+        postcode_display="AT1 2AB",
+    )
+    ElectorFactory(
+        home=home, polling_district=anytown.polling_district, surname="Anytownson", first_names="Ann"
+    )
+    ElectorFactory(
+        home=home, polling_district=anytown.polling_district, surname="Anytownson", first_names="Bob"
+    )
+    sign_in(page.context, live_server, anytown.user(Role.CANVASSER))
+
+    page.goto("/voters/")
+    page.get_by_label("Name, address, postcode or elector number").fill("ann anytownson")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Anytownson, Ann").click()
+    assert page.get_by_role("heading", name="Household").is_visible()
+    assert page.get_by_role("link", name="Bob Anytownson").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_label("Channel").select_option("phone")
+    page.get_by_label("Outcome").fill("spoke")
+    page.get_by_role("button", name="Record").click()
+    assert page.get_by_text("Contact recorded.").is_visible()
+    assert page.get_by_text("Contacted 1 time in the last 30 days").is_visible()
+    assert page.locator("table").last.inner_text().count("Phone") == 1
