@@ -91,7 +91,6 @@ def seed(stdout):
         clp = Constituency.objects.get(gss_code=code)
         people = _people(clp, count, rng)
         member_import = _import(clp, secretary if clp == anytown else None, people, prefix, rng)
-        _link_electors(clp, people, prefix)
         _volunteers(clp, rng)
         stdout.write(f"Members: {clp}: {member_import.report}")
     _link_demo_accounts(anytown)
@@ -108,7 +107,8 @@ def seed(stdout):
 
 
 def _people(clp, count, rng):
-    """Names and addresses: from the register where the voters demo has loaded it, else made up."""
+    """Names and addresses: from the register where the voters demo has loaded it (so the importer's
+    matching links them to their electors), else made up."""
     electors = list(
         Elector.objects.filter(polling_district__constituency=clp, home__isnull=False)
         .select_related("home")
@@ -120,7 +120,6 @@ def _people(clp, count, rng):
             "last": e.surname,
             "address": e.home.address.split(", "),
             "postcode": e.home.postcode_display or e.home.postcode,
-            "elector": e.pk,
         }
         for e in electors
     ]
@@ -131,7 +130,6 @@ def _people(clp, count, rng):
                 "last": rng.choice(LAST),
                 "address": [f"{rng.randint(1, 200)} {rng.choice(LAST)} Road"],
                 "postcode": f"AN{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFG')}{rng.choice('HJLNPQ')}",
-                "elector": None,
             }
         )
     return people
@@ -195,14 +193,6 @@ def _import(clp, user, people, prefix, rng):
                 uploaded_by=user,
             )
     return importers.member_import_run(import_id=member_import.pk)
-
-
-def _link_electors(clp, people, prefix):
-    for n, person in enumerate(people):
-        if person["elector"]:
-            Member.objects.filter(constituency=clp, membership_number=f"{prefix}{100000 + n}").update(
-                elector_id=person["elector"]
-            )
 
 
 def _volunteers(clp, rng):

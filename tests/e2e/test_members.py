@@ -1,0 +1,53 @@
+"""In real Chromium on a phone-sized screen: the secretary finds members in arrears, opens one, looks
+at the membership chart and the printable letters; a member stops email from their own page."""
+
+import pytest
+
+from labourhub.models import Role
+from tests.conftest import sign_in
+from tests.members.factories import MemberFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_secretary_finds_arrears_and_reads_the_chart_on_a_phone(browser_page, live_server, anytown):
+    page = browser_page
+    MemberFactory(
+        constituency=anytown.constituency, first_name="Ann", last_name="Anytownley", status="arrears"
+    )
+    MemberFactory(constituency=anytown.constituency, first_name="Bob", last_name="Anytownby")
+    MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Cat",
+        last_name="Anytowner",
+        email="",
+        address_line1="1 Road",
+    )
+    sign_in(page.context, live_server, anytown.user(Role.CLP_SECRETARY))
+    page.goto("/members/")
+    page.get_by_role("link", name="In arrears").click()
+    page.get_by_role("link", name="Anytownley, Ann").wait_for()
+    assert not page.get_by_role("link", name="Anytownby, Bob").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("link", name="Anytownley, Ann").click()
+    page.get_by_text("In arrears").first.wait_for()
+
+    page.goto("/members/chart/")
+    page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('members-chart') !== undefined")
+
+    page.goto("/members/letters/")
+    page.get_by_text("Dear Cat,").wait_for()
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+
+
+def test_member_stops_email_from_their_own_page(browser_page, live_server, anytown):
+    page = browser_page
+    user = anytown.user(Role.CANVASSER)
+    member = MemberFactory(constituency=anytown.constituency, user=user, consent_email=True)
+    sign_in(page.context, live_server, user)
+    page.goto("/members/me/")
+    page.get_by_role("button", name="Stop email").click()
+    page.get_by_role("button", name="Allow email").wait_for()
+    member.refresh_from_db()
+    assert member.consent_email is False
