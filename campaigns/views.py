@@ -42,6 +42,7 @@ from campaigns.sync import MAX_BATCH, server_time, sync_batch
 from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
 from voters.models import Elector
+from voters.services import elector_set_do_not_contact
 
 
 def get_pack_for_user(request, pk, action=Action.CANVASS):
@@ -382,8 +383,16 @@ def follow_ups(request, pk):
     campaign = get_campaign_for_user(request, pk)
     if request.method == "POST":
         follow_up = get_object_or_404(
-            FollowUp.objects.filter(campaign=campaign), pk=request.POST.get("follow_up")
+            FollowUp.objects.filter(campaign=campaign).select_related("elector"),
+            pk=request.POST.get("follow_up"),
         )
+        if request.POST.get("action") == "do_not_contact":
+            elector_set_do_not_contact(
+                elector=follow_up.elector,
+                user=request.user,
+                request=request,
+                reason=f"{follow_up.detail} ({campaign.name})",
+            )
         services.follow_up_done(follow_up=follow_up, user=request.user)
         return redirect(f"{reverse('campaigns:follow_ups', args=[campaign.pk])}?kind={follow_up.kind}")
     kind = request.GET.get("kind", "")

@@ -268,3 +268,18 @@ def test_list_pages_take_a_fixed_number_of_queries(
     for url in pages:
         with django_assert_max_num_queries(20):
             assert client.get(url).status_code == 200
+
+
+def test_a_do_not_knock_flag_becomes_do_not_contact_when_the_organiser_agrees(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    elector = homes(anytown, 1)[0].electors.get()
+    visit(campaign, elector, anytown_canvasser, outcome="do_not_knock")
+    review = FollowUp.objects.get(kind="review")
+    client.post(
+        reverse("campaigns:follow_ups", args=[campaign.pk]),
+        {"follow_up": review.pk, "action": "do_not_contact"},
+    )
+    elector.refresh_from_db()
+    assert elector.do_not_contact and "Asked not to be knocked" in elector.do_not_contact_reason
+    assert FollowUp.objects.open().count() == 0
