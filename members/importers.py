@@ -323,6 +323,7 @@ def _check(cursor, constituency):
 
 # --- Applying --------------------------------------------------------------------------
 
+_IMPORT_LOCK_NAMESPACE = 0x4D494D  # "MIM"
 _TEXT = [
     "membership_number", "title", "first_name", "last_name", "mobile", "phone", "address_line1", "address_line2",
     "address_line3", "town", "membership_type", "trade_union", "socialist_societies",
@@ -410,33 +411,50 @@ def _finish(member_import, state, report, rows=0):
 
 
 def _apply(cursor, member_import, rows):
-    """One upsert from the staged rows; consents only for members new to LabourHub. Returns the report."""
+    """Set-based: one UPDATE of the members whose details changed, one INSERT of the new ones (so an
+    unchanged member's row is not even touched); consents only for new members. Returns the report."""
     constituency = member_import.constituency
     now = timezone.now()
     values = _values_sql()
     inserted = [*_TEXT, "email", "postcode", *DATES, "status", "branch_id", "ward_id", "consent_email"]
-    changed = " OR ".join(f"m.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _UPDATED)
+    # One import per CLP at a time, so the INSERT's "not there yet" holds until commit.
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::int)", [_IMPORT_LOCK_NAMESPACE, constituency.pk])
+    cursor.execute(
+        f"CREATE TEMP TABLE member_import_typed AS SELECT {', '.join(f'{values[n]} AS {n}' for n in inserted)} "
+        "FROM member_import_rows r"
+    )
+    changed = " OR ".join(f"m.{name} IS DISTINCT FROM t.{name}" for name in _UPDATED)
     cursor.execute(
         f"""
-        INSERT INTO members_member AS m (
+        UPDATE members_member m
+        SET {", ".join(f"{name} = t.{name}" for name in _UPDATED)}, updated_at = %s,
+            email_bounced_at = CASE WHEN m.email IS DISTINCT FROM t.email THEN NULL ELSE m.email_bounced_at END,
+            email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM t.email THEN 0 ELSE m.email_hard_bounces END
+        FROM member_import_typed t
+        WHERE m.constituency_id = %s AND m.membership_number = t.membership_number AND ({changed})
+        """,
+        [now, constituency.pk],
+    )
+    changed_count = cursor.rowcount
+    cursor.execute(
+        f"""
+        INSERT INTO members_member (
             {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
             email_hard_bounces, created_at, updated_at)
-        SELECT {", ".join(values[name] for name in inserted)}, %s, false, false, false, 0, %s, %s
-        FROM member_import_rows r
-        ON CONFLICT (constituency_id, membership_number) DO UPDATE
-        SET {", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)}, updated_at = EXCLUDED.updated_at,
-            email_bounced_at = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN NULL
-                                    ELSE m.email_bounced_at END,
-            email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM EXCLUDED.email THEN 0
-                                      ELSE m.email_hard_bounces END
-        WHERE {changed}
-        RETURNING m.id, (xmax = 0) AS added, m.consent_email
+        SELECT {", ".join(f"t.{n}" for n in inserted)}, %s, false, false, false, 0, %s, %s
+        FROM member_import_typed t
+        WHERE NOT EXISTS (
+            SELECT 1 FROM members_member m
+            WHERE m.constituency_id = %s AND m.membership_number = t.membership_number
+        )
+        RETURNING id, consent_email
         """,
-        [constituency.pk, now, now],
+        [constituency.pk, now, now, constituency.pk],
     )
     results = cursor.fetchall()
-    added_with_consent = [pk for pk, added, consent in results if added and consent]
-    added = sum(1 for _, was_added, _ in results if was_added)
+    added = len(results)
+    added_with_consent = [pk for pk, consent in results if consent]
+    cursor.execute("DROP TABLE member_import_typed")
     if added_with_consent:
         cursor.execute(
             """
@@ -461,8 +479,8 @@ def _apply(cursor, member_import, rows):
     missing_count, missing_sample = cursor.fetchone()
     return {
         "added": added,
-        "changed": len(results) - added,
-        "unchanged": rows - len(results),
+        "changed": changed_count,
+        "unchanged": rows - added - changed_count,
         "missing": missing_count,
         "missing_sample": missing_sample or [],
     }
