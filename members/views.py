@@ -316,8 +316,9 @@ def email_compose(request, pk=None):
     if send:
         initial["constituency"] = send.constituency
     form = EmailForm(request.POST or None, initial=initial, constituencies=allowed)
+    # A new email's audience starts from the list filters it was opened from ("contact them").
     audience = MemberFilterForm(
-        request.POST or (send.audience if send else None), prefix=None, constituencies=allowed
+        request.POST or (send.audience if send else request.GET or None), constituencies=allowed
     )
     if request.method == "POST" and form.is_valid() and audience.is_valid():
         try:

@@ -193,3 +193,11 @@ def test_email_report_of_another_clp_is_404(client, anytown, otherton_secretary)
     send = EmailSendFactory(constituency=anytown.constituency)
     client.force_login(otherton_secretary)
     assert client.get(reverse("members:email_detail", args=[send.pk])).status_code == 404
+
+
+def test_contact_them_opens_an_email_to_the_filtered_members(client, anytown, anytown_secretary):
+    client.force_login(anytown_secretary)
+    page = client.get(reverse("members:list"), {"status": "arrears"})
+    assert b"/members/email/new/?status=arrears" in page.content
+    compose = client.get(reverse("members:email_new"), {"status": "arrears"})
+    assert compose.context["audience"]["status"].value() == "arrears"
