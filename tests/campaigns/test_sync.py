@@ -241,3 +241,24 @@ def test_answers_to_an_older_survey_version_keep_their_own_questions(client, any
     answers = Visit.objects.get().answers.select_related("question")
     assert {a.question.version_id for a in answers} == {old.pk}
     assert answers.get(question__key="vi").question.text == "How will you vote?"
+
+
+def test_a_body_over_the_upload_limit_is_a_clear_413(client, anytown_canvasser, door, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client.force_login(anytown_canvasser)
+    response = sync(client, item(door, notes="x" * 20_000))
+    assert response.status_code == 413 and "too big" in response.json()["error"]
+
+
+def test_the_door_list_shows_who_else_knocked_today(client, anytown, anytown_canvasser, door):
+    from labourhub.models import Role
+
+    organiser = anytown.user(Role.ORGANISER)
+    client.force_login(organiser)
+    sync(client, item(door))
+    url = reverse("campaigns:pack_today", args=[door["pack"].pk])
+    assert client.get(url).json()["doors"] == {}  # not my own knocks
+    client.force_login(anytown_canvasser)
+    knocked = client.get(url).json()["doors"]
+    assert list(knocked) == [str(door["electors"][0].home_id)]
+    assert knocked[str(door["electors"][0].home_id)]["by"] == organiser.full_name.split()[0]
