@@ -37,7 +37,9 @@ from psycopg import pq
 
 from labourhub.scoping import Action
 from labourhub.services import audit_record
+from labourhub.tasks import account_email_send
 from members import conf, email_content
+from members.forms import audience_filters
 from members.models import (
     BounceEvent,
     Consent,
@@ -112,20 +114,22 @@ def member_import_queue(*, member_import, mapping):
 def email_send_save(*, constituency, user, subject, body, audience, frequency_cap, send=None):
     """Create or change a draft. Raises email_content.ContentError (and changes nothing) for bad merge fields."""
     email_content.check(subject=subject, body=body)
+    fields = {"subject": subject, "body": body, "audience": audience, "frequency_cap": frequency_cap}
     if send is None:
-        send = EmailSend(constituency=constituency, created_by=user)
+        send = EmailSend.objects.create(constituency=constituency, created_by=user, **fields)
     elif send.state != EmailSend.State.DRAFT:
         raise ValueError("Only a draft can be changed.")
-    send.subject, send.body, send.audience, send.frequency_cap = subject, body, audience, frequency_cap
-    send.save()
+    else:
+        for name, value in fields.items():
+            setattr(send, name, value)
+        send.constituency = constituency
+        send.save(update_fields=[*fields, "constituency"])
     audit_record(action="members.email_save", user=user, obj=send)
     return send
 
 
 def email_audience(send, user=None):
     """The members a send would reach now: its filters, in its CLP, with consent to email."""
-    from members.forms import audience_filters
-
     user = user or send.created_by
     members = Member.objects.for_user(user, Action.MANAGE_MEMBERS).filter(constituency=send.constituency)
     return members.matching(audience_filters(send)).emailable()
@@ -173,8 +177,6 @@ def email_preview(*, send, user):
 
 def email_send_test(*, send, user):
     """Send the preview to the user's own address (from the worker, after commit)."""
-    from labourhub.tasks import account_email_send
-
     subject, text, html = email_preview(send=send, user=user)
     audit_record(action="members.email_test", user=user, obj=send)
     transaction.on_commit(
