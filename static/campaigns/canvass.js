@@ -11,7 +11,7 @@
   if (!root) return;
   const PACK = Number(root.dataset.pack);
   const CACHE = "lh-canvass-v1";
-  const BATCH = 50;
+  let batchSize = 50; // halved when the server says a batch is too big
   const MAX_BACKOFF = 5 * 60 * 1000;
   const view = document.getElementById("view");
   const counter = document.getElementById("queue-count");
@@ -145,8 +145,8 @@
     sending = true;
     let sent = 0;
     try {
-      for (let start = 0; start < waiting.length; start += BATCH) {
-        const batch = waiting.slice(start, start + BATCH);
+      for (let start = 0; start < waiting.length; start += batchSize) {
+        const batch = waiting.slice(start, start + batchSize);
         const response = await fetch(root.dataset.syncUrl, {
           method: "POST",
           credentials: "same-origin",
@@ -158,6 +158,7 @@
           receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
           throw new Error("signed out");
         }
+        if (response.status === 413 && batchSize > 1) batchSize = Math.max(1, Math.floor(batchSize / 2));
         if (!response.ok) throw new Error(`server said ${response.status}`);
         const body = await response.json();
         const byUuid = new Map(batch.map((r) => [r.uuid, r]));
@@ -410,6 +411,8 @@
   }
 
   async function start() {
+    // Ask the browser not to clear this site's storage when the phone runs low on space.
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     registerWorker();
     await cacheThisPage();
     await loadToday();
