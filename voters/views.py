@@ -23,7 +23,7 @@ from labourhub.scoping import Action, can
 from labourhub.services import audit_record
 from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
-from voters.models import Elector, ElectorScore, ModelVersion, RegisterImport
+from voters.models import Elector, ElectorScore, ModelVersion, Property, RegisterImport
 from voters.search import search_electors
 from voters.tasks import register_import_task
 
@@ -56,7 +56,12 @@ def search(request):
     _require(request.user, Action.VIEW_VOTERS)
     q = request.GET.get("q", "").strip()[:100]
     electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
-    results = search_electors(electors, q).order_by("surname", "first_names", "pk") if q else electors.none()
+    properties = Property.objects.for_user(request.user)
+    results = (
+        search_electors(electors, q, properties).order_by("surname", "first_names", "pk")
+        if q
+        else electors.none()
+    )
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     if q:
         audit_record(action="elector.search", request=request, detail={"q": q, "found": page.paginator.count})
@@ -69,7 +74,11 @@ def export(request):
     """CSV of the electors a search finds (or all on the register). Audited; formula-like cells escaped."""
     _require(request.user, Action.MANAGE_VOTERS)
     q = request.GET.get("q", "").strip()[:100]
-    electors = search_electors(Elector.objects.for_user(request.user, Action.MANAGE_VOTERS).on_register(), q)
+    electors = search_electors(
+        Elector.objects.for_user(request.user, Action.MANAGE_VOTERS).on_register(),
+        q,
+        Property.objects.for_user(request.user, Action.MANAGE_VOTERS),
+    )
     electors = electors.select_related("polling_district", "home").order_by(
         "polling_district__code", "elector_number", "elector_suffix"
     )

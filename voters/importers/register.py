@@ -323,7 +323,7 @@ class RegisterImporter(StagedImporter):
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
         # Fresh statistics, so the next import's joins are planned for the real table sizes.
-        run("ANALYZE voters_elector")
+        run("ANALYZE voters_elector, voters_property")
         return {
             "added": added,
             "changed": changed,
