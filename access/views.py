@@ -156,6 +156,11 @@ def request_detail(request, pk):
         "is_requester": request.user.pk in (access_request.requester_id, access_request.submitted_by_id),
         "decision_form": _decision_form(access_request, level) if level else None,
         "level": level,
+        "requester_grants": (
+            Grant.objects.filter(user=access_request.requester_id).select_related("constituency", "region")
+            if level
+            else []
+        ),
         "answer_form": AnswerForm(),
         "holding": Holding.objects.filter(request=access_request).select_related("grant").first(),
         "may_revoke": level is not None or _may_revoke(request.user, access_request.constituency),

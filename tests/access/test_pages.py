@@ -121,6 +121,14 @@ def test_decide_through_the_pages_and_the_late_decider_is_told(
     assert access_request.status == Status.APPROVED
 
 
+def test_decider_sees_the_requesters_current_roles(client, anytown, canvassing):
+    teller = anytown.user(Role.TELLER)
+    access_request = submit(canvassing, teller, anytown.constituency)
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
+    assert "roles now" in page and "Teller for Anytown" in page
+
+
 def test_refusal_without_reason_is_refused_clearly(client, member, canvassing, anytown):
     access_request = submit(canvassing, member, anytown.constituency)
     client.force_login(anytown.user(Role.CLP_SECRETARY))
