@@ -2,6 +2,7 @@ from django import forms
 
 from labourhub.models import Constituency
 from labourhub.scoping import Action, constituencies_for
+from voters.importers import base
 from voters.importers.marks import ELECTION_ID_RE
 from voters.models import Channel, RegisterImport
 
@@ -33,6 +34,15 @@ class ImportForm(forms.Form):
         if user.is_superuser:
             self.fields["kind"].choices = RegisterImport.Kind.choices
             self.fields["constituency"].required = False
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > base.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size // 1024**2} MB; the limit is {base.MAX_FILE_BYTES // 1024**2} MB. "
+                "Split it by polling district."
+            )
+        return upload
 
     def clean(self):
         data = super().clean()

@@ -214,3 +214,19 @@ def test_admin_upload_creates_the_import_and_queues_it(
     record = RegisterImport.objects.get()
     assert (record.file_name, record.status, record.uploaded_by) == ("admin.csv", "queued", anytown_secretary)
     assert len(queued) == 1
+
+
+def test_upload_over_the_size_limit_is_refused_before_storing(
+    client, tmp_path, anytown, anytown_secretary, anytown_people, monkeypatch
+):
+    from voters.importers import base
+
+    monkeypatch.setattr(base, "MAX_FILE_BYTES", 1000)  # a 2 GB upload, scaled down
+    path = write_register(tmp_path / "big.csv", anytown_people[:50], "xpress14")
+    client.force_login(anytown_secretary)
+    with path.open("rb") as f:
+        response = client.post(
+            reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
+        )
+    assert "the limit is 0 MB" in response.context["form"].errors["file"][0]
+    assert not RegisterImport.objects.exists()
