@@ -4,6 +4,7 @@ Anytown's people and records carry the word "Anytown" in their names and emails;
 scoping walker checks that no page shown to an Otherton user contains it.
 """
 
+import importlib
 import os
 import shutil
 import signal
@@ -68,6 +69,22 @@ def make_clp(name, gss_code, region):
             f"{role.value}@{name.lower()}.example", f"{role.label} of {name}", role, constituency
         )
     return clp
+
+
+# Rows created by data migrations. A transactional test (a live server, a worker) ends by
+# emptying every table, so they are put back for the tests that follow on the same process.
+DATA_MIGRATIONS = ["campaigns.migrations.0002_seed_reference_data"]
+
+
+@pytest.fixture(autouse=True)
+def reference_data_survives_flush(request, django_db_blocker):
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from django.apps import apps
+
+        with django_db_blocker.unblock():
+            for module in DATA_MIGRATIONS:
+                importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -310,9 +327,11 @@ def celery_worker(request, transactional_db, tmp_path):
 
 
 def _reset_broker_connections(celery_app):
-    """Make the next publish open a connection with the current broker options."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Make the next publish open a connection with the current broker options. kombu keeps
+    producer pools in a process-wide registry too, which would hand back the old ones."""
+    from kombu import pools
+
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
@@ -335,7 +354,7 @@ PHONE = {
 
 
 @pytest.fixture
-def browser_context(live_server, settings, monkeypatch):
+def browser_context(transactional_db, live_server, settings, monkeypatch):
     """A phone-sized context in Debian's chromium against the live server (plain http, so no
     secure cookies). Started per test, after the database, so its event loop never wraps
     database setup or teardown."""
