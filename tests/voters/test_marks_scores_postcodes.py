@@ -113,3 +113,13 @@ def test_postcode_columns_are_checked(tmp_path, run_import, anytown):
     record = run_import(path, None, kind="postcodes")
     assert record.status == "rejected"
     assert "Missing column(s) pcds, long" in record.errors[0]["reason"]
+
+
+def test_the_same_elector_twice_rejects_a_score_file(tmp_path, anytown, registered, run_import):
+    number = registered[0].elector_number
+    path = write_rows(tmp_path / "dup.csv", ["Elector Number", "support"], [[number, "0.1"], [number, "0.2"]])
+    record = run_import(path, anytown.constituency, kind="scores", model="Dup")
+    assert record.status == "rejected"
+    assert record.errors == [
+        {"line": 3, "column": "elector", "value": "", "reason": "the same elector as line 2"}
+    ]

@@ -94,8 +94,17 @@ class ScoresImporter(StagedImporter):
         )
         return ScoresAdapter(read_id, read_number, score_columns, pds)
 
+    def check_staged(self, cursor, staging):
+        cursor.execute(
+            f"""SELECT array_agg(line ORDER BY line) FROM {staging.name}
+                GROUP BY elector_id, pd_id, number, suffix HAVING count(*) > 1 LIMIT 1000"""
+        )
+        for (lines,) in cursor.fetchall():
+            for line in lines[1:]:
+                self.report.add_error(line, "elector", "", f"the same elector as line {lines[0]}")
+
     def apply(self, cursor, staging):
-        version, _ = ModelVersion.objects.get_or_create(
+        version, created = ModelVersion.objects.get_or_create(
             constituency=self.constituency,
             name=self.options["model"].strip()[:100],
             run_on=self.options.get("run_on") or datetime.date.today().isoformat(),
@@ -106,25 +115,32 @@ class ScoresImporter(StagedImporter):
                 f"This model version already has scores {', '.join(version.score_names)}; "
                 f"this file has {', '.join(self.score_names)}. Give it a new name or date."
             )
-        s = staging.name
-        cursor.execute(
-            f"""WITH electors AS (
-                  SELECT e.id AS elector_id, s.scores FROM {s} s
-                  JOIN voters_elector e ON {self.join}
-                  JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
-                ), up AS (
-                  INSERT INTO voters_electorscore AS sc (model_version_id, elector_id, name, value)
-                  SELECT %s, electors.elector_id, names.name, electors.scores[names.i]
-                  FROM electors CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS names(name, i)
-                  ON CONFLICT (model_version_id, name, elector_id) DO UPDATE SET value = EXCLUDED.value
-                  WHERE sc.value IS DISTINCT FROM EXCLUDED.value
-                  RETURNING (xmax = 0) AS inserted
-                )
-                SELECT (SELECT count(*) FROM electors),
-                       count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""",
-            [self.constituency.pk, version.pk, self.score_names],
-        )
-        matched, added, changed = cursor.fetchone()
+        scores = f"""SELECT %s, e.id, names.name, s.scores[names.i]
+            FROM {staging.name} s
+            JOIN voters_elector e ON {self.join}
+            JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
+            CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS names(name, i)"""
+        params = [version.pk, self.constituency.pk, self.score_names]
+        if created:  # a new version has nothing to conflict with: a plain insert
+            cursor.execute(
+                f"INSERT INTO voters_electorscore (model_version_id, elector_id, name, value) {scores}",
+                params,
+            )
+            added, changed = cursor.rowcount, 0
+            matched = added // len(self.score_names)
+        else:
+            cursor.execute(
+                f"""WITH up AS (
+                      INSERT INTO voters_electorscore AS sc (model_version_id, elector_id, name, value) {scores}
+                      ON CONFLICT (model_version_id, name, elector_id) DO UPDATE SET value = EXCLUDED.value
+                      WHERE sc.value IS DISTINCT FROM EXCLUDED.value
+                      RETURNING (xmax = 0) AS inserted)
+                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up""",
+                params,
+            )
+            added, changed = cursor.fetchone()
+            cursor.execute(f"SELECT count(*) FROM ({scores}) matched", params)
+            matched = cursor.fetchone()[0] // len(self.score_names)
         if staging.written - matched:
             self.report.notes.append(
                 f"{staging.written - matched} rows name electors not on this constituency's register (skipped)."
