@@ -7,7 +7,7 @@
 3. baseline: the phones hammer a trivial view (`campaigns:ping`) for a few seconds: requests/s;
 4. full load: each phone sends batches of new answers (fresh client UUIDs) back to back, and
    re-sends one batch in ten as a phone would after a lost reply: the most answers/s it takes;
-5. steady load: the phones send small batches at a fixed total rate (the target, or 80% of the
+5. steady load: the phones send small batches at a fixed total rate (the target, or half the
    full-load rate if that is lower): p50/p95 latency as canvassers would see it;
 6. counts what arrived: every acknowledged UUID must be in the database exactly once;
 7. in process: builds a walk list over a 3,000-door polling district (ms) and gzips a 300-door
@@ -253,7 +253,13 @@ def main():
     parser.add_argument("--batch", type=int, default=10, help="answers per request at full load")
     parser.add_argument("--paced-batch", type=int, default=5, help="answers per request at the steady load")
     parser.add_argument("--target", type=float, default=200, help="steady load to measure p95 at (answers/s)")
+    parser.add_argument(
+        "--steady-fraction", type=float, default=0.5, help="steady load as a share of full load"
+    )
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
+    )
     args = parser.parse_args()
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
@@ -278,7 +284,9 @@ def main():
             "--workers",
             str(args.workers),
             "--worker-class",
-            "sync",
+            "gthread" if args.threads > 1 else "sync",
+            "--threads",
+            str(args.threads),
             "--keep-alive",
             "30",
             "--log-level",
@@ -355,7 +363,7 @@ def main():
             phones, args.seconds, lambda phone, i: send(phone, i, args.batch)
         )
         full_rate = sum(n for per in sync_results for status, _, n in per if status == 200) / sync_seconds
-        steady_rate = min(args.target, 0.8 * full_rate)
+        steady_rate = min(args.target, args.steady_fraction * full_rate)
         interval = args.phones * args.paced_batch / steady_rate
         paced_results, paced_seconds, paced_errors = run_phones(
             phones, args.seconds, lambda phone, i: send(phone, i, args.paced_batch), interval=interval
@@ -386,6 +394,7 @@ def main():
         "phones": args.phones,
         "batch": args.batch,
         "gunicorn_workers": args.workers,
+        "gunicorn_threads": args.threads,
         "seconds": round(sync_seconds, 2),
         "answers_per_s": round(new_answers / sync_seconds, 1),
         "sync_requests_per_s": round(len(calls) / sync_seconds, 1),
