@@ -37,7 +37,13 @@ from campaigns.models import (
     VisitVoid,
     WalkList,
 )
-from campaigns.walklists import criteria_clean, doors_in_walking_order, electors_matching, split_into_packs
+from campaigns.walklists import (
+    criteria_clean,
+    doors_in_walking_order,
+    electors_matching,
+    member_phones,
+    split_into_packs,
+)
 from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
@@ -686,6 +692,18 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
     for phone in (
         PhoneNumber.objects.callable().filter(elector__in=electors).order_by("elector_id", "-recorded_at")
     ):
+        phones.setdefault(phone.elector_id, phone)
+    # Members who consented to calls: their number from the membership record.
+    from_members = {}
+    for member in (
+        member_phones().filter(elector__in=electors).exclude(elector__in=list(phones)).order_by("pk")
+    ):
+        from_members.setdefault(member.elector_id, member.mobile or member.phone)
+    PhoneNumber.objects.bulk_create(
+        [PhoneNumber(elector_id=e, number=n[:20], source="member") for e, n in from_members.items()],
+        ignore_conflicts=True,
+    )
+    for phone in PhoneNumber.objects.filter(elector__in=list(from_members), source="member").callable():
         phones.setdefault(phone.elector_id, phone)
     CallEntry.objects.bulk_create(
         CallEntry(call_list=call_list, elector_id=elector_id, phone=phone, position=position)

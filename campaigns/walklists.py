@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from campaigns.models import IntentionCode, LatestIntention, PhoneNumber
 from labourhub.models import PollingDistrict
+from members.models import Member
 from voters.models import Channel, ElectorScore, ModelVersion, Property
 from voters.models import Elector as ElectorModel
 
@@ -114,8 +115,21 @@ def electors_matching(campaign, criteria, channel=Channel.DOOR):
             timezone.now() - timedelta(days=criteria["not_contacted_days"])
         )
     if channel == Channel.PHONE:
-        electors = electors.filter(Exists(PhoneNumber.objects.callable().filter(elector=OuterRef("pk"))))
+        electors = electors.filter(
+            Exists(PhoneNumber.objects.callable().filter(elector=OuterRef("pk")))
+            | (
+                Exists(member_phones().filter(elector=OuterRef("pk")))
+                & ~Exists(
+                    PhoneNumber.objects.exclude(tps=False, objected=False).filter(elector=OuterRef("pk"))
+                )
+            )
+        )
     return electors
+
+
+def member_phones():
+    """Members matched to the register who said yes to phone calls and gave a number."""
+    return Member.objects.filter(elector__isnull=False, consent_phone=True).exclude(mobile="", phone="")
 
 
 def doors_in_walking_order(electors):

@@ -147,3 +147,22 @@ def test_only_the_caller_who_claimed_a_person_sees_them(client, anytown, role):
     entry = call_claim_next(call_list=call_list, caller=anytown.user(Role.CLP_OFFICER))
     client.force_login(anytown.user(role))
     assert client.get(reverse("campaigns:call", args=[entry.pk])).status_code == 404
+
+
+def test_members_who_agreed_to_calls_are_on_the_list_with_their_number(anytown):
+    from tests.members.factories import MemberFactory
+
+    campaign = campaign_with_survey(anytown.constituency)
+    home = PropertyFactory(polling_district=anytown.polling_district)
+    keen, unasked, objector = (ElectorFactory(home=home, surname=f"Anytownson{n}") for n in range(3))
+    MemberFactory(constituency=anytown.constituency, elector=keen, consent_phone=True, mobile="07700900555")
+    MemberFactory(
+        constituency=anytown.constituency, elector=unasked, consent_phone=False, mobile="07700900556"
+    )
+    MemberFactory(
+        constituency=anytown.constituency, elector=objector, consent_phone=True, mobile="07700900557"
+    )
+    PhoneNumber.objects.create(elector=objector, number="07700900557", objected=True)
+    call_list = call_list_create(campaign=campaign, name="Members", criteria={})
+    [entry] = call_list.entries.select_related("phone")
+    assert entry.elector == keen and entry.phone.number == "07700900555" and entry.phone.source == "member"
