@@ -401,6 +401,25 @@ def follow_ups(request, pk):
     )
     if kind in FollowUp.Kind.values:
         tasks = tasks.filter(kind=kind)
+    if request.GET.get("format") == "csv":  # e.g. postal-vote requests, to send the forms out
+        audit_record(action="follow_ups.export", request=request, constituency=campaign.constituency)
+        return reports.csv_response(
+            f"follow-ups-{campaign.pk}.csv",
+            ["what", "detail", "name", "address", "postcode", "elector number", "canvasser", "when"],
+            (
+                [
+                    t.get_kind_display(),
+                    t.detail,
+                    t.elector.full_name,
+                    t.elector.home.address if t.elector.home else "",
+                    t.elector.home.postcode_display if t.elector.home else "",
+                    t.elector.elector_number_raw,
+                    str(t.visit.canvasser),
+                    f"{timezone.localtime(t.due_at or t.created_at):%Y-%m-%d %H:%M}",
+                ]
+                for t in tasks.iterator(chunk_size=500)
+            ),
+        )
     audit_record(action="follow_ups.list", request=request, constituency=campaign.constituency)
     return render(
         request,

@@ -283,3 +283,14 @@ def test_a_do_not_knock_flag_becomes_do_not_contact_when_the_organiser_agrees(
     elector.refresh_from_db()
     assert elector.do_not_contact and "Asked not to be knocked" in elector.do_not_contact_reason
     assert FollowUp.objects.open().count() == 0
+
+
+def test_postal_vote_requests_export_as_csv(client, anytown, organiser, anytown_canvasser, campaign):
+    elector = homes(anytown, 1)[0].electors.get()
+    visit(campaign, elector, anytown_canvasser, answers={"postal": True})
+    response = client.get(
+        reverse("campaigns:follow_ups", args=[campaign.pk]), {"kind": "postal_vote", "format": "csv"}
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][:3] == ["Wants a postal vote", "Would you like a postal vote?", elector.full_name]
+    assert AuditEvent.objects.filter(action="follow_ups.export").exists()
