@@ -8,7 +8,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict
@@ -450,6 +450,42 @@ class ContactRule(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.quiet_days} days"
+
+
+class Suppression(models.Model):
+    """A voter's objection to being contacted, kept as a hash of their name so it survives the
+    register: if they leave and re-register (even at a new address) the import flags them again.
+    Errs on the side of not contacting: a namesake in the same CLP is suppressed too."""
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="suppressions")
+    name_key = models.CharField(
+        max_length=32, help_text="MD5 of SURNAME|FIRST NAMES, as Postgres computes it."
+    )
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "name_key"], name="suppression_once_per_name")
+        ]
+
+    def __str__(self):
+        return f"Suppression {self.name_key[:8]}"
+
+
+def name_key_expression(prefix=""):
+    """MD5(UPPER(surname) || '|' || UPPER(first_names)) for Elector rows (or via `prefix`)."""
+    return models.functions.MD5(
+        models.functions.Concat(
+            Upper(f"{prefix}surname"),
+            models.Value("|"),
+            Upper(f"{prefix}first_names"),
+            output_field=models.CharField(),
+        )
+    )
 
 
 class ModelVersion(models.Model):

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from labourhub.services import audit_record
 from voters.importers import importer_for
-from voters.models import Channel, Contact, ContactRule, Elector, RegisterImport
+from voters.models import (
+    Channel,
+    Contact,
+    ContactRule,
+    Elector,
+    RegisterImport,
+    Suppression,
+    name_key_expression,
+)
 
 
 @transaction.atomic
@@ -48,17 +56,27 @@ def contact_record(
 
 @transaction.atomic
 def elector_set_do_not_contact(*, elector, user, reason, request=None):
-    """Suppress a voter on every channel. Survives re-imports: imports never touch this flag."""
+    """Suppress a voter on every channel. Survives re-imports: imports never clear the flag, and the
+    hashed-name Suppression flags them again if they leave the register and come back."""
     if not reason.strip():
         raise ValueError("Say why this voter must not be contacted.")
     elector.do_not_contact = True
     elector.do_not_contact_reason = reason.strip()[:200]
     elector.do_not_contact_at = timezone.now()
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
+    Suppression.objects.get_or_create(
+        constituency=elector.polling_district.constituency,
+        name_key=_name_key(elector),
+        defaults={"reason": elector.do_not_contact_reason, "created_by": user},
+    )
     audit_record(
         action="elector.do_not_contact", user=user, request=request, obj=elector, detail={"reason": reason}
     )
     return elector
+
+
+def _name_key(elector):
+    return Elector.objects.filter(pk=elector.pk).values_list(name_key_expression(), flat=True).get()
 
 
 @transaction.atomic
@@ -68,6 +86,9 @@ def elector_clear_do_not_contact(*, elector, user, reason, request=None):
     elector.do_not_contact_reason = ""
     elector.do_not_contact_at = None
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
+    Suppression.objects.filter(
+        constituency=elector.polling_district.constituency, name_key=_name_key(elector)
+    ).delete()
     audit_record(
         action="elector.contact_allowed", user=user, request=request, obj=elector, detail={"reason": reason}
     )

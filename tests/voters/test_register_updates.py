@@ -78,3 +78,23 @@ def test_update_before_any_full_register_is_refused(tmp_path, anytown, anytown_p
     )
     assert record.status == "rejected"
     assert "import the full register first" in record.errors[0]["reason"]
+
+
+def test_an_objection_follows_the_voter_back_onto_the_register(
+    tmp_path, anytown, registered, run_import, anytown_secretary
+):
+    from voters.services import elector_set_do_not_contact
+
+    person = registered[5]
+    objector = Elector.objects.get(elector_number_raw=person.elector_number)
+    elector_set_do_not_contact(elector=objector, user=anytown_secretary, reason="Objected to contact")
+    run_import(write_update(tmp_path / "gone.csv", [(DELETE, person)]), anytown.constituency, kind="update")
+    moved = copy.deepcopy(person)
+    moved.number, moved.lines, moved.postcode = 9500, ["3 Fresh Lane", "Anytown"], "AT7 7QQ"
+    record = run_import(
+        write_update(tmp_path / "back.csv", [(ADD, moved)]), anytown.constituency, kind="update"
+    )
+    returned = Elector.objects.get(elector_number=9500)
+    assert returned.pk != objector.pk
+    assert returned.do_not_contact and returned.do_not_contact_reason == "Objected to contact"
+    assert "1 electors flagged do not contact from earlier objections." in record.notes

@@ -319,6 +319,7 @@ class RegisterImporter(StagedImporter):
                 WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)""",
             [month],
         )
+        self._apply_suppressions(cursor)
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
@@ -330,6 +331,21 @@ class RegisterImporter(StagedImporter):
             "removed": removed,
             "unchanged": matched - changed - deleted_rows,
         }
+
+    def _apply_suppressions(self, cursor):
+        """Voters who objected to contact stay suppressed when they come back under a new id."""
+        cursor.execute(
+            """UPDATE voters_elector e SET do_not_contact = true, do_not_contact_reason = sup.reason,
+                   do_not_contact_at = sup.created_at
+               FROM labourhub_pollingdistrict pd, voters_suppression sup
+               WHERE pd.id = e.polling_district_id AND pd.constituency_id = %s AND sup.constituency_id = %s
+                 AND NOT e.do_not_contact AND sup.name_key = md5(upper(e.surname) || '|' || upper(e.first_names))""",
+            [self.constituency.pk, self.constituency.pk],
+        )
+        if cursor.rowcount:
+            self.report.notes.append(
+                f"{cursor.rowcount} electors flagged do not contact from earlier objections."
+            )
 
     def _mark_missing_off_register(self, cursor, m, month):
         cursor.execute(
