@@ -136,7 +136,7 @@ def elector_detail(request, pk):
     context = {
         "elector": elector,
         "household": household.order_by("-on_register", "surname", "first_names"),
-        "marks": elector.marks.order_by("-election"),
+        "marks": elector.marks.select_related("source").order_by("-election"),
         "scores": elector.scores.select_related("model_version").order_by("-model_version__run_on", "name"),
         "contacts": elector.contacts.select_related("by")[:CONTACTS_SHOWN],
         "contact_counts": contact_counts,

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from labourhub.models import AuditEvent, Role
 from tests.voters.factories import ContactFactory, ElectorFactory, PropertyFactory
-from voters.models import Contact, Elector, ElectorScore, ModelVersion, RegisterImport
+from voters.models import Contact, Elector, ElectorMark, ElectorScore, ModelVersion, RegisterImport
 from voters.register_files import write_register
 
 
@@ -93,12 +93,20 @@ def test_elector_page_shows_everything_in_fixed_queries(
         constituency=anytown.constituency, name="Support", score_names=["support"]
     )
     ElectorScore.objects.create(model_version=version, elector=voter, name="support", value=0.81)
+    for n in range(5):
+        source = RegisterImport.objects.create(
+            constituency=anytown.constituency, kind="marked", file_name=f"m{n}.csv"
+        )
+        ElectorMark.objects.create(
+            elector=voter, kind="voted", election=f"local.anytown.202{n}-05-04", source=source
+        )
     client.force_login(anytown_canvasser)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("voters:elector", args=[voter.pk]))
     page = response.content.decode()
     assert "Bob Anytownson" in page and partner.pk
     assert "0.81" in page and "Support" in page
+    assert "local.anytown.2024-05-04" in page and "m4.csv" in page
     assert page.count("Anytown autumn") == 60
     assert "Contacted 60 times in the last 30 days (60 in all)" in page
     for label in ("Door", "Phone", "SMS", "Email", "Post", "Event"):
