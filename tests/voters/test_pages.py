@@ -101,7 +101,7 @@ def test_elector_page_shows_everything_in_fixed_queries(
             elector=voter, kind="voted", election=f"local.anytown.202{n}-05-04", source=source
         )
     client.force_login(anytown_canvasser)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("voters:elector", args=[voter.pk]))
     page = response.content.decode()
     assert "Bob Anytownson" in page and partner.pk
