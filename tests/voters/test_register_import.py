@@ -1,5 +1,6 @@
 """Full registers in every format and with every quirk of DOMAIN.md §1, made by the generator."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -75,6 +76,7 @@ def test_republication_keeps_ids_when_numbers_change(tmp_path, anytown, anytown_
     off = Elector.objects.get(on_register=False)
     assert (off.surname, off.elector_number) == (gone.surname, gone.number)
     assert any("marked off the register" in note for note in record.notes)
+    assert not any("not matched" in note for note in record.notes)
     assert RegisterEntry.objects.filter(publication__published_on=datetime.date(2026, 12, 1)).count() == 299
 
 
@@ -88,3 +90,19 @@ def test_hyphenated_prefixes_and_new_polling_districts(tmp_path, anytown, run_im
     elector = Elector.objects.get(polling_district__code="KD-2/2", elector_number=1)
     assert elector.elector_number_raw == "KD-2/2-1"
     assert Property.objects.filter(polling_district__code="KD-2/2").exists()
+
+
+def test_republication_reports_who_could_not_be_matched(tmp_path, anytown, anytown_people, run_import):
+    run_import(write_register(tmp_path / "a.csv", anytown_people, "xpress14"), anytown.constituency)
+    renamed = [*anytown_people]
+    renamed[0] = dataclasses.replace(renamed[0], surname="Anytown-Wed")
+    record = run_import(
+        write_register(tmp_path / "b.csv", renamed, "xpress14"),
+        anytown.constituency,
+        published_on="2026-12-01",
+    )
+    assert (record.added, record.removed) == (1, 1)
+    assert any(
+        note.startswith("1 electors in the file were not matched") and "Anytown-Wed" in note
+        for note in record.notes
+    )

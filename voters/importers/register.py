@@ -319,6 +319,8 @@ class RegisterImporter(StagedImporter):
                 WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)""",
             [month],
         )
+        if added and matched:
+            self._note_new_electors(cursor, s, m, added)
         self._apply_suppressions(cursor)
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
@@ -331,6 +333,18 @@ class RegisterImporter(StagedImporter):
             "removed": removed,
             "unchanged": matched - changed - deleted_rows,
         }
+
+    def _note_new_electors(self, cursor, s, m, added):
+        """On re-publication, the people in the file we could not match to anyone we held."""
+        cursor.execute(
+            f"""SELECT raw_number, first_names, surname FROM {s} s WHERE s.action <> 'D'
+                AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line) ORDER BY line LIMIT 20"""
+        )
+        sample = "; ".join(f"{n} {f} {s}" for n, f, s in cursor.fetchall())
+        self.report.notes.append(
+            f"{added} electors in the file were not matched to anyone already held (new electors, or "
+            f"changed name and address): {sample}{' ...' if added > 20 else ''}"
+        )
 
     def _apply_suppressions(self, cursor):
         """Voters who objected to contact stay suppressed when they come back under a new id."""
