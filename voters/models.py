@@ -398,9 +398,6 @@ class Channel(models.TextChoices):
 class ContactQuerySet(ScopedQuerySet):
     constituency_path = "elector__polling_district__constituency"
 
-    def since(self, when):
-        return self.filter(at__gte=when)
-
 
 class Contact(models.Model):
     """One contact with a voter on any channel: an inserted row, never edited."""

@@ -26,11 +26,7 @@ def search_electors(queryset, text, properties=None):
     queryset = queryset.alias(surname_upper=Upper("surname"))
     number = ELECTOR_NUMBER_RE.match(text)
     if number and len(number["number"]) <= 9:
-        return queryset.filter(
-            polling_district__code__iexact=number["pd"],
-            elector_number=int(number["number"]),
-            elector_suffix=int(number["suffix"] or 0),
-        )
+        return queryset.with_number(number["pd"], int(number["number"]), int(number["suffix"] or 0))
     compact = text.replace(" ", "")
     if POSTCODE_RE.match(compact):
         return queryset.filter(home__postcode=compact)
