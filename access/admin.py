@@ -1,6 +1,7 @@
 """The catalogue's admin. Requests, decisions and holdings are changed only by services,
 so they are read-only here."""
 
+from django import forms
 from django.contrib import admin
 
 from access.models import (
@@ -11,14 +12,35 @@ from access.models import (
     Tool,
     TrainingRecord,
 )
+from labourhub.models import Role
 from labourhub.scoped_admin import ScopedModelAdmin
 from labourhub.scoping import Action
+
+
+class ToolForm(forms.ModelForm):
+    """Who endorses and who approves, as ticks against LabourHub's roles."""
+
+    endorser_roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Tool._meta.get_field("endorser_roles").help_text,
+    )
+    approver_roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Tool._meta.get_field("approver_roles").help_text,
+    )
+
+    class Meta:
+        model = Tool
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets list them; this form only adds the ticks)
 
 
 @admin.register(Tool)
 class ToolAdmin(ScopedModelAdmin):
     """Regional staff edit the catalogue (names and rules are data)."""
 
+    form = ToolForm
     scope_action = Action.REVIEW_ACCESS
     constituency_path = None  # reference data, the same for every CLP
     list_display = [
@@ -26,6 +48,8 @@ class ToolAdmin(ScopedModelAdmin):
         "role",
         "level",
         "needs_endorsement",
+        "endorsers_in_words",
+        "approvers_in_words",
         "decision_hours",
         "default_days",
         "auto_approve",

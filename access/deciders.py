@@ -1,18 +1,27 @@
 """Who may decide a request's current step, and who hears about it.
 
-Each step has many possible deciders: any endorser of the CLP, any reviewer of the region,
-and, once the step is past its deadline, the next level up (reviewers for an endorsement,
-the region's escalation contacts for a review). Anyone may act for a decider who has
-delegated to them for today. Nobody decides their own request (services.py checks that).
+Each tool names its endorser roles and approver roles. Deciders stand in tiers: the CLP's
+endorsers (anyone holding one of the tool's endorser roles over the CLP), the approvers
+(one of the tool's approver roles over the CLP, usually regional staff), then the region's
+escalation contact (e.g. the regional director). An endorsement starts with the endorsers, a
+review with the approvers; a step past its deadline climbs one tier, and everyone from the
+step's first tier up to the tier it has reached may decide it. Anyone may act for a decider
+who has delegated to them for today. Nobody decides their own request (services.py checks that).
 """
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from access.models import AccessRequest, Delegation, EscalationContact, Status, Step
+from access.models import AccessRequest, Delegation, EscalationContact, Status, Step, Tier, Tool
 from labourhub.models import Constituency, Grant, Region
-from labourhub.scoping import ROLES_FOR, Action
+from labourhub.scoping import ROLES_FOR
+
+ROLE_FIELD = {Tier.ENDORSERS: "endorser_roles", Tier.APPROVERS: "approver_roles"}
 
 
 def _acting_for(user, at):
@@ -22,8 +31,101 @@ def _acting_for(user, at):
     )
 
 
+def _reaches(tier):
+    """Open steps whose deciders include `tier` now (the step's first tier up to where it has climbed)."""
+    if tier == Tier.ENDORSERS:
+        return Q(status=Status.ENDORSEMENT)
+    if tier == Tier.APPROVERS:
+        return Q(status=Status.REVIEW) | Q(status=Status.ENDORSEMENT, escalated=True)
+    return Q(status=Status.REVIEW, escalated=True)
+
+
+@dataclass
+class Authority:
+    """What one person may decide, in their own right or for someone who delegated to them today.
+    Loaded in two queries; `holdings` are (holder id, role, constituency id, region id) and
+    `contacts` are (holder id, tier, region id)."""
+
+    user_id: int
+    holdings: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+
+    @property
+    def roles(self):
+        return {role for _, role, _, _ in self.holdings}
+
+    def role_q(self, tier, named=None):
+        """Requests whose tool names one of this person's roles for `tier`, over the request's area
+        (only roles in `named`, when given: those some tool names for that tier)."""
+        by_role = {}
+        for _, role, constituency_id, region_id in self.holdings:
+            if named is not None and role not in named:
+                continue
+            areas = by_role.setdefault(role, (set(), set()))
+            (areas[0] if constituency_id else areas[1]).add(constituency_id or region_id)
+        parts = [
+            Q(**{f"tool__{ROLE_FIELD[tier]}__contains": [role]})
+            & (Q(constituency_id__in=constituencies) | Q(region_id__in=regions))
+            for role, (constituencies, regions) in by_role.items()
+        ]
+        return reduce(or_, parts) if parts else None
+
+    def _contact_q(self, tier):
+        regions = {region_id for _, level, region_id in self.contacts if level == tier}
+        return Q(region_id__in=regions) if regions else None
+
+    def queue_q(self, tiers, named):
+        """Open requests this person may decide now at any of `tiers`, or None if none could be.
+        `named` maps each role tier to the roles the catalogue names for it."""
+        parts = []
+        for tier in tiers:
+            where = self.role_q(tier, named[tier]) if tier in ROLE_FIELD else self._contact_q(tier)
+            if where is not None:
+                parts.append(_reaches(tier) & where)
+        return reduce(or_, parts) if parts else None
+
+    def tiers_for(self, access_request, holder_id=None):
+        """The tiers this person holds for `access_request` (only through `holder_id` when given)."""
+        tool = access_request.tool
+        tiers = set()
+        for holder, role, constituency_id, region_id in self.holdings:
+            covers = (
+                constituency_id == access_request.constituency_id or region_id == access_request.region_id
+            )
+            if covers and holder_id in (None, holder):
+                tiers |= {tier for tier, name in ROLE_FIELD.items() if role in getattr(tool, name)}
+        tiers |= {
+            level
+            for holder, level, region_id in self.contacts
+            if region_id == access_request.region_id and holder_id in (None, holder)
+        }
+        return tiers
+
+
+def authority(user, at=None):
+    at = at or timezone.now()
+    if not user.is_authenticated or not user.is_active:
+        return Authority(user_id=None)
+    holdings = Grant.all_objects.active(at).filter(_acting_for(user, at))
+    contacts = EscalationContact.objects.filter(_acting_for(user, at))
+    return Authority(
+        user_id=user.pk,
+        holdings=list(holdings.values_list("user_id", "role", "constituency_id", "region_id")),
+        contacts=[
+            (holder, Tier.REGIONAL, region) for holder, region in contacts.values_list("user_id", "region_id")
+        ],
+    )
+
+
+def step_tiers(access_request):
+    """The tiers that may decide the request's current step now."""
+    first = Tier.ENDORSERS if access_request.step == Step.ENDORSEMENT else Tier.APPROVERS
+    return range(first, access_request.tier + 1)
+
+
 def decidable_constituencies(user, action, at=None):
-    """CLPs where `user` may do `action` (ENDORSE_ACCESS or REVIEW_ACCESS), directly or as a delegate."""
+    """CLPs where `user` holds a role of `action` (ENDORSE_ACCESS or REVIEW_ACCESS), directly or as a
+    delegate: who may revoke, ask on someone's behalf, read reports. Deciding is per tool (below)."""
     at = at or timezone.now()
     if not user.is_authenticated or not user.is_active:
         return Constituency.objects.none()
@@ -44,92 +146,65 @@ def escalation_regions(user, at=None):
     )
 
 
+def _named_roles():
+    """{tier: the roles some tool names for it} (one query over the small catalogue)."""
+    named = {tier: set() for tier in ROLE_FIELD}
+    for endorsers, approvers in Tool.objects.values_list("endorser_roles", "approver_roles"):
+        named[Tier.ENDORSERS].update(endorsers)
+        named[Tier.APPROVERS].update(approvers)
+    return named
+
+
+def _queue(user, tiers, at):
+    where = authority(user, at).queue_q(tiers, _named_roles())
+    if where is None:
+        return None
+    return AccessRequest.objects.filter(where).exclude(requester=user).by_deadline()
+
+
 def endorser_queue(user, at=None):
     """Open endorsements this user may give, soonest deadline first (their own excluded), or None
-    when they endorse nowhere. The user's CLPs are read first (one query), so the queue itself is a
-    plain indexed filter."""
-    endorsable = list(decidable_constituencies(user, Action.ENDORSE_ACCESS, at).values_list("pk", flat=True))
-    if not endorsable:
-        return None
-    return (
-        AccessRequest.objects.filter(status=Status.ENDORSEMENT, constituency_id__in=endorsable)
-        .exclude(requester=user)
-        .by_deadline()
-    )
+    when no tool names a role they hold as endorser. The user's roles are read first (three queries),
+    so the queue itself is a plain indexed filter."""
+    return _queue(user, [Tier.ENDORSERS], at)
 
 
 def reviewer_queue(user, at=None):
-    """Reviews this user may make, plus endorsements and reviews escalated to them; None when
-    they review nowhere."""
-    reviewable = list(decidable_constituencies(user, Action.REVIEW_ACCESS, at).values_list("pk", flat=True))
-    escalated_to = list(escalation_regions(user, at).values_list("pk", flat=True))
-    if not reviewable and not escalated_to:
-        return None
-    return (
-        AccessRequest.objects.filter(
-            Q(status=Status.REVIEW, constituency_id__in=reviewable)
-            | Q(status=Status.ENDORSEMENT, escalated=True, constituency_id__in=reviewable)
-            | Q(status=Status.REVIEW, escalated=True, region_id__in=escalated_to)
-        )
-        .exclude(requester=user)
-        .by_deadline()
-    )
+    """Reviews this user may make, plus steps escalated to them; None when they approve nowhere."""
+    return _queue(user, [tier for tier in Tier if tier != Tier.ENDORSERS], at)
 
 
 def decider_capacity(user, access_request, at=None):
     """The level at which `user` may decide the request's current step (Step.REVIEW outranks
     Step.ENDORSEMENT), or None when they may not decide it."""
-    at = at or timezone.now()
-    constituency = access_request.constituency
-    escalated = access_request.escalated
-    step = access_request.step
-    reviewable = decidable_constituencies(user, Action.REVIEW_ACCESS, at).filter(pk=constituency.pk).exists()
-    if step == Step.ENDORSEMENT:
-        if escalated and reviewable:
-            return Step.REVIEW
-        if decidable_constituencies(user, Action.ENDORSE_ACCESS, at).filter(pk=constituency.pk).exists():
-            return Step.ENDORSEMENT
+    held = authority(user, at).tiers_for(access_request) & set(step_tiers(access_request))
+    if not held:
         return None
-    if reviewable or (
-        escalated and escalation_regions(user, at).filter(pk=access_request.region_id).exists()
-    ):
-        return Step.REVIEW
-    return None
+    return Step.REVIEW if max(held) >= Tier.APPROVERS else Step.ENDORSEMENT
 
 
 def authority_for(user, access_request, at=None):
     """The decider whose delegation `user` uses, or None when they act in their own right."""
-    at = at or timezone.now()
-    action = Action.ENDORSE_ACCESS if access_request.step == Step.ENDORSEMENT else Action.REVIEW_ACCESS
-    own = (
-        Grant.all_objects.active(at)
-        .filter(user=user, role__in=ROLES_FOR[action])
-        .covering(access_request.constituency)
-    )
-    if own.exists() or EscalationContact.objects.filter(user=user, region=access_request.region_id).exists():
+    power = authority(user, at)
+    tiers = set(step_tiers(access_request))
+    if power.tiers_for(access_request, holder_id=user.pk) & tiers:
         return None
-    delegators = Delegation.objects.in_force(at).filter(delegate=user).values("delegator")
-    grant = (
-        Grant.all_objects.active(at)
-        .filter(user__in=delegators, role__in=ROLES_FOR[action])
-        .covering(access_request.constituency)
-        .select_related("user")
-        .first()
-    )
-    return grant.user if grant else None
+    holders = {row[0] for row in power.holdings + power.contacts} - {user.pk}
+    for holder in sorted(holders):
+        if power.tiers_for(access_request, holder_id=holder) & tiers:
+            return get_user_model().objects.get(pk=holder)
+    return None
 
 
 def deciders_for(access_request, at=None):
     """Everyone who may decide the current step now (for notifications), delegates included."""
     at = at or timezone.now()
-    constituency = access_request.constituency
-    actions = [Action.ENDORSE_ACCESS] if access_request.step == Step.ENDORSEMENT else [Action.REVIEW_ACCESS]
-    if access_request.escalated and access_request.step == Step.ENDORSEMENT:
-        actions.append(Action.REVIEW_ACCESS)
-    roles = set().union(*(ROLES_FOR[a] for a in actions))
-    holders = Grant.all_objects.active(at).covering(constituency).filter(role__in=roles).values("user")
-    direct = Q(pk__in=holders)
-    if access_request.escalated and access_request.step == Step.REVIEW:
+    tool = access_request.tool
+    tiers = step_tiers(access_request)
+    roles = set().union(*(getattr(tool, ROLE_FIELD[tier]) for tier in tiers if tier in ROLE_FIELD))
+    holders = Grant.all_objects.active(at).covering(access_request.constituency).filter(role__in=roles)
+    direct = Q(pk__in=holders.values("user"))
+    if Tier.REGIONAL in tiers:
         direct |= Q(pk__in=EscalationContact.objects.filter(region=access_request.region_id).values("user"))
     User = get_user_model()
     deciders = User.objects.filter(direct, is_active=True)
@@ -143,10 +218,8 @@ def requests_visible_to(user, at=None):
     """Requests `user` may open: their own, those they asked for, and those they may decide."""
     if not user.is_authenticated or not user.is_active:
         return AccessRequest.objects.none()
+    power = authority(user, at)
+    may_decide = [power.role_q(tier) for tier in ROLE_FIELD] + [Q(region__in=escalation_regions(user, at))]
     return AccessRequest.objects.filter(
-        Q(requester=user)
-        | Q(submitted_by=user)
-        | Q(constituency__in=decidable_constituencies(user, Action.ENDORSE_ACCESS, at))
-        | Q(constituency__in=decidable_constituencies(user, Action.REVIEW_ACCESS, at))
-        | Q(region__in=escalation_regions(user, at))
+        reduce(or_, [Q(requester=user), Q(submitted_by=user), *filter(None, may_decide)])
     )

@@ -6,6 +6,8 @@ the request's status is updated from it by a service in the same transaction.
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -19,6 +21,20 @@ class Level(models.TextChoices):
     WARD = "ward", "A ward"
     CONSTITUENCY = "constituency", "A constituency (CLP)"
     REGION = "region", "A region"
+
+
+def default_endorser_roles():
+    return [Role.CLP_SECRETARY, Role.CLP_OFFICER]
+
+
+def default_approver_roles():
+    return [Role.REGIONAL_STAFF]
+
+
+def roles_in_words(roles):
+    """["clp_secretary", "clp_officer"] -> "CLP secretary or CLP officer"."""
+    labels = [Role(role).label for role in roles]
+    return " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
 
 
 class ToolQuerySet(models.QuerySet):
@@ -57,7 +73,17 @@ class Tool(models.Model):
         help_text="The requester must already hold this role in the CLP (e.g. organisers are canvassers first).",
     )
     needs_endorsement = models.BooleanField(
-        default=True, help_text="A CLP secretary or officer endorses before the region reviews."
+        default=True, help_text="Someone in the CLP endorses before the region approves."
+    )
+    endorser_roles = ArrayField(
+        models.CharField(max_length=30, choices=Role.choices),
+        default=default_endorser_roles,
+        help_text="Anyone holding one of these roles over the CLP may endorse (any one of them is enough).",
+    )
+    approver_roles = ArrayField(
+        models.CharField(max_length=30, choices=Role.choices),
+        default=default_approver_roles,
+        help_text="Anyone holding one of these roles over the CLP (usually for the whole region) may approve.",
     )
     decision_hours = models.PositiveSmallIntegerField(
         default=48,
@@ -84,10 +110,37 @@ class Tool(models.Model):
                 condition=~Q(level="region") | ~Q(role__in=[Role.CANVASSER, Role.TELLER]),
                 name="tool_doorstep_roles_not_regional",
             ),
+            models.CheckConstraint(
+                condition=Q(endorser_roles__len__gte=1) & Q(approver_roles__len__gte=1),
+                name="tool_has_endorsers_and_approvers",
+            ),
+            # Two different people decide: whoever endorses may not also be the approver.
+            models.CheckConstraint(
+                condition=~Q(endorser_roles__overlap=models.F("approver_roles")),
+                name="tool_endorsers_are_not_approvers",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        both = set(self.endorser_roles or []) & set(self.approver_roles or [])
+        if both:
+            raise ValidationError(
+                {
+                    "approver_roles": f"{roles_in_words(sorted(both))} cannot both endorse and approve: "
+                    "two different people decide."
+                }
+            )
+
+    @property
+    def endorsers_in_words(self):
+        return roles_in_words(self.endorser_roles)
+
+    @property
+    def approvers_in_words(self):
+        return roles_in_words(self.approver_roles)
 
     @property
     def is_labourhub_role(self):
@@ -186,6 +239,14 @@ class Step(models.TextChoices):
     REVIEW = "review", "Review by the region"
 
 
+class Tier(models.IntegerChoices):
+    """Who may decide, lowest first; a step past its deadline climbs one tier (see deciders.py)."""
+
+    ENDORSERS = 0, "the tool's endorsers in the CLP"
+    APPROVERS = 1, "the tool's approvers for the region"
+    REGIONAL = 2, "the region's escalation contact (e.g. the regional director)"
+
+
 class AccessRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -255,6 +316,12 @@ class AccessRequest(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def tier(self):
+        """The highest tier that may decide the current step now."""
+        first = Tier.ENDORSERS if self.step == Step.ENDORSEMENT else Tier.APPROVERS
+        return first + int(self.escalated)
 
     @property
     def area(self):

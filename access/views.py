@@ -71,7 +71,7 @@ def index(request):
             "requests": mine,
             "holdings": holdings,
             "clps": member_constituencies(user),
-            "may_endorse": decidable_constituencies(user, Action.ENDORSE_ACCESS).exists(),
+            "may_endorse": deciders.endorser_queue(user) is not None,
             "may_review": reports.review_regions(user).exists(),
             "may_audit": reports.audit_regions(user).exists(),
         },
@@ -251,7 +251,7 @@ def answer(request, pk):
 def endorser_queue(request):
     queue = deciders.endorser_queue(request.user)
     if queue is None:
-        raise PermissionDenied("Only CLP secretaries and officers endorse access requests.")
+        raise PermissionDenied("Only people holding a tool's endorser roles endorse access requests.")
     return _queue(request, queue, "Endorsements to give")
 
 
@@ -259,7 +259,7 @@ def endorser_queue(request):
 def reviewer_queue(request):
     queue = deciders.reviewer_queue(request.user)
     if queue is None:
-        raise PermissionDenied("Only regional staff review access requests.")
+        raise PermissionDenied("Only people holding a tool's approver roles review access requests.")
     return _queue(request, queue, "Requests to review")
 
 

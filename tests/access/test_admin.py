@@ -23,6 +23,8 @@ def test_regional_staff_edit_the_catalogue(client, anytown, regional_officer, ca
         "training_months": 12,
         "requires_role": "",
         "needs_endorsement": "on",
+        "endorser_roles": [Role.CLP_SECRETARY, Role.CLP_OFFICER],
+        "approver_roles": [Role.REGIONAL_STAFF],
         "decision_hours": 24,
         "default_days": 100,
         "max_days": 200,
