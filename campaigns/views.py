@@ -45,6 +45,11 @@ from voters.models import Elector
 from voters.services import elector_set_do_not_contact
 
 
+def _number(value):
+    """A posted id, or 0 (which matches nothing) when it is not a number."""
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
+
+
 def get_pack_for_user(request, pk, action=Action.CANVASS):
     return get_object_or_404(
         Pack.objects.for_user(request.user, action).select_related("walk_list__campaign__constituency"),
@@ -78,7 +83,9 @@ def pack_today(request, pk):
     """Doors in this pack knocked today by someone else, so two canvassers do not repeat a street."""
     pack = get_pack_for_user(request, pk)
     knocked = (
-        Visit.objects.filter(pack__walk_list=pack.walk_list, elector__home__in=pack.doors.values("property"))
+        Visit.objects.filter(
+            campaign=pack.walk_list.campaign, elector__home__in=pack.doors.values("property")
+        )
         .on_day(timezone.localdate())
         .exclude(canvasser=request.user)
         .values_list("elector__home", "canvasser__full_name", "received_at")
@@ -324,7 +331,9 @@ def pack_assign(request, pk):
     canvasser = None
     if request.POST.get("canvasser"):
         canvasser = (
-            services.canvassers_for(pack.campaign.constituency).filter(pk=request.POST["canvasser"]).first()
+            services.canvassers_for(pack.campaign.constituency)
+            .filter(pk=_number(request.POST["canvasser"]))
+            .first()
         )
         if canvasser is None:
             messages.error(request, "Choose a canvasser of this CLP.")
@@ -384,7 +393,7 @@ def follow_ups(request, pk):
     if request.method == "POST":
         follow_up = get_object_or_404(
             FollowUp.objects.filter(campaign=campaign).select_related("elector"),
-            pk=request.POST.get("follow_up"),
+            pk=_number(request.POST.get("follow_up")),
         )
         if request.POST.get("action") == "do_not_contact":
             elector_set_do_not_contact(
@@ -791,7 +800,7 @@ def paper_entry(request, pk):
     canvassers = services.canvassers_for(campaign.constituency)
     doors = packs.pack_doors(pack) if pack else []
     if request.method == "POST" and pack is not None:
-        canvasser = canvassers.filter(pk=request.POST.get("canvasser") or 0).first()
+        canvasser = canvassers.filter(pk=_number(request.POST.get("canvasser"))).first()
         knocked_on = parse_date(request.POST.get("knocked_on", "") or "")
         if canvasser is None or knocked_on is None:
             messages.error(request, "Say who canvassed this sheet and on what day.")

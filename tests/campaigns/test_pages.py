@@ -294,3 +294,21 @@ def test_postal_vote_requests_export_as_csv(client, anytown, organiser, anytown_
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][:3] == ["Wants a postal vote", "Would you like a postal vote?", elector.full_name]
     assert AuditEvent.objects.filter(action="follow_ups.export").exists()
+
+
+def test_posted_ids_that_are_not_numbers_change_nothing_and_never_500(client, anytown, organiser, campaign):
+    pack = pack_with_doors(campaign, homes(anytown, 1))
+    assert (
+        client.post(reverse("campaigns:pack_assign", args=[pack.pk]), {"canvasser": "abc"}).status_code == 302
+    )
+    assert (
+        client.post(reverse("campaigns:follow_ups", args=[campaign.pk]), {"follow_up": "x"}).status_code
+        == 404
+    )
+    response = client.post(
+        reverse("campaigns:paper_entry", args=[campaign.pk]),
+        {"sheet": pack.sheet_id, "canvasser": "abc", "knocked_on": "2026-11-21"},
+    )
+    assert response.status_code == 200 and not Visit.objects.exists()
+    pack.refresh_from_db()
+    assert pack.assigned_to is None
