@@ -3,12 +3,12 @@
 the user may organise; every read is audited."""
 
 from django.db.models import Prefetch
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from campaigns.models import Answer, Campaign, Question, Visit
+from campaigns.sync import parse_time
 from labourhub.api import router
 from labourhub.scoping import Action
 from labourhub.services import audit_record
@@ -75,7 +75,7 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
                 raise ValidationError({"campaign": "Give a campaign id (a number)."})
             visits = visits.filter(campaign=int(params["campaign"]))
         if params.get("since"):
-            since = parse_datetime(params["since"])
+            since = parse_time(params["since"])
             if since is None:
                 raise ValidationError({"since": "Give a date and time, e.g. 2026-11-01T00:00:00Z."})
             visits = visits.filter(received_at__gte=since)

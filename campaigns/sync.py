@@ -99,7 +99,9 @@ def _had_grant_at(user, constituency, at):
     )
 
 
-def _parse_time(value):
+def parse_time(value):
+    """An ISO date-time from a phone or a form; without an offset it is local (UK) time.
+    None when missing or malformed."""
     if not isinstance(value, str):
         return None
     try:
@@ -108,7 +110,7 @@ def _parse_time(value):
         return None
     if parsed is None:
         return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
 def _int(item, name):
@@ -133,7 +135,7 @@ def _visit_input(batch, item):
     if source is None:
         raise _Refuse(not_open)
     constituency = campaign.constituency
-    recorded_at = _parse_time(item.get("recorded_at"))
+    recorded_at = parse_time(item.get("recorded_at"))
     flags = []
     if not batch.may_canvass_now(constituency):
         plausible = recorded_at is not None and recorded_at <= timezone.now()
@@ -164,7 +166,7 @@ def _visit_input(batch, item):
         survey_version=version,
         pack=source if kind == "pack" else None,
         call_list=source if kind == "call_list" else None,
-        call_back_at=_parse_time(item.get("call_back_at")),
+        call_back_at=parse_time(item.get("call_back_at")),
         flags=tuple(flags),
     )
 

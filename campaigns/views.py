@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -38,7 +38,7 @@ from campaigns.models import (
     WalkList,
 )
 from campaigns.services import survey_spec
-from campaigns.sync import MAX_BATCH, server_time, sync_batch
+from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
 from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
 from voters.models import Elector
@@ -48,6 +48,13 @@ from voters.services import elector_set_do_not_contact
 def _number(value):
     """A posted id, or 0 (which matches nothing) when it is not a number."""
     return int(value) if isinstance(value, str) and value.isdigit() else 0
+
+
+def _date(value):
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
 
 
 def get_pack_for_user(request, pk, action=Action.CANVASS):
@@ -645,9 +652,7 @@ def call(request, pk):
     if request.method == "POST":
         outcome = request.POST.get("outcome", "")
         spoke = DoorOutcome.objects.filter(code=outcome, channel="phone", spoke=True).exists()
-        call_back_at = parse_datetime(request.POST.get("call_back_at", "") or "") or None
-        if call_back_at is not None and timezone.is_naive(call_back_at):
-            call_back_at = timezone.make_aware(call_back_at)
+        call_back_at = parse_time(request.POST.get("call_back_at"))
         try:
             result = services.call_record(
                 entry=entry,
@@ -801,7 +806,7 @@ def paper_entry(request, pk):
     doors = packs.pack_doors(pack) if pack else []
     if request.method == "POST" and pack is not None:
         canvasser = canvassers.filter(pk=_number(request.POST.get("canvasser"))).first()
-        knocked_on = parse_date(request.POST.get("knocked_on", "") or "")
+        knocked_on = _date(request.POST.get("knocked_on"))
         if canvasser is None or knocked_on is None:
             messages.error(request, "Say who canvassed this sheet and on what day.")
         else:

@@ -39,3 +39,9 @@ def test_bad_filters_are_a_clear_400(client, anytown):
     client.force_login(anytown.user(Role.ORGANISER))
     response = client.get("/api/campaigns/visits/", {"since": "yesterday"})
     assert response.status_code == 400 and "since" in response.json()
+
+
+def test_an_impossible_date_is_a_clear_400(client, anytown):
+    client.force_login(anytown.user(Role.ORGANISER))
+    response = client.get("/api/campaigns/visits/", {"since": "2026-13-45T10:00:00"})
+    assert response.status_code == 400

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import CallEntry, PhoneNumber, Visit
 from campaigns.services import call_claim_next, call_list_create, call_record
@@ -166,3 +167,22 @@ def test_members_who_agreed_to_calls_are_on_the_list_with_their_number(anytown):
     call_list = call_list_create(campaign=campaign, name="Members", criteria={})
     [entry] = call_list.entries.select_related("phone")
     assert entry.elector == keen and entry.phone.number == "07700900555" and entry.phone.source == "member"
+
+
+def test_a_call_back_time_is_local_and_a_bad_one_is_ignored(client, anytown, anytown_canvasser):
+    from campaigns.models import FollowUp
+
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 2)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    client.force_login(anytown_canvasser)
+    for when in ("2026-12-01T18:30", "2026-13-45T99:00"):
+        client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+        entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
+        response = client.post(
+            reverse("campaigns:call", args=[entry.pk]),
+            {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": when},
+        )
+        assert response.status_code == 302
+    [follow_up] = FollowUp.objects.filter(kind="call_back")
+    assert f"{timezone.localtime(follow_up.due_at):%H:%M}" == "18:30"
