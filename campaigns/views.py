@@ -248,9 +248,15 @@ def survey_edit(request, pk):
     form = QuestionForm(request.POST if request.POST.get("action") == "add" else None)
     if request.method == "POST":
         spec = survey_spec(version)
+        key = request.POST.get("key", "")
         if request.POST.get("action") == "remove":
-            spec = [q for q in spec if q["key"] != request.POST.get("key")]
-            note = f"Removed {request.POST.get('key')}"
+            spec = [q for q in spec if q["key"] != key]
+            note = f"Removed {key}"
+        elif request.POST.get("action") == "reword":
+            for question in spec:
+                if question["key"] == key:
+                    question["text"] = request.POST.get("text", "")
+            note = f"Reworded {key}"
         elif form.is_valid():
             data = form.cleaned_data
             spec.append(

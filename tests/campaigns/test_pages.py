@@ -312,3 +312,17 @@ def test_posted_ids_that_are_not_numbers_change_nothing_and_never_500(client, an
     assert response.status_code == 200 and not Visit.objects.exists()
     pack.refresh_from_db()
     assert pack.assigned_to is None
+
+
+def test_rewording_a_question_is_a_new_version_and_old_answers_keep_the_old_words(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    answered = visit(campaign, homes(anytown, 1)[0].electors.get(), anytown_canvasser, answers={"vi": "L"})
+    client.post(
+        reverse("campaigns:survey_edit", args=[campaign.pk]),
+        {"action": "reword", "key": "vi", "text": "Who will you vote for on Thursday?"},
+    )
+    assert (
+        campaign.current_survey_version().questions.get(key="vi").text == "Who will you vote for on Thursday?"
+    )
+    assert answered.answers.get().question.text == "How will you vote?"
