@@ -88,8 +88,16 @@ class DecisionInline(admin.TabularInline):
 @admin.register(AccessRequest)
 class AccessRequestAdmin(ReadOnlyScopedAdmin):
     scope_action = Action.ENDORSE_ACCESS
-    list_display = ["tool", "requester", "constituency", "status", "step_due_at", "escalated", "submitted_at"]
-    list_filter = ["status", "tool", "escalated"]
+    list_display = [
+        "tool",
+        "requester",
+        "constituency",
+        "status",
+        "step_due_at",
+        "escalation_level",
+        "submitted_at",
+    ]
+    list_filter = ["status", "tool", "escalation_level"]
     list_select_related = ["tool", "requester", "constituency"]
     search_fields = ["requester__email", "requester__full_name", "tool__name"]
     inlines = [DecisionInline]
@@ -118,5 +126,5 @@ class TrainingRecordAdmin(ScopedModelAdmin):
 @admin.register(EscalationContact)
 class EscalationContactAdmin(ScopedModelAdmin):
     operator_only = True
-    list_display = ["region", "title", "user"]
+    list_display = ["level", "region", "title", "user"]
     raw_id_fields = ["user"]

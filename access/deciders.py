@@ -3,9 +3,10 @@
 Each tool names its endorser roles and approver roles. Deciders stand in tiers: the CLP's
 endorsers (anyone holding one of the tool's endorser roles over the CLP), the approvers
 (one of the tool's approver roles over the CLP, usually regional staff), then the region's
-escalation contact (e.g. the regional director). An endorsement starts with the endorsers, a
-review with the approvers; a step past its deadline climbs one tier, and everyone from the
-step's first tier up to the tier it has reached may decide it. Anyone may act for a decider
+escalation contact (e.g. the regional director), then the national contact (the last resort).
+An endorsement starts with the endorsers, a review with the approvers; each time a step passes
+a deadline it climbs one tier, and everyone from the step's first tier up to the tier it has
+reached may decide it. Anyone may act for a decider
 who has delegated to them for today. Nobody decides their own request (services.py checks that).
 """
 
@@ -31,13 +32,17 @@ def _acting_for(user, at):
     )
 
 
+def _climbed_to(tier):
+    """Requests whose current step has reached `tier` (from its first tier, through escalations)."""
+    reached = Q(step=Step.ENDORSEMENT, escalation_level__gte=tier - Tier.ENDORSERS)
+    if tier >= Tier.APPROVERS:
+        reached |= Q(step=Step.REVIEW, escalation_level__gte=tier - Tier.APPROVERS)
+    return reached
+
+
 def _reaches(tier):
-    """Open steps whose deciders include `tier` now (the step's first tier up to where it has climbed)."""
-    if tier == Tier.ENDORSERS:
-        return Q(status=Status.ENDORSEMENT)
-    if tier == Tier.APPROVERS:
-        return Q(status=Status.REVIEW) | Q(status=Status.ENDORSEMENT, escalated=True)
-    return Q(status=Status.REVIEW, escalated=True)
+    """Open steps whose deciders include `tier` now."""
+    return Q(status__in=[Status.ENDORSEMENT, Status.REVIEW]) & _climbed_to(tier)
 
 
 @dataclass
@@ -70,16 +75,19 @@ class Authority:
         ]
         return reduce(or_, parts) if parts else None
 
-    def _contact_q(self, tier):
+    def contact_q(self, tier):
+        """Requests this person's escalation contacts of `tier` cover (national: every region)."""
         regions = {region_id for _, level, region_id in self.contacts if level == tier}
-        return Q(region_id__in=regions) if regions else None
+        if not regions:
+            return None
+        return Q() if tier == Tier.NATIONAL else Q(region_id__in=regions)
 
     def queue_q(self, tiers, named):
         """Open requests this person may decide now at any of `tiers`, or None if none could be.
         `named` maps each role tier to the roles the catalogue names for it."""
         parts = []
         for tier in tiers:
-            where = self.role_q(tier, named[tier]) if tier in ROLE_FIELD else self._contact_q(tier)
+            where = self.role_q(tier, named[tier]) if tier in ROLE_FIELD else self.contact_q(tier)
             if where is not None:
                 parts.append(_reaches(tier) & where)
         return reduce(or_, parts) if parts else None
@@ -97,7 +105,7 @@ class Authority:
         tiers |= {
             level
             for holder, level, region_id in self.contacts
-            if region_id == access_request.region_id and holder_id in (None, holder)
+            if region_id in (None, access_request.region_id) and holder_id in (None, holder)
         }
         return tiers
 
@@ -111,9 +119,7 @@ def authority(user, at=None):
     return Authority(
         user_id=user.pk,
         holdings=list(holdings.values_list("user_id", "role", "constituency_id", "region_id")),
-        contacts=[
-            (holder, Tier.REGIONAL, region) for holder, region in contacts.values_list("user_id", "region_id")
-        ],
+        contacts=list(contacts.values_list("user_id", "level", "region_id")),
     )
 
 
@@ -137,12 +143,12 @@ def decidable_constituencies(user, action, at=None):
 
 
 def escalation_regions(user, at=None):
-    """Regions where `user` is (or stands in for) the next level up."""
+    """Regions where `user` is (or stands in for) the regional escalation contact."""
     at = at or timezone.now()
     if not user.is_authenticated or not user.is_active:
         return Region.objects.none()
     return Region.objects.filter(
-        pk__in=EscalationContact.objects.filter(_acting_for(user, at)).values("region")
+        pk__in=EscalationContact.objects.filter(_acting_for(user, at), level=Tier.REGIONAL).values("region")
     )
 
 
@@ -204,8 +210,12 @@ def deciders_for(access_request, at=None):
     roles = set().union(*(getattr(tool, ROLE_FIELD[tier]) for tier in tiers if tier in ROLE_FIELD))
     holders = Grant.all_objects.active(at).covering(access_request.constituency).filter(role__in=roles)
     direct = Q(pk__in=holders.values("user"))
+    contacts = EscalationContact.objects.none()
     if Tier.REGIONAL in tiers:
-        direct |= Q(pk__in=EscalationContact.objects.filter(region=access_request.region_id).values("user"))
+        contacts |= EscalationContact.objects.filter(level=Tier.REGIONAL, region=access_request.region_id)
+    if Tier.NATIONAL in tiers:
+        contacts |= EscalationContact.objects.filter(level=Tier.NATIONAL)
+    direct |= Q(pk__in=contacts.values("user"))
     User = get_user_model()
     deciders = User.objects.filter(direct, is_active=True)
     delegates = Delegation.objects.in_force(at).filter(delegator__in=deciders).values("delegate")
@@ -220,6 +230,8 @@ def requests_visible_to(user, at=None):
         return AccessRequest.objects.none()
     power = authority(user, at)
     may_decide = [power.role_q(tier) for tier in ROLE_FIELD] + [Q(region__in=escalation_regions(user, at))]
+    if power.contact_q(Tier.NATIONAL) is not None:
+        may_decide.append(_climbed_to(Tier.NATIONAL))
     return AccessRequest.objects.filter(
         reduce(or_, [Q(requester=user), Q(submitted_by=user), *filter(None, may_decide)])
     )

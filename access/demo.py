@@ -94,6 +94,7 @@ PEOPLE = [
     ("eli@otherton.demo", "Eli Evans", OTHERTON_CODE, MemberStatus.CURRENT, 10, "Z900005"),
 ]
 DIRECTOR = ("director@eastern.demo", "Dara Director")
+NATIONAL = ("access@national.demo", "Nat Lastresort")
 
 
 def seed(stdout):
@@ -104,6 +105,11 @@ def seed(stdout):
         )
     region = Region.objects.get(code=REGION_CODE)
     EscalationContact.objects.get_or_create(region=region, user=demo_user(*DIRECTOR))
+    EscalationContact.objects.get_or_create(
+        level=EscalationContact.Level.NATIONAL,
+        user=demo_user(*NATIONAL),
+        defaults={"title": "National access officer (last resort)"},
+    )
     people = {}
     for email, name, code, status, trained, number in PEOPLE:
         user = demo_user(email, name)

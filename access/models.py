@@ -171,20 +171,40 @@ class TrainingRecord(models.Model):
 
 
 class EscalationContact(models.Model):
-    """The next level up for a region (e.g. the regional director): decides requests whose
-    review step is past its deadline."""
+    """The next levels up, deciding steps that stay past their deadlines: for a region (e.g. the
+    regional director), then nationally, the last resort (no region: every region's requests)."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    class Level(models.IntegerChoices):
+        REGIONAL = 2, "Regional (e.g. the regional director)"
+        NATIONAL = 3, "National (the last resort)"
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=100, default="Regional director")
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.REGIONAL)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["region", "user"], name="one_escalation_contact_per_region_user")
+            models.UniqueConstraint(fields=["region", "user"], name="one_escalation_contact_per_region_user"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(level=3), name="one_national_escalation_contact_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(level=2, region__isnull=False) | Q(level=3, region__isnull=True),
+                name="escalation_contact_region_iff_regional",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.title}, {self.region}: {self.user}"
+        return f"{self.title}, {self.region or 'national'}: {self.user}"
+
+    def clean(self):
+        if self.level == self.Level.REGIONAL and self.region_id is None:
+            raise ValidationError({"region": "A regional contact needs the region they cover."})
+        if self.level == self.Level.NATIONAL and self.region_id is not None:
+            raise ValidationError(
+                {"region": "A national contact covers every region: leave the region empty."}
+            )
 
 
 class DelegationQuerySet(models.QuerySet):
@@ -245,6 +265,7 @@ class Tier(models.IntegerChoices):
     ENDORSERS = 0, "the tool's endorsers in the CLP"
     APPROVERS = 1, "the tool's approvers for the region"
     REGIONAL = 2, "the region's escalation contact (e.g. the regional director)"
+    NATIONAL = 3, "the national escalation contact (the last resort)"
 
 
 class AccessRequestQuerySet(models.QuerySet):
@@ -257,6 +278,15 @@ class AccessRequestQuerySet(models.QuerySet):
     def overdue(self, at=None):
         return self.filter(
             status__in=[Status.ENDORSEMENT, Status.REVIEW], step_due_at__lt=at or timezone.now()
+        )
+
+    def to_escalate(self, at=None):
+        """Overdue steps whose current tier has also had its deadline, and that can still climb."""
+        at = at or timezone.now()
+        return self.overdue(at).filter(
+            Q(next_escalation_at__isnull=True) | Q(next_escalation_at__lt=at),
+            Q(step=Step.ENDORSEMENT, escalation_level__lt=Tier.NATIONAL - Tier.ENDORSERS)
+            | Q(step=Step.REVIEW, escalation_level__lt=Tier.NATIONAL - Tier.APPROVERS),
         )
 
     def by_deadline(self):
@@ -277,7 +307,12 @@ class AccessRequest(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     step = models.CharField(max_length=20, choices=Step.choices)
     step_due_at = models.DateTimeField(null=True, blank=True)
-    escalated = models.BooleanField(default=False, help_text="The current step is past its deadline.")
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, help_text="How many tiers up the current step has climbed past its deadlines."
+    )
+    next_escalation_at = models.DateTimeField(
+        null=True, blank=True, help_text="Once escalated: when it climbs again if still undecided."
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -318,10 +353,14 @@ class AccessRequest(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def escalated(self):
+        return self.escalation_level > 0
+
+    @property
     def tier(self):
         """The highest tier that may decide the current step now."""
         first = Tier.ENDORSERS if self.step == Step.ENDORSEMENT else Tier.APPROVERS
-        return first + int(self.escalated)
+        return Tier(min(first + self.escalation_level, Tier.NATIONAL))
 
     @property
     def area(self):
@@ -359,6 +398,9 @@ class Decision(models.Model):
         help_text="The decider whose delegation `by` used.",
     )
     note = models.TextField(blank=True)
+    tier = models.PositiveSmallIntegerField(
+        choices=Tier.choices, null=True, blank=True, help_text="For an escalation: the tier it went up to."
+    )
     duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -23,6 +23,7 @@ from access.models import (
     Notification,
     Status,
     Step,
+    Tier,
 )
 from access.rules import all_met, conditions_for
 from access.standing import member_constituencies
@@ -180,9 +181,8 @@ def request_info_give(*, access_request_id, by, note, now=None, http_request=Non
         raise AccessError("Write the information asked for.")
     _decision(access_request, Outcome.INFO_GIVEN, by=by, note=note.strip(), at=now)
     access_request.status = access_request.step
-    access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
-    access_request.escalated = False
-    access_request.save(update_fields=["status", "step_due_at", "escalated"])
+    _start_deadline(access_request, now)
+    access_request.save(update_fields=["status", *DEADLINE_FIELDS])
     audit_record(action="access.request.info_given", user=by, request=http_request, obj=access_request)
     _notify(
         deciders_for(access_request, now),
@@ -245,9 +245,8 @@ def request_decide(
             raise AccessError("This request has been endorsed already; it is waiting for review.")
         _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
         access_request.status = access_request.step = Step.REVIEW
-        access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
-        access_request.escalated = False
-        access_request.save(update_fields=["status", "step", "step_due_at", "escalated"])
+        _start_deadline(access_request, now)
+        access_request.save(update_fields=["status", "step", *DEADLINE_FIELDS])
         audit_record(action="access.request.endorse", user=by, request=http_request, obj=access_request)
         _notify(
             deciders_for(access_request, now),
@@ -361,36 +360,50 @@ def _moved_on_message(access_request):
 
 @transaction.atomic
 def requests_escalate_overdue(*, now=None):
-    """Every step past its deadline goes to the next level up; both levels are told. Returns the count."""
+    """Every step past its deadline climbs one tier (endorsers → approvers → the regional
+    contact → the national contact), and climbs again each time a further deadline period
+    passes undecided. Everyone who may now decide is told. Returns the count."""
     now = now or timezone.now()
-    overdue = (
-        AccessRequest.objects.overdue(now)
-        .filter(escalated=False)
+    due = (
+        AccessRequest.objects.to_escalate(now)
         .select_related("tool", "requester", "constituency")
         .select_for_update(of=("self",), skip_locked=True)
     )
     count = 0
-    for access_request in overdue:
-        first_deciders = list(deciders_for(access_request, now))
-        _decision(
-            access_request,
-            Outcome.ESCALATED,
-            by=None,
+    for access_request in due:
+        missed = access_request.next_escalation_at or access_request.step_due_at
+        access_request.escalation_level += 1
+        access_request.next_escalation_at = now + timedelta(hours=access_request.tool.decision_hours)
+        access_request.save(update_fields=["escalation_level", "next_escalation_at"])
+        tier = access_request.tier
+        Decision.objects.create(
+            request=access_request,
+            step=access_request.step,
+            outcome=Outcome.ESCALATED,
+            tier=tier,
+            note=f"Not decided by {_when(missed)}: now also {tier.label}.",
             at=now,
-            note=f"Not decided by {_when(access_request.step_due_at)}.",
         )
-        access_request.escalated = True
-        access_request.save(update_fields=["escalated"])
         audit_record(
-            action="access.request.escalate", obj=access_request, detail={"step": access_request.step}
+            action="access.request.escalate",
+            obj=access_request,
+            detail={
+                "step": access_request.step,
+                "level": access_request.escalation_level,
+                "tier": tier.label,
+            },
         )
-        everyone = {user.pk: user for user in [*first_deciders, *deciders_for(access_request, now)]}
         _notify(
-            everyone.values(),
+            deciders_for(access_request, now),
             access_request,
             f"Overdue access request escalated: {access_request}",
-            f"The {access_request.get_step_display().lower()} was due by {_when(access_request.step_due_at)} "
-            "and is now escalated to the next level. Anyone of either level may decide it.",
+            f"The {access_request.get_step_display().lower()} was due by {_when(missed)} and is now "
+            f"escalated to {tier.label}. Anyone from the first level up to this one may decide it. "
+            + (
+                "This is the last level."
+                if tier == Tier.NATIONAL
+                else f"If nobody has by {_when(access_request.next_escalation_at)}, it goes further up."
+            ),
         )
         count += 1
     return count
@@ -617,6 +630,16 @@ def _set_status(access_request, status, decided_at=None):
         access_request.decided_at = decided_at
         fields.append("decided_at")
     access_request.save(update_fields=fields)
+
+
+DEADLINE_FIELDS = ["step_due_at", "escalation_level", "next_escalation_at"]
+
+
+def _start_deadline(access_request, now):
+    """A step starts (or restarts) with its first tier and a fresh deadline."""
+    access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
+    access_request.escalation_level = 0
+    access_request.next_escalation_at = None
 
 
 def _when(moment):

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from access.models import Decision, Delegation, EscalationContact, Notification, Status
+from access.models import Decision, Delegation, EscalationContact, Notification, Status, Tier
 from access.services import (
     AccessError,
     access_sweep,
@@ -36,7 +36,7 @@ def test_overdue_endorsement_escalates_to_the_region_and_both_levels_are_told(
     assert requests_escalate_overdue(now=later) == 1
     assert requests_escalate_overdue(now=later) == 0  # once only
     access_request.refresh_from_db()
-    assert access_request.escalated
+    assert access_request.escalation_level == 1 and access_request.tier == Tier.APPROVERS
     assert access_request.decisions.last().outcome == Decision.Outcome.ESCALATED
     assert AuditEvent.objects.filter(
         action="access.request.escalate", object_id=str(access_request.pk)
@@ -210,3 +210,145 @@ def test_sweep_sends_emails_the_broker_never_took(member, canvassing, anytown):
     assert access_sweep(now=timezone.now() + timedelta(minutes=11))["emails_caught_up"] == 2
     assert len(mail.outbox) == 2
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+# --- The escalation chain: endorsers → approvers → regional director → national contact ---
+
+
+@pytest.fixture
+def chain(westland):
+    director = UserFactory(email="director@westland.example", full_name="Dana Director")
+    national = UserFactory(email="national@labour.example", full_name="Nia National")
+    EscalationContact.objects.create(region=westland, user=director)
+    EscalationContact.objects.create(
+        level=EscalationContact.Level.NATIONAL, user=national, title="National access officer"
+    )
+    return director, national
+
+
+def _escalations(access_request):
+    return list(
+        access_request.decisions.filter(outcome=Decision.Outcome.ESCALATED).values_list("tier", flat=True)
+    )
+
+
+def _told(access_request, subject="Overdue"):
+    return set(
+        Notification.objects.filter(request=access_request, subject__startswith=subject).values_list(
+            "to", flat=True
+        )
+    )
+
+
+def _may_decide(user, access_request):
+    from access.deciders import decider_capacity
+
+    access_request.refresh_from_db()
+    return decider_capacity(user, access_request, timezone.now()) is not None
+
+
+def test_an_endorsement_climbs_every_level_one_deadline_at_a_time(
+    member, canvassing, anytown, anytown_endorser, regional_officer, chain
+):
+    director, national = chain
+    start = timezone.now()
+    access_request = submit(canvassing, member, anytown.constituency, now=start)
+    assert not _may_decide(regional_officer, access_request)
+
+    steps = [
+        (49, Tier.APPROVERS, regional_officer),
+        (49 + 49, Tier.REGIONAL, director),
+        (49 + 49 + 49, Tier.NATIONAL, national),
+    ]
+    for hours, tier, newcomer in steps:
+        assert not _may_decide(newcomer, access_request)
+        assert newcomer.pk not in _told(access_request)
+        # Just before this level's deadline nothing happens.
+        assert requests_escalate_overdue(now=start + timedelta(hours=hours - 2)) == 0
+        assert requests_escalate_overdue(now=start + timedelta(hours=hours)) == 1
+        assert requests_escalate_overdue(now=start + timedelta(hours=hours)) == 0  # once per level
+        access_request.refresh_from_db()
+        assert access_request.tier == tier
+        assert _escalations(access_request)[-1] == tier
+        assert newcomer.pk in _told(access_request) and anytown_endorser.pk in _told(access_request)
+        assert _may_decide(newcomer, access_request) and _may_decide(anytown_endorser, access_request)
+        assert AuditEvent.objects.filter(
+            action="access.request.escalate", object_id=str(access_request.pk)
+        ).count() == len(_escalations(access_request))
+
+    # The national contact is the last resort: nothing climbs further.
+    assert requests_escalate_overdue(now=start + timedelta(days=30)) == 0
+    assert _escalations(access_request) == [Tier.APPROVERS, Tier.REGIONAL, Tier.NATIONAL]
+    request_decide(
+        access_request_id=access_request.pk,
+        by=national,
+        decision="approve",
+        expected_status=Status.ENDORSEMENT,
+    )
+    assert can(member, Action.CANVASS, anytown.constituency)
+
+
+def test_a_review_climbs_to_the_director_then_the_national_contact(
+    member, canvassing, anytown, anytown_endorser, regional_officer, chain
+):
+    director, national = chain
+    start = timezone.now()
+    access_request = submit(canvassing, member, anytown.constituency, now=start)
+    request_decide(
+        access_request_id=access_request.pk,
+        by=anytown_endorser,
+        decision="endorse",
+        expected_status=Status.ENDORSEMENT,
+        now=start + timedelta(hours=1),
+    )
+    assert requests_escalate_overdue(now=start + timedelta(hours=50)) == 1
+    assert _may_decide(director, access_request) and not _may_decide(national, access_request)
+    assert requests_escalate_overdue(now=start + timedelta(hours=99)) == 1
+    assert _may_decide(national, access_request)
+    assert _escalations(access_request) == [Tier.REGIONAL, Tier.NATIONAL]
+    assert {director.pk, national.pk, regional_officer.pk} <= _told(access_request)
+    assert anytown_endorser.pk not in _told(access_request)  # the endorsement is done
+    assert requests_escalate_overdue(now=start + timedelta(days=30)) == 0
+    # The endorser cannot approve, however late it is.
+    with pytest.raises(AccessError, match="may not decide"):
+        request_decide(
+            access_request_id=access_request.pk,
+            by=anytown_endorser,
+            decision="approve",
+            expected_status=Status.REVIEW,
+        )
+    # The national contact sees it in their queue.
+    from access.deciders import reviewer_queue
+
+    assert access_request in reviewer_queue(national)
+
+
+def test_a_fresh_step_starts_again_at_its_first_level(
+    member, canvassing, anytown, anytown_endorser, regional_officer, chain
+):
+    director, _ = chain
+    start = timezone.now()
+    access_request = submit(canvassing, member, anytown.constituency, now=start)
+    requests_escalate_overdue(now=start + timedelta(hours=49))
+    requests_escalate_overdue(now=start + timedelta(hours=98))
+    request_decide(
+        access_request_id=access_request.pk,
+        by=anytown_endorser,
+        decision="endorse",
+        expected_status=Status.ENDORSEMENT,
+        now=start + timedelta(hours=99),
+    )
+    access_request.refresh_from_db()
+    assert access_request.escalation_level == 0 and access_request.next_escalation_at is None
+    assert access_request.tier == Tier.APPROVERS
+    assert not _may_decide(director, access_request)
+
+
+def test_a_regional_contact_needs_a_region_and_a_national_one_none(westland):
+    from django.db import IntegrityError, transaction
+
+    user = UserFactory(email="misfiled@labour.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EscalationContact.objects.create(user=user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EscalationContact.objects.create(region=westland, user=user, level=EscalationContact.Level.NATIONAL)
