@@ -1,11 +1,11 @@
 import csv
 import json
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -557,48 +557,22 @@ def my_record_download(request):
     if member is None:
         raise Http404("No membership record is linked to your account.")
     data = {
-        "member": {c: _json(getattr(member, c.replace("__name", ""))) for c in EXPORT_COLUMNS},
-        "date_of_birth": _json(member.date_of_birth),
-        "consents": [
-            {
-                "channel": c.channel,
-                "granted": c.granted,
-                "at": _json(c.recorded_at),
-                "wording": c.wording,
-                "source": c.source,
-            }
-            for c in member.consents.all()
-        ],
-        "emails": [
-            {"subject": r.send.subject, "state": r.state, "sent_at": _json(r.sent_at), "to": r.email}
-            for r in member.emails.select_related("send")
-        ],
-        "volunteer": next(
-            (
-                {
-                    "skills": v.skills,
-                    "other_skills": v.other_skills,
-                    "availability": v.availability,
-                    "help_other_clps": v.help_other_clps,
-                    "notes": v.notes,
-                }
-                for v in Volunteer.objects.filter(member=member)
-            ),
-            None,
-        ),
+        "member": Member.objects.filter(pk=member.pk)
+        .values(*EXPORT_COLUMNS, "date_of_birth", "joined_on")
+        .get()
+        | {"matched_to_the_electoral_register": member.elector_id is not None},
+        "consents": list(member.consents.values("channel", "granted", "recorded_at", "wording", "source")),
+        "emails": list(member.emails.values("send__subject", "state", "sent_at", "email", "unsubscribed_at")),
+        "volunteer": Volunteer.objects.filter(member=member)
+        .values("skills", "other_skills", "availability", "help_other_clps", "notes")
+        .first(),
     }
     audit_record(action="members.own_download", request=request, obj=member)
-    response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
+    response = HttpResponse(
+        json.dumps(data, indent=2, cls=DjangoJSONEncoder), content_type="application/json"
+    )
     response["Content-Disposition"] = 'attachment; filename="my-membership-record.json"'
     return response
-
-
-def _json(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "name"):
-        return value.name
-    return value
 
 
 # --- What comes back from email ---------------------------------------------------------------
