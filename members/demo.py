@@ -4,6 +4,7 @@ sending service (to Django's in-memory mail box, so no SMTP server is needed) an
 
 import csv
 import random
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -117,7 +118,7 @@ def _people(clp, count, rng):
     people = [
         {
             "first": (e.first_names.split() or ["Sam"])[0],
-            "last": e.surname,
+            "last": e.surname or "Smith",
             "address": e.home.address.split(", "),
             "postcode": e.home.postcode_display or e.home.postcode,
         }
@@ -133,6 +134,11 @@ def _people(clp, count, rng):
             }
         )
     return people
+
+
+def _email(person, n, clp):
+    local = re.sub(r"[^a-z0-9.]", "", f"{person['first']}.{person['last']}".lower())
+    return f"{local}.{n}@{clp.name.lower()}.example"
 
 
 def _import(clp, user, people, prefix, rng):
@@ -159,11 +165,7 @@ def _import(clp, user, people, prefix, rng):
                         rng.choice(["", "Mr", "Ms", "Mx", "Dr"]),
                         person["first"],
                         person["last"],
-                        f"{person['first']}.{person['last']}.{n}@{clp.name.lower()}.example".lower().replace(
-                            " ", ""
-                        )
-                        if has_email
-                        else "",
+                        _email(person, n, clp) if has_email else "",
                         f"07700 9{n:05d}" if rng.random() > 0.4 else "",
                         address[0],
                         address[1],
