@@ -26,6 +26,7 @@ from html import escape as html_escape
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import OperationalError, connection, transaction
@@ -131,6 +132,8 @@ def email_send_save(*, constituency, user, subject, body, audience, frequency_ca
 def email_audience(send, user=None):
     """The members a send would reach now: its filters, in its CLP, with consent to email."""
     user = user or send.created_by
+    if user is None:  # its author's account is gone: nobody's authority to send it remains
+        return Member.objects.none()
     members = Member.objects.for_user(user, Action.MANAGE_MEMBERS).filter(constituency=send.constituency)
     return members.matching(audience_filters(send)).emailable()
 
@@ -220,9 +223,12 @@ def email_send_plan(*, send_id, batch_size=None):
         if send.planned_at is not None or send.state != EmailSend.State.SENDING:
             return send
         now = timezone.now()
-        audience_sql, audience_params = (
-            email_audience(send).order_by().values("id", "email").query.sql_with_params()
-        )
+        try:
+            audience_sql, audience_params = (
+                email_audience(send).order_by().values("id", "email").query.sql_with_params()
+            )
+        except EmptyResultSet:  # an audience that can match nobody
+            audience_sql, audience_params = "SELECT NULL::bigint AS id, NULL::text AS email WHERE false", ()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""

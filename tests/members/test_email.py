@@ -247,3 +247,11 @@ def test_message_over_smtp_matches_the_one_django_builds(anytown, smtp_server):
         built_parts = [p.get_payload(decode=True) for p in built.walk() if not p.is_multipart()]
         assert got_parts == built_parts
     assert b"Zo\xc3\xab &lt;b&gt;" in received[member.email].get_payload()[1].get_payload(decode=True)
+
+
+def test_a_send_whose_author_is_gone_reaches_nobody(anytown, anytown_members):
+    send = make_send(anytown)
+    EmailSend.objects.filter(pk=send.pk).update(created_by=None)
+    services.email_send_plan(send_id=send.pk)
+    send.refresh_from_db()
+    assert (send.planned_count, send.state) == (0, EmailSend.State.DONE)
