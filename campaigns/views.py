@@ -395,7 +395,7 @@ def pack_map(request, pk):
     return render(
         request,
         "campaigns/pack_map.html",
-        {"pack": pack, "map": {"doors": doors, "tiles": getattr(settings, "MAP_TILE_URL", "")}},
+        {"pack": pack, "map": {"doors": doors, "tiles": settings.MAP_TILE_URL}},
     )
 
 
@@ -554,7 +554,7 @@ def issues(request, pk):
         {
             "campaign": campaign,
             "rows": rows,
-            "map": {"rows": rows, "tiles": getattr(settings, "MAP_TILE_URL", "")},
+            "map": {"rows": rows, "tiles": settings.MAP_TILE_URL},
             "weeks": weeks,
             "errors": errors,
             "start": start,

@@ -100,7 +100,7 @@ if REDIS_URL:
 else:
     # No Redis: a real worker process still runs, fed through files under .data/.
     CELERY_BROKER_DIR = env_str("CELERY_BROKER_DIR", str(DATA_DIR / "celery-broker"))
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": CELERY_BROKER_DIR,
         "data_folder_out": CELERY_BROKER_DIR,
@@ -190,13 +190,16 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-# Tile servers for maps are the only outside origin a page may load from.
+# Map tiles, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; with none, maps show
+# the doors as numbered points. The tile server is the only outside origin a page may load from.
+MAP_TILE_URL = env_url("MAP_TILE_URL", "", schemes=("https",))
+_TILE_ORIGIN = "/".join(MAP_TILE_URL.replace("{s}.", "*.").split("/")[:3]) if MAP_TILE_URL else ""
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: " + " ".join(env_list("CSP_IMG_SOURCES", [])),
+        " ".join(["img-src 'self' data:", _TILE_ORIGIN, *env_list("CSP_IMG_SOURCES", [])]).strip(),
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -247,7 +247,7 @@ def private_broker_folder(tmp_path_factory):
     `make run`'s worker reads (it would run them against the development database)."""
     from labourhub.celery import app as celery_app
 
-    if celery_app.conf.broker_url != "filesystem://":
+    if not celery_app.conf.broker_url.startswith("filesystem://"):
         return
     folder = tmp_path_factory.mktemp("unconsumed-broker")
     (folder / "control").mkdir()

@@ -96,3 +96,20 @@ def test_models_and_migrations_agree(db):
         call_command("makemigrations", "--check", "--dry-run", stdout=out)
     except SystemExit:
         pytest.fail(f"Model changes without a migration:\n{out.getvalue()}")
+
+
+def test_map_tile_server_is_allowed_by_the_csp():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY)",
+        DEBUG="true",
+        MAP_TILE_URL="https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "img-src 'self' data: https://*.tile.openstreetmap.org;" in result.stdout
+
+
+def test_map_tile_server_must_be_https():
+    result = _manage("check", DEBUG="true", MAP_TILE_URL="http://tiles.example/{z}/{x}/{y}.png")
+    assert "MAP_TILE_URL must be a URL starting with one of https://" in result.stderr
