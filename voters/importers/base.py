@@ -228,6 +228,8 @@ class StagedImporter:
                 self._set_stage("Applying changes")
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SET LOCAL default_statistics_target = 10")  # a quick sample is enough
+                    # Room for the set-based joins of a million-row file to hash in memory, not on disk.
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
                     cursor.execute(f"ANALYZE {staging.name}")
                     self.check_staged(cursor, staging)
                     if self.report.error_count:
