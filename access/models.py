@@ -382,6 +382,7 @@ class Decision(models.Model):
         INFO_GIVEN = "info_given", "More information given"
         ESCALATED = "escalated", "Escalated (past the deadline)"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        RENEWED = "renewed", "Ended early: replaced by a renewal"
 
     request = models.ForeignKey(AccessRequest, on_delete=models.PROTECT, related_name="decisions")
     step = models.CharField(max_length=20, choices=Step.choices)
@@ -449,6 +450,14 @@ class Holding(models.Model):
     )
     revoke_reason = models.CharField(max_length=300, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        help_text="The renewal that took over: this holding ended when it started.",
+    )
     expiry_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = HoldingQuerySet.as_manager()

@@ -331,12 +331,13 @@ def _approve(
         starts_at=now,
         expires_at=expires_at,
     )
+    replaced = _end_renewed(holding, by=by, now=now, http_request=http_request)
     audit_record(
         action="access.request.approve",
         user=by,
         request=http_request,
         obj=access_request,
-        detail={"holding": holding.pk, "days": days, "automatic": by is None},
+        detail={"holding": holding.pk, "days": days, "automatic": by is None, "replaces": replaced},
     )
     _tell_requester(
         access_request,
@@ -344,6 +345,65 @@ def _approve(
         f"You now hold {tool} in {access_request.area} until {_when(expires_at)}.",
     )
     return holding
+
+
+def _end_renewed(holding, *, by, now, http_request=None):
+    """A renewal takes over: what the holder had of the same tool over the same area ends as the
+    new holding starts (its grant too, and any office-given grant of the same role there), so
+    no two overlap. Each ending is a decision row on the old request and an audit event.
+    Returns the ids of the holdings replaced."""
+    tool, access_request = holding.tool, holding.request
+    same_area = (
+        {"region": holding.region} if tool.level == Level.REGION else {"constituency": holding.constituency}
+    )
+    old_holdings = (
+        Holding.objects.active(now)
+        .filter(user=holding.user, tool=tool, **same_area)
+        .exclude(pk=holding.pk)
+        .select_related("grant", "request")
+        .select_for_update(of=("self",))
+    )
+    replaced = []
+    for old in old_holdings:
+        was_due = old.expires_at
+        old.expires_at, old.expiry_recorded_at, old.replaced_by = now, now, holding
+        old.save(update_fields=["expires_at", "expiry_recorded_at", "replaced_by"])
+        Decision.objects.create(
+            request=old.request,
+            step=old.request.step,
+            outcome=Outcome.RENEWED,
+            by=by,
+            note=f"Replaced by request {access_request.pk}; it was due to end on {_when(was_due)}.",
+            at=now,
+        )
+        audit_record(
+            action="access.holding.renewed",
+            user=by,
+            request=http_request,
+            obj=old,
+            detail={"replaced_by": holding.pk, "was_due": was_due.isoformat()},
+        )
+        replaced.append(old.pk)
+    if tool.role:
+        for grant in (
+            Grant.all_objects.active(now)
+            .filter(user=holding.user, role=tool.role, **same_area)
+            .exclude(pk=holding.grant_id)
+            .select_for_update()
+        ):
+            was_due = grant.expires_at
+            grant.expires_at = now
+            grant.save(update_fields=["expires_at"])
+            audit_record(
+                action="access.grant.renewed",
+                user=by,
+                request=http_request,
+                obj=grant,
+                constituency=grant.constituency,
+                region=grant.region,  # a regional grant has no CLP
+                detail={"replaced_by": holding.grant_id, "was_due": was_due and was_due.isoformat()},
+            )
+    return replaced
 
 
 def _moved_on_message(access_request):

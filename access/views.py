@@ -162,7 +162,9 @@ def request_detail(request, pk):
             else []
         ),
         "answer_form": AnswerForm(),
-        "holding": Holding.objects.filter(request=access_request).select_related("grant").first(),
+        "holding": Holding.objects.filter(request=access_request)
+        .select_related("grant", "replaced_by")
+        .first(),
         "may_revoke": level is not None or _may_revoke(request.user, access_request.constituency),
         "revoke_form": RevokeForm(),
     }

@@ -4,18 +4,21 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from access.models import AccessRequest, Decision, Holding, Notification, Status, Step
 from access.services import (
     AccessError,
     holding_revoke,
+    holdings_record_expired,
     request_decide,
     request_info_give,
     request_withdraw,
 )
 from labourhub.models import AuditEvent, Grant, Role
 from labourhub.scoping import Action, can
+from labourhub.services import grant_create
 from tests.access.factories import ToolFactory, submit
 from tests.factories import UserFactory
 
@@ -327,3 +330,62 @@ def test_member_deleted_or_lapsed_after_asking_cannot_be_approved(
     with pytest.raises(AccessError, match="Belongs to Anytown; Member in good standing"):
         approve(access_request, regional_officer)
     assert not Holding.objects.exists()
+
+
+def test_an_approved_renewal_ends_the_old_holding_as_it_starts(
+    member, canvassing, anytown, anytown_endorser, regional_officer, client
+):
+    first = submit(canvassing, member, anytown.constituency)
+    endorse(first, anytown_endorser)
+    approve(first, regional_officer, duration_days=40)
+    old = Holding.objects.get(request=first)
+    was_due = old.expires_at
+
+    later = timezone.now() + timedelta(days=20)  # inside the 30-day renewal window
+    renewal = submit(canvassing, member, anytown.constituency, now=later, needed_by=timezone.localdate(later))
+    endorse(renewal, anytown_endorser, now=later)
+    approve(renewal, regional_officer, duration_days=365, now=later)
+    new = Holding.objects.get(request=renewal)
+
+    old.refresh_from_db()
+    old.grant.refresh_from_db()
+    assert old.expires_at == new.starts_at == later
+    assert old.grant.expires_at == later and old.replaced_by == new
+    # No overlap: at any moment one holding and one grant of the tool in the CLP.
+    for moment in (later - timedelta(seconds=1), later, later + timedelta(days=30)):
+        assert Holding.objects.active(moment).filter(user=member, tool=canvassing).count() == 1
+        grants = Grant.all_objects.active(moment).filter(user=member, role=Role.CANVASSER)
+        assert grants.filter(constituency=anytown.constituency).count() == 1
+    assert not Holding.objects.active(later + timedelta(days=30)).filter(pk=old.pk).exists()
+
+    ending = first.decisions.get(outcome=Decision.Outcome.RENEWED)
+    assert ending.by == regional_officer and f"request {renewal.pk}" in ending.note
+    assert f"{was_due:%Y}" in ending.note
+    assert AuditEvent.objects.filter(action="access.holding.renewed", object_id=str(old.pk)).exists()
+    assert AuditEvent.objects.filter(action="access.grant.renewed", object_id=str(old.grant_id)).exists()
+    approval = AuditEvent.objects.get(action="access.request.approve", object_id=str(renewal.pk))
+    assert approval.detail["replaces"] == [old.pk]
+    # The expiry sweep does not record the replaced holding as expired.
+    assert holdings_record_expired(now=later + timedelta(days=30)) == 0
+
+    client.force_login(member)
+    page = client.get(reverse("access:request", args=[first.pk])).content.decode()
+    assert "when <a href" in page and "its renewal</a> started" in page
+    assert "Ended early: replaced by a renewal" in page
+
+
+def test_a_renewal_also_ends_an_office_given_grant_of_the_same_role_there(
+    member, canvassing, anytown, anytown_endorser, regional_officer
+):
+    office = grant_create(
+        user=member,
+        role=Role.CANVASSER,
+        area=anytown.constituency,
+        expires_at=timezone.now() + timedelta(days=10),
+    )
+    renewal = submit(canvassing, member, anytown.constituency)
+    endorse(renewal, anytown_endorser)
+    approve(renewal, regional_officer)
+    office.refresh_from_db()
+    assert not Grant.all_objects.active().filter(pk=office.pk).exists()
+    assert Grant.objects.filter(user=member, role=Role.CANVASSER).count() == 1
