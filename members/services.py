@@ -717,7 +717,9 @@ def bounce_record(*, recipient, kind, reason, source):
 _MATCH_SQL = """
 WITH candidates AS (
     SELECT m.id AS member_id, e.id AS elector_id,
-           split_part(lower(e.first_names), ' ', 1) = split_part(lower(m.first_name), ' ', 1) AS same_first_name
+           split_part(lower(e.first_names), ' ', 1) = split_part(lower(m.first_name), ' ', 1) AS same_first_name,
+           regexp_replace(lower(split_part(p.address, ',', 1)), '[^a-z0-9]', '', 'g')
+               = regexp_replace(lower(m.address_line1), '[^a-z0-9]', '', 'g') AS same_first_line
     FROM members_member m
     JOIN voters_property p ON p.postcode = upper(replace(m.postcode, ' ', '')) AND m.postcode <> ''
     JOIN voters_elector e ON e.home_id = p.id AND lower(e.surname) = lower(m.last_name) AND e.on_register
@@ -738,14 +740,18 @@ SELECT member_id, elector_id,
             ELSE 'Same surname and postcode, different first name' END,
        now()
 FROM counted
+-- A member linked for certain gets no other proposals; otherwise a different first name is only worth
+-- a look at the same address, not anywhere in the postcode.
+WHERE CASE WHEN first_name_matches = 1 THEN same_first_name ELSE same_first_name OR same_first_line END
 RETURNING member_id, elector_id, state
 """
 
 
 @transaction.atomic
 def member_match_electors(*, constituency, user=None):
-    """Match the CLP's unlinked members to electors by name and postcode. Certain matches (same first
-    name, surname and postcode, one such elector) are linked; the rest are proposed for review.
+    """Match the CLP's unlinked members to electors by name and address. Certain matches (same first
+    name, surname and postcode, one such elector) are linked; the rest (several such electors, or the
+    same surname at the same address with another first name) are proposed for review.
     Returns (linked, proposed). Running it again finds nothing new."""
     with connection.cursor() as cursor:
         cursor.execute(_MATCH_SQL, {"clp": constituency.pk})

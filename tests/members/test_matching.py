@@ -8,10 +8,8 @@ from tests.members.factories import MemberFactory
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
-def _home(anytown, postcode="AN11AA"):
-    return PropertyFactory(
-        polling_district=anytown.polling_district, postcode=postcode, street="Anytown Road"
-    )
+def _home(anytown, postcode="AN11AA", address="1 Anytown Road"):
+    return PropertyFactory(polling_district=anytown.polling_district, postcode=postcode, address=address)
 
 
 def test_a_certain_match_is_linked_and_an_uncertain_one_is_proposed(anytown):
@@ -19,7 +17,12 @@ def test_a_certain_match_is_linked_and_an_uncertain_one_is_proposed(anytown):
     ann = ElectorFactory(home=home, first_names="Ann Mary", surname="Anytownley")
     ElectorFactory(home=home, first_names="Robert", surname="Anytownby")
     member_ann = MemberFactory(constituency=anytown.constituency, first_name="Ann", last_name="Anytownley")
-    member_bob = MemberFactory(constituency=anytown.constituency, first_name="Bob", last_name="Anytownby")
+    member_bob = MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Bob",
+        last_name="Anytownby",
+        address_line1="1, Anytown Road",
+    )
     MemberFactory(constituency=anytown.constituency, first_name="Cat", last_name="Nobody")
     assert services.member_match_electors(constituency=anytown.constituency) == (1, 1)
     member_ann.refresh_from_db()
@@ -55,7 +58,12 @@ def test_officer_confirms_one_and_the_members_other_proposals_close(client, anyt
 
 def test_rejected_pairs_are_not_proposed_again(anytown, anytown_secretary):
     ElectorFactory(home=_home(anytown), first_names="Bob", surname="Anytownby")
-    MemberFactory(constituency=anytown.constituency, first_name="Robert", last_name="Anytownby")
+    MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Robert",
+        last_name="Anytownby",
+        address_line1="1 Anytown Road",
+    )
     services.member_match_electors(constituency=anytown.constituency)
     match = ElectorMatch.objects.get()
     services.elector_match_decide(match=match, confirm=False, user=anytown_secretary)
@@ -65,7 +73,12 @@ def test_rejected_pairs_are_not_proposed_again(anytown, anytown_secretary):
 
 def test_other_clps_officer_cannot_decide(client, anytown, otherton_secretary):
     ElectorFactory(home=_home(anytown), first_names="Bob", surname="Anytownby")
-    MemberFactory(constituency=anytown.constituency, first_name="Robert", last_name="Anytownby")
+    MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Robert",
+        last_name="Anytownby",
+        address_line1="1 Anytown Road",
+    )
     services.member_match_electors(constituency=anytown.constituency)
     match = ElectorMatch.objects.get()
     client.force_login(otherton_secretary)
@@ -75,3 +88,18 @@ def test_other_clps_officer_cannot_decide(client, anytown, otherton_secretary):
     )
     match.refresh_from_db()
     assert match.state == "proposed"
+
+
+def test_a_linked_member_gets_no_proposals_and_other_houses_in_the_postcode_are_not_proposed(anytown):
+    home = _home(anytown)
+    ElectorFactory(home=home, first_names="Ann", surname="Anytownley")
+    ElectorFactory(home=home, first_names="Jane", surname="Anytownley")  # her daughter
+    ElectorFactory(home=_home(anytown, address="25 Anytown Road"), first_names="Joe", surname="Anytownby")
+    MemberFactory(constituency=anytown.constituency, first_name="Ann", last_name="Anytownley")
+    MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Bob",
+        last_name="Anytownby",
+        address_line1="1 Anytown Road",
+    )
+    assert services.member_match_electors(constituency=anytown.constituency) == (1, 0)
