@@ -21,6 +21,11 @@ def _as(page, live_server, user):
     sign_in(page.context, live_server, user)
 
 
+def _fits_the_phone(page):
+    """No horizontal scroll at 360px: nothing is wider than the screen."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+
+
 def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anytown, regional_officer):
     page = browser_page
     canvassing_tool()
@@ -35,13 +40,14 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.get_by_label("What do you need?").select_option(label="Canvassing")
     page.get_by_label("Through which CLP?").select_option(label="Anytown")
     page.get_by_text("Member in good standing").wait_for()  # conditions shown before sending
+    _fits_the_phone(page)  # the form with its conditions and who decides
     page.get_by_label("Why do you need it?").fill("Saturday sessions in Castle ward")
     page.get_by_label("Needed by").fill(f"{timezone.localdate() + timezone.timedelta(days=5):%Y-%m-%d}")
     page.get_by_role("button", name="Send request").click()
     page.wait_for_url(re.compile(r"/access/requests/\d+/$"))
     status_url = page.url
     assert page.get_by_text("Waiting for the CLP's endorsement", exact=True).is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits the phone
+    _fits_the_phone(page)
 
     # The CLP secretary endorses from their queue.
     _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
@@ -64,6 +70,12 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
 
     # The new canvasser sees their CLP's canvassing page and their new role.
     _as(page, live_server, member)
+    page.goto(status_url)
+    assert page.get_by_text("Approved", exact=True).first.is_visible()
+    _fits_the_phone(page)  # the status page with the access given and the whole history
+    for url in ("/access/", "/access/rules/"):
+        page.goto(url)
+        _fits_the_phone(page)
     page.goto("/campaigns/")
     assert page.get_by_text("Anytown spring campaign").is_visible()
     page.goto("/")
