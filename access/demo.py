@@ -73,7 +73,8 @@ CATALOGUE = [
         "",
         Level.CONSTITUENCY,
         "Membership records for CLP officers.",
-        {"training_months": 12, "decision_hours": 72},
+        # Officers ask for it, so only the secretary endorses.
+        {"training_months": 12, "decision_hours": 72, "endorser_roles": [Role.CLP_SECRETARY]},
     ),
     (
         "dialogue",

@@ -158,6 +158,7 @@ def test_bad_decider_choices_are_refused_with_a_reason(
 def test_rules_and_request_pages_say_who_decides(client, member, anytown, officer_endorsed_tool):
     rules = client.get(reverse("access:rules")).content.decode()
     assert "Endorsed by any CLP officer of the CLP, then approved by any Area administrator" in rules
+    assert "to the Area administrator, then to the regional director, then to the national contact" in rules
     access_request = submit(officer_endorsed_tool, member, anytown.constituency)
     client.force_login(member)
     page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
