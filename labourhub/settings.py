@@ -174,6 +174,16 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LabourHub <no-reply@labourhub.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Member email ---------------------------------------------------------------
+# Messages a second that one worker sends; 0 means as fast as the SMTP server takes them.
+MEMBER_EMAIL_RATE_PER_SECOND = env_int("MEMBER_EMAIL_RATE_PER_SECOND", 20, minimum=0)
+# Recipients per task: each batch is sent over one SMTP connection.
+MEMBER_EMAIL_BATCH_SIZE = env_int("MEMBER_EMAIL_BATCH_SIZE", 200, minimum=1, maximum=10000)
+# A batch with no sign of a worker for this long is queued again by the sweeper.
+MEMBER_EMAIL_STALE_AFTER_SECONDS = env_int("MEMBER_EMAIL_STALE_AFTER_SECONDS", 600, minimum=1)
+# The envelope and From address of member emails (the display name is the CLP's).
+MEMBER_EMAIL_FROM = env_str("MEMBER_EMAIL_FROM", "members@labourhub.localhost")
+
 # --- Security -----------------------------------------------------------------
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:

@@ -217,7 +217,7 @@ def email_send_plan(*, send_id, batch_size=None):
     """Write one row per recipient in one statement, then queue the batches. Planning twice plans once."""
     from members.tasks import member_email_batch_send
 
-    batch_size = batch_size or conf.BATCH_SIZE
+    batch_size = batch_size or settings.MEMBER_EMAIL_BATCH_SIZE
     with transaction.atomic():
         send = EmailSend.objects.select_for_update().select_related("constituency").get(pk=send_id)
         if send.planned_at is not None or send.state != EmailSend.State.SENDING:
@@ -362,7 +362,7 @@ def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
     if batch.finished_at is not None or not _batch_lock(batch, True):
         return 0  # done already, or a live worker is on it
     try:
-        rate = conf.RATE_PER_SECOND if rate_per_second is None else rate_per_second
+        rate = settings.MEMBER_EMAIL_RATE_PER_SECOND if rate_per_second is None else rate_per_second
         return _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
     finally:
         _batch_lock(batch, False)
@@ -474,7 +474,7 @@ class _Composer:
         self.signer = signing.Signer(salt=UNSUBSCRIBE_SALT)
         self.unsubscribe_url = settings.SITE_URL + reverse("members:unsubscribe", args=["TOKEN"])
         self.from_email = _from_address(send)
-        self.domain = conf.FROM_ADDRESS.rsplit("@", 1)[-1]
+        self.domain = settings.MEMBER_EMAIL_FROM.rsplit("@", 1)[-1]
         self.fields = list(email_content.MERGE_FIELDS)
         self._prebuilt = None
 
@@ -483,7 +483,7 @@ class _Composer:
         if data is None:
             backend.send_messages([self.message(row, backend)])
         else:
-            backend.connection.sendmail(conf.FROM_ADDRESS, [row[1]], data)
+            backend.connection.sendmail(settings.MEMBER_EMAIL_FROM, [row[1]], data)
 
     def message(self, row, backend=None):
         recipient_id, email = row[0], row[1]
@@ -571,7 +571,7 @@ class _Composer:
 
 def _from_address(send):
     name = f"{send.constituency.name} Labour".replace('"', "")
-    return f'"{name}" <{conf.FROM_ADDRESS}>'
+    return f'"{name}" <{settings.MEMBER_EMAIL_FROM}>'
 
 
 def _reason(error):
@@ -642,7 +642,11 @@ def email_sweep(*, now=None, stale_after=None):
     from members.tasks import member_email_batch_send, member_email_plan
 
     now = now or timezone.now()
-    stale = now - (stale_after if stale_after is not None else timedelta(seconds=conf.STALE_AFTER_SECONDS))
+    stale = now - (
+        stale_after
+        if stale_after is not None
+        else timedelta(seconds=settings.MEMBER_EMAIL_STALE_AFTER_SECONDS)
+    )
     with transaction.atomic():
         due = EmailSend.objects.filter(state=EmailSend.State.SCHEDULED, scheduled_for__lte=now)
         starting = list(due.values_list("id", flat=True))
