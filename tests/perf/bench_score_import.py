@@ -41,7 +41,7 @@ SCORES = ("support", "turnout")
 
 
 def make_electors(rows, pd_ids, workdir):
-    """N electors straight into the table (setup only); returns their ids."""
+    """N electors straight into the table (setup only); returns the range of their ids."""
     path = workdir / "electors.csv"
     with path.open("w") as f:
         for n in range(rows):
@@ -59,8 +59,10 @@ def make_electors(rows, pd_ids, workdir):
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
         cursor.execute("ANALYZE voters_elector")
-        cursor.execute("SELECT id FROM voters_elector ORDER BY id")
-        return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute("SELECT min(id), max(id) FROM voters_elector")
+        first, last = cursor.fetchone()
+    # A range, not a list: the worker is forked from this process, and its peak RSS must be its own.
+    return range(first, last + 1)
 
 
 def write_scores(path, ids):
@@ -133,7 +135,6 @@ def main():
                 args.rows, list(constituency.polling_districts.values_list("pk", flat=True)), workdir
             )
             path = write_scores(workdir / "scores.csv", ids)
-            del ids
             seconds, report = run_worker(path, workdir / "media")
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(report)
