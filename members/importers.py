@@ -228,15 +228,13 @@ def _stage(cursor, table, columns):
                 copy.write(view[start : start + (1 << 20)])
     except (DatabaseError, psycopg.Error) as error:
         raise ImportRejected(_copy_error(error)) from None
-    fields = ", ".join(
-        f"btrim(coalesce({columns[name]}, '')) AS {name}" if name in columns else f"''::text AS {name}"
-        for name in FIELDS
-    )
+    trimmed = {
+        name: f"btrim(coalesce({columns[name]}, ''))" if name in columns else "''::text" for name in FIELDS
+    }
+    trimmed["membership_number"] = f"upper(replace({trimmed['membership_number']}, ' ', ''))"
+    fields = ", ".join(f"{sql} AS {name}" for name, sql in trimmed.items())
     cursor.execute(
         f"CREATE TEMP TABLE member_import_rows AS SELECT n + 1 AS line, {fields} FROM member_import_raw"
-    )
-    cursor.execute(
-        "UPDATE member_import_rows SET membership_number = upper(replace(membership_number, ' ', ''))"
     )
     cursor.execute("SELECT count(*) FROM member_import_rows")
     return cursor.fetchone()[0]
@@ -405,6 +403,10 @@ def member_import_run(*, import_id):
         ignored = [h for h in table.headers if h and h not in mapped]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # 01/02/2020 is the 1st of February
+            # Imports are re-runnable, so a crash losing the last commit costs nothing.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             rows = _stage(cursor, table, columns)
             MemberImport.objects.filter(pk=import_id).update(rows_total=rows)
             error_count, errors = _check(cursor, member_import.constituency)
@@ -457,63 +459,69 @@ def _apply(cursor, member_import, rows):
     # One import per CLP at a time, so the INSERT's "not there yet" holds until commit.
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::int)", [_IMPORT_LOCK_NAMESPACE, constituency.pk])
     cursor.execute(
-        f"CREATE TEMP TABLE member_import_typed AS SELECT {', '.join(f'{values[n]} AS {n}' for n in inserted)} "
+        f"CREATE TEMP VIEW member_import_typed AS SELECT {', '.join(f'{values[n]} AS {n}' for n in inserted)} "
         f"FROM member_import_rows r {_coded_joins()}"
     )
-    changed = " OR ".join(f"m.{name} IS DISTINCT FROM t.{name}" for name in _UPDATED)
     cursor.execute(
-        f"""
-        UPDATE members_member m
-        SET {", ".join(f"{name} = t.{name}" for name in _UPDATED)}, updated_at = %s,
-            email_bounced_at = CASE WHEN m.email IS DISTINCT FROM t.email THEN NULL ELSE m.email_bounced_at END,
-            email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM t.email THEN 0 ELSE m.email_hard_bounces END
-        FROM member_import_typed t
-        WHERE m.constituency_id = %s AND m.membership_number = t.membership_number AND ({changed})
-        """,
-        [now, constituency.pk],
+        "SELECT EXISTS (SELECT 1 FROM members_member WHERE constituency_id = %s)", [constituency.pk]
     )
-    changed_count = cursor.rowcount
-    cursor.execute(
-        f"""
-        INSERT INTO members_member (
-            {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
-            email_hard_bounces, created_at, updated_at)
-        SELECT {", ".join(f"t.{n}" for n in inserted)}, %s, false, false, false, 0, %s, %s
-        FROM member_import_typed t
-        WHERE NOT EXISTS (
-            SELECT 1 FROM members_member m
-            WHERE m.constituency_id = %s AND m.membership_number = t.membership_number
-        )
-        RETURNING id, consent_email
-        """,
-        [constituency.pk, now, now, constituency.pk],
-    )
-    results = cursor.fetchall()
-    added = len(results)
-    added_with_consent = [pk for pk, consent in results if consent]
-    cursor.execute("DROP TABLE member_import_typed")
-    if added_with_consent:
+    (any_members,) = cursor.fetchone()
+    changed_count, not_there, missing_count, missing_sample = 0, "", 0, []
+    if any_members:  # a CLP's first import has nothing to match: no UPDATE, no lookups
+        # Members not in the file (new members are all in it, so this can come first).
         cursor.execute(
             """
-            INSERT INTO members_consent (member_id, channel, granted, recorded_at, wording, source)
-            SELECT id, 'email', true, %s, %s, 'import' FROM unnest(%s::bigint[]) AS id
+            SELECT count(*), (array_agg(m.membership_number ORDER BY m.membership_number))[1:100]
+            FROM members_member m
+            WHERE m.constituency_id = %s
+              AND NOT EXISTS (SELECT 1 FROM member_import_rows r WHERE r.membership_number = m.membership_number)
             """,
-            [
-                now,
-                f"Agreed to email, as recorded in the membership export {member_import.file_name}.",
-                added_with_consent,
-            ],
+            [constituency.pk],
         )
+        missing_count, missing_sample = cursor.fetchone()
+        changed = " OR ".join(f"m.{name} IS DISTINCT FROM t.{name}" for name in _UPDATED)
+        cursor.execute(
+            f"""
+            UPDATE members_member m
+            SET {", ".join(f"{name} = t.{name}" for name in _UPDATED)}, updated_at = %s,
+                email_bounced_at = CASE WHEN m.email IS DISTINCT FROM t.email THEN NULL ELSE m.email_bounced_at END,
+                email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM t.email THEN 0 ELSE m.email_hard_bounces END
+            FROM member_import_typed t
+            WHERE m.constituency_id = %s AND m.membership_number = t.membership_number AND ({changed})
+            """,
+            [now, constituency.pk],
+        )
+        changed_count = cursor.rowcount
+        not_there = f"""WHERE NOT EXISTS (
+            SELECT 1 FROM members_member m
+            WHERE m.constituency_id = {int(constituency.pk)} AND m.membership_number = t.membership_number
+        )"""
+    # New members and, for those who agreed in the file, their email consent, in one statement.
     cursor.execute(
-        """
-        SELECT count(*), (array_agg(m.membership_number ORDER BY m.membership_number))[1:100]
-        FROM members_member m
-        WHERE m.constituency_id = %s
-          AND NOT EXISTS (SELECT 1 FROM member_import_rows r WHERE r.membership_number = m.membership_number)
+        f"""
+        WITH added AS (
+            INSERT INTO members_member (
+                {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
+                email_hard_bounces, created_at, updated_at)
+            SELECT {", ".join(f"t.{n}" for n in inserted)}, %s, false, false, false, 0, %s, %s
+            FROM member_import_typed t {not_there}
+            RETURNING id, consent_email
+        ), consents AS (
+            INSERT INTO members_consent (member_id, channel, granted, recorded_at, wording, source)
+            SELECT id, 'email', true, %s, %s, 'import' FROM added WHERE consent_email
+        )
+        SELECT count(*) FROM added
         """,
-        [constituency.pk],
+        [
+            constituency.pk,
+            now,
+            now,
+            now,
+            f"Agreed to email, as recorded in the membership export {member_import.file_name}.",
+        ],
     )
-    missing_count, missing_sample = cursor.fetchone()
+    (added,) = cursor.fetchone()
+    cursor.execute("DROP VIEW member_import_typed")
     return {
         "added": added,
         "changed": changed_count,
