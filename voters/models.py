@@ -96,6 +96,12 @@ class Property(models.Model):
 class RegisterImportQuerySet(ScopedQuerySet):
     default_action = Action.MANAGE_VOTERS
 
+    def for_user(self, user, action=None):
+        # Postcode files are national (no constituency): only the platform operator sees them.
+        if user.is_superuser:
+            return self
+        return super().for_user(user, action)
+
 
 class RegisterImport(models.Model):
     """One file brought in: a full register, a monthly update, a marked register, a postal or

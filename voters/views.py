@@ -44,10 +44,6 @@ def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _imports_for(user):
-    return RegisterImport.objects.all() if user.is_superuser else RegisterImport.objects.for_user(user)
-
-
 # --- Finding voters ---------------------------------------------------------------
 
 
@@ -198,20 +194,22 @@ def imports(request):
         )
         transaction.on_commit(lambda: register_import_task.delay(record.pk))
         return redirect("voters:import", pk=record.pk)
-    recent = _imports_for(request.user).select_related("constituency", "uploaded_by")[:50]
+    recent = RegisterImport.objects.for_user(request.user).select_related("constituency", "uploaded_by")[:50]
     return render(request, "voters/imports.html", {"form": form, "imports": recent})
 
 
 @login_required
 def import_detail(request, pk):
-    record = get_object_or_404(_imports_for(request.user).select_related("constituency"), pk=pk)
+    record = get_object_or_404(
+        RegisterImport.objects.for_user(request.user).select_related("constituency"), pk=pk
+    )
     return render(request, "voters/import.html", {"record": record})
 
 
 @login_required
 def import_progress(request, pk):
     """The progress bar (and, once finished, the report) that the import page polls with htmx."""
-    record = get_object_or_404(_imports_for(request.user), pk=pk)
+    record = get_object_or_404(RegisterImport.objects.for_user(request.user), pk=pk)
     return render(request, "voters/_import_progress.html", {"record": record})
 
 
