@@ -250,27 +250,24 @@ class Question(models.Model):
 # --- Walk lists and packs ---------------------------------------------------------------
 
 
-class WalkListQuerySet(CampaignScopedQuerySet):
+class CampaignListQuerySet(CampaignScopedQuerySet):
     constituency_path = "campaign__constituency"
 
 
-class WalkList(models.Model):
-    """Doors chosen by `criteria` (see campaigns.walklists), ordered along streets, split into packs."""
+class CampaignList(models.Model):
+    """What walk lists and call lists share: a named set of people chosen by `criteria`."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="walk_lists")
     name = models.CharField(max_length=120)
     criteria = models.JSONField(default=dict, blank=True)
-    pack_size = models.PositiveSmallIntegerField(default=40)
-    door_count = models.PositiveIntegerField(default=0)
-    elector_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WalkListQuerySet.as_manager()
+    objects = CampaignListQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -279,6 +276,15 @@ class WalkList(models.Model):
     @property
     def audit_constituency(self):
         return self.campaign.constituency
+
+
+class WalkList(CampaignList):
+    """Doors chosen by `criteria` (see campaigns.walklists), ordered along streets, split into packs."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="walk_lists")
+    pack_size = models.PositiveSmallIntegerField(default=40)
+    door_count = models.PositiveIntegerField(default=0)
+    elector_count = models.PositiveIntegerField(default=0)
 
 
 class PackQuerySet(CampaignScopedQuerySet):
@@ -632,32 +638,10 @@ class PhoneNumber(models.Model):
         return self.elector.polling_district.constituency
 
 
-class CallListQuerySet(CampaignScopedQuerySet):
-    constituency_path = "campaign__constituency"
-
-
-class CallList(models.Model):
+class CallList(CampaignList):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="call_lists")
-    name = models.CharField(max_length=120)
-    criteria = models.JSONField(default=dict, blank=True)
     script = models.TextField(blank=True, help_text="What callers say first.")
     entry_count = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = CallListQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def audit_constituency(self):
-        return self.campaign.constituency
 
 
 class CallEntry(models.Model):
