@@ -12,9 +12,9 @@ but any bad row rejects the whole file before anything is applied.
 """
 
 import codecs
+import contextlib
 import csv
 import hashlib
-import io
 import logging
 import re
 import time
@@ -139,14 +139,17 @@ class Report:
 
 
 class StagingTable:
-    """An unlogged table the rows are COPY'd into, in chunks so progress can be reported between them."""
+    """An unlogged table the rows are COPY'd into, one COPY per chunk so progress can be reported
+    between chunks. Binary COPY when the rows hold Python values of the column types (the server
+    then parses nothing); text COPY when some values are still text (dates, arrays)."""
 
-    def __init__(self, name, columns, on_chunk):
+    def __init__(self, name, columns, on_chunk, binary=False):
         self.name = name
         self.columns = columns  # [(name, sql type)]
         self.on_chunk = on_chunk
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.binary = binary
+        self.copy = None
+        self.open_copy = contextlib.ExitStack()
         self.pending = 0
         self.written = 0
 
@@ -156,29 +159,32 @@ class StagingTable:
         cursor.execute(f"CREATE UNLOGGED TABLE {self.name} ({cols})")
 
     def drop(self, cursor):
+        self.open_copy.close()
         cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
     def add(self, row):
-        self.writer.writerow(row)
+        if self.copy is None:
+            names = ", ".join(name for name, _ in self.columns)
+            cursor = self.open_copy.enter_context(connection.cursor())
+            self.copy = self.open_copy.enter_context(
+                cursor.copy(
+                    f"COPY {self.name} ({names}) FROM STDIN{' (FORMAT binary)' if self.binary else ''}"
+                )
+            )
+            if self.binary:
+                self.copy.set_types([sql_type for _, sql_type in self.columns])
+        self.copy.write_row(row)
         self.pending += 1
         if self.pending >= CHUNK_ROWS:
             self.flush()
 
     def flush(self):
-        if not self.pending:
+        if self.copy is None:
             return
-        names = ", ".join(name for name, _ in self.columns)
-        texts = ", ".join(name for name, sql_type in self.columns if sql_type == "text")
-        options = f"FORMAT csv, FORCE_NOT_NULL ({texts})" if texts else "FORMAT csv"
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {self.name} ({names}) FROM STDIN ({options})") as copy,
-        ):
-            copy.write(self.buffer.getvalue())
+        self.open_copy.close()
+        self.copy = None
         self.written += self.pending
         self.pending = 0
-        self.buffer.seek(0)
-        self.buffer.truncate()
         self.on_chunk()
 
 
@@ -187,6 +193,7 @@ class StagedImporter:
     headers (`adapter_for`) and write the set-based `apply`."""
 
     staging_columns = []
+    staging_binary = False  # True when adapters return Python values of the staging column types
 
     def __init__(self, record):
         self.record = record
@@ -206,13 +213,22 @@ class StagedImporter:
     def check_staged(self, cursor, staging):
         """Checks across rows (duplicates), after staging and before applying."""
 
+    def staging_tables(self):
+        """Every table rows are staged in (an importer may stage into more than one)."""
+        return [self.staging]
+
+    def stage(self, staged):
+        self.staging.add(staged)
+
     # -- the pipeline --------------------------------------------------------------
     def run(self, path):
         record = self.record
         started = time.monotonic()
         record.started_at = timezone.now()
         self._set_stage("Reading the file")
-        staging = StagingTable(f"voters_staging_{record.pk}", self.staging_columns, self._progress)
+        staging = self.staging = StagingTable(
+            f"voters_staging_{record.pk}", self.staging_columns, self._progress, binary=self.staging_binary
+        )
         try:
             facts = file_facts(path)
             record.checksum, record.rows_total = facts.checksum, max(facts.lines - 1, 0)
@@ -221,8 +237,9 @@ class StagedImporter:
                 # A re-runnable bulk load need not wait for each commit to reach the disk (a crash
                 # loses the last moments of work, consistently, never half an import).
                 cursor.execute("SET synchronous_commit = off")
-                staging.create(cursor)
-            self._stage_rows(path, facts.encoding, staging)
+                for table in self.staging_tables():
+                    table.create(cursor)
+            self._stage_rows(path, facts.encoding)
             self.report.notes.append(f"Read {self.rows_seen} rows in {time.monotonic() - started:.1f} s.")
             if not self.report.error_count:
                 self._set_stage("Applying changes")
@@ -230,7 +247,7 @@ class StagedImporter:
                     cursor.execute("SET LOCAL default_statistics_target = 10")  # a quick sample is enough
                     # Room for the set-based joins of a million-row file to hash in memory, not on disk.
                     cursor.execute("SET LOCAL work_mem = '256MB'")
-                    cursor.execute(f"ANALYZE {staging.name}")
+                    cursor.execute(f"ANALYZE {', '.join(t.name for t in self.staging_tables())}")
                     self.check_staged(cursor, staging)
                     if self.report.error_count:
                         raise _RolledBack
@@ -250,7 +267,8 @@ class StagedImporter:
             raise
         finally:
             with connection.cursor() as cursor:
-                staging.drop(cursor)
+                for table in self.staging_tables():
+                    table.drop(cursor)
                 cursor.execute("RESET synchronous_commit")
         record.finished_at = timezone.now()
         record.rows_done = self.rows_seen
@@ -268,7 +286,7 @@ class StagedImporter:
         record.save()
         return record
 
-    def _stage_rows(self, path, encoding, staging):
+    def _stage_rows(self, path, encoding):
         rows = read_rows(path, encoding)
         headers, original = next(rows)
         self.original_names = dict(zip(headers, original, strict=True))
@@ -291,11 +309,12 @@ class StagedImporter:
                 )
                 continue
             if staged is not None and not self.report.error_count:
-                staging.add(staged)
+                self.stage(staged)
         if not self.rows_seen:
             raise ImportRejected("The file has a header line but no rows.")
         if not self.report.error_count:
-            staging.flush()
+            for table in self.staging_tables():
+                table.flush()
 
     def _progress(self):
         self.record.rows_done = self.rows_seen

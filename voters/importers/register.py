@@ -16,8 +16,15 @@ from django.utils import timezone
 
 from labourhub.models import PollingDistrict
 from voters.importers import fields
-from voters.importers.base import ImportRejected, RowError, StagedImporter, normalise_header, unknown_format
-from voters.models import RegisterImport, RegisterPublication, first_of_month
+from voters.importers.base import (
+    ImportRejected,
+    RowError,
+    StagedImporter,
+    StagingTable,
+    normalise_header,
+    unknown_format,
+)
+from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
 
 PRESENT, ADD, CHANGE, DELETE = "P", "A", "C", "D"
 
@@ -38,19 +45,27 @@ class ElectorRow(NamedTuple):
     markers: str
     attainment: object
     opted_out: bool
-    address: str
     address_key: str
+    match_key: str
+
+
+class HomeRow(NamedTuple):
+    """A property, staged once per address (the first line that names it)."""
+
+    address_key: str
+    pd_id: int
+    address: str
     street: str
     house_number: object
     postcode: str
     postcode_display: str
     uprn: str
-    match_key: str
 
 
 _TYPES = {"line": "integer", "pd_id": "integer", "number": "integer", "suffix": "integer"}
 _TYPES |= {"attainment": "date", "opted_out": "boolean", "house_number": "integer"}
 STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in ElectorRow._fields]
+HOME_STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in HomeRow._fields]
 
 
 def polling_district_ids(constituency):
@@ -75,11 +90,12 @@ class PollingDistricts:
             self.new[key] = self.ids[key] = -1 - len(self.new)
         return self.ids[key]
 
-    def create_new(self, cursor, staging_name):
+    def create_new(self, cursor, staging_names):
         created = []
         for code, placeholder in self.new.items():
             pd = PollingDistrict.objects.create(constituency=self.constituency, code=code, name=code)
-            cursor.execute(f"UPDATE {staging_name} SET pd_id = %s WHERE pd_id = %s", [pd.pk, placeholder])
+            for name in staging_names:
+                cursor.execute(f"UPDATE {name} SET pd_id = %s WHERE pd_id = %s", [pd.pk, placeholder])
             created.append(code)
         return created
 
@@ -140,11 +156,12 @@ class RegisterAdapter:
             address_lines, postcode_value, postcode_column
         )
         pd_code = pd.upper()
-        return (  # an ElectorRow, built positionally because this runs once per elector
+        pd_id = self.pds.id_for(pd, pd_column)
+        elector = (  # an ElectorRow, built positionally because this runs once per elector
             line,
             action,
             pd_code,
-            self.pds.id_for(pd, pd_column),
+            pd_id,
             number,
             suffix,
             fields.elector_number_text(pd_code, number, suffix),
@@ -156,15 +173,26 @@ class RegisterAdapter:
             letters,
             attainment,
             opted_out or z_prefix or "Z" in letters,
-            address,
             address_key,
+            fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
+        )
+        if not address_key or action == DELETE:
+            return elector, None
+        return elector, (
+            address_key,
+            pd_id,
+            address,
             street,
             house_number,
             postcode,
             postcode_display,
             uprn.strip()[:12],
-            fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
         )
+
+
+def rowcount(cursor, sql, params=()):
+    cursor.execute(sql, params)
+    return cursor.rowcount
 
 
 def lines_from(r, prefix, count):
@@ -179,10 +207,33 @@ def _line_keys(prefix, count):
 
 class RegisterImporter(StagedImporter):
     staging_columns = STAGING_COLUMNS
+    staging_binary = True
 
     def __init__(self, record):
         super().__init__(record)
         self.polling_districts = PollingDistricts(self.constituency)
+        self.homes = StagingTable(
+            f"voters_staging_{record.pk}_homes", HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
+        )
+        self.homes_staged = set()
+        self.homes_waiting = []  # one connection runs one COPY at a time: homes follow each chunk
+
+    def staging_tables(self):
+        return [self.staging, self.homes]
+
+    def stage(self, staged):
+        elector, home = staged
+        self.staging.add(elector)
+        if home is not None and home[0] not in self.homes_staged:
+            self.homes_staged.add(home[0])
+            self.homes_waiting.append(home)
+
+    def _progress(self):
+        for home in self.homes_waiting:
+            self.homes.add(home)
+        self.homes.flush()
+        self.homes_waiting.clear()
+        super()._progress()
 
     def adapter_for(self, headers, original):
         from voters.importers.formats import ADAPTERS  # the adapters import this module
@@ -227,59 +278,32 @@ class RegisterImporter(StagedImporter):
                 )
 
     def apply(self, cursor, staging):
-        s, m = staging.name, f"{staging.name}_matched"
+        s, h, m = staging.name, self.homes.name, f"{staging.name}_matched"
         full = self.record.kind == RegisterImport.Kind.FULL
         month = self.options.get("month") or first_of_month().isoformat()
-        clp = self.constituency.pk
-        new_pds = self.polling_districts.create_new(cursor, s)
+        new_pds = self.polling_districts.create_new(cursor, [s, h])
         if new_pds:
             self.report.notes.append(f"New polling districts created: {', '.join(new_pds)}.")
 
         def run(sql, params=()):
-            cursor.execute(sql, params)
-            return cursor.rowcount
+            return rowcount(cursor, sql, params)
 
         run(
             f"""INSERT INTO voters_property (polling_district_id, address_key, address, street,
                     house_number, postcode, postcode_display, uprn, latitude, longitude)
-                SELECT DISTINCT ON (s.address_key) s.pd_id, s.address_key, s.address, s.street,
-                    s.house_number, s.postcode, s.postcode_display, s.uprn, loc.latitude, loc.longitude
-                FROM {s} s LEFT JOIN voters_postcodelocation loc ON loc.postcode = s.postcode
-                WHERE s.address_key <> '' AND s.action <> 'D'
-                  AND NOT EXISTS (SELECT 1 FROM voters_property p WHERE p.address_key = s.address_key)
-                ORDER BY s.address_key, s.line"""
+                SELECT h.pd_id, h.address_key, h.address, h.street, h.house_number, h.postcode,
+                    h.postcode_display, h.uprn, loc.latitude, loc.longitude
+                FROM {h} h LEFT JOIN voters_postcodelocation loc ON loc.postcode = h.postcode
+                WHERE NOT EXISTS (SELECT 1 FROM voters_property p WHERE p.address_key = h.address_key)"""
         )
         run(
-            f"""UPDATE voters_property p SET polling_district_id = s.pd_id, uprn = s.uprn
-                FROM {s} s WHERE p.address_key = s.address_key AND s.address_key <> '' AND s.action <> 'D'
-                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (s.pd_id, s.uprn)"""
+            f"""UPDATE voters_property p SET polling_district_id = h.pd_id, uprn = h.uprn
+                FROM {h} h WHERE p.address_key = h.address_key
+                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (h.pd_id, h.uprn)"""
         )
         run(f"DROP TABLE IF EXISTS {m}")
         run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
-        matched = run(
-            f"""INSERT INTO {m} (line, elector_id)
-                SELECT s.line, e.id FROM {s} s JOIN voters_elector e
-                  ON e.polling_district_id = s.pd_id AND e.elector_number = s.number
-                 AND e.elector_suffix = s.suffix AND e.on_register
-                 AND (e.match_key = s.match_key OR s.action IN ('C', 'D'))
-                ON CONFLICT DO NOTHING"""
-        )
-        matched += run(
-            f"""WITH unmatched AS MATERIALIZED (
-                  SELECT line, match_key, row_number() OVER (PARTITION BY match_key ORDER BY line) AS n
-                  FROM {s} s WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)
-                ), candidates AS (
-                  SELECT e.id, e.match_key, row_number() OVER (
-                    PARTITION BY e.match_key ORDER BY e.on_register DESC, e.id DESC) AS n
-                  FROM voters_elector e JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id
-                  WHERE pd.constituency_id = %s AND e.match_key IN (SELECT match_key FROM unmatched)
-                    AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
-                )
-                INSERT INTO {m} (line, elector_id)
-                SELECT u.line, c.id FROM unmatched u JOIN candidates c ON c.match_key = u.match_key AND c.n = u.n
-                ON CONFLICT DO NOTHING""",
-            [clp],
-        )
+        matched = self._match(cursor, s, m) if self._holds_electors(cursor) else 0
         run(f"ANALYZE {m}")
         changed = run(
             f"""UPDATE voters_elector e SET polling_district_id = s.pd_id, elector_number = s.number,
@@ -334,6 +358,45 @@ class RegisterImporter(StagedImporter):
             "unchanged": matched - changed - deleted_rows,
         }
 
+    def _holds_electors(self, cursor):
+        """The first register of a constituency has nobody to match: skip the matching joins."""
+        cursor.execute(
+            """SELECT EXISTS (SELECT 1 FROM voters_elector e JOIN labourhub_pollingdistrict pd
+                 ON pd.id = e.polling_district_id WHERE pd.constituency_id = %s)""",
+            [self.constituency.pk],
+        )
+        return cursor.fetchone()[0]
+
+    def _match(self, cursor, s, m):
+        """Fill the matched table {line: elector_id}; returns how many lines matched someone."""
+        matched = rowcount(
+            cursor,
+            f"""INSERT INTO {m} (line, elector_id)
+                SELECT s.line, e.id FROM {s} s JOIN voters_elector e
+                  ON e.polling_district_id = s.pd_id AND e.elector_number = s.number
+                 AND e.elector_suffix = s.suffix AND e.on_register
+                 AND (e.match_key = s.match_key OR s.action IN ('C', 'D'))
+                ON CONFLICT DO NOTHING""",
+        )
+        matched += rowcount(
+            cursor,
+            f"""WITH unmatched AS MATERIALIZED (
+                  SELECT line, match_key, row_number() OVER (PARTITION BY match_key ORDER BY line) AS n
+                  FROM {s} s WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)
+                ), candidates AS (
+                  SELECT e.id, e.match_key, row_number() OVER (
+                    PARTITION BY e.match_key ORDER BY e.on_register DESC, e.id DESC) AS n
+                  FROM voters_elector e JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id
+                  WHERE pd.constituency_id = %s AND e.match_key IN (SELECT match_key FROM unmatched)
+                    AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
+                )
+                INSERT INTO {m} (line, elector_id)
+                SELECT u.line, c.id FROM unmatched u JOIN candidates c ON c.match_key = u.match_key AND c.n = u.n
+                ON CONFLICT DO NOTHING""",
+            [self.constituency.pk],
+        )
+        return matched
+
     def _note_new_electors(self, cursor, s, m, added):
         """On re-publication, the people in the file we could not match to anyone we held."""
         cursor.execute(
@@ -348,6 +411,8 @@ class RegisterImporter(StagedImporter):
 
     def _apply_suppressions(self, cursor):
         """Voters who objected to contact stay suppressed when they come back under a new id."""
+        if not Suppression.objects.filter(constituency=self.constituency).exists():
+            return
         cursor.execute(
             """UPDATE voters_elector e SET do_not_contact = true, do_not_contact_reason = sup.reason,
                    do_not_contact_at = sup.created_at
