@@ -1,10 +1,12 @@
 """Finding electors by name, address, postcode or elector number, with the prefix indexes
-(no pg_trgm here): UPPER(surname), UPPER(street) and postcode use varchar_pattern_ops."""
+(no pg_trgm here): UPPER(street) and postcode use varchar_pattern_ops; UPPER(surname) is indexed in
+the "C" collation, which serves both the prefix search and the order results are listed in."""
 
 import re
 
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 
 from voters.importers.fields import ELECTOR_NUMBER_RE, POSTCODE_RE
 from voters.models import Property
@@ -13,7 +15,30 @@ PARTIAL_POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?( ?[0-9][A-Z]{0,2})?
 HOUSE_AND_STREET_RE = re.compile(r"^(\d+)[A-Z]?,?\s+(\D.*)$")
 
 
-MAX_STREET_HOMES = 5000
+FEW_HOMES = 200
+COUNT_CAP = 1000
+
+# Surname then first names, compared as capitals byte by byte: the order of the elector_surname_order
+# index (migration 0007), so the first page of a broad search is read in index order, not sorted.
+NAME_ORDER = (Collate(Upper("surname"), "C"), Collate(Upper("first_names"), "C"), "pk")
+
+
+class CappedPaginator(Paginator):
+    """Pages through search results, counting no further than COUNT_CAP + 1 matches: a broad search
+    ('AT2', a whole outward code) says "more than 1,000" and pages through the first 1,000 in name
+    order, read from the name index, instead of counting and sorting 80,000 rows. When there are few
+    matches their ids are fetched first and only those are sorted: otherwise the planner may walk the
+    whole name index hoping to meet them early."""
+
+    cap = COUNT_CAP
+
+    def __init__(self, object_list, per_page):
+        ids = list(object_list.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        self.more_than_cap = len(ids) > COUNT_CAP
+        if not self.more_than_cap:
+            object_list = object_list.filter(pk__in=ids)
+        super().__init__(object_list, per_page)
+        self.count = min(len(ids), COUNT_CAP)
 
 
 def search_electors(queryset, text, properties=None):
@@ -50,6 +75,10 @@ def _name_or_street(text, properties):
     name = Q(surname_upper__startswith=text)
     if len(words) > 1:
         name |= Q(surname_upper__startswith=words[-1], first_names__istartswith=" ".join(words[:-1]))
-    # The street's homes are fetched first, so both halves of the OR can use an index.
-    homes = list(_on_street(properties, text).values_list("pk", flat=True)[:MAX_STREET_HOMES])
-    return name | Q(home_id__in=homes) if homes else name
+    # A few homes go into the query as ids, so both halves of the OR can use an index; a street
+    # prefix matching many homes ('S') stays a subquery, checked while reading in name order.
+    street = _on_street(properties, text)
+    homes = list(street.order_by().values_list("pk", flat=True)[: FEW_HOMES + 1])
+    if not homes:
+        return name
+    return name | Q(home_id__in=homes if len(homes) <= FEW_HOMES else street.values("pk"))

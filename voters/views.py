@@ -24,7 +24,7 @@ from labourhub.services import audit_record
 from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
 from voters.models import Elector, ElectorScore, ModelVersion, Property, RegisterImport
-from voters.search import search_electors
+from voters.search import NAME_ORDER, CappedPaginator, search_electors
 from voters.tasks import register_import_task
 
 PAGE_SIZE = 50
@@ -53,14 +53,11 @@ def search(request):
     q = request.GET.get("q", "").strip()[:100]
     electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
     properties = Property.objects.for_user(request.user)
-    results = (
-        search_electors(electors, q, properties).order_by("surname", "first_names", "pk")
-        if q
-        else electors.none()
-    )
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    results = search_electors(electors, q, properties).order_by(*NAME_ORDER) if q else electors.none()
+    page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     if q:
-        audit_record(action="elector.search", request=request, detail={"q": q, "found": page.paginator.count})
+        found = {"found": page.paginator.count, "more": page.paginator.more_than_cap}
+        audit_record(action="elector.search", request=request, detail={"q": q, **found})
     can_export = can(request.user, Action.MANAGE_VOTERS)
     return render(request, "voters/search.html", {"q": q, "page": page, "can_export": can_export})
 
