@@ -332,8 +332,12 @@ class RegisterEntry(models.Model):
     # Entries are a mirror the importer writes set-based from rows it has just joined, so they skip
     # the per-row foreign key checks (a million of them on a large register).
     publication = models.ForeignKey(
-        RegisterPublication, on_delete=models.CASCADE, related_name="entries", db_constraint=False
-    )
+        RegisterPublication,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_constraint=False,
+        db_index=False,
+    )  # indexed by both unique constraints, which start with it
     elector = models.ForeignKey(
         Elector,
         on_delete=models.CASCADE,
