@@ -4,6 +4,7 @@ from labourhub.models import Constituency
 from labourhub.scoping import Action, constituencies_for
 from voters.importers import base
 from voters.importers.marks import ELECTION_ID_RE
+from voters.importers.postcodes import COLUMN_LABELS, DEFAULT_COLUMNS
 from voters.models import Channel, RegisterImport
 
 UPLOAD_KINDS = [k for k in RegisterImport.Kind.choices if k[0] != RegisterImport.Kind.POSTCODES]
@@ -34,6 +35,25 @@ class ImportForm(forms.Form):
         if user.is_superuser:
             self.fields["kind"].choices = RegisterImport.Kind.choices
             self.fields["constituency"].required = False
+            self._add_postcode_column_fields()
+
+    def _add_postcode_column_fields(self):
+        """Postcode location files are national, so only the platform operator sees these. They start
+        as the columns the last postcode import used (the ONS Postcode Directory's by default)."""
+        last = (
+            RegisterImport.objects.filter(kind=RegisterImport.Kind.POSTCODES)
+            .order_by("-created_at")
+            .values_list("options", flat=True)
+            .first()
+        ) or {}
+        for key, default in DEFAULT_COLUMNS.items():
+            self.fields[f"{key}_column"] = forms.CharField(
+                required=False,
+                max_length=100,
+                initial=last.get(key, default),
+                label=f"Column with the {COLUMN_LABELS[key]} (postcode locations)",
+                help_text="Leave blank if the file has none." if key == "terminated" else "",
+            )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -55,6 +75,10 @@ class ImportForm(forms.Form):
             self.add_error("model", "Name the model these scores come from.")
         if kind != RegisterImport.Kind.POSTCODES and not data.get("constituency"):
             self.add_error("constituency", "Choose the constituency this file is for.")
+        if kind == RegisterImport.Kind.POSTCODES:
+            for key in ("postcode", "latitude", "longitude"):
+                if not data.get(f"{key}_column", "").strip():
+                    self.add_error(f"{key}_column", f"Name the column with the {COLUMN_LABELS[key]}.")
         return data
 
     def options(self):
@@ -65,7 +89,11 @@ class ImportForm(forms.Form):
             "model": data.get("model", ""),
             "run_on": data["run_on"].isoformat() if data.get("run_on") else "",
         }
-        return {key: value for key, value in options.items() if value}
+        options = {key: value for key, value in options.items() if value}
+        if data.get("kind") == RegisterImport.Kind.POSTCODES:
+            # Every column name is kept, a blank termination column too: it means "none".
+            options |= {key: data[f"{key}_column"].strip() for key in DEFAULT_COLUMNS}
+        return options
 
 
 class DoNotContactForm(forms.Form):

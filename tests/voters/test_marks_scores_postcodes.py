@@ -112,7 +112,7 @@ def test_postcode_columns_are_checked(tmp_path, run_import, anytown):
     path = write_rows(tmp_path / "onspd.csv", ["pcd", "lat"], [["AB1 1AA", "52"]])
     record = run_import(path, None, kind="postcodes")
     assert record.status == "rejected"
-    assert "Missing column(s) pcds, long" in record.errors[0]["reason"]
+    assert "Missing column(s) 'pcds' (postcode), 'long' (longitude)" in record.errors[0]["reason"]
 
 
 def test_the_same_elector_twice_rejects_a_score_file(tmp_path, anytown, registered, run_import):

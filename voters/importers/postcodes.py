@@ -1,13 +1,22 @@
 """Postcode locations from an ONS Postcode Directory-style CSV, so properties can go on maps.
 
 Column names change between ONS releases, so they are options: {"postcode": "pcds", "latitude":
-"lat", "longitude": "long", "terminated": "doterm"} by default. Terminated postcodes are kept.
+"lat", "longitude": "long", "terminated": "doterm"} by default (the upload page and
+`manage.py import_postcodes` let the operator name them). Terminated postcodes are kept. The
+termination column may be left out: when it is named (or given as "") the name is binding, otherwise
+a file without `doterm` counts every postcode as live.
 """
 
 from voters.importers import fields
 from voters.importers.base import ImportRejected, RowError, StagedImporter, normalise_header
 
 DEFAULT_COLUMNS = {"postcode": "pcds", "latitude": "lat", "longitude": "long", "terminated": "doterm"}
+COLUMN_LABELS = {
+    "postcode": "postcode",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "terminated": "termination date",
+}
 
 
 class PostcodeAdapter:
@@ -58,23 +67,28 @@ class PostcodesImporter(StagedImporter):
     ]
 
     def adapter_for(self, headers, original):
-        columns = {
-            key: normalise_header(self.options.get(key) or default)
-            for key, default in DEFAULT_COLUMNS.items()
-        }
+        named = {key: self.options.get(key, default) for key, default in DEFAULT_COLUMNS.items()}
+        required = ["postcode", "latitude", "longitude"]
+        if "terminated" in self.options:
+            required.append("terminated")
+        elif normalise_header(named["terminated"]) not in headers:
+            named["terminated"] = ""
+            self.report.notes.append("No termination date column: every postcode is taken as live.")
         missing = [
-            self.options.get(k) or DEFAULT_COLUMNS[k]
-            for k in ("postcode", "latitude", "longitude")
-            if columns[k] not in headers
+            f"{named[key]!r} ({COLUMN_LABELS[key]})"
+            for key in required
+            if named[key] and normalise_header(named[key]) not in headers
         ]
         if missing:
             raise ImportRejected(
                 f"Missing column(s) {', '.join(missing)}. The header line has: {', '.join(original)}. "
-                "Name the columns to use in the import options."
+                "Name the columns to use on the upload page or with --postcode-column, --lat-column, "
+                "--long-column and --terminated-column (a blank termination column means none)."
             )
-        if columns["terminated"] not in headers:
-            columns["terminated"] = ""
-        return PostcodeAdapter(columns)
+        unnamed = [COLUMN_LABELS[key] for key in ("postcode", "latitude", "longitude") if not named[key]]
+        if unnamed:
+            raise ImportRejected(f"Name the column that holds the {' and the '.join(unnamed)}.")
+        return PostcodeAdapter({key: normalise_header(name) for key, name in named.items()})
 
     def check_staged(self, cursor, staging):
         cursor.execute(

@@ -13,10 +13,12 @@ from voters.services import register_import_create, register_import_run
 
 class ImportCommand(BaseCommand):
     kind = None  # or taken from --kind
+    national = False  # a national file (postcode locations): no --constituency
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--constituency", required=True, help="GSS code, e.g. E14099001")
+        if not self.national:
+            parser.add_argument("--constituency", required=True, help="GSS code, e.g. E14099001")
 
     def options_for(self, options):
         return {}
@@ -25,9 +27,11 @@ class ImportCommand(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        constituency = Constituency.objects.filter(gss_code=options["constituency"]).first()
-        if constituency is None:
-            raise CommandError(f"No constituency with GSS code {options['constituency']!r}")
+        constituency = None
+        if not self.national:
+            constituency = Constituency.objects.filter(gss_code=options["constituency"]).first()
+            if constituency is None:
+                raise CommandError(f"No constituency with GSS code {options['constituency']!r}")
         with path.open("rb") as f:
             record = register_import_create(
                 constituency=constituency,
