@@ -1,10 +1,12 @@
 """Monthly updates in the Xpress, Idox and Halarose layouts: adds, changes, deletions and precedence."""
 
 import copy
+import datetime
 
 import pytest
 
 from tests.voters.factories import ContactFactory
+from voters.importers import fields
 from voters.models import Elector, RegisterEntry
 from voters.register_files import ADD, CHANGE, DELETE, Person, write_register, write_update
 
@@ -98,3 +100,36 @@ def test_an_objection_follows_the_voter_back_onto_the_register(
     assert returned.pk != objector.pk
     assert returned.do_not_contact and returned.do_not_contact_reason == "Objected to contact"
     assert "1 electors flagged do not contact from earlier objections." in record.notes
+
+
+@pytest.mark.parametrize(
+    ("fmt", "month", "expected"),
+    [
+        ("xpress_update", "2025-11", datetime.date(2025, 11, 1)),
+        ("idox_update", "Mar", datetime.date(2026 if datetime.date.today().month >= 3 else 2025, 3, 1)),
+    ],
+)
+def test_new_electors_first_seen_in_the_month_the_update_names(
+    fmt, month, expected, tmp_path, anytown, registered, run_import
+):
+    person = newcomer(registered[0].pd)
+    changes = [(ADD, person, (month, "0", "0"))] if fmt == "xpress_update" else [(ADD, person)]
+    path = write_update(tmp_path / "u.csv", changes, fmt, month=month)
+    record = run_import(path, anytown.constituency, kind="update")
+    assert record.status == "done", record.errors
+    assert Elector.objects.get(surname="Newcomer").first_seen_month == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-01", datetime.date(2026, 1, 1)),
+        ("03/2025", datetime.date(2025, 3, 1)),
+        ("Nov", datetime.date(2025, 11, 1)),  # later than today's month: last year's
+        ("jan", datetime.date(2026, 1, 1)),
+        ("2026-13", None),
+        ("0", None),
+    ],
+)
+def test_month_of_update(value, expected):
+    assert fields.month_of_update(value, today=datetime.date(2026, 6, 15)) == expected

@@ -19,6 +19,8 @@ DATE_IN_TEXT_RE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}
 MARKER_LETTERS = frozenset(Marker.values)
 OPT_OUT_PREFIX = "(Z)"
 YES = frozenset({"Y", "YES", "TRUE", "1", "T"})
+MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+YEAR_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})/(\d{4})$")
 
 
 def md5(text):
@@ -74,6 +76,21 @@ def date(column, value):
         return datetime.date(year, int(month), int(day))
     except ValueError:
         raise RowError(column, value, "is not a date like 31/12/2008") from None
+
+
+def month_of_update(value, today=None):
+    """The month an update file gives an action ('2026-01', '01/2026', 'Jan'), as its first day,
+    or None when it gives none we can read. A bare month name is the latest such month up to now."""
+    value = value.strip().upper()
+    today = today or datetime.date.today()
+    if value[:3] in MONTH_NAMES:
+        month = MONTH_NAMES.index(value[:3]) + 1
+        return datetime.date(today.year - (month > today.month), month, 1)
+    match = YEAR_MONTH_RE.match(value)
+    if not match:
+        return None
+    year, month = (match[1], match[2]) if match[1] else (match[4], match[3])
+    return datetime.date(int(year), int(month), 1) if 1 <= int(month) <= 12 else None
 
 
 def markers(value):

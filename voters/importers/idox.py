@@ -24,10 +24,13 @@ class Idox(RegisterAdapter):
     )
 
     def row(self, r, line):
-        return self.elector(line, action=self.action(r), **self.fields(r))
+        return self.elector(line, action=self.action(r), first_seen=self.first_seen(r), **self.fields(r))
 
     def action(self, r):
         return PRESENT
+
+    def first_seen(self, r):
+        return None
 
     def fields(self, r):
         number, _, suffix = r["eno"].partition("/")  # some exports write the suffix into ENO
@@ -61,3 +64,7 @@ class IdoxUpdate(Idox):
                 "change", value, "is not an action like +Jan (added), -Jan (deleted) or =Jan (changed)"
             )
         return ACTIONS[value[0]]
+
+    def first_seen(self, r):
+        value = r["change"].strip()
+        return fields.month_of_update(value[1:]) if value.startswith("+") else None

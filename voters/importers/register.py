@@ -47,6 +47,7 @@ class ElectorRow(NamedTuple):
     opted_out: bool
     address_key: str
     match_key: str
+    first_seen: object  # the month an update file says the elector was added, if it says
 
 
 class HomeRow(NamedTuple):
@@ -63,7 +64,7 @@ class HomeRow(NamedTuple):
 
 
 _TYPES = {"line": "integer", "pd_id": "integer", "number": "integer", "suffix": "integer"}
-_TYPES |= {"attainment": "date", "opted_out": "boolean", "house_number": "integer"}
+_TYPES |= {"attainment": "date", "opted_out": "boolean", "house_number": "integer", "first_seen": "date"}
 STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in ElectorRow._fields]
 HOME_STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in HomeRow._fields]
 
@@ -144,6 +145,7 @@ class RegisterAdapter:
         initials="",
         uprn="",
         postcode_column="postcode",
+        first_seen=None,
     ):
         surname, z_prefix = fields.surname_and_opt_out(surname)
         if not surname:
@@ -175,6 +177,7 @@ class RegisterAdapter:
             opted_out or z_prefix or "Z" in letters,
             address_key,
             fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
+            first_seen,
         )
         if not address_key or action == DELETE:
             return elector, None
@@ -337,7 +340,7 @@ class RegisterImporter(StagedImporter):
                     attainment_date, opted_out, on_register, first_seen_month, match_key,
                     do_not_contact, do_not_contact_reason, updated_at)
                 SELECT s.pd_id, p.id, s.number, s.suffix, s.raw_number, s.title, s.first_names, s.initials,
-                    s.surname, s.markers_raw, s.markers, s.attainment, s.opted_out, true, %s, s.match_key,
+                    s.surname, s.markers_raw, s.markers, s.attainment, s.opted_out, true, COALESCE(s.first_seen, %s), s.match_key,
                     false, '', now()
                 FROM {s} s LEFT JOIN voters_property p ON p.address_key = s.address_key AND s.address_key <> ''
                 WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)""",

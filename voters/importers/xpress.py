@@ -102,6 +102,7 @@ class XpressUpdate(RegisterAdapter):
             address_lines=lines_from(r, "propertyaddress", 5),
             postcode_value=r["propertypostcode"],
             postcode_column="propertypostcode",
+            first_seen=fields.month_of_update(r["electorcreatedmonth"]) if created else None,
         )
 
 
