@@ -4,7 +4,7 @@ import pytest
 
 from labourhub.models import Role
 from tests.conftest import sign_in
-from tests.voters.factories import ElectorFactory, PropertyFactory
+from tests.voters.factories import ContactFactory, ElectorFactory, PropertyFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -41,3 +41,48 @@ def test_find_a_voter_and_record_a_contact_on_a_phone(browser_page, live_server,
     assert page.get_by_text("Contact recorded.").is_visible()
     assert page.get_by_text("Contacted 1 time in the last 30 days").is_visible()
     assert page.locator("table").last.inner_text().count("Phone") == 1
+
+
+LONG_ADDRESS = (
+    "Flat 12B The Old Cordwainers' Almshouse Annexe, 1234 Anytown-upon-the-Long-Water Ringway, "
+    "Lower Anytownsbury-with-Netherwhittlesfield"
+)
+
+
+def test_find_a_voter_fits_a_phone_with_long_names_and_addresses(browser_page, live_server, anytown):
+    page = browser_page
+    for n in range(3):
+        home = PropertyFactory(
+            polling_district=anytown.polling_district,
+            address=f"{LONG_ADDRESS} {n}",
+            street="Anytown-upon-the-Long-Water Ringway",
+            postcode="AT12AB",
+            postcode_display="AT1 2AB",
+        )
+        elector = ElectorFactory(
+            home=home,
+            polling_district=anytown.polling_district,
+            surname="Anytownson-Fotheringham-Featherstonehaugh",
+            first_names="Maximilienne Ottoline Wilhelmina",
+            elector_number_raw=f"{anytown.polling_district.code}-1234{n}/10",
+        )
+        ContactFactory(
+            elector=elector,
+            by=anytown.user(Role.CANVASSER),
+            campaign_label="Anytown Autumn Doorstep Blitz for the Netherwhittlesfield By-election",
+            outcome="not-in-left-a-leaflet-through-the-side-door",
+        )
+    sign_in(page.context, live_server, anytown.user(Role.CANVASSER))
+
+    page.goto("/voters/?q=AT1+2AB")
+    assert page.get_by_text("3 found.").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Nothing scrolls sideways inside the page either: every result can be read without swiping.
+    assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") <= 360
+    page.get_by_role("link", name="Anytownson-Fotheringham-Featherstonehaugh, Maximilienne").first.click()
+    assert page.get_by_text("Anytown Autumn Doorstep Blitz").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert (
+        page.evaluate("Math.max(...[...document.querySelectorAll('.table-wrap')].map(t => t.scrollWidth))")
+        <= 360
+    )

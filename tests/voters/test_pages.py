@@ -110,7 +110,7 @@ def test_elector_page_shows_everything_in_fixed_queries(
     assert page.count("Anytown autumn") == 60
     assert "Contacted 60 times in the last 30 days (60 in all)" in page
     for label in ("Door", "Phone", "SMS", "Email", "Post", "Event"):
-        assert f"<td>{label}</td>" in page
+        assert f'<td data-label="How">{label}</td>' in page
     assert AuditEvent.objects.filter(action="elector.view", object_id=str(voter.pk)).count() == 1
 
 
