@@ -211,8 +211,8 @@ def _key(sql):
 
 
 def _stage(cursor, table, columns):
-    """COPY the file into a staging table of text columns, then into one row per line with each
-    field trimmed (`line` is the file's line number)."""
+    """COPY the file into a staging table of text columns, seen through a view of one row per line
+    with each field trimmed (`line` is the file's line number). Returns the number of rows."""
     width = len(table.headers)
     raw_columns = ", ".join(f"c{i} text" for i in range(width))
     cursor.execute(
@@ -234,9 +234,9 @@ def _stage(cursor, table, columns):
     trimmed["membership_number"] = f"upper(replace({trimmed['membership_number']}, ' ', ''))"
     fields = ", ".join(f"{sql} AS {name}" for name, sql in trimmed.items())
     cursor.execute(
-        f"CREATE TEMP TABLE member_import_rows AS SELECT n + 1 AS line, {fields} FROM member_import_raw"
+        f"CREATE TEMP VIEW member_import_lines AS SELECT n + 1 AS line, {fields} FROM member_import_raw"
     )
-    cursor.execute("SELECT count(*) FROM member_import_rows")
+    cursor.execute("SELECT count(*) FROM member_import_raw")
     return cursor.fetchone()[0]
 
 
@@ -273,7 +273,7 @@ _DATE_RE = "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]
 def _codes_sql():
     status_case = " ".join(f"WHEN '{word}' THEN '{status}'" for word, status in STATUS_WORDS.items())
     distinct = " UNION ".join(
-        f"SELECT DISTINCT '{kind}' AS kind, {name} AS raw FROM member_import_rows"
+        f"SELECT DISTINCT '{kind}' AS kind, {name} AS raw FROM member_import_lines"
         for name, kind in _CODED.items()
     )
     area = "(SELECT min(a.id)::text FROM member_import_areas a WHERE a.kind = v.kind AND a.key = {key})"
@@ -298,8 +298,8 @@ def _coded_joins():
     )
 
 
-def _problems_sql():
-    """Every problem with every line, as (line, message), in one pass over the rows."""
+def _checks():
+    """(condition, message) for each problem a line `r` can have, given its codes."""
     checks = [
         (
             "r.membership_number !~ '^[A-Z]{0,2}[0-9]{1,10}$'",
@@ -319,10 +319,6 @@ def _problems_sql():
             "k_consent_email.value IS NULL",
             "format('agreed to email %%L is not yes or no', r.consent_email)",
         ),
-        (
-            "d.first_line IS NOT NULL AND r.line > d.first_line",
-            "format('membership number %%s is also on line %%s', r.membership_number, d.first_line)",
-        ),
     ]
     checks += [
         (f"k_{name}.value IS NULL", f"format('%%L is not a date (use YYYY-MM-DD or DD/MM/YYYY)', r.{name})")
@@ -332,9 +328,34 @@ def _problems_sql():
         (f"k_{kind}.value IS NULL", f"format('{kind} %%L is not a {kind} of this CLP', r.{kind})")
         for kind in ("branch", "ward")
     ]
+    return checks
+
+
+def _rows_sql():
+    """The member table's values for every line, typed, and whether the line has any problem: the
+    one pass over the file's rows that both the check and the upsert read."""
+    values = _values_sql()
+    bad = " OR ".join(f"({where})" for where, _ in _checks())
+    return f"""
+    CREATE TEMP TABLE member_import_rows AS
+    SELECT r.line, {", ".join(f"{sql} AS {name}" for name, sql in values.items())}, ({bad}) AS bad
+    FROM member_import_lines r {_coded_joins()}
+    """
+
+
+def _problems_sql():
+    """Every problem with every line, as (line, message), in one pass over the lines (only run when
+    the quick check found any)."""
+    checks = [
+        *_checks(),
+        (
+            "d.first_line IS NOT NULL AND r.line > d.first_line",
+            "format('membership number %%s is also on line %%s', r.membership_number, d.first_line)",
+        ),
+    ]
     messages = ", ".join(f"CASE WHEN {where} THEN {message} END" for where, message in checks)
     return f"""
-    SELECT r.line, message FROM member_import_rows r {_coded_joins()}
+    SELECT r.line, message FROM member_import_lines r {_coded_joins()}
     LEFT JOIN (
         SELECT membership_number, min(line) AS first_line FROM member_import_rows
         GROUP BY membership_number HAVING count(*) > 1
@@ -345,16 +366,25 @@ def _problems_sql():
 
 
 def _check(cursor, constituency):
-    """(count, the first MAX_ERRORS_LISTED problems in line order)."""
+    """Type every line into `member_import_rows`; (problem count, the first MAX_ERRORS_LISTED problems
+    in line order)."""
     cursor.execute(_AREAS_SQL, {"clp": constituency.pk})
     cursor.execute(_codes_sql(), {"yes": YES, "no": NO})
-    cursor.execute("ANALYZE member_import_rows, member_import_codes")  # temp tables get no autovacuum
+    cursor.execute("ANALYZE member_import_codes")  # temp tables get no autovacuum
+    cursor.execute(_rows_sql(), {"email_re": EMAIL_RE})
+    cursor.execute(
+        """SELECT EXISTS (SELECT 1 FROM member_import_rows WHERE bad) OR EXISTS (
+            SELECT 1 FROM member_import_rows GROUP BY membership_number HAVING count(*) > 1
+        )"""
+    )
+    if not cursor.fetchone()[0]:
+        return 0, []
     cursor.execute(
         f"SELECT count(*) OVER (), line, message FROM ({_problems_sql()}) p ORDER BY line LIMIT %(limit)s",
         {"email_re": EMAIL_RE, "limit": MAX_ERRORS_LISTED},
     )
     rows = cursor.fetchall()
-    return (rows[0][0] if rows else 0), [{"line": line, "error": message} for _, line, message in rows]
+    return rows[0][0], [{"line": line, "error": message} for _, line, message in rows]
 
 
 # --- Applying --------------------------------------------------------------------------
@@ -418,6 +448,7 @@ def member_import_run(*, import_id):
                 }
             else:
                 report = _apply(cursor, member_import, rows) | {"ignored_columns": ignored}
+            cursor.execute("DROP VIEW member_import_lines")
             cursor.execute(
                 "DROP TABLE member_import_raw, member_import_rows, member_import_areas, member_import_codes"
             )
@@ -454,14 +485,9 @@ def _apply(cursor, member_import, rows):
     unchanged member's row is not even touched); consents only for new members. Returns the report."""
     constituency = member_import.constituency
     now = timezone.now()
-    values = _values_sql()
-    inserted = [*_TEXT, "email", "postcode", *DATES, "status", "branch_id", "ward_id", "consent_email"]
+    inserted = list(_values_sql())
     # One import per CLP at a time, so the INSERT's "not there yet" holds until commit.
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::int)", [_IMPORT_LOCK_NAMESPACE, constituency.pk])
-    cursor.execute(
-        f"CREATE TEMP VIEW member_import_typed AS SELECT {', '.join(f'{values[n]} AS {n}' for n in inserted)} "
-        f"FROM member_import_rows r {_coded_joins()}"
-    )
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM members_member WHERE constituency_id = %s)", [constituency.pk]
     )
@@ -486,7 +512,7 @@ def _apply(cursor, member_import, rows):
             SET {", ".join(f"{name} = t.{name}" for name in _UPDATED)}, updated_at = %s,
                 email_bounced_at = CASE WHEN m.email IS DISTINCT FROM t.email THEN NULL ELSE m.email_bounced_at END,
                 email_hard_bounces = CASE WHEN m.email IS DISTINCT FROM t.email THEN 0 ELSE m.email_hard_bounces END
-            FROM member_import_typed t
+            FROM member_import_rows t
             WHERE m.constituency_id = %s AND m.membership_number = t.membership_number AND ({changed})
             """,
             [now, constituency.pk],
@@ -504,7 +530,7 @@ def _apply(cursor, member_import, rows):
                 {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
                 email_hard_bounces, created_at, updated_at)
             SELECT {", ".join(f"t.{n}" for n in inserted)}, %s, false, false, false, 0, %s, %s
-            FROM member_import_typed t {not_there}
+            FROM member_import_rows t {not_there}
             RETURNING id, consent_email
         ), consents AS (
             INSERT INTO members_consent (member_id, channel, granted, recorded_at, wording, source)
@@ -521,7 +547,6 @@ def _apply(cursor, member_import, rows):
         ],
     )
     (added,) = cursor.fetchone()
-    cursor.execute("DROP VIEW member_import_typed")
     return {
         "added": added,
         "changed": changed_count,

@@ -110,8 +110,12 @@ class MemberQuerySet(ScopedQuerySet):
 
 class Member(models.Model):
     # Indexed by the unique constraint (constituency, membership_number), which leads with it.
+    # constituency, branch, ward and elector have no foreign key in the database (db_constraint=False):
+    # the importer and the matcher derive them from joins with the rows they point at, and Django's
+    # on_delete (PROTECT, SET_NULL) still runs. Checking 500k links again at commit took a quarter of an
+    # import; tests/members/test_import.py::test_member_links_hold_without_database_foreign_keys.
     constituency = models.ForeignKey(
-        Constituency, on_delete=models.PROTECT, related_name="members", db_index=False
+        Constituency, on_delete=models.PROTECT, related_name="members", db_index=False, db_constraint=False
     )
     membership_number = models.CharField(max_length=12, validators=[validate_membership_number])
     title = models.CharField(max_length=20, blank=True)
@@ -131,8 +135,24 @@ class Member(models.Model):
     arrears_since = models.DateField(null=True, blank=True)
     lapsed_on = models.DateField(null=True, blank=True)
     membership_type = models.CharField(max_length=50, blank=True, help_text="e.g. standard, reduced, youth")
-    branch = models.ForeignKey(Branch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    ward = models.ForeignKey(
+        Ward,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     trade_union = models.CharField(max_length=100, blank=True)
     socialist_societies = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
     # The latest answer per channel; the Consent rows are the evidence and history.
@@ -156,6 +176,8 @@ class Member(models.Model):
         blank=True,
         related_name="members",
         help_text="The member's entry on the register, when matched.",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,6 +195,10 @@ class Member(models.Model):
             models.Index(Upper("last_name"), "constituency", name="member_upper_last_name"),
             models.Index(fields=["constituency", "status"]),
             models.Index(fields=["constituency", "joined_on"]),
+            # Lookups are always for one branch, ward or elector: rows without one need no entry.
+            models.Index(fields=["branch"], name="member_branch", condition=Q(branch__isnull=False)),
+            models.Index(fields=["ward"], name="member_ward", condition=Q(ward__isnull=False)),
+            models.Index(fields=["elector"], name="member_elector", condition=Q(elector__isnull=False)),
         ]
 
     def __str__(self):
@@ -203,21 +229,37 @@ class ConsentQuerySet(ScopedQuerySet):
 class Consent(models.Model):
     """One recorded answer: given or withdrawn, on one channel, with the words shown and who recorded it."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
+    # Indexed by (member, channel, -recorded_at), which leads with it. No database foreign key: the
+    # importer inserts a new member's consent with the id the same statement returned, and Django's
+    # CASCADE still runs (test_member_links_hold_without_database_foreign_keys).
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="consents", db_index=False, db_constraint=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     granted = models.BooleanField()
     recorded_at = models.DateTimeField(default=timezone.now)
     wording = models.TextField(help_text="The words the member agreed to, or how they withdrew.")
     source = models.CharField(max_length=50, help_text="e.g. import, member page, unsubscribe link, officer")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     objects = ConsentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["member", "channel", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["member", "channel", "-recorded_at"]),
+            # Imported consents have no recorder: only the recorded ones need an entry.
+            models.Index(
+                fields=["recorded_by"], name="consent_recorded_by", condition=Q(recorded_by__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} {'given' if self.granted else 'withdrawn'} {self.recorded_at:%Y-%m-%d}"
