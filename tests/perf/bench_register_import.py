@@ -77,32 +77,6 @@ def run_worker(path, media_root):
     return (record.finished_at - record.created_at).total_seconds(), done.stdout
 
 
-def time_searches(constituency, person):
-    """Milliseconds for each kind of search the Find a voter page runs (first page of 50 and the count)."""
-    from voters.models import Elector
-    from voters.search import search_electors
-
-    street = person.lines[0].split(" ", 1)[1] if person.lines else "High Street"
-    queries = [
-        person.surname,
-        f"{person.first_names} {person.surname}",
-        person.postcode,
-        person.postcode[:3],
-        f"1 {street}",
-        street[:5],
-        person.elector_number,
-    ]
-    electors = Elector.objects.filter(polling_district__constituency=constituency)
-    timings = {}
-    for q in queries:
-        started = time.perf_counter()
-        found = search_electors(electors, q).select_related("home", "polling_district")
-        list(found.order_by("surname", "first_names", "pk")[:50])
-        found.count()
-        timings[q] = round((time.perf_counter() - started) * 1000, 1)
-    return timings
-
-
 def copy_file(cursor, table, columns, rows, workdir, text_columns=()):
     """Seconds to COPY `rows` into a new plain table shaped and indexed like `table`."""
     path = workdir / f"{table}.csv"
@@ -190,8 +164,6 @@ def main():
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(report)
             assert Elector.objects.count() == args.rows, Elector.objects.count()
-            search_ms = time_searches(constituency, next(p for p in synthetic_people(50, pds=pds) if p.lines))
-            print("search ms:", search_ms)
             reimport_seconds, report = run_worker(path, workdir / "media")
             print(report)
             reimport_changed = "Added 0, changed 0, removed 0" in report
@@ -212,7 +184,6 @@ def main():
         "reimport_seconds": round(reimport_seconds, 2),
         "reimport_changed_nothing": reimport_changed,
         "peak_rss_mb": round(peak_rss_mb, 1),
-        "search_ms_max": max(search_ms.values()),
     }
     print(json.dumps(result))
 

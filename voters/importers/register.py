@@ -352,8 +352,9 @@ class RegisterImporter(StagedImporter):
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
-        # Fresh statistics, so the next import's joins are planned for the real table sizes.
-        run("ANALYZE voters_elector, voters_property")
+        # Fresh statistics, so the next import's joins and searches are planned for the real table
+        # sizes (autovacuum never analyses a table of a few dozen polling districts).
+        run("ANALYZE voters_elector, voters_property, labourhub_pollingdistrict")
         return {
             "added": added,
             "changed": changed,
