@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from labourhub.services import audit_record
-from members.models import MemberImport, Status
+from members.models import Member, MemberImport, Status
 
 # field -> (label, required); the order is the order of the mapper page and of the staging table.
 FIELDS = {
@@ -211,30 +211,32 @@ def _key(sql):
 
 
 def _stage(cursor, table, columns):
-    """COPY the file into a staging table of text columns, seen through a view of one row per line
-    with each field trimmed (`line` is the file's line number). Returns the number of rows."""
+    """COPY the file into a staging table of text columns (an empty field is ''), seen through a view
+    of one row per line (`line` is the file's line number) with each field trimmed, and each coded
+    field also as it is (`<field>_raw`, the key of its code). Returns the number of rows."""
     width = len(table.headers)
-    raw_columns = ", ".join(f"c{i} text" for i in range(width))
+    names = ", ".join(f"c{i}" for i in range(width))
     cursor.execute(
-        f"CREATE TEMP TABLE member_import_raw ({raw_columns}, n bigint GENERATED ALWAYS AS IDENTITY)"
+        f"CREATE TEMP TABLE member_import_raw ({', '.join(f'c{i} text' for i in range(width))}, "
+        "n bigint GENERATED ALWAYS AS IDENTITY)"
     )
+    delimiter = "E'\\t'" if table.delimiter == "\t" else "','"
     try:
         with cursor.copy(
-            f"COPY member_import_raw ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN "
-            f"(FORMAT csv, HEADER true, DELIMITER {'E' + repr(chr(9)) if table.delimiter == chr(9) else repr(',')})"
+            f"COPY member_import_raw ({names}) FROM STDIN "
+            f"(FORMAT csv, HEADER true, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
         ) as copy:
             view = memoryview(table.data)
             for start in range(0, len(view), 1 << 20):
                 copy.write(view[start : start + (1 << 20)])
     except (DatabaseError, psycopg.Error) as error:
         raise ImportRejected(_copy_error(error)) from None
-    trimmed = {
-        name: f"btrim(coalesce({columns[name]}, ''))" if name in columns else "''::text" for name in FIELDS
-    }
+    trimmed = {name: f"btrim({columns[name]})" if name in columns else "''::text" for name in FIELDS}
     trimmed["membership_number"] = f"upper(replace({trimmed['membership_number']}, ' ', ''))"
-    fields = ", ".join(f"{sql} AS {name}" for name, sql in trimmed.items())
+    fields = [f"{sql} AS {name}" for name, sql in trimmed.items()]
+    fields += [f"{columns[name]} AS {name}_raw" for name in _CODED if name in columns]
     cursor.execute(
-        f"CREATE TEMP VIEW member_import_lines AS SELECT n + 1 AS line, {fields} FROM member_import_raw"
+        f"CREATE TEMP VIEW member_import_lines AS SELECT n + 1 AS line, {', '.join(fields)} FROM member_import_raw"
     )
     cursor.execute("SELECT count(*) FROM member_import_raw")
     return cursor.fetchone()[0]
@@ -270,84 +272,78 @@ _CODED = {
 _DATE_RE = "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4})$"
 
 
-def _codes_sql():
+def _codes_sql(columns):
     status_case = " ".join(f"WHEN '{word}' THEN '{status}'" for word, status in STATUS_WORDS.items())
     distinct = " UNION ".join(
-        f"SELECT DISTINCT '{kind}' AS kind, {name} AS raw FROM member_import_lines"
+        f"SELECT DISTINCT '{kind}' AS kind, {name}_raw AS raw FROM member_import_lines"
         for name, kind in _CODED.items()
+        if name in columns
     )
     area = "(SELECT min(a.id)::text FROM member_import_areas a WHERE a.kind = v.kind AND a.key = {key})"
     return f"""
     CREATE TEMP TABLE member_import_codes AS
     SELECT kind, raw, CASE
-        WHEN kind = 'status' THEN CASE {_key("raw")} WHEN '' THEN 'current' {status_case} END
-        WHEN kind = 'consent' THEN CASE WHEN lower(raw) = ANY(%(yes)s) THEN 't' WHEN lower(raw) = ANY(%(no)s) THEN 'f' END
-        WHEN raw = '' THEN ''
-        WHEN kind IN ('branch', 'ward') THEN {area.format(key=_key("raw"))}
-        WHEN raw ~ '{_DATE_RE}' AND pg_input_is_valid(raw, 'date') THEN raw::date::text
+        WHEN kind = 'status' THEN CASE {_key("text")} WHEN '' THEN 'current' {status_case} END
+        WHEN kind = 'consent' THEN CASE WHEN lower(text) = ANY(%(yes)s) THEN 't' WHEN lower(text) = ANY(%(no)s) THEN 'f' END
+        WHEN text = '' THEN ''
+        WHEN kind IN ('branch', 'ward') THEN {area.format(key=_key("text"))}
+        WHEN text ~ '{_DATE_RE}' AND pg_input_is_valid(text, 'date') THEN text::date::text
     END AS value
-    FROM ({distinct}) v
+    FROM (SELECT kind, raw, btrim(raw) AS text FROM ({distinct or "SELECT '' AS kind, '' AS raw"}) d) v
     """
 
 
-def _coded_joins():
-    """LEFT JOINs from the rows `r` to their codes: alias `k_<field>`."""
+def _coded_joins(columns):
+    """LEFT JOINs from the lines `r` to the codes of their mapped coded fields: alias `k_<field>`."""
     return " ".join(
-        f"LEFT JOIN member_import_codes k_{name} ON k_{name}.kind = '{kind}' AND k_{name}.raw = r.{name}"
+        f"LEFT JOIN member_import_codes k_{name} ON k_{name}.kind = '{kind}' AND k_{name}.raw = r.{name}_raw"
         for name, kind in _CODED.items()
+        if name in columns
     )
 
 
-def _checks():
-    """(condition, message) for each problem a line `r` can have, given its codes."""
-    checks = [
-        (
-            "r.membership_number !~ '^[A-Z]{0,2}[0-9]{1,10}$'",
-            "format('membership number %%L is not a letter and digits, e.g. A135679', r.membership_number)",
-        ),
-        ("r.first_name = ''", "'first name is empty'"),
-        ("r.last_name = ''", "'last name is empty'"),
-        (
-            "r.email <> '' AND lower(r.email) !~ %(email_re)s",
-            "format('email %%L is not a valid address', r.email)",
-        ),
-        (
-            "k_status.value IS NULL",
-            "format('status %%L is not one of current, arrears, lapsed', r.status)",
-        ),
-        (
-            "k_consent_email.value IS NULL",
-            "format('agreed to email %%L is not yes or no', r.consent_email)",
-        ),
-    ]
-    checks += [
-        (f"k_{name}.value IS NULL", f"format('%%L is not a date (use YYYY-MM-DD or DD/MM/YYYY)', r.{name})")
-        for name in DATES
-    ]
-    checks += [
-        (f"k_{kind}.value IS NULL", f"format('{kind} %%L is not a {kind} of this CLP', r.{kind})")
-        for kind in ("branch", "ward")
-    ]
-    return checks
+# (condition, message) for each problem a line `r` can have on its own. A membership number is up to two
+# letters and up to ten digits (a counted regex, {0,2}, costs Postgres twice as much as this).
+_LINE_CHECKS = [
+    (
+        "r.membership_number !~ '^[A-Z]?[A-Z]?[0-9]+$' OR length(ltrim(r.membership_number, "
+        "'ABCDEFGHIJKLMNOPQRSTUVWXYZ')) > 10",
+        "format('membership number %%L is not a letter and digits, e.g. A135679', r.membership_number)",
+    ),
+    ("r.first_name = ''", "'first name is empty'"),
+    ("r.last_name = ''", "'last name is empty'"),
+    (
+        f"r.email <> '' AND (r.email !~* %(email_re)s OR length(r.email) > {Member._meta.get_field('email').max_length})",
+        "format('email %%L is not a valid address', r.email)",
+    ),
+]
+_CODE_MESSAGES = {
+    "status": "format('status %%L is not one of current, arrears, lapsed', r.status)",
+    "consent_email": "format('agreed to email %%L is not yes or no', r.consent_email)",
+    "branch": "format('branch %%L is not a branch of this CLP', r.branch)",
+    "ward": "format('ward %%L is not a ward of this CLP', r.ward)",
+    **{name: f"format('%%L is not a date (use YYYY-MM-DD or DD/MM/YYYY)', r.{name})" for name in DATES},
+}
 
 
-def _rows_sql():
-    """The member table's values for every line, typed, and whether the line has any problem: the
-    one pass over the file's rows that both the check and the upsert read."""
-    values = _values_sql()
-    bad = " OR ".join(f"({where})" for where, _ in _checks())
+def _rows_sql(columns):
+    """The member table's values for every line, typed, and whether the line has a problem of its own:
+    the one pass over the file's rows that both the check and the upsert read."""
+    values = _values_sql(columns)
+    bad = " OR ".join(f"({where})" for where, _ in _LINE_CHECKS)
     return f"""
     CREATE TEMP TABLE member_import_rows AS
     SELECT r.line, {", ".join(f"{sql} AS {name}" for name, sql in values.items())}, ({bad}) AS bad
-    FROM member_import_lines r {_coded_joins()}
+    FROM member_import_lines r {_coded_joins(columns)}
     """
 
 
-def _problems_sql():
+def _problems_sql(columns):
     """Every problem with every line, as (line, message), in one pass over the lines (only run when
     the quick check found any)."""
     checks = [
-        *_checks(),
+        *_LINE_CHECKS,
+        *((f"k_{name}.value IS NULL", _CODE_MESSAGES[name]) for name in _CODED if name in columns),
         (
             "d.first_line IS NOT NULL AND r.line > d.first_line",
             "format('membership number %%s is also on line %%s', r.membership_number, d.first_line)",
@@ -355,7 +351,7 @@ def _problems_sql():
     ]
     messages = ", ".join(f"CASE WHEN {where} THEN {message} END" for where, message in checks)
     return f"""
-    SELECT r.line, message FROM member_import_lines r {_coded_joins()}
+    SELECT r.line, message FROM member_import_lines r {_coded_joins(columns)}
     LEFT JOIN (
         SELECT membership_number, min(line) AS first_line FROM member_import_rows
         GROUP BY membership_number HAVING count(*) > 1
@@ -365,22 +361,23 @@ def _problems_sql():
     """
 
 
-def _check(cursor, constituency):
+def _check(cursor, constituency, columns):
     """Type every line into `member_import_rows`; (problem count, the first MAX_ERRORS_LISTED problems
-    in line order)."""
+    in line order). A value that does not type is seen once, in the codes; a line's own problems in
+    its `bad` flag; so the messages are only worked out for a file that has problems."""
     cursor.execute(_AREAS_SQL, {"clp": constituency.pk})
-    cursor.execute(_codes_sql(), {"yes": YES, "no": NO})
+    cursor.execute(_codes_sql(columns), {"yes": YES, "no": NO})
     cursor.execute("ANALYZE member_import_codes")  # temp tables get no autovacuum
-    cursor.execute(_rows_sql(), {"email_re": EMAIL_RE})
+    cursor.execute(_rows_sql(columns), {"email_re": EMAIL_RE})
     cursor.execute(
-        """SELECT EXISTS (SELECT 1 FROM member_import_rows WHERE bad) OR EXISTS (
-            SELECT 1 FROM member_import_rows GROUP BY membership_number HAVING count(*) > 1
-        )"""
+        """SELECT EXISTS (SELECT 1 FROM member_import_codes WHERE value IS NULL)
+            OR EXISTS (SELECT 1 FROM member_import_rows WHERE bad)
+            OR EXISTS (SELECT 1 FROM member_import_rows GROUP BY membership_number HAVING count(*) > 1)"""
     )
     if not cursor.fetchone()[0]:
         return 0, []
     cursor.execute(
-        f"SELECT count(*) OVER (), line, message FROM ({_problems_sql()}) p ORDER BY line LIMIT %(limit)s",
+        f"SELECT count(*) OVER (), line, message FROM ({_problems_sql(columns)}) p ORDER BY line LIMIT %(limit)s",
         {"email_re": EMAIL_RE, "limit": MAX_ERRORS_LISTED},
     )
     rows = cursor.fetchall()
@@ -396,26 +393,25 @@ _TEXT = [
 ]  # fmt: skip
 _UPDATED = [*_TEXT, "email", "postcode", *DATES, "status", "branch_id", "ward_id"]
 _UPDATED.remove("membership_number")
+_INSERTED = ["membership_number", *_UPDATED, "consent_email"]
 
 
-def _values_sql():
-    """The member table's columns from a staged row `r` and its codes, typed."""
-    values = {name: f"left(r.{name}, 200)" for name in _TEXT}
+def _values_sql(columns):
+    """The member table's columns from a line `r` and its codes, typed (a coded field not in the file
+    takes its default)."""
+    # A cast to varchar(n) cuts an over-long value to the column's length (and is cheaper than left()).
+    values = {name: f"r.{name}::varchar({Member._meta.get_field(name).max_length})" for name in _TEXT}
     values |= {
-        "membership_number": "r.membership_number",
-        "title": "left(r.title, 20)",
-        "mobile": "left(r.mobile, 30)",
-        "phone": "left(r.phone, 30)",
-        "membership_type": "left(r.membership_type, 50)",
-        "trade_union": "left(r.trade_union, 100)",
-        "email": "lower(r.email)",
-        "postcode": "left(upper(r.postcode), 10)",
-        "status": "k_status.value",
-        "branch_id": "NULLIF(k_branch.value, '')::bigint",
-        "ward_id": "NULLIF(k_ward.value, '')::bigint",
-        "consent_email": "k_consent_email.value::boolean",
+        "email": "lower(r.email)",  # an address too long for the column is a line error, not cut
+        "postcode": f"upper(r.postcode)::varchar({Member._meta.get_field('postcode').max_length})",
+        "status": "k_status.value" if "status" in columns else f"'{Status.CURRENT}'",
+        "branch_id": "NULLIF(k_branch.value, '')::bigint" if "branch" in columns else "NULL::bigint",
+        "ward_id": "NULLIF(k_ward.value, '')::bigint" if "ward" in columns else "NULL::bigint",
+        "consent_email": "k_consent_email.value::boolean" if "consent_email" in columns else "false",
     }
-    values |= {name: f"NULLIF(k_{name}.value, '')::date" for name in DATES}
+    values |= {
+        name: f"NULLIF(k_{name}.value, '')::date" if name in columns else "NULL::date" for name in DATES
+    }
     return values
 
 
@@ -439,7 +435,7 @@ def member_import_run(*, import_id):
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             rows = _stage(cursor, table, columns)
             MemberImport.objects.filter(pk=import_id).update(rows_total=rows)
-            error_count, errors = _check(cursor, member_import.constituency)
+            error_count, errors = _check(cursor, member_import.constituency, columns)
             if error_count:
                 report = {
                     "error": f"{error_count} problem(s) in the file; nothing was imported.",
@@ -485,7 +481,6 @@ def _apply(cursor, member_import, rows):
     unchanged member's row is not even touched); consents only for new members. Returns the report."""
     constituency = member_import.constituency
     now = timezone.now()
-    inserted = list(_values_sql())
     # One import per CLP at a time, so the INSERT's "not there yet" holds until commit.
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::int)", [_IMPORT_LOCK_NAMESPACE, constituency.pk])
     cursor.execute(
@@ -527,9 +522,9 @@ def _apply(cursor, member_import, rows):
         f"""
         WITH added AS (
             INSERT INTO members_member (
-                {", ".join(inserted)}, constituency_id, consent_sms, consent_phone, consent_post,
+                {", ".join(_INSERTED)}, constituency_id, consent_sms, consent_phone, consent_post,
                 email_hard_bounces, created_at, updated_at)
-            SELECT {", ".join(f"t.{n}" for n in inserted)}, %s, false, false, false, 0, %s, %s
+            SELECT {", ".join(f"t.{n}" for n in _INSERTED)}, %s, false, false, false, 0, %s, %s
             FROM member_import_rows t {not_there}
             RETURNING id, consent_email
         ), consents AS (

@@ -735,7 +735,8 @@ WITH candidates AS (
 counted AS (
     SELECT *, count(*) FILTER (WHERE same_first_name) OVER (PARTITION BY member_id) AS first_name_matches
     FROM candidates
-)
+),
+found AS (
 INSERT INTO members_electormatch (member_id, elector_id, state, reason, found_at)
 SELECT member_id, elector_id,
        CASE WHEN same_first_name AND first_name_matches = 1 THEN 'linked' ELSE 'proposed' END,
@@ -748,6 +749,12 @@ FROM counted
 -- a look at the same address, not anywhere in the postcode.
 WHERE CASE WHEN first_name_matches = 1 THEN same_first_name ELSE same_first_name OR same_first_line END
 RETURNING member_id, elector_id, state
+),
+linked AS (
+    UPDATE members_member m SET elector_id = f.elector_id
+    FROM found f WHERE f.state = 'linked' AND m.id = f.member_id AND m.elector_id IS NULL
+)
+SELECT count(*) FILTER (WHERE state = 'linked'), count(*) FILTER (WHERE state = 'proposed') FROM found
 """
 
 
@@ -757,20 +764,16 @@ def member_match_electors(*, constituency, user=None):
     name, surname and postcode, one such elector) are linked; the rest (several such electors, or the
     same surname at the same address with another first name) are proposed for review.
     Returns (linked, proposed). Running it again finds nothing new."""
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one statement: a 500k-member CLP links as fast as ten
         cursor.execute(_MATCH_SQL, {"clp": constituency.pk})
-        found = cursor.fetchall()
-    linked = {member_id: elector_id for member_id, elector_id, state in found if state == "linked"}
-    for member_id, elector_id in linked.items():
-        Member.objects.filter(pk=member_id, elector=None).update(elector_id=elector_id)
-    proposed = sum(1 for *_, state in found if state == "proposed")
+        linked, proposed = cursor.fetchone()
     audit_record(
         action="members.match_electors",
         user=user,
         constituency=constituency,
-        detail={"linked": len(linked), "proposed": proposed},
+        detail={"linked": linked, "proposed": proposed},
     )
-    return len(linked), proposed
+    return linked, proposed
 
 
 @transaction.atomic

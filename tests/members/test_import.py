@@ -189,3 +189,43 @@ def test_member_links_hold_without_database_foreign_keys(anytown, otherton, tmp_
     assert ann in refused.value.protected_objects
     ann.delete()
     assert not Consent.objects.exists()
+
+
+def test_membership_numbers_are_up_to_two_letters_and_ten_digits(anytown, tmp_path):
+    data = _csv(
+        "AB1234567890,Ann,Anytownley,,,,,,",
+        "ABC1,Bob,Anytownby,,,,,,",
+        "A12345678901,Cat,Anytowner,,,,,,",
+        "1A,Dan,Anytowne,,,,,,",
+    )
+    with pytest.raises(CommandError) as error:
+        _import(anytown, tmp_path, data)
+    message = str(error.value)
+    assert "line 2" not in message
+    for line, number in [(3, "ABC1"), (4, "A12345678901"), (5, "1A")]:
+        assert f"line {line}: membership number '{number}' is not a letter and digits" in message
+
+
+def test_spaces_around_coded_values_are_ignored(anytown, tmp_path, branch):
+    _import(anytown, tmp_path, _csv('a 100001,Ann,Anytownley,, an1 1aa , Lapsed ,2020-01-01 ," AC ", YES '))
+    ann = Member.objects.get()
+    assert (ann.membership_number, ann.status, ann.branch, ann.consent_email) == (
+        "A100001",
+        "lapsed",
+        branch,
+        True,
+    )
+    assert ann.postcode == "AN1 1AA"
+
+
+def test_an_over_long_name_is_cut_to_its_column_and_an_over_long_email_is_a_line_error(anytown, tmp_path):
+    long_name = "Anytown" + "n" * 150
+    long_email = "a" * 250 + "@anytown.example"
+    with pytest.raises(CommandError, match="line 3: email '" + long_email + "' is not a valid address"):
+        _import(
+            anytown,
+            tmp_path,
+            _csv(f"A100001,Ann,{long_name},,,,,,", f"A100002,Bob,Anytownby,{long_email},,,,,"),
+        )
+    _import(anytown, tmp_path, _csv(f"A100001,Ann,{long_name},,,,,,"))
+    assert Member.objects.get().last_name == long_name[:100]
