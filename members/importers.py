@@ -80,6 +80,7 @@ STATUS_WORDS = {
 YES = ["y", "yes", "true", "1", "x"]
 NO = ["", "n", "no", "false", "0"]
 MAX_ERRORS_LISTED = 500
+COPY_CHUNK_BYTES = 4 << 20  # rows are COPYed (and progress saved) about 40,000 at a time
 DATES = ["date_of_birth", "joined_on", "arrears_since", "lapsed_on"]
 # Simple on purpose: Postgres's regex engine is slow on counted repetitions ({0,61}), and the SMTP
 # server has the last word on an address anyway.
@@ -210,10 +211,10 @@ def _key(sql):
     return f"regexp_replace(lower({sql}), '[^a-z0-9]', '', 'g')"
 
 
-def _stage(cursor, table, columns):
-    """COPY the file into a staging table of text columns (an empty field is ''), seen through a view
-    of one row per line (`line` is the file's line number) with each field trimmed, and each coded
-    field also as it is (`<field>_raw`, the key of its code). Returns the number of rows."""
+def _stage(cursor, table, on_chunk):
+    """COPY the file into a staging table of text columns (an empty field is ''), a chunk of rows at a
+    time, each chunk committed on its own so that `on_chunk(rows so far)` can report progress the
+    page sees. Returns the number of rows."""
     width = len(table.headers)
     names = ", ".join(f"c{i}" for i in range(width))
     cursor.execute(
@@ -221,16 +222,42 @@ def _stage(cursor, table, columns):
         "n bigint GENERATED ALWAYS AS IDENTITY)"
     )
     delimiter = "E'\\t'" if table.delimiter == "\t" else "','"
-    try:
-        with cursor.copy(
-            f"COPY member_import_raw ({names}) FROM STDIN "
-            f"(FORMAT csv, HEADER true, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
-        ) as copy:
-            view = memoryview(table.data)
-            for start in range(0, len(view), 1 << 20):
-                copy.write(view[start : start + (1 << 20)])
-    except (DatabaseError, psycopg.Error) as error:
-        raise ImportRejected(_copy_error(error)) from None
+    rows = 0
+    for chunk in _chunks(table.data, COPY_CHUNK_BYTES):
+        header = "true" if rows == 0 else "false"
+        try:
+            with (
+                transaction.atomic(),
+                cursor.copy(
+                    f"COPY member_import_raw ({names}) FROM STDIN "
+                    f"(FORMAT csv, HEADER {header}, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
+                ) as copy,
+            ):
+                copy.write(chunk)
+        except (DatabaseError, psycopg.Error) as error:
+            # COPY counts lines from the start of the chunk; the first chunk starts with the header.
+            raise ImportRejected(_copy_error(error, lines_before=rows + 1 if rows else 0)) from None
+        rows += cursor.rowcount
+        on_chunk(rows)
+    return rows
+
+
+def _chunks(data, size):
+    """The CSV data in pieces of about `size` bytes, each ending at the end of a row: a line break
+    with an even number of quotes before it in the piece (one inside a quoted field does not end it)."""
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + size) + 1 or len(data)
+        while data.count(b'"', start, end) % 2 and end < len(data):
+            end = data.find(b"\n", end) + 1 or len(data)
+        yield view[start:end]
+        start = end
+
+
+def _define_lines(cursor, columns):
+    """The view of one row per line (`line` is the file's line number) with each field trimmed, and
+    each coded field also as it is (`<field>_raw`, the key of its code)."""
     trimmed = {name: f"btrim({columns[name]})" if name in columns else "''::text" for name in FIELDS}
     trimmed["membership_number"] = f"upper(replace({trimmed['membership_number']}, ' ', ''))"
     fields = [f"{sql} AS {name}" for name, sql in trimmed.items()]
@@ -238,17 +265,17 @@ def _stage(cursor, table, columns):
     cursor.execute(
         f"CREATE TEMP VIEW member_import_lines AS SELECT n + 1 AS line, {', '.join(fields)} FROM member_import_raw"
     )
-    cursor.execute("SELECT count(*) FROM member_import_raw")
-    return cursor.fetchone()[0]
 
 
-def _copy_error(error):
+def _copy_error(error, lines_before):
     """A COPY failure (a line with too many or too few columns, say) as a line-level message."""
     diag = getattr(error, "__cause__", None) or error
     context = getattr(getattr(diag, "diag", None), "context", "") or ""
     message = getattr(getattr(diag, "diag", None), "message_primary", "") or str(error)
     where = context.rsplit("line ", 1)[-1].split(",")[0].split(":")[0] if "line " in context else ""
-    return f"line {where}: {message}" if where.isdigit() else f"The file could not be read: {message}"
+    if not where.isdigit():
+        return f"The file could not be read: {message}"
+    return f"line {lines_before + int(where)}: {message}"
 
 
 _AREAS_SQL = f"""
@@ -415,8 +442,10 @@ def _values_sql(columns):
     return values
 
 
-def member_import_run(*, import_id):
-    """Run a stored import: stage the file, check every line, then apply all of it or none of it."""
+def member_import_run(*, import_id, on_progress=None):
+    """Run a stored import: stage the file, check every line, then apply all of it or none of it.
+    While the rows are read, the import's rows_read is saved (and committed) after each chunk, and
+    `on_progress(rows_read, rows_total)` is called: the page's progress bar and the command's output."""
     member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
     if member_import.state not in (MemberImport.State.WAITING, MemberImport.State.RUNNING):
         return member_import
@@ -427,28 +456,21 @@ def member_import_run(*, import_id):
         columns = _columns(member_import.mapping.columns, table.headers)
         mapped = set(member_import.mapping.columns.values())
         ignored = [h for h in table.headers if h and h not in mapped]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # 01/02/2020 is the 1st of February
-            # Imports are re-runnable, so a crash losing the last commit costs nothing.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            rows = _stage(cursor, table, columns)
-            MemberImport.objects.filter(pk=import_id).update(rows_total=rows)
-            error_count, errors = _check(cursor, member_import.constituency, columns)
-            if error_count:
-                report = {
-                    "error": f"{error_count} problem(s) in the file; nothing was imported.",
-                    "lines": errors,
-                    "ignored_columns": ignored,
-                }
-            else:
-                report = _apply(cursor, member_import, rows) | {"ignored_columns": ignored}
-            cursor.execute("DROP VIEW member_import_lines")
-            cursor.execute(
-                "DROP TABLE member_import_raw, member_import_rows, member_import_areas, member_import_codes"
-            )
-            transaction.set_rollback(bool(error_count))  # all or nothing
+        # Lines after the header (a line break inside a quoted field counts one more, until the end).
+        rows_total = table.data.count(b"\n") - 1
+        MemberImport.objects.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
+
+        def progress(rows_read):
+            MemberImport.objects.filter(pk=import_id).update(rows_read=rows_read)
+            if on_progress:
+                on_progress(rows_read, rows_total)
+
+        with connection.cursor() as cursor:
+            try:
+                rows = _stage(cursor, table, progress)
+                report = _check_and_apply(cursor, member_import, columns, rows) | {"ignored_columns": ignored}
+            finally:
+                cursor.execute("DROP TABLE IF EXISTS member_import_raw")
     except ImportRejected as rejected:
         return _finish(member_import, MemberImport.State.REJECTED, {"error": str(rejected)})
     if "error" in report:
@@ -460,6 +482,25 @@ def member_import_run(*, import_id):
     )
     report |= {"electors_linked": linked, "electors_to_review": proposed}
     return _finish(member_import, MemberImport.State.DONE, report, rows=rows)
+
+
+@transaction.atomic
+def _check_and_apply(cursor, member_import, columns, rows):
+    """Check the staged rows and apply them, in one transaction: all or nothing. Returns the report."""
+    cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # 01/02/2020 is the 1st of February
+    # Imports are re-runnable, so a crash losing the last commit costs nothing.
+    cursor.execute("SET LOCAL synchronous_commit = off")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    _define_lines(cursor, columns)
+    error_count, errors = _check(cursor, member_import.constituency, columns)
+    if error_count:
+        transaction.set_rollback(True)  # the temporary view and tables go with it
+        return {"error": f"{error_count} problem(s) in the file; nothing was imported.", "lines": errors}
+    report = _apply(cursor, member_import, rows)
+    cursor.execute("DROP VIEW member_import_lines")
+    cursor.execute("DROP TABLE member_import_rows, member_import_areas, member_import_codes")
+    return report
 
 
 def _finish(member_import, state, report, rows=0):

@@ -49,7 +49,10 @@ class Command(BaseCommand):
             member_import = MemberImport.objects.create(
                 constituency=clp, mapping=saved, file=File(handle, name=path.name), file_name=path.name
             )
-        member_import = importers.member_import_run(import_id=member_import.pk)
+        member_import = importers.member_import_run(
+            import_id=member_import.pk,
+            on_progress=lambda read, total: self.stderr.write(f"{read} of {total} lines read"),
+        )
         report = member_import.report
         if member_import.state == MemberImport.State.REJECTED:
             lines = "\n".join(f"  line {e['line']}: {e['error']}" for e in report.get("lines", []))
