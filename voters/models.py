@@ -58,8 +58,15 @@ class PropertyQuerySet(ScopedQuerySet):
 class Property(models.Model):
     """An address on the register. The electors at one property are its household."""
 
+    # No database-level key check: a register import writes a million of these, and each check would
+    # run again at commit. The import locks its constituency's polling districts once instead
+    # (voters.importers.register.PollingDistricts.lock); PROTECT is enforced by Django.
     polling_district = models.ForeignKey(
-        PollingDistrict, on_delete=models.PROTECT, related_name="properties", db_index=False
+        PollingDistrict,
+        on_delete=models.PROTECT,
+        related_name="properties",
+        db_index=False,
+        db_constraint=False,
     )  # indexed by property_pd_street
     address_key = models.CharField(
         max_length=32,
@@ -248,8 +255,13 @@ class Elector(models.Model):
     """A person on the register. The id is theirs for good: re-publication re-numbers the register,
     and imports match electors to their previous selves by name and address."""
 
+    # No database-level key check, as for Property.polling_district.
     polling_district = models.ForeignKey(
-        PollingDistrict, on_delete=models.PROTECT, related_name="electors", db_index=False
+        PollingDistrict,
+        on_delete=models.PROTECT,
+        related_name="electors",
+        db_index=False,
+        db_constraint=False,
     )  # indexed by elector_pd_number
     # Only imports set this, from properties they have just upserted: no per-row key check, which
     # would lock every property row during a million-row import.

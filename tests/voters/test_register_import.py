@@ -4,9 +4,13 @@ import dataclasses
 import datetime
 
 import pytest
+from django.core.files import File
+from django.db.models import ProtectedError
 
+from labourhub.models import PollingDistrict
 from voters.models import Elector, Property, RegisterEntry, RegisterImport
 from voters.register_files import FORMATS, write_register
+from voters.services import importer_for, register_import_create
 
 QUIRKS = {
     "plain": {},
@@ -106,3 +110,31 @@ def test_republication_reports_who_could_not_be_matched(tmp_path, anytown, anyto
         note.startswith("1 electors in the file were not matched") and "Anytown-Wed" in note
         for note in record.notes
     )
+
+
+def test_a_polling_district_deleted_while_the_file_is_read_rejects_the_import(
+    tmp_path, anytown, anytown_people, anytown_secretary
+):
+    spare = PollingDistrict.objects.create(
+        constituency=anytown.constituency, code="ATX", name="Anytown spare"
+    )
+    path = write_register(tmp_path / "r.csv", anytown_people, "xpress14")
+    with path.open("rb") as f:
+        record = register_import_create(
+            constituency=anytown.constituency,
+            kind="full",
+            file=File(f, name=path.name),
+            user=anytown_secretary,
+        )
+    importer = importer_for(record)  # has read the constituency's polling districts
+    spare.delete()
+    record = importer.run(record.file.path)
+    assert record.status == RegisterImport.Status.REJECTED
+    assert "deleted while the file was read" in record.errors[0]["reason"]
+    assert not Elector.objects.exists() and not Property.objects.exists()
+
+
+def test_a_polling_district_with_electors_cannot_be_deleted(tmp_path, anytown, anytown_people, run_import):
+    run_import(write_register(tmp_path / "r.csv", anytown_people, "xpress14"), anytown.constituency)
+    with pytest.raises(ProtectedError):
+        anytown.polling_district.delete()

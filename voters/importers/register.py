@@ -91,6 +91,20 @@ class PollingDistricts:
             self.new[key] = self.ids[key] = -1 - len(self.new)
         return self.ids[key]
 
+    def lock(self, cursor):
+        """Hold the constituency's polling districts until the import commits, as a key check on each
+        row would, once; and refuse if one this file uses was deleted since the import began."""
+        cursor.execute(
+            "SELECT id FROM labourhub_pollingdistrict WHERE constituency_id = %s FOR KEY SHARE",
+            [self.constituency.pk],
+        )
+        held = {pk for (pk,) in cursor.fetchall()}
+        if any(pk > 0 and pk not in held for pk in self.ids.values()):
+            raise ImportRejected(
+                "A polling district of this constituency was deleted while the file was read. "
+                "Nothing was changed: run the import again."
+            )
+
     def create_new(self, cursor, staging_names):
         created = []
         for code, placeholder in self.new.items():
@@ -284,6 +298,7 @@ class RegisterImporter(StagedImporter):
         s, h, m = staging.name, self.homes.name, f"{staging.name}_matched"
         full = self.record.kind == RegisterImport.Kind.FULL
         month = self.options.get("month") or first_of_month().isoformat()
+        self.polling_districts.lock(cursor)
         new_pds = self.polling_districts.create_new(cursor, [s, h])
         if new_pds:
             self.report.notes.append(f"New polling districts created: {', '.join(new_pds)}.")
