@@ -48,21 +48,26 @@ class VolunteerAdmin(ScopedModelAdmin):
     raw_id_fields = ["member"]
 
 
-@admin.register(EmailSend)
-class EmailSendAdmin(ScopedModelAdmin):
+class OfficeRecordAdmin(ScopedModelAdmin):
+    """A CLP office's record made and run on the office pages (an email send, an import): here it is
+    only read."""
+
     scope_action = Action.MANAGE_MEMBERS
     constituency_path = "constituency"
-    list_display = ["subject", "state", "planned_count", "skipped_by_cap", "created_at", "finished_at"]
-    list_filter = ["state"]
-    search_fields = ["subject"]
-    readonly_fields = ["state", "planned_at", "planned_count", "skipped_by_cap", "finished_at", "created_by"]
 
-    # Emails are composed, checked and sent on the office pages; here they are only read.
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EmailSend)
+class EmailSendAdmin(OfficeRecordAdmin):
+    list_display = ["subject", "state", "planned_count", "skipped_by_cap", "created_at", "finished_at"]
+    list_filter = ["state"]
+    search_fields = ["subject"]
+    readonly_fields = ["state", "planned_at", "planned_count", "skipped_by_cap", "finished_at", "created_by"]
 
 
 @admin.register(ImportMapping)
@@ -73,16 +78,7 @@ class ImportMappingAdmin(ScopedModelAdmin):
 
 
 @admin.register(MemberImport)
-class MemberImportAdmin(ScopedModelAdmin):
-    scope_action = Action.MANAGE_MEMBERS
-    constituency_path = "constituency"
+class MemberImportAdmin(OfficeRecordAdmin):
     list_display = ["file_name", "state", "rows_total", "created_at"]
     list_filter = ["state"]
     readonly_fields = ["state", "rows_read", "rows_total", "report", "finished_at", "uploaded_by"]
-
-    # Imports are uploaded and run from the office pages; here they are only read.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -108,6 +108,17 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(query)
 
 
+# A member's branch and ward: optional, cleared if the area goes; indexed by Meta's partial indexes.
+_AREA_LINK = {
+    "on_delete": models.SET_NULL,
+    "null": True,
+    "blank": True,
+    "related_name": "+",
+    "db_index": False,
+    "db_constraint": False,
+}
+
+
 class Member(models.Model):
     # Indexed by the unique constraint (constituency, membership_number), which leads with it.
     # constituency, branch, ward and elector have no foreign key in the database (db_constraint=False):
@@ -135,24 +146,8 @@ class Member(models.Model):
     arrears_since = models.DateField(null=True, blank=True)
     lapsed_on = models.DateField(null=True, blank=True)
     membership_type = models.CharField(max_length=50, blank=True, help_text="e.g. standard, reduced, youth")
-    branch = models.ForeignKey(
-        Branch,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    ward = models.ForeignKey(
-        Ward,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    branch = models.ForeignKey(Branch, **_AREA_LINK)
+    ward = models.ForeignKey(Ward, **_AREA_LINK)
     trade_union = models.CharField(max_length=100, blank=True)
     socialist_societies = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
     # The latest answer per channel; the Consent rows are the evidence and history.
@@ -345,7 +340,10 @@ class Volunteer(models.Model):
 # --- Member email -----------------------------------------------------------------
 
 
-class EmailSendQuerySet(ScopedQuerySet):
+class ClpOfficeQuerySet(ScopedQuerySet):
+    """A CLP office's own records (email sends, column mappings, imports): only for those who manage
+    its members."""
+
     constituency_path = "constituency"
     default_action = Action.MANAGE_MEMBERS
 
@@ -377,7 +375,7 @@ class EmailSend(models.Model):
     skipped_by_cap = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = EmailSendQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -511,11 +509,6 @@ class BounceEvent(models.Model):
 # --- Membership import ------------------------------------------------------------
 
 
-class ImportMappingQuerySet(ScopedQuerySet):
-    constituency_path = "constituency"
-    default_action = Action.MANAGE_MEMBERS
-
-
 class ImportMapping(models.Model):
     """Which column of a membership export holds which field, saved so the secretary maps it once."""
 
@@ -524,7 +517,7 @@ class ImportMapping(models.Model):
     columns = models.JSONField(help_text='{"field": "Header in the file"}')
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ImportMappingQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -534,11 +527,6 @@ class ImportMapping(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class MemberImportQuerySet(ScopedQuerySet):
-    constituency_path = "constituency"
-    default_action = Action.MANAGE_MEMBERS
 
 
 class MemberImport(models.Model):
@@ -569,7 +557,7 @@ class MemberImport(models.Model):
     report = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = MemberImportQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

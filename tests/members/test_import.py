@@ -26,6 +26,14 @@ def _import(anytown, tmp_path, data, name="members.csv", *extra):
     return out.getvalue()
 
 
+def _rejected(anytown, tmp_path, data):
+    """The command's error for a file it refuses; nothing was imported."""
+    with pytest.raises(CommandError) as error:
+        _import(anytown, tmp_path, data)
+    assert not Member.objects.exists()
+    return str(error.value)
+
+
 @pytest.fixture
 def branch(anytown):
     from tests.factories import BranchFactory
@@ -67,9 +75,7 @@ def test_one_bad_line_imports_nothing_and_every_problem_is_named_by_line(anytown
         "A100001,Ann,Again,,AN1 1AB,current,,,no",
         "A100004,Dan,Anytowne,,,current,,Nowhere,no",
     )
-    with pytest.raises(CommandError) as error:
-        _import(anytown, tmp_path, data)
-    message = str(error.value)
+    message = _rejected(anytown, tmp_path, data)
     assert "line 2: email 'not-an-email' is not a valid address" in message
     assert "line 3: '31/02/2020' is not a date" in message
     assert "line 4: status 'retired' is not one of current, arrears, lapsed" in message
@@ -198,9 +204,7 @@ def test_membership_numbers_are_up_to_two_letters_and_ten_digits(anytown, tmp_pa
         "A12345678901,Cat,Anytowner,,,,,,",
         "1A,Dan,Anytowne,,,,,,",
     )
-    with pytest.raises(CommandError) as error:
-        _import(anytown, tmp_path, data)
-    message = str(error.value)
+    message = _rejected(anytown, tmp_path, data)
     assert "line 2" not in message
     for line, number in [(3, "ABC1"), (4, "A12345678901"), (5, "1A")]:
         assert f"line {line}: membership number '{number}' is not a letter and digits" in message

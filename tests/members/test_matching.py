@@ -12,6 +12,19 @@ def _home(anytown, postcode="AN11AA", address="1 Anytown Road"):
     return PropertyFactory(polling_district=anytown.polling_district, postcode=postcode, address=address)
 
 
+def _proposed_match(anytown):
+    """Robert Anytownby, a member at 1 Anytown Road, where the register has a Bob Anytownby."""
+    ElectorFactory(home=_home(anytown), first_names="Bob", surname="Anytownby")
+    MemberFactory(
+        constituency=anytown.constituency,
+        first_name="Robert",
+        last_name="Anytownby",
+        address_line1="1 Anytown Road",
+    )
+    services.member_match_electors(constituency=anytown.constituency)
+    return ElectorMatch.objects.get()
+
+
 def test_a_certain_match_is_linked_and_an_uncertain_one_is_proposed(anytown):
     home = _home(anytown)
     ann = ElectorFactory(home=home, first_names="Ann Mary", surname="Anytownley")
@@ -57,30 +70,14 @@ def test_officer_confirms_one_and_the_members_other_proposals_close(client, anyt
 
 
 def test_rejected_pairs_are_not_proposed_again(anytown, anytown_secretary):
-    ElectorFactory(home=_home(anytown), first_names="Bob", surname="Anytownby")
-    MemberFactory(
-        constituency=anytown.constituency,
-        first_name="Robert",
-        last_name="Anytownby",
-        address_line1="1 Anytown Road",
-    )
-    services.member_match_electors(constituency=anytown.constituency)
-    match = ElectorMatch.objects.get()
+    match = _proposed_match(anytown)
     services.elector_match_decide(match=match, confirm=False, user=anytown_secretary)
     assert services.member_match_electors(constituency=anytown.constituency) == (0, 0)
     assert Member.objects.get().elector is None
 
 
 def test_other_clps_officer_cannot_decide(client, anytown, otherton_secretary):
-    ElectorFactory(home=_home(anytown), first_names="Bob", surname="Anytownby")
-    MemberFactory(
-        constituency=anytown.constituency,
-        first_name="Robert",
-        last_name="Anytownby",
-        address_line1="1 Anytown Road",
-    )
-    services.member_match_electors(constituency=anytown.constituency)
-    match = ElectorMatch.objects.get()
+    match = _proposed_match(anytown)
     client.force_login(otherton_secretary)
     assert (
         client.post(reverse("members:match_decide", args=[match.pk]), {"decision": "confirm"}).status_code
