@@ -28,7 +28,7 @@ from voters.models import RegisterImport
 
 logger = logging.getLogger(__name__)
 MAX_ERRORS = 1000
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000  # rows between progress updates (each ends one COPY and starts the next)
 MAX_FILE_BYTES = getattr(settings, "VOTERS_MAX_IMPORT_BYTES", 1024**3)
 _NOT_WORDS = re.compile(r"[^a-z0-9]")
 
