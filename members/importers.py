@@ -223,8 +223,8 @@ def _stage(cursor, table, on_chunk):
     )
     delimiter = "E'\\t'" if table.delimiter == "\t" else "','"
     rows = 0
-    for chunk in _chunks(table.data, COPY_CHUNK_BYTES):
-        header = "true" if rows == 0 else "false"
+    for number, chunk in enumerate(_chunks(table.data, COPY_CHUNK_BYTES)):
+        header = "false" if number else "true"
         try:
             with (
                 transaction.atomic(),
@@ -236,7 +236,7 @@ def _stage(cursor, table, on_chunk):
                 copy.write(chunk)
         except (DatabaseError, psycopg.Error) as error:
             # COPY counts lines from the start of the chunk; the first chunk starts with the header.
-            raise ImportRejected(_copy_error(error, lines_before=rows + 1 if rows else 0)) from None
+            raise ImportRejected(_copy_error(error, lines_before=rows + 1 if number else 0)) from None
         rows += cursor.rowcount
         on_chunk(rows)
     return rows

@@ -3,8 +3,9 @@
     .venv/bin/python tests/perf/bench_member_import.py [--rows 500000]
 
 1. writes a membership export CSV of N members (not timed);
-2. imports it with the real importer: read, check every line, spool, COPY to staging and one set-based
-   upsert (timed; peak memory of the process taken);
+2. imports it with the real importer: read, COPY to staging in chunks (progress saved after each),
+   type and check every line in one pass, one set-based upsert with the new members' consents, and
+   matching to the register (timed; peak memory of the process taken);
 3. imports the same file again: nothing may change (timed);
 4. COPYs the same file straight into a plain table with the member table's columns and indexes (the
    physical limit, timed).
