@@ -18,10 +18,10 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(importers, "COPY_CHUNK_BYTES", 4096)
 
 
-def _stored_import(anytown, rows):
+def _stored_import(anytown, rows, name="Export"):
     mapping = ImportMapping.objects.create(
         constituency=anytown.constituency,
-        name="Export",
+        name=name,
         columns=importers.guess_mapping(HEADER.strip().split(",")),
     )
     return MemberImport.objects.create(
@@ -77,6 +77,12 @@ def test_a_bad_line_in_a_later_chunk_is_named_by_its_line_in_the_file(anytown, s
     assert member_import.state == "rejected"
     assert member_import.report["error"] == "line 902: extra data after last expected column"
     assert not Member.objects.exists()
+    # Nothing of the failed run is left in the session: the fixed file imports.
+    rows[900] = "A100900,Ann,Anytownley,900 Long Road\r\n"
+    assert (
+        importers.member_import_run(import_id=_stored_import(anytown, rows, name="Fixed").pk).state == "done"
+    )
+    assert Member.objects.count() == 1000
 
 
 def test_the_progress_bar_shows_rows_read_of_the_total_while_the_file_is_read(
