@@ -7,7 +7,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from labourhub.models import Branch, Constituency, Ward
@@ -187,7 +186,6 @@ class Member(models.Model):
             ),
         ]
         indexes = [
-            models.Index(Upper("last_name"), "constituency", name="member_upper_last_name"),
             models.Index(fields=["constituency", "status"]),
             models.Index(fields=["constituency", "joined_on"]),
             # Lookups are always for one branch, ward or elector: rows without one need no entry.
