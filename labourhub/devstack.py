@@ -24,8 +24,7 @@ def main():
             f"Port {port} on {host} is already in use (another `make run`?). Stop it, or run: PORT={port + 1} make run"
         )
 
-    env = dict(os.environ)
-    env.setdefault("DEBUG", "true")
+    env = stack_environment(os.environ, host, port)
     if not env.get("DATABASE_URL"):
         print("Starting the embedded PostgreSQL in .data/postgres ...", flush=True)
         env["DATABASE_URL"] = embedded_postgres.start()
@@ -72,6 +71,15 @@ def main():
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(code)
+
+
+def stack_environment(environ, host, port):
+    """The environment the web server and worker run with: debug on, and links in emails pointing
+    at this server unless SITE_URL says otherwise."""
+    env = dict(environ)
+    env.setdefault("DEBUG", "true")
+    env.setdefault("SITE_URL", f"http://{host}:{port}")
+    return env
 
 
 def _interrupt(signum, frame):
