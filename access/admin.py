@@ -13,7 +13,7 @@ from access.models import (
     TrainingRecord,
 )
 from labourhub.models import Role
-from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoped_admin import ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action
 
 
@@ -63,17 +63,6 @@ class ToolAdmin(ScopedModelAdmin):
         return False  # retire a tool with is_active; its requests keep pointing at it
 
 
-class ReadOnlyScopedAdmin(ScopedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class DecisionInline(admin.TabularInline):
     model = Decision
     fields = ["at", "step", "outcome", "by", "on_behalf_of", "note", "duration_days"]
@@ -86,7 +75,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(ReadOnlyScopedAdmin):
+class AccessRequestAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.ENDORSE_ACCESS
     list_display = [
         "tool",
@@ -104,7 +93,7 @@ class AccessRequestAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(Holding)
-class HoldingAdmin(ReadOnlyScopedAdmin):
+class HoldingAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.ENDORSE_ACCESS
     list_display = ["tool", "user", "constituency", "starts_at", "expires_at", "revoked_at"]
     list_filter = ["tool"]

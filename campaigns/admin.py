@@ -17,26 +17,17 @@ from campaigns.models import (
     Visit,
     WalkList,
 )
-from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoped_admin import OperatorEditsAdmin, ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action
 
 
-class ReferenceAdmin(ScopedModelAdmin):
+class ReferenceAdmin(OperatorEditsAdmin, ScopedModelAdmin):
     """Codes shared by every CLP: everyone in the admin reads them, only the operator edits.
     Retire a code (active off) rather than deleting it, so old answers keep their meaning."""
 
     constituency_path = None
     list_display = ["code", "label", "position", "active"]
     list_editable = ["position", "active"]
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IntentionCode)
@@ -91,22 +82,13 @@ class PackAdmin(CampaignScopedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(CampaignScopedAdmin):
+class VisitAdmin(ReadOnlyAdmin, CampaignScopedAdmin):
     """Read-only: visits are events. Void suspect ones on the campaign's review page."""
 
     list_display = ["received_at", "campaign", "canvasser", "outcome", "channel", "voided"]
     list_filter = ["channel", "voided", "campaign"]
     list_select_related = ["campaign", "canvasser", "outcome"]
     raw_id_fields = ["elector", "contact"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SyncProblem)

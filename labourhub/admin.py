@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
 from labourhub.models import AuditEvent, Branch, Constituency, Grant, PollingDistrict, Region, User, Ward
-from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoped_admin import OperatorEditsAdmin, ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action, constituencies_for
 
 
@@ -62,7 +62,7 @@ class PollingDistrictAdmin(ScopedModelAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(ScopedModelAdmin):
+class GrantAdmin(OperatorEditsAdmin, ScopedModelAdmin):
     """Officers can see who holds what in their CLP; grants are made by access approvals
     (or by the operator), never edited here."""
 
@@ -78,33 +78,15 @@ class GrantAdmin(ScopedModelAdmin):
             return queryset
         return queryset.filter(constituency__in=constituencies_for(request.user, self.scope_action))
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ScopedModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.VIEW_AUDIT
     list_display = ["at", "user", "action", "object_type", "object_id", "constituency", "ip_address"]
     list_filter = ["action"]
     list_select_related = ["user", "constituency"]
     search_fields = ["action", "object_type", "object_id", "user__email", "request_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -170,3 +170,31 @@ def _constituency_of(obj):
     if isinstance(obj, Constituency):
         return obj
     return getattr(obj, "audit_constituency", None) or getattr(obj, "constituency", None)
+
+
+class ReadOnlyAdmin:
+    """Put before ScopedModelAdmin for rows only services and imports write (events, results, the
+    audit log): the admin shows them in scope, never adds, edits or deletes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OperatorEditsAdmin:
+    """Put before ScopedModelAdmin for rows shared across CLPs (reference codes, grants): read in
+    scope, added and changed only by the platform operator, never deleted (retire them instead)."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoped_admin import ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action
 from voters import services
 from voters.models import (
@@ -23,19 +23,6 @@ REGISTER_FIELDS = (
     "first_names", "initials", "surname", "markers_raw", "markers", "attainment_date", "opted_out",
     "on_register", "first_seen_month", "removed_month", "match_key", "last_contact_at", "updated_at",
 )  # fmt: skip
-
-
-class ReadOnlyMixin:
-    """Rows written by imports and services: the admin shows them, never edits them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Elector)
@@ -58,7 +45,7 @@ class ElectorAdmin(ScopedModelAdmin):
 
 
 @admin.register(Property)
-class PropertyAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class PropertyAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
     constituency_path = "polling_district__constituency"
     list_display = ("address", "postcode_display", "polling_district")
@@ -68,7 +55,7 @@ class PropertyAdmin(ReadOnlyMixin, ScopedModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class ContactAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
     constituency_path = "elector__polling_district__constituency"
     list_display = ("at", "channel", "elector", "by", "campaign_label", "outcome")
@@ -84,13 +71,13 @@ class ContactRuleAdmin(ScopedModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
     list_display = ("name", "run_on", "constituency", "score_names")
 
 
 @admin.register(PostcodeLocation)
-class PostcodeLocationAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class PostcodeLocationAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     operator_only = True
     constituency_path = None
     list_display = ("postcode_display", "latitude", "longitude", "terminated")
