@@ -293,25 +293,37 @@ def survey_edit(request, pk):
     )
 
 
-@login_required
-def walklist_create(request, pk):
+def _campaign_list_create(request, pk, *, form_class, create, setting, detail, what):
+    """The page that builds a walk list or a call list from criteria: `create` is the service,
+    `setting` the one form field besides name and criteria that it takes."""
     campaign = get_campaign_for_user(request, pk)
-    form = WalkListForm(request.POST or None, campaign=campaign)
+    form = form_class(request.POST or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:
-            walk_list = services.walk_list_create(
+            created = create(
                 campaign=campaign,
                 name=form.cleaned_data["name"],
                 criteria=form.criteria(),
-                pack_size=form.cleaned_data["pack_size"],
                 user=request.user,
+                **{setting: form.cleaned_data[setting]},
             )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            return redirect("campaigns:walklist", pk=walk_list.pk)
-    return render(
-        request, "campaigns/criteria_form.html", {"campaign": campaign, "form": form, "what": "walk list"}
+            return redirect(detail, pk=created.pk)
+    return render(request, "campaigns/criteria_form.html", {"campaign": campaign, "form": form, "what": what})
+
+
+@login_required
+def walklist_create(request, pk):
+    return _campaign_list_create(
+        request,
+        pk,
+        form_class=WalkListForm,
+        create=services.walk_list_create,
+        setting="pack_size",
+        detail="campaigns:walklist",
+        what="walk list",
     )
 
 
@@ -581,23 +593,14 @@ def issues_csv(request, pk):
 
 @login_required
 def calllist_create(request, pk):
-    campaign = get_campaign_for_user(request, pk)
-    form = CallListForm(request.POST or None, campaign=campaign)
-    if request.method == "POST" and form.is_valid():
-        try:
-            call_list = services.call_list_create(
-                campaign=campaign,
-                name=form.cleaned_data["name"],
-                criteria=form.criteria(),
-                script=form.cleaned_data["script"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            return redirect("campaigns:calllist", pk=call_list.pk)
-    return render(
-        request, "campaigns/criteria_form.html", {"campaign": campaign, "form": form, "what": "call list"}
+    return _campaign_list_create(
+        request,
+        pk,
+        form_class=CallListForm,
+        create=services.call_list_create,
+        setting="script",
+        detail="campaigns:calllist",
+        what="call list",
     )
 
 
