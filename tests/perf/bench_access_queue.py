@@ -24,15 +24,11 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-import django  # noqa: E402
+from tests.perf.bootstrap import setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_access_queue")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-django.setup()
+setup_django(
+    "bench_access_queue", SECURE_SSL_REDIRECT="false", STATIC_MANIFEST="false", ALLOWED_HOSTS="testserver"
+)
 
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -60,14 +60,9 @@ if len(sys.argv) > 1 and sys.argv[1] == "--sink":
     run_sink(int(sys.argv[2]), sys.argv[3])
     sys.exit(0)
 
-import django  # noqa: E402
+from tests.perf.bootstrap import setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_member_email")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-os.environ.setdefault("MEMBER_EMAIL_RATE_PER_SECOND", "0")
-os.environ.setdefault("MEMBER_EMAIL_BATCH_SIZE", "500")
-django.setup()
+setup_django("bench_member_email", MEMBER_EMAIL_RATE_PER_SECOND="0", MEMBER_EMAIL_BATCH_SIZE="500")
 
 from django.core.mail import get_connection  # noqa: E402
 from django.db import connection  # noqa: E402

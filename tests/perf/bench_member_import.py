@@ -29,12 +29,9 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-import django  # noqa: E402
+from tests.perf.bootstrap import setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_member_import")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-django.setup()
+setup_django("bench_member_import")
 
 from django.core.files import File  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -27,24 +27,14 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-import django  # noqa: E402
+from tests.perf.bootstrap import database_url, setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_voters")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-django.setup()
+setup_django("bench_voters")
 
-from urllib.parse import quote  # noqa: E402
 
 from django.db import connection  # noqa: E402
 
 GSS = "E14099901"
-
-
-def database_url():
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}"
 
 
 def make_constituency(pds):
@@ -56,15 +46,15 @@ def make_constituency(pds):
     return constituency
 
 
-def run_worker(path, media_root):
-    """The import in a process of its own, as a worker runs it. Returns (seconds from the upload being
-    stored to the upsert committed, as the import record shows them; the report text)."""
+def run_worker(command, media_root):
+    """The import `manage.py *command` in a process of its own, as a worker runs it. Returns (seconds
+    from the upload being stored to the upsert committed, as the import record shows them; the report)."""
     from voters.models import RegisterImport
 
     env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(media_root), "DEBUG": "false"}
     started = time.perf_counter()
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "import_register", str(path), "--constituency", GSS],
+        [sys.executable, "manage.py", *command],
         env=env,
         capture_output=True,
         text=True,
@@ -160,11 +150,12 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             path = write_register(workdir / "register.csv", synthetic_people(args.rows, pds=pds), "xpress14")
-            seconds, report = run_worker(path, workdir / "media")
+            command = ["import_register", str(path), "--constituency", GSS]
+            seconds, report = run_worker(command, workdir / "media")
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(report)
             assert Elector.objects.count() == args.rows, Elector.objects.count()
-            reimport_seconds, report = run_worker(path, workdir / "media")
+            reimport_seconds, report = run_worker(command, workdir / "media")
             print(report)
             reimport_changed = "Added 0, changed 0, removed 0" in report
             pd_ids = dict(constituency.polling_districts.values_list("code", "pk"))

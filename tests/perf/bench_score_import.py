@@ -16,7 +16,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,16 +25,13 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-import django  # noqa: E402
+from tests.perf.bootstrap import setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_scores")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-django.setup()
+setup_django("bench_scores")
 
 from django.db import connection  # noqa: E402
 
-from tests.perf.bench_register_import import GSS, database_url, make_constituency  # noqa: E402
+from tests.perf.bench_register_import import GSS, make_constituency, run_worker  # noqa: E402
 
 SCORES = ("support", "turnout")
 
@@ -72,23 +68,6 @@ def write_scores(path, ids):
         for pk in ids:
             f.write(f"{pk}," + ",".join(f"{rng.random():.4f}" for _ in SCORES) + "\n")
     return path
-
-
-def run_worker(path, media_root):
-    from voters.models import RegisterImport
-
-    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(media_root), "DEBUG": "false"}
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "import_scores", str(path), "--model", "Bench", "--constituency", GSS],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(f"import failed:\n{done.stdout}\n{done.stderr}")
-    record = RegisterImport.objects.latest("created_at")
-    return (record.finished_at - record.created_at).total_seconds(), done.stdout
 
 
 def raw_copy(path):
@@ -135,7 +114,9 @@ def main():
                 args.rows, list(constituency.polling_districts.values_list("pk", flat=True)), workdir
             )
             path = write_scores(workdir / "scores.csv", ids)
-            seconds, report = run_worker(path, workdir / "media")
+            seconds, report = run_worker(
+                ["import_scores", str(path), "--model", "Bench", "--constituency", GSS], workdir / "media"
+            )
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(report)
             stored = ElectorScore.objects.count()

@@ -22,13 +22,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-import django  # noqa: E402
+from tests.perf.bootstrap import setup_django  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
-os.environ.setdefault("TEST_DB", "bench_voter_search")
-os.environ.setdefault("SECRET_KEY", "only-for-benchmarks-not-a-secret")
-os.environ.setdefault("DEBUG", "true")  # static files without a manifest
-django.setup()
+setup_django("bench_voter_search", DEBUG="true")  # DEBUG: static files without a manifest
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
