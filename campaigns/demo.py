@@ -84,6 +84,7 @@ def _visits(rng, campaign, walk_list, people):
     doors = PackDoor.objects.filter(pack__walk_list=walk_list).order_by("pack__number", "position")
     electors = Elector.objects.filter(home__in=doors.values("property")).on_register().contactable()
     pack_of = dict(doors.values_list("property", "pack"))
+    given_to = dict(doors.values_list("pack", "pack__assigned_to"))
     items_by_user = {user.pk: [] for user in people}
     for elector in electors.order_by("home_id", "pk")[:VISITS]:
         outcome = _pick(rng, OUTCOMES)
@@ -96,10 +97,14 @@ def _visits(rng, campaign, walk_list, people):
                 "postal": rng.random() < 0.05,
                 "volunteer": rng.random() < 0.02,
             }
-        items_by_user[rng.choice(people).pk].append(
+        # A canvasser (people[0]) sends answers only from the packs given to them; the organiser
+        # (people[-1]) knocks the rest.
+        pack = pack_of[elector.home_id]
+        who = rng.choice(people) if given_to[pack] == people[0].pk else people[-1]
+        items_by_user[who.pk].append(
             {
                 "uuid": str(uuid.uuid4()),
-                "pack": pack_of[elector.home_id],
+                "pack": pack,
                 "elector": elector.pk,
                 "survey_version": version.pk,
                 "outcome": outcome,

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.models import Constituency
-from labourhub.scoping import Action, ScopedQuerySet
+from labourhub.scoping import Action, ScopedQuerySet, constituencies_for
 
 # --- Reference data (DOMAIN.md §3: unconfirmed codes live in tables, not enums) ----------
 
@@ -289,6 +289,20 @@ class WalkList(CampaignList):
 
 class PackQuerySet(CampaignScopedQuerySet):
     constituency_path = "walk_list__campaign__constituency"
+
+    def for_user(self, user, action=None):
+        """To canvass, organisers open every pack of their CLPs; canvassers only the packs given
+        to them (least privilege: a canvasser does not browse the CLP's doors)."""
+        action = action or self.default_action
+        if action != Action.CANVASS:
+            return super().for_user(user, action)
+        if not user.is_authenticated:
+            return self.none()
+        path = f"{self.constituency_path}__in"
+        return self.filter(
+            Q(**{path: constituencies_for(user, Action.ORGANISE)})
+            | Q(**{path: constituencies_for(user, Action.CANVASS)}, assigned_to=user)
+        )
 
 
 def _share_token():

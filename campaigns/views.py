@@ -115,7 +115,16 @@ def pack_shared(request, token):
         return redirect(f"{reverse('account_login')}?next={request.path}")
     pack = Pack.objects.for_user(request.user, Action.CANVASS).filter(share_token=token).first()
     if pack is None:
-        return render(request, "campaigns/pack_closed.html", status=403)
+        # The sheet or link an organiser handed out: it gives the pack to the canvasser who opens
+        # it, if nobody has it yet. A pack given to someone else stays theirs.
+        pack = Pack.objects.filter(
+            share_token=token,
+            assigned_to__isnull=True,
+            walk_list__campaign__constituency__in=constituencies_for(request.user, Action.CANVASS),
+        ).first()
+        if pack is None:
+            return render(request, "campaigns/pack_closed.html", status=403)
+        services.pack_assign(pack=pack, canvasser=request.user, user=request.user)
     return redirect("campaigns:pack_canvass", pk=pack.pk)
 
 
@@ -701,6 +710,30 @@ def call(request, pk):
 # --- Relations ---------------------------------------------------------------------------------
 
 
+def _findable(request, source):
+    """Electors this user may find to add to their people, from the search in `source` (GET or POST).
+
+    Roles that view the register search it by surname or postcode (`q`). A canvasser does not
+    browse the register: they find only someone whose surname and full postcode they already know.
+    """
+    if can(request.user, Action.VIEW_VOTERS):
+        query = source.get("q", "").strip()
+        if len(query) < 2:
+            return query, Elector.objects.none()
+        electors = Elector.objects.for_user(request.user).filter(
+            Q(surname__istartswith=query) | Q(home__postcode=query.replace(" ", "").upper())
+        )
+        return query, electors
+    surname = source.get("surname", "").strip()
+    postcode = source.get("postcode", "").replace(" ", "").upper()
+    if not surname or len(postcode) < 5:
+        return "", Elector.objects.none()
+    electors = Elector.objects.for_user(request.user, Action.CANVASS).filter(
+        surname__iexact=surname, home__postcode=postcode
+    )
+    return f"{surname} {postcode}", electors
+
+
 @login_required
 def relations(request):
     """My people: voters I know, what is known of them, and a search to add more."""
@@ -709,9 +742,8 @@ def relations(request):
     if request.method == "POST":
         form = RelationForm(request.POST)
         if form.is_valid():
-            elector = get_object_or_404(
-                Elector.objects.for_user(request.user, Action.CANVASS), pk=form.cleaned_data["elector"]
-            )
+            findable = Elector.objects.for_user(request.user) | _findable(request, request.POST)[1]
+            elector = get_object_or_404(findable, pk=form.cleaned_data["elector"])
             services.relation_add(owner=request.user, elector=elector, kind=form.cleaned_data["kind"])
             messages.success(request, f"{elector.full_name} added to your people.")
         return redirect("campaigns:relations")
@@ -725,16 +757,10 @@ def relations(request):
             )
         )
     )
-    query = request.GET.get("q", "").strip()
+    query, findable = _findable(request, request.GET)
     found = []
-    if len(query) >= 2:
-        found = (
-            Elector.objects.for_user(request.user, Action.CANVASS)
-            .on_register()
-            .filter(Q(surname__istartswith=query) | Q(home__postcode=query.replace(" ", "").upper()))
-            .select_related("home")
-            .order_by("surname", "first_names")[:20]
-        )
+    if query:
+        found = findable.on_register().select_related("home").order_by("surname", "first_names")[:20]
         audit_record(action="relations.search", request=request, detail={"q": query})
     by_ward = []
     if can(request.user, Action.ORGANISE):
@@ -751,6 +777,8 @@ def relations(request):
             "mine": [(relation, uuid.uuid4()) for relation in mine],
             "found": found,
             "query": query,
+            "browse": can(request.user, Action.VIEW_VOTERS),
+            "search": request.GET,
             "kinds": Relation.Kind.choices,
             "by_ward": by_ward,
             "codes": IntentionCode.objects.active(),

@@ -11,9 +11,15 @@ from labourhub.models import Constituency, Grant, Role
 
 
 class Action(models.TextChoices):
-    VIEW_VOTERS = "view_voters", "See electors and their contact history"
+    VIEW_VOTERS = (
+        "view_voters",
+        "Search the register; see electors with their notes, contact history and scores",
+    )
     MANAGE_VOTERS = "manage_voters", "Import the register and export elector lists"
-    CANVASS = "canvass", "Knock doors and make calls"
+    CANVASS = (
+        "canvass",
+        "Knock doors and make calls: the electors of the packs given to you, as the door needs",
+    )
     ORGANISE = "organise", "Plan canvassing and read reports"
     VIEW_MEMBERS = "view_members", "See members"
     MANAGE_MEMBERS = "manage_members", "Import, change and email members"
@@ -27,8 +33,12 @@ class Action(models.TextChoices):
 
 R = Role
 OFFICERS = {R.CLP_SECRETARY, R.CLP_OFFICER, R.ADMIN}
+# Least privilege (issue 10, item 12): canvassers and tellers, who sign in without MFA, never search
+# the register or open an elector's page (notes, full contact history, model scores). A canvasser
+# works through CANVASS alone, on the packs given to them (campaigns.models.PackQuerySet) with only
+# what the door needs; a teller through TELL alone.
 ROLES_FOR = {
-    Action.VIEW_VOTERS: OFFICERS | {R.ORGANISER, R.CANVASSER, R.TELLER},
+    Action.VIEW_VOTERS: OFFICERS | {R.ORGANISER},
     Action.MANAGE_VOTERS: OFFICERS | {R.ORGANISER},
     Action.CANVASS: OFFICERS | {R.ORGANISER, R.CANVASSER},
     Action.ORGANISE: OFFICERS | {R.ORGANISER},
@@ -45,6 +55,9 @@ ROLES_FOR = {
 
 # Roles that see personal data beyond canvassing must use MFA.
 ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER}
+# Actions that reach personal data beyond the doorstep: every role allowed them must use MFA
+# (tests/labourhub/test_least_privilege.py holds the table to this).
+MFA_ACTIONS = set(Action) - {Action.CANVASS, Action.TELL}
 
 
 def constituencies_for(user, action):

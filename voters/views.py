@@ -146,7 +146,7 @@ def elector_detail(request, pk):
 @login_required
 @require_POST
 def elector_do_not_contact(request, pk):
-    elector = get_elector_for_user(request, pk, Action.CANVASS)
+    elector = get_elector_for_user(request, pk)
     form = DoNotContactForm(request.POST)
     if form.is_valid():
         services.elector_set_do_not_contact(
@@ -162,7 +162,7 @@ def elector_do_not_contact(request, pk):
 @require_POST
 def elector_contact(request, pk):
     """Record a contact by hand (a call from the voter, a letter, meeting them at an event)."""
-    elector = get_elector_for_user(request, pk, Action.CANVASS)
+    elector = get_elector_for_user(request, pk)
     form = ContactForm(request.POST)
     if form.is_valid():
         services.contact_record(

@@ -118,6 +118,8 @@ def test_the_printed_pack_has_its_sheet_id_qr_code_and_people(client, anytown, o
 
 def test_a_300_door_pack_downloads_in_under_150_kb_gzipped(client, anytown, anytown_canvasser, campaign):
     pack = pack_with_doors(campaign, homes(anytown, 300))
+    pack.assigned_to = anytown_canvasser
+    pack.save(update_fields=["assigned_to"])
     client.force_login(anytown_canvasser)
     body = client.get(reverse("campaigns:pack_data", args=[pack.pk])).content
     assert len(json.loads(body)["doors"]) == 300
@@ -128,9 +130,45 @@ def test_the_pack_download_takes_a_fixed_number_of_queries(
     client, anytown, anytown_canvasser, campaign, django_assert_max_num_queries
 ):
     pack = pack_with_doors(campaign, homes(anytown, 40))
+    pack.assigned_to = anytown_canvasser
+    pack.save(update_fields=["assigned_to"])
     client.force_login(anytown_canvasser)
-    with django_assert_max_num_queries(16):
-        client.get(reverse("campaigns:pack_data", args=[pack.pk]))
+    with django_assert_max_num_queries(17):  # 16, and recording the download (its token)
+        assert client.get(reverse("campaigns:pack_data", args=[pack.pk])).status_code == 200
+
+
+def test_a_canvasser_opens_only_the_packs_given_to_them(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    mine = pack_with_doors(campaign, homes(anytown, 2))
+    theirs = pack_with_doors(campaign, homes(anytown, 2))
+    client.post(reverse("campaigns:pack_assign", args=[mine.pk]), {"canvasser": anytown_canvasser.pk})
+    client.force_login(anytown_canvasser)
+    assert client.get(reverse("campaigns:pack_data", args=[mine.pk])).status_code == 200
+    for name in ("pack_canvass", "pack_data", "pack_today", "pack_print", "pack_map"):
+        assert client.get(reverse(f"campaigns:{name}", args=[theirs.pk])).status_code == 404, name
+
+
+def test_a_handed_out_sheet_gives_its_pack_to_the_canvasser_who_opens_it(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    pack = pack_with_doors(campaign, homes(anytown, 2))
+    client.force_login(anytown_canvasser)
+    response = client.get(reverse("campaigns:pack_shared", args=[pack.share_token]))
+    assert response.url == reverse("campaigns:pack_canvass", args=[pack.pk])
+    pack.refresh_from_db()
+    assert pack.assigned_to == anytown_canvasser
+    assert AuditEvent.objects.filter(action="pack.assign", user=anytown_canvasser).exists()
+
+
+def test_a_sheet_given_to_someone_else_stays_theirs(client, anytown, organiser, anytown_canvasser, campaign):
+    pack = pack_with_doors(campaign, homes(anytown, 2))
+    client.post(reverse("campaigns:pack_assign", args=[pack.pk]), {"canvasser": organiser.pk})
+    client.force_login(anytown_canvasser)
+    response = client.get(reverse("campaigns:pack_shared", args=[pack.share_token]))
+    assert response.status_code == 403
+    pack.refresh_from_db()
+    assert pack.assigned_to == organiser
 
 
 def test_the_service_worker_is_served_from_the_canvassing_scope(client):

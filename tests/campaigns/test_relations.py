@@ -15,13 +15,46 @@ def neighbour(clp, surname):
     return ElectorFactory(home=PropertyFactory(polling_district=clp.polling_district), surname=surname)
 
 
-def test_find_and_add_someone_i_know(client, anytown, anytown_canvasser):
+def test_an_organiser_finds_and_adds_someone_from_the_register(client, anytown):
     aunt = neighbour(anytown, "Anytownson")
-    client.force_login(anytown_canvasser)
+    client.force_login(anytown.user(Role.ORGANISER))
     page = client.get(reverse("campaigns:relations"), {"q": "anytown"})
     assert list(page.context["found"]) == [aunt]
     client.post(reverse("campaigns:relations"), {"elector": aunt.pk, "kind": "family"})
     assert Relation.objects.get().kind == "family"
+
+
+def test_a_canvasser_finds_someone_they_know_by_surname_and_postcode(client, anytown, anytown_canvasser):
+    aunt = neighbour(anytown, "Anytownson")
+    neighbour(anytown, "Anytownsonne")
+    client.force_login(anytown_canvasser)
+    known = {"surname": "anytownson", "postcode": aunt.home.postcode_display.lower()}
+    page = client.get(reverse("campaigns:relations"), known)
+    assert list(page.context["found"]) == [aunt]
+    client.post(reverse("campaigns:relations"), {"elector": aunt.pk, "kind": "family", **known})
+    assert Relation.objects.get().kind == "family"
+
+
+def test_a_canvasser_cannot_browse_the_register_from_my_people(client, anytown, anytown_canvasser):
+    aunt = neighbour(anytown, "Anytownson")
+    client.force_login(anytown_canvasser)
+    for query in ({"q": "anytown"}, {"q": aunt.home.postcode}, {"surname": "Anytownson"}):
+        page = client.get(reverse("campaigns:relations"), query)
+        assert list(page.context["found"]) == [], query
+        assert aunt.full_name not in page.text and aunt.home.address not in page.text
+
+
+def test_a_canvasser_cannot_add_an_elector_by_id_alone(client, anytown, anytown_canvasser):
+    stranger = neighbour(anytown, "Anytownson")
+    client.force_login(anytown_canvasser)
+    response = client.post(reverse("campaigns:relations"), {"elector": stranger.pk, "kind": "friend"})
+    assert response.status_code == 404
+    wrong_postcode = {"surname": "Anytownson", "postcode": "ZZ9 9ZZ"}
+    response = client.post(
+        reverse("campaigns:relations"), {"elector": stranger.pk, "kind": "friend", **wrong_postcode}
+    )
+    assert response.status_code == 404
+    assert not Relation.objects.exists()
 
 
 def test_my_people_show_latest_intention_and_contact(client, anytown, anytown_canvasser):

@@ -211,6 +211,8 @@ def test_two_phones_sending_the_same_uuid_at_once_make_one_visit(
     home = PropertyFactory(polling_district=anytown.polling_district)
     elector = ElectorFactory(home=home, surname="Anytownson")
     pack = pack_with_doors(campaign, [home])
+    pack.assigned_to = anytown_canvasser
+    pack.save(update_fields=["assigned_to"])
     door = {"pack": pack, "electors": [elector], "version": campaign.current_survey_version()}
     batch = [item(door) for _ in range(5)]
     statuses, start = [], threading.Barrier(2)

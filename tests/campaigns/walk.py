@@ -145,3 +145,47 @@ ADMIN_OBJECTS = {
     PhoneNumber: _phone,
     Relation: _relation,
 }
+
+# Issue 10, item 12 (tests/labourhub/test_least_privilege.py fetches each as Anytown's own
+# canvasser and teller): a canvasser opens only the packs given to them (the packs above are given
+# to nobody) and none of the organiser's pages; a teller reaches no canvassing data at all.
+_ORGANISER_PAGES = [
+    "campaigns:campaign_create",
+    "campaigns:campaign",
+    "campaigns:survey_edit",
+    "campaigns:walklist_create",
+    "campaigns:calllist_create",
+    "campaigns:follow_ups",
+    "campaigns:visits",
+    "campaigns:report",
+    "campaigns:report_csv",
+    "campaigns:issues",
+    "campaigns:issues_csv",
+    "campaigns:paper_entry",
+    "campaigns:walklist",
+    "campaigns:pack_assign",
+    "campaigns:visit_void",
+    "campaigns-campaign-detail",
+    "campaigns-visit-detail",
+]
+_PACK_PAGES = [
+    "campaigns:pack_canvass",
+    "campaigns:pack_data",
+    "campaigns:pack_today",
+    "campaigns:pack_print",
+    "campaigns:pack_map",
+]
+DENIED_TO = {
+    Role.CANVASSER: _ORGANISER_PAGES + _PACK_PAGES,
+    Role.TELLER: _ORGANISER_PAGES
+    + _PACK_PAGES
+    + [
+        "campaigns:pack_shared",
+        "campaigns:relations",
+        "campaigns:relation_remove",
+        "campaigns:relation_contact",
+        "campaigns:calllist",
+        "campaigns:call_next",
+        "campaigns:call",
+    ],
+}

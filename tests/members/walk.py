@@ -3,6 +3,7 @@
 from django.core import signing
 from django.utils import timezone
 
+from labourhub.models import Role
 from members.models import (
     ElectorMatch,
     EmailRecipient,
@@ -96,4 +97,19 @@ ADMIN_OBJECTS = {
     EmailSend: _send,
     ImportMapping: _mapping,
     MemberImport: _import,
+}
+
+# Issue 10, item 12: members' data is for roles with MFA (tests/labourhub/test_least_privilege.py).
+DENIED_TO = {
+    role: [
+        "members:list",
+        "members:detail",
+        "members:export",
+        "members:letters",
+        "members:volunteers",
+        "members:emails",
+        "members:import_upload",
+        "members:matches",
+    ]
+    for role in (Role.CANVASSER, Role.TELLER)
 }

@@ -1,5 +1,6 @@
 """The register's URLs and admin pages for the scoping walker (tests/test_scoping_walker.py)."""
 
+from labourhub.models import Role
 from tests.voters.factories import ContactFactory, ElectorFactory, PropertyFactory
 from voters.models import (
     Contact,
@@ -64,4 +65,12 @@ ADMIN_OBJECTS = {
     PostcodeLocation: lambda anytown: PostcodeLocation.objects.get_or_create(
         postcode="AT11AA", defaults={"postcode_display": "AT1 1AA", "latitude": 52.0, "longitude": 0.1}
     )[0],
+}
+
+# Issue 10, item 12: the register's pages (search, elector pages, notes and contact history,
+# scores, exports, imports) are for roles with MFA, even in the user's own CLP
+# (tests/labourhub/test_least_privilege.py fetches each as Anytown's own canvasser and teller).
+DENIED_TO = {
+    Role.CANVASSER: list(URLS),
+    Role.TELLER: list(URLS),
 }
