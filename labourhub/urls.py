@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
 
-from labourhub import views
+from labourhub import mfa_enrolment, views
 from labourhub.api import router
 
 autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
@@ -10,6 +10,8 @@ autodiscover_modules("api")  # each app's api.py registers its viewsets on `rout
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Before allauth's own: setting up an authenticator also needs a code emailed to the user.
+    path("accounts/2fa/totp/activate/", mfa_enrolment.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),

@@ -6,6 +6,7 @@ import re
 import pytest
 from allauth.mfa.totp.internal.auth import hotp_value
 
+from labourhub.mfa_enrolment import SESSION_KEY as ENROLMENT_SESSION_KEY
 from labourhub.models import Role
 from tests.factories import PASSWORD, GrantFactory, UserFactory
 
@@ -16,6 +17,15 @@ def _totp_code(secret):
     import time
 
     return f"{hotp_value(secret, int(time.time()) // 30):06d}"
+
+
+def _emailed_code(context):
+    """The code the page emailed (its delivery by the worker is tested in test_mfa_and_pages)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    [cookie] = [c for c in context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME]
+    return SessionStore(session_key=cookie["value"])[ENROLMENT_SESSION_KEY]["code"]
 
 
 def test_secretary_signs_in_sets_up_mfa_and_sees_only_anytown(browser_page, live_server, anytown, otherton):
@@ -29,8 +39,10 @@ def test_secretary_signs_in_sets_up_mfa_and_sees_only_anytown(browser_page, live
     page.get_by_role("button", name="Sign In").click()
 
     page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    assert page.get_by_text("We emailed a code to sam@anytown.example").is_visible()
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(_totp_code(secret))
+    page.get_by_label("Code we emailed you").fill(_emailed_code(page.context))
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
     assert page.get_by_text("Authenticator app activated.").is_visible()

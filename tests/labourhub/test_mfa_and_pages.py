@@ -1,9 +1,13 @@
 import json
+import time
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value
 from django.urls import reverse
 
-from labourhub.models import Role
+from labourhub.mfa_enrolment import SESSION_KEY as ENROLMENT_SESSION_KEY
+from labourhub.models import AuditEvent, Role
 from tests.factories import GrantFactory, UserFactory
 
 
@@ -113,3 +117,126 @@ def test_repeated_failed_logins_are_rate_limited(client, db):
         reverse("account_login"), {"login": "target@example.org", "password": "another-guess-1"}
     )
     assert "Too many failed login attempts" in response.text
+
+
+# --- Issue 10, item 13: enrolling an authenticator proves the email address too ------------------
+
+
+def _fresh_officer(anytown, email="fresh.officer@anytown.example"):
+    officer = UserFactory(email=email)
+    GrantFactory(user=officer, role=Role.CLP_OFFICER, constituency=anytown.constituency)
+    return officer
+
+
+def _activate(client, email_code, totp_code=None):
+    """Post the activation form with a right authenticator code for the secret on the page."""
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    code = totp_code or f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    return client.post(reverse("mfa_activate_totp"), {"code": code, "email_code": email_code})
+
+
+def _emailed_code(client):
+    return client.session[ENROLMENT_SESSION_KEY]["code"]
+
+
+def test_an_authenticator_with_the_right_app_code_but_no_email_code_is_refused(client, anytown):
+    """Whoever has an officer's password alone cannot enrol their own authenticator."""
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    response = _activate(client, email_code="")
+    assert response.status_code == 200
+    assert not Authenticator.objects.filter(user=officer).exists()
+    response = _activate(client, email_code="12345678")
+    assert "code we emailed" in response.text
+    assert not Authenticator.objects.filter(user=officer).exists()
+
+
+def test_the_emailed_code_and_the_app_code_activate_the_authenticator(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    client.get(reverse("mfa_activate_totp"))
+    response = _activate(client, email_code=_emailed_code(client))
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists()
+    assert AuditEvent.objects.filter(action="mfa.enrolment_code_sent", user=officer).exists()
+
+
+def test_the_emailed_code_is_single_use(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    client.get(reverse("mfa_activate_totp"))
+    code = _emailed_code(client)
+    _activate(client, email_code=code)
+    Authenticator.objects.filter(user=officer).delete()
+    response = _activate(client, email_code=code)
+    assert response.status_code == 200
+    assert not Authenticator.objects.filter(user=officer).exists()
+
+
+def test_the_emailed_code_expires(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    client.get(reverse("mfa_activate_totp"))
+    code = _emailed_code(client)
+    session = client.session
+    state = session[ENROLMENT_SESSION_KEY]
+    state["expires"] = time.time() - 1
+    session[ENROLMENT_SESSION_KEY] = state
+    session.save()
+    response = _activate(client, email_code=code)
+    assert "expired" in response.text
+    assert not Authenticator.objects.filter(user=officer).exists()
+
+
+def test_a_code_is_dead_after_five_wrong_guesses(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    client.get(reverse("mfa_activate_totp"))
+    code = _emailed_code(client)
+    for guess in range(5):
+        _activate(client, email_code=f"{guess:08d}" if f"{guess:08d}" != code else "99999999")
+    response = _activate(client, email_code=code)
+    assert response.status_code == 200
+    assert not Authenticator.objects.filter(user=officer).exists()
+
+
+def test_sending_codes_is_rate_limited(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    client.get(reverse("mfa_activate_totp"))
+    for _ in range(5):
+        client.post(reverse("mfa_activate_totp"), {"send_code": "1"})
+    sent = AuditEvent.objects.filter(action="mfa.enrolment_code_sent", user=officer).count()
+    assert sent == 3
+    response = client.post(reverse("mfa_activate_totp"), {"send_code": "1"}, follow=True)
+    assert "Too many codes" in response.text
+
+
+def test_an_unverified_email_address_gets_no_code(client, anytown):
+    officer = _fresh_officer(anytown)
+    EmailAddress.objects.filter(user=officer).update(verified=False)
+    client.force_login(officer)
+    response = client.get(reverse("mfa_activate_totp"), follow=True)
+    assert ENROLMENT_SESSION_KEY not in client.session
+    assert "until you have verified your email address" in response.text
+    assert not AuditEvent.objects.filter(action="mfa.enrolment_code_sent").exists()
+
+
+def test_the_personas_helper_still_gives_a_working_authenticator(client, anytown_secretary):
+    assert Authenticator.objects.filter(user=anytown_secretary, type=Authenticator.Type.TOTP).exists()
+    client.force_login(anytown_secretary)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_enrolment_code_is_emailed_to_the_verified_address_by_the_worker(
+    smtp_server, celery_worker, client, anytown
+):
+    client.force_login(_fresh_officer(anytown, email="sam@anytown.example"))
+    client.get(reverse("mfa_activate_totp"))
+    code = _emailed_code(client)
+    celery_worker.wait_for(lambda: smtp_server.messages)
+    [message] = smtp_server.messages
+    assert message["rcpt_tos"] == ["sam@anytown.example"]
+    assert code.encode() in message["data"]
+    assert "labourhub.tasks.account_email_send" in celery_worker.log_path.read_text()
