@@ -208,7 +208,7 @@ def test_why_can_this_person_see_this(client, member, anytown, otherton):
     grant = submit(tool, member, anytown.constituency).holding.grant
     client.force_login(_member(anytown, 9))
     page = client.get(reverse("access:grant_why", args=[grant.pk])).content.decode()
-    assert "Knock doors and make calls" in page and "See electors" in page
+    assert "Knock doors and make calls" in page and "Search the register" not in page  # issue 10, item 12
     assert "Approved automatically" in page
     assert "Casework" not in page
     client.force_login(otherton.user(Role.CLP_SECRETARY))

@@ -1,4 +1,5 @@
-"""A canvasser on a 360px phone finds a voter, reads their page and records a call."""
+"""An organiser on a 360px phone finds a voter, reads their page and records a call (canvassers,
+who sign in without MFA, do not search the register: issue 10, item 12)."""
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_find_a_voter_and_record_a_contact_on_a_phone(browser_page, live_server,
     ElectorFactory(
         home=home, polling_district=anytown.polling_district, surname="Anytownson", first_names="Bob"
     )
-    sign_in(page.context, live_server, anytown.user(Role.CANVASSER))
+    sign_in(page.context, live_server, anytown.user(Role.ORGANISER))
 
     page.goto("/voters/")
     page.get_by_label("Name, address, postcode or elector number").fill("ann anytownson")
@@ -72,7 +73,7 @@ def test_find_a_voter_fits_a_phone_with_long_names_and_addresses(browser_page, l
             campaign_label="Anytown Autumn Doorstep Blitz for the Netherwhittlesfield By-election",
             outcome="not-in-left-a-leaflet-through-the-side-door",
         )
-    sign_in(page.context, live_server, anytown.user(Role.CANVASSER))
+    sign_in(page.context, live_server, anytown.user(Role.ORGANISER))
 
     page.goto("/voters/?q=AT1+2AB")
     assert page.get_by_text("3 found.").is_visible()

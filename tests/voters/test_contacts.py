@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from labourhub.models import AuditEvent
+from labourhub.models import AuditEvent, Role
 from tests.voters.factories import ElectorFactory
 from voters.models import Channel, Contact, Elector
 from voters.services import contact_record, contact_rule_set, elector_set_do_not_contact
@@ -62,9 +62,10 @@ def test_not_contacted_since(voter, anytown_canvasser):
     assert not Elector.objects.not_contacted_since(since).exists()
 
 
-def test_electors_are_scoped_to_their_clp(voter, anytown_canvasser, otherton_secretary):
-    assert list(Elector.objects.for_user(anytown_canvasser)) == [voter]
+def test_electors_are_scoped_to_their_clp(voter, anytown, anytown_canvasser, otherton_secretary):
+    assert list(Elector.objects.for_user(anytown.user(Role.ORGANISER))) == [voter]
     assert not Elector.objects.for_user(otherton_secretary).exists()
+    assert not Elector.objects.for_user(anytown_canvasser).exists()  # no MFA: no register (issue 10, item 12)
 
 
 def test_eligibility_from_markers_and_attainment(voter):
