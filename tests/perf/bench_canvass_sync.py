@@ -102,8 +102,12 @@ def seed(phones):
             for i, home in enumerate(homes)
         )
         pack = Pack.objects.create(
-            walk_list=walk_list, number=phone + 1, name=f"Pack {phone}", sheet_id=f"B{phone}"
-        )
+            walk_list=walk_list,
+            number=phone + 1,
+            name=f"Pack {phone}",
+            sheet_id=f"B{phone}",
+            assigned_to=user,
+        )  # a canvasser sends answers only for the packs given to them
         PackDoor.objects.bulk_create(PackDoor(pack=pack, property=h, position=i) for i, h in enumerate(homes))
         session = SessionStore()
         session["_auth_user_id"] = str(user.pk)
