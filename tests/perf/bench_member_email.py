@@ -70,7 +70,7 @@ from django.utils import timezone  # noqa: E402
 
 from labourhub.models import Constituency, Region, Role, User  # noqa: E402
 from labourhub.services import grant_create  # noqa: E402
-from members import services  # noqa: E402
+from members import sending, services  # noqa: E402
 from members.models import EmailBatch, EmailRecipient, EmailSend  # noqa: E402
 
 
@@ -227,7 +227,7 @@ def _sample_message_bytes(send, recipient):
     from django.core.mail.backends.locmem import EmailBackend
 
     locmem = EmailBackend()
-    row = (
+    row = sending.Row(
         recipient.pk,
         recipient.email,
         "sent",
@@ -238,7 +238,7 @@ def _sample_message_bytes(send, recipient):
         None,
         None,
     )
-    message = services._Composer(send).message(row, locmem)
+    message = services.email_composer(send).message(row, locmem)
     data = message.message().as_bytes(linesep="\r\n")
     assert message_from_bytes(data)["Message-ID"]
     return data.replace(b"<member-email-", b"<baseline-")
