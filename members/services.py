@@ -360,8 +360,8 @@ def _contact_record(send, row):
 
 
 def _row_refused(row, code, reason):
-    """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it, and a
-    row deferred too often fails with the reason. Returns True when the row waits for a retry."""
+    """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it; a row
+    still deferred days after planning fails with the answer. Returns True when the row waits for a retry."""
     reason = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"[:500]
     if 500 <= code < 600:
         recipient = EmailRecipient.objects.select_related("member").get(pk=row.id)
@@ -369,9 +369,9 @@ def _row_refused(row, code, reason):
         return False
     recipient = EmailRecipient.objects.filter(pk=row.id)
     recipient.update(attempts=F("attempts") + 1, last_error=reason)
-    given_up = recipient.filter(attempts__gte=conf.MAX_ROW_DEFERRALS).update(
-        state=EmailRecipient.State.FAILED,
-        last_error=f"Deferred {conf.MAX_ROW_DEFERRALS} times: {reason}"[:500],
+    too_old = timezone.now() - conf.DEFERRED_RECIPIENT_GIVES_UP_AFTER
+    given_up = recipient.filter(planned_at__lt=too_old).update(
+        state=EmailRecipient.State.FAILED, last_error=f"Still deferred after days of retries: {reason}"[:500]
     )
     return not given_up
 
