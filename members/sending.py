@@ -1,5 +1,5 @@
-"""The fast path of member email: claiming a batch's rows, sending them over one SMTP connection and
-marking each one sent. Business decisions (what a refusal means, who gets a contact record, when a
+"""The fast path of member email: planning a send's rows in one statement, claiming a batch's rows,
+sending them over one SMTP connection and marking each one sent. Business decisions (what a refusal means, who gets a contact record, when a
 send pauses) stay in `members.services`, which calls this module.
 
 Delivery guarantee. A row is marked sent in its own commit, with the server's default
@@ -12,8 +12,10 @@ read before the mark of message N+1 (so the commit's disk flush overlaps the nex
   had not been acknowledged yet, and the one the SMTP server was taking.
 Nobody is skipped: unsent rows stay "sending" or "queued" and are claimed again by the next worker.
 
-Every SQL statement here is a constant (no string building, so ruff's S608 needs no exception); values,
-including the states (taken from EmailRecipient.State), are passed as query parameters.
+Ruff's S608 (SQL built from strings) is off for this file only (pyproject.toml): every statement here is
+a constant, except that planning formats in the audience's SQL, which Django compiled from a queryset
+(no user text in it: its values are passed separately as parameters). All values, including the states
+(taken from EmailRecipient.State), are passed as query parameters.
 """
 
 import contextlib
@@ -62,6 +64,66 @@ class ConnectionLost(Exception):
     `sent`: how many messages of the batch the server took before."""
 
     sent = 0
+
+
+class Planned(NamedTuple):
+    recipients: int
+    skipped_by_cap: int
+    batches: int
+
+
+# One row per member of the audience not over the weekly cap, numbered into batches, in one statement.
+_PLAN_SQL = """
+WITH audience AS ({audience}),
+recent AS (
+    SELECT r.member_id FROM members_emailrecipient r
+    JOIN members_emailsend s ON s.id = r.send_id
+    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state <> %s
+    GROUP BY r.member_id HAVING count(*) >= %s
+),
+eligible AS (
+    SELECT a.id, a.email, (a.id IN (SELECT member_id FROM recent)) AS capped FROM audience a
+),
+planned AS (
+    INSERT INTO members_emailrecipient
+        (send_id, member_id, email, batch_number, planned_at, state, attempts, last_error)
+    SELECT %s, e.id, e.email, (row_number() OVER (ORDER BY e.id) - 1) / %s, %s, %s, 0, ''
+    FROM eligible e WHERE NOT e.capped
+    RETURNING batch_number
+)
+SELECT (SELECT count(*) FROM planned), (SELECT count(*) FROM eligible WHERE capped),
+       (SELECT coalesce(max(batch_number) + 1, 0) FROM planned)
+"""
+
+
+def plan(*, send, audience_sql, audience_params, cap_since, batch_size, now):
+    """Write the send's recipient rows and batches (call inside the planning transaction).
+
+    `audience_sql` is the SQL Django compiled for the audience queryset (`Query.sql_with_params()`):
+    it is the one piece formatted into the statement, and its values come as `audience_params`.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PLAN_SQL.format(audience=audience_sql),
+            [
+                *audience_params,
+                send.constituency_id,
+                cap_since,
+                State.FAILED,
+                send.frequency_cap,
+                send.pk,
+                batch_size,
+                now,
+                State.QUEUED,
+            ],
+        )
+        planned = Planned(*cursor.fetchone())
+        cursor.execute(
+            "INSERT INTO members_emailbatch (send_id, number, enqueued_at, failures) "
+            "SELECT %s, n, %s, 0 FROM generate_series(0, %s - 1) AS n",
+            [send.pk, now, planned.batches],
+        )
+    return planned
 
 
 def batch_lock(batch_id):

@@ -228,45 +228,14 @@ def email_send_plan(*, send_id, batch_size=None):
             )
         except EmptyResultSet:  # an audience that can match nobody
             audience_sql, audience_params = "SELECT NULL::bigint AS id, NULL::text AS email WHERE false", ()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH audience AS ({audience_sql}),
-                recent AS (
-                    SELECT r.member_id FROM members_emailrecipient r
-                    JOIN members_emailsend s ON s.id = r.send_id
-                    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state <> 'failed'
-                    GROUP BY r.member_id HAVING count(*) >= %s
-                ),
-                eligible AS (
-                    SELECT a.id, a.email, (a.id IN (SELECT member_id FROM recent)) AS capped FROM audience a
-                ),
-                planned AS (
-                    INSERT INTO members_emailrecipient
-                        (send_id, member_id, email, batch_number, planned_at, state, attempts, last_error)
-                    SELECT %s, e.id, e.email, (row_number() OVER (ORDER BY e.id) - 1) / %s, %s, 'queued', 0, ''
-                    FROM eligible e WHERE NOT e.capped
-                    RETURNING batch_number
-                )
-                SELECT (SELECT count(*) FROM planned), (SELECT count(*) FROM eligible WHERE capped),
-                       (SELECT coalesce(max(batch_number) + 1, 0) FROM planned)
-                """,
-                [
-                    *audience_params,
-                    send.constituency_id,
-                    now - timedelta(days=7),
-                    send.frequency_cap,
-                    send.pk,
-                    batch_size,
-                    now,
-                ],
-            )
-            planned, capped, batches = cursor.fetchone()
-            cursor.execute(
-                "INSERT INTO members_emailbatch (send_id, number, enqueued_at, failures) "
-                "SELECT %s, n, %s, 0 FROM generate_series(0, %s - 1) AS n",
-                [send.pk, now, batches],
-            )
+        planned, capped, batches = sending.plan(
+            send=send,
+            audience_sql=audience_sql,
+            audience_params=audience_params,
+            cap_since=now - timedelta(days=7),
+            batch_size=batch_size,
+            now=now,
+        )
         send.planned_at, send.planned_count, send.skipped_by_cap = now, planned, capped
         if planned == 0:
             send.state, send.finished_at = EmailSend.State.DONE, now
