@@ -275,14 +275,18 @@ def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
         return 0  # a live worker is on it
     try:
         rate = settings.MEMBER_EMAIL_RATE_PER_SECOND if rate_per_second is None else rate_per_second
-        return _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
+        sent = _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
     except (OperationalError, InterfaceError):
+        # Postgres went away, and the lock with the connection: the next task starts on a fresh one.
         with contextlib.suppress(DatabaseError):
-            connection.close()  # Postgres went away: the next task starts on a fresh connection
+            connection.close()
         raise
-    finally:
-        with contextlib.suppress(DatabaseError):  # a lost connection has released it already
+    except BaseException:
+        with contextlib.suppress(DatabaseError):
             sending.batch_unlock(batch.pk)
+        raise
+    sending.batch_unlock(batch.pk)
+    return sent
 
 
 def _batch_send_locked(batch, backend, rate):
