@@ -1,6 +1,6 @@
 """The fast path of member email: planning a send's rows in one statement, claiming a batch's rows,
-sending them over one SMTP connection and marking each one sent. Business decisions (what a refusal means, who gets a contact record, when a
-send pauses) stay in `members.services`, which calls this module.
+sending them over one SMTP connection and marking each one sent. Business decisions (what a refusal
+means, who gets a contact record, when a send pauses) stay in `members.services`, which calls this.
 
 Delivery guarantee. A row is marked sent in its own commit, with the server's default
 `synchronous_commit = on`, so a mark Postgres acknowledged survives a crash of Postgres too. The mark of

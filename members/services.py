@@ -408,6 +408,25 @@ def _mail_server_answers():
     return None
 
 
+def _tell_author_of_pause(send, now):
+    """The author hears by email (once the server takes mail again) that their send was held up."""
+    if send.created_by is None or not send.created_by.email:
+        return
+    minutes = max(1, round((now - send.paused_at).total_seconds() / 60))
+    body = (
+        f"Your email “{send.subject}” to {send.constituency.name} members was paused for about {minutes} "
+        f"minute{'s' if minutes != 1 else ''} because the mail server was not taking messages "
+        f"({send.pause_reason}). The server is back and sending has resumed; nobody was skipped.\n\n"
+        f"{settings.SITE_URL}{reverse('members:email_detail', args=[send.pk])}"
+    )
+    to = [send.created_by.email]
+    transaction.on_commit(
+        lambda: account_email_send.delay(
+            subject=f"Resumed: {send.subject}", body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+        )
+    )
+
+
 def email_sweep(*, now=None, stale_after=None):
     """Start scheduled sends, resume paused sends when the mail server is back, retry waiting batches,
     and re-queue batches whose worker is gone: at once when a worker had taken the batch (its lock died
@@ -426,9 +445,12 @@ def email_sweep(*, now=None, stale_after=None):
     if paused.exists():  # one try of the mail server, outside any transaction
         answer = _mail_server_answers()
         if answer is None:
-            resumed = list(paused.values_list("id", flat=True))
+            sends = list(paused.select_related("created_by", "constituency"))
+            resumed = [send.pk for send in sends]
             paused.filter(pk__in=resumed).update(paused_at=None, pause_reason="")
             log.info("Member email: the mail server is back; sends %s resume", resumed)
+            for send in sends:
+                _tell_author_of_pause(send, now)
         else:
             paused.update(pause_reason=answer[:500])
             log.warning(
