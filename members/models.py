@@ -372,6 +372,12 @@ class EmailSend(models.Model):
     planned_count = models.PositiveIntegerField(default=0)
     skipped_by_cap = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Since when the mail server has not taken messages; cleared when it does.",
+    )
+    pause_reason = models.CharField(max_length=500, blank=True, help_text="The mail server's last answer.")
 
     objects = ClpOfficeQuerySet.as_manager()
 

@@ -5,41 +5,36 @@ Member email, step by step:
 2. `email_send_start` (now or at a scheduled time; the sweeper starts scheduled ones) queues
    `email_send_plan`, which writes one EmailRecipient row per member in one INSERT ... SELECT,
    applying consent, bounces and the frequency cap, and queues one task per EmailBatch.
-3. `email_batch_send` sends a batch over one SMTP connection. A worker takes the batch's advisory
-   lock (held while its connection lives), claims the batch's rows with one UPDATE ... WHERE id IN
-   (SELECT ... FOR UPDATE SKIP LOCKED), and marks each row sent in its own commit straight after the
-   SMTP server accepts the message. A worker killed mid-batch leaves its unsent rows "sending"; the lock
-   dies with its connection and the next worker on the batch sends them. Nothing is skipped; a row is
-   sent twice only if the worker dies in the instant between the server's "250 OK" and that commit.
-4. `email_sweep` (Celery beat, every minute) re-queues batches with no live worker and retries batches
-   that hit a temporary failure, with back-off.
+3. `email_batch_send` sends a batch over one SMTP connection (the fast path is members/sending.py,
+   which states the delivery guarantee): it takes the batch's advisory lock (held while its connection
+   lives), claims the batch's rows in one UPDATE, and marks each row sent in its own durable commit
+   straight after the SMTP server accepts the message. A worker killed mid-batch leaves its unsent rows
+   "sending"; the lock dies with its connection and the next worker on the batch sends them.
+4. A mail server that is down or refuses us pauses the send (`email_send_pause`): nothing fails, the
+   send's page says why, and `email_sweep` (Celery beat, every minute) tries the server and resumes
+   every batch when it answers. The sweeper also retries batches with deferred recipients (back-off),
+   and re-queues batches whose worker is gone: at once if a worker had taken the batch (no one holds
+   its lock any more), after MEMBER_EMAIL_STALE_AFTER_SECONDS if no worker ever took it.
 """
 
 import contextlib
 import logging
-import re
-import select
 import smtplib
-import time
 from datetime import timedelta
-from html import escape as html_escape
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import EmptyResultSet
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.db import OperationalError, connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.core.mail import get_connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from psycopg import pq
 
 from labourhub.scoping import Action
 from labourhub.services import audit_record
 from labourhub.tasks import account_email_send
-from members import conf, email_content
+from members import conf, email_content, sending
 from members.forms import audience_filters
 from members.models import (
     BounceEvent,
@@ -184,7 +179,11 @@ def email_send_test(*, send, user):
     audit_record(action="members.email_test", user=user, obj=send)
     transaction.on_commit(
         lambda: account_email_send.delay(
-            subject=f"[TEST] {subject}", body=text, from_email=_from_address(send), to=[user.email], html=html
+            subject=f"[TEST] {subject}",
+            body=text,
+            from_email=sending.from_address(send),
+            to=[user.email],
+            html=html,
         )
     )
 
@@ -229,45 +228,14 @@ def email_send_plan(*, send_id, batch_size=None):
             )
         except EmptyResultSet:  # an audience that can match nobody
             audience_sql, audience_params = "SELECT NULL::bigint AS id, NULL::text AS email WHERE false", ()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH audience AS ({audience_sql}),
-                recent AS (
-                    SELECT r.member_id FROM members_emailrecipient r
-                    JOIN members_emailsend s ON s.id = r.send_id
-                    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state <> 'failed'
-                    GROUP BY r.member_id HAVING count(*) >= %s
-                ),
-                eligible AS (
-                    SELECT a.id, a.email, (a.id IN (SELECT member_id FROM recent)) AS capped FROM audience a
-                ),
-                planned AS (
-                    INSERT INTO members_emailrecipient
-                        (send_id, member_id, email, batch_number, planned_at, state, attempts, last_error)
-                    SELECT %s, e.id, e.email, (row_number() OVER (ORDER BY e.id) - 1) / %s, %s, 'queued', 0, ''
-                    FROM eligible e WHERE NOT e.capped
-                    RETURNING batch_number
-                )
-                SELECT (SELECT count(*) FROM planned), (SELECT count(*) FROM eligible WHERE capped),
-                       (SELECT coalesce(max(batch_number) + 1, 0) FROM planned)
-                """,
-                [
-                    *audience_params,
-                    send.constituency_id,
-                    now - timedelta(days=7),
-                    send.frequency_cap,
-                    send.pk,
-                    batch_size,
-                    now,
-                ],
-            )
-            planned, capped, batches = cursor.fetchone()
-            cursor.execute(
-                "INSERT INTO members_emailbatch (send_id, number, enqueued_at, failures) "
-                "SELECT %s, n, %s, 0 FROM generate_series(0, %s - 1) AS n",
-                [send.pk, now, batches],
-            )
+        planned, capped, batches = sending.plan(
+            send=send,
+            audience_sql=audience_sql,
+            audience_params=audience_params,
+            cap_since=now - timedelta(days=7),
+            batch_size=batch_size,
+            now=now,
+        )
         send.planned_at, send.planned_count, send.skipped_by_cap = now, planned, capped
         if planned == 0:
             send.state, send.finished_at = EmailSend.State.DONE, now
@@ -283,162 +251,65 @@ def email_send_plan(*, send_id, batch_size=None):
 
 
 # --- Sending ------------------------------------------------------------------------
-
-# A worker holds this session-level advisory lock on a batch while it sends it. Postgres drops the
-# lock the moment the worker's connection dies, so "locked" means "a live worker is on it".
-_BATCH_LOCK_NAMESPACE = 0x4D454D  # "MEM"
-
-# Claim every queued row of the batch in one statement. Rows still "sending" belong to a worker that
-# died (we hold the batch lock), so they are claimed again; of those, only the one that was in flight
-# when it died can have reached the SMTP server already. Members who withdrew consent or bounced since
-# planning are failed instead of claimed.
-_CLAIM_SQL = """
-UPDATE members_emailrecipient r
-SET state = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN 'sending' ELSE 'failed' END,
-    last_error = CASE WHEN m.consent_email AND m.email_bounced_at IS NULL THEN r.last_error
-                      ELSE 'Unsubscribed or bounced before it was sent' END
-FROM members_member m
-LEFT JOIN labourhub_branch b ON b.id = m.branch_id
-LEFT JOIN labourhub_ward w ON w.id = m.ward_id
-WHERE r.id IN (
-    SELECT id FROM members_emailrecipient
-    WHERE send_id = %s AND batch_number = %s AND state IN ('queued', 'sending')
-    FOR UPDATE SKIP LOCKED
-) AND m.id = r.member_id
-RETURNING r.id, r.email, r.state, m.first_name, m.last_name, m.membership_number, b.name, w.name,
-          m.elector_id
-"""
-_MARK_SENT_SQL = (
-    b"UPDATE members_emailrecipient SET state = 'sent', sent_at = now(), attempts = attempts + 1, "
-    b"last_error = '' WHERE id = $1"
-)
+# The fast path (claim, SMTP loop, sent marks) is in members/sending.py, with the delivery guarantee.
 
 
-class _SentMarker:
-    """Marks rows sent without waiting for Postgres's answer before the next SMTP exchange.
-
-    Each mark is a complete statement of its own (libpq sends it with a Sync, so the server commits it
-    even if this process dies right after) and is flushed to the socket before the next message goes to
-    the SMTP server. Its answer is read just before the next mark, or before any other query.
-    """
-
-    def __init__(self):
-        connection.ensure_connection()
-        self.pgconn = connection.connection.pgconn
-        self.pending = False
-
-    def mark(self, recipient_id):
-        self.wait()
-        self.pgconn.send_query_params(_MARK_SENT_SQL, [str(recipient_id).encode()])
-        while self.pgconn.flush():
-            select.select([], [self.pgconn.socket], [])
-        self.pending = True
-
-    def wait(self):
-        if not self.pending:
-            return
-        self.pending = False
-        result, failed = self.pgconn.get_result(), None
-        while result is not None:
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                failed = str(result.get_error_message())
-            result = self.pgconn.get_result()
-        if failed:
-            raise OperationalError(f"Could not mark a member email sent: {failed}")
-
-
-class _ConnectionLost(Exception):
-    """The SMTP server went away or refused us: the rest of the batch waits and is retried."""
+def email_composer(send):
+    """What builds each recipient's message of `send` (prepared once, filled in per row)."""
+    return sending.Composer(
+        send, template=email_template(send), merge_values=merge_values, unsubscribe_salt=UNSUBSCRIBE_SALT
+    )
 
 
 def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
     """Send one batch over one SMTP connection. Returns the number of messages the server took.
 
-    Each message is marked sent in its own commit straight after the SMTP server accepts it; a worker
-    killed mid-batch leaves the rest "sending" under a lock that dies with it, and the next worker to
-    take the batch sends them. Only the one message in flight at the kill can go twice.
+    A batch of a paused send (the mail server is down) is left for the sweeper to queue again when
+    the server is back. A database error is raised (the task retries); the rows stay claimed under a
+    lock that died with the connection, so the next worker sends them.
     """
     batch = EmailBatch.objects.select_related("send__constituency").get(pk=batch_id)
-    if batch.finished_at is not None or not _batch_lock(batch, True):
-        return 0  # done already, or a live worker is on it
+    if batch.finished_at is not None or batch.send.paused_at is not None:
+        return 0
+    if not sending.batch_lock(batch.pk):
+        return 0  # a live worker is on it
     try:
         rate = settings.MEMBER_EMAIL_RATE_PER_SECOND if rate_per_second is None else rate_per_second
-        return _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
-    finally:
-        _batch_lock(batch, False)
-
-
-def _batch_lock(batch, take):
-    with connection.cursor() as cursor:
-        if take:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s::int)", [_BATCH_LOCK_NAMESPACE, batch.pk])
-            return cursor.fetchone()[0]
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [_BATCH_LOCK_NAMESPACE, batch.pk])
-    return False
+        sent = _batch_send_locked(batch, backend or get_connection(fail_silently=False), rate)
+    except (OperationalError, InterfaceError):
+        # Postgres went away, and the lock with the connection: the next task starts on a fresh one.
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        raise
+    except BaseException:
+        with contextlib.suppress(DatabaseError):
+            sending.batch_unlock(batch.pk)
+        raise
+    sending.batch_unlock(batch.pk)
+    return sent
 
 
 def _batch_send_locked(batch, backend, rate):
     send = batch.send
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [send.pk, batch.number])
-        rows = sorted(row for row in cursor.fetchall() if row[2] == EmailRecipient.State.SENDING)
-    EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
-    compose = _Composer(send)
-    pace = 1 / rate if rate else 0
-    sent = 0
-    deferred = False
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        # Each mark commits on its own, so waiting for the disk at every commit would cap sending at a
-        # few hundred a second. Off for this session: a killed worker loses no mark (the commit is
-        # already in Postgres's memory); only a crash of Postgres itself could forget the last fraction
-        # of a second of marks, and those few messages would be sent again.
-        cursor.execute("SET synchronous_commit = off")
-    marker = _SentMarker()
-    try:
+    with transaction.atomic():
+        rows = sending.claim(send_id=send.pk, batch_number=batch.number)
+    _batch_heartbeat(batch)
+    sent = deferred = 0
+    if rows:
         try:
-            backend.open()  # one connection for the whole batch
-        except (smtplib.SMTPException, OSError) as error:
-            raise _ConnectionLost(_reason(error)) from error
-        for number, row in enumerate(rows, start=1):
-            if pace:
-                time.sleep(max(0.0, started + number * pace - time.monotonic()))
-            try:
-                compose.send_one(row, backend)
-            except smtplib.SMTPRecipientsRefused as error:
-                marker.wait()
-                code, reason = next(iter(error.recipients.values()))
-                deferred |= _row_refused(row[0], code, reason)
-                continue
-            except smtplib.SMTPResponseException as error:
-                marker.wait()
-                if error.smtp_code == 421:  # the server is closing the connection
-                    raise _ConnectionLost(_reason(error)) from error
-                deferred |= _row_refused(row[0], error.smtp_code, error.smtp_error)
-                continue
-            except (ValueError, UnicodeError) as error:  # an address Python cannot even encode
-                marker.wait()
-                _row_refused(row[0], 553, str(error))
-                continue
-            except (smtplib.SMTPException, OSError) as error:
-                raise _ConnectionLost(_reason(error)) from error
-            marker.mark(row[0])
-            sent += 1
-            if row[8] is not None:  # matched to the register: the voter's history shows it
-                marker.wait()
-                _contact_record(send, row)
-            if number % 100 == 0:
-                marker.wait()
-                EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
-    except _ConnectionLost as lost:
-        log.warning("Member email batch %s stopped: %s", batch.pk, lost)
-        _batch_wait(batch, str(lost))
-        return sent
-    finally:
-        marker.wait()
-        _close_quietly(backend)
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+            sent, deferred = sending.deliver(
+                rows=rows,
+                composer=email_composer(send),
+                backend=backend,
+                rate=rate,
+                refused=_row_refused,
+                sent=lambda row: _contact_record(send, row),
+                heartbeat=lambda: _batch_heartbeat(batch),
+            )
+        except sending.ConnectionLost as lost:
+            log.warning("Member email %s paused at batch %s: %s", send.pk, batch.pk, lost)
+            email_send_pause(batch=batch, reason=str(lost))
+            return lost.sent
     if deferred:
         _batch_wait(batch, "Some recipients were deferred by the server")
     else:
@@ -446,9 +317,13 @@ def _batch_send_locked(batch, backend, rate):
     return sent
 
 
+def _batch_heartbeat(batch):
+    EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+
+
 def _contact_record(send, row):
     contact_record(
-        elector=Elector(pk=row[8]),
+        elector=Elector(pk=row.elector_id),
         channel=ContactChannel.EMAIL,
         user=send.created_by,
         campaign_label=send.subject,
@@ -457,171 +332,62 @@ def _contact_record(send, row):
     )
 
 
-class _Composer:
-    """Builds each recipient's message from the send's template, prepared once per batch.
-
-    Over SMTP the message is built once with placeholders and each recipient's copy is made by
-    replacing them in the bytes (building a MIME message per recipient costs more than sending it).
-    Recipients whose header values are not plain ASCII, and other backends (console, locmem), get a
-    message built in full by Django.
-    """
-
-    _PLACEHOLDER = re.compile(rb"lh([sth])(\d+)q|lhidq|lhtokq|lhtoq@lhto\.invalid")
-
-    def __init__(self, send):
-        self.send = send
-        self.template = email_template(send)
-        self.signer = signing.Signer(salt=UNSUBSCRIBE_SALT)
-        self.unsubscribe_url = settings.SITE_URL + reverse("members:unsubscribe", args=["TOKEN"])
-        self.from_email = _from_address(send)
-        self.domain = settings.MEMBER_EMAIL_FROM.rsplit("@", 1)[-1]
-        self.fields = list(email_content.MERGE_FIELDS)
-        self._prebuilt = None
-
-    def send_one(self, row, backend):
-        data = self._bytes(row) if isinstance(backend, SmtpBackend) and backend.connection else None
-        if data is None:
-            backend.send_messages([self.message(row, backend)])
-        else:
-            backend.connection.sendmail(settings.MEMBER_EMAIL_FROM, [row[1]], data)
-
-    def message(self, row, backend=None):
-        recipient_id, email = row[0], row[1]
-        values = self._values(row)
-        subject, text, html = self.template.render(values)
-        return self._build(subject, text, html, email, recipient_id, values["token"], backend)
-
-    def _values(self, row):
-        recipient_id, _, _, first_name, last_name, membership_number, branch, ward, _ = row
-        token = self.signer.sign(str(recipient_id))
-        values = merge_values(
-            send=self.send,
-            first_name=first_name,
-            last_name=last_name,
-            membership_number=membership_number,
-            branch=branch,
-            ward=ward,
-            unsubscribe_url=self.unsubscribe_url.replace("TOKEN", token),
-        )
-        return values | {"token": token}
-
-    def _build(self, subject, text, html, email, recipient_id, token, backend):
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text,
-            from_email=self.from_email,
-            to=[email],
-            connection=backend,
-            headers={
-                "Message-ID": f"<member-email-{recipient_id}@{self.domain}>",
-                "List-Unsubscribe": f"<{self.unsubscribe_url.replace('TOKEN', token)}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "X-LabourHub-Recipient": token,
-            },
-        )
-        message.attach_alternative(html, "text/html")
-        return message
-
-    def _prebuild(self):
-        """The message with placeholders, or False when it cannot be safely filled in as bytes."""
-        placeholders = {part: {name: f"lh{part}{i}q" for i, name in enumerate(self.fields)} for part in "sth"}
-        keep = str
-        subject = email_content.fill(self.template.subject, placeholders["s"], keep)
-        text = email_content.fill(self.template.text, placeholders["t"], keep)
-        html = email_content.fill(self.template.html, placeholders["h"], keep)
-        data = self._build(subject, text, html, "lhtoq@lhto.invalid", "lhidq", "lhtokq", None).message()
-        data = data.as_bytes(linesep="\r\n")
-        header_end = data.index(b"\r\n\r\n")
-        intact = (
-            all(
-                data.count(marker.encode(), 0, header_end) == subject.count(marker)
-                for marker in placeholders["s"].values()
-            )
-            and data.count(b"lhtokq", 0, header_end) == 2
-        )
-        plain = b"quoted-printable" not in data and b"Content-Transfer-Encoding: base64" not in data
-        short = max(len(line) for line in data.split(b"\r\n")) < 900
-        if not (intact and plain and short):
-            return False
-        # Recipients' values may be UTF-8, so the parts are declared 8bit (Django does the same).
-        return data.replace(b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit")
-
-    def _bytes(self, row):
-        if self._prebuilt is None:
-            self._prebuilt = self._prebuild()
-        values = self._values(row)
-        headers = [row[1], *(values[name] for name in self.fields if f"{{{{{name}}}}}" in self.send.subject)]
-        if not self._prebuilt or not all(v.isascii() and "\n" not in v and "\r" not in v for v in headers):
-            return None
-        escape = {"s": email_content.one_line, "t": str, "h": html_escape}
-
-        def replace(match):
-            token = match.group(0)
-            if token == b"lhidq":
-                return str(row[0]).encode()
-            if token == b"lhtokq":
-                return values["token"].encode()
-            if token.startswith(b"lhtoq"):
-                return row[1].encode()
-            part, index = match.group(1).decode(), int(match.group(2))
-            return escape[part](values[self.fields[index]]).encode()
-
-        return self._PLACEHOLDER.sub(replace, self._prebuilt)
-
-
-def _from_address(send):
-    name = f"{send.constituency.name} Labour".replace('"', "")
-    return f'"{name}" <{settings.MEMBER_EMAIL_FROM}>'
-
-
-def _reason(error):
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"[:500]
-    return f"{error.__class__.__name__}: {error}"[:500]
-
-
-def _row_refused(recipient_id, code, reason):
-    """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it.
-    Returns True when the row waits for a retry."""
+def _row_refused(row, code, reason):
+    """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it; a row
+    still deferred days after planning fails with the answer. Returns True when the row waits for a retry."""
     reason = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"[:500]
     if 500 <= code < 600:
-        recipient = EmailRecipient.objects.select_related("member").get(pk=recipient_id)
+        recipient = EmailRecipient.objects.select_related("member").get(pk=row.id)
         bounce_record(recipient=recipient, kind=BounceEvent.Kind.HARD, reason=reason, source="smtp")
         return False
-    EmailRecipient.objects.filter(pk=recipient_id).update(attempts=F("attempts") + 1, last_error=reason)
-    return True
+    recipient = EmailRecipient.objects.filter(pk=row.id)
+    recipient.update(attempts=F("attempts") + 1, last_error=reason)
+    too_old = timezone.now() - conf.DEFERRED_RECIPIENT_GIVES_UP_AFTER
+    given_up = recipient.filter(planned_at__lt=too_old).update(
+        state=EmailRecipient.State.FAILED, last_error=f"Still deferred after days of retries: {reason}"[:500]
+    )
+    return not given_up
+
+
+def _unsent(batch):
+    return EmailRecipient.objects.filter(
+        send_id=batch.send_id,
+        batch_number=batch.number,
+        state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
+    )
 
 
 def _batch_wait(batch, reason):
-    """Back off: the sweeper retries the batch later; after too many failures its rows fail."""
+    """Some rows were deferred by the server: the sweeper retries the batch later, with back-off."""
     with transaction.atomic():
         batch = EmailBatch.objects.select_for_update().get(pk=batch.pk)
+        unsent = _unsent(batch)
+        unsent.filter(last_error="").update(last_error=reason[:500])
+        unsent.update(state=EmailRecipient.State.QUEUED)
         batch.failures += 1
-        queued = EmailRecipient.objects.filter(
-            send_id=batch.send_id,
-            batch_number=batch.number,
-            state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
-        )
-        if batch.failures >= conf.MAX_BATCH_FAILURES:
-            queued.update(state=EmailRecipient.State.FAILED, last_error=f"Gave up: {reason}"[:500])
-            batch.retry_at = None
-            batch.save(update_fields=["failures", "retry_at"])
-            _batch_finish(batch)
-            return
-        queued.filter(last_error="").update(last_error=reason[:500])
-        queued.update(state=EmailRecipient.State.QUEUED)
         batch.retry_at = timezone.now() + timedelta(seconds=min(30 * 2 ** (batch.failures - 1), 3600))
         batch.save(update_fields=["failures", "retry_at"])
 
 
+@transaction.atomic
+def email_send_pause(*, batch, reason):
+    """The mail server is unreachable or refused us: the send pauses (its page says why) and nothing
+    fails; the sweeper tries the server every minute and resumes every batch when it answers."""
+    now = timezone.now()
+    batch = EmailBatch.objects.select_for_update().get(pk=batch.pk)
+    unsent = _unsent(batch)
+    unsent.filter(last_error="").update(last_error=reason[:500])
+    unsent.update(state=EmailRecipient.State.QUEUED)
+    batch.failures += 1
+    batch.heartbeat_at = batch.retry_at = None
+    batch.save(update_fields=["failures", "heartbeat_at", "retry_at"])
+    EmailSend.objects.filter(pk=batch.send_id, paused_at=None).update(paused_at=now)
+    EmailSend.objects.filter(pk=batch.send_id).update(pause_reason=reason[:500])
+
+
 def _batch_finish(batch):
     with transaction.atomic():
-        unfinished = EmailRecipient.objects.filter(
-            send_id=batch.send_id,
-            batch_number=batch.number,
-            state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
-        )
-        if unfinished.exists():
+        if _unsent(batch).exists():
             return  # another worker holds rows of this batch; it finishes it
         now = timezone.now()
         EmailBatch.objects.filter(pk=batch.pk).update(finished_at=now, retry_at=None)
@@ -631,14 +397,41 @@ def _batch_finish(batch):
             )
 
 
-def _close_quietly(backend):
-    with contextlib.suppress(smtplib.SMTPException, OSError):
-        backend.close()
+def _mail_server_answers():
+    """None if the mail server takes a connection now, else its answer."""
+    backend = get_connection(fail_silently=False)
+    try:
+        backend.open()
+    except (smtplib.SMTPException, OSError) as error:
+        return sending.smtp_reason(error)
+    sending.close_quietly(backend)
+    return None
+
+
+def _tell_author_of_pause(send, now):
+    """The author hears by email (once the server takes mail again) that their send was held up."""
+    if send.created_by is None or not send.created_by.email:
+        return
+    minutes = max(1, round((now - send.paused_at).total_seconds() / 60))
+    body = (
+        f"Your email “{send.subject}” to {send.constituency.name} members was paused for about {minutes} "
+        f"minute{'s' if minutes != 1 else ''} because the mail server was not taking messages "
+        f"({send.pause_reason}). The server is back and sending has resumed; nobody was skipped.\n\n"
+        f"{settings.SITE_URL}{reverse('members:email_detail', args=[send.pk])}"
+    )
+    to = [send.created_by.email]
+    transaction.on_commit(
+        lambda: account_email_send.delay(
+            subject=f"Resumed: {send.subject}", body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+        )
+    )
 
 
 def email_sweep(*, now=None, stale_after=None):
-    """Start scheduled sends, retry waiting batches, re-queue batches whose worker died.
-    Returns the number of batches queued. Queuing a batch twice is harmless: rows are claimed once."""
+    """Start scheduled sends, resume paused sends when the mail server is back, retry waiting batches,
+    and re-queue batches whose worker is gone: at once when a worker had taken the batch (its lock died
+    with it), after `stale_after` for a batch that no worker took. Returns the number of batches queued.
+    Queuing a batch twice is harmless: a batch is sent under its lock and rows are claimed once."""
     from members.tasks import member_email_batch_send, member_email_plan
 
     now = now or timezone.now()
@@ -647,6 +440,22 @@ def email_sweep(*, now=None, stale_after=None):
         if stale_after is not None
         else timedelta(seconds=settings.MEMBER_EMAIL_STALE_AFTER_SECONDS)
     )
+    paused = EmailSend.objects.filter(state=EmailSend.State.SENDING).exclude(paused_at=None)
+    resumed = []
+    if paused.exists():  # one try of the mail server, outside any transaction
+        answer = _mail_server_answers()
+        if answer is None:
+            sends = list(paused.select_related("created_by", "constituency"))
+            resumed = [send.pk for send in sends]
+            paused.filter(pk__in=resumed).update(paused_at=None, pause_reason="")
+            log.info("Member email: the mail server is back; sends %s resume", resumed)
+            for send in sends:
+                _tell_author_of_pause(send, now)
+        else:
+            paused.update(pause_reason=answer[:500])
+            log.warning(
+                "Member email: sends %s still paused: %s", list(paused.values_list("id", flat=True)), answer
+            )
     with transaction.atomic():
         due = EmailSend.objects.filter(state=EmailSend.State.SCHEDULED, scheduled_for__lte=now)
         starting = list(due.values_list("id", flat=True))
@@ -655,12 +464,11 @@ def email_sweep(*, now=None, stale_after=None):
             state=EmailSend.State.SENDING, planned_at=None, scheduled_for__lt=stale
         ).values_list("id", flat=True)
         to_plan = starting + list(lost_plans)
-        batches = (
-            EmailBatch.objects.filter(finished_at=None)
-            .annotate(last_seen=Coalesce("heartbeat_at", "enqueued_at"))
-            .filter(Q(retry_at__lte=now) | Q(retry_at=None, last_seen__lt=stale))
+        retry = EmailBatch.objects.filter(finished_at=None, retry_at__lte=now, send__paused_at=None)
+        batch_ids = sorted(
+            set(retry.values_list("id", flat=True))
+            | set(sending.orphaned_batch_ids(stale=stale, resumed_send_ids=resumed))
         )
-        batch_ids = list(batches.values_list("id", flat=True))
         EmailBatch.objects.filter(pk__in=batch_ids).update(enqueued_at=now, heartbeat_at=None, retry_at=None)
         transaction.on_commit(lambda: [member_email_plan.delay(send_id) for send_id in to_plan])
         transaction.on_commit(lambda: [member_email_batch_send.delay(batch_id) for batch_id in batch_ids])

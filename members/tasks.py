@@ -1,16 +1,27 @@
 """Celery tasks: each loads ids and calls a service."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from members import importers, services
 
+# A task that cannot reach Postgres (down, restarting after a crash) is tried again, every minute at
+# most, instead of being dropped: planning and sending are safe to repeat.
+_UNTIL_THE_DATABASE_ANSWERS = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": False,
+    "max_retries": None,
+}
 
-@shared_task
+
+@shared_task(**_UNTIL_THE_DATABASE_ANSWERS)
 def member_email_plan(send_id):
     services.email_send_plan(send_id=send_id)
 
 
-@shared_task
+@shared_task(**_UNTIL_THE_DATABASE_ANSWERS)
 def member_email_batch_send(batch_id):
     services.email_batch_send(batch_id=batch_id)
 

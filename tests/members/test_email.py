@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from members import services
+from members import sending, services
 from members.email_content import ContentError
 from members.models import BounceEvent, EmailBatch, EmailRecipient, EmailSend, Member
 from tests.members.conftest import make_send
@@ -232,7 +232,7 @@ def test_message_over_smtp_matches_the_one_django_builds(anytown, smtp_server):
             None,
         )
         built = email.message_from_bytes(
-            services._Composer(send).message(row).message().as_bytes(linesep="\r\n")
+            services.email_composer(send).message(sending.Row(*row)).message().as_bytes(linesep="\r\n")
         )
         got = received[who.email]
         for header in (

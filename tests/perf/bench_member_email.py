@@ -7,7 +7,10 @@ run send the same number of messages with a plain smtplib loop over one connecti
 2. plans the send: one row per recipient, frequency cap applied (timed: plan_seconds);
 3. starts an aiosmtpd sink in its own process that discards messages but counts their Message-IDs;
 4. sends batches with the real sending service (rate limit off, one SMTP connection per batch,
-   each row claimed with FOR UPDATE SKIP LOCKED and marked sent) until --send messages went (timed);
+   each row claimed with FOR UPDATE SKIP LOCKED and marked sent in a durable commit) until --send
+   messages went (timed), then as many again with the marks' commits not waiting for the disk
+   (synchronous_commit off, the pre-issue-#11 behaviour a Postgres crash could undo), to show what
+   durable marks cost;
 5. sends the same number of one pre-built message with smtplib over one connection (timed);
 6. compares what the sink counted with the rows marked sent: duplicates and missing must be 0.
 The last line printed is one JSON object.
@@ -70,7 +73,7 @@ from django.utils import timezone  # noqa: E402
 
 from labourhub.models import Constituency, Region, Role, User  # noqa: E402
 from labourhub.services import grant_create  # noqa: E402
-from members import services  # noqa: E402
+from members import sending, services  # noqa: E402
 from members.models import EmailBatch, EmailRecipient, EmailSend  # noqa: E402
 
 
@@ -137,6 +140,17 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+def send_batches(batches, backend, count):
+    """Send whole batches with the real service until `count` messages went; (sent, seconds)."""
+    sent = 0
+    started = time.perf_counter()
+    for batch_id in batches:
+        sent += services.email_batch_send(batch_id=batch_id, backend=backend)
+        if sent >= count:
+            break
+    return sent, time.perf_counter() - started
+
+
 def smtplib_loop(port, count, message_bytes):
     client = smtplib.SMTP("127.0.0.1", port)
     started = time.perf_counter()
@@ -182,16 +196,22 @@ def main():
         backend = get_connection(
             "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port, use_tls=False
         )
-        batches = list(EmailBatch.objects.filter(send=send).order_by("number").values_list("id", flat=True))
-        sent = 0
-        started = time.perf_counter()
-        for batch_id in batches:
-            if sent >= args.send:
-                break
-            sent += services.email_batch_send(batch_id=batch_id, backend=backend)
-        elapsed = time.perf_counter() - started
+        batches = iter(EmailBatch.objects.filter(send=send).order_by("number").values_list("id", flat=True))
+        sent, elapsed = send_batches(batches, backend, args.send)
         msgs_per_s = sent / elapsed
         print(f"service: {sent} in {elapsed:.1f}s = {msgs_per_s:.0f}/s", file=sys.stderr)
+        # What durable marks cost: the same service with the marks' commits not waiting for the disk
+        # (synchronous_commit off, as before issue #11), which a Postgres crash could forget.
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        async_sent, async_elapsed = send_batches(batches, backend, args.send)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+        async_per_s = async_sent / async_elapsed
+        print(
+            f"service, marks not durable: {async_sent} in {async_elapsed:.1f}s = {async_per_s:.0f}/s",
+            file=sys.stderr,
+        )
 
         sample = EmailRecipient.objects.filter(send=send, state="sent").first()
         baseline_bytes = _sample_message_bytes(send, sample)
@@ -201,6 +221,7 @@ def main():
         counts = stop_sink(process, out)
         out.unlink(missing_ok=True)
 
+    sent += async_sent
     marked = {
         f"<member-email-{pk}@labourhub.localhost>"
         for pk in EmailRecipient.objects.filter(send=send, state="sent").values_list("id", flat=True)
@@ -215,6 +236,8 @@ def main():
         "msgs_per_s": round(msgs_per_s, 1),
         "smtplib_msgs_per_s": round(smtplib_rate, 1),
         "ratio_vs_smtplib": round(msgs_per_s / smtplib_rate, 2),
+        "msgs_per_s_marks_not_durable": round(async_per_s, 1),
+        "ratio_vs_smtplib_marks_not_durable": round(async_per_s / smtplib_rate, 2),
         "duplicates": duplicates,
         "missing": missing,
     }
@@ -227,7 +250,7 @@ def _sample_message_bytes(send, recipient):
     from django.core.mail.backends.locmem import EmailBackend
 
     locmem = EmailBackend()
-    row = (
+    row = sending.Row(
         recipient.pk,
         recipient.email,
         "sent",
@@ -238,7 +261,7 @@ def _sample_message_bytes(send, recipient):
         None,
         None,
     )
-    message = services._Composer(send).message(row, locmem)
+    message = services.email_composer(send).message(row, locmem)
     data = message.message().as_bytes(linesep="\r\n")
     assert message_from_bytes(data)["Message-ID"]
     return data.replace(b"<member-email-", b"<baseline-")
