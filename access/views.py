@@ -1,7 +1,6 @@
 """Thin views: one access-checked lookup, a form, a service call."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,7 +17,15 @@ from access.deciders import (
     deciders_for,
     requests_visible_to,
 )
-from access.forms import AnswerForm, AuditSearchForm, DecisionForm, DelegationForm, RequestForm, RevokeForm
+from access.forms import (
+    AnswerForm,
+    AuditSearchForm,
+    DecisionForm,
+    DelegationForm,
+    RequestForm,
+    RevokeForm,
+    person_of,
+)
 from access.models import AccessRequest, Delegation, Holding, Level, Status, Step, Tool
 from access.rules import all_met, conditions_for, evaluate, facts_for
 from access.services import (
@@ -49,8 +56,12 @@ def _get_request_for_user(request, pk):
 
 
 def rules(request):
-    """Public: every tool and its rules, in plain words."""
-    return render(request, "access/rules.html", {"tools": Tool.objects.offered()})
+    """Public: every tool and its rules, in plain words, and who changed them when."""
+    return render(
+        request,
+        "access/rules.html",
+        {"tools": Tool.objects.offered(), "changes": reports.catalogue_changes()},
+    )
 
 
 @login_required
@@ -118,16 +129,13 @@ def conditions(request):
     )
     person = request.user
     email = request.GET.get("for_email", "").strip().lower()
+    outsider = False
     if email and constituency and can(request.user, Action.ENDORSE_ACCESS, constituency):
-        person = get_user_model().objects.filter(email=email).first()
-    # An officer sees the conditions of their own CLP's people only.
-    outsider = person is not None and person != request.user and constituency is not None
-    outsider = outsider and not member_constituencies(person).filter(pk=constituency.pk).exists()
-    checks = (
-        conditions_for(tool, person, constituency)
-        if tool and constituency and person and not outsider
-        else []
-    )
+        # An officer sees the conditions of their own CLP's people only, and the same answer for
+        # an address with no account as for someone from elsewhere.
+        person = person_of(constituency, email)
+        outsider = person is None
+    checks = conditions_for(tool, person, constituency) if tool and constituency and not outsider else []
     context = {
         "tool": tool,
         "constituency": constituency,
@@ -399,7 +407,7 @@ def grant_why(request, pk):
 
 @login_required
 def delegations(request):
-    form = DelegationForm(request.POST or None)
+    form = DelegationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
