@@ -445,6 +445,17 @@ def _acting_for_whom(by, access_request, outcome, now):
     raise AccessError(problem or "You may not decide this request at its current step.")
 
 
+def decision_blocked(*, by, access_request, level, now=None):
+    """Why the two-person rule stops `by` giving the step's first decision (endorse, or approve at
+    review level), or "" when it does not: for the status page, which then offers only the rest."""
+    outcome = Outcome.APPROVED if level == Step.REVIEW else Outcome.ENDORSED
+    try:
+        _acting_for_whom(by, access_request, outcome, now or timezone.now())
+    except AccessError as error:
+        return str(error)
+    return ""
+
+
 def _require_sound_rules(tool):
     """The catalogue is validated when saved; this guards whatever reached the database anyway."""
     problem = tool.hand_out_problem()

@@ -30,6 +30,7 @@ from access.models import AccessRequest, Delegation, Holding, Level, Status, Ste
 from access.rules import all_met, conditions_for, evaluate, facts_for
 from access.services import (
     AccessError,
+    decision_blocked,
     delegation_create,
     holding_revoke,
     request_decide,
@@ -156,14 +157,18 @@ def request_detail(request, pk):
         and access_request.requester_id != request.user.pk
     ):
         level = decider_capacity(request.user, access_request)
+    # The two-person rule may still forbid this person to endorse or approve (they endorsed it, or
+    # asked for it on someone's behalf): say so, and offer only refusing or asking.
+    blocked = decision_blocked(by=request.user, access_request=access_request, level=level) if level else ""
     context = {
         "req": access_request,
         "checks": conditions_for(access_request.tool, access_request.requester, access_request.constituency),
         "history": access_request.decisions.select_related("by", "on_behalf_of"),
         "deciders": deciders_for(access_request) if access_request.is_open else [],
         "is_requester": request.user.pk in (access_request.requester_id, access_request.submitted_by_id),
-        "decision_form": _decision_form(access_request, level) if level else None,
+        "decision_form": _decision_form(access_request, level, blocked=bool(blocked)) if level else None,
         "level": level,
+        "blocked": blocked,
         "requester_grants": (
             Grant.objects.filter(user=access_request.requester_id).select_related("constituency", "region")
             if level
@@ -179,14 +184,14 @@ def request_detail(request, pk):
     return render(request, "access/request_detail.html", context)
 
 
-def _decision_form(access_request, level, data=None):
+def _decision_form(access_request, level, data=None, blocked=False):
     first = ("approve", "Approve") if level == Step.REVIEW else ("endorse", "Endorse")
-    choices = [first, ("refuse", "Refuse"), ("info", "Ask for more information")]
+    choices = [first, ("refuse", "Refuse"), ("info", "Ask for more information")][1 if blocked else 0 :]
     return DecisionForm(
         data,
         choices=choices,
         tool=access_request.tool,
-        initial={"expected_status": access_request.status, "decision": first[0]},
+        initial={"expected_status": access_request.status, "decision": choices[0][0]},
     )
 
 

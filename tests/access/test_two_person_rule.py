@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Decision, Delegation, Status
@@ -93,3 +94,15 @@ def test_delegation_to_someone_who_decides_at_another_step_is_refused(
     delegation_create(
         delegator=anytown_endorser, delegate=anytown.user(Role.CLP_OFFICER), starts_on=today, ends_on=today
     )
+
+
+def test_the_status_page_offers_no_approval_to_whoever_endorsed(
+    client, member, canvassing, anytown, anytown_endorser, regional_officer
+):
+    _away(anytown_endorser, regional_officer)
+    access_request = submit(canvassing, member, anytown.constituency)
+    decide(access_request, regional_officer, "endorse")
+    client.force_login(regional_officer)
+    page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
+    assert "two different people decide" in page
+    assert 'value="approve"' not in page and 'value="refuse"' in page
