@@ -52,6 +52,7 @@ def test_regional_staff_cannot_turn_on_auto_approve_for_the_national_catalogue(
 ):
     """The attack from another region: switch on auto-approve for everyone's Canvassing tool."""
     eastland = RegionFactory(name="Eastland", code="E15000098")
+    make_clp("Easton", "E14000950", eastland)  # so Eastland's staff have an admin at all
     eastern_staff = make_persona("staff@eastland.example", "Eastland Staff", Role.REGIONAL_STAFF, eastland)
     client.force_login(eastern_staff)
     url = reverse("admin:access_tool_change", args=[canvassing.pk])
@@ -59,9 +60,9 @@ def test_regional_staff_cannot_turn_on_auto_approve_for_the_national_catalogue(
         name="Canvassing", slug="canvassing", role=Role.CANVASSER, endorser_roles=[Role.CLP_SECRETARY]
     )
     post.pop("training_months")
-    client.post(url, post | {"needs_endorsement": ""})
+    response = client.post(url, post | {"needs_endorsement": ""})
     canvassing.refresh_from_db()
-    assert not canvassing.auto_approve and canvassing.needs_endorsement
+    assert not canvassing.auto_approve and canvassing.needs_endorsement, response.status_code
     client.force_login(regional_officer)  # of the tool's own users' region: no better
     client.post(url, post | {"needs_endorsement": ""})
     canvassing.refresh_from_db()
@@ -183,6 +184,7 @@ def test_tool_for_the_demo_catalogue_all_valid(db):
 def test_another_regions_member_is_not_auto_approved_through_an_edited_tool(client, canvassing):
     """Finding 2's outcome: a member in another region still needs a decision from their own region."""
     eastland = RegionFactory(name="Eastland", code="E15000098")
+    make_clp("Easton", "E14000950", eastland)  # so Eastland's staff have an admin at all
     eastern_staff = make_persona("staff@eastland.example", "Eastland Staff", Role.REGIONAL_STAFF, eastland)
     client.force_login(eastern_staff)
     client.post(
@@ -193,6 +195,6 @@ def test_another_regions_member_is_not_auto_approved_through_an_edited_tool(clie
     person = make_eligible(
         UserFactory(email="new@westville.example", full_name="New Westville"), westland_clp.constituency
     )
-    access_request = submit(canvassing, person, westland_clp.constituency)
+    access_request = submit(Tool.objects.get(pk=canvassing.pk), person, westland_clp.constituency)
     assert access_request.status == "endorsement"
     assert not Grant.objects.filter(user=person).exists()
