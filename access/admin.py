@@ -3,6 +3,7 @@ so they are read-only here."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from access.models import (
     AccessRequest,
@@ -12,8 +13,9 @@ from access.models import (
     Tool,
     TrainingRecord,
 )
+from access.services import AccessError, tool_save
 from labourhub.models import Role
-from labourhub.scoped_admin import ReadOnlyAdmin, ScopedModelAdmin
+from labourhub.scoped_admin import OperatorEditsAdmin, ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action
 
 
@@ -37,8 +39,10 @@ class ToolForm(forms.ModelForm):
 
 
 @admin.register(Tool)
-class ToolAdmin(ScopedModelAdmin):
-    """Regional staff edit the catalogue (names and rules are data)."""
+class ToolAdmin(OperatorEditsAdmin, ScopedModelAdmin):
+    """The catalogue decides who gets which role in every region, so only the platform operator
+    adds or changes tools (issue 10); regional staff read it. Saving goes through `tool_save`,
+    which validates the rules again and audits the change for the public rules page."""
 
     form = ToolForm
     scope_action = Action.REVIEW_ACCESS
@@ -61,6 +65,12 @@ class ToolAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # retire a tool with is_active; its requests keep pointing at it
+
+    def save_model(self, request, obj, form, change):
+        try:
+            tool_save(tool=obj, by=request.user, http_request=request)
+        except AccessError as error:  # the form validated the same rules: only a race gets here
+            raise PermissionDenied(str(error)) from error
 
 
 class DecisionInline(admin.TabularInline):

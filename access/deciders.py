@@ -189,16 +189,55 @@ def decider_capacity(user, access_request, at=None):
     return Step.REVIEW if max(held) >= Tier.APPROVERS else Step.ENDORSEMENT
 
 
-def authority_for(user, access_request, at=None):
-    """The decider whose delegation `user` uses, or None when they act in their own right."""
+def authorities_for(user, access_request, at=None):
+    """Whose authority `user` may decide the current step with: None for their own right (first,
+    when they have it), then each decider who delegated to them today and could decide it."""
     power = authority(user, at)
     tiers = set(step_tiers(access_request))
-    if power.tiers_for(access_request, holder_id=user.pk) & tiers:
-        return None
+    found = [None] if power.tiers_for(access_request, holder_id=user.pk) & tiers else []
     holders = {row[0] for row in power.holdings + power.contacts} - {user.pk}
-    for holder in sorted(holders):
-        if power.tiers_for(access_request, holder_id=holder) & tiers:
-            return get_user_model().objects.get(pk=holder)
+    able = [holder for holder in sorted(holders) if power.tiers_for(access_request, holder_id=holder) & tiers]
+    return found + list(get_user_model().objects.filter(pk__in=able).order_by("pk"))
+
+
+def authority_for(user, access_request, at=None):
+    """The decider whose delegation `user` uses, or None when they act in their own right."""
+    return next(iter(authorities_for(user, access_request, at)), None)
+
+
+def _steps_decided(user, at):
+    """{(tool id, step, region id or None for every region)} that `user` decides, in their own
+    right or for someone who delegated to them today. Escalation contacts decide on the region's
+    side (they stand above the reviewers)."""
+    grants = (
+        Grant.all_objects.active(at)
+        .filter(_acting_for(user, at))
+        .values_list("role", "constituency__region_id", "region_id")
+    )
+    contacts = EscalationContact.objects.filter(_acting_for(user, at)).values_list("region_id", flat=True)
+    tools = list(Tool.objects.values_list("pk", "endorser_roles", "approver_roles", "needs_endorsement"))
+    steps = set()
+    for role, clp_region, region in grants:
+        for pk, endorsers, approvers, needs_endorsement in tools:
+            if needs_endorsement and role in endorsers:
+                steps.add((pk, Step.ENDORSEMENT, clp_region or region))
+            if role in approvers:
+                steps.add((pk, Step.REVIEW, clp_region or region))
+    for region in contacts:
+        steps |= {(pk, Step.REVIEW, region) for pk, *_ in tools}
+    return steps
+
+
+def step_conflict(delegator, delegate, at=None):
+    """The tool for which `delegate` decides at a different step from `delegator` in an area they
+    share (so acting for the delegator would let one person decide two steps), or None."""
+    at = at or timezone.now()
+    theirs = _steps_decided(delegate, at)
+    for tool_id, step, region in _steps_decided(delegator, at):
+        for other_tool, other_step, other_region in theirs:
+            same_area = None in (region, other_region) or region == other_region
+            if other_tool == tool_id and other_step != step and same_area:
+                return Tool.objects.get(pk=tool_id)
     return None
 
 

@@ -82,7 +82,7 @@ CATALOGUE = [
         "",
         Level.WARD,
         "Phone banking for one ward.",
-        {"training_months": 24, "auto_approve": True, "needs_endorsement": False},
+        {"training_months": 24, "needs_endorsement": False},
     ),
 ]
 

@@ -6,8 +6,10 @@ from django.utils import timezone
 from access.deciders import decidable_constituencies
 from access.models import Status, Tool
 from access.standing import member_constituencies
-from labourhub.models import Constituency, Ward
-from labourhub.scoping import Action
+from labourhub.models import Constituency, Grant, Ward
+from labourhub.scoping import Action, can, constituencies_for
+from members.models import Member
+from members.models import Status as MemberStatus
 
 
 class DateInput(forms.DateInput):
@@ -34,6 +36,7 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         allowed = Constituency.objects.filter(
             Q(pk__in=member_constituencies(user).values("pk"))
             | Q(pk__in=decidable_constituencies(user, Action.ENDORSE_ACCESS).values("pk"))
@@ -45,13 +48,24 @@ class RequestForm(forms.Form):
         self.fields["needed_by"].initial = timezone.localdate() + timezone.timedelta(days=7)
 
     def clean_for_email(self):
-        email = self.cleaned_data["for_email"].strip().lower()
-        if not email:
-            return None
-        person = get_user_model().objects.filter(email=email).first()
-        if person is None:
-            raise forms.ValidationError(f"No LabourHub account uses {email}: ask them to sign up first.")
-        return person
+        return self.cleaned_data["for_email"].strip().lower() or None
+
+    def clean(self):
+        """The role first, then the person, and one answer for an address with no account and one
+        whose account has nothing to do with the CLP: the form tells nobody who has an account."""
+        data = super().clean()
+        email, constituency = data.get("for_email"), data.get("constituency")
+        if not email or constituency is None:
+            return data
+        if not can(self.user, Action.ENDORSE_ACCESS, constituency):
+            self.add_error(
+                "for_email", f"Only {constituency}'s secretary or officers may ask on someone else's behalf."
+            )
+            return data
+        data["for_email"] = person_of(constituency, email)
+        if data["for_email"] is None:
+            self.add_error("for_email", nobody_message(email, constituency))
+        return data
 
 
 class DecisionForm(forms.Form):
@@ -86,12 +100,63 @@ class DelegationForm(forms.Form):
     starts_on = forms.DateField(widget=DateInput, label="First day away")
     ends_on = forms.DateField(widget=DateInput, label="Last day away")
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_delegate_email(self):
+        """The role first; then only people of the delegator's own CLPs or region are found, with
+        one answer for an unknown address and for someone from elsewhere."""
         email = self.cleaned_data["delegate_email"].strip().lower()
-        person = get_user_model().objects.filter(email=email).first()
+        areas = Constituency.objects.filter(
+            Q(pk__in=constituencies_for(self.user, Action.ENDORSE_ACCESS).values("pk"))
+            | Q(pk__in=constituencies_for(self.user, Action.REVIEW_ACCESS).values("pk"))
+        )
+        if not areas.exists():
+            raise forms.ValidationError("Only endorsers and reviewers have decisions to delegate.")
+        person = (
+            get_user_model()
+            .objects.filter(email=email, is_active=True)
+            .filter(pk__in=_people_of(areas))
+            .first()
+        )
         if person is None:
-            raise forms.ValidationError(f"No LabourHub account uses {email}.")
+            raise forms.ValidationError(
+                f"Nobody in your CLPs or region uses {email}: they need a LabourHub account and a "
+                "membership or role there."
+            )
         return person
+
+
+def _people_of(constituencies):
+    """Users who belong to any of `constituencies`: a membership (not lapsed) or a role there."""
+    members = Member.objects.filter(constituency__in=constituencies, user__isnull=False).exclude(
+        status=MemberStatus.LAPSED
+    )
+    grants = Grant.objects.filter(
+        Q(constituency__in=constituencies) | Q(region__in=constituencies.values("region"))
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(pk__in=members.values("user")) | Q(pk__in=grants.values("user")))
+        .values("pk")
+    )
+
+
+def person_of(constituency, email):
+    """The active user with `email` who belongs to `constituency`, or None (whether or not the
+    address has an account elsewhere)."""
+    person = get_user_model().objects.filter(email=email, is_active=True).first()
+    if person is None or not member_constituencies(person).filter(pk=constituency.pk).exists():
+        return None
+    return person
+
+
+def nobody_message(email, constituency):
+    return (
+        f"Nobody of {constituency} uses {email}: they need a LabourHub account and a membership or "
+        f"role in {constituency}."
+    )
 
 
 class AuditSearchForm(forms.Form):

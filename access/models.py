@@ -31,6 +31,26 @@ def default_approver_roles():
     return [Role.REGIONAL_STAFF]
 
 
+# Only the lowest roles are ever approved automatically (issue 10): a tool for anything more waits
+# for people to decide. A "visiting activist" role would join these if one is added.
+AUTO_APPROVE_ROLES = (Role.CANVASSER, Role.TELLER)
+
+# How senior each role is, for the rule that nobody decides on a role as high as their own: a tool
+# hands out a role only if every role that may endorse or approve it ranks above it. The top roles
+# (CLP secretary, area administrator, regional staff) outrank every decider, so no tool hands them
+# out: the platform operator gives them (as grants).
+ROLE_RANK = {
+    Role.CANVASSER: 1,
+    Role.TELLER: 1,
+    Role.ORGANISER: 2,
+    Role.CASEWORKER: 2,
+    Role.CLP_OFFICER: 3,
+    Role.CLP_SECRETARY: 4,
+    Role.ADMIN: 4,
+    Role.REGIONAL_STAFF: 4,
+}
+
+
 def roles_in_words(roles):
     """["clp_secretary", "clp_officer"] -> "CLP secretary or CLP officer"."""
     labels = [Role(role).label for role in roles]
@@ -94,7 +114,8 @@ class Tool(models.Model):
     max_days = models.PositiveSmallIntegerField(default=730, validators=[MinValueValidator(1)])
     auto_approve = models.BooleanField(
         default=False,
-        help_text="Approve at once, without endorsement or review, when every condition holds.",
+        help_text="Approve at once, without endorsement or review, when every condition holds. "
+        "Only for canvasser and teller access.",
     )
     is_active = models.BooleanField(default=True, help_text="Offered for new requests.")
 
@@ -119,20 +140,65 @@ class Tool(models.Model):
                 condition=~Q(endorser_roles__overlap=models.F("approver_roles")),
                 name="tool_endorsers_are_not_approvers",
             ),
+            models.CheckConstraint(
+                condition=Q(auto_approve=False) | Q(role__in=AUTO_APPROVE_ROLES),
+                name="tool_auto_approve_only_lowest_roles",
+            ),
         ]
 
     def __str__(self):
         return self.name
 
     def clean(self):
+        errors = {}
         both = set(self.endorser_roles or []) & set(self.approver_roles or [])
         if both:
-            raise ValidationError(
-                {
-                    "approver_roles": f"{roles_in_words(sorted(both))} cannot both endorse and approve: "
-                    "two different people decide."
-                }
+            errors["approver_roles"] = (
+                f"{roles_in_words(sorted(both))} cannot both endorse and approve: two different people decide."
             )
+        if self.auto_approve and self.role not in AUTO_APPROVE_ROLES:
+            errors["auto_approve"] = (
+                f"Only {roles_in_words(AUTO_APPROVE_ROLES)} access may be approved automatically; "
+                "anything more waits for people to decide."
+            )
+        problem = self.hand_out_problem()
+        if problem:
+            errors.setdefault("role", problem)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def deciding_roles(self):
+        """Every role that decides a request for this tool: its endorsers (when it needs
+        endorsement) and its approvers."""
+        return set(self.approver_roles or []) | (
+            set(self.endorser_roles or []) if self.needs_endorsement else set()
+        )
+
+    def hand_out_problem(self):
+        """Why this tool may not hand out its role, or "" when it may: every deciding role must
+        outrank the role given (see ROLE_RANK). Checked when the catalogue is saved and again by
+        the services before anything is granted, whatever is in the database."""
+        if not self.role:
+            return ""
+        label = Role(self.role).label
+        rank = ROLE_RANK[self.role]
+        if rank >= max(ROLE_RANK.values()):
+            return (
+                f"A tool cannot hand out {label}: only the platform operator gives that role, "
+                "never a request."
+            )
+        too_low = sorted(role for role in self.deciding_roles if ROLE_RANK.get(role, 0) <= rank)
+        if too_low:
+            return (
+                f"A tool cannot hand out {label} when {roles_in_words(too_low)} decides on it: "
+                "every endorser and approver must hold a higher role than the one given."
+            )
+        return ""
+
+    @property
+    def may_auto_approve(self):
+        return self.auto_approve and self.role in AUTO_APPROVE_ROLES and not self.hand_out_problem()
 
     @property
     def endorsers_in_words(self):

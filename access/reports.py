@@ -141,3 +141,49 @@ def audit_csv(events):
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
+
+
+# --- The catalogue's history, for the public rules page ---------------------------------
+
+CATALOGUE_ACTIONS = ["access.tool.add", "access.tool.change"]
+
+
+def catalogue_changes(limit=50):
+    """The latest changes to the catalogue of tools: when, who, which tool, each field's old and
+    new value in words. One query (the audit rows and who made them)."""
+    from access.models import Tool
+
+    labels = {
+        field.name: field.verbose_name for field in Tool._meta.get_fields() if hasattr(field, "verbose_name")
+    }
+    events = AuditEvent.objects.filter(action__in=CATALOGUE_ACTIONS).select_related("user")[:limit]
+    return [
+        {
+            "at": event.at,
+            "who": event.user.get_full_name() if event.user else "the platform operator",
+            "tool": event.detail.get("tool", ""),
+            "added": event.action == "access.tool.add",
+            "changes": [
+                f"{labels.get(name, name)[:1].upper()}{labels.get(name, name)[1:]}: "
+                f"{_in_words(name, old)} → {_in_words(name, new)}"
+                for name, (old, new) in event.detail.get("changes", {}).items()
+            ],
+        }
+        for event in events
+    ]
+
+
+def _in_words(name, value):
+    from access.models import roles_in_words
+
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return roles_in_words(value)
+    if name in ("role", "requires_role"):
+        from labourhub.models import Role
+
+        return Role(value).label
+    return str(value)

@@ -8,12 +8,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from access.deciders import authority_for, decider_capacity, deciders_for
+from access.deciders import authorities_for, decider_capacity, deciders_for, step_conflict
 from access.models import (
     AccessRequest,
     Decision,
@@ -24,6 +25,7 @@ from access.models import (
     Status,
     Step,
     Tier,
+    Tool,
 )
 from access.rules import all_met, conditions_for
 from access.standing import member_constituencies
@@ -83,7 +85,7 @@ def request_submit(
         obj=access_request,
         detail={"tool": tool.name, "requester": requester.email, "conditions_met": all_met(conditions)},
     )
-    if tool.auto_approve and all_met(conditions):
+    if tool.may_auto_approve and all_met(conditions):
         _approve(
             access_request,
             by=None,
@@ -107,6 +109,7 @@ def request_submit(
 def _check_submission(tool, requester, submitted_by, constituency, needed_by, ward, now):
     if not tool.is_active:
         raise AccessError(f"{tool} is not offered for new requests.")
+    _require_sound_rules(tool)
     if not requester.is_active:
         raise AccessError(f"{requester}'s account is suspended, so no access can be requested for them.")
     if needed_by < timezone.localdate(now):
@@ -239,7 +242,7 @@ def request_decide(
             if outcome == Outcome.REFUSED
             else "Say what information you need."
         )
-    on_behalf_of = authority_for(by, access_request, now)
+    on_behalf_of = _acting_for_whom(by, access_request, outcome, now)
     if outcome == Outcome.ENDORSED:
         if access_request.step != Step.ENDORSEMENT:
             raise AccessError("This request has been endorsed already; it is waiting for review.")
@@ -296,6 +299,9 @@ def _approve(
     access_request, *, by, outcome, duration_days, now, note="", on_behalf_of=None, http_request=None
 ):
     tool, requester = access_request.tool, access_request.requester
+    _require_sound_rules(tool)
+    if by is None and not tool.may_auto_approve:
+        raise AccessError(f"{tool} is not approved automatically: people decide.")
     if not requester.is_active:
         raise AccessError(f"{requester}'s account is suspended, so this request cannot be approved.")
     unmet = [c.label for c in conditions_for(tool, requester, access_request.constituency, now) if not c.met]
@@ -404,6 +410,93 @@ def _end_renewed(holding, *, by, now, http_request=None):
                 detail={"replaced_by": holding.grant_id, "was_due": was_due and was_due.isoformat()},
             )
     return replaced
+
+
+def _acting_for_whom(by, access_request, outcome, now):
+    """Whose authority `by` decides with (None: their own), after the two-person rule, checked on
+    PEOPLE: whoever decides counts as both themselves and the person they act for. Nobody decides
+    their own request through a delegate; nobody endorses or approves a request they asked for on
+    someone's behalf; and the same person never both endorses and approves one request."""
+    candidates = authorities_for(by, access_request, now)
+    requester, submitter = access_request.requester_id, access_request.submitted_by_id
+    endorsed_by = set()
+    if outcome == Outcome.APPROVED:
+        for row in access_request.decisions.filter(outcome=Outcome.ENDORSED).values("by", "on_behalf_of"):
+            endorsed_by |= {row["by"], row["on_behalf_of"]} - {None}
+    problem = ""
+    for holder in candidates:
+        people = {by.pk} | ({holder.pk} if holder else set())
+        if requester in people:
+            problem = "Nobody may decide their own request, in their own right or through a delegation."
+        elif (
+            outcome in (Outcome.ENDORSED, Outcome.APPROVED) and submitter != requester and submitter in people
+        ):
+            problem = (
+                f"{access_request.submitted_by} asked for it on {access_request.requester}'s behalf, so "
+                "someone else decides it."
+            )
+        elif people & endorsed_by:
+            problem = (
+                "The same person may not both endorse and approve a request, in their own right or as "
+                "someone's delegate: two different people decide."
+            )
+        else:
+            return holder
+    raise AccessError(problem or "You may not decide this request at its current step.")
+
+
+def decision_blocked(*, by, access_request, level, now=None):
+    """Why the two-person rule stops `by` giving the step's first decision (endorse, or approve at
+    review level), or "" when it does not: for the status page, which then offers only the rest."""
+    outcome = Outcome.APPROVED if level == Step.REVIEW else Outcome.ENDORSED
+    try:
+        _acting_for_whom(by, access_request, outcome, now or timezone.now())
+    except AccessError as error:
+        return str(error)
+    return ""
+
+
+def _require_sound_rules(tool):
+    """The catalogue is validated when saved; this guards whatever reached the database anyway."""
+    problem = tool.hand_out_problem()
+    if problem:
+        raise AccessError(f"{problem} Nothing was granted; the platform operator must correct {tool}.")
+
+
+@transaction.atomic
+def tool_save(*, tool, by, http_request=None):
+    """Add or change a tool of the catalogue. The catalogue decides who gets which role everywhere,
+    so only the platform operator changes it; its rules are validated here as well as in forms,
+    and every change is audited with the values before and after (shown on the public rules page)."""
+    if by is None or not by.is_superuser:
+        raise AccessError("Only the platform operator changes the catalogue of tools.")
+    try:
+        tool.full_clean()
+    except ValidationError as error:
+        raise AccessError(" ".join(error.messages)) from None
+    before = Tool.objects.filter(pk=tool.pk).values(*CATALOGUE_FIELDS).first() if tool.pk else None
+    tool.save()
+    after = {name: getattr(tool, name) for name in CATALOGUE_FIELDS}
+    changes = {
+        name: [before[name] if before else None, value]
+        for name, value in after.items()
+        if before is None or before[name] != value
+    }
+    audit_record(
+        action="access.tool.change" if before else "access.tool.add",
+        user=by,
+        request=http_request,
+        obj=tool,
+        detail={"tool": tool.name, "changes": changes},
+    )
+    return tool
+
+
+CATALOGUE_FIELDS = [
+    "name", "slug", "description", "role", "level", "requires_good_standing", "training_months",
+    "requires_role", "needs_endorsement", "endorser_roles", "approver_roles", "decision_hours",
+    "default_days", "max_days", "auto_approve", "is_active",
+]  # fmt: skip
 
 
 def _moved_on_message(access_request):
@@ -590,6 +683,12 @@ def delegation_create(*, delegator, delegate, starts_on, ends_on, now=None, http
         raise AccessError("Those dates are in the past.")
     if not (can(delegator, Action.ENDORSE_ACCESS) or can(delegator, Action.REVIEW_ACCESS)):
         raise AccessError("Only endorsers and reviewers have decisions to delegate.")
+    conflict = step_conflict(delegator, delegate, now)
+    if conflict:
+        raise AccessError(
+            f"{delegate} already decides at another step of the same requests ({conflict}): two different "
+            "people decide each request, so choose someone who decides at the same step as you."
+        )
     delegation = Delegation.objects.create(
         delegator=delegator, delegate=delegate, starts_on=starts_on, ends_on=ends_on
     )

@@ -1,7 +1,6 @@
 """Thin views: one access-checked lookup, a form, a service call."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,11 +17,20 @@ from access.deciders import (
     deciders_for,
     requests_visible_to,
 )
-from access.forms import AnswerForm, AuditSearchForm, DecisionForm, DelegationForm, RequestForm, RevokeForm
+from access.forms import (
+    AnswerForm,
+    AuditSearchForm,
+    DecisionForm,
+    DelegationForm,
+    RequestForm,
+    RevokeForm,
+    person_of,
+)
 from access.models import AccessRequest, Delegation, Holding, Level, Status, Step, Tool
 from access.rules import all_met, conditions_for, evaluate, facts_for
 from access.services import (
     AccessError,
+    decision_blocked,
     delegation_create,
     holding_revoke,
     request_decide,
@@ -49,8 +57,12 @@ def _get_request_for_user(request, pk):
 
 
 def rules(request):
-    """Public: every tool and its rules, in plain words."""
-    return render(request, "access/rules.html", {"tools": Tool.objects.offered()})
+    """Public: every tool and its rules, in plain words, and who changed them when."""
+    return render(
+        request,
+        "access/rules.html",
+        {"tools": Tool.objects.offered(), "changes": reports.catalogue_changes()},
+    )
 
 
 @login_required
@@ -118,16 +130,13 @@ def conditions(request):
     )
     person = request.user
     email = request.GET.get("for_email", "").strip().lower()
+    outsider = False
     if email and constituency and can(request.user, Action.ENDORSE_ACCESS, constituency):
-        person = get_user_model().objects.filter(email=email).first()
-    # An officer sees the conditions of their own CLP's people only.
-    outsider = person is not None and person != request.user and constituency is not None
-    outsider = outsider and not member_constituencies(person).filter(pk=constituency.pk).exists()
-    checks = (
-        conditions_for(tool, person, constituency)
-        if tool and constituency and person and not outsider
-        else []
-    )
+        # An officer sees the conditions of their own CLP's people only, and the same answer for
+        # an address with no account as for someone from elsewhere.
+        person = person_of(constituency, email)
+        outsider = person is None
+    checks = conditions_for(tool, person, constituency) if tool and constituency and not outsider else []
     context = {
         "tool": tool,
         "constituency": constituency,
@@ -148,14 +157,18 @@ def request_detail(request, pk):
         and access_request.requester_id != request.user.pk
     ):
         level = decider_capacity(request.user, access_request)
+    # The two-person rule may still forbid this person to endorse or approve (they endorsed it, or
+    # asked for it on someone's behalf): say so, and offer only refusing or asking.
+    blocked = decision_blocked(by=request.user, access_request=access_request, level=level) if level else ""
     context = {
         "req": access_request,
         "checks": conditions_for(access_request.tool, access_request.requester, access_request.constituency),
         "history": access_request.decisions.select_related("by", "on_behalf_of"),
         "deciders": deciders_for(access_request) if access_request.is_open else [],
         "is_requester": request.user.pk in (access_request.requester_id, access_request.submitted_by_id),
-        "decision_form": _decision_form(access_request, level) if level else None,
+        "decision_form": _decision_form(access_request, level, blocked=bool(blocked)) if level else None,
         "level": level,
+        "blocked": blocked,
         "requester_grants": (
             Grant.objects.filter(user=access_request.requester_id).select_related("constituency", "region")
             if level
@@ -171,14 +184,14 @@ def request_detail(request, pk):
     return render(request, "access/request_detail.html", context)
 
 
-def _decision_form(access_request, level, data=None):
+def _decision_form(access_request, level, data=None, blocked=False):
     first = ("approve", "Approve") if level == Step.REVIEW else ("endorse", "Endorse")
-    choices = [first, ("refuse", "Refuse"), ("info", "Ask for more information")]
+    choices = [first, ("refuse", "Refuse"), ("info", "Ask for more information")][1 if blocked else 0 :]
     return DecisionForm(
         data,
         choices=choices,
         tool=access_request.tool,
-        initial={"expected_status": access_request.status, "decision": first[0]},
+        initial={"expected_status": access_request.status, "decision": choices[0][0]},
     )
 
 
@@ -399,7 +412,7 @@ def grant_why(request, pk):
 
 @login_required
 def delegations(request):
-    form = DelegationForm(request.POST or None)
+    form = DelegationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

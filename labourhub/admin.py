@@ -7,54 +7,42 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
 from labourhub.models import AuditEvent, Branch, Constituency, Grant, PollingDistrict, Region, User, Ward
-from labourhub.scoped_admin import OperatorEditsAdmin, ReadOnlyAdmin, ScopedModelAdmin
+from labourhub.scoped_admin import OperatorEditsAdmin, OperatorWritesAdmin, ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action, constituencies_for
+
+# The party's shape is the operator's (issue 10): officers read their own areas, never rename or
+# re-code them.
 
 
 @admin.register(Region)
-class RegionAdmin(ScopedModelAdmin):
+class RegionAdmin(OperatorWritesAdmin, ScopedModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 @admin.register(Constituency)
-class ConstituencyAdmin(ScopedModelAdmin):
+class ConstituencyAdmin(OperatorWritesAdmin, ScopedModelAdmin):
     list_display = ["name", "gss_code", "region"]
     list_filter = ["region"]
     search_fields = ["name", "gss_code"]
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 @admin.register(Branch)
-class BranchAdmin(ScopedModelAdmin):
+class BranchAdmin(OperatorWritesAdmin, ScopedModelAdmin):
     list_display = ["name", "code", "constituency"]
     list_filter = ["constituency"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Ward)
-class WardAdmin(ScopedModelAdmin):
+class WardAdmin(OperatorWritesAdmin, ScopedModelAdmin):
     list_display = ["name", "code", "constituency"]
     list_filter = ["constituency"]
     search_fields = ["name", "code"]
 
 
 @admin.register(PollingDistrict)
-class PollingDistrictAdmin(ScopedModelAdmin):
+class PollingDistrictAdmin(OperatorWritesAdmin, ScopedModelAdmin):
     list_display = ["code", "name", "ward", "constituency"]
     list_filter = ["constituency"]
     list_select_related = ["ward", "constituency"]

@@ -198,3 +198,18 @@ class OperatorEditsAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OperatorWritesAdmin:
+    """Put before ScopedModelAdmin for the party's shape (regions, constituencies, branches, wards,
+    polling districts): officers read their own areas; only the platform operator adds, changes
+    (a name or a code) or deletes them."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -126,6 +126,15 @@ class RegisterImportAdmin(ScopedModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # Postcode locations are national data: only the operator imports them (issue 10), as on
+        # the office page; the service refuses them from anyone else too.
+        if db_field.name == "kind" and not request.user.is_superuser:
+            kwargs["choices"] = [
+                choice for choice in RegisterImport.Kind.choices if choice[0] != RegisterImport.Kind.POSTCODES
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         record = services.register_import_create(
             constituency=obj.constituency,

@@ -2,6 +2,7 @@
 
 import os
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -114,7 +115,13 @@ def register_import_create(*, constituency, kind, file, user=None, options=None)
     """Store an uploaded file and its import record; run it with `register_import_run` (or the task).
 
     `file` is a Django File (an upload, or `File(open(path, "rb"), name=...)`).
+    Postcode locations are national: only the platform operator imports them (a management
+    command runs as the operator and passes no user).
     """
+    if kind == RegisterImport.Kind.POSTCODES and user is not None and not user.is_superuser:
+        raise PermissionDenied(
+            "Postcode locations are national data: only the platform operator imports them."
+        )
     record = RegisterImport(
         constituency=constituency,
         kind=RegisterImport.Kind(kind),

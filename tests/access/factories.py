@@ -44,3 +44,23 @@ def submit(tool, user, constituency, **kwargs):
         "needed_by": timezone.localdate() + timezone.timedelta(days=7),
     }
     return request_submit(tool=tool, requester=user, constituency=constituency, **defaults | kwargs)
+
+
+def approved(tool, user, constituency, *, endorser, reviewer):
+    """Submit, endorse and approve: a holding of a tool people decide (only canvasser and teller
+    access is approved automatically)."""
+    from access.services import request_decide
+
+    access_request = submit(tool, user, constituency)
+    if tool.needs_endorsement:
+        request_decide(
+            access_request_id=access_request.pk,
+            by=endorser,
+            decision="endorse",
+            expected_status="endorsement",
+        )
+    request_decide(
+        access_request_id=access_request.pk, by=reviewer, decision="approve", expected_status="review"
+    )
+    access_request.refresh_from_db()
+    return access_request

@@ -4,12 +4,19 @@ from django.urls import reverse
 from access.models import Tool
 from labourhub.models import Role
 from tests.access.factories import submit
+from tests.factories import UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
 
-def test_regional_staff_edit_the_catalogue(client, anytown, regional_officer, canvassing):
-    client.force_login(regional_officer)
+def operator():
+    user = UserFactory(email="operator@labourhub.example", is_superuser=True, is_staff=True)
+    with_totp(user)
+    return user
+
+
+def test_the_operator_edits_the_catalogue(client, anytown, canvassing):
+    client.force_login(operator())
     url = reverse("admin:access_tool_change", args=[canvassing.pk])
     page = client.get(url)
     assert page.status_code == 200

@@ -1,19 +1,20 @@
 import pytest
 
 from labourhub.models import AuditEvent, Role
-from tests.access.factories import ToolFactory, submit
+from tests.access.factories import ToolFactory, approved
 
 pytestmark = pytest.mark.django_db
 
 
-def _holding(member, anytown, slug="contact-creator"):
-    tool = ToolFactory(name=slug.title(), slug=slug, role="", auto_approve=True)
-    return submit(tool, member, anytown.constituency).holding
+def _holding(member, anytown, reviewer, slug="contact-creator"):
+    tool = ToolFactory(name=slug.title(), slug=slug, role="")
+    endorser = anytown.user(Role.CLP_SECRETARY)
+    return approved(tool, member, anytown.constituency, endorser=endorser, reviewer=reviewer).holding
 
 
 def test_reviewers_list_who_should_have_an_account(client, member, anytown, regional_officer):
-    holding = _holding(member, anytown)
-    _holding(member, anytown, slug="insight")
+    holding = _holding(member, anytown, regional_officer)
+    _holding(member, anytown, regional_officer, slug="insight")
     client.force_login(regional_officer)
     response = client.get("/api/access/holdings/", {"tool": "contact-creator", "active": "true"})
     assert response.status_code == 200
@@ -23,8 +24,8 @@ def test_reviewers_list_who_should_have_an_account(client, member, anytown, regi
     assert client.get(f"/api/access/holdings/{holding.pk}/").json()["tool"] == "contact-creator"
 
 
-def test_clp_users_get_nothing(client, member, anytown, otherton):
-    holding = _holding(member, anytown)
+def test_clp_users_get_nothing(client, member, anytown, otherton, regional_officer):
+    holding = _holding(member, anytown, regional_officer)
     client.force_login(otherton.user(Role.CLP_SECRETARY))
     assert client.get("/api/access/holdings/").json()["results"] == []
     assert client.get(f"/api/access/holdings/{holding.pk}/").status_code == 404

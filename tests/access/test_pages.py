@@ -261,7 +261,7 @@ def test_delegation_page(client, anytown_endorser, member):
         reverse("access:delegations"),
         {"delegate_email": "nobody@nowhere.example", "starts_on": today, "ends_on": today},
     )
-    assert "No LabourHub account uses nobody@nowhere.example" in response.content.decode()
+    assert "Nobody in your CLPs or region uses nobody@nowhere.example" in response.content.decode()
 
 
 def test_reports_time_to_decision_backlog_and_refusals(client, anytown, canvassing, regional_officer):
@@ -379,7 +379,7 @@ def test_officer_asks_on_a_members_behalf_through_the_form(
     assert access_request.requester == member and access_request.submitted_by == anytown_endorser
     data["for_email"] = "nobody@nowhere.example"
     response = client.post(reverse("access:request_new"), data)
-    assert "No LabourHub account uses nobody@nowhere.example" in response.content.decode()
+    assert "Nobody of Anytown uses nobody@nowhere.example" in response.content.decode()
 
 
 def test_conditions_for_the_member_an_officer_names(client, member, canvassing, anytown, otherton):

@@ -12,7 +12,7 @@ from access.models import Delegation
 from access.services import request_decide
 from labourhub.models import Role
 from labourhub.services import audit_record
-from tests.access.factories import ToolFactory, make_eligible, submit
+from tests.access.factories import ToolFactory, approved, make_eligible, submit
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,22 +40,28 @@ def _same_for_few_and_many(client, url, grow, pin):
 
 def test_rules_page(client):
     _tools(2)
-    _same_for_few_and_many(client, reverse("access:rules"), lambda: _tools(25), pin=1)
+    # The tools, and the catalogue's latest changes with who made them.
+    _same_for_few_and_many(client, reverse("access:rules"), lambda: _tools(25), pin=2)
 
 
-def test_my_requests_and_holdings(client, anytown):
+def test_my_requests_and_holdings(client, anytown, regional_officer):
     member = make_eligible(
         UserFactory(email="many@anytown.example", full_name="Manny Anytownson"), anytown.constituency
     )
+    deciders = {"endorser": anytown.user(Role.CLP_SECRETARY), "reviewer": regional_officer}
 
     def ask_and_hold(tools):
         for tool in tools:
-            submit(tool, member, anytown.constituency)
+            if tool.description == "held":
+                approved(tool, member, anytown.constituency, **deciders)
+            else:
+                submit(tool, member, anytown.constituency)
 
-    ask_and_hold(_tools(2, auto_approve=True))
+    ask_and_hold(_tools(2, description="held"))
     client.force_login(member)
     more = [
-        ToolFactory(name=f"More {n}", slug=f"more-{n}", role="", auto_approve=n % 2 == 0) for n in range(25)
+        ToolFactory(name=f"More {n}", slug=f"more-{n}", role="", description="held" if n % 2 == 0 else "")
+        for n in range(25)
     ]
     _same_for_few_and_many(client, reverse("access:index"), lambda: ask_and_hold(more), pin=11)
 

@@ -12,6 +12,7 @@ from access.models import Notification, Status, Tool
 from access.services import AccessError, delegation_create, request_decide
 from labourhub.models import Role
 from tests.access.factories import ToolFactory, submit
+from tests.access.test_admin import operator
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +126,8 @@ def _tool_form(tool, **changes):
     return data | changes
 
 
-def test_regional_staff_choose_the_deciders_in_the_admin(client, anytown, regional_officer, canvassing):
-    client.force_login(regional_officer)
+def test_the_operator_chooses_the_deciders_in_the_admin(client, anytown, canvassing):
+    client.force_login(operator())
     url = reverse("admin:access_tool_change", args=[canvassing.pk])
     page = client.get(url).content.decode()
     assert 'type="checkbox" name="endorser_roles" value="clp_officer"' in page
@@ -144,10 +145,8 @@ def test_regional_staff_choose_the_deciders_in_the_admin(client, anytown, region
         ({"endorser_roles": []}, "This field is required"),
     ],
 )
-def test_bad_decider_choices_are_refused_with_a_reason(
-    client, anytown, regional_officer, canvassing, changes, error
-):
-    client.force_login(regional_officer)
+def test_bad_decider_choices_are_refused_with_a_reason(client, anytown, canvassing, changes, error):
+    client.force_login(operator())
     url = reverse("admin:access_tool_change", args=[canvassing.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, _tool_form(canvassing, **changes))

@@ -108,8 +108,10 @@ def test_secretary_sees_only_own_clp_in_admin(
 
 def test_foreign_key_choices_are_scoped(client, anytown, otherton, anytown_secretary):
     client.force_login(anytown_secretary)
-    response = client.get(reverse("admin:labourhub_pollingdistrict_add"))
-    assert "Anytown" in response.text
+    # The party's shape is the operator's, so use a form officers do fill in (with a CLP choice).
+    assert client.get(reverse("admin:labourhub_pollingdistrict_add")).status_code == 403
+    response = client.get(reverse("admin:voters_contactrule_add"))
+    assert response.status_code == 200 and "Anytown" in response.text
     assert "Otherton" not in response.text
 
 
