@@ -79,10 +79,14 @@ DATA_MIGRATIONS = ["campaigns.migrations.0002_seed_reference_data"]
 @pytest.fixture(autouse=True)
 def reference_data_survives_flush(request, django_db_blocker):
     yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
-        from django.apps import apps
+    if "django_db_setup" not in request.fixturenames:
+        return
+    from django.apps import apps
 
-        with django_db_blocker.unblock():
+    # Asked of the database, not guessed from fixture names: a worker or server fixture can
+    # flush tables without the test naming transactional_db.
+    with django_db_blocker.unblock():
+        if not apps.get_model("campaigns", "IntentionCode").objects.exists():
             for module in DATA_MIGRATIONS:
                 importlib.import_module(module).seed(apps, None)
 
