@@ -224,6 +224,16 @@ def test_admin_upload_creates_the_import_and_queues_it(
     assert len(queued) == 1
 
 
+def test_admin_shows_an_existing_import_read_only(client, anytown, anytown_secretary):
+    """The import's admin page was a 500 (KeyError: 'file') for everyone who could open it."""
+    record = RegisterImport.objects.create(
+        constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
+    )
+    client.force_login(anytown_secretary)
+    response = client.get(reverse("admin:voters_registerimport_change", args=[record.pk]))
+    assert response.status_code == 200 and b"anytown-register.csv" in response.content
+
+
 def test_upload_over_the_size_limit_is_refused_before_storing(
     client, tmp_path, anytown, anytown_secretary, anytown_people, monkeypatch
 ):
