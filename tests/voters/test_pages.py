@@ -73,6 +73,9 @@ def test_search_query_count_is_fixed(client, anytown, anytown_canvasser, django_
     with django_assert_max_num_queries(9):
         response = client.get(reverse("voters:search"), {"q": "Anytownson"})
     assert response.context["page"].paginator.count == 60
+    page = response.content.decode()
+    shown = list(response.context["page"])
+    assert shown and all(f">{e.surname}, " in page for e in shown)  # the rows are on the page
 
 
 def test_elector_page_shows_everything_in_fixed_queries(
