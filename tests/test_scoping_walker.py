@@ -694,6 +694,7 @@ def _without_scoping(monkeypatch):
             monkeypatch.setattr(module, "constituencies_for", everywhere)
 
 
+@pytest.mark.timeout(900)
 def test_the_walker_fails_for_every_persona_when_scoping_is_off(walker, monkeypatch, quiet_request_log):
     _without_scoping(monkeypatch)
     blind = []
