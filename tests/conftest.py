@@ -39,9 +39,16 @@ class Clp:
     ward: object
     polling_district: object
     users: dict = field(default_factory=dict)
+    made: dict = field(default_factory=dict)  # records made once and shared (see `once`)
 
     def user(self, role):
         return self.users[role]
+
+    def once(self, key, make):
+        """The record `make(self)` built the first time it is asked for under `key`."""
+        if key not in self.made:
+            self.made[key] = make(self)
+        return self.made[key]
 
 
 def make_persona(email, name, role, area):

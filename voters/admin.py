@@ -94,7 +94,8 @@ class RegisterImportForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].required = True
+        if "file" in self.fields:  # absent on the read-only view of an existing import
+            self.fields["file"].required = True
 
 
 @admin.register(RegisterImport)

@@ -155,6 +155,8 @@ def test_endorser_queue_has_a_fixed_number_of_queries(
         response = client.get(reverse("access:endorser_queue"))
     rows = response.context["rows"]
     assert len(rows) == count
+    page = response.content.decode()
+    assert all(row["req"].requester.full_name in page for row in rows)  # the rows are on the page
     deadlines = [row["req"].step_due_at for row in rows]
     assert deadlines == sorted(deadlines)
     assert rows[0]["standing"].in_good_standing and rows[0]["all_met"]
@@ -171,6 +173,8 @@ def test_reviewer_queue_has_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("access:reviewer_queue"))
     assert len(response.context["rows"]) == count
+    page = response.content.decode()
+    assert all(row["req"].requester.full_name in page for row in response.context["rows"])
 
 
 def test_queue_search(client, anytown, canvassing):

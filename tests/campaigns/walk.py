@@ -26,13 +26,24 @@ from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
 def _pack(anytown):
+    return anytown.once("pack", _make_pack)
+
+
+def _make_pack(anytown):
     campaign = campaign_with_survey(anytown.constituency)
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road")
     ElectorFactory(home=home, surname="Anytownson")
-    return pack_with_doors(campaign, [home])
+    pack = pack_with_doors(campaign, [home])
+    pack.name = "Anytown Road"
+    pack.save(update_fields=["name"])
+    return pack
 
 
 def _visit(anytown):
+    return anytown.once("visit", _make_visit)
+
+
+def _make_visit(anytown):
     pack = _pack(anytown)
     canvasser = anytown.user(Role.CANVASSER)
     return canvass_record_visit(
@@ -49,6 +60,10 @@ def _visit(anytown):
 
 
 def _phone(anytown):
+    return anytown.once("phone", _make_phone)
+
+
+def _make_phone(anytown):
     elector = ElectorFactory(
         home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
     )
@@ -56,22 +71,42 @@ def _phone(anytown):
 
 
 def _call_list(anytown):
+    return anytown.once("call_list", _make_call_list)
+
+
+def _make_call_list(anytown):
     phone = _phone(anytown)
     call_list = CallList.objects.create(
-        campaign=campaign_with_survey(anytown.constituency), name="Anytown calls", entry_count=1
+        campaign=campaign_with_survey(anytown.constituency), name="Anytown calls", entry_count=2
     )
     CallEntry.objects.create(call_list=call_list, elector=phone.elector, phone=phone, position=1)
+    # A second entry, still to call: `call_next` has one to hand out (the first is claimed by `_call`).
+    second = PhoneNumber.objects.create(
+        elector=ElectorFactory(
+            home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownsdottir"
+        ),
+        number="07700900124",
+    )
+    CallEntry.objects.create(call_list=call_list, elector=second.elector, phone=second, position=2)
     return call_list
 
 
 def _call(anytown):
-    entry = _call_list(anytown).entries.get()
+    return anytown.once("call", _make_call)
+
+
+def _make_call(anytown):
+    entry = _call_list(anytown).entries.get(position=1)
     entry.status, entry.claimed_by = CallEntry.Status.CLAIMED, anytown.user(Role.CANVASSER)
     entry.save(update_fields=["status", "claimed_by"])
     return entry
 
 
 def _relation(anytown):
+    return anytown.once("relation", _make_relation)
+
+
+def _make_relation(anytown):
     elector = ElectorFactory(
         home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
     )
@@ -188,4 +223,53 @@ DENIED_TO = {
         "campaigns:call_next",
         "campaigns:call",
     ],
+}
+
+
+def _sync_batch(anytown):
+    """One doorstep answer for Anytown's pack and elector, as a phone sends it."""
+    pack = _pack(anytown)
+    return {
+        "answers": [
+            {
+                "uuid": "6f1c1e9e-0000-4000-8000-00000000a11c",
+                "pack": pack.pk,
+                "elector": pack.doors.get().property.electors.get().pk,
+                "outcome": "spoke",
+                "survey_version": pack.campaign.current_survey_version().pk,
+                "answers": {"vi": "L"},
+                "notes": "Walker's note",
+                "recorded_at": "2026-11-01T10:00:00Z",
+            }
+        ]
+    }
+
+
+BODIES = {"campaigns:sync": _sync_batch}
+# Pages of a canvasser's own: opened first by Anytown's canvasser.
+OWNERS = dict.fromkeys(
+    [
+        "campaigns:call",
+        "campaigns:relations",
+        "campaigns:relation_remove",
+        "campaigns:relation_contact",
+        "campaigns-visit-list",
+        "campaigns-visit-detail",
+    ],
+    Role.CANVASSER,
+)
+_REFERENCE = "reference codes, the same for every CLP"
+NO_CANARY = {
+    "campaigns:service_worker": "the offline page's service worker: a static script",
+    "campaigns:ping": "the server's time",
+    "campaigns:pack_shared": "redirects a pack's own canvassers to the pack's page, which is walked itself",
+    "campaigns:pack_canvass": "the offline page's shell: the doors come from campaigns:pack_data, walked",
+    "campaigns-visit-list": "ids and codes only: a leak here shows no name (gap: see the walker's notes)",
+    "campaigns-visit-detail": "ids and codes only: a leak here shows no name (gap: see the walker's notes)",
+    "admin:campaigns_phonenumber_add": "an empty form",
+    "campaigns:pack_today": "ids and codes of the pack's visits today, no names",
+} | {
+    f"admin:campaigns_{model}_{view}": _REFERENCE
+    for model in ("intentioncode", "dooroutcome", "issue")
+    for view in ("changelist", "add", "change", "delete", "history")
 }

@@ -72,3 +72,49 @@ ADMIN_OBJECTS = {
         action="test.anytown", constituency=anytown.constituency, detail={"note": "Anytown"}
     ),
 }
+
+# Pages that cannot show another CLP's records, and why (the walker still fetches and POSTs them).
+_OWN_ACCOUNT = "allauth's pages about the signed-in user's own sign-in and MFA: no CLP's records"
+NO_CANARY = dict.fromkeys(
+    [
+        "account_login",
+        "account_logout",
+        "account_inactive",
+        "account_signup",
+        "account_reauthenticate",
+        "account_email_verification_sent",
+        "account_change_password",
+        "account_set_password",
+        "account_confirm_login_code",
+        "account_confirm_email",
+        "account_reset_password_from_key_done",
+        "account_reset_password_from_key",
+        "mfa_index",
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "mfa_activate_totp",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "admin:login",
+        "admin:logout",
+        "admin:password_change",
+        "admin:password_change_done",
+    ],
+    _OWN_ACCOUNT,
+) | {
+    "healthz": "reports whether the database and broker answer, nothing else",
+    "api-root": "lists the API's endpoints, no rows",
+    "admin:app_list": "lists the models the user may open, never rows",
+    "admin:jsi18n": "the admin's translation catalogue",
+    "admin:autocomplete": "no admin uses autocomplete_fields, so it answers 403 to everyone",
+    "admin:labourhub_region_history": "regions are the party's public map: no CLP's history",
+    "admin:labourhub_region_changelist": "regions are the party's public map, no CLP's records",
+    "admin:labourhub_region_add": "an empty form",
+    "admin:labourhub_region_change": "regions are the party's public map, no CLP's records",
+    "admin:labourhub_region_delete": "regions are the public map, and protected by their constituencies",
+    "admin:labourhub_constituency_add": "an empty form",
+    "admin:labourhub_pollingdistrict_delete": "protected by its electors: names only the district's code",
+    "admin:labourhub_user_add": "an empty form",
+    "admin:account_emailaddress_add": "an empty form",
+    "admin:mfa_authenticator_add": "an empty form",
+}

@@ -186,15 +186,43 @@ def test_smtp_refusal_is_a_hard_bounce_and_the_rest_are_sent(anytown, anytown_me
     )
 
 
+def _broker_messages():
+    """Task messages waiting in the broker folder the tests publish to: {file name: (task, args)}."""
+    from pathlib import Path
+
+    from labourhub.celery import app as celery_app
+
+    folder = Path(celery_app.conf.broker_transport_options["data_folder_out"])
+    found = {}
+    for path in folder.glob("*.msg"):
+        headers = json.loads(path.read_text())["headers"]
+        found[path.name] = (headers["task"], headers["argsrepr"])
+    return found
+
+
 def test_sweeper_requeues_batches_with_no_live_worker(
     anytown, anytown_members, django_capture_on_commit_callbacks
 ):
+    """Three batches: one finished, one whose worker shows signs of life, one whose worker is gone.
+    The sweep puts exactly the last one back on the (real, file) broker."""
     send = make_send(anytown)
-    services.email_send_plan(send_id=send.pk)
-    assert services.email_sweep() == 0  # just queued: not stale
-    with django_capture_on_commit_callbacks() as callbacks:
-        queued = services.email_sweep(now=timezone.now() + timedelta(hours=1))
-    assert queued == 1 and len(callbacks) == 2
+    services.email_send_plan(send_id=send.pk, batch_size=1)
+    finished, alive, lost = send.batches.order_by("number")
+    later = timezone.now() + timedelta(hours=1)
+    EmailBatch.objects.filter(pk=finished.pk).update(finished_at=timezone.now())
+    EmailBatch.objects.filter(pk=alive.pk).update(heartbeat_at=later - timedelta(seconds=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.email_sweep() == 0  # just queued: not stale
+    before = _broker_messages()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.email_sweep(now=later)
+
+    published = [task for name, task in _broker_messages().items() if name not in before]
+    assert queued == 1
+    assert published == [("members.tasks.member_email_batch_send", f"({lost.pk},)")]
+    lost.refresh_from_db()
+    assert (lost.enqueued_at, lost.heartbeat_at) == (later, None)
 
 
 def _header(message, name):

@@ -6,6 +6,7 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from labourhub.models import AuditEvent, Role
 from members import importers
@@ -24,6 +25,9 @@ def test_member_list_filters_and_keeps_a_fixed_number_of_queries(
         response = client.get(reverse("members:list"), {"status": "arrears"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 20
+    page = response.content.decode()
+    shown = list(response.context["page"])
+    assert shown and all(escape(m.last_name) in page for m in shown)  # the rows are on the page
 
 
 def test_other_clps_members_are_not_listed_or_opened(client, anytown, otherton_secretary):

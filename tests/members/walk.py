@@ -19,11 +19,11 @@ from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
 def _member(anytown):
-    return MemberFactory(constituency=anytown.constituency)
+    return anytown.once("member", lambda clp: MemberFactory(constituency=clp.constituency))
 
 
 def _send(anytown):
-    return EmailSendFactory(constituency=anytown.constituency)
+    return anytown.once("send", lambda clp: EmailSendFactory(constituency=clp.constituency))
 
 
 def _mapping(anytown):
@@ -36,6 +36,10 @@ def _mapping(anytown):
 
 
 def _import(anytown):
+    return anytown.once("member_import", _make_import)
+
+
+def _make_import(anytown):
     return MemberImport.objects.create(
         constituency=anytown.constituency, mapping=_mapping(anytown), file_name="anytown.csv", file="x.csv"
     )
@@ -51,6 +55,10 @@ def _unsubscribe_token(anytown):
 
 
 def _match(anytown):
+    return anytown.once("match", _make_match)
+
+
+def _make_match(anytown):
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road")
     elector = ElectorFactory(home=home, surname="Anytownson")
     return ElectorMatch.objects.create(
@@ -93,7 +101,7 @@ URLS = {
 
 ADMIN_OBJECTS = {
     Member: _member,
-    Volunteer: lambda anytown: VolunteerFactory(member=_member(anytown)),
+    Volunteer: lambda anytown: anytown.once("volunteer", lambda clp: VolunteerFactory(member=_member(clp))),
     EmailSend: _send,
     ImportMapping: _mapping,
     MemberImport: _import,
@@ -113,3 +121,20 @@ DENIED_TO = {
     ]
     for role in (Role.CANVASSER, Role.TELLER)
 }
+
+NO_CANARY = {
+    "members:chart": "the membership chart: counts by month, no names",
+    "members:email_progress": "the send's progress bar: counts only",
+    "members:bounce_webhook": "the mail provider's signed webhook: answers no records",
+    "members:import_map": "the walk's import is already mapped, so it redirects to its page (walked)",
+    "members:me": "the signed-in user's own membership, found by their own email",
+    "members:me_download": "the signed-in user's own membership, found by their own email",
+    "members:email_test": "sends a test copy to the signed-in user, after commit (never in the walk)",
+    "admin:members_volunteer_add": "an empty form",
+    "members:email_start": "gap: the walk's send is a draft that cannot start before its test copy",
+    "members:unsubscribe": "a signed link: says the address is unsubscribed, names no one",
+}
+
+# Whoever holds the signed link in a member's email may use it: that it changes the member's
+# rows for anyone holding it is the point (it still must not show them anything).
+CAPABILITIES = {"members:unsubscribe": "the signed unsubscribe link in the member's own email"}

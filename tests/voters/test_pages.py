@@ -80,6 +80,9 @@ def test_search_query_count_is_fixed(client, anytown, anytown_organiser, django_
     with django_assert_max_num_queries(10):  # 9, and the MFA check an organiser (a role with MFA) passes
         response = client.get(reverse("voters:search"), {"q": "Anytownson"})
     assert response.context["page"].paginator.count == 60
+    page = response.content.decode()
+    shown = list(response.context["page"])
+    assert shown and all(f">{e.surname}, " in page for e in shown)  # the rows are on the page
 
 
 def test_elector_page_shows_everything_in_fixed_queries(
@@ -229,6 +232,16 @@ def test_admin_upload_creates_the_import_and_queues_it(
     record = RegisterImport.objects.get()
     assert (record.file_name, record.status, record.uploaded_by) == ("admin.csv", "queued", anytown_secretary)
     assert len(queued) == 1
+
+
+def test_admin_shows_an_existing_import_read_only(client, anytown, anytown_secretary):
+    """The import's admin page was a 500 (KeyError: 'file') for everyone who could open it."""
+    record = RegisterImport.objects.create(
+        constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
+    )
+    client.force_login(anytown_secretary)
+    response = client.get(reverse("admin:voters_registerimport_change", args=[record.pk]))
+    assert response.status_code == 200 and b"anytown-register.csv" in response.content
 
 
 def test_upload_over_the_size_limit_is_refused_before_storing(

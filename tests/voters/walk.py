@@ -14,13 +14,25 @@ from voters.models import (
 
 
 def anytown_elector(anytown):
+    return anytown.once("elector", _make_elector)
+
+
+def _make_elector(anytown):
     home = PropertyFactory(
-        polling_district=anytown.polling_district, street="Anytown Road", address="1 Anytown Road, Anytown"
+        polling_district=anytown.polling_district,
+        street="Anytown Road",
+        address="1 Anytown Road, Anytown",
+        postcode="AT99ZZ",
+        postcode_display="AT9 9ZZ",
     )
     return ElectorFactory(home=home, polling_district=anytown.polling_district, surname="Anytownson")
 
 
 def anytown_import(anytown):
+    return anytown.once("register_import", _make_import)
+
+
+def _make_import(anytown):
     return RegisterImport.objects.create(
         constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
     )
@@ -73,4 +85,14 @@ ADMIN_OBJECTS = {
 DENIED_TO = {
     Role.CANVASSER: list(URLS),
     Role.TELLER: list(URLS),
+}
+
+# The search box finds Anytown's elector by postcode: the query itself does not carry the word.
+QUERIES = {"voters:search": lambda anytown: {"q": anytown_elector(anytown).home.postcode}}
+
+NO_CANARY = {
+    "voters:import_progress": "the progress bar: counts and a stage name, no names or addresses",
+    "admin:voters_postcodelocation_changelist": "postcode locations are national open data, no CLP's",
+    "admin:voters_postcodelocation_change": "postcode locations are national open data, no CLP's",
+    "admin:voters_postcodelocation_history": "postcode locations are national open data, no CLP's",
 }
