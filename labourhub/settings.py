@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "labourhub.middleware.NoStoreMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "labourhub.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
