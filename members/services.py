@@ -475,7 +475,7 @@ class _Composer:
         self.unsubscribe_url = settings.SITE_URL + reverse("members:unsubscribe", args=["TOKEN"])
         self.from_email = _from_address(send)
         self.domain = settings.MEMBER_EMAIL_FROM.rsplit("@", 1)[-1]
-        self.fields = list(email_content.MERGE_FIELDS)
+        self.fields = list(email_content.TEMPLATE_FIELDS)
         self._prebuilt = None
 
     def send_one(self, row, backend):
@@ -503,7 +503,7 @@ class _Composer:
             ward=ward,
             unsubscribe_url=self.unsubscribe_url.replace("TOKEN", token),
         )
-        return values | {"token": token}
+        return email_content.with_link_values(values) | {"token": token}
 
     def _build(self, subject, text, html, email, recipient_id, token, backend):
         message = EmailMultiAlternatives(
