@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from labourhub.client_ip import client_ip
 from labourhub.models import AuditEvent, Constituency, Grant, Region
 
 
@@ -19,7 +20,7 @@ def audit_record(*, action, user=None, request=None, obj=None, constituency=None
         object_id=str(obj.pk) if obj is not None else "",
         constituency=constituency,
         region=region or (constituency.region if constituency is not None else None),
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
         request_id=getattr(request, "request_id", "") if request is not None else "",
         detail=detail or {},
     )
