@@ -9,25 +9,3 @@ class LabourhubConfig(AppConfig):
     home_links = [
         ("admin:index", "Office admin", "use_admin"),
     ]
-
-    def ready(self):
-        from django.core import checks
-
-        checks.register(_database_owner_check, checks.Tags.security, deploy=True)
-
-
-def _database_owner_check(app_configs, **kwargs):
-    from django.conf import settings
-    from django.core.checks import Warning
-
-    if settings.DATABASE_OWNER:
-        return []
-    return [
-        Warning(
-            "DATABASE_OWNER_URL is not set, so the application connects as the owner of its tables "
-            "and could erase the audit log.",
-            hint="Set DATABASE_URL to a role that owns nothing and DATABASE_OWNER_URL to the owner's "
-            "(README, Security); `migrate` grants the application's role what it needs.",
-            id="labourhub.W001",
-        )
-    ]

@@ -94,19 +94,6 @@ DEPLOY = {
 }
 
 
-def test_deploy_check_warns_when_the_application_would_connect_as_the_owner():
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DATABASE_URL="postgres://owner:pw@db.invalid/hub",
-        **DEPLOY,
-    )
-    assert result.returncode != 0
-    assert "labourhub.W001" in result.stderr + result.stdout
-
-
 def test_owner_url_must_name_the_same_database_with_another_role():
     result = _manage(
         "check",
