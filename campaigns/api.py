@@ -83,7 +83,10 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         audit_record(
-            action="campaigns.api.visits", request=request, detail={"query": request.GET.urlencode()}
+            action="campaigns.api.visits",
+            request=request,
+            scope_action=Action.ORGANISE,
+            detail={"query": request.GET.urlencode()},
         )
         return super().list(request, *args, **kwargs)
 

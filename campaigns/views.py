@@ -761,7 +761,9 @@ def relations(request):
     found = []
     if query:
         found = findable.on_register().select_related("home").order_by("surname", "first_names")[:20]
-        audit_record(action="relations.search", request=request, detail={"q": query})
+        audit_record(
+            action="relations.search", request=request, scope_action=Action.CANVASS, detail={"q": query}
+        )
     by_ward = []
     if can(request.user, Action.ORGANISE):
         by_ward = (

@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.utils import timezone
 
+from labourhub.client_ip import client_ip
 from labourhub.tasks import account_email_send
 
 
@@ -22,6 +23,11 @@ class AccountAdapter(DefaultAccountAdapter):
             "html": html,
         }
         transaction.on_commit(lambda: account_email_send.delay(**fields))
+
+    def get_client_ip(self, request):
+        # Behind our proxies, the client's own address (see labourhub.client_ip): rate limits count
+        # each client, not the proxy that all of them come through.
+        return client_ip(request) or super().get_client_ip(request)
 
     def is_reauthentication_required(self, *, app, **kwargs):
         # Officers are sent to set up MFA straight after typing their password, then shown their

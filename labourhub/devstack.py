@@ -28,7 +28,11 @@ def main():
     if not env.get("DATABASE_URL"):
         print("Starting the embedded PostgreSQL in .data/postgres ...", flush=True)
         env["DATABASE_URL"] = embedded_postgres.start()
+        env["DATABASE_OWNER_URL"] = embedded_postgres.owner_url()
+    # Only migrations connect as the owner; the site, the worker and the demo data use the
+    # application's role (README, "Security").
     _run_step(MANAGE + ["migrate", "--noinput"], env)
+    env.pop("DATABASE_OWNER_URL", None)
     _run_step(MANAGE + ["seed_demo", "--if-new"], env)
 
     processes = [

@@ -125,6 +125,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
         audit_record(
             action="admin.list",
             request=request,
+            scope_action=None if self.operator_only else self.scope_action,
             detail={"model": self.model._meta.label_lower, "query": request.GET.urlencode()},
         )
         return super().changelist_view(request, extra_context)

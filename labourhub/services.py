@@ -1,28 +1,79 @@
 """Writes in the core: the audit log and grants."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
+from labourhub.client_ip import client_ip
 from labourhub.models import AuditEvent, Constituency, Grant, Region
+from labourhub.scoping import constituencies_for
 
 
-def audit_record(*, action, user=None, request=None, obj=None, constituency=None, region=None, detail=None):
-    """Append one row to the audit log. `request` supplies the user, IP and request id."""
+def audit_record(
+    *,
+    action,
+    user=None,
+    request=None,
+    obj=None,
+    constituency=None,
+    region=None,
+    detail=None,
+    scope_action=None,
+):
+    """Append to the audit log. `request` supplies the user, the client's address and the request id.
+
+    An event about one record carries that record's constituency (given, or the object's
+    `audit_constituency`). A list, search or export spans every area where the user may do
+    `scope_action`: it is written once per constituency there (one INSERT), so each CLP's and each
+    region's audit page shows it with a plain filter on its own area. Returns the (first) event.
+    """
     if request is not None:
         user = user or (request.user if request.user.is_authenticated else None)
     if constituency is None and obj is not None:
         constituency = getattr(obj, "audit_constituency", None)
+    fields = {
+        "action": action,
+        "user": user,
+        "object_type": obj._meta.label_lower if obj is not None else "",
+        "object_id": str(obj.pk) if obj is not None else "",
+        "ip_address": client_ip(request) if request is not None else None,
+        "request_id": getattr(request, "request_id", "") if request is not None else "",
+        "detail": detail or {},
+    }
+    # The operator's reach is every CLP: their events stay platform-wide, read by the operator.
+    spans_areas = scope_action is not None and user is not None and not user.is_superuser
+    if constituency is None and region is None and spans_areas:
+        events = _audit_record_per_area(fields, constituencies_for(user, scope_action))
+        if events:
+            return events[0]
     return AuditEvent.objects.create(
-        action=action,
-        user=user,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
         constituency=constituency,
         region=region or (constituency.region if constituency is not None else None),
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
-        request_id=getattr(request, "request_id", "") if request is not None else "",
-        detail=detail or {},
+        **fields,
     )
+
+
+_COLUMNS = ("at", "user_id", "action", "object_type", "object_id", "ip_address", "request_id", "detail")
+
+
+def _audit_record_per_area(fields, areas):
+    """One row per constituency of `areas`, in one INSERT ... SELECT (no extra query, so pinned
+    query counts of list pages hold). The SQL is built from constant column names and the ORM's
+    own compiled subquery; every value is a bound parameter."""
+    subquery, subquery_params = areas.values("pk", "region_id").query.sql_with_params()
+    row = {"at": timezone.now(), **fields, "user_id": fields["user"].pk, "detail": Jsonb(fields["detail"])}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(_COLUMNS)}, constituency_id, region_id) "
+            f"SELECT {', '.join(['%s'] * len(_COLUMNS))}, area.id, area.region_id FROM ({subquery}) AS area (id, region_id) "
+            "RETURNING id, constituency_id, region_id",
+            [*(row[column] for column in _COLUMNS), *subquery_params],
+        )
+        created = cursor.fetchall()
+    return [
+        AuditEvent(pk=pk, constituency_id=constituency_id, region_id=region_id, **fields | {"at": row["at"]})
+        for pk, constituency_id, region_id in created
+    ]
 
 
 @transaction.atomic

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "labourhub.middleware.NoStoreMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "labourhub.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -76,16 +77,38 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, or the embedded server in .data/postgres -------
+# The application connects as a role that owns nothing (DATABASE_URL); migrations connect as the
+# owner of the tables (DATABASE_OWNER_URL, the same database). See labourhub/db_roles.py.
 DATABASE_URL = env_url("DATABASE_URL", None, schemes=("postgres", "postgresql"))
+DATABASE_OWNER_URL = env_url("DATABASE_OWNER_URL", None, schemes=("postgres", "postgresql"))
 if DATABASE_URL is None:
+    if DATABASE_OWNER_URL is not None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "Environment variable DATABASE_OWNER_URL is set but DATABASE_URL is not: set both "
+            "(the application's role and the owner's), or neither for the embedded server."
+        )
     from labourhub import embedded_postgres
 
     DATABASE_URL = embedded_postgres.start()
+    DATABASE_OWNER_URL = embedded_postgres.owner_url()
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     )
 }
+DATABASE_OWNER = None
+if DATABASE_OWNER_URL is not None:
+    _owner = dj_database_url.parse(DATABASE_OWNER_URL)
+    if _owner["NAME"] != DATABASES["default"]["NAME"] or _owner["USER"] == DATABASES["default"]["USER"]:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "Environment variable DATABASE_OWNER_URL must name the same database as DATABASE_URL "
+            "with another role (the owner of the tables; DATABASE_URL's role owns nothing)."
+        )
+    DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Engineers running several suites at once on one server give each its own test database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{env_str('TEST_DB', 'labourhub')}"}
@@ -193,6 +216,9 @@ MEMBER_EMAIL_FROM = env_str("MEMBER_EMAIL_FROM", "members@labourhub.localhost")
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours stand in front (each appends to X-Forwarded-For): the client's address
+# is that many entries from the right. 0: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)

@@ -342,7 +342,7 @@ class Composer:
         self.unsubscribe_url = settings.SITE_URL + reverse("members:unsubscribe", args=["TOKEN"])
         self.from_email = from_address(send)
         self.domain = settings.MEMBER_EMAIL_FROM.rsplit("@", 1)[-1]
-        self.fields = list(email_content.MERGE_FIELDS)
+        self.fields = list(email_content.TEMPLATE_FIELDS)
         self._prebuilt = None
 
     def send_one(self, row, backend):
@@ -368,7 +368,7 @@ class Composer:
             ward=row.ward,
             unsubscribe_url=self.unsubscribe_url.replace("TOKEN", token),
         )
-        return values | {"token": token}
+        return email_content.with_link_values(values) | {"token": token}
 
     def _build(self, subject, text, html, email, recipient_id, token, backend):
         message = EmailMultiAlternatives(

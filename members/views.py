@@ -76,7 +76,12 @@ def member_list(request):
     _require(request, Action.VIEW_MEMBERS)
     form, members = _filtered(request)
     page = Paginator(members.select_related("branch"), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(action="members.list", request=request, detail={"query": request.GET.urlencode()})
+    audit_record(
+        action="members.list",
+        request=request,
+        scope_action=Action.VIEW_MEMBERS,
+        detail={"query": request.GET.urlencode()},
+    )
     today = timezone.localdate()
     query = request.GET.copy()
     query.pop("page", None)
@@ -173,7 +178,10 @@ def member_export(request):
         writer.writerow([_safe_cell(v) for v in row])
         count += 1
     audit_record(
-        action="members.export", request=request, detail={"query": request.GET.urlencode(), "rows": count}
+        action="members.export",
+        request=request,
+        scope_action=Action.MANAGE_MEMBERS,
+        detail={"query": request.GET.urlencode(), "rows": count},
     )
     return response
 
@@ -218,7 +226,12 @@ def member_letters(request):
         )
         for member in recipients
     ]
-    audit_record(action="members.letters", request=request, detail={"rows": len(letters)})
+    audit_record(
+        action="members.letters",
+        request=request,
+        scope_action=Action.MANAGE_MEMBERS,
+        detail={"rows": len(letters)},
+    )
     return render(
         request,
         "members/letters.html",
@@ -285,7 +298,12 @@ def volunteer_search(request):
     page = Paginator(
         volunteers.select_related("member__constituency").order_by("member__last_name", "pk"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    audit_record(action="members.volunteers", request=request, detail={"query": request.GET.urlencode()})
+    audit_record(
+        action="members.volunteers",
+        request=request,
+        scope_action=Action.VIEW_MEMBERS,
+        detail={"query": request.GET.urlencode()},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -476,7 +494,7 @@ def elector_matches(request):
         .select_related("member", "elector__home", "elector__polling_district")
     )
     page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(action="members.matches", request=request)
+    audit_record(action="members.matches", request=request, scope_action=Action.MANAGE_MEMBERS)
     return render(request, "members/matches.html", {"page": page, "constituencies": allowed, "query": ""})
 
 

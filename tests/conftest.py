@@ -78,6 +78,64 @@ def make_clp(name, gss_code, region):
     return clp
 
 
+# --- The test database: created and migrated by the owner, used by the application's role -------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """pytest-django creates (and at the end drops) the test database with the default connection:
+    make it the owner's for that, as in production, where migrations run as the owner."""
+    _use_owner_credentials()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test runs as the application's role (DATABASE_URL), which owns nothing and may
+    only insert into and read the audit log."""
+    from django.db import connection
+
+    from labourhub import db_roles
+
+    if _owner_swap is not None:
+        connection.close()
+        connection.settings_dict = _owner_swap.pop("original")
+    yield
+    if db_roles.owner_credentials():
+        _use_owner_credentials()
+
+
+_owner_swap = None
+
+
+def _use_owner_credentials():
+    global _owner_swap
+    from django.db import connection
+
+    from labourhub import db_roles
+
+    owner = db_roles.owner_credentials()
+    if not owner:
+        return
+    connection.close()
+    original = connection.settings_dict
+    connection.settings_dict = _OwnerSettings(original, owner)
+    _owner_swap = {"original": original}
+
+
+class _OwnerSettings(dict):
+    """The owner's credentials over the application's settings; NAME (which test set-up changes)
+    is written through to the application's settings too."""
+
+    def __init__(self, original, owner):
+        super().__init__({**original, **owner})
+        self.original = original
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if key == "NAME":
+            self.original[key] = value
+
+
 # Rows created by data migrations. A transactional test (a live server, a worker) ends by
 # emptying every table, so they are put back for the tests that follow on the same process.
 DATA_MIGRATIONS = ["campaigns.migrations.0002_seed_reference_data"]

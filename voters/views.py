@@ -57,7 +57,12 @@ def search(request):
     page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     if q:
         found = {"found": page.paginator.count, "more": page.paginator.more_than_cap}
-        audit_record(action="elector.search", request=request, detail={"q": q, **found})
+        audit_record(
+            action="elector.search",
+            request=request,
+            scope_action=Action.VIEW_VOTERS,
+            detail={"q": q, **found},
+        )
     can_export = can(request.user, Action.MANAGE_VOTERS)
     return render(request, "voters/search.html", {"q": q, "page": page, "can_export": can_export})
 
@@ -75,7 +80,12 @@ def export(request):
     electors = electors.select_related("polling_district", "home").order_by(
         "polling_district__code", "elector_number", "elector_suffix"
     )
-    audit_record(action="elector.export", request=request, detail={"q": q, "rows": electors.count()})
+    audit_record(
+        action="elector.export",
+        request=request,
+        scope_action=Action.MANAGE_VOTERS,
+        detail={"q": q, "rows": electors.count()},
+    )
     response = StreamingHttpResponse(_csv_lines(electors), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="electors.csv"'
     return response

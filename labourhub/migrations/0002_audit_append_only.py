@@ -1,7 +1,7 @@
 from django.db import migrations
 
 # The audit log is append-only: the database itself refuses UPDATE and DELETE, so no
-# code path (admin, shell, a bug) can rewrite history. TRUNCATE (test teardown) is unaffected.
+# code path (admin, shell, a bug) can rewrite history (TRUNCATE: see 0003).
 SQL = """
 CREATE FUNCTION labourhub_audit_append_only() RETURNS trigger AS $$
 BEGIN

@@ -86,6 +86,28 @@ def test_deploy_checks_pass_with_debug_off():
     assert "no issues" in result.stdout
 
 
+DEPLOY = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 60 + "-not-a-real-key-but-long-and-varied-0123456789",
+    "ALLOWED_HOSTS": "hub.example.org",
+    "SECURE_SSL_REDIRECT": "true",
+}
+
+
+def test_owner_url_must_name_the_same_database_with_another_role():
+    result = _manage(
+        "check",
+        DATABASE_URL="postgres://app:pw@db.invalid/hub",
+        DATABASE_OWNER_URL="postgres://app:pw@db.invalid/hub",
+        **DEPLOY,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_OWNER_URL must name the same database" in result.stderr
+    result = _manage("check", DATABASE_OWNER_URL="postgres://owner:pw@db.invalid/hub", **DEPLOY)
+    assert result.returncode != 0
+    assert "DATABASE_OWNER_URL is set but DATABASE_URL is not" in result.stderr
+
+
 def test_models_and_migrations_agree(db):
     from io import StringIO
 

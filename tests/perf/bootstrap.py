@@ -16,6 +16,25 @@ def setup_django(test_db, **environment):
     for name, value in environment.items():
         os.environ.setdefault(name, value)
     django.setup()
+    _create_and_drop_as_owner()
+
+
+def _create_and_drop_as_owner():
+    """The benchmark's database is created, migrated and dropped by the owner (DATABASE_OWNER_URL),
+    as the test suite's is; the benchmark itself runs as the application's role."""
+    from django.db import connection
+
+    from labourhub.db_roles import as_owner
+
+    creation = connection.creation
+    for name in ("create_test_db", "destroy_test_db"):
+        original = getattr(creation, name)
+
+        def as_the_owner(*args, _original=original, **kwargs):
+            with as_owner(connection.alias):
+                return _original(*args, **kwargs)
+
+        setattr(creation, name, as_the_owner)
 
 
 def database_url():

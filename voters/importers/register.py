@@ -368,8 +368,9 @@ class RegisterImporter(StagedImporter):
         run(f"DROP TABLE {m}")
         self._sync_publication(cursor, full)
         # Fresh statistics, so the next import's joins and searches are planned for the real table
-        # sizes (autovacuum never analyses a table of a few dozen polling districts).
-        run("ANALYZE voters_elector, voters_property, labourhub_pollingdistrict")
+        # sizes (autovacuum never analyses a table of a few dozen polling districts). Through the
+        # owner's function: the application's role owns no table (labourhub migration 0004).
+        run("SELECT labourhub_analyze('voters_elector', 'voters_property', 'labourhub_pollingdistrict')")
         return {
             "added": added,
             "changed": changed,
