@@ -203,26 +203,30 @@ def _broker_messages():
 def test_sweeper_requeues_batches_with_no_live_worker(
     anytown, anytown_members, django_capture_on_commit_callbacks
 ):
-    """Three batches: one finished, one whose worker shows signs of life, one whose worker is gone.
-    The sweep puts exactly the last one back on the (real, file) broker."""
+    """Three batches: one finished, one just queued that no worker has taken yet, one a worker took
+    and then died with (its advisory lock is free). The sweep puts exactly the last one back on the
+    (real, file) broker, at once; the waiting one only once it has waited too long."""
     send = make_send(anytown)
     services.email_send_plan(send_id=send.pk, batch_size=1)
-    finished, alive, lost = send.batches.order_by("number")
-    later = timezone.now() + timedelta(hours=1)
-    EmailBatch.objects.filter(pk=finished.pk).update(finished_at=timezone.now())
-    EmailBatch.objects.filter(pk=alive.pk).update(heartbeat_at=later - timedelta(seconds=5))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.email_sweep() == 0  # just queued: not stale
+    finished, waiting, lost = send.batches.order_by("number")
+    now = timezone.now()
+    EmailBatch.objects.filter(pk=finished.pk).update(finished_at=now)
+    EmailBatch.objects.filter(pk=lost.pk).update(heartbeat_at=now - timedelta(seconds=5))
     before = _broker_messages()
 
     with django_capture_on_commit_callbacks(execute=True):
-        queued = services.email_sweep(now=later)
+        queued = services.email_sweep(now=now)
 
     published = [task for name, task in _broker_messages().items() if name not in before]
     assert queued == 1
     assert published == [("members.tasks.member_email_batch_send", f"({lost.pk},)")]
     lost.refresh_from_db()
-    assert (lost.enqueued_at, lost.heartbeat_at) == (later, None)
+    assert (lost.enqueued_at, lost.heartbeat_at) == (now, None)
+    # An hour on, no worker has taken either queued batch: both have waited too long.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.email_sweep(now=now + timedelta(hours=1)) == 2
+    requeued = EmailBatch.objects.filter(enqueued_at=now + timedelta(hours=1))
+    assert set(requeued.values_list("pk", flat=True)) == {waiting.pk, lost.pk}
 
 
 def _header(message, name):
