@@ -39,6 +39,7 @@ from campaigns.models import (
 )
 from campaigns.services import survey_spec
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
+from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
 from voters.models import Elector
@@ -722,7 +723,7 @@ def relations(request):
             )
         )
     )
-    query = request.GET.get("q", "").strip()
+    search, query = SearchForm.of(request)
     found = []
     if len(query) >= 2:
         found = (
@@ -748,10 +749,12 @@ def relations(request):
             "mine": [(relation, uuid.uuid4()) for relation in mine],
             "found": found,
             "query": query,
+            "problem": search.problem(),
             "kinds": Relation.Kind.choices,
             "by_ward": by_ward,
             "codes": IntentionCode.objects.active(),
         },
+        status=400 if search.errors else 200,
     )
 
 
