@@ -108,3 +108,68 @@ def test_first_thousand_errors_are_kept_and_all_counted(tmp_path, anytown, run_i
     record = run_import(write_rows(tmp_path / "many.csv", XPRESS_HEADER, rows), anytown.constituency)
     assert len(rejected(record)) == 1000
     assert record.rejected == 1500
+
+
+# --- Encodings and over-long lines (issue #10, item 9) ----------------------------------------
+
+
+def test_a_shift_jis_register_is_refused_not_imported_as_mojibake(tmp_path, anytown, run_import):
+    rows = [xpress_row(number=str(n), surname=name) for n, name in enumerate(["山田", "佐藤", "鈴木"], 1)]
+    rows[1][8] = "東京都新宿区西新宿2-8-1"
+    path = write_rows(tmp_path / "sjis.csv", XPRESS_HEADER, rows, encoding="shift_jis")
+    (error,) = rejected(run_import(path, anytown.constituency))
+    # Line 2's 山田 happens to read as letters and quotes in Windows-1252 ("ŽR“c"); line 3 does not.
+    assert error["reason"] == (
+        "The file is neither UTF-8 nor Windows-1252: it reads as symbols from line 3 (another "
+        "encoding, such as Shift-JIS?). Save it as CSV (UTF-8) and upload that."
+    )
+
+
+def test_a_windows_1252_register_with_accents_and_curly_apostrophes_still_imports(
+    tmp_path, anytown, run_import
+):
+    rows = [
+        xpress_row(number="1", surname="O’Brien"),
+        xpress_row(number="2", surname="Brontë"),
+        xpress_row(number="3", surname="Þórðardóttir"),
+    ]
+    path = write_rows(tmp_path / "cp1252.csv", XPRESS_HEADER, rows, encoding="cp1252")
+    record = run_import(path, anytown.constituency)
+    assert record.status == "done", record.errors
+    assert set(Elector.objects.values_list("surname", flat=True)) == {"O’Brien", "Brontë", "Þórðardóttir"}
+
+
+def test_a_utf16_register_from_excel_unicode_text_imports(tmp_path, anytown, run_import):
+    rows = [xpress_row(number="1", surname="Zoë"), xpress_row(number="2")]
+    path = write_rows(tmp_path / "u16.txt", XPRESS_HEADER, rows, encoding="utf-16", delimiter="\t")
+    record = run_import(path, anytown.constituency)
+    assert record.status == "done", record.errors
+    assert Elector.objects.filter(surname="Zoë").exists()
+
+
+def test_a_ten_megabyte_line_is_rejected_naming_the_line(tmp_path, anytown, run_import):
+    rows = [xpress_row(number="1"), xpress_row(number="2", surname="x" * 10_000_000), xpress_row(number="3")]
+    record = run_import(write_rows(tmp_path / "long.csv", XPRESS_HEADER, rows), anytown.constituency)
+    (error,) = rejected(record)
+    assert (error["line"], error["column"]) == (3, "(whole line)")
+    assert error["reason"] == f"the line is longer than {base.MAX_LINE_CHARS // 1024} KB"
+
+
+def test_a_ten_megabyte_header_line_is_rejected(tmp_path, anytown, run_import):
+    path = tmp_path / "header.csv"
+    path.write_text("Elector Number," + "x" * 10_000_000 + "\nAN1-1,x\n")
+    (error,) = rejected(run_import(path, anytown.constituency))
+    assert error["reason"] == (
+        f"The first line (the column headers) is longer than {base.MAX_LINE_CHARS // 1024} KB: "
+        "this is not a register file, or its lines do not end in line breaks."
+    )
+
+
+def test_a_binary_file_named_csv_is_refused_saying_what_it_looks_like(tmp_path, anytown, run_import):
+    path = tmp_path / "register.csv"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    (error,) = rejected(run_import(path, anytown.constituency))
+    assert error["reason"] == (
+        "This is not a CSV or tab-separated text file: it looks like a PDF. "
+        "Save it as CSV (UTF-8) and upload that."
+    )
