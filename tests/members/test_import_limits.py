@@ -186,3 +186,79 @@ def test_the_page_of_a_failed_import_says_why_and_stops_polling(client, anytown,
     page = client.get(reverse("members:import_detail", args=[member_import.pk]), HTTP_HX_REQUEST="true")
     assert b"Failed" in page.content and b"failed unexpectedly" in page.content
     assert b"hx-trigger" not in page.content
+
+
+# --- Files that are not what they say (issue #10, item 9) ----------------------------------------
+
+
+def test_a_utf16_csv_is_mapped_and_imported(client, anytown, anytown_secretary):
+    """Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated."""
+    client.force_login(anytown_secretary)
+    data = "Membership Number\tForename\tSurname\r\nA100001\tZoë\tAnytownley\r\n".encode("utf-16")
+    response = _upload(client, anytown, "members.txt", data)
+    mapper = client.get(response.url)
+    assert mapper.status_code == 200
+    assert [h for h, _ in mapper.context["form"].fields["col_first_name"].choices if h] == [
+        "Membership Number",
+        "Forename",
+        "Surname",
+    ]
+    client.post(
+        response.url,
+        {
+            "mapping_name": "Unicode text",
+            "col_membership_number": "Membership Number",
+            "col_first_name": "Forename",
+            "col_last_name": "Surname",
+        },
+    )
+    member_import = importers.member_import_run(import_id=MemberImport.objects.get().pk)
+    assert member_import.state == MemberImport.State.DONE, member_import.report
+    assert Member.objects.get().first_name == "Zoë"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            ("Membership Number," + "x" * 10_000_000 + "\r\nA1,x\r\n").encode(),
+            "The first line (the column headers) is longer than 64 KB: this is not a membership export, "
+            "or its lines do not end in line breaks.",
+        ),
+        (
+            b"PK\x03\x04" + bytes(range(256)) * 20,
+            "This is not a CSV or tab-separated text file: it looks like a spreadsheet (XLSX) or zip file. "
+            "Save it as CSV (UTF-8) and upload that.",
+        ),
+        (
+            bytes(range(256)) * 20,
+            "This is not a CSV or tab-separated text file (it holds binary data, such as NUL bytes, in its "
+            "first lines). Save it as CSV (UTF-8) and upload that.",
+        ),
+        (
+            "Membership Number,Forename,Surname\r\nA100001,太郎,山田\r\nA100002,花子,佐藤\r\n".encode(
+                "shift_jis"
+            ),
+            "The file is neither UTF-8 nor Windows-1252: it reads as symbols from line 2 (another encoding, "
+            "such as Shift-JIS?). Save it as CSV (UTF-8) and upload that.",
+        ),
+    ],
+    ids=["10 MB header line", "workbook named .csv", "binary", "Shift-JIS"],
+)
+def test_a_file_that_is_not_a_readable_csv_is_refused_at_upload_saying_why(
+    client, anytown, anytown_secretary, data, message
+):
+    client.force_login(anytown_secretary)
+    response = _upload(client, anytown, "members.csv", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [message]
+    assert not MemberImport.objects.exists()
+
+
+def test_a_long_line_is_rejected_by_the_worker_naming_it(anytown):
+    data = (HEADER + "A100001,Ann,Anytownley\r\n" + "A100002,Bob," + "x" * 2_000_000 + "\r\n").encode()
+    member_import = importers.member_import_run(import_id=_stored_import(anytown, data).pk)
+    assert member_import.state == MemberImport.State.REJECTED
+    assert member_import.report["error"] == (
+        "Line 3 is longer than 1 MB: a line of a membership export is a few hundred characters."
+    )
