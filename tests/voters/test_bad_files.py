@@ -173,3 +173,26 @@ def test_a_binary_file_named_csv_is_refused_saying_what_it_looks_like(tmp_path, 
         "This is not a CSV or tab-separated text file: it looks like a PDF. "
         "Save it as CSV (UTF-8) and upload that."
     )
+
+
+def test_a_workbook_uploaded_as_a_register_is_refused_by_the_form(client, anytown, anytown_secretary):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from voters.models import RegisterImport
+
+    client.force_login(anytown_secretary)
+    response = client.post(
+        reverse("voters:imports"),
+        {
+            "constituency": anytown.constituency.pk,
+            "kind": "full",
+            "file": SimpleUploadedFile("register.csv", b"PK\x03\x04" + bytes(range(256)) * 8),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "This is not a CSV or tab-separated text file: it looks like a spreadsheet (XLSX) or zip file. "
+        "Save it as CSV (UTF-8) and upload that."
+    ]
+    assert not RegisterImport.objects.exists()
