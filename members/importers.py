@@ -171,19 +171,29 @@ def read_headers(file, file_name):
 
 
 def _header_line(text, complete):
-    """(headers, delimiter) from the start of a CSV's text."""
-    line, newline, _ = text.lstrip("\ufeff").partition("\n")
-    if not newline and not complete:
+    """(headers, delimiter, line ending) from the start of a CSV's text."""
+    match = _FIRST_LINE.match(text.lstrip("\ufeff"))
+    line, ending = match["line"], match["ending"]
+    if not ending and not complete:
         raise ImportRejected(
             f"The first line (the column headers) is longer than {MAX_HEADER_BYTES // 1024} KB: "
             "this is not a membership export, or its lines do not end in line breaks."
         )
-    line = line.rstrip("\r").replace("\xa0", " ")
+    line = line.replace("\xa0", " ")
     delimiter = "\t" if line.count("\t") > line.count(",") else ","
-    headers = [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
+    try:
+        headers = [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error as problem:
+        raise ImportRejected(
+            f"The first line (the column headers) cannot be read as CSV: {problem}."
+        ) from None
     if not any(headers):
         raise ImportRejected("The file is empty.")
-    return headers, delimiter
+    return headers, delimiter, ending
+
+
+# The header line and how it ends: \r\n, \n, or \r alone (old Mac exports).
+_FIRST_LINE = re.compile(r"(?P<line>[^\r\n]*)(?P<ending>\r\n|\n|\r(?!$)|)", re.S)
 
 
 def write_table(file, file_name, out):
@@ -203,13 +213,18 @@ def write_table(file, file_name, out):
             encoding = scan.encoding()
     except NotText as problem:
         raise ImportRejected(str(problem)) from None
-    headers, delimiter = _header_line(_prefix(first, encoding), complete=len(first) <= MAX_HEADER_BYTES)
+    headers, delimiter, ending = _header_line(
+        _prefix(first, encoding), complete=len(first) <= MAX_HEADER_BYTES
+    )
+    old_mac = ending == "\r"  # lines end in \r alone: read as \n, which COPY and the chunks split on
     file.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     line, run, start = 1, 0, True
     while True:
         raw = file.read(_READ_BYTES)
         text = decoder.decode(raw, final=not raw).replace("\xa0", " ")  # non-breaking spaces
+        if old_mac:
+            text = text.replace("\r", "\n")
         if start:
             text, start = text.lstrip("\ufeff"), False
         pieces = text.split("\n")

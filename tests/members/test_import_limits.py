@@ -262,3 +262,23 @@ def test_a_long_line_is_rejected_by_the_worker_naming_it(anytown):
     assert member_import.report["error"] == (
         "Line 3 is longer than 1 MB: a line of a membership export is a few hundred characters."
     )
+
+
+def test_a_csv_with_old_mac_line_endings_imports(anytown):
+    """Lines ending in a carriage return alone (found by the fuzz test: it was a 500 at upload)."""
+    data = (HEADER + "A100001,Ann,Anytownley\r\nA100002,Bob,Anytownby\r\n").replace("\r\n", "\r").encode()
+    member_import = importers.member_import_run(import_id=_stored_import(anytown, data).pk)
+    assert member_import.state == MemberImport.State.DONE, member_import.report
+    assert sorted(Member.objects.values_list("first_name", flat=True)) == ["Ann", "Bob"]
+
+
+def test_the_fuzz_tests_old_mac_file_is_offered_to_the_mapper(client, anytown, anytown_secretary):
+    client.force_login(anytown_secretary)
+    response = _upload(client, anytown, "members.csv", b"Membership Number,Forename,Surname\r,")
+    assert response.status_code == 302
+    mapper = client.get(response.url)
+    assert [h for h, _ in mapper.context["form"].fields["col_first_name"].choices if h] == [
+        "Membership Number",
+        "Forename",
+        "Surname",
+    ]
