@@ -181,7 +181,11 @@ def test_member_uploads_never_fail_on_any_file(client, anytown, anytown_secretar
         mapped = client.post(
             response.url,
             {"mapping_name": "Fuzz"}
-            | ({"col_membership_number": pick[0], "col_first_name": pick[1], "col_last_name": pick[2]} if pick else {}),
+            | (
+                {"col_membership_number": pick[0], "col_first_name": pick[1], "col_last_name": pick[2]}
+                if pick
+                else {}
+            ),
         )
         assert mapped.status_code in (200, 302)
         member_import = MemberImport.objects.latest("pk")
@@ -204,7 +208,6 @@ def test_member_uploads_never_fail_on_any_file(client, anytown, anytown_secretar
 
 def _workbook(cells):
     from openpyxl import Workbook
-
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook()
