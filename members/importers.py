@@ -632,13 +632,23 @@ def _values_sql(columns):
     return values
 
 
+STOPPED = (
+    "The import stopped without finishing: the worker running it was stopped (it may have run out of "
+    "memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
+)
+
+
 def member_import_run(*, import_id, on_progress=None):
     """Run a stored import: stage the file, check every line, then apply all of it or none of it.
     While the rows are read, the import's rows_read is saved (and committed) after each chunk, and
     `on_progress(rows_read, rows_total)` is called: the page's progress bar and the command's output.
     Whatever goes wrong, the import ends: rejected (the file's fault) or failed (ours), with the reason."""
     member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
-    if member_import.state not in (MemberImport.State.WAITING, MemberImport.State.RUNNING):
+    if member_import.state == MemberImport.State.RUNNING:
+        # The task was delivered again (CELERY_TASK_ACKS_LATE) because the worker running it stopped:
+        # killed, or out of memory. Running the same file again could stop the next worker too.
+        return _finish(member_import, MemberImport.State.FAILED, {"error": STOPPED})
+    if member_import.state != MemberImport.State.WAITING:
         return member_import
     MemberImport.objects.filter(pk=import_id).update(state=MemberImport.State.RUNNING)
     try:

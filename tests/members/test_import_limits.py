@@ -282,3 +282,15 @@ def test_the_fuzz_tests_old_mac_file_is_offered_to_the_mapper(client, anytown, a
         "Forename",
         "Surname",
     ]
+
+
+def test_an_import_whose_worker_died_ends_failed_when_the_task_comes_back(anytown):
+    """A worker killed mid-import (out of memory, say) leaves it running; with late acks the broker
+    delivers the task again. The import then ends failed, saying so, and is not run again."""
+    member_import = _stored_import(anytown, (HEADER + "A100001,Ann,Anytownley\r\n").encode())
+    MemberImport.objects.filter(pk=member_import.pk).update(state=MemberImport.State.RUNNING)
+    tasks.member_import_run(member_import.pk)
+    member_import.refresh_from_db()
+    assert member_import.state == MemberImport.State.FAILED
+    assert member_import.report["error"].startswith("The import stopped without finishing")
+    assert not Member.objects.exists()
