@@ -196,3 +196,28 @@ def test_a_workbook_uploaded_as_a_register_is_refused_by_the_form(client, anytow
         "Save it as CSV (UTF-8) and upload that."
     ]
     assert not RegisterImport.objects.exists()
+
+
+def test_a_register_import_whose_worker_died_ends_failed_when_its_task_comes_back(tmp_path, anytown):
+    """A killed worker leaves the import running; late acks deliver the task again: it then ends
+    failed, saying why, instead of staying "running" for ever."""
+    from django.core.files import File
+
+    from voters.models import RegisterImport
+    from voters.services import register_import_create
+    from voters.tasks import register_import_task
+
+    path = write_rows(tmp_path / "r.csv", XPRESS_HEADER, [xpress_row()])
+    with open(path, "rb") as f:
+        record = register_import_create(
+            constituency=anytown.constituency, kind="full", file=File(f, name="r.csv")
+        )
+    RegisterImport.objects.filter(pk=record.pk).update(status=RegisterImport.Status.RUNNING)
+    register_import_task(record.pk)
+    record.refresh_from_db()
+    assert record.status == RegisterImport.Status.FAILED and record.finished_at
+    assert record.notes == [
+        "The import stopped without finishing: the worker running it was stopped (it may have run out "
+        "of memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
+    ]
+    assert not Elector.objects.exists()

@@ -288,14 +288,17 @@ class StagedImporter:
             self.report.add_error(None, "", "", str(problem))
         except _RolledBack:
             pass
-        except Exception:
+        except Exception as error:
             logger.exception("Import %s failed", record.pk)
             record.status, record.stage, record.finished_at = (
                 RegisterImport.Status.FAILED,
                 "Failed",
                 timezone.now(),
             )
-            record.save(update_fields=["status", "stage", "finished_at"])
+            record.notes = [
+                f"Stopped by an unexpected error ({error.__class__.__name__}); nothing was changed."
+            ]
+            record.save(update_fields=["status", "stage", "finished_at", "notes"])
             raise
         finally:
             with connection.cursor() as cursor:
