@@ -129,7 +129,8 @@ def text_files(draw, headers):
 def test_register_uploads_never_fail_on_any_file(client, anytown, anytown_secretary, admin_user):
     headers = [XPRESS, ",".join(LAYOUTS["idox"][0]), "Elector Number,Surname,Absent Type", "Elector Number"]
     headers += ["Elector Number,support,turnout", "pcds,lat,long,doterm"]
-    kinds = {"full": {}, "marked": {"election": "parl.2024-07-04"}, "scores": {"model": "Fuzz"}}
+    kinds = {"full": {}, "update": {}, "scores": {"model": "Fuzz"}}
+    kinds |= dict.fromkeys(["marked", "postal"], {"election": "parl.2024-07-04"})
 
     def check(data, kind, as_operator):
         user = admin_user if as_operator else anytown_secretary
@@ -151,7 +152,7 @@ def test_register_uploads_never_fail_on_any_file(client, anytown, anytown_secret
         settings(FUZZ, max_examples=25)(
             given(
                 text_files(headers),
-                st.sampled_from(["full", "marked", "scores", "postcodes"]),
+                st.sampled_from(["full", "update", "marked", "postal", "scores", "postcodes"]),
                 st.booleans(),
             )(check)
         )()
@@ -217,3 +218,49 @@ def _workbook(cells):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def test_area_files_never_crash_the_loader(tmp_path, westland):
+    """Areas are loaded by the operator's command (there is no upload page): a bad file is a
+    CommandError naming the problem, never a traceback."""
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "areas.csv"
+
+    def check(data):
+        path.write_bytes(data)
+        try:
+            call_command("load_areas", str(path), stdout=io.StringIO())
+        except CommandError as error:
+            assert str(error)
+
+    header = "kind,name,code,parent_code"
+    with memory_bound(100):
+        settings(FUZZ, max_examples=25)(
+            given(text_files([header, f"{header}\nregion,Westland,E15000099,"]))(check)
+        )()
+
+
+def test_an_area_file_in_neither_encoding_is_a_command_error_naming_the_line(tmp_path, westland):
+    """Found by the fuzz test above: it was a UnicodeDecodeError traceback."""
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "areas.csv"
+    path.write_bytes(b"kind,name,code,parent_code\n\x81\x80")
+    with pytest.raises(CommandError) as error:
+        call_command("load_areas", str(path), stdout=io.StringIO())
+    assert str(error.value) == (
+        f"{path}, line 2: byte 0x81 is neither UTF-8 nor Windows-1252. Save the file as CSV (UTF-8)."
+    )
+
+
+def test_an_area_file_with_old_mac_line_endings_loads(tmp_path, westland):
+    """Found by the fuzz test above: lines ending in \\r alone were a csv.Error traceback."""
+    from django.core.management import call_command
+
+    from labourhub.models import Constituency
+
+    path = tmp_path / "areas.csv"
+    path.write_bytes(b"kind,name,code,parent_code\rconstituency,Newtown,E14000999,E15000099\r")
+    call_command("load_areas", str(path), stdout=io.StringIO())
+    assert Constituency.objects.get(gss_code="E14000999").name == "Newtown"
