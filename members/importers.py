@@ -125,6 +125,8 @@ MAX_HEADER_BYTES = 64 * 1024  # the header line of a real export is a few hundre
 MAX_LINE_CHARS = 1024 * 1024  # a line of a membership export is well under a kilobyte
 MAX_CELL_CHARS = 2000  # the longest member field is 300 characters
 MAX_COLUMNS = 1000
+# A workbook's text cells are one shared table that openpyxl reads whole; 100k members need about 30 MB.
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 _READ_BYTES = 1 << 20
 
 
@@ -189,6 +191,10 @@ def _header_line(text, complete):
         ) from None
     if not any(headers):
         raise ImportRejected("The file is empty.")
+    if "\x00" in line:
+        raise ImportRejected(
+            "The first line (the column headers) holds a NUL byte: this is not a text export."
+        )
     return headers, delimiter, ending
 
 
@@ -286,11 +292,17 @@ def _workbook_rows(file):
         with zipfile.ZipFile(file) as archive:
             # What each part declares it unpacks to is all that reading it can produce.
             unpacked = sum(info.file_size for info in archive.infolist())
+            shared = sum(i.file_size for i in archive.infolist() if i.filename.endswith("sharedStrings.xml"))
         file.seek(0)
         if unpacked > limit:
             raise ImportRejected(
                 f"The workbook unpacks to more than {limit / MB:g} MB ({unpacked / MB:,.0f} MB): "
                 "this is not a membership export. Save it as CSV, or export one CLP at a time."
+            )
+        if shared > MAX_SHARED_STRINGS_BYTES:  # openpyxl holds the whole table in memory
+            raise ImportRejected(
+                f"The workbook's table of text is more than {MAX_SHARED_STRINGS_BYTES // MB} MB "
+                f"({shared / MB:,.1f} MB): save it as CSV and upload that."
             )
         sheet = load_workbook(file, read_only=True, data_only=True).worksheets[0]
     except ImportRejected:

@@ -294,3 +294,26 @@ def test_an_import_whose_worker_died_ends_failed_when_the_task_comes_back(anytow
     assert member_import.state == MemberImport.State.FAILED
     assert member_import.report["error"].startswith("The import stopped without finishing")
     assert not Member.objects.exists()
+
+
+def test_a_workbook_whose_shared_text_is_over_the_limit_is_refused(anytown, tmp_path, monkeypatch):
+    """openpyxl reads a workbook's shared strings whole, so their size is capped on its own."""
+    monkeypatch.setattr(importers, "MAX_SHARED_STRINGS_BYTES", 1 * MB)  # 32 MB, scaled down
+    path = write_bomb(tmp_path / "text.xlsx", rows=1000, cells=1, string="x" * (MB + 1))
+    member_import = _stored_import(anytown, path.read_bytes(), name="members.xlsx")
+    member_import = importers.member_import_run(import_id=member_import.pk)
+    assert member_import.state == MemberImport.State.REJECTED
+    assert member_import.report["error"] == (
+        "The workbook's table of text is more than 1 MB (1.0 MB): save it as CSV and upload that."
+    )
+
+
+def test_a_nul_byte_in_the_header_line_of_a_utf16_file_is_refused_at_upload(
+    client, anytown, anytown_secretary
+):
+    client.force_login(anytown_secretary)
+    data = "Membership Number,Fore\x00name,Surname\r\nA1,Ann,Anytownley\r\n".encode("utf-16")
+    response = _upload(client, anytown, "members.csv", data)
+    assert response.context["form"].errors["file"] == [
+        "The first line (the column headers) holds a NUL byte: this is not a text export."
+    ]

@@ -221,3 +221,11 @@ def test_a_register_import_whose_worker_died_ends_failed_when_its_task_comes_bac
         "of memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
     ]
     assert not Elector.objects.exists()
+
+
+def test_a_nul_byte_in_a_bad_value_is_reported_not_a_crash(tmp_path, anytown, run_import):
+    """Found by the fuzz test: the report (jsonb) could not hold the value, and the import crashed."""
+    rows = [xpress_row(number=str(n)) for n in range(1, 301)]  # the NUL past the first 8 KB:
+    rows[249][1] = "250\x00x"  # earlier, it is taken for a binary file
+    errors = rejected(run_import(write_rows(tmp_path / "nul.csv", XPRESS_HEADER, rows), anytown.constituency))
+    assert [(e["line"], e["column"], e["value"]) for e in errors] == [(251, "Elector Number", "250\\x00x")]

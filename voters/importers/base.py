@@ -167,7 +167,19 @@ class Report:
     def add_error(self, line, column, value, reason):
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"line": line, "column": column, "value": str(value)[:100], "reason": reason})
+            self.errors.append(
+                {
+                    "line": line,
+                    "column": _storable(column),
+                    "value": _storable(str(value)[:100]),
+                    "reason": _storable(reason),
+                }
+            )
+
+
+def _storable(text):
+    """Text a jsonb column can hold: a NUL byte from the file is shown as \\x00."""
+    return text.replace("\x00", "\\x00")
 
 
 class StagingTable:
