@@ -39,6 +39,7 @@ from access.services import (
     request_withdraw,
 )
 from access.standing import member_constituencies
+from labourhub.forms import SearchForm
 from labourhub.models import Constituency, Grant
 from labourhub.scoping import ROLES_FOR, Action, can
 from labourhub.services import audit_record
@@ -281,7 +282,7 @@ def reviewer_queue(request):
 def _queue(request, queryset, title):
     """A queue page: soonest deadline first, 50 a page, each row with the requester's standing,
     the conditions and their current roles, in a fixed number of queries."""
-    search = request.GET.get("q", "").strip()
+    form, search = SearchForm.of(request)
     if search:
         queryset = queryset.filter(
             Q(requester__full_name__icontains=search)
@@ -309,7 +310,12 @@ def _queue(request, queryset, title):
                 "overdue": access_request.step_due_at and access_request.step_due_at < now,
             }
         )
-    return render(request, "access/queue.html", {"title": title, "rows": rows, "page": page, "q": search})
+    return render(
+        request,
+        "access/queue.html",
+        {"title": title, "rows": rows, "page": page, "q": search, "problem": form.problem()},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

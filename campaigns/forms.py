@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from campaigns.models import IntentionCode, Question, Relation
+from labourhub.forms import SearchForm
 from labourhub.models import PollingDistrict
 from voters.models import ModelVersion
 
@@ -91,3 +92,15 @@ class RelationForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300)
+
+
+class KnownPersonForm(forms.Form):
+    """A canvasser finds someone they know by surname and full postcode (never by browsing)."""
+
+    surname = forms.CharField(label="Surname", required=False, max_length=100)
+    postcode = forms.CharField(label="Postcode", required=False, max_length=10)
+
+    problem = SearchForm.problem
+
+    def clean_postcode(self):
+        return self.cleaned_data["postcode"].replace(" ", "").upper()

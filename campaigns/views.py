@@ -22,7 +22,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import packs, reports, services
-from campaigns.forms import CallListForm, CampaignForm, QuestionForm, ReasonForm, RelationForm, WalkListForm
+from campaigns.forms import (
+    CallListForm,
+    CampaignForm,
+    KnownPersonForm,
+    QuestionForm,
+    ReasonForm,
+    RelationForm,
+    WalkListForm,
+)
 from campaigns.models import (
     CallEntry,
     CallList,
@@ -39,6 +47,7 @@ from campaigns.models import (
 )
 from campaigns.services import survey_spec
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
+from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
 from voters.models import Elector
@@ -711,27 +720,31 @@ def call(request, pk):
 
 
 def _findable(request, source):
-    """Electors this user may find to add to their people, from the search in `source` (GET or POST).
+    """(query, electors this user may find to add to their people, what is wrong with the search)
+    from the search in `source` (GET or POST).
 
     Roles that view the register search it by surname or postcode (`q`). A canvasser does not
     browse the register: they find only someone whose surname and full postcode they already know.
     """
     if can(request.user, Action.VIEW_VOTERS):
-        query = source.get("q", "").strip()
+        form = SearchForm(source)
+        query = form.cleaned_data["q"] if form.is_valid() else ""
         if len(query) < 2:
-            return query, Elector.objects.none()
+            return query, Elector.objects.none(), form.problem()
         electors = Elector.objects.for_user(request.user).filter(
             Q(surname__istartswith=query) | Q(home__postcode=query.replace(" ", "").upper())
         )
-        return query, electors
-    surname = source.get("surname", "").strip()
-    postcode = source.get("postcode", "").replace(" ", "").upper()
+        return query, electors, ""
+    form = KnownPersonForm(source)
+    if not form.is_valid():
+        return "", Elector.objects.none(), form.problem()
+    surname, postcode = form.cleaned_data["surname"], form.cleaned_data["postcode"]
     if not surname or len(postcode) < 5:
-        return "", Elector.objects.none()
+        return "", Elector.objects.none(), ""
     electors = Elector.objects.for_user(request.user, Action.CANVASS).filter(
         surname__iexact=surname, home__postcode=postcode
     )
-    return f"{surname} {postcode}", electors
+    return f"{surname} {postcode}", electors, ""
 
 
 @login_required
@@ -757,7 +770,7 @@ def relations(request):
             )
         )
     )
-    query, findable = _findable(request, request.GET)
+    query, findable, problem = _findable(request, request.GET)
     found = []
     if query:
         found = findable.on_register().select_related("home").order_by("surname", "first_names")[:20]
@@ -781,10 +794,12 @@ def relations(request):
             "query": query,
             "browse": can(request.user, Action.VIEW_VOTERS),
             "search": request.GET,
+            "problem": problem,
             "kinds": Relation.Kind.choices,
             "by_ward": by_ward,
             "codes": IntentionCode.objects.active(),
         },
+        status=400 if problem else 200,
     )
 
 

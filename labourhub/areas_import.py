@@ -34,21 +34,26 @@ class AreasReport:
 def areas_load(*, text):
     """Parse and load. Returns an AreasReport; on any error nothing is written."""
     report = AreasReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in headers]
-    if missing:
-        report.errors.append(
-            f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(headers) or 'none'}"
-        )
+    # newline="": lines may end in \r\n, \n or \r alone, and csv reads a line break inside quotes.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+        missing = [c for c in COLUMNS if c not in headers]
+        if missing:
+            report.errors.append(
+                f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(headers) or 'none'}"
+            )
+            return report
+        rows = []
+        for line_number, raw in enumerate(reader, start=2):
+            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            problem = _row_problem(row)
+            if problem:
+                report.errors.append(f"line {line_number}: {problem}")
+            rows.append((line_number, row))
+    except csv.Error as problem:  # a field over the csv module's limit, say
+        report.errors.append(f"line {reader.line_num}: cannot be read as CSV ({problem})")
         return report
-    rows = []
-    for line_number, raw in enumerate(reader, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-        problem = _row_problem(row)
-        if problem:
-            report.errors.append(f"line {line_number}: {problem}")
-        rows.append((line_number, row))
     if report.errors:
         return report
     try:

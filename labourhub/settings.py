@@ -212,6 +212,10 @@ OFFLINE_LATE_ENTRY_HOURS = env_int("OFFLINE_LATE_ENTRY_HOURS", 72, minimum=0, ma
 # The envelope and From address of member emails (the display name is the CLP's).
 MEMBER_EMAIL_FROM = env_str("MEMBER_EMAIL_FROM", "members@labourhub.localhost")
 
+# --- Member imports -------------------------------------------------------------
+# The largest membership export (CSV, or what an XLSX unpacks to) an upload or an import accepts.
+MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_MB", 100, minimum=1, maximum=10240) * 1024 * 1024
+
 # --- Security -----------------------------------------------------------------
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:

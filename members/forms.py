@@ -111,9 +111,22 @@ class ImportUploadForm(forms.Form):
         self.fields["constituency"].queryset = constituencies
 
     def clean_file(self):
+        """Refuse, before anything is stored, a file that is too large or whose header line cannot be
+        read (a binary file, an unknown encoding, a workbook that unpacks to too much): only the
+        start of the file is read."""
+        from members import importers
+
         file = self.cleaned_data["file"]
         if not file.name.lower().endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
             raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        try:
+            importers.check_size(file.size)
+            file.seek(0)
+            self.headers = importers.read_headers(file, file.name)
+        except importers.ImportRejected as rejected:
+            raise forms.ValidationError(str(rejected)) from None
+        finally:
+            file.seek(0)
         return file
 
 

@@ -5,18 +5,26 @@ missing from the file are reported, never deleted. Consents in a file only ever 
 record: a consent withdrawn in LabourHub (say, by the unsubscribe link) is not given back by the next
 export."""
 
+import codecs
 import csv
 import io
+import logging
 import re
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from labourhub.services import audit_record
 from members.models import Member, MemberImport, Status
+from voters.importers.encoding import EncodingScan, NotText, sniff
+
+logger = logging.getLogger(__name__)
 
 # field -> (label, required); the order is the order of the mapper page and of the staging table.
 FIELDS = {
@@ -108,66 +116,256 @@ def guess_mapping(headers):
 
 
 # --- Reading files ------------------------------------------------------------------
+# Files are read as streams: the web request reads only the header line (or a workbook's first row),
+# and the worker writes the file out as UTF-8 CSV to a temporary file, a megabyte at a time, which is
+# COPYed from there a chunk at a time. Memory stays flat whatever the file's size.
+
+MB = 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # the header line of a real export is a few hundred bytes
+MAX_LINE_CHARS = 1024 * 1024  # a line of a membership export is well under a kilobyte
+MAX_CELL_CHARS = 2000  # the longest member field is 300 characters
+MAX_COLUMNS = 1000
+# A workbook's text cells are one shared table that openpyxl reads whole; 100k members need about 30 MB.
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+_READ_BYTES = 1 << 20
 
 
 @dataclass
 class Table:
-    """A file ready for COPY: its header names, and its data rows as UTF-8 CSV."""
+    """A file ready for COPY: its header names, and its rows as UTF-8 CSV in a file at `path`."""
 
     headers: list
     delimiter: str
-    data: bytes
+    path: str
+    rows_total: int
 
 
-def read_table(file, file_name):
-    """The file's headers and data for a CSV (UTF-8 with or without BOM, or Windows-1252) or an XLSX."""
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(file)
-    return _read_csv(file.read())
+def _is_workbook(file_name):
+    return file_name.lower().endswith((".xlsx", ".xlsm"))
 
 
-def _read_csv(raw):
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
+def check_size(size):
+    """ImportRejected when a file of `size` bytes is over the site's limit."""
+    limit = settings.MEMBER_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ImportRejected(
+            f"The file is {size / MB:.1f} MB; the limit is {limit / MB:g} MB. "
+            "Export the members of one CLP at a time."
+        )
+
+
+def read_headers(file, file_name):
+    """The header names of a CSV or XLSX, reading no more than its first line (or first row)."""
+    if _is_workbook(file_name):
+        for headers in _workbook_rows(file):
+            return headers
+        raise ImportRejected("The workbook's first sheet is empty.")
+    first = file.read(MAX_HEADER_BYTES + 4)
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:  # Windows-1252 exports are common; it maps every byte but five
-        raw = raw.decode("cp1252", errors="replace").encode("utf-8")
-    first_line = raw.split(b"\n", 1)[0]
-    ending = b"\r\n" if first_line.endswith(b"\r") else b"\n"
-    raw = raw.replace(b"\xc2\xa0", b" ").rstrip() + ending  # non-breaking spaces; trailing blank lines
-    delimiter = "\t" if first_line.count(b"\t") > first_line.count(b",") else ","
+        encoding = sniff(first)
+        if encoding is None:
+            scan = EncodingScan()
+            scan.feed(first)
+            encoding = scan.encoding()
+    except NotText as problem:
+        raise ImportRejected(str(problem)) from None
+    return _header_line(_prefix(first, encoding), complete=len(first) <= MAX_HEADER_BYTES)[0]
+
+
+def _header_line(text, complete):
+    """(headers, delimiter, line ending) from the start of a CSV's text."""
+    match = _FIRST_LINE.match(text.lstrip("\ufeff"))
+    line, ending = match["line"], match["ending"]
+    if not ending and not complete:
+        raise ImportRejected(
+            f"The first line (the column headers) is longer than {MAX_HEADER_BYTES // 1024} KB: "
+            "this is not a membership export, or its lines do not end in line breaks."
+        )
+    line = line.replace("\xa0", " ")
+    delimiter = "\t" if line.count("\t") > line.count(",") else ","
     try:
-        headers = [
-            h.strip() for h in next(csv.reader([first_line.decode().rstrip("\r")], delimiter=delimiter))
-        ]
-    except StopIteration:
-        raise ImportRejected("The file is empty.") from None
+        headers = [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error as problem:
+        raise ImportRejected(
+            f"The first line (the column headers) cannot be read as CSV: {problem}."
+        ) from None
     if not any(headers):
         raise ImportRejected("The file is empty.")
-    return Table(headers, delimiter, raw)
+    if "\x00" in line:
+        raise ImportRejected(
+            "The first line (the column headers) holds a NUL byte: this is not a text export."
+        )
+    return headers, delimiter, ending
 
 
-def _read_xlsx(file):
-    from openpyxl import load_workbook
+# The header line and how it ends: \r\n, \n, or \r alone (old Mac exports).
+_FIRST_LINE = re.compile(r"(?P<line>[^\r\n]*)(?P<ending>\r\n|\n|\r(?!$)|)", re.S)
 
+
+def write_table(file, file_name, out):
+    """Write the file's rows to the binary file `out` as UTF-8 CSV; return its Table. A CSV may be
+    UTF-8 (with or without BOM), UTF-16 or Windows-1252; an XLSX is read from its first sheet."""
+    if _is_workbook(file_name):
+        return _write_workbook(file, out)
+    first = file.read(MAX_HEADER_BYTES + 4)
     try:
+        encoding = sniff(first)
+        if encoding is None:
+            scan = EncodingScan()
+            chunk = first
+            while chunk:
+                scan.feed(chunk)
+                chunk = file.read(_READ_BYTES)
+            encoding = scan.encoding()
+    except NotText as problem:
+        raise ImportRejected(str(problem)) from None
+    headers, delimiter, ending = _header_line(
+        _prefix(first, encoding), complete=len(first) <= MAX_HEADER_BYTES
+    )
+    old_mac = ending == "\r"  # lines end in \r alone: read as \n, which COPY and the chunks split on
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    line, run, start = 1, 0, True
+    while True:
+        raw = file.read(_READ_BYTES)
+        text = decoder.decode(raw, final=not raw).replace("\xa0", " ")  # non-breaking spaces
+        if old_mac:
+            text = text.replace("\r", "\n")
+        if start:
+            text, start = text.lstrip("\ufeff"), False
+        pieces = text.split("\n")
+        for number, piece in enumerate(pieces):
+            run = run + len(piece) if number == 0 else len(piece)
+            if run > MAX_LINE_CHARS:
+                raise ImportRejected(
+                    f"Line {line + number} is longer than {MAX_LINE_CHARS // MB} MB: "
+                    "a line of a membership export is a few hundred characters."
+                )
+        line += len(pieces) - 1
+        out.write(text.encode("utf-8"))
+        if not raw:
+            break
+    return Table(headers, delimiter, out.name, _end_after_last_row(out))
+
+
+def _prefix(first, encoding):
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(first)
+
+
+def _end_after_last_row(out):
+    """Drop trailing blank lines and end the last row with a line break like the others; return the
+    number of rows after the header line (a line break inside a quoted field counts one more)."""
+    out.flush()
+    out.seek(0)
+    ending = b"\r\n" if out.readline().endswith(b"\r\n") else b"\n"
+    end = out.seek(0, io.SEEK_END)
+    while end:  # back to the last character that is not white space
+        block_start = max(end - 65536, 0)
+        out.seek(block_start)
+        kept = out.read(end - block_start).rstrip(b" \t\r\n")
+        end = block_start + len(kept)
+        if kept:
+            break
+    out.seek(end)
+    tail = out.read(65536)
+    line_end = tail.find(b"\n")  # the spaces or tabs of the last row's empty fields are its own
+    if line_end >= 0:
+        end += line_end + 1
+        ending = b""
+    out.seek(end)
+    out.truncate()
+    out.write(ending)
+    out.flush()
+    out.seek(0)
+    newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(_READ_BYTES), b""))
+    return newlines - 1
+
+
+def _workbook_rows(file):
+    """A workbook's first sheet, row by row as lists of text (the header row first, empty rows
+    skipped), after checking what it unpacks to and refusing over-long cells and rows."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    limit = settings.MEMBER_IMPORT_MAX_BYTES
+    try:
+        with zipfile.ZipFile(file) as archive:
+            # What each part declares it unpacks to is all that reading it can produce.
+            unpacked = sum(info.file_size for info in archive.infolist())
+            shared = sum(i.file_size for i in archive.infolist() if i.filename.endswith("sharedStrings.xml"))
+        file.seek(0)
+        if unpacked > limit:
+            raise ImportRejected(
+                f"The workbook unpacks to more than {limit / MB:g} MB ({unpacked / MB:,.0f} MB): "
+                "this is not a membership export. Save it as CSV, or export one CLP at a time."
+            )
+        if shared > MAX_SHARED_STRINGS_BYTES:  # openpyxl holds the whole table in memory
+            raise ImportRejected(
+                f"The workbook's table of text is more than {MAX_SHARED_STRINGS_BYTES // MB} MB "
+                f"({shared / MB:,.1f} MB): save it as CSV and upload that."
+            )
         sheet = load_workbook(file, read_only=True, data_only=True).worksheets[0]
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+    except ImportRejected:
+        raise
+    except Exception as error:  # zipfile and openpyxl raise many kinds for a file that is not a workbook
         raise ImportRejected(
             f"The file is not a readable XLSX workbook ({error.__class__.__name__})."
         ) from None
-    out = io.StringIO()
-    writer = csv.writer(out)
-    headers = None
-    for row in sheet.iter_rows(values_only=True):
+    sheet.reset_dimensions()  # trust the cells, not a declared size of a million rows by 16,384 columns
+    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # a broken part of the workbook (a missing shared string, say)
+            raise ImportRejected(
+                f"The workbook could not be read after row {number if 'number' in locals() else 0} "
+                f"({error.__class__.__name__}). Open it in a spreadsheet and save it again, or save it as CSV."
+            ) from None
+        if len(row) > MAX_COLUMNS:
+            raise ImportRejected(
+                f"Row {number} reaches column {get_column_letter(len(row))}; "
+                f"a membership export has at most {MAX_COLUMNS} columns."
+            )
         cells = [_cell_text(v) for v in row]
-        if headers is None:
-            headers = cells
+        for column, cell in enumerate(cells, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise ImportRejected(
+                    f"Row {number}, column {get_column_letter(column)}: a cell of {len(cell):,} "
+                    f"characters; a cell may hold at most {MAX_CELL_CHARS:,}."
+                )
         if any(cells):
-            writer.writerow(cells + [""] * (len(headers) - len(cells)))
+            yield cells
+
+
+def _write_workbook(file, out):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    headers, written = None, 0
+    limit = settings.MEMBER_IMPORT_MAX_BYTES
+    for cells in _workbook_rows(file):
+        if headers is None:
+            headers = [h.strip() for h in cells]
+        while len(cells) > len(headers) and not cells[-1]:
+            cells.pop()  # empty cells right of the columns (a formatted but empty column)
+        writer.writerow(cells + [""] * (len(headers) - len(cells)))
+        if buffer.tell() > _READ_BYTES:
+            written += _flush(buffer, out)
+            if written > limit:
+                raise ImportRejected(f"The workbook holds more than {limit / MB:g} MB of data, the limit.")
+    _flush(buffer, out)
     if not headers or not any(headers):
         raise ImportRejected("The workbook's first sheet is empty.")
-    return Table([h.strip() for h in headers], ",", out.getvalue().encode("utf-8"))
+    return Table(headers, ",", out.name, _end_after_last_row(out))
+
+
+def _flush(buffer, out):
+    data = buffer.getvalue().encode("utf-8")
+    out.write(data)
+    buffer.seek(0)
+    buffer.truncate()
+    return len(data)
 
 
 def _cell_text(value):
@@ -223,36 +421,40 @@ def _stage(cursor, table, on_chunk):
     )
     delimiter = "E'\\t'" if table.delimiter == "\t" else "','"
     rows = 0
-    for number, chunk in enumerate(_chunks(table.data, COPY_CHUNK_BYTES)):
-        header = "false" if number else "true"
-        try:
-            with (
-                transaction.atomic(),
-                cursor.copy(
-                    f"COPY member_import_raw ({names}) FROM STDIN "
-                    f"(FORMAT csv, HEADER {header}, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
-                ) as copy,
-            ):
-                copy.write(chunk)
-        except (DatabaseError, psycopg.Error) as error:
-            # COPY counts lines from the start of the chunk; the first chunk starts with the header.
-            raise ImportRejected(_copy_error(error, lines_before=rows + 1 if number else 0)) from None
-        rows += cursor.rowcount
-        on_chunk(rows)
+    with open(table.path, "rb") as data:
+        for number, chunk in enumerate(_chunks(data, COPY_CHUNK_BYTES)):
+            header = "false" if number else "true"
+            try:
+                with (
+                    transaction.atomic(),
+                    cursor.copy(
+                        f"COPY member_import_raw ({names}) FROM STDIN "
+                        f"(FORMAT csv, HEADER {header}, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
+                    ) as copy,
+                ):
+                    copy.write(chunk)
+            except (DatabaseError, psycopg.Error) as error:
+                # COPY counts lines from the start of the chunk; the first chunk starts with the header.
+                raise ImportRejected(_copy_error(error, lines_before=rows + 1 if number else 0)) from None
+            rows += cursor.rowcount
+            on_chunk(rows)
     return rows
 
 
 def _chunks(data, size):
-    """The CSV data in pieces of about `size` bytes, each ending at the end of a row: a line break
-    with an even number of quotes before it in the piece (one inside a quoted field does not end it)."""
-    view = memoryview(data)
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start + size) + 1 or len(data)
-        while data.count(b'"', start, end) % 2 and end < len(data):
-            end = data.find(b"\n", end) + 1 or len(data)
-        yield view[start:end]
-        start = end
+    """The CSV file in pieces of about `size` bytes, each ending at the end of a row: a line break
+    with an even number of quotes before it in the piece (one inside a quoted field does not end it).
+    Lines are at most MAX_LINE_CHARS long (checked when the file was written)."""
+    while piece := data.read(size):
+        pieces = [piece]
+        quotes = piece.count(b'"')
+        if not piece.endswith(b"\n") or quotes % 2:
+            while line := data.readline():
+                pieces.append(line)
+                quotes += line.count(b'"')
+                if not quotes % 2:
+                    break
+        yield b"".join(pieces)
 
 
 def _define_lines(cursor, columns):
@@ -442,35 +644,69 @@ def _values_sql(columns):
     return values
 
 
+STOPPED = (
+    "The import stopped without finishing: the worker running it was stopped (it may have run out of "
+    "memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
+)
+
+
 def member_import_run(*, import_id, on_progress=None):
     """Run a stored import: stage the file, check every line, then apply all of it or none of it.
     While the rows are read, the import's rows_read is saved (and committed) after each chunk, and
-    `on_progress(rows_read, rows_total)` is called: the page's progress bar and the command's output."""
+    `on_progress(rows_read, rows_total)` is called: the page's progress bar and the command's output.
+    Whatever goes wrong, the import ends: rejected (the file's fault) or failed (ours), with the reason."""
     member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
-    if member_import.state not in (MemberImport.State.WAITING, MemberImport.State.RUNNING):
+    if member_import.state == MemberImport.State.RUNNING:
+        # The task was delivered again (CELERY_TASK_ACKS_LATE) because the worker running it stopped:
+        # killed, or out of memory. Running the same file again could stop the next worker too.
+        return _finish(member_import, MemberImport.State.FAILED, {"error": STOPPED})
+    if member_import.state != MemberImport.State.WAITING:
         return member_import
     MemberImport.objects.filter(pk=import_id).update(state=MemberImport.State.RUNNING)
     try:
-        with member_import.file.open("rb") as file:
-            table = read_table(file, member_import.file_name)
-        columns = _columns(member_import.mapping.columns, table.headers)
-        mapped = set(member_import.mapping.columns.values())
-        ignored = [h for h in table.headers if h and h not in mapped]
-        # Lines after the header (a line break inside a quoted field counts one more, until the end).
-        rows_total = table.data.count(b"\n") - 1
-        MemberImport.objects.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
+        return _run(member_import, on_progress)
+    except Exception as error:
+        logger.exception("Member import %s failed", import_id)
+        report = {
+            "error": f"The import failed unexpectedly ({error.__class__.__name__}); nothing was changed. "
+            "Try again; if it fails again, tell the platform operator."
+        }
+        try:
+            _finish(member_import, MemberImport.State.FAILED, report)
+        except DatabaseError:  # the connection went with the failure: record it on a new one
+            connection.close()
+            _finish(member_import, MemberImport.State.FAILED, report)
+        raise
 
-        def progress(rows_read):
-            MemberImport.objects.filter(pk=import_id).update(rows_read=rows_read)
-            if on_progress:
-                on_progress(rows_read, rows_total)
 
-        with connection.cursor() as cursor:
-            try:
-                rows = _stage(cursor, table, progress)
-                report = _check_and_apply(cursor, member_import, columns, rows) | {"ignored_columns": ignored}
-            finally:
-                cursor.execute("DROP TABLE IF EXISTS member_import_raw")
+def _run(member_import, on_progress):
+    import_id = member_import.pk
+    try:
+        check_size(member_import.file.size)
+        with (
+            member_import.file.open("rb") as file,
+            tempfile.NamedTemporaryFile(prefix="member-import-", suffix=".csv") as out,
+        ):
+            table = write_table(file, member_import.file_name, out)
+            columns = _columns(member_import.mapping.columns, table.headers)
+            mapped = set(member_import.mapping.columns.values())
+            ignored = [h for h in table.headers if h and h not in mapped]
+            rows_total = table.rows_total
+            MemberImport.objects.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
+
+            def progress(rows_read):
+                MemberImport.objects.filter(pk=import_id).update(rows_read=rows_read)
+                if on_progress:
+                    on_progress(rows_read, rows_total)
+
+            with connection.cursor() as cursor:
+                try:
+                    rows = _stage(cursor, table, progress)
+                    report = _check_and_apply(cursor, member_import, columns, rows) | {
+                        "ignored_columns": ignored
+                    }
+                finally:
+                    cursor.execute("DROP TABLE IF EXISTS member_import_raw")
     except ImportRejected as rejected:
         return _finish(member_import, MemberImport.State.REJECTED, {"error": str(rejected)})
     if "error" in report:

@@ -539,6 +539,7 @@ class MemberImport(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
 
     constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
     mapping = models.ForeignKey(

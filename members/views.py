@@ -439,7 +439,7 @@ def import_map(request, pk):
         return redirect("members:import_detail", pk=member_import.pk)
     try:
         with member_import.file.open("rb") as file:
-            headers = importers.read_table(file, member_import.file_name).headers
+            headers = importers.read_headers(file, member_import.file_name)
     except importers.ImportRejected as rejected:
         messages.error(request, str(rejected))
         return redirect("members:import_upload")

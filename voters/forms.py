@@ -3,6 +3,7 @@ from django import forms
 from labourhub.models import Constituency
 from labourhub.scoping import Action, constituencies_for
 from voters.importers import base
+from voters.importers.encoding import NotText, sniff
 from voters.importers.marks import ELECTION_ID_RE
 from voters.importers.postcodes import COLUMN_LABELS, DEFAULT_COLUMNS
 from voters.models import Channel, RegisterImport
@@ -62,6 +63,13 @@ class ImportForm(forms.Form):
                 f"The file is {upload.size // 1024**2} MB; the limit is {base.MAX_FILE_BYTES // 1024**2} MB. "
                 "Split it by polling district."
             )
+        # A binary file (a workbook, a PDF) is refused now; the rest of the file is checked by the import.
+        try:
+            sniff(upload.read(8192))
+        except NotText as problem:
+            raise forms.ValidationError(str(problem)) from None
+        finally:
+            upload.seek(0)
         return upload
 
     def clean(self):

@@ -144,3 +144,19 @@ def register_import_create(*, constituency, kind, file, user=None, options=None)
 def register_import_run(*, register_import):
     """Stream, validate, stage and apply the file (see voters/importers/base.py). All or nothing."""
     return importer_for(register_import).run(register_import.file.path)
+
+
+STOPPED = (
+    "The import stopped without finishing: the worker running it was stopped (it may have run out of "
+    "memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
+)
+
+
+def register_import_stopped(*, register_import):
+    """End an import whose worker stopped mid-run as failed, saying so (nothing was applied: the
+    apply step is one transaction). It is not run again: the same file could stop the next worker."""
+    register_import.status, register_import.stage = RegisterImport.Status.FAILED, "Failed"
+    register_import.finished_at = timezone.now()
+    register_import.notes = [STOPPED]
+    register_import.save(update_fields=["status", "stage", "finished_at", "notes"])
+    return register_import

@@ -14,11 +14,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Floor, Least
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record
 from voters import services
@@ -50,7 +51,7 @@ def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
 @login_required
 def search(request):
     _require(request.user, Action.VIEW_VOTERS)
-    q = request.GET.get("q", "").strip()[:100]
+    form, q = SearchForm.of(request)
     electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
     properties = Property.objects.for_user(request.user)
     results = search_electors(electors, q, properties).order_by(*NAME_ORDER) if q else electors.none()
@@ -64,14 +65,17 @@ def search(request):
             detail={"q": q, **found},
         )
     can_export = can(request.user, Action.MANAGE_VOTERS)
-    return render(request, "voters/search.html", {"q": q, "page": page, "can_export": can_export})
+    context = {"q": q, "page": page, "can_export": can_export, "problem": form.problem()}
+    return render(request, "voters/search.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def export(request):
     """CSV of the electors a search finds (or all on the register). Audited; formula-like cells escaped."""
     _require(request.user, Action.MANAGE_VOTERS)
-    q = request.GET.get("q", "").strip()[:100]
+    form, q = SearchForm.of(request)
+    if form.errors:
+        return HttpResponseBadRequest(form.problem(), content_type="text/plain; charset=utf-8")
     electors = search_electors(
         Elector.objects.for_user(request.user, Action.MANAGE_VOTERS).on_register(),
         q,

@@ -11,7 +11,6 @@ A bad row does not stop the reading (every bad line is reported, the first 1,000
 but any bad row rejects the whole file before anything is applied.
 """
 
-import codecs
 import contextlib
 import csv
 import hashlib
@@ -24,12 +23,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from voters.importers.encoding import EncodingScan, NotText, sniff
 from voters.models import RegisterImport
 
 logger = logging.getLogger(__name__)
 MAX_ERRORS = 1000
 CHUNK_ROWS = 20_000  # rows between progress updates (each ends one COPY and starts the next)
 MAX_FILE_BYTES = getattr(settings, "VOTERS_MAX_IMPORT_BYTES", 1024**3)
+MAX_LINE_CHARS = 1024 * 1024  # a register line is a few hundred characters
 _NOT_WORDS = re.compile(r"[^a-z0-9]")
 
 
@@ -58,15 +59,20 @@ def normalise_header(name):
 
 
 def file_facts(path):
-    """Read the file once: SHA-256, encoding (UTF-8 with or without BOM, else windows-1252),
-    number of lines. Refuses files that are empty, too large or not text."""
+    """Read the file once: SHA-256, encoding (UTF-8 with or without BOM, UTF-16, else windows-1252;
+    see encoding.py), number of lines. Refuses files that are empty, too large, not text, or in
+    another encoding."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, lines, size, first = True, 0, 0, b""
+    scan = EncodingScan()
+    lines, size, first, declared = 0, 0, b"", None
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             if not first:
                 first = chunk
+                try:
+                    declared = sniff(first)
+                except NotText as problem:
+                    raise ImportRejected(str(problem)) from None
             size += len(chunk)
             if size > MAX_FILE_BYTES:
                 raise ImportRejected(
@@ -74,41 +80,67 @@ def file_facts(path):
                 )
             digest.update(chunk)
             lines += chunk.count(b"\n")
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-    if not first.strip(b"\xef\xbb\xbf \r\n\t"):
+            if declared is None:
+                scan.feed(chunk)
+    if not first.strip(b"\xef\xbb\xbf\xff\xfe\x00 \r\n\t"):
         raise ImportRejected("The file is empty.")
-    if b"\x00" in first[:8192] or first.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
-        raise ImportRejected(
-            "This is not a CSV or tab-separated text file (it looks like a spreadsheet, PDF or "
-            "other binary file). Export the register as CSV or TSV and upload that."
-        )
     if not first.endswith(b"\n") or size > len(first):
         lines += 1  # a last line without a newline
-    encoding = ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8") if utf8 else "cp1252"
+    try:
+        encoding = declared or scan.encoding()
+    except NotText as problem:
+        raise ImportRejected(str(problem)) from None
     return FileFacts(checksum=digest.hexdigest(), encoding=encoding, lines=lines, size=size)
 
 
 def read_rows(path, encoding):
     """Yield (headers, original_headers) once, then (line_number, row dict) for each data row.
 
-    Tab or comma separated, detected from the header line. Non-breaking spaces become spaces.
+    Tab or comma separated, detected from the header line. Non-breaking spaces become spaces. A line
+    longer than MAX_LINE_CHARS is a line error (read a piece at a time, never held whole).
     """
     with open(path, encoding=encoding, errors="replace", newline="") as f:
-        header_line = f.readline()
+        header_line = f.readline(MAX_LINE_CHARS + 1)
+        if len(header_line) > MAX_LINE_CHARS:
+            raise ImportRejected(
+                f"The first line (the column headers) is longer than {MAX_LINE_CHARS // 1024} KB: "
+                "this is not a register file, or its lines do not end in line breaks."
+            )
         delimiter = "\t" if "\t" in header_line else ","
         original = next(csv.reader([header_line], delimiter=delimiter), [])
         headers = [normalise_header(h) for h in original]
         yield headers, [h.strip().lstrip("\ufeff") for h in original]
         width = len(headers)
-        reader = csv.reader((line.replace("\xa0", " ") for line in f), delimiter=delimiter)
-        for values in reader:
-            if not values or (len(values) == 1 and not values[0].strip()):
+        too_long = []
+
+        def lines():
+            while line := f.readline(MAX_LINE_CHARS + 1):
+                if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                    while (rest := f.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+                        pass
+                    too_long.append(True)
+                    line = "\n"  # read as a blank line, reported below
+                yield line.replace("\xa0", " ")
+
+        reader = csv.reader(lines(), delimiter=delimiter)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as problem:  # a field over the csv module's limit, say
+                yield reader.line_num + 1, RowError("(whole line)", "", f"cannot be read as CSV ({problem})")
                 continue
             line = reader.line_num + 1
+            if too_long:
+                too_long.clear()
+                yield (
+                    line,
+                    RowError("(whole line)", "", f"the line is longer than {MAX_LINE_CHARS // 1024} KB"),
+                )
+                continue
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
             if len(values) != width:
                 if len(values) > width and not any(v.strip() for v in values[width:]):
                     values = values[:width]
@@ -135,7 +167,19 @@ class Report:
     def add_error(self, line, column, value, reason):
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"line": line, "column": column, "value": str(value)[:100], "reason": reason})
+            self.errors.append(
+                {
+                    "line": line,
+                    "column": _storable(column),
+                    "value": _storable(str(value)[:100]),
+                    "reason": _storable(reason),
+                }
+            )
+
+
+def _storable(text):
+    """Text a jsonb column can hold: a NUL byte from the file is shown as \\x00."""
+    return text.replace("\x00", "\\x00")
 
 
 class StagingTable:
@@ -256,14 +300,17 @@ class StagedImporter:
             self.report.add_error(None, "", "", str(problem))
         except _RolledBack:
             pass
-        except Exception:
+        except Exception as error:
             logger.exception("Import %s failed", record.pk)
             record.status, record.stage, record.finished_at = (
                 RegisterImport.Status.FAILED,
                 "Failed",
                 timezone.now(),
             )
-            record.save(update_fields=["status", "stage", "finished_at"])
+            record.notes = [
+                f"Stopped by an unexpected error ({error.__class__.__name__}); nothing was changed."
+            ]
+            record.save(update_fields=["status", "stage", "finished_at", "notes"])
             raise
         finally:
             with connection.cursor() as cursor:

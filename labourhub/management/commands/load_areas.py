@@ -14,10 +14,18 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
+        data = file.read_bytes()
         try:
-            text = file.read_text(encoding="utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = file.read_text(encoding="windows-1252")
+            try:
+                text = data.decode("windows-1252")
+            except UnicodeDecodeError as error:
+                line = data.count(b"\n", 0, error.start) + 1
+                raise CommandError(
+                    f"{file}, line {line}: byte {data[error.start]:#04x} is "
+                    "neither UTF-8 nor Windows-1252. Save the file as CSV (UTF-8)."
+                ) from None
         report = areas_load(text=text)
         if report.errors:
             raise CommandError(str(report))

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"No constituency with GSS code {constituency!r}.")
         with path.open("rb") as handle:
             try:
-                headers = importers.read_table(handle, path.name).headers
+                importers.check_size(path.stat().st_size)
+                headers = importers.read_headers(handle, path.name)
             except importers.ImportRejected as rejected:
                 raise CommandError(str(rejected)) from None
         saved = ImportMapping.objects.filter(constituency=clp, name=mapping).first()
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             on_progress=lambda read, total: self.stderr.write(f"{read} of {total} lines read"),
         )
         report = member_import.report
-        if member_import.state == MemberImport.State.REJECTED:
+        if member_import.state in (MemberImport.State.REJECTED, MemberImport.State.FAILED):
             lines = "\n".join(f"  line {e['line']}: {e['error']}" for e in report.get("lines", []))
             raise CommandError(f"{report['error']}\n{lines}".rstrip())
         self.stdout.write(
