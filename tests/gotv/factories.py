@@ -5,11 +5,13 @@ a box serving the CLP's polling district and a main committee room.
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 import factory
 from django.utils import timezone
 
+from campaigns.services import canvass_record_visit, survey_create
 from gotv.models import (
     BallotBox,
     BallotBoxDistrict,
@@ -20,7 +22,8 @@ from gotv.models import (
     LiftRequest,
     PollingStation,
 )
-from tests.factories import ConstituencyFactory
+from tests.campaigns.factories import CampaignFactory
+from tests.factories import ConstituencyFactory, UserFactory
 from voters.models import RegisterEntry, RegisterPublication
 
 
@@ -55,6 +58,9 @@ class ElectionFactory(factory.django.DjangoModelFactory):
     kind = Election.Kind.GENERAL
     name = factory.Sequence(lambda n: f"General election {n}")
     poll_date = factory.LazyFunction(timezone.localdate)
+    # Open all day, so tests of telling pass whatever the time; tests of the hours set their own.
+    polls_open = datetime.time(0, 0)
+    polls_close = datetime.time(23, 59, 59)
     publication = factory.SubFactory(
         RegisterPublicationFactory, constituency=factory.SelfAttribute("..constituency")
     )
@@ -117,6 +123,24 @@ class LiftRequestFactory(factory.django.DjangoModelFactory):
     election = factory.SubFactory(ElectionFactory)
     name = factory.Sequence(lambda n: f"Passenger {n}")
     address = "3 High Street"
+
+
+def canvassed(elector, code="L", strength="", campaign=None):
+    """Give `elector` a latest voting intention the way canvassing does (a recorded visit)."""
+    campaign = campaign or CampaignFactory(constituency=elector.polling_district.constituency)
+    if campaign.current_survey_version() is None:
+        survey_create(campaign=campaign, name="Doorstep survey")
+    canvasser = UserFactory()
+    answer = {"code": code, "strength": strength} if strength else code
+    return canvass_record_visit(
+        canvasser=canvasser,
+        campaign=campaign,
+        elector=elector,
+        outcome="spoke",
+        client_uuid=uuid.uuid4(),
+        answers={"vi": answer},
+        survey_version=campaign.current_survey_version(),
+    )
 
 
 @dataclass

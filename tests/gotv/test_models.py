@@ -47,13 +47,15 @@ def test_polls_must_close_after_they_open(anytown):
 
 
 def test_election_defaults_to_seven_till_ten_with_a_grace_period(anytown):
-    election = ElectionFactory(constituency=anytown.constituency, poll_date=datetime.date(2029, 5, 3))
+    election = Election(
+        constituency=anytown.constituency, poll_date=datetime.date(2029, 5, 3), kind="general"
+    )
     assert timezone.localtime(election.opens_at).time() == datetime.time(7)
     assert timezone.localtime(election.closes_at).time() == datetime.time(22)
     assert election.tellings_accepted_until - election.closes_at == datetime.timedelta(minutes=30)
     assert election.postal_chase_starts == datetime.date(2029, 4, 19)
     assert election.franchise == "parl"
-    assert ElectionFactory(constituency=anytown.constituency, kind=Election.Kind.PCC).franchise == "local"
+    assert Election(kind=Election.Kind.PCC).franchise == "local"
 
 
 def test_telling_client_uuid_is_applied_once(anytown):
