@@ -1,7 +1,7 @@
 """Writes for polling day. Keyword-only arguments, one transaction each.
 
-- `election_create`, `committee_room_create`: setting up (stations and boxes come from
-  `gotv.stations.station_import` or the admin).
+- `election_create`, `committee_room_create`, `station_import` (the council's station list, read
+  by gotv.stations; all or nothing): setting up. Stations and boxes can also be typed in the admin.
 - `telling_record(*, teller, election, box, raw_number, client_uuid, ...)` -> TellingResult: parses
   the number as typed (gotv.poll_numbers), resolves it against the election's register
   publication, stores a `Telling` once per client UUID, and inserts the elector's `VoteRecord`
@@ -26,14 +26,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.services import SKEW_FUTURE, SKEW_PAST, campaign_create
-from gotv import offline
+from gotv import offline, stations
 from gotv.models import (
     BallotBox,
+    BallotBoxDistrict,
     BoxTurnoutCount,
     CommitteeRoom,
     CommitteeRoomBox,
     Election,
     OfflineFlag,
+    PollingStation,
     PromiseAdjustment,
     Telling,
     TellingUndo,
@@ -47,9 +49,11 @@ from gotv.poll_numbers import (
     parse_poll_number,
     resolve_poll_number,
 )
+from labourhub.models import PollingDistrict
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record
-from voters.models import RegisterEntry
+from voters.importers.base import ImportRejected
+from voters.models import PostcodeLocation, RegisterEntry
 
 UNDO_LAST = 5  # a teller may undo their last five entries
 
@@ -541,3 +545,167 @@ def warp_count_invalidate(*, warp_count, user, reason):
 def box_for(election, pk):
     """A box of `election` by id, or None."""
     return BallotBox.objects.filter(election=election, pk=pk).select_related("station").first()
+
+
+# --- Stations and boxes from the council's list -------------------------------------------------
+
+
+@dataclass
+class StationImportResult:
+    """`status` is "done" or "rejected" (nothing changed); `errors` as the register imports'
+    reports: [{"line", "column", "value", "reason"}]."""
+
+    status: str
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+    notes: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def rejected(self):
+        return self.status == "rejected"
+
+
+def station_import(*, election, path, layout, columns=None, user=None):
+    """Read the council's station file at `path` into `election` (see gotv.stations): all or
+    nothing. `columns` are the operator's names for the columns ({"name": "Polling place"}); the
+    layout's defaults fill the rest."""
+    try:
+        parsed = stations.parse_station_file(path, layout=layout, named=columns)
+    except ImportRejected as problem:
+        return StationImportResult(
+            "rejected", [{"line": None, "column": "", "value": "", "reason": str(problem)}], 1
+        )
+    if parsed.report.error_count:
+        return StationImportResult(
+            "rejected", parsed.report.errors, parsed.report.error_count, parsed.report.notes
+        )
+    try:
+        with transaction.atomic():
+            result = _stations_apply(election, parsed, user)
+    except ImportRejected as problem:
+        return StationImportResult(
+            "rejected", [{"line": None, "column": "", "value": "", "reason": str(problem)}], 1
+        )
+    audit_record(
+        action="stations.import",
+        user=user,
+        obj=election,
+        constituency=election.constituency,
+        detail={"layout": layout, "counts": result.counts},
+    )
+    return result
+
+
+def _stations_apply(election, parsed, user):
+    districts = {
+        pd.code.upper(): pd for pd in PollingDistrict.objects.filter(constituency_id=election.constituency_id)
+    }
+    notes, elsewhere = [], set()
+    wanted = []  # (StationRow, [(label, [PollingDistrict])])
+    label_station = {}
+    for station in parsed.stations.values():
+        boxes = []
+        for label, codes in sorted(station.boxes.items()):
+            known = [districts[c] for c in sorted(codes) if c in districts]
+            elsewhere.update(c for c in codes if c not in districts)
+            if known:
+                boxes.append((label, known))
+        if boxes:
+            wanted.append((station, boxes))
+            for label, _ in boxes:
+                label_station.setdefault(label, []).append(station)
+    if not wanted:
+        raise ImportRejected(
+            f"None of the polling districts in the file are in {election.constituency}. The file has: "
+            f"{', '.join(sorted(elsewhere)) or '(none)'}; {election.constituency} has: "
+            f"{', '.join(sorted(districts)) or '(none: load its polling districts first)'}."
+        )
+    if elsewhere:
+        notes.append(
+            f"Skipped {len(elsewhere)} polling district(s) of other constituencies: {', '.join(sorted(elsewhere)[:50])}."
+        )
+    if parsed.skipped_unallocated:
+        notes.append(f"Skipped {parsed.skipped_unallocated} address row(s) with no polling place.")
+    # A district split between two polling places (Democracy Club files): one box at each.
+    shared = {label for label, at in label_station.items() if len(at) > 1}
+    if shared and parsed.layout == stations.BOX_LIST:
+        label = sorted(shared)[0]
+        at = label_station[label]
+        raise ImportRejected(
+            f"Box {label!r} is listed at two stations: {at[0].name} (line {at[0].line}) and {at[1].name} "
+            f"(line {at[1].line}). Give each box its own label."
+        )
+    located = {
+        postcode: (latitude, longitude)
+        for postcode, latitude, longitude in PostcodeLocation.objects.filter(
+            postcode__in={s.postcode for s, _ in wanted if s.postcode}
+        ).values_list("postcode", "latitude", "longitude")
+    }
+    existing = list(PollingStation.objects.filter(election=election))
+    by_id = {s.council_id: s for s in existing if s.council_id}
+    by_name = {(s.name.upper(), s.postcode): s for s in existing}
+    boxes_now = {b.label: b for b in BallotBox.objects.filter(election=election)}
+    counts = dict.fromkeys(
+        (
+            "stations_added",
+            "stations_changed",
+            "stations_unchanged",
+            "boxes_added",
+            "boxes_changed",
+            "boxes_unchanged",
+        ),
+        0,
+    )
+    for row, boxes in wanted:
+        latitude, longitude = row.latitude, row.longitude
+        if latitude is None and row.postcode in located:
+            latitude, longitude = located[row.postcode]
+        values = {
+            "council_id": row.council_id, "name": row.name, "address": row.address, "postcode": row.postcode,
+            "uprn": row.uprn, "latitude": latitude, "longitude": longitude,
+        }  # fmt: skip
+        station = (
+            by_id.get(row.council_id) if row.council_id else by_name.get((row.name.upper(), row.postcode))
+        )
+        if station is None:
+            station = PollingStation.objects.create(election=election, **values)
+            counts["stations_added"] += 1
+        else:
+            changed = [name for name, value in values.items() if getattr(station, name) != value]
+            for name in changed:
+                setattr(station, name, values[name])
+            if changed:
+                station.save(update_fields=changed)
+            counts["stations_changed" if changed else "stations_unchanged"] += 1
+        co_located = len(boxes) > 1
+        for label, pds in boxes:
+            if label in shared:
+                label = f"{label} at {row.name}"[:60]
+            box = boxes_now.get(label)
+            if box is None:
+                box = BallotBox.objects.create(
+                    election=election, station=station, label=label, co_located=co_located
+                )
+                boxes_now[label] = box
+                changed = ["new"]
+            else:
+                changed = []
+                if box.station_id != station.pk:
+                    box.station, changed = station, [*changed, "station"]
+                if box.co_located != co_located:
+                    box.co_located, changed = co_located, [*changed, "co_located"]
+                if changed:
+                    box.save(update_fields=changed)
+            links = {link.polling_district_id: link for link in box.districts.all()}
+            wanted_ids = {pd.pk for pd in pds}
+            stale = [pk for pk in links if pk not in wanted_ids]
+            if stale:
+                BallotBoxDistrict.objects.filter(box=box, polling_district_id__in=stale).delete()
+            fresh = [BallotBoxDistrict(box=box, polling_district=pd) for pd in pds if pd.pk not in links]
+            BallotBoxDistrict.objects.bulk_create(fresh)
+            if changed == ["new"]:
+                counts["boxes_added"] += 1
+            else:
+                counts["boxes_changed" if changed or stale or fresh else "boxes_unchanged"] += 1
+    return StationImportResult("done", notes=parsed.report.notes + notes, counts=counts)
