@@ -4,6 +4,8 @@ council's list); tellings, outcomes and counts are events written by the service
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from gotv.models import (
     BallotBox,
@@ -84,8 +86,15 @@ class ElectionAdmin(GotvAdmin):
     list_display = ["name", "kind", "poll_date", "constituency", "democracy_club_id"]
     list_filter = ["kind", "constituency"]
     search_fields = ["name", "democracy_club_id"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at", "station_import"]
     filter_horizontal = ["wards"]
+
+    @admin.display(description="Polling stations")
+    def station_import(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the election first, then import its stations from the council's list."
+        url = reverse("gotv:stations_import", args=[obj.pk])
+        return format_html('<a href="{}">Import from the council\'s list</a>', url)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -314,8 +314,7 @@ class TestUndo:
         assert not TellingUndo.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_one_batch_posted_three_times_at_once_is_stored_once(anytown, teller):
+def test_one_batch_posted_three_times_at_once_is_stored_once(transactional_db, anytown, teller):
     """Three connections apply the same 20 entries concurrently: one row each, one voted each."""
     electors = [_elector(anytown, n) for n in range(1, 21)]
     day = polling_day(anytown, electors=electors)
@@ -345,8 +344,7 @@ def test_one_batch_posted_three_times_at_once_is_stored_once(anytown, teller):
     assert statuses.count("found") == 20
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_tellers_typing_one_number_at_once_make_one_voted(anytown, teller):
+def test_two_tellers_typing_one_number_at_once_make_one_voted(transactional_db, anytown, teller):
     electors = [_elector(anytown, n) for n in range(1, 31)]
     day = polling_day(anytown, electors=electors)
     other_teller = UserFactory(email="second.teller@anytown.example")

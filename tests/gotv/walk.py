@@ -118,7 +118,11 @@ def _undo(anytown):
     return TellingUndo.objects.create(telling=telling, by=telling.teller)
 
 
-URLS = {}
+URLS = {
+    "gotv:index": lambda anytown: {},
+    "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
+}
 
 ADMIN_OBJECTS = {
     Election: lambda anytown: _day(anytown).election,
