@@ -246,7 +246,7 @@ def telling_record(
         return TellingResult("invalid", f"uuid {client_uuid!r} is not a UUID.")
     stored = Telling.objects.filter(client_uuid=client_uuid).select_related("elector").first()
     if stored is not None:
-        return _telling_repeat(stored, box, raw_number)
+        return _telling_repeat(stored, teller, box, raw_number)
     now = timezone.now()
     if box.election_id != election.pk:
         return TellingResult("refused", f"{box.label} is not a box of {election}.")
@@ -292,7 +292,7 @@ def telling_record(
     except IntegrityError:
         # Another request stored this UUID at the same moment (it waited for that commit).
         stored = Telling.objects.select_related("elector").get(client_uuid=client_uuid)
-        return _telling_repeat(stored, box, raw_number)
+        return _telling_repeat(stored, teller, box, raw_number)
     first = _vote_record_insert(
         election=election,
         elector_id=entry.elector_id,
@@ -310,8 +310,11 @@ def telling_record(
     )
 
 
-def _telling_repeat(stored, box, raw_number):
-    if stored.box_id == box.pk and stored.raw_number == str(raw_number).strip()[:40]:
+def _telling_repeat(stored, teller, box, raw_number):
+    """A client UUID seen before: the same teller sending the same entry again is told it is safe
+    to drop; anything else is a conflict, and says nothing about what was stored."""
+    same = stored.teller_id == teller.pk and stored.box_id == box.pk
+    if same and stored.raw_number == str(raw_number).strip()[:40]:
         return TellingResult(
             "duplicate",
             "Already received.",
@@ -321,7 +324,7 @@ def _telling_repeat(stored, box, raw_number):
             stored.flags,
         )
     return TellingResult(
-        "conflict", "This entry's id was already used for another number; the first one stands.", stored
+        "conflict", "This entry's id was already used for another entry; the first one stands."
     )
 
 

@@ -111,6 +111,16 @@ class TestRecording:
         assert Telling.objects.get().raw_number == "12"
         assert not VoteRecord.objects.filter(elector__elector_number=13).exists()
 
+    def test_another_users_entry_id_reveals_nothing(self, anytown, otherton, teller):
+        day = polling_day(anytown, electors=[_elector(anytown, 12, surname="Anytownson")])
+        key = uuid.uuid4()
+        _tell(day, teller, "12", client_uuid=key)
+        other_teller = otherton.user(Role.TELLER)
+        replay = _tell(day, other_teller, "12", client_uuid=key)
+        assert replay.status == "conflict"
+        assert (replay.telling, replay.name) == (None, "")
+        assert "Anytown" not in replay.message
+
     def test_two_tellers_one_number_make_one_voted_and_two_tellings(self, anytown, teller):
         elector = _elector(anytown, 40)
         day = polling_day(anytown, electors=[elector])
