@@ -85,6 +85,7 @@ class BoxDistricts:
 
     codes: dict  # polling district id -> code
     ranges: dict
+    all_codes: dict = None  # normalised code -> [district ids] for the election's constituency
 
     @classmethod
     def of(cls, box):
@@ -105,7 +106,12 @@ class BoxDistricts:
                 ranges[pd] = (min(ranges[pd][0], bounds[0]), max(ranges[pd][1], bounds[1]))
             else:
                 ranges[pd] = bounds
-        return cls(codes, ranges)
+        all_codes = {}
+        for pk, code in PollingDistrict.objects.filter(
+            constituency_id=box.election.constituency_id
+        ).values_list("pk", "code"):
+            all_codes.setdefault(_code_key(code), []).append(pk)
+        return cls(codes, ranges, all_codes)
 
     def covers(self, entry):
         if entry.polling_district_id not in self.codes:
@@ -132,13 +138,13 @@ def resolve_poll_number(*, election, box_districts, number):
     ).select_related("elector", "polling_district")
     if number.prefix:
         wanted = _code_key(number.prefix)
-        districts = [
-            pk
-            for pk, code in PollingDistrict.objects.filter(
-                constituency_id=election.constituency_id
-            ).values_list("pk", "code")
-            if _code_key(code) == wanted
-        ]
+        if box_districts.all_codes is not None:
+            districts = box_districts.all_codes.get(wanted, [])
+        else:
+            rows = PollingDistrict.objects.filter(constituency_id=election.constituency_id).values_list(
+                "pk", "code"
+            )
+            districts = [pk for pk, code in rows if _code_key(code) == wanted]
         if not districts:
             return Resolution(
                 Resolution.UNKNOWN,

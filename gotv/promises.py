@@ -31,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from campaigns.models import LatestIntention
 from gotv.models import (
@@ -44,13 +43,25 @@ from gotv.models import (
 from voters.models import Elector, ElectorMark
 
 
-def _latest_adjustment(election, kind):
-    return Subquery(
-        PromiseAdjustment.objects.filter(election=election, elector=OuterRef("pk"), kind=kind)
-        .order_by("-at", "-pk")
-        .values("value")[:1],
-        output_field=BooleanField(),
+def _in_force(queryset, *group):
+    """Rows of `queryset` with no later row for the same `group` fields: the latest per group
+    (events as rows; ties on time go to the higher id)."""
+    later = queryset.model.objects.filter(**{name: OuterRef(name) for name in group}).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
     )
+    return queryset.filter(~Exists(later))
+
+
+def _adjusted(election, kind, value=True):
+    """Electors whose latest adjustment of `kind` in this election is `value` (a subquery)."""
+    rows = PromiseAdjustment.objects.filter(election=election, kind=kind)
+    return _in_force(rows, "election", "elector", "kind").filter(value=value).values("elector_id")
+
+
+def _member_of(subquery):
+    """pk IN (subquery) as a boolean column: Postgres hashes the subquery once (a "hashed
+    SubPlan"), instead of probing it again for every row as EXISTS would."""
+    return ExpressionWrapper(Q(pk__in=subquery), output_field=BooleanField())
 
 
 def _box_case(election):
@@ -102,37 +113,39 @@ def promises(election):
     """The promise list: see the module docstring. Hard promises first, then by district and
     number. Annotations: poll_district_id, poll_number, poll_suffix, poll_number_raw, box_id,
     intention_code, strength, promise_source ("canvass" or "added"), postal, proxy, voted,
-    wont_vote, do_not_return, postal_at_home."""
+    wont_vote, do_not_return, postal_at_home.
+
+    Sized for 80k electors: the candidates come from two hashed subqueries (intentions that are
+    ours, manual adds), and every flag is one hashed subquery, so Postgres reads each source
+    table once rather than probing it per elector."""
+    kind = PromiseAdjustment.Kind
+    ours = LatestIntention.objects.filter(intention__is_ours=True).values("elector_id")
+    added, removed = _adjusted(election, kind.PROMISE, True), _adjusted(election, kind.PROMISE, False)
     latest = LatestIntention.objects.filter(elector=OuterRef("pk"))
-    marks = ElectorMark.objects.filter(elector=OuterRef("pk"), election=election.democracy_club_id or None)
+    if election.democracy_club_id:
+        marks = ElectorMark.objects.filter(election=election.democracy_club_id)
+        postal = _member_of(marks.filter(kind=ElectorMark.Kind.POSTAL).values("elector_id"))
+        proxy = _member_of(marks.filter(kind=ElectorMark.Kind.PROXY).values("elector_id"))
+    else:  # no postal or proxy list for this election
+        postal = proxy = Value(False, output_field=BooleanField())
+    chases = _in_force(PostalChaseContact.objects.filter(election=election), "election", "elector")
     return (
         on_register(election)
-        .annotate(
-            canvassed_ours=Exists(latest.filter(intention__is_ours=True)),
-            promise_override=_latest_adjustment(election, PromiseAdjustment.Kind.PROMISE),
-        )
-        .filter(Q(promise_override=True) | Q(promise_override__isnull=True, canvassed_ours=True))
+        .filter((Q(pk__in=ours) & ~Q(pk__in=removed)) | Q(pk__in=added))
         .annotate(
             intention_code=Subquery(latest.values("intention__code")[:1]),
             strength=Subquery(latest.values("strength")[:1]),
             promise_source=Case(
-                When(Q(promise_override=True) & Q(canvassed_ours=False), then=Value("added")),
-                default=Value("canvass"),
+                When(Q(pk__in=ours) & ~Q(pk__in=removed), then=Value("canvass")), default=Value("added")
             ),
             box_id=_box_case(election),
-            postal=Exists(marks.filter(kind=ElectorMark.Kind.POSTAL)),
-            proxy=Exists(marks.filter(kind=ElectorMark.Kind.PROXY)),
-            voted=Exists(VoteRecord.objects.filter(election=election, elector=OuterRef("pk"))),
-            chase_outcome=_latest_chase(election),
-            wont_vote=Coalesce(_latest_adjustment(election, PromiseAdjustment.Kind.WONT_VOTE), Value(False)),
-            do_not_return=Coalesce(
-                _latest_adjustment(election, PromiseAdjustment.Kind.DO_NOT_RETURN), Value(False)
-            ),
-            postal_at_home=Coalesce(
-                ExpressionWrapper(
-                    Q(chase_outcome=PostalChaseContact.Outcome.AT_HOME), output_field=BooleanField()
-                ),
-                Value(False),
+            postal=postal,
+            proxy=proxy,
+            voted=_member_of(VoteRecord.objects.filter(election=election).values("elector_id")),
+            wont_vote=_member_of(_adjusted(election, kind.WONT_VOTE)),
+            do_not_return=_member_of(_adjusted(election, kind.DO_NOT_RETURN)),
+            postal_at_home=_member_of(
+                chases.filter(outcome=PostalChaseContact.Outcome.AT_HOME).values("elector_id")
             ),
         )
         .annotate(
@@ -144,14 +157,6 @@ def promises(election):
             ),
         )
         .order_by("strength_rank", "poll_district_id", "poll_number", "poll_suffix")
-    )
-
-
-def _latest_chase(election):
-    return Subquery(
-        PostalChaseContact.objects.filter(election=election, elector=OuterRef("pk"))
-        .order_by("-at", "-pk")
-        .values("outcome")[:1]
     )
 
 

@@ -286,11 +286,8 @@ def telling_record(
         downloaded_at=downloaded_at,
         flags=sorted(set(flags)),
     )
-    try:
-        with transaction.atomic():
-            telling.save(force_insert=True)
-    except IntegrityError:
-        # Another request stored this UUID at the same moment (it waited for that commit).
+    if not _telling_insert(telling):
+        # Another request stored this UUID at the same moment (the insert waited for its commit).
         stored = Telling.objects.select_related("elector").get(client_uuid=client_uuid)
         return _telling_repeat(stored, teller, box, raw_number)
     first = _vote_record_insert(
@@ -308,6 +305,28 @@ def telling_record(
     return TellingResult(
         "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags
     )
+
+
+def _telling_insert(telling):
+    """INSERT ... ON CONFLICT (client_uuid) DO NOTHING: True (and telling.pk set) when stored.
+    One statement on the hot path instead of a savepoint, an insert and a release."""
+    names = [f.column for f in Telling._meta.concrete_fields if not f.primary_key]
+    values = []
+    for f in Telling._meta.concrete_fields:
+        if not f.primary_key:
+            values.append(f.get_db_prep_save(getattr(telling, f.attname), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Telling._meta.db_table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+            "ON CONFLICT (client_uuid) DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    telling.pk = row[0]
+    telling._state.adding = False
+    return True
 
 
 def _telling_repeat(stored, teller, box, raw_number):
