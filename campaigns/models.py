@@ -345,6 +345,24 @@ class PackDoor(models.Model):
         return f"{self.pack.sheet_id} door {self.position}"
 
 
+def _download_token():
+    return secrets.token_urlsafe(24)
+
+
+class PackDownload(models.Model):
+    """A pack's data served to one person's phone, at server time. The phone sends `token` back with
+    each answer, so an answer arriving after the person's grant ended is kept only if the phone
+    had the pack while the grant held (see campaigns.offline.late_entry_allowed)."""
+
+    pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=40, unique=True, default=_download_token)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.pack.sheet_id} to {self.user} at {self.issued_at:%Y-%m-%d %H:%M}"
+
+
 # --- Visits: what came back from a door or a call ---------------------------------------
 
 

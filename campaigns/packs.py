@@ -40,7 +40,8 @@ def pack_doors(pack):
     return [(door.property, by_home.get(door.property_id, [])) for door in doors]
 
 
-def pack_download(*, pack):
+def pack_download(*, pack, token):
+    """`token` comes back with each answer (see campaigns.offline)."""
     campaign = pack.walk_list.campaign
     doors = pack_doors(pack)
     elector_ids = [e.pk for _, electors in doors for e in electors]
@@ -55,6 +56,7 @@ def pack_download(*, pack):
             "sheet": pack.sheet_id,
             "campaign": campaign.name,
         },
+        "token": token,
         "survey": _survey(campaign.current_survey_version()),
         "codes": [[c.code, c.label, c.takes_strength, c.colour] for c in IntentionCode.objects.active()],
         "outcomes": [[o.code, o.label, o.spoke] for o in DoorOutcome.objects.active().filter(channel="door")],

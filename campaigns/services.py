@@ -26,6 +26,7 @@ from campaigns.models import (
     LatestIntention,
     Pack,
     PackDoor,
+    PackDownload,
     PhoneNumber,
     Question,
     Relation,
@@ -588,6 +589,11 @@ def canvassers_for(constituency):
         .distinct()
         .order_by("full_name", "email")
     )
+
+
+def pack_download_issue(*, pack, user):
+    """Record that `user`'s phone is being sent `pack` now; the token goes with the data."""
+    return PackDownload.objects.create(pack=pack, user=user)
 
 
 @transaction.atomic

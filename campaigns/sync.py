@@ -1,24 +1,31 @@
 """The sync contract: phones send batches of visits, each with a client UUID; each gets a result.
 
 Request (POST JSON):  {"answers": [{"uuid", "pack" | "call_list", "elector", "outcome",
-                        "survey_version", "answers": {key: value}, "notes", "recorded_at"}, ...]}
+                        "survey_version", "answers": {key: value}, "notes", "recorded_at",
+                        "download"}, ...]}
 Response:             {"server_time", "results": [{"uuid", "status", "message", "visit", "flags"}]}
 
 status is "recorded" (new), "duplicate" (already had it: safe), "conflict" (the UUID was
 used for something else: refused, logged) or "refused" (cannot be applied: logged with the
 payload, so nothing typed on a doorstep is lost). Items are applied one by one: one bad item
 never stops the others.
+
+"download" is the token the pack's data came with (campaigns.packs.pack_download). A pack is open to
+the canvasser it is given to (and to organisers). Once it is not, an answer is kept only when that
+token shows the phone had the pack while the person's grant held, and the grant ended no more than
+OFFLINE_LATE_ENTRY_HOURS ago (campaigns.offline.late_entry_allowed); it is then flagged
+"grant_ended". Everything else is refused, kept in the sync log and written to the audit log.
 """
 
 import uuid
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from campaigns.models import CallEntry, CallList, Pack, SurveyVersion, SyncProblem, Visit
+from campaigns.models import CallEntry, CallList, Pack, PackDownload, SurveyVersion, SyncProblem, Visit
+from campaigns.offline import late_entry_allowed
 from campaigns.services import (
     ReferenceCodes,
     VisitInput,
@@ -26,8 +33,7 @@ from campaigns.services import (
     canvass_record_visits,
     sync_problem_log,
 )
-from labourhub.models import Grant
-from labourhub.scoping import ROLES_FOR, Action, can
+from labourhub.scoping import Action, can
 from labourhub.services import audit_record
 from voters.models import Elector
 
@@ -41,8 +47,11 @@ class _Refuse(Exception):
 class _Batch:
     """Look-ups shared by the items of one batch, so a batch of 50 costs a few queries, not 250."""
 
-    def __init__(self, user):
+    def __init__(self, user, request=None):
         self.user = user
+        self.request = request
+        self.open_now = {}
+        self.downloads = {}
         self.sources = {}
         self.electors = {}
         self.versions = {}
@@ -87,16 +96,28 @@ class _Batch:
             self.allowed_now[constituency.pk] = can(self.user, Action.CANVASS, constituency)
         return self.allowed_now[constituency.pk]
 
+    def open_to_user(self, kind, source):
+        """Is this pack (or call list) open to the user now, as its pages are?"""
+        key = (kind, source.pk)
+        if key not in self.open_now:
+            model = Pack if kind == "pack" else CallList
+            self.open_now[key] = (
+                model.objects.for_user(self.user, Action.CANVASS).filter(pk=source.pk).exists()
+            )
+        return self.open_now[key]
 
-def _had_grant_at(user, constituency, at):
-    """Was a canvassing grant for this CLP in force at `at` (answers recorded offline before a revocation)?"""
-    return (
-        Grant.all_objects.filter(user=user, role__in=ROLES_FOR[Action.CANVASS], starts_at__lte=at)
-        .covering(constituency)
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
-        .exists()
-    )
+    def download(self, pack, token):
+        """When the server sent this pack to this user with `token`, or None."""
+        if not isinstance(token, str) or not token:
+            return None
+        if token not in self.downloads:
+            self.downloads[token] = (
+                PackDownload.objects.filter(token=token, user=self.user)
+                .values_list("pack_id", "issued_at")
+                .first()
+            )
+        found = self.downloads[token]
+        return found[1] if found and found[0] == pack.pk else None
 
 
 def parse_time(value):
@@ -120,6 +141,30 @@ def _int(item, name):
     return value
 
 
+def _check_late_entry(batch, kind, source, campaign, issued_at, recorded_at, client_uuid):
+    """Raise _Refuse (and write the audit log) unless campaigns.offline lets this late answer in."""
+    late = late_entry_allowed(
+        user=batch.user,
+        constituency=campaign.constituency,
+        action=Action.CANVASS,
+        issued_at=issued_at,
+        recorded_at=recorded_at,
+    )
+    if late.allowed:
+        return
+    audit_record(
+        action="canvass.late_refused",
+        user=batch.user,
+        request=batch.request,
+        constituency=campaign.constituency,
+        detail={kind: source.pk, "uuid": str(client_uuid), "reason": late.reason},
+    )
+    not_open = f"{kind.replace('_', ' ')} {source.pk} is not open to you"
+    if issued_at is None:  # nothing to say to someone who never had it
+        raise _Refuse(f"{not_open}.")
+    raise _Refuse(f"{not_open}: {late.reason}.", campaign)
+
+
 def _visit_input(batch, item):
     """Check an item against its pack or call list and the canvasser's grants; raise _Refuse."""
     raw_uuid = item.get("uuid")
@@ -137,11 +182,13 @@ def _visit_input(batch, item):
     constituency = campaign.constituency
     recorded_at = parse_time(item.get("recorded_at"))
     flags = []
-    if not batch.may_canvass_now(constituency):
-        plausible = recorded_at is not None and recorded_at <= timezone.now()
-        if not (plausible and _had_grant_at(batch.user, constituency, recorded_at)):
-            raise _Refuse(not_open)
-        flags.append(Visit.Flag.GRANT_ENDED)
+    if not batch.open_to_user(kind, source):
+        issued_at = batch.download(source, item.get("download")) if kind == "pack" else None
+        # Given to someone else after this phone downloaded it, by someone who still canvasses
+        # here: the answers are theirs to send. Otherwise only the late-entry rule lets them in.
+        if issued_at is None or not batch.may_canvass_now(constituency):
+            _check_late_entry(batch, kind, source, campaign, issued_at, recorded_at, client_uuid)
+            flags.append(Visit.Flag.GRANT_ENDED)
     elector = batch.elector(kind, source, _int(item, "elector"))
     if elector is None:
         raise _Refuse(f"elector {item['elector']} is not on {kind.replace('_', ' ')} {source.pk}.", campaign)
@@ -178,7 +225,7 @@ def sync_batch(*, user, items, request=None):
     One transaction for the batch (one commit, not one per answer). Items that cannot be applied
     are refused one by one and logged with their payload; they never stop the others.
     """
-    batch = _Batch(user)
+    batch = _Batch(user, request)
     results = [None] * len(items)
     inputs, positions = [], []
     for position, item in enumerate(items):

@@ -80,8 +80,11 @@ def pack_canvass(request, pk):
 def pack_data(request, pk):
     """Everything the phone needs for a pack: doors, household members, the survey, the codes."""
     pack = get_pack_for_user(request, pk)
+    issued = services.pack_download_issue(pack=pack, user=request.user)
     audit_record(action="pack.download", request=request, obj=pack)
-    return JsonResponse(packs.pack_download(pack=pack), json_dumps_params={"separators": (",", ":")})
+    return JsonResponse(
+        packs.pack_download(pack=pack, token=issued.token), json_dumps_params={"separators": (",", ":")}
+    )
 
 
 @never_cache

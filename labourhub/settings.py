@@ -181,6 +181,11 @@ MEMBER_EMAIL_RATE_PER_SECOND = env_int("MEMBER_EMAIL_RATE_PER_SECOND", 20, minim
 MEMBER_EMAIL_BATCH_SIZE = env_int("MEMBER_EMAIL_BATCH_SIZE", 200, minimum=1, maximum=10000)
 # A batch with no sign of a worker for this long is queued again by the sweeper.
 MEMBER_EMAIL_STALE_AFTER_SECONDS = env_int("MEMBER_EMAIL_STALE_AFTER_SECONDS", 600, minimum=1)
+
+# --- Offline pages ------------------------------------------------------------
+# Answers made offline reach the server at most this long after the person's grant ended
+# (and only from data downloaded before it ended: campaigns.offline.late_entry_allowed).
+OFFLINE_LATE_ENTRY_HOURS = env_int("OFFLINE_LATE_ENTRY_HOURS", 72, minimum=0, maximum=24 * 30)
 # The envelope and From address of member emails (the display name is the CLP's).
 MEMBER_EMAIL_FROM = env_str("MEMBER_EMAIL_FROM", "members@labourhub.localhost")
 

@@ -127,7 +127,7 @@
     return {
       uuid: record.uuid, pack: record.pack, elector: record.elector, outcome: record.outcome,
       survey_version: record.survey_version, answers: record.answers, notes: record.notes,
-      recorded_at: record.recorded_at,
+      recorded_at: record.recorded_at, download: record.download,
     };
   }
 
@@ -195,6 +195,9 @@
       uuid: newUuid(), pack: PACK, door: door.id, elector: elector[0], name: elector[1],
       outcome, answers: answers || {}, notes: notes || "",
       survey_version: pack.survey ? pack.survey.id : null,
+      // The server's token for the download this answer was made from: it lets the answer in
+      // even if it arrives after the canvasser's access ended (within a set window).
+      download: pack.token || null,
       recorded_at: new Date().toISOString(), state: "waiting",
     };
     await queuePut(entry); // on the phone before anything else happens

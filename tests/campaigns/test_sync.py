@@ -17,12 +17,14 @@ from voters.models import Contact
 
 
 @pytest.fixture
-def door(anytown):
-    """A campaign, a pack of three doors in Anytown with one elector each."""
+def door(anytown, anytown_canvasser):
+    """A campaign, a pack of three doors in Anytown with one elector each, given to the canvasser."""
     campaign = campaign_with_survey(anytown.constituency)
     homes = [PropertyFactory(polling_district=anytown.polling_district) for _ in range(3)]
     electors = [ElectorFactory(home=home, surname="Anytownson") for home in homes]
     pack = pack_with_doors(campaign, homes)
+    pack.assigned_to = anytown_canvasser
+    pack.save(update_fields=["assigned_to"])
     return {
         "campaign": campaign,
         "pack": pack,
@@ -143,9 +145,10 @@ def test_a_skewed_clock_is_flagged_and_server_time_is_used(client, anytown_canva
 
 def test_visits_recorded_before_a_revocation_are_accepted_and_flagged(client, anytown_canvasser, door):
     client.force_login(anytown_canvasser)
-    recorded = timezone.now() - timedelta(minutes=30)
+    token = client.get(reverse("campaigns:pack_data", args=[door["pack"].pk])).json()["token"]
+    recorded = timezone.now() - timedelta(seconds=1)
     grant_revoke(grant=Grant.objects.get(user=anytown_canvasser), revoked_by=None)
-    before = item(door, recorded_at=recorded.isoformat())
+    before = item(door, recorded_at=recorded.isoformat(), download=token)
     after = item(door, who=door["electors"][1])
     results = sync(client, before, after).json()["results"]
     assert [r["status"] for r in results] == ["recorded", "refused"]

@@ -3,14 +3,16 @@ no signal, a reload while offline, and every answer arriving exactly once."""
 
 import importlib
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import LatestIntention, Visit
-from labourhub.models import Grant, Role
+from campaigns.models import LatestIntention, PackDownload, SyncProblem, Visit
+from labourhub.models import AuditEvent, Grant, Role
 from labourhub.services import grant_revoke
 from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.conftest import PHONE, sign_in
@@ -61,7 +63,9 @@ def waiting(page):
     return int(page.locator("#queue-count").get_attribute("data-waiting"))
 
 
-def test_a_whole_session_offline_arrives_exactly_once(browser_context, live_server, anytown_canvasser, pack):
+def test_a_whole_session_offline_arrives_exactly_once(
+    browser_context, live_server, anytown, anytown_canvasser, pack
+):
     sign_in(browser_context, live_server, anytown_canvasser)
     page = browser_context.new_page()
     open_pack(page, pack)
@@ -86,6 +90,7 @@ def test_a_whole_session_offline_arrives_exactly_once(browser_context, live_serv
     assert len({v.client_uuid for v in visits}) == 5
     assert Contact.objects.filter(channel="door").count() == 5
     assert {li.display for li in LatestIntention.objects.all()} == {"L soft"}
+    sign_in(browser_context, live_server, anytown.user(Role.ORGANISER))  # elector pages need MFA roles
     for visit in visits:  # the single view of each voter shows the door contact at once
         page.goto(reverse("voters:elector", args=[visit.elector_id]))
         history = page.content()
@@ -152,9 +157,36 @@ def test_answers_recorded_before_a_revocation_still_arrive_and_the_pack_leaves_t
 
     browser_context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
+    # Let in because the phone downloaded the pack (the server's token) before the revocation.
     assert [v.flags for v in Visit.objects.all()] == [["grant_ended"], ["grant_ended"]]
+    assert not AuditEvent.objects.filter(action="canvass.late_refused").exists()
 
     page.reload()  # the server now refuses the pack: the cached shell opens, the pack is removed
     expect(page.locator("#view")).to_have_attribute("data-screen", "missing")
     assert page.locator("button.door").count() == 0
     assert "Anytownson" not in page.content()
+
+
+def test_answers_arriving_long_after_a_revocation_are_refused_and_stay_on_the_phone(
+    browser_context, live_server, anytown_canvasser, pack
+):
+    sign_in(browser_context, live_server, anytown_canvasser)
+    page = browser_context.new_page()
+    open_pack(page, pack)
+    browser_context.set_offline(True)
+    record_door(page, 0)
+    # The phone stays offline for days: the pack was downloaded, and the grant revoked, long ago.
+    grant = Grant.objects.get(user=anytown_canvasser)
+    grant_revoke(grant=grant, revoked_by=None, reason="Left the party")
+    long_ago = timezone.now() - timedelta(hours=100)
+    Grant.all_objects.filter(pk=grant.pk).update(starts_at=long_ago - timedelta(days=1), revoked_at=long_ago)
+    PackDownload.objects.update(issued_at=long_ago - timedelta(hours=1))
+
+    browser_context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
+    expect(page.locator("#refused")).to_contain_text("72 hours")  # kept on the phone, and said why
+    assert Visit.objects.count() == 0
+    [problem] = SyncProblem.objects.all()
+    assert "72 hours" in problem.message
+    assert problem.payload["download"]  # the phone sent the token it was given with the pack
+    assert AuditEvent.objects.filter(action="canvass.late_refused", user=anytown_canvasser).count() == 1

@@ -229,7 +229,7 @@ def walk_list_and_pack_figures():
     )
     walk_list_ms = round((time.perf_counter() - started) * 1000, 1)
     pack = Pack.objects.filter(walk_list=walk_list, door_count=300).first()
-    body = json.dumps(pack_download(pack=pack), separators=(",", ":")).encode()
+    body = json.dumps(pack_download(pack=pack, token="x" * 32), separators=(",", ":")).encode()
     return walk_list_ms, round(len(gzip.compress(body)) / 1024, 1)
 
 
