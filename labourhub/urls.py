@@ -17,4 +17,5 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("access/", include("access.urls")),
+    path("gotv/", include("gotv.urls")),
 ]
