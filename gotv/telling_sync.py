@@ -79,7 +79,7 @@ class _Batch:
     def election(self, item):
         pk = _int(item, "election")
         if pk not in self.elections:
-            self.elections[pk] = Election.objects.select_related("constituency").filter(pk=pk).first()
+            self.elections[pk] = Election.objects.select_related("constituency__region").filter(pk=pk).first()
         election = self.elections[pk]
         not_open = f"Election {pk} is not open to you."
         if election is None:
@@ -99,7 +99,7 @@ class _Batch:
     def box(self, election, item):
         pk = _int(item, "box")
         if pk not in self.boxes:
-            self.boxes[pk] = BallotBox.objects.filter(pk=pk, election=election).first()
+            self.boxes[pk] = BallotBox.objects.filter(pk=pk, election_id=election.pk).first()
             if self.boxes[pk] is not None:
                 self.districts[pk] = BoxDistricts.of(self.boxes[pk])
         if self.boxes[pk] is None or self.boxes[pk].election_id != election.pk:
