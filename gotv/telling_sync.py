@@ -33,7 +33,7 @@ from gotv import offline
 from gotv.models import BallotBox, BoxTurnoutCount, Election, Telling, WarpCount
 from gotv.poll_numbers import BoxDistricts
 from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
@@ -71,7 +71,7 @@ class _Batch:
     def __init__(self, user):
         self.user = user
         self.elections = {}
-        self.allowed = {}
+        self.late = {}  # (election, download time) -> the late-entry rule's answer
         self.boxes = {}
         self.districts = {}
         self.constituencies = set()  # where this user was let in: the audit row goes there
@@ -79,20 +79,24 @@ class _Batch:
     def election(self, item):
         pk = _int(item, "election")
         if pk not in self.elections:
-            self.elections[pk] = Election.objects.select_related("constituency__region").filter(pk=pk).first()
-        election = self.elections[pk]
+            # One scoped query answers "which election" and "may this user tell there now".
+            elections = Election.objects.select_related("constituency__region").filter(pk=pk)
+            election = elections.for_user(self.user, Action.TELL).first()
+            self.elections[pk] = (election, True) if election else (elections.first(), False)
+        election, allowed_now = self.elections[pk]
         not_open = f"Election {pk} is not open to you."
         if election is None:
             raise _Refuse(not_open)
         downloaded_at = offline.download_time_read(item.get("download"), user=self.user, election=election)
-        key = (pk, downloaded_at)
-        if key not in self.allowed:
-            self.allowed[key] = can(self.user, Action.TELL, election.constituency) or (
-                offline.late_entry_allowed(user=self.user, election=election, downloaded_at=downloaded_at)
-            )
-        if not self.allowed[key]:
-            # Named by id only: a stranger learns nothing about another CLP's election.
-            raise _Refuse(not_open)
+        if not allowed_now:
+            key = (pk, downloaded_at)
+            if key not in self.late:
+                self.late[key] = offline.late_entry_allowed(
+                    user=self.user, election=election, downloaded_at=downloaded_at
+                )
+            if not self.late[key]:
+                # Named by id only: a stranger learns nothing about another CLP's election.
+                raise _Refuse(not_open)
         self.constituencies.add(election.constituency)
         return election, downloaded_at
 
@@ -146,7 +150,7 @@ def _undo(batch, item):
     telling = Telling.objects.filter(client_uuid=target, election=election, teller=batch.user).first()
     if telling is None:
         return _Outcome("wait", "The entry to undo has not arrived yet.")
-    if not can(batch.user, Action.TELL, election.constituency):
+    if not batch.elections[election.pk][1]:  # the undo service needs TELL now (no late undos)
         return _Outcome("refused", "You are not telling for this election now: ask the committee room.")
     result = telling_undo(telling=telling, user=batch.user, client_uuid=client_uuid)
     return _Outcome(result.status, result.message, number=telling.raw_number)
