@@ -35,6 +35,7 @@ agents' counts page (gotv:telling_counts) for the board. The JSON says which wer
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -94,6 +95,7 @@ class ServerCpu:
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
             backends = [str(row[0]) for row in cursor.fetchall()]
+        self.backends = set(backends)
         return children + backends
 
     def _ticks(self):
@@ -110,9 +112,11 @@ class ServerCpu:
         self.before = self._ticks()
 
     def stop(self):
+        """Total milliseconds; `self.postgres_ms` is the Postgres backends' share."""
         after = self._ticks()
-        used = sum(t - self.before.get(pid, 0) for pid, t in after.items())
-        return used * 1000 / self.TICK
+        used = {pid: t - self.before.get(pid, 0) for pid, t in after.items()}
+        self.postgres_ms = sum(t for pid, t in used.items() if pid in self.backends) * 1000 / self.TICK
+        return sum(used.values()) * 1000 / self.TICK
 
 
 def seed(*, boxes, electors_per_box, tellers, knockers, boards):
@@ -235,6 +239,24 @@ def seed(*, boxes, electors_per_box, tellers, knockers, boards):
     return election, teller_ids, knocker_ids, board_ids
 
 
+def queries_per_telling(identity, election):
+    """The SQL statements one single-number sync request runs (in process, on the same data)."""
+    from django.db import connection as db
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = identity["session"]
+    entry = {"uuid": str(uuid.uuid4()), "kind": "telling", "election": election.pk, "box": identity["box"],
+             "number": "1", "download": identity["download"]}  # fmt: skip
+    with CaptureQueriesContext(db) as queries:
+        response = client.post(
+            "/gotv/telling/sync/", json.dumps({"entries": [entry]}), content_type="application/json"
+        )
+    assert response.status_code == 200, response.content
+    return len(queries.captured_queries)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120)
@@ -315,9 +337,25 @@ def main():
         )
         baseline = [r for per in base_results for r in per]
         ping_cpu_ms = server_cpu.stop() / max(1, len(baseline))
+        ping_pg_ms = server_cpu.postgres_ms / max(1, len(baseline))
 
         election_pk = election.pk
         rng = random.Random(13)
+        failures = {}
+
+        def survive(work, shape):
+            """A timed-out or refused request is counted (client_errors) and the user carries on."""
+
+            def wrapped(phone, i):
+                started = time.perf_counter()
+                try:
+                    return work(phone, i)
+                except (OSError, http.client.HTTPException) as error:
+                    with lock:
+                        failures[repr(error)] = failures.get(repr(error), 0) + 1
+                    return shape((time.perf_counter() - started) * 1000)
+
+            return wrapped
 
         def tell(phone, i):
             identity = phone.identity
@@ -364,6 +402,10 @@ def main():
         def board(phone, i):
             return phone.request("GET", board_url)
 
+        tell = survive(tell, lambda ms: (0, ms, 0))
+        knock = survive(knock, lambda ms: (0, ms, 0, ms))
+        board = survive(board, lambda ms: (0, b"", ms))
+
         def peak(teller_interval, seconds):
             """Tellers, knockers and boards at once; tellers back to back when teller_interval is None."""
             outcome = {}
@@ -387,6 +429,7 @@ def main():
         alone_results, alone_seconds, _ = run_phones(tellers, args.baseline_seconds, tell)
         alone = [r for per in alone_results for r in per]
         telling_cpu_ms = server_cpu.stop() / max(1, len(alone))
+        telling_pg_ms = server_cpu.postgres_ms / max(1, len(alone))
 
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         full, full_seconds = peak(None, args.capacity_seconds)
@@ -437,6 +480,9 @@ def main():
         "baseline_p95_ms": percentile(sorted(ms for _, _, ms in baseline), 95),
         "server_cpu_ms_per_ping": round(ping_cpu_ms, 2),
         "server_cpu_ms_per_telling": round(telling_cpu_ms, 2),
+        "postgres_cpu_ms_per_ping": round(ping_pg_ms, 2),
+        "postgres_cpu_ms_per_telling": round(telling_pg_ms, 2),
+        "queries_per_telling_request": queries_per_telling(teller_ids[0], election),
         "tellings_alone_per_s": round(len(alone) / alone_seconds, 1),
         "load_average_1m": round(os.getloadavg()[0], 1),
         "p50_telling_ms": percentile(tell_ms, 50),
@@ -457,7 +503,9 @@ def main():
         + sum(1 for r in knock_calls if r[0] != 200 or r[2] != 200)
         + sum(1 for s, _, _ in board_calls if s != 200)
         + sum(1 for s, _, _ in baseline if s != 200),
-        "client_errors": [e for phase in (full, outcome) for g in phase.values() for e in g[2]] + base_errors,
+        "client_errors": failures,
+        "client_errors_fatal": [e for phase in (full, outcome) for g in phase.values() for e in g[2]]
+        + base_errors,
         "client_cpu_s": round(
             (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime), 1
         ),
