@@ -108,8 +108,9 @@ def test_co_located_boxes_share_their_coverage(anytown):
     assert coverage == {day.box.pk: [hour], neighbour.pk: [hour], apart.pk: []}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_same_batch_posted_three_times_at_once_is_stored_once(anytown):
+def test_the_same_batch_posted_three_times_at_once_is_stored_once(transactional_db, anytown):
+    """Real concurrent transactions (the `transactional_db` fixture, so conftest puts back the
+    reference rows the flush at its end removes)."""
     electors = [_elector(anytown, n) for n in range(1, 31)]
     day = polling_day(anytown, electors=electors)
     teller = anytown.user(Role.TELLER)
