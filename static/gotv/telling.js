@@ -89,7 +89,7 @@
     counter.classList.toggle("waiting", waiting.length > 0);
     counter.textContent = waiting.length
       ? `${plural(waiting.length, "entry", "entries")} waiting to send` + (navigator.onLine ? "" : " (no signal)")
-      : "Nothing waiting: every number is safe on the server";
+      : "All sent: nothing waiting";
     const tellings = records.filter((r) => r.kind === "telling" && mine(r));
     const undone = new Set(records.filter((r) => r.kind === "undo").map((r) => r.target));
     const undoable = new Set(

@@ -121,6 +121,8 @@ def test_the_page_fits_a_phone_and_a_desktop(browser_context, live_server, anyto
     open_box(page, day)
     type_in(page, "7")
     expect(page.locator("#answer")).to_contain_text("Voter7 Anytownson")
+    enter_box = page.get_by_role("button", name="Enter").bounding_box()
+    assert enter_box["y"] + enter_box["height"] <= 740, "Enter must be on the first screen, no scrolling"
     page.locator("#letters-toggle").click()
     for summary in page.locator("summary").all():
         summary.click()
