@@ -5,17 +5,16 @@ server time it was served. Entries typed offline send it back. When the user's T
 ended since, an entry is still accepted only if the page was downloaded while the grant was in
 force and it arrives before the election stops taking tellings (close of poll + grace): the
 phone's clock is never the evidence. This is the canvassing rule of the security issue applied
-to polling day; when the shared helper lands (campaigns.offline / labourhub), call it from here.
+to polling day: `late_entry_allowed` calls the shared rule, campaigns.offline.late_entry_allowed.
 """
 
 import datetime
 
 from django.core import signing
-from django.db.models import Q
 from django.utils import timezone
 
-from labourhub.models import Grant
-from labourhub.scoping import ROLES_FOR, Action
+from campaigns.offline import late_entry_allowed as shared_late_entry_allowed
+from labourhub.scoping import Action
 
 _SALT = "gotv.download"
 MAX_AGE = datetime.timedelta(days=2)
@@ -40,23 +39,16 @@ def download_time_read(token, *, user, election):
     return datetime.datetime.fromtimestamp(data["t"], tz=datetime.UTC)
 
 
-def had_grant_at(user, constituency, at, action=Action.TELL):
-    """Was a grant for `action` in this CLP in force at `at`?"""
-    return (
-        Grant.all_objects.filter(user=user, role__in=ROLES_FOR[action], starts_at__lte=at)
-        .covering(constituency)
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
-        .exists()
-    )
-
-
 def late_entry_allowed(*, user, election, downloaded_at, now=None, action=Action.TELL):
-    """An entry from a user whose grant has ended: allowed only with a server-issued download time
-    at which the grant was in force, and before the election stops taking entries."""
+    """An entry from a user whose grant has ended: the shared rule for every offline page
+    (campaigns.offline.late_entry_allowed: a server-issued download time at which the grant was in
+    force, arriving within OFFLINE_LATE_ENTRY_HOURS of its end), and on polling day also before the
+    election stops taking entries (close of poll + grace)."""
     now = now or timezone.now()
     if downloaded_at is None or downloaded_at > now:
         return False
     if now > election.tellings_accepted_until:
         return False
-    return had_grant_at(user, election.constituency, downloaded_at, action)
+    return shared_late_entry_allowed(
+        user=user, constituency=election.constituency, action=action, issued_at=downloaded_at, now=now
+    ).allowed

@@ -124,6 +124,31 @@ URLS = {
     "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
 }
 
+# --- Telling (gotv/views_telling.py) ---
+
+
+def _no_kwargs(anytown):
+    return {}
+
+
+def _box_kwargs(anytown):
+    day = _day(anytown)
+    _elector(anytown, day.election)
+    return {"election": day.election.pk, "box": day.box.pk}
+
+
+URLS |= {
+    "gotv:telling_home": _no_kwargs,
+    "gotv:telling_service_worker": _no_kwargs,
+    "gotv:telling_sync": _no_kwargs,
+    "gotv:telling_ping": _no_kwargs,
+    "gotv:telling_box": _box_kwargs,
+    "gotv:telling_search": _box_kwargs,
+    "gotv:telling_counts": lambda anytown: {"election": _warp(anytown).election_id},
+    "gotv:warp_invalidate": lambda anytown: {"pk": _warp(anytown).pk},
+}
+# --- end of telling ---
+
 ADMIN_OBJECTS = {
     Election: lambda anytown: _day(anytown).election,
     PollingStation: lambda anytown: _day(anytown).station,
