@@ -171,12 +171,14 @@ def ping(request):
 _SW_SHELL = [
     "css/labourhub.css",
     "vendor/htmx-2.0.11.min.js",
+    "offline/queue.js",
     "campaigns/canvass.js",
     "campaigns/canvass.css",
     "campaigns/campaigns.css",
     "campaigns/icon.svg",
     "campaigns/manifest.webmanifest",
 ]
+_SW_PAGES = r"/packs/\d+/canvass/$"
 
 
 @require_GET
@@ -188,7 +190,9 @@ def service_worker(request):
     with open(path, encoding="utf-8") as source:
         script = source.read()
     shell = json.dumps([static(name) for name in _SW_SHELL])
-    response = HttpResponse(f"const SHELL = {shell};\n{script}", content_type="text/javascript")
+    head = f"const SHELL = {shell};\nconst PAGES = new RegExp({json.dumps(_SW_PAGES)});\n"
+    head += 'const CACHE = "lh-canvass-v1";\n'
+    response = HttpResponse(head + script, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = reverse("campaigns:index")
     return response

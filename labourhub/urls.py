@@ -18,5 +18,6 @@ urlpatterns = [
     path("voters/", include("voters.urls")),
     path("members/", include("members.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("polling-day/", include("gotv.urls")),
     path("access/", include("access.urls")),
 ]

@@ -9,10 +9,10 @@
 
   const root = document.getElementById("canvass");
   if (!root) return;
+  const { openDb, el, newUuid, plural, clock, Sender, cacheThisPage, registerWorker, clockNote } =
+    window.LabourHubOffline; // static/offline/queue.js
   const PACK = Number(root.dataset.pack);
   const CACHE = "lh-canvass-v1";
-  let batchSize = 50; // halved when the server says a batch is too big
-  const MAX_BACKOFF = 5 * 60 * 1000;
   const view = document.getElementById("view");
   const counter = document.getElementById("queue-count");
   const receipt = document.getElementById("receipt");
@@ -20,75 +20,15 @@
 
   let pack = null;
   let knockedToday = {};
-  let backoff = 0;
-  let retryTimer = null;
-  let sending = false;
   const ready = { worker: false, page: false, data: false };
 
   // --- IndexedDB ----------------------------------------------------------------------------
-  const dbPromise = new Promise((resolve, reject) => {
-    const request = indexedDB.open("labourhub-canvass", 1);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore("packs");
-      const queue = db.createObjectStore("queue", { keyPath: "uuid" });
-      queue.createIndex("state", "state");
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-
-  function idb(store, mode, operation) {
-    return dbPromise.then((db) => new Promise((resolve, reject) => {
-      const transaction = db.transaction(store, mode);
-      const request = operation(transaction.objectStore(store));
-      transaction.oncomplete = () => resolve(request ? request.result : undefined);
-      transaction.onerror = () => reject(transaction.error);
-      transaction.onabort = () => reject(transaction.error);
-    }));
-  }
-  const packGet = () => idb("packs", "readonly", (s) => s.get(PACK));
-  const packPut = (value) => idb("packs", "readwrite", (s) => s.put(value, PACK));
-  const packDelete = () => idb("packs", "readwrite", (s) => s.delete(PACK));
-  const queueAll = () => idb("queue", "readonly", (s) => s.getAll());
-  const queuePut = (record) => idb("queue", "readwrite", (s) => s.put(record));
-  function queuePutMany(records) {
-    return idb("queue", "readwrite", (s) => { records.forEach((r) => s.put(r)); return null; });
-  }
-
-  // --- Small helpers ------------------------------------------------------------------------
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([key, value]) => {
-      if (value === null || value === undefined || value === false) return;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    });
-    children.flat().forEach((child) => {
-      if (child === null || child === undefined || child === false) return;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    });
-    return node;
-  }
-
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
-  function clock(date) { return date.toTimeString().slice(0, 5); }
+  const db = openDb("labourhub-canvass", 1, { packs: {}, queue: { keyPath: "uuid", indexes: ["state"] } });
+  const packGet = () => db.get("packs", PACK);
+  const packPut = (value) => db.put("packs", value, PACK);
+  const packDelete = () => db.remove("packs", PACK);
+  const queueAll = () => db.all("queue");
+  const queuePut = (record) => db.put("queue", record);
 
   // --- The queue counter and receipts ---------------------------------------------------------
   async function refreshCounter() {
@@ -131,63 +71,30 @@
     };
   }
 
-  function scheduleRetry(delay) {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(syncNow, delay);
-  }
-
-  async function syncNow() {
-    if (sending) return;
-    const records = await queueAll();
-    const waiting = records.filter((r) => r.state === "waiting");
-    if (!waiting.length) { await refreshCounter(); return; }
-    if (!navigator.onLine) { await refreshCounter(); return; }
-    sending = true;
-    let sent = 0;
-    try {
-      for (let start = 0; start < waiting.length; start += batchSize) {
-        const batch = waiting.slice(start, start + batchSize);
-        const response = await fetch(root.dataset.syncUrl, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ answers: batch.map(wire) }),
-        });
-        if (response.status === 401 || response.status === 403) {
-          setReceipt("Sign in again to send your answers. They are safe on this phone.");
-          receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
-          throw new Error("signed out");
-        }
-        if (response.status === 413 && batchSize > 1) batchSize = Math.max(1, Math.floor(batchSize / 2));
-        if (!response.ok) throw new Error(`server said ${response.status}`);
-        const body = await response.json();
-        const byUuid = new Map(batch.map((r) => [r.uuid, r]));
-        const now = new Date().toISOString();
-        body.results.forEach((result) => {
-          const record = byUuid.get(result.uuid);
-          if (!record) return;
-          record.sent_at = now;
-          record.visit = result.visit;
-          record.message = result.message;
-          record.state = (result.status === "recorded" || result.status === "duplicate") ? "sent" : "refused";
-          if (record.state === "sent") sent += 1;
-        });
-        await queuePutMany(Array.from(byUuid.values()));
+  const sender = Sender({
+    db, store: "queue", url: root.dataset.syncUrl, key: "answers", wire,
+    settle(record, result) {
+      record.visit = result.visit;
+      record.message = result.message;
+      record.state = (result.status === "recorded" || result.status === "duplicate") ? "sent" : "refused";
+    },
+    onSent(settled) {
+      setReceipt(`Sent ${plural(settled, "answer", "answers")} at ${clock(new Date())}: safe on the server.`);
+    },
+    onError(message, signedOut, backoff) {
+      if (signedOut) {
+        setReceipt("Sign in again to send your answers. They are safe on this phone.");
+        receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
+      } else if (!receipt.textContent.startsWith("Sign in")) {
+        setReceipt(`Could not send yet (${message}); trying again in ${Math.round(backoff / 1000)} s.`);
       }
-      backoff = 0;
-      setReceipt(`Sent ${plural(sent, "answer", "answers")} at ${clock(new Date())}: safe on the server.`);
-    } catch (error) {
-      backoff = Math.min(MAX_BACKOFF, Math.max(2000, backoff * 2));
-      if (!receipt.textContent.startsWith("Sign in")) {
-        setReceipt(`Could not send yet (${error.message}); trying again in ${Math.round(backoff / 1000)} s.`);
-      }
-      scheduleRetry(backoff);
-    } finally {
-      sending = false;
+    },
+    async after(tried) {
       await refreshCounter();
-      if (view.dataset.screen === "doors") renderDoors();
-    }
-  }
+      if (tried && view.dataset.screen === "doors") renderDoors();
+    },
+  });
+  const syncNow = sender.syncNow;
 
   // --- Recording -----------------------------------------------------------------------------
   async function record(door, elector, outcome, answers, notes) {
@@ -375,15 +282,10 @@
   }
 
   async function checkClock() {
-    if (!navigator.onLine) return;
-    try {
-      const response = await fetch(root.dataset.pingUrl, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const offMinutes = Math.round((Date.now() - Date.parse((await response.json()).server_time)) / 60000);
-      const note = document.getElementById("clock");
-      note.hidden = Math.abs(offMinutes) < 5;
-      note.textContent = `This phone's clock is ${Math.abs(offMinutes)} minutes ${offMinutes > 0 ? "fast" : "slow"}: answers are timed by the server.`;
-    } catch (error) { /* offline */ }
+    const text = await clockNote(root.dataset.pingUrl);
+    const note = document.getElementById("clock");
+    note.hidden = !text;
+    note.textContent = text;
   }
 
   async function loadToday() {
@@ -394,30 +296,11 @@
     } catch (error) { /* offline */ }
   }
 
-  async function cacheThisPage() {
-    if (!("caches" in window) || !navigator.onLine) {
-      if ("caches" in window && await caches.match(location.pathname, { ignoreVary: true })) markReady("page");
-      return;
-    }
-    try {
-      const cache = await caches.open(CACHE);
-      await cache.add(new Request(location.pathname, { credentials: "same-origin" }));
-      markReady("page");
-    } catch (error) { /* try again next time the page opens */ }
-  }
-
-  function registerWorker() {
-    if (!("serviceWorker" in navigator)) return;
-    navigator.serviceWorker.register(root.dataset.swUrl, { scope: root.dataset.swScope }).catch(() => {});
-    if (navigator.serviceWorker.controller) markReady("worker");
-    navigator.serviceWorker.addEventListener("controllerchange", () => markReady("worker"));
-  }
-
   async function start() {
     // Ask the browser not to clear this site's storage when the phone runs low on space.
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
-    registerWorker();
-    await cacheThisPage();
+    registerWorker(root.dataset.swUrl, root.dataset.swScope, () => markReady("worker"));
+    if (await cacheThisPage(CACHE)) markReady("page");
     await loadToday();
     checkClock();
     if (!(await loadPack())) {
@@ -435,9 +318,6 @@
     syncNow();
   }
 
-  window.addEventListener("online", () => { backoff = 0; loadToday(); syncNow(); });
-  window.addEventListener("offline", refreshCounter);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) syncNow(); });
-  setInterval(syncNow, 30000);
+  window.addEventListener("online", loadToday);
   start();
 })();

@@ -1,10 +1,10 @@
-/* LabourHub canvassing service worker. The server prepends `const SHELL = [...]` (static URLs).
-   It keeps the app shell (page, CSS, JS) so a pack's page opens and reloads with no signal.
-   Pack data and answers live in IndexedDB (canvass.js), never in this cache. */
-/* global SHELL */
+/* LabourHub offline pages' service worker (the canvassing page, the teller's page). The server
+   prepends `const SHELL = [...]` (static URLs), `const PAGES = /.../` (the offline pages' paths)
+   and `const CACHE = "..."` (this page family's cache name).
+   It keeps the app shell (page, CSS, JS) so an offline page opens and reloads with no signal.
+   Data and queued entries live in IndexedDB (static/offline/queue.js), never in this cache. */
+/* global SHELL, PAGES, CACHE */
 "use strict";
-
-const CACHE = "lh-canvass-v1";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -15,7 +15,8 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE && k.startsWith(CACHE.split("-v")[0] + "-v"))
+        .map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
@@ -32,9 +33,9 @@ function networkFirst(request, keep) {
         caches.open(CACHE).then((cache) => cache.put(request, copy));
       }
       if (keep && (response.status === 403 || response.status === 404)) {
-        // The pack is closed to this person now (e.g. a revoked grant). The cached shell holds no
-        // personal data; it lets the page send answers recorded while access was valid, and
-        // canvass.js then removes the pack from the phone.
+        // The page is closed to this person now (e.g. a revoked grant). The cached shell holds no
+        // personal data; it lets the page send entries recorded while access was valid (and
+        // canvass.js then removes the pack from the phone).
         return fromCache(request).then((cached) => cached || response);
       }
       return response;
@@ -66,6 +67,6 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(staleWhileRevalidate(request));
   } else if (request.mode === "navigate") {
-    event.respondWith(networkFirst(request, /\/packs\/\d+\/canvass\/$/.test(url.pathname)));
+    event.respondWith(networkFirst(request, PAGES.test(url.pathname)));
   }
 });

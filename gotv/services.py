@@ -1,0 +1,734 @@
+"""Writes for polling day. Keyword-only arguments, one transaction each.
+
+- `election_create`, `committee_room_create`, `station_import` (the council's station list, read
+  by gotv.stations; all or nothing): setting up. Stations and boxes can also be typed in the admin.
+- `telling_record(*, teller, election, box, raw_number, client_uuid, ...)` -> TellingResult: parses
+  the number as typed (gotv.poll_numbers), resolves it against the election's register
+  publication, stores a `Telling` once per client UUID, and inserts the elector's `VoteRecord`
+  with ON CONFLICT DO NOTHING: two tellers typing one number make two tellings and one "voted"
+  (the second gets "already told"). Numbers that do not resolve write nothing and say why.
+  Refused: polls not open / closed beyond the grace period, a box of another election, a teller
+  without TELL here (unless the late-entry rule in gotv.offline allows it).
+- `telling_undo`: an undo is a row; the VoteRecord moves to another live telling of the same
+  elector or goes (if it rested on tellings only).
+- `vote_record_add`: "voted" from a doorstep or a knock-up outcome.
+- `promise_adjust`: add/remove from the promises, won't vote, do not return (rows; latest wins).
+- `box_turnout_record`, `warp_count_record`, `warp_count_invalidate`: the agents' counts.
+
+Reads live elsewhere: the promise and knock-up lists and their counts in `gotv.promises`.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from campaigns.services import SKEW_FUTURE, SKEW_PAST, campaign_create
+from gotv import offline, stations
+from gotv.models import (
+    BallotBox,
+    BallotBoxDistrict,
+    BoxTurnoutCount,
+    CommitteeRoom,
+    CommitteeRoomBox,
+    Election,
+    OfflineFlag,
+    PollingStation,
+    PromiseAdjustment,
+    Telling,
+    TellingUndo,
+    VoteRecord,
+    WarpCount,
+)
+from gotv.poll_numbers import (
+    BoxDistricts,
+    PollNumberError,
+    Resolution,
+    parse_poll_number,
+    resolve_poll_number,
+)
+from labourhub.models import PollingDistrict
+from labourhub.scoping import Action, can
+from labourhub.services import audit_record
+from voters.importers.base import ImportRejected
+from voters.models import PostcodeLocation, RegisterEntry
+
+UNDO_LAST = 5  # a teller may undo their last five entries
+
+
+# --- Setting up -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def election_create(
+    *,
+    constituency,
+    kind,
+    name,
+    poll_date,
+    publication,
+    user=None,
+    democracy_club_id="",
+    wards=(),
+    polls_open=None,
+    polls_close=None,
+    late_grace_minutes=30,
+    postal_chase_from=None,
+    campaign=None,
+):
+    """An election in `constituency` using `publication`, with its polling-day campaign (for
+    knock-up walk lists and doorstep visits) unless one is given."""
+    if kind not in Election.Kind.values:
+        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(Election.Kind.values)}.")
+    if publication.constituency_id != constituency.pk:
+        raise ValidationError(f"publication: {publication} is not a register of {constituency}.")
+    outside = [str(w) for w in wards if w.constituency_id != constituency.pk]
+    if outside:
+        raise ValidationError(f"wards: not in {constituency}: {', '.join(outside)}.")
+    if campaign is not None and campaign.constituency_id != constituency.pk:
+        raise ValidationError(f"campaign: {campaign} is not a campaign of {constituency}.")
+    election = Election(
+        constituency=constituency,
+        kind=kind,
+        name=name[:150],
+        democracy_club_id=democracy_club_id,
+        poll_date=poll_date,
+        publication=publication,
+        late_grace_minutes=late_grace_minutes,
+        postal_chase_from=postal_chase_from,
+        created_by=user,
+    )
+    if polls_open is not None:
+        election.polls_open = polls_open
+    if polls_close is not None:
+        election.polls_close = polls_close
+    if election.polls_close <= election.polls_open:
+        raise ValidationError("polls_close: the polls must close after they open.")
+    election.campaign = campaign or campaign_create(
+        constituency=constituency,
+        name=f"{name[:100]} polling day",
+        starts_on=election.postal_chase_starts,
+        ends_on=poll_date,
+        user=user,
+    )
+    election.save()
+    if wards:
+        election.wards.set(wards)
+    audit_record(action="election.create", user=user, obj=election, constituency=constituency)
+    return election
+
+
+@transaction.atomic
+def committee_room_create(
+    *,
+    election,
+    name,
+    boxes=(),
+    is_main=False,
+    organiser=None,
+    address="",
+    postcode="",
+    contact_number="",
+    user=None,
+):
+    """A committee room covering `boxes` (each box is run from one room)."""
+    wrong = [str(b) for b in boxes if b.election_id != election.pk]
+    if wrong:
+        raise ValidationError(f"boxes: not boxes of {election}: {', '.join(wrong)}.")
+    taken = CommitteeRoomBox.objects.filter(box__in=boxes).select_related("box", "committee_room")
+    if taken:
+        raise ValidationError(
+            "boxes: already run from another room: "
+            + ", ".join(f"{link.box.label} ({link.committee_room})" for link in taken)
+            + "."
+        )
+    if is_main and CommitteeRoom.objects.filter(election=election, is_main=True).exists():
+        raise ValidationError(f"is_main: {election} already has a main committee room.")
+    room = CommitteeRoom.objects.create(
+        election=election,
+        name=name[:120],
+        address=address,
+        postcode=postcode,
+        organiser=organiser,
+        contact_number=contact_number,
+        is_main=is_main,
+    )
+    CommitteeRoomBox.objects.bulk_create(CommitteeRoomBox(committee_room=room, box=box) for box in boxes)
+    audit_record(action="committee_room.create", user=user, obj=room, constituency=election.constituency)
+    return room
+
+
+# --- Telling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TellingResult:
+    """What the teller's screen says. `status`:
+    found          stored; the elector's first "voted" (name shown, to catch typos)
+    already_told   stored; they were already marked as voted (another teller, or earlier)
+    duplicate      this client UUID was stored before (safe to drop from the phone's queue)
+    conflict       this client UUID was stored before with another number or box: refused
+    invalid        not a poll number (letters, empty, out of range): nothing stored
+    unknown        well formed, but not on the election's register: nothing stored
+    not_on_box     on the register, but not for this box: nothing stored
+    ambiguous      the number exists in more than one of the box's districts: nothing stored
+    refused        the poll is not open, or the teller may not tell here: nothing stored
+    """
+
+    status: str
+    message: str = ""
+    telling: Telling | None = None
+    name: str = ""
+    number: str = ""
+    flags: list = field(default_factory=list)
+
+    STORED = ("found", "already_told", "duplicate")
+
+    @property
+    def stored(self):
+        return self.status in self.STORED
+
+
+def _phone_time(recorded_at, now):
+    """Server time decides: a phone clock far from ours is not believed (and is flagged)."""
+    if recorded_at is None or recorded_at > now + SKEW_FUTURE or recorded_at < now - SKEW_PAST:
+        return now, [OfflineFlag.CLOCK_SKEW]
+    return min(recorded_at, now), []
+
+
+def _poll_window_refusal(election, recorded_at, now):
+    local = timezone.localtime
+    if now < election.opens_at or recorded_at < election.opens_at:
+        return f"The polls open at {local(election.opens_at):%H:%M} on {election.poll_date:%-d %B %Y}."
+    if now > election.tellings_accepted_until:
+        return (
+            f"The polls closed at {local(election.closes_at):%H:%M}; tellings were taken until "
+            f"{local(election.tellings_accepted_until):%H:%M}."
+        )
+    if recorded_at > election.closes_at:
+        return f"Recorded after the polls closed at {local(election.closes_at):%H:%M}."
+    return None
+
+
+def _may_tell(teller, election, downloaded_at, now):
+    """(allowed, flags): TELL now, or the late-entry rule for a grant that has ended since."""
+    if can(teller, Action.TELL, election.constituency):
+        return True, []
+    if offline.late_entry_allowed(user=teller, election=election, downloaded_at=downloaded_at, now=now):
+        return True, [OfflineFlag.GRANT_ENDED]
+    return False, []
+
+
+@transaction.atomic
+def telling_record(
+    *,
+    teller,
+    election,
+    box,
+    raw_number,
+    client_uuid,
+    recorded_at=None,
+    downloaded_at=None,
+    paper=False,
+    box_districts=None,
+):
+    """Record one number a teller typed at `box`. Applied once per `client_uuid`; see TellingResult.
+
+    `downloaded_at` must be a server-issued time (gotv.offline.download_time_read), never the
+    phone's. `box_districts` (gotv.poll_numbers.BoxDistricts.of(box)) may be passed in by a
+    batch that tells many numbers at one box.
+    """
+    try:
+        client_uuid = uuid.UUID(str(client_uuid))
+    except ValueError:
+        return TellingResult("invalid", f"uuid {client_uuid!r} is not a UUID.")
+    stored = Telling.objects.filter(client_uuid=client_uuid).select_related("elector").first()
+    if stored is not None:
+        return _telling_repeat(stored, teller, box, raw_number)
+    now = timezone.now()
+    if box.election_id != election.pk:
+        return TellingResult("refused", f"{box.label} is not a box of {election}.")
+    allowed, flags = _may_tell(teller, election, downloaded_at, now)
+    if not allowed:
+        return TellingResult("refused", f"You are not telling for {election} now.")
+    when, clock_flags = _phone_time(recorded_at, now)
+    flags += clock_flags
+    refusal = _poll_window_refusal(election, when, now)
+    if refusal:
+        return TellingResult("refused", refusal)
+    if now > election.closes_at:
+        flags.append(OfflineFlag.LATE)
+    if paper:
+        flags.append(OfflineFlag.PAPER)
+    try:
+        number = parse_poll_number(raw_number)
+    except PollNumberError as error:
+        return TellingResult("invalid", str(error))
+    resolution = resolve_poll_number(
+        election=election, box_districts=box_districts or BoxDistricts.of(box), number=number
+    )
+    if resolution.status != Resolution.FOUND:
+        return TellingResult(resolution.status, resolution.message, number=str(number))
+    entry = resolution.entry
+    telling = Telling(
+        client_uuid=client_uuid,
+        election=election,
+        box=box,
+        teller=teller,
+        raw_number=raw_number.strip()[:40],
+        elector_number=entry.elector_number,
+        elector_suffix=entry.elector_suffix,
+        elector=entry.elector,
+        polling_district_id=entry.polling_district_id,
+        recorded_at=when,
+        received_at=now,
+        downloaded_at=downloaded_at,
+        flags=sorted(set(flags)),
+    )
+    if not _telling_insert(telling):
+        # Another request stored this UUID at the same moment (the insert waited for its commit).
+        stored = Telling.objects.select_related("elector").get(client_uuid=client_uuid)
+        return _telling_repeat(stored, teller, box, raw_number)
+    first = _vote_record_insert(
+        election=election,
+        elector_id=entry.elector_id,
+        polling_district_id=entry.polling_district_id,
+        source=VoteRecord.Source.TELLING,
+        at=when,
+        telling_id=telling.pk,
+    )
+    name = entry.elector.full_name
+    display = entry.elector_number_raw or str(number)
+    if first:
+        return TellingResult("found", f"{display} {name}", telling, name, display, telling.flags)
+    return TellingResult(
+        "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags
+    )
+
+
+def _telling_insert(telling):
+    """INSERT ... ON CONFLICT (client_uuid) DO NOTHING: True (and telling.pk set) when stored.
+    One statement on the hot path instead of a savepoint, an insert and a release."""
+    names = [f.column for f in Telling._meta.concrete_fields if not f.primary_key]
+    values = []
+    for f in Telling._meta.concrete_fields:
+        if not f.primary_key:
+            values.append(f.get_db_prep_save(getattr(telling, f.attname), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Telling._meta.db_table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+            "ON CONFLICT (client_uuid) DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    telling.pk = row[0]
+    telling._state.adding = False
+    return True
+
+
+def _telling_repeat(stored, teller, box, raw_number):
+    """A client UUID seen before: the same teller sending the same entry again is told it is safe
+    to drop; anything else is a conflict, and says nothing about what was stored."""
+    same = stored.teller_id == teller.pk and stored.box_id == box.pk
+    if same and stored.raw_number == str(raw_number).strip()[:40]:
+        return TellingResult(
+            "duplicate",
+            "Already received.",
+            stored,
+            stored.elector.full_name,
+            stored.raw_number,
+            stored.flags,
+        )
+    return TellingResult(
+        "conflict", "This entry's id was already used for another entry; the first one stands."
+    )
+
+
+def _vote_record_insert(
+    *, election, elector_id, polling_district_id, source, at, telling_id=None, outcome_id=None
+):
+    """Insert the elector's VoteRecord unless there is one. True when this call made it.
+
+    When one exists, it is locked FOR SHARE before returning, so an undo that is about to
+    delete it waits for this transaction (and then sees this telling), or has deleted it
+    already (and it is inserted again here)."""
+    table = VoteRecord._meta.db_table
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(
+                f"""
+                INSERT INTO {table}
+                       (election_id, elector_id, polling_district_id, source, at, telling_id, knock_up_outcome_id)
+                VALUES (%s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (election_id, elector_id) DO NOTHING
+                RETURNING id
+                """,
+                [election.pk, elector_id, polling_district_id, source, at, telling_id, outcome_id],
+            )
+            if cursor.fetchone() is not None:
+                return True
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE election_id = %s AND elector_id = %s FOR SHARE",
+                [election.pk, elector_id],
+            )
+            if cursor.fetchone() is not None:
+                return False
+    raise RuntimeError("VoteRecord kept disappearing: undo and telling raced three times.")
+
+
+@dataclass
+class UndoResult:
+    status: str  # undone | already_undone | refused
+    message: str = ""
+    undo: TellingUndo | None = None
+
+
+@transaction.atomic
+def telling_undo(*, telling, user, client_uuid=None):
+    """Undo a telling (a row, never a delete). The teller may undo their last five entries; an
+    organiser of the CLP any. The elector stays "voted" if another live telling (or a doorstep or
+    knock-up report) says so."""
+    client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
+    existing = TellingUndo.objects.filter(telling=telling).first()
+    if existing is not None:
+        return UndoResult("already_undone", "Already undone.", existing)
+    election = telling.election
+    if telling.teller_id == user.pk and can(user, Action.TELL, election.constituency):
+        recent = list(
+            Telling.objects.filter(teller=user, election=election)
+            .order_by("-recorded_at", "-pk")
+            .values_list("pk", flat=True)[:UNDO_LAST]
+        )
+        if telling.pk not in recent:
+            return UndoResult("refused", f"Only your last {UNDO_LAST} entries can be undone.")
+    elif not can(user, Action.ORGANISE, election.constituency):
+        return UndoResult("refused", "You may not undo this entry.")
+    try:
+        with transaction.atomic():
+            undo = TellingUndo.objects.create(telling=telling, client_uuid=client_uuid, by=user)
+    except IntegrityError:
+        undo = TellingUndo.objects.filter(telling=telling).first()
+        if undo is None:
+            return UndoResult("refused", "This undo's id was already used.")
+        return UndoResult("already_undone", "Already undone.", undo)
+    record = (
+        VoteRecord.objects.select_for_update()
+        .filter(election=election, elector_id=telling.elector_id)
+        .first()
+    )
+    if record is not None and record.telling_id == telling.pk:
+        other = (
+            Telling.objects.live()
+            .filter(election=election, elector_id=telling.elector_id)
+            .exclude(pk=telling.pk)
+            .order_by("recorded_at", "pk")
+            .first()
+        )
+        if other is not None:
+            record.telling, record.at = other, other.recorded_at
+            record.save(update_fields=["telling", "at"])
+        else:
+            record.delete()  # derived: nothing says they voted any more
+    audit_record(
+        action="telling.undo",
+        user=user,
+        obj=telling,
+        constituency=election.constituency,
+        detail={"raw_number": telling.raw_number},
+    )
+    return UndoResult("undone", f"Undone: {telling.raw_number}.", undo)
+
+
+@transaction.atomic
+def vote_record_add(*, election, elector, source, at=None, knock_up_outcome=None):
+    """Mark an elector as voted from a doorstep "already voted" or a knock-up "voted".
+    True when this made them voted; False when they already were."""
+    if source not in (VoteRecord.Source.DOORSTEP, VoteRecord.Source.KNOCK_UP):
+        raise ValidationError(f"source: {source!r} is recorded through telling_record, not here.")
+    entry = RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).first()
+    if entry is None:
+        raise ValidationError(f"{elector} is not on the register {election} uses.")
+    return _vote_record_insert(
+        election=election,
+        elector_id=elector.pk,
+        polling_district_id=entry.polling_district_id,
+        source=source,
+        at=at or timezone.now(),
+        outcome_id=knock_up_outcome.pk if knock_up_outcome is not None else None,
+    )
+
+
+# --- Promises ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def promise_adjust(*, election, elector, kind, value=True, reason="", user=None, source=None):
+    """Add to / remove from the promises (kind PROMISE), or set/clear won't vote or do not return.
+    A row each time; the latest per elector and kind is in force. Manual promise changes need a reason."""
+    source = source or PromiseAdjustment.Source.MANUAL
+    if kind not in PromiseAdjustment.Kind.values:
+        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(PromiseAdjustment.Kind.values)}.")
+    reason = (reason or "").strip()
+    if kind == PromiseAdjustment.Kind.PROMISE and source == PromiseAdjustment.Source.MANUAL and not reason:
+        raise ValidationError("reason: say why this person is added to or removed from the promises.")
+    if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+        raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
+    adjustment = PromiseAdjustment.objects.create(
+        election=election,
+        elector=elector,
+        kind=kind,
+        value=value,
+        reason=reason[:300],
+        by=user,
+        source=source,
+    )
+    audit_record(
+        action="promise.adjust",
+        user=user,
+        obj=adjustment,
+        constituency=election.constituency,
+        detail={"elector": elector.pk, "kind": kind, "value": value},
+    )
+    return adjustment
+
+
+# --- Agents' counts ----------------------------------------------------------------------------
+
+
+def _box_in_election(box, election):
+    if box.election_id != election.pk:
+        raise ValidationError(f"box: {box.label} is not a box of {election}.")
+
+
+@transaction.atomic
+def box_turnout_record(*, user, election, box, ballots_issued, as_of=None, client_uuid=None):
+    """A polling agent's count of ballot papers issued so far (a snapshot; the latest wins)."""
+    _box_in_election(box, election)
+    if not isinstance(ballots_issued, int) or isinstance(ballots_issued, bool) or ballots_issued < 0:
+        raise ValidationError(f"ballots_issued: a whole number of 0 or more, got {ballots_issued!r}.")
+    client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
+    count, _ = BoxTurnoutCount.objects.get_or_create(
+        client_uuid=client_uuid,
+        defaults={
+            "election": election,
+            "box": box,
+            "ballots_issued": ballots_issued,
+            "as_of": min(as_of or timezone.now(), timezone.now()),
+            "recorded_by": user,
+        },
+    )
+    return count
+
+
+@transaction.atomic
+def warp_count_record(*, user, election, box, votes, party=None, label="", client_uuid=None):
+    """Votes seen for a party at a box (added up with the box's other valid WARP counts)."""
+    _box_in_election(box, election)
+    if party is None and not label.strip():
+        raise ValidationError("party: say which party or candidate the votes are for.")
+    if not isinstance(votes, int) or isinstance(votes, bool) or votes < 0:
+        raise ValidationError(f"votes: a whole number of 0 or more, got {votes!r}.")
+    client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
+    count, _ = WarpCount.objects.get_or_create(
+        client_uuid=client_uuid,
+        defaults={
+            "election": election,
+            "box": box,
+            "party": party,
+            "label": label.strip()[:60],
+            "votes": votes,
+            "recorded_by": user,
+        },
+    )
+    return count
+
+
+@transaction.atomic
+def warp_count_invalidate(*, warp_count, user, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("reason: say why this count is wrong.")
+    warp_count.invalid, warp_count.invalid_reason = True, reason[:200]
+    warp_count.invalidated_by, warp_count.invalidated_at = user, timezone.now()
+    warp_count.save(update_fields=["invalid", "invalid_reason", "invalidated_by", "invalidated_at"])
+    audit_record(
+        action="warp_count.invalidate",
+        user=user,
+        obj=warp_count,
+        constituency=warp_count.election.constituency,
+        detail={"reason": warp_count.invalid_reason},
+    )
+    return warp_count
+
+
+def box_for(election, pk):
+    """A box of `election` by id, or None."""
+    return BallotBox.objects.filter(election=election, pk=pk).select_related("station").first()
+
+
+# --- Stations and boxes from the council's list -------------------------------------------------
+
+
+@dataclass
+class StationImportResult:
+    """`status` is "done" or "rejected" (nothing changed); `errors` as the register imports'
+    reports: [{"line", "column", "value", "reason"}]."""
+
+    status: str
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+    notes: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def rejected(self):
+        return self.status == "rejected"
+
+
+def station_import(*, election, path, layout, columns=None, user=None):
+    """Read the council's station file at `path` into `election` (see gotv.stations): all or
+    nothing. `columns` are the operator's names for the columns ({"name": "Polling place"}); the
+    layout's defaults fill the rest."""
+    try:
+        parsed = stations.parse_station_file(path, layout=layout, named=columns)
+    except ImportRejected as problem:
+        return StationImportResult(
+            "rejected", [{"line": None, "column": "", "value": "", "reason": str(problem)}], 1
+        )
+    if parsed.report.error_count:
+        return StationImportResult(
+            "rejected", parsed.report.errors, parsed.report.error_count, parsed.report.notes
+        )
+    try:
+        with transaction.atomic():
+            result = _stations_apply(election, parsed, user)
+    except ImportRejected as problem:
+        return StationImportResult(
+            "rejected", [{"line": None, "column": "", "value": "", "reason": str(problem)}], 1
+        )
+    audit_record(
+        action="stations.import",
+        user=user,
+        obj=election,
+        constituency=election.constituency,
+        detail={"layout": layout, "counts": result.counts},
+    )
+    return result
+
+
+def _stations_apply(election, parsed, user):
+    districts = {
+        pd.code.upper(): pd for pd in PollingDistrict.objects.filter(constituency_id=election.constituency_id)
+    }
+    notes, elsewhere = [], set()
+    wanted = []  # (StationRow, [(label, [PollingDistrict])])
+    label_station = {}
+    for station in parsed.stations.values():
+        boxes = []
+        for label, codes in sorted(station.boxes.items()):
+            known = [districts[c] for c in sorted(codes) if c in districts]
+            elsewhere.update(c for c in codes if c not in districts)
+            if known:
+                boxes.append((label, known))
+        if boxes:
+            wanted.append((station, boxes))
+            for label, _ in boxes:
+                label_station.setdefault(label, []).append(station)
+    if not wanted:
+        raise ImportRejected(
+            f"None of the polling districts in the file are in {election.constituency}. The file has: "
+            f"{', '.join(sorted(elsewhere)) or '(none)'}; {election.constituency} has: "
+            f"{', '.join(sorted(districts)) or '(none: load its polling districts first)'}."
+        )
+    if elsewhere:
+        notes.append(
+            f"Skipped {len(elsewhere)} polling district(s) of other constituencies: {', '.join(sorted(elsewhere)[:50])}."
+        )
+    if parsed.skipped_unallocated:
+        notes.append(f"Skipped {parsed.skipped_unallocated} address row(s) with no polling place.")
+    # A district split between two polling places (Democracy Club files): one box at each.
+    shared = {label for label, at in label_station.items() if len(at) > 1}
+    if shared and parsed.layout == stations.BOX_LIST:
+        label = sorted(shared)[0]
+        at = label_station[label]
+        raise ImportRejected(
+            f"Box {label!r} is listed at two stations: {at[0].name} (line {at[0].line}) and {at[1].name} "
+            f"(line {at[1].line}). Give each box its own label."
+        )
+    located = {
+        postcode: (latitude, longitude)
+        for postcode, latitude, longitude in PostcodeLocation.objects.filter(
+            postcode__in={s.postcode for s, _ in wanted if s.postcode}
+        ).values_list("postcode", "latitude", "longitude")
+    }
+    existing = list(PollingStation.objects.filter(election=election))
+    by_id = {s.council_id: s for s in existing if s.council_id}
+    by_name = {(s.name.upper(), s.postcode): s for s in existing}
+    boxes_now = {b.label: b for b in BallotBox.objects.filter(election=election)}
+    counts = dict.fromkeys(
+        (
+            "stations_added",
+            "stations_changed",
+            "stations_unchanged",
+            "boxes_added",
+            "boxes_changed",
+            "boxes_unchanged",
+        ),
+        0,
+    )
+    for row, boxes in wanted:
+        latitude, longitude = row.latitude, row.longitude
+        if latitude is None and row.postcode in located:
+            latitude, longitude = located[row.postcode]
+        values = {
+            "council_id": row.council_id, "name": row.name, "address": row.address, "postcode": row.postcode,
+            "uprn": row.uprn, "latitude": latitude, "longitude": longitude,
+        }  # fmt: skip
+        station = (
+            by_id.get(row.council_id) if row.council_id else by_name.get((row.name.upper(), row.postcode))
+        )
+        if station is None:
+            station = PollingStation.objects.create(election=election, **values)
+            counts["stations_added"] += 1
+        else:
+            changed = [name for name, value in values.items() if getattr(station, name) != value]
+            for name in changed:
+                setattr(station, name, values[name])
+            if changed:
+                station.save(update_fields=changed)
+            counts["stations_changed" if changed else "stations_unchanged"] += 1
+        co_located = len(boxes) > 1
+        for label, pds in boxes:
+            if label in shared:
+                label = f"{label} at {row.name}"[:60]
+            box = boxes_now.get(label)
+            if box is None:
+                box = BallotBox.objects.create(
+                    election=election, station=station, label=label, co_located=co_located
+                )
+                boxes_now[label] = box
+                changed = ["new"]
+            else:
+                changed = []
+                if box.station_id != station.pk:
+                    box.station, changed = station, [*changed, "station"]
+                if box.co_located != co_located:
+                    box.co_located, changed = co_located, [*changed, "co_located"]
+                if changed:
+                    box.save(update_fields=changed)
+            links = {link.polling_district_id: link for link in box.districts.all()}
+            wanted_ids = {pd.pk for pd in pds}
+            stale = [pk for pk in links if pk not in wanted_ids]
+            if stale:
+                BallotBoxDistrict.objects.filter(box=box, polling_district_id__in=stale).delete()
+            fresh = [BallotBoxDistrict(box=box, polling_district=pd) for pd in pds if pd.pk not in links]
+            BallotBoxDistrict.objects.bulk_create(fresh)
+            if changed == ["new"]:
+                counts["boxes_added"] += 1
+            else:
+                counts["boxes_changed" if changed or stale or fresh else "boxes_unchanged"] += 1
+    return StationImportResult("done", notes=parsed.report.notes + notes, counts=counts)

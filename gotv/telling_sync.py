@@ -1,0 +1,233 @@
+"""The teller's phone page sends what it queued: numbers, undos and the agents' counts.
+
+Request (POST JSON): {"entries": [entry, ...]} (at most MAX_BATCH), each entry one of
+
+    {"uuid", "kind": "telling", "election", "box", "number", "recorded_at", "download"}
+    {"uuid", "kind": "undo",    "election", "target": <the telling's uuid>, "download"}
+    {"uuid", "kind": "turnout", "election", "box", "ballots_issued", "recorded_at", "download"}
+    {"uuid", "kind": "warp",    "election", "box", "votes", "party" (a code) | "label", "download"}
+
+`download` is the page's signed token (gotv.offline.download_token_issue): the server time the page
+was served, which the late-entry rule uses for a teller whose grant has ended since; the phone's
+clock is never the evidence.
+
+Response: {"server_time", "results": [{"uuid", "status", "final", "message", "name", "number"}]},
+one per entry in the order sent. `final` true means the phone can stop sending it: either it is
+stored (status found, already_told, duplicate, undone, already_undone, recorded) or it never will
+be (invalid, unknown, not_on_box, ambiguous, conflict, refused: nothing written, the message says
+why). `final` false (status "wait") means try again later (an undo whose telling has not arrived).
+
+Entries are applied one by one, each in its own transaction (gotv.services): a bad entry never
+stops the others, and two phones sending the same batch at once never hold each other's locks
+beyond one entry. Applied once per client UUID.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from campaigns.models import IntentionCode
+from campaigns.sync import parse_time
+from gotv import offline
+from gotv.models import BallotBox, BoxTurnoutCount, Election, Telling, WarpCount
+from gotv.poll_numbers import BoxDistricts
+from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
+from labourhub.scoping import Action
+from labourhub.services import audit_record
+
+MAX_BATCH = 200
+STORED = {"found", "already_told", "duplicate", "undone", "already_undone", "recorded"}
+
+
+@dataclass
+class _Outcome:
+    status: str
+    message: str = ""
+    name: str = ""
+    number: str = ""
+
+    def output(self, item):
+        raw_uuid = item.get("uuid") if isinstance(item, dict) else None
+        return {
+            "uuid": raw_uuid if isinstance(raw_uuid, str) else "",
+            "status": self.status,
+            "final": self.status != "wait",
+            "message": self.message,
+            "name": self.name,
+            "number": self.number,
+        }
+
+
+class _Refuse(Exception):
+    def __init__(self, message, status="refused"):
+        super().__init__(message)
+        self.status = status
+
+
+class _Batch:
+    """Look-ups shared by one batch's entries: a batch of 40 from one box costs a few queries."""
+
+    def __init__(self, user):
+        self.user = user
+        self.elections = {}
+        self.late = {}  # (election, download time) -> the late-entry rule's answer
+        self.boxes = {}
+        self.districts = {}
+        self.constituencies = set()  # where this user was let in: the audit row goes there
+
+    def election(self, item):
+        pk = _int(item, "election")
+        if pk not in self.elections:
+            # One scoped query answers "which election" and "may this user tell there now".
+            elections = Election.objects.select_related("constituency__region").filter(pk=pk)
+            election = elections.for_user(self.user, Action.TELL).first()
+            self.elections[pk] = (election, True) if election else (elections.first(), False)
+        election, allowed_now = self.elections[pk]
+        not_open = f"Election {pk} is not open to you."
+        if election is None:
+            raise _Refuse(not_open)
+        downloaded_at = offline.download_time_read(item.get("download"), user=self.user, election=election)
+        if not allowed_now:
+            key = (pk, downloaded_at)
+            if key not in self.late:
+                self.late[key] = offline.late_entry_allowed(
+                    user=self.user, election=election, downloaded_at=downloaded_at
+                )
+            if not self.late[key]:
+                # Named by id only: a stranger learns nothing about another CLP's election.
+                raise _Refuse(not_open)
+        self.constituencies.add(election.constituency)
+        return election, downloaded_at
+
+    def box(self, election, item):
+        pk = _int(item, "box")
+        if pk not in self.boxes:
+            self.boxes[pk] = BallotBox.objects.filter(pk=pk, election_id=election.pk).first()
+            if self.boxes[pk] is not None:
+                self.districts[pk] = BoxDistricts.of(self.boxes[pk])
+        if self.boxes[pk] is None or self.boxes[pk].election_id != election.pk:
+            raise _Refuse(f"Box {pk} is not a box of {election}.")
+        return self.boxes[pk]
+
+
+def _int(item, name):
+    value = item.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Refuse(f"{name} must be a number, got {value!r}.", "invalid")
+    return value
+
+
+def _uuid(item, name="uuid"):
+    try:
+        return uuid.UUID(str(item.get(name)))
+    except ValueError:
+        raise _Refuse(f"{name} {item.get(name)!r} is not a UUID.", "invalid") from None
+
+
+def _telling(batch, item):
+    election, downloaded_at = batch.election(item)
+    box = batch.box(election, item)
+    number = item.get("number")
+    if not isinstance(number, str):
+        raise _Refuse(f"number must be text as typed, got {number!r}.", "invalid")
+    result = telling_record(
+        teller=batch.user,
+        election=election,
+        box=box,
+        raw_number=number,
+        client_uuid=_uuid(item),
+        recorded_at=parse_time(item.get("recorded_at")),
+        downloaded_at=downloaded_at,
+        box_districts=batch.districts[box.pk],
+    )
+    return _Outcome(result.status, result.message, result.name, result.number)
+
+
+def _undo(batch, item):
+    election, _ = batch.election(item)
+    client_uuid, target = _uuid(item), _uuid(item, "target")
+    telling = Telling.objects.filter(client_uuid=target, election=election, teller=batch.user).first()
+    if telling is None:
+        return _Outcome("wait", "The entry to undo has not arrived yet.")
+    if not batch.elections[election.pk][1]:  # the undo service needs TELL now (no late undos)
+        return _Outcome("refused", "You are not telling for this election now: ask the committee room.")
+    result = telling_undo(telling=telling, user=batch.user, client_uuid=client_uuid)
+    return _Outcome(result.status, result.message, number=telling.raw_number)
+
+
+def _turnout(batch, item):
+    election, _ = batch.election(item)
+    box = batch.box(election, item)
+    client_uuid = _uuid(item)
+    if BoxTurnoutCount.objects.filter(client_uuid=client_uuid).exists():
+        return _Outcome("duplicate", "Already received.")
+    issued = _int(item, "ballots_issued")
+    recorded_at = parse_time(item.get("recorded_at"))
+    count = box_turnout_record(
+        user=batch.user,
+        election=election,
+        box=box,
+        ballots_issued=issued,
+        as_of=recorded_at,
+        client_uuid=client_uuid,
+    )
+    return _Outcome("recorded", f"{count.ballots_issued} ballot papers issued at {box.label}.")
+
+
+def _warp(batch, item):
+    election, _ = batch.election(item)
+    box = batch.box(election, item)
+    client_uuid = _uuid(item)
+    if WarpCount.objects.filter(client_uuid=client_uuid).exists():
+        return _Outcome("duplicate", "Already received.")
+    party = None
+    if item.get("party"):
+        party = IntentionCode.objects.filter(code=str(item["party"]), is_party=True).first()
+        if party is None:
+            raise _Refuse(f"party {item['party']!r} is not a party code.", "invalid")
+    label = item.get("label") or ""
+    if not isinstance(label, str):
+        raise _Refuse("label must be text.", "invalid")
+    count = warp_count_record(
+        user=batch.user,
+        election=election,
+        box=box,
+        votes=_int(item, "votes"),
+        party=party,
+        label=label,
+        client_uuid=client_uuid,
+    )
+    return _Outcome("recorded", f"{count.party or count.label}: {count.votes} at {box.label}.")
+
+
+KINDS = {"telling": _telling, "undo": _undo, "turnout": _turnout, "warp": _warp}
+
+
+def telling_sync(*, user, items, request=None):
+    """Apply each entry once; one result per entry, in the order sent (see the module docstring)."""
+    batch = _Batch(user)
+    results, counts = [], {}
+    for position, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise _Refuse(f"entry {position} is not an object.", "invalid")
+            apply = KINDS.get(item.get("kind", "telling"))
+            if apply is None:
+                raise _Refuse(f"kind {item.get('kind')!r} is not one of {', '.join(KINDS)}.", "invalid")
+            outcome = apply(batch, item)
+        except _Refuse as refusal:
+            outcome = _Outcome(refusal.status, str(refusal))
+        except ValidationError as error:
+            outcome = _Outcome("invalid", " ".join(error.messages))
+        results.append(outcome.output(item))
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    constituencies = batch.constituencies
+    audit_record(
+        action="telling.sync",
+        user=user,
+        request=request,
+        constituency=next(iter(constituencies)) if len(constituencies) == 1 else None,
+        detail=counts,
+    )
+    return results

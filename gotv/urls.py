@@ -1,0 +1,25 @@
+from django.urls import path
+
+from gotv import views, views_telling
+
+app_name = "gotv"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.election, name="election"),
+    path("<int:pk>/stations/import/", views.stations_import, name="stations_import"),
+    # --- Telling: the teller's phone page and the agents' counts (gotv/views_telling.py) ---
+    path("telling/", views_telling.telling_home, name="telling_home"),
+    path("telling/sw.js", views_telling.telling_service_worker, name="telling_service_worker"),
+    path("telling/sync/", views_telling.telling_sync_view, name="telling_sync"),
+    path("telling/ping.json", views_telling.telling_ping, name="telling_ping"),
+    path("telling/<int:election>/box/<int:box>/", views_telling.telling_box, name="telling_box"),
+    path(
+        "telling/<int:election>/box/<int:box>/search.json",
+        views_telling.telling_search,
+        name="telling_search",
+    ),
+    path("telling/<int:election>/counts/", views_telling.telling_counts, name="telling_counts"),
+    path("telling/warp/<int:pk>/invalidate/", views_telling.warp_invalidate, name="warp_invalidate"),
+    # --- end of telling ---
+]

@@ -1,0 +1,170 @@
+"""Polling-day URLs for the scoping walker (see tests/test_scoping_walker.py). Every object here is
+Anytown's and carries "Anytown" in a personal field."""
+
+from django.utils import timezone
+
+from gotv.models import (
+    BallotBox,
+    BoxTurnoutCount,
+    CommitteeRoom,
+    Driver,
+    Election,
+    KnockUpOutcome,
+    KnockUpRound,
+    LiftRequest,
+    PollingStation,
+    PostalChaseContact,
+    PromiseAdjustment,
+    Telling,
+    TellingUndo,
+    VoteRecord,
+    WarpCount,
+)
+from labourhub.models import Role
+from tests.gotv.factories import DriverFactory, LiftRequestFactory, enter, polling_day
+from tests.voters.factories import ElectorFactory, PropertyFactory
+
+
+def _day(anytown):
+    return polling_day(anytown, name="Anytown general election")
+
+
+def _elector(anytown, election):
+    elector = ElectorFactory(
+        home=PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road"),
+        surname="Anytownson",
+    )
+    enter(election.publication, elector)
+    return elector
+
+
+def _telling(anytown):
+    day = _day(anytown)
+    elector = _elector(anytown, day.election)
+    entry = elector.register_entries.get()
+    telling = Telling.objects.create(
+        election=day.election, box=day.box, teller=anytown.user(Role.TELLER),
+        raw_number=str(entry.elector_number), elector_number=entry.elector_number, elector=elector,
+        polling_district=entry.polling_district, recorded_at=timezone.now(),
+    )  # fmt: skip
+    VoteRecord.objects.create(
+        election=day.election, elector=elector, polling_district=entry.polling_district,
+        source=VoteRecord.Source.TELLING, telling=telling, at=telling.recorded_at,
+    )  # fmt: skip
+    return telling
+
+
+def _round(anytown):
+    day = _day(anytown)
+    return KnockUpRound.objects.create(
+        committee_room=day.room,
+        number=1,
+        name="Anytown round one",
+        tellings_up_to=timezone.now(),
+        created_by=anytown.user(Role.ORGANISER),
+    )
+
+
+def _outcome(anytown):
+    knock_up_round = _round(anytown)
+    elector = _elector(anytown, knock_up_round.committee_room.election)
+    return KnockUpOutcome.objects.create(
+        round=knock_up_round,
+        elector=elector,
+        knocker=anytown.user(Role.CANVASSER),
+        outcome=KnockUpOutcome.Outcome.NOT_IN,
+        notes="Anytown door",
+        recorded_at=timezone.now(),
+    )
+
+
+def _adjustment(anytown):
+    day = _day(anytown)
+    return PromiseAdjustment.objects.create(
+        election=day.election,
+        elector=_elector(anytown, day.election),
+        kind=PromiseAdjustment.Kind.PROMISE,
+        reason="Anytown supporter",
+        by=anytown.user(Role.ORGANISER),
+    )
+
+
+def _turnout(anytown):
+    day = _day(anytown)
+    return BoxTurnoutCount.objects.create(
+        election=day.election, box=day.box, ballots_issued=120, as_of=timezone.now(),
+        recorded_by=anytown.user(Role.TELLER),
+    )  # fmt: skip
+
+
+def _warp(anytown):
+    day = _day(anytown)
+    return WarpCount.objects.create(
+        election=day.election, box=day.box, label="Anytown Independent", votes=12,
+        recorded_by=anytown.user(Role.TELLER),
+    )  # fmt: skip
+
+
+def _postal(anytown):
+    day = _day(anytown)
+    return PostalChaseContact.objects.create(
+        election=day.election, elector=_elector(anytown, day.election), channel="phone", outcome="at_home",
+        notes="Anytown postal voter", by=anytown.user(Role.CANVASSER),
+    )  # fmt: skip
+
+
+def _undo(anytown):
+    telling = _telling(anytown)
+    return TellingUndo.objects.create(telling=telling, by=telling.teller)
+
+
+URLS = {
+    "gotv:index": lambda anytown: {},
+    "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
+}
+
+# --- Telling (gotv/views_telling.py) ---
+
+
+def _no_kwargs(anytown):
+    return {}
+
+
+def _box_kwargs(anytown):
+    day = _day(anytown)
+    _elector(anytown, day.election)
+    return {"election": day.election.pk, "box": day.box.pk}
+
+
+URLS |= {
+    "gotv:telling_home": _no_kwargs,
+    "gotv:telling_service_worker": _no_kwargs,
+    "gotv:telling_sync": _no_kwargs,
+    "gotv:telling_ping": _no_kwargs,
+    "gotv:telling_box": _box_kwargs,
+    "gotv:telling_search": _box_kwargs,
+    "gotv:telling_counts": lambda anytown: {"election": _warp(anytown).election_id},
+    "gotv:warp_invalidate": lambda anytown: {"pk": _warp(anytown).pk},
+}
+# --- end of telling ---
+
+ADMIN_OBJECTS = {
+    Election: lambda anytown: _day(anytown).election,
+    PollingStation: lambda anytown: _day(anytown).station,
+    BallotBox: lambda anytown: _day(anytown).box,
+    CommitteeRoom: lambda anytown: _day(anytown).room,
+    PromiseAdjustment: _adjustment,
+    Telling: _telling,
+    TellingUndo: _undo,
+    VoteRecord: lambda anytown: VoteRecord.objects.get(telling=_telling(anytown)),
+    BoxTurnoutCount: _turnout,
+    WarpCount: _warp,
+    KnockUpRound: _round,
+    KnockUpOutcome: _outcome,
+    Driver: lambda anytown: DriverFactory(election=_day(anytown).election, name="Anytown Driver"),
+    LiftRequest: lambda anytown: LiftRequestFactory(
+        election=_day(anytown).election, name="Anytown Passenger"
+    ),
+    PostalChaseContact: _postal,
+}
