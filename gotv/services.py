@@ -39,6 +39,7 @@ from gotv.models import (
     LiftRequest,
     OfflineFlag,
     PollingStation,
+    PostalChaseContact,
     PromiseAdjustment,
     Telling,
     TellingUndo,
@@ -770,6 +771,53 @@ def lift_cancel(*, lift, user, reason=""):
         detail={"reason": reason[:200]},
     )  # fmt: skip
     return lift
+
+
+# --- Postal chase ------------------------------------------------------------------------------
+# From the day postal ballots go out to the close of poll, postal voters among the promises are
+# reminded ("have you posted it?"); each call or door is a row. Campaigners never collect or handle
+# anyone else's postal vote, and no per-voter return data exists before the close of poll.
+
+
+def postal_chase_open(election, now=None):
+    """None while the chase runs, else why not (plain words for the page)."""
+    now = now or timezone.now()
+    if timezone.localtime(now).date() < election.postal_chase_starts:
+        return f"The postal chase starts on {election.postal_chase_starts:%-d %B %Y}, when postal ballots go out."
+    if now > election.closes_at:
+        return f"The polls closed at {timezone.localtime(election.closes_at):%H:%M} on {election.poll_date:%-d %B %Y}."
+    return None
+
+
+@transaction.atomic
+def postal_chase_record(*, election, elector, channel, outcome, user, notes="", client_uuid=None):
+    """One reminder call or door to a postal voter on the election's register."""
+    closed = postal_chase_open(election)
+    if closed:
+        raise ValidationError(closed)
+    if channel not in PostalChaseContact.Channel.values:
+        raise ValidationError(
+            f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.Channel.values)}."
+        )
+    if outcome not in PostalChaseContact.Outcome.values:
+        raise ValidationError(
+            f"outcome: {outcome!r} is not one of {', '.join(PostalChaseContact.Outcome.values)}."
+        )
+    if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+        raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
+    contact, made = PostalChaseContact.objects.get_or_create(
+        client_uuid=client_uuid or uuid.uuid4(),
+        defaults={
+            "election": election, "elector": elector, "channel": channel, "outcome": outcome,
+            "notes": (notes or "").strip()[:300], "by": user,
+        },
+    )  # fmt: skip
+    if made:
+        audit_record(
+            action="postal_chase.record", user=user, obj=contact, constituency=election.constituency,
+            detail={"elector": elector.pk, "outcome": outcome},
+        )  # fmt: skip
+    return contact
 
 
 # --- Stations and boxes from the council's list -------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gotv import views
+from gotv import views, views_lifts, views_postal
 
 app_name = "gotv"
 
@@ -8,4 +8,14 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.election, name="election"),
     path("<int:pk>/stations/import/", views.stations_import, name="stations_import"),
+    # --- Lifts (gotv-ops) ---
+    path("<int:pk>/lifts/", views_lifts.lifts, name="lifts"),
+    path("<int:pk>/lifts/new/", views_lifts.lift_create, name="lift_create"),
+    path("<int:pk>/lifts/drivers/new/", views_lifts.driver_create, name="driver_create"),
+    path("<int:pk>/lifts/<int:lift_pk>/", views_lifts.lift_update, name="lift_update"),
+    path("lifts/mine/", views_lifts.my_lifts, name="my_lifts"),
+    path("lifts/mine/<int:lift_pk>/", views_lifts.my_lift_update, name="my_lift_update"),
+    path("<int:pk>/postal/", views_postal.postal_chase, name="postal_chase"),
+    path("<int:pk>/postal/<int:elector_pk>/", views_postal.postal_chase_log, name="postal_chase_log"),
+    path("<int:pk>/postal/labels/", views_postal.postal_labels, name="postal_labels"),
 ]
