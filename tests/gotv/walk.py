@@ -130,7 +130,7 @@ def _lift(anytown):
 def _postal_voter(anytown):
     """(election, elector): an Anytown promise on the election's postal list (gotv-ops)."""
     day = _day(anytown)
-    day.election.democracy_club_id = "parl.anytown"
+    day.election.democracy_club_id = f"parl.anytown-{day.election.pk}"
     day.election.save(update_fields=["democracy_club_id"])
     elector = _elector(anytown, day.election)
     mark_postal(day.election, elector)
