@@ -783,6 +783,9 @@ class LiftRequest(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     assigned_at = models.DateTimeField(null=True, blank=True)
+    picked_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the driver said they had picked the passenger up."
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     notes = models.CharField(max_length=300, blank=True)
 

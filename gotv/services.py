@@ -33,9 +33,13 @@ from gotv.models import (
     BoxTurnoutCount,
     CommitteeRoom,
     CommitteeRoomBox,
+    Driver,
     Election,
+    KnockUpOutcome,
+    LiftRequest,
     OfflineFlag,
     PollingStation,
+    PostalChaseContact,
     PromiseAdjustment,
     Telling,
     TellingUndo,
@@ -568,6 +572,253 @@ def warp_count_invalidate(*, warp_count, user, reason):
 def box_for(election, pk):
     """A box of `election` by id, or None."""
     return BallotBox.objects.filter(election=election, pk=pk).select_related("station").first()
+
+
+# --- Lifts -------------------------------------------------------------------------------------
+# Requests (from an organiser, or a knocker's "needs a lift"), drivers, assignment, picked up, done.
+# The views check who may act (organisers: ORGANISE; a driver: only lifts assigned to them); these
+# check that everything belongs to one election and that each step follows the last.
+
+
+def _window(window_from, window_until):
+    if window_from and window_until and window_until < window_from:
+        raise ValidationError(
+            f"window_until: {window_until:%H:%M} is before the start of the window ({window_from:%H:%M})."
+        )
+
+
+@transaction.atomic
+def driver_create(
+    *,
+    election,
+    name,
+    user,
+    phone="",
+    account=None,
+    seats=3,
+    wheelchair_accessible=False,
+    available_from=None,
+    available_until=None,
+    notes="",
+):
+    """A driver for `election`; `account` is their LabourHub login (their phone page shows the
+    lifts given to them), `user` who adds them."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("name: give the driver's name.")
+    if seats is None or seats < 1:
+        raise ValidationError("seats: a driver needs at least one passenger seat.")
+    _window(available_from, available_until)
+    if account is not None and Driver.objects.filter(election=election, user=account).exists():
+        raise ValidationError(f"account: {account} is already a driver for {election}.")
+    driver = Driver.objects.create(
+        election=election,
+        user=account,
+        name=name[:120],
+        phone=(phone or "").strip()[:20],
+        seats=seats,
+        wheelchair_accessible=wheelchair_accessible,
+        available_from=available_from,
+        available_until=available_until,
+        notes=(notes or "").strip()[:300],
+    )
+    audit_record(action="driver.create", user=user, obj=driver, constituency=election.constituency)
+    return driver
+
+
+@transaction.atomic
+def lift_request_create(
+    *,
+    election,
+    user,
+    name="",
+    address="",
+    elector=None,
+    postcode="",
+    phone="",
+    window_from=None,
+    window_until=None,
+    passengers=1,
+    accessibility_needs="",
+    wheelchair=False,
+    committee_room=None,
+    knock_up_outcome=None,
+    notes="",
+):
+    """A lift to the polling station. Name and address come from `elector` when given (and must
+    then be on the election's register); otherwise both must be typed."""
+    if elector is not None:
+        if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+            raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
+        home = elector.home
+        name = name or elector.full_name
+        address = address or (home.address if home else "")
+        postcode = postcode or (home.postcode_display if home else "")
+    name, address = (name or "").strip(), (address or "").strip()
+    if not name:
+        raise ValidationError("name: say who needs the lift.")
+    if not address:
+        raise ValidationError("address: say where to pick them up.")
+    if passengers is None or passengers < 1:
+        raise ValidationError("passengers: at least one person needs the lift.")
+    _window(window_from, window_until)
+    if committee_room is not None and committee_room.election_id != election.pk:
+        raise ValidationError(f"committee_room: {committee_room} is not a room of {election}.")
+    lift = LiftRequest.objects.create(
+        election=election,
+        elector=elector,
+        name=name[:150],
+        address=address[:400],
+        postcode=(postcode or "").strip()[:8],
+        phone=(phone or "").strip()[:20],
+        window_from=window_from,
+        window_until=window_until,
+        passengers=passengers,
+        accessibility_needs=(accessibility_needs or "").strip()[:300],
+        wheelchair=wheelchair,
+        committee_room=committee_room,
+        knock_up_outcome=knock_up_outcome,
+        requested_by=user,
+        notes=(notes or "").strip()[:300],
+    )
+    audit_record(action="lift.request", user=user, obj=lift, constituency=election.constituency)
+    return lift
+
+
+def lift_request_from_knock_up(*, outcome, user=None):
+    """The lift a knocker's "needs a lift" outcome asks for (made once per outcome; the knock-up
+    service calls this when it records that outcome). The outcome's notes become the lift's."""
+    if outcome.outcome != KnockUpOutcome.Outcome.NEEDS_LIFT:
+        raise ValidationError(f"outcome: {outcome.get_outcome_display()!r} does not ask for a lift.")
+    existing = LiftRequest.objects.filter(knock_up_outcome=outcome).first()
+    if existing is not None:
+        return existing
+    knock_up_round = outcome.round
+    return lift_request_create(
+        election=knock_up_round.committee_room.election,
+        user=user or outcome.knocker,
+        elector=outcome.elector,
+        committee_room=knock_up_round.committee_room,
+        knock_up_outcome=outcome,
+        notes=outcome.notes,
+    )
+
+
+def _lift_locked(lift):
+    return LiftRequest.objects.select_for_update().select_related("election__constituency").get(pk=lift.pk)
+
+
+@transaction.atomic
+def lift_assign(*, lift, driver, user):
+    """Give an open (or reassign an assigned, not yet picked up) lift to `driver`."""
+    lift = _lift_locked(lift)
+    if driver.election_id != lift.election_id:
+        raise ValidationError(f"driver: {driver} is not a driver for {lift.election}.")
+    if not driver.active:
+        raise ValidationError(f"driver: {driver} is no longer driving.")
+    if lift.status not in (LiftRequest.Status.OPEN, LiftRequest.Status.ASSIGNED) or lift.picked_up_at:
+        raise ValidationError(f"status: the lift for {lift.name} is {lift.get_status_display().lower()}.")
+    lift.driver, lift.status, lift.assigned_at = driver, LiftRequest.Status.ASSIGNED, timezone.now()
+    lift.save(update_fields=["driver", "status", "assigned_at"])
+    audit_record(
+        action="lift.assign", user=user, obj=lift, constituency=lift.election.constituency,
+        detail={"driver": driver.pk},
+    )  # fmt: skip
+    return lift
+
+
+@transaction.atomic
+def lift_picked_up(*, lift, user):
+    """The driver has the passenger in the car (said once; saying it again changes nothing)."""
+    lift = _lift_locked(lift)
+    if lift.status != LiftRequest.Status.ASSIGNED:
+        raise ValidationError(f"status: the lift for {lift.name} is {lift.get_status_display().lower()}.")
+    if lift.picked_up_at is None:
+        lift.picked_up_at = timezone.now()
+        lift.save(update_fields=["picked_up_at"])
+        audit_record(action="lift.picked_up", user=user, obj=lift, constituency=lift.election.constituency)
+    return lift
+
+
+@transaction.atomic
+def lift_done(*, lift, user):
+    """Taken to vote (and home again): the lift is finished."""
+    lift = _lift_locked(lift)
+    if lift.status == LiftRequest.Status.DONE:
+        return lift
+    if lift.status != LiftRequest.Status.ASSIGNED:
+        raise ValidationError(f"status: the lift for {lift.name} is {lift.get_status_display().lower()}.")
+    now = timezone.now()
+    lift.status, lift.done_at = LiftRequest.Status.DONE, now
+    lift.picked_up_at = lift.picked_up_at or now
+    lift.save(update_fields=["status", "done_at", "picked_up_at"])
+    audit_record(action="lift.done", user=user, obj=lift, constituency=lift.election.constituency)
+    return lift
+
+
+@transaction.atomic
+def lift_cancel(*, lift, user, reason=""):
+    """No longer needed (or could not be done); the reason goes in the lift's notes."""
+    lift = _lift_locked(lift)
+    if lift.status in (LiftRequest.Status.DONE, LiftRequest.Status.CANCELLED):
+        raise ValidationError(f"status: the lift for {lift.name} is {lift.get_status_display().lower()}.")
+    lift.status = LiftRequest.Status.CANCELLED
+    reason = (reason or "").strip()
+    if reason:
+        lift.notes = f"{lift.notes} Cancelled: {reason}".strip()[:300]
+    lift.save(update_fields=["status", "notes"])
+    audit_record(
+        action="lift.cancel", user=user, obj=lift, constituency=lift.election.constituency,
+        detail={"reason": reason[:200]},
+    )  # fmt: skip
+    return lift
+
+
+# --- Postal chase ------------------------------------------------------------------------------
+# From the day postal ballots go out to the close of poll, postal voters among the promises are
+# reminded ("have you posted it?"); each call or door is a row. Campaigners never collect or handle
+# anyone else's postal vote, and no per-voter return data exists before the close of poll.
+
+
+def postal_chase_open(election, now=None):
+    """None while the chase runs, else why not (plain words for the page)."""
+    now = now or timezone.now()
+    if timezone.localtime(now).date() < election.postal_chase_starts:
+        return f"The postal chase starts on {election.postal_chase_starts:%-d %B %Y}, when postal ballots go out."
+    if now > election.closes_at:
+        return f"The polls closed at {timezone.localtime(election.closes_at):%H:%M} on {election.poll_date:%-d %B %Y}."
+    return None
+
+
+@transaction.atomic
+def postal_chase_record(*, election, elector, channel, outcome, user, notes="", client_uuid=None):
+    """One reminder call or door to a postal voter on the election's register."""
+    closed = postal_chase_open(election)
+    if closed:
+        raise ValidationError(closed)
+    if channel not in PostalChaseContact.Channel.values:
+        raise ValidationError(
+            f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.Channel.values)}."
+        )
+    if outcome not in PostalChaseContact.Outcome.values:
+        raise ValidationError(
+            f"outcome: {outcome!r} is not one of {', '.join(PostalChaseContact.Outcome.values)}."
+        )
+    if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+        raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
+    contact, made = PostalChaseContact.objects.get_or_create(
+        client_uuid=client_uuid or uuid.uuid4(),
+        defaults={
+            "election": election, "elector": elector, "channel": channel, "outcome": outcome,
+            "notes": (notes or "").strip()[:300], "by": user,
+        },
+    )  # fmt: skip
+    if made:
+        audit_record(
+            action="postal_chase.record", user=user, obj=contact, constituency=election.constituency,
+            detail={"elector": elector.pk, "outcome": outcome},
+        )  # fmt: skip
+    return contact
 
 
 # --- Stations and boxes from the council's list -------------------------------------------------

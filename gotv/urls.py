@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gotv import views, views_telling
+from gotv import views, views_lifts, views_postal, views_telling
 
 app_name = "gotv"
 
@@ -22,4 +22,14 @@ urlpatterns = [
     path("telling/<int:election>/counts/", views_telling.telling_counts, name="telling_counts"),
     path("telling/warp/<int:pk>/invalidate/", views_telling.warp_invalidate, name="warp_invalidate"),
     # --- end of telling ---
+    # --- Lifts (gotv-ops) ---
+    path("<int:pk>/lifts/", views_lifts.lifts, name="lifts"),
+    path("<int:pk>/lifts/new/", views_lifts.lift_create, name="lift_create"),
+    path("<int:pk>/lifts/drivers/new/", views_lifts.driver_create, name="driver_create"),
+    path("<int:pk>/lifts/<int:lift_pk>/", views_lifts.lift_update, name="lift_update"),
+    path("lifts/mine/", views_lifts.my_lifts, name="my_lifts"),
+    path("lifts/mine/<int:lift_pk>/", views_lifts.my_lift_update, name="my_lift_update"),
+    path("<int:pk>/postal/", views_postal.postal_chase, name="postal_chase"),
+    path("<int:pk>/postal/<int:elector_pk>/", views_postal.postal_chase_log, name="postal_chase_log"),
+    path("<int:pk>/postal/labels/", views_postal.postal_labels, name="postal_labels"),
 ]

@@ -21,7 +21,8 @@ from gotv.models import (
     WarpCount,
 )
 from labourhub.models import Role
-from tests.gotv.factories import DriverFactory, LiftRequestFactory, enter, polling_day
+from tests.gotv.factories import DriverFactory, LiftRequestFactory, canvassed, enter, polling_day
+from tests.gotv.factories_ops import mark_postal
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
@@ -113,6 +114,30 @@ def _postal(anytown):
     )  # fmt: skip
 
 
+def _lift(anytown):
+    """An Anytown lift given to an Anytown driver with a login (gotv-ops)."""
+    election = _day(anytown).election
+    driver = DriverFactory(election=election, name="Anytown Driver", user=anytown.user(Role.TELLER))
+    return LiftRequestFactory(
+        election=election,
+        name="Anytown Passenger",
+        address="1 Anytown Road",
+        driver=driver,
+        status="assigned",
+    )
+
+
+def _postal_voter(anytown):
+    """(election, elector): an Anytown promise on the election's postal list (gotv-ops)."""
+    day = _day(anytown)
+    day.election.democracy_club_id = f"parl.anytown-{day.election.pk}"
+    day.election.save(update_fields=["democracy_club_id"])
+    elector = _elector(anytown, day.election)
+    mark_postal(day.election, elector)
+    canvassed(elector, "L", "hard")
+    return day.election, elector
+
+
 def _undo(anytown):
     telling = _telling(anytown)
     return TellingUndo.objects.create(telling=telling, by=telling.teller)
@@ -122,6 +147,19 @@ URLS = {
     "gotv:index": lambda anytown: {},
     "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
     "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
+    # --- Lifts and the postal chase (gotv-ops) ---
+    "gotv:lifts": lambda anytown: {"pk": _lift(anytown).election_id},
+    "gotv:lift_create": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:driver_create": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:lift_update": lambda anytown: {"pk": (lift := _lift(anytown)).election_id, "lift_pk": lift.pk},
+    "gotv:my_lifts": lambda anytown: {},
+    "gotv:my_lift_update": lambda anytown: {"lift_pk": _lift(anytown).pk},
+    "gotv:postal_chase": lambda anytown: {"pk": _postal_voter(anytown)[0].pk},
+    "gotv:postal_chase_log": lambda anytown: {
+        "pk": (voter := _postal_voter(anytown))[0].pk,
+        "elector_pk": voter[1].pk,
+    },
+    "gotv:postal_labels": lambda anytown: {"pk": _postal_voter(anytown)[0].pk},
 }
 
 # --- Telling (gotv/views_telling.py) ---

@@ -1,0 +1,14 @@
+"""Helpers for the lifts and postal chase tests (gotv-ops)."""
+
+from voters.models import ElectorMark, RegisterImport
+
+
+def mark_postal(election, *electors):
+    """Put `electors` on the election's postal list, as the postal list import does."""
+    source = RegisterImport.objects.create(
+        constituency=election.constituency, kind=RegisterImport.Kind.POSTAL, file_name="postal.csv"
+    )
+    for elector in electors:
+        ElectorMark.objects.create(
+            elector=elector, kind=ElectorMark.Kind.POSTAL, election=election.democracy_club_id, source=source
+        )
