@@ -118,10 +118,20 @@ def _undo(anytown):
     return TellingUndo.objects.create(telling=telling, by=telling.teller)
 
 
+def _board_args(anytown):
+    day = _day(anytown)
+    return {"pk": day.election.pk, "room_pk": day.room.pk}
+
+
 URLS = {
     "gotv:index": lambda anytown: {},
     "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
     "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
+    # --- The committee-room board and the constituency overview (gotv-board) ---
+    "gotv:board_overview": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:board_overview_live": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:board": lambda anytown: _board_args(anytown),
+    "gotv:board_live": lambda anytown: _board_args(anytown),
 }
 
 ADMIN_OBJECTS = {
