@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/board/live/", views_board.board_live, name="board_overview_live"),
     path("<int:pk>/board/<int:room_pk>/", views_board.board, name="board"),
     path("<int:pk>/board/<int:room_pk>/live/", views_board.board_live, name="board_live"),
+    path("<int:pk>/after-poll/", views_board.after_poll, name="after_poll"),
     # --- Knock-up rounds (gotv-board) ---
     path("<int:pk>/rooms/<int:room_pk>/knockup/", views_knockup.rounds, name="knockup_rounds"),
     path("<int:pk>/knockup/<int:round_pk>/", views_knockup.round_detail, name="knockup_round"),

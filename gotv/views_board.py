@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from campaigns.reports import csv_response
+from gotv import afterpoll
 from gotv import board as boards
 from gotv.models import CommitteeRoom
 from gotv.views import get_election_for_user
@@ -51,3 +53,40 @@ def board(request, pk, room_pk=None):
 def board_live(request, pk, room_pk=None):
     """The board's live part, fetched by htmx every REFRESH_SECONDS."""
     return render(request, "gotv/board_live.html", _context(request, pk, room_pk))
+
+
+@login_required
+def after_poll(request, pk):
+    """After the poll: the marked register against the telling, per box, for the next election.
+    ?format=csv: the boxes' figures; ?format=promises-csv: the promises who did not vote."""
+    election = get_election_for_user(request, pk, Action.ORGANISE)
+    data = afterpoll.report(election)
+    export = request.GET.get("format", "")
+    if export == "csv":
+        audit_record(action="gotv.after_poll.export", request=request, obj=election)
+        return csv_response(
+            f"after-poll-{election.pk}.csv",
+            ["box", "station", "electors", "marked in person", "marked postal", "told", "told and marked",
+             "told not marked", "marked not told", "telling accuracy %", "coverage %", "promises",
+             "promises not voted", "hours with no teller"],
+            ([line.label, line.box.station.name if line.box else "", line.electors, line.marked, line.postal_marked,
+              line.told, line.told_marked, line.told_unmarked, line.missed, line.accuracy, line.coverage,
+              line.promises, line.promises_not_voted, afterpoll.hours_label(line.gap_hours)]
+             for line in data.boxes),
+        )  # fmt: skip
+    if export == "promises-csv":
+        people = list(afterpoll.promises_not_voted(election))
+        audit_record(action="gotv.after_poll.promises_export", request=request, obj=election,
+                     detail={"rows": len(people)})  # fmt: skip
+        return csv_response(
+            f"promises-not-voted-{election.pk}.csv",
+            ["poll number", "name", "address", "postcode", "intention", "postal voter"],
+            ([e.poll_number_raw, e.full_name, e.home.address, e.home.postcode_display, e.intention_code,
+              "yes" if e.postal else ""] for e in people),
+        )  # fmt: skip
+    if export:
+        return render(request, "gotv/knockup_message.html",
+                      {"message": f"format: {export!r} is not one of csv, promises-csv."}, status=400)  # fmt: skip
+    audit_record(action="gotv.after_poll", request=request, obj=election)
+    return render(request, "gotv/after_poll.html", {"election": election, "report": data,
+                                                    "hours_label": afterpoll.hours_label})  # fmt: skip

@@ -156,6 +156,7 @@ URLS = {
     "gotv:board_overview_live": lambda anytown: {"pk": _day(anytown).election.pk},
     "gotv:board": lambda anytown: _board_args(anytown),
     "gotv:board_live": lambda anytown: _board_args(anytown),
+    "gotv:after_poll": lambda anytown: {"pk": _day(anytown).election.pk},
     # --- Knock-up rounds (gotv-board) ---
     "gotv:knockup_rounds": lambda anytown: _board_args(anytown),
     "gotv:knockup_round": _round_args,
