@@ -182,7 +182,9 @@ def _by_hour(election, district_ids):
         .order_by()
     )
     counted = dict(rows)
-    first, last = election.polls_open.hour, max(election.polls_close.hour - 1, election.polls_open.hour)
+    close = election.polls_close
+    last_open = close.hour if (close.minute or close.second) else close.hour - 1  # 22:00 -> 21:00-22:00
+    first, last = election.polls_open.hour, max(last_open, election.polls_open.hour)
     hours = sorted(set(range(first, last + 1)) | set(counted))
     return [(hour, counted.get(hour, 0)) for hour in hours]
 
