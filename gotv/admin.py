@@ -173,7 +173,7 @@ class TellingAdmin(ReadOnlyAdmin, GotvAdmin):
     list_display = ["received_at", "raw_number", "box", "teller", "recorded_at"]
     list_filter = ["election"]
     list_select_related = ["box", "teller"]
-    raw_id_fields = ["entry", "elector"]
+    raw_id_fields = ["elector"]
     show_full_result_count = False
 
 

@@ -418,13 +418,14 @@ class Telling(models.Model):
     box = models.ForeignKey(BallotBox, on_delete=models.PROTECT, related_name="tellings", db_index=False)
     teller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tellings")
     raw_number = models.CharField(max_length=40, help_text="As typed.")
-    entry = models.ForeignKey(
-        "voters.RegisterEntry", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
     elector = models.ForeignKey("voters.Elector", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The register entry it resolved to, copied rather than referenced: monthly updates rewrite a
+    # publication's entries, and a telling must neither block that nor lose what was told.
     polling_district = models.ForeignKey(
         PollingDistrict, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    elector_number = models.PositiveIntegerField()
+    elector_suffix = models.PositiveIntegerField(default=0)
     recorded_at = models.DateTimeField(help_text="When the phone says it was typed (clamped to server time).")
     received_at = models.DateTimeField(default=timezone.now, help_text="Server time.")
     downloaded_at = models.DateTimeField(

@@ -381,3 +381,20 @@ def test_two_tellers_typing_one_number_at_once_make_one_voted(transactional_db, 
     assert Telling.objects.count() == 60
     assert VoteRecord.objects.count() == 30
     assert statuses.count("found") == 30 and statuses.count("already_told") == 30
+
+
+@pytest.mark.django_db
+def test_a_register_update_after_polling_day_can_drop_a_told_entry(anytown, teller):
+    """Monthly updates rewrite the latest publication's entries (voters' _sync_publication deletes
+    those of electors who moved or left): a telling must not block that, and keeps what was told."""
+    elector = _elector(anytown, 31)
+    day = polling_day(anytown, electors=[elector])
+    telling = _tell(day, teller, "31").telling
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM voters_registerentry WHERE elector_id = %s", [elector.pk])
+    telling = Telling.objects.get(pk=telling.pk)
+    assert (telling.elector, telling.polling_district, telling.elector_number) == (
+        elector,
+        anytown.polling_district,
+        31,
+    )

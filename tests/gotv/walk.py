@@ -44,7 +44,7 @@ def _telling(anytown):
     entry = elector.register_entries.get()
     telling = Telling.objects.create(
         election=day.election, box=day.box, teller=anytown.user(Role.TELLER),
-        raw_number=str(entry.elector_number), entry=entry, elector=elector,
+        raw_number=str(entry.elector_number), elector_number=entry.elector_number, elector=elector,
         polling_district=entry.polling_district, recorded_at=timezone.now(),
     )  # fmt: skip
     VoteRecord.objects.create(
