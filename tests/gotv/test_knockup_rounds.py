@@ -215,3 +215,23 @@ def test_the_organiser_builds_a_round_on_the_page(client, anytown, day):
     assert _in_round(made) == {day.people[1].pk, day.people[2].pk}
     bad = client.post(url, {"pack_size": "lots"})
     assert bad.status_code == 400 and b"pack_size" in bad.content
+
+
+def test_the_board_counts_rounds_and_knockers_out(anytown, day):
+    from campaigns.services import pack_assign
+    from gotv import board as boards
+    from gotv.services import knock_up_round_close
+
+    made = knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
+    pack_assign(
+        pack=made.walk_list.packs.get(),
+        canvasser=anytown.user(Role.CANVASSER),
+        user=anytown.user(Role.ORGANISER),
+    )
+    knock_up_outcome_record(knocker=anytown.user(Role.TELLER), knock_up_round=made, elector=day.people[1],
+                            outcome="not_in", client_uuid=uuid.uuid4())  # fmt: skip
+    line = boards.board(day.election, day.room).total
+    assert (line.rounds_out, line.knockers_out) == (1, 2)  # the pack's holder and a teller who knocked
+    knock_up_round_close(knock_up_round=made, user=anytown.user(Role.ORGANISER))
+    line = boards.board(day.election, day.room).total
+    assert (line.rounds_out, line.knockers_out) == (0, 0)
