@@ -235,3 +235,17 @@ def test_the_board_counts_rounds_and_knockers_out(anytown, day):
     knock_up_round_close(knock_up_round=made, user=anytown.user(Role.ORGANISER))
     line = boards.board(day.election, day.room).total
     assert (line.rounds_out, line.knockers_out) == (0, 0)
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_a_pack_reads_in_few_queries(client, anytown, day, django_assert_max_num_queries, extra):
+    for number in range(100, 100 + extra):
+        canvassed(
+            _person(day, anytown.polling_district, number, "Mill Road"), "L", campaign=day.election.campaign
+        )
+    made = knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER), pack_size=300)
+    pack = made.walk_list.packs.get()
+    client.force_login(anytown.user(Role.CANVASSER))
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("gotv:knockup_pack", args=[pack.pk]))
+    assert page.content.decode().count('class="knockup-person"') == 4 + extra
