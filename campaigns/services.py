@@ -541,6 +541,15 @@ def walk_list_create(*, campaign, name, criteria, pack_size=40, user=None):
         raise ValidationError("pack_size: between 5 and 500 doors.")
     criteria = criteria_clean(campaign, criteria)
     electors = electors_matching(campaign, criteria)
+    return walk_list_from_electors(
+        campaign=campaign, name=name, criteria=criteria, electors=electors, pack_size=pack_size, user=user
+    )
+
+
+def walk_list_from_electors(*, campaign, name, criteria, electors, pack_size, user=None, sheet_prefix="W"):
+    """A walk list of the doors of `electors` (a queryset) in walking order, split into packs; used
+    by walk_list_create and by polling day's knock-up rounds (which choose their own electors).
+    Runs inside the caller's transaction."""
     doors = doors_in_walking_order(electors)
     walk_list = WalkList.objects.create(
         campaign=campaign,
@@ -559,7 +568,7 @@ def walk_list_create(*, campaign, name, criteria, pack_size=40, user=None):
                 walk_list=walk_list,
                 number=number,
                 name=", ".join(streets[:3]) + (f" +{len(streets) - 3}" if len(streets) > 3 else ""),
-                sheet_id=f"W{walk_list.pk}-{number:02d}",
+                sheet_id=f"{sheet_prefix}{walk_list.pk}-{number:02d}",
                 door_count=len(chunk),
             )
         )

@@ -18,6 +18,7 @@
 Reads live elsewhere: the promise and knock-up lists and their counts in `gotv.promises`.
 """
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from gotv.models import (
     Driver,
     Election,
     KnockUpOutcome,
+    KnockUpRound,
     LiftRequest,
     OfflineFlag,
     PollingStation,
@@ -983,3 +985,200 @@ def _stations_apply(election, parsed, user):
             else:
                 counts["boxes_changed" if changed or stale or fresh else "boxes_unchanged"] += 1
     return StationImportResult("done", notes=parsed.report.notes + notes, counts=counts)
+
+
+# --- Knock-up rounds (gotv-board) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def knock_up_round_create(*, committee_room, user, name="", polling_districts=(), streets=(), pack_size=30):
+    """A round from the room's knock-up list now (promises not voted, not won't vote, not do not
+    return), by road group: optionally only some of the room's `polling_districts` and `streets`.
+    Its doors are a walk list on the election's polling-day campaign, in packs of about `pack_size`
+    doors along the streets (sheet ids K<list>-NN), stamped with the tellings included (now)."""
+    from campaigns.services import walk_list_from_electors
+    from gotv.promises import knock_up
+
+    election = committee_room.election
+    if election.campaign_id is None:
+        raise ValidationError(f"{election} has no polling-day campaign to hold its knock-up packs.")
+    if not 5 <= pack_size <= 300:
+        raise ValidationError("pack_size: between 5 and 300 doors.")
+    box_ids = list(
+        CommitteeRoomBox.objects.filter(committee_room=committee_room).values_list("box_id", flat=True)
+    )
+    electors = knock_up(election).filter(box_id__in=box_ids)
+    districts = [pd.pk for pd in polling_districts]
+    if districts:
+        served = set(
+            BallotBoxDistrict.objects.filter(box_id__in=box_ids).values_list("polling_district_id", flat=True)
+        )
+        outside = [str(pd) for pd in polling_districts if pd.pk not in served]
+        if outside:
+            raise ValidationError(f"polling_districts: not run from {committee_room}: {', '.join(outside)}.")
+        electors = electors.filter(poll_district_id__in=districts)
+    streets = [s.strip() for s in streets if s.strip()]
+    if streets:
+        electors = electors.filter(
+            home__street__iregex=r"^(" + "|".join(_regex_literal(s) for s in streets) + r")$"
+        )
+    number = (committee_room.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    stamp = timezone.now()
+    walk_list = walk_list_from_electors(
+        campaign=election.campaign,
+        name=f"{committee_room.name} knock-up round {number}",
+        criteria={"knock_up": True, "districts": districts, "streets": streets},
+        electors=electors.order_by(),
+        pack_size=pack_size,
+        user=user,
+        sheet_prefix="K",
+    )
+    knock_up_round = KnockUpRound.objects.create(
+        committee_room=committee_room,
+        number=number,
+        name=(name or f"Round {number}")[:120],
+        walk_list=walk_list,
+        tellings_up_to=stamp,
+        created_by=user,
+    )
+    audit_record(
+        action="knock_up_round.create",
+        user=user,
+        obj=knock_up_round,
+        constituency=election.constituency,
+        detail={"doors": walk_list.door_count, "electors": walk_list.elector_count},
+    )
+    return knock_up_round
+
+
+def _regex_literal(text):
+    return re.escape(text)
+
+
+@transaction.atomic
+def knock_up_round_refresh(*, knock_up_round, user):
+    """Move the round's stamp on: its sheets and packs now include tellings up to now (the packs'
+    doors are read against the knock-up list as it is, so whoever voted since drops off)."""
+    knock_up_round.tellings_up_to = timezone.now()
+    knock_up_round.save(update_fields=["tellings_up_to"])
+    return knock_up_round
+
+
+@transaction.atomic
+def knock_up_round_close(*, knock_up_round, user):
+    if knock_up_round.closed_at is None:
+        knock_up_round.closed_at = timezone.now()
+        knock_up_round.save(update_fields=["closed_at"])
+    return knock_up_round
+
+
+@dataclass
+class OutcomeResult:
+    """`status`: recorded, duplicate (this client UUID was stored: safe to drop), conflict (the
+    UUID was used for another entry), refused (nothing stored; `message` says why)."""
+
+    status: str
+    message: str = ""
+    outcome: object = None
+
+
+def knock_up_outcome_record(
+    *,
+    knocker,
+    knock_up_round,
+    elector,
+    outcome,
+    client_uuid,
+    pack=None,
+    notes="",
+    recorded_at=None,
+    downloaded_at=None,
+    paper=False,
+):
+    """What a knocker found at a door, applied once per `client_uuid`. "voted" marks them voted,
+    "won't vote" takes them off the knock-up list, "needs a lift" opens a lift request for the
+    committee room. Knockers need TELL or CANVASS in the CLP (or the late-entry rule)."""
+    try:
+        client_uuid = uuid.UUID(str(client_uuid))
+    except ValueError:
+        return OutcomeResult("refused", f"uuid {client_uuid!r} is not a UUID.")
+    if outcome not in KnockUpOutcome.Outcome.values:
+        return OutcomeResult(
+            "refused", f"outcome: {outcome!r} is not one of {', '.join(KnockUpOutcome.Outcome.values)}."
+        )
+    election = knock_up_round.committee_room.election
+    with transaction.atomic():
+        stored = KnockUpOutcome.objects.filter(client_uuid=client_uuid).first()
+        if stored is not None:
+            same = (stored.knocker_id, stored.elector_id, stored.outcome) == (knocker.pk, elector.pk, outcome)
+            if same:
+                return OutcomeResult("duplicate", "Already received.", stored)
+            return OutcomeResult("conflict", "This entry's id was already used for another entry.")
+        now = timezone.now()
+        flags = []
+        allowed = can(knocker, Action.TELL, election.constituency) or can(
+            knocker, Action.CANVASS, election.constituency
+        )
+        if not allowed:
+            late = any(
+                offline.late_entry_allowed(
+                    user=knocker, election=election, downloaded_at=downloaded_at, now=now, action=a
+                )
+                for a in (Action.TELL, Action.CANVASS)
+            )
+            if not late:
+                return OutcomeResult("refused", f"You are not knocking up for {election} now.")
+            flags.append(OfflineFlag.GRANT_ENDED)
+        if (
+            knock_up_round.walk_list_id is None
+            or not knock_up_round.walk_list.packs.filter(
+                doors__property_id=elector.home_id, **({"pk": pack.pk} if pack is not None else {})
+            ).exists()
+        ):
+            return OutcomeResult("refused", f"{elector.full_name} is not on this round's sheets.")
+        if paper and recorded_at is None:  # keyed in from a sheet: no phone clock to doubt
+            when, clock_flags = now, []
+        else:
+            when, clock_flags = _phone_time(recorded_at, now)
+        if paper:
+            flags.append(OfflineFlag.PAPER)
+        try:
+            with transaction.atomic():
+                stored = KnockUpOutcome.objects.create(
+                    client_uuid=client_uuid,
+                    round=knock_up_round,
+                    pack=pack,
+                    elector=elector,
+                    knocker=knocker,
+                    outcome=outcome,
+                    notes=(notes or "").strip()[:500],
+                    recorded_at=when,
+                    received_at=now,
+                    downloaded_at=downloaded_at,
+                    flags=sorted(set(flags + clock_flags)),
+                )
+        except IntegrityError:  # the same UUID stored by a concurrent request
+            stored = KnockUpOutcome.objects.get(client_uuid=client_uuid)
+            return OutcomeResult("duplicate", "Already received.", stored)
+        Outcome = KnockUpOutcome.Outcome
+        if outcome == Outcome.VOTED:
+            vote_record_add(election=election, elector=elector, source=VoteRecord.Source.KNOCK_UP, at=when,
+                            knock_up_outcome=stored)  # fmt: skip
+        elif outcome == Outcome.WONT_VOTE:
+            promise_adjust(election=election, elector=elector, kind=PromiseAdjustment.Kind.WONT_VOTE,
+                           user=knocker, source=PromiseAdjustment.Source.KNOCK_UP, reason="Knock-up")  # fmt: skip
+        elif outcome == Outcome.NEEDS_LIFT:
+            home = elector.home
+            LiftRequest.objects.create(
+                election=election, elector=elector, name=elector.full_name[:150], address=home.address[:400],
+                postcode=home.postcode, committee_room=knock_up_round.committee_room, knock_up_outcome=stored,
+                requested_by=knocker, notes=stored.notes[:300],
+            )  # fmt: skip
+        audit_record(
+            action="knock_up.outcome",
+            user=knocker,
+            obj=stored,
+            constituency=election.constituency,
+            detail={"elector": elector.pk, "outcome": outcome},
+        )
+        return OutcomeResult("recorded", f"{elector.full_name}: {stored.get_outcome_display()}.", stored)

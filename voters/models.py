@@ -454,7 +454,10 @@ class Contact(models.Model):
 
 
 class ContactRule(models.Model):
-    """A CLP's quiet period: no contact on `channel` within `quiet_days` of the last contact."""
+    """A CLP's quiet period: no contact on `channel` within `quiet_days` of the last contact.
+
+    Not on polling day: knock-up rounds (gotv.knockup) knock every promise who has not voted,
+    however recently they were contacted, and never ask `due_for`."""
 
     DEFAULT_QUIET_DAYS = {Channel.DOOR: 14, Channel.PHONE: 14}
 

@@ -143,6 +143,35 @@ def _undo(anytown):
     return TellingUndo.objects.create(telling=telling, by=telling.teller)
 
 
+def _board_args(anytown):
+    day = _day(anytown)
+    return {"pk": day.election.pk, "room_pk": day.room.pk}
+
+
+def _knockup_round(anytown):
+    """A real round (walk list and a pack) holding one Anytown promise."""
+    from campaigns.models import Campaign
+    from gotv.services import knock_up_round_create
+    from tests.gotv.factories import canvassed
+
+    day = _day(anytown)
+    day.election.campaign = Campaign.objects.create(
+        constituency=anytown.constituency, name="Anytown polling day", starts_on=day.election.poll_date
+    )
+    day.election.save(update_fields=["campaign"])
+    canvassed(_elector(anytown, day.election), "L", campaign=day.election.campaign)
+    return knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
+
+
+def _round_args(anytown):
+    knock_up_round = _knockup_round(anytown)
+    return {"pk": knock_up_round.committee_room.election_id, "round_pk": knock_up_round.pk}
+
+
+def _pack_args(anytown):
+    return {"pack_pk": _knockup_round(anytown).walk_list.packs.get().pk}
+
+
 URLS = {
     "gotv:index": lambda anytown: {},
     "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
@@ -160,6 +189,20 @@ URLS = {
         "elector_pk": voter[1].pk,
     },
     "gotv:postal_labels": lambda anytown: {"pk": _postal_voter(anytown)[0].pk},
+    # --- The committee-room board and the constituency overview (gotv-board) ---
+    "gotv:board_overview": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:board_overview_live": lambda anytown: {"pk": _day(anytown).election.pk},
+    "gotv:board": lambda anytown: _board_args(anytown),
+    "gotv:board_live": lambda anytown: _board_args(anytown),
+    "gotv:after_poll": lambda anytown: {"pk": _day(anytown).election.pk},
+    # --- Knock-up rounds (gotv-board) ---
+    "gotv:knockup_rounds": lambda anytown: _board_args(anytown),
+    "gotv:knockup_round": _round_args,
+    "gotv:knockup_paper": _round_args,
+    "gotv:knockup_pack": _pack_args,
+    "gotv:knockup_pack_print": _pack_args,
+    "gotv:knockup_outcome": _pack_args,
+    "gotv:knockup_sync": lambda anytown: {},
 }
 
 # --- Telling (gotv/views_telling.py) ---

@@ -1,0 +1,102 @@
+"""Knock-up rounds, read side: which doors of a round's packs still have promises to get out.
+
+A round's packs are a `campaigns.WalkList` of the promises who had not voted when it was built
+(gotv.services.knock_up_round_create). A pack is never shown as built: each read intersects its
+doors with the knock-up list *now* (gotv.promises.knock_up), so whoever has voted since (told at
+the station, "voted" at a door), said they won't, or asked not to be called on again drops off.
+The page is stamped with the moment of that read: "includes tellings up to 14:32".
+
+The contact-frequency quiet period (voters.ContactRule / ElectorQuerySet.due_for) does NOT apply
+on polling day: every promise not yet voted is knocked, however recently contacted.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from campaigns.models import Pack, PackDoor
+from gotv import promises as promise_lists
+from gotv.models import Election, KnockUpRound
+from labourhub.scoping import Action
+
+
+def elections_to_knock(user):
+    """Elections this user may knock up in: knock-up lists are for TELL or CANVASS holders only."""
+    return Election.objects.for_user(user, Action.TELL) | Election.objects.for_user(user, Action.CANVASS)
+
+
+def pack_for_knocker(user, pack_pk):
+    """(pack, round) of a knock-up round in an election the user may knock up in, or None."""
+    pack = (
+        Pack.objects.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
+        .select_related("walk_list__knock_up_round__committee_room__election__constituency")
+        .first()
+    )
+    if pack is None:
+        return None
+    knock_up_round = pack.walk_list.knock_up_round
+    if not elections_to_knock(user).filter(pk=knock_up_round.committee_room.election_id).exists():
+        return None
+    return pack, knock_up_round
+
+
+@dataclass
+class Door:
+    position: int
+    home: object
+    electors: list
+
+
+def pack_doors_now(pack, election):
+    """The pack's doors, in walking order, with the promises still to get out at each; doors
+    with nobody left are left out. One query for the doors, one for the electors."""
+    doors = list(PackDoor.objects.filter(pack=pack).select_related("property").order_by("position"))
+    wanted = (
+        promise_lists.knock_up(election)
+        .filter(home__in=[door.property_id for door in doors])
+        .order_by("home_id", "surname", "first_names")
+    )
+    by_home = {}
+    for elector in wanted:
+        by_home.setdefault(elector.home_id, []).append(elector)
+    return [
+        Door(door.position, door.property, by_home[door.property_id])
+        for door in doors
+        if door.property_id in by_home
+    ]
+
+
+def round_packs(knock_up_round):
+    """The round's packs, each with `left`: promises still to get out at its doors (three queries)."""
+    packs = list(Pack.objects.filter(walk_list=knock_up_round.walk_list_id).select_related("assigned_to"))
+    pack_of = dict(PackDoor.objects.filter(pack__in=packs).values_list("property_id", "pack_id"))
+    left = Counter()
+    if pack_of:
+        homes = promise_lists.knock_up(knock_up_round.committee_room.election).filter(home__in=list(pack_of))
+        for home_id in homes.order_by().values_list("home_id", flat=True):
+            left[pack_of[home_id]] += 1
+    for pack in packs:
+        pack.left = left[pack.pk]
+    return packs
+
+
+def rounds_of(room):
+    return KnockUpRound.objects.filter(committee_room=room).select_related("walk_list", "created_by")
+
+
+def pack_doors_all(pack, election):
+    """Every promise at the pack's doors as printed, voted or not (keying in a paper sheet)."""
+    doors = list(PackDoor.objects.filter(pack=pack).select_related("property").order_by("position"))
+    people = (
+        promise_lists.promises(election)
+        .filter(home__in=[door.property_id for door in doors])
+        .select_related("home")
+        .order_by("home_id", "surname", "first_names")
+    )
+    by_home = {}
+    for elector in people:
+        by_home.setdefault(elector.home_id, []).append(elector)
+    return [
+        Door(door.position, door.property, by_home[door.property_id])
+        for door in doors
+        if door.property_id in by_home
+    ]
