@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import hypothesis
 import pytest
 
 from labourhub.models import Region, Role
@@ -29,6 +30,13 @@ from tests.factories import (
     WardFactory,
     with_totp,
 )
+
+# Property tests judge behaviour, not speed: on a loaded 2-core machine input generation and
+# database round trips are slow, and hypothesis would fail them for that alone.
+hypothesis.settings.register_profile(
+    "labourhub", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("labourhub")
 
 
 @dataclass
