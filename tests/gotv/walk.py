@@ -249,3 +249,43 @@ ADMIN_OBJECTS = {
     ),
     PostalChaseContact: _postal,
 }
+
+
+# --- What the walker needs to see a leak on the polling-day URLs --------------------------------
+
+
+def _telling_batch(anytown):
+    """One poll number of an Anytown elector at Anytown's box, as a teller's phone sends it: its
+    owner is told the voter's name, so anyone else being told it would show."""
+    day = _day(anytown)
+    entry = _elector(anytown, day.election).register_entries.get()
+    return {
+        "entries": [
+            {
+                "uuid": "7a2d5c1e-0000-4000-8000-00000000a11c",
+                "kind": "telling",
+                "election": day.election.pk,
+                "box": day.box.pk,
+                "number": str(entry.elector_number),
+                "recorded_at": timezone.now().isoformat(),
+            }
+        ]
+    }
+
+
+def _box_postcode(anytown):
+    return {"q": _elector(anytown, _day(anytown).election).home.postcode}
+
+
+BODIES = {"gotv:telling_sync": _telling_batch}
+QUERIES = {"gotv:telling_search": _box_postcode}
+NO_CANARY = {
+    "gotv:telling_service_worker": "the teller's page's service worker: a static script",
+    "gotv:telling_ping": "the server's time",
+    "gotv:my_lifts": "the signed-in driver's own lifts, found by their login (as members:me)",
+    "gotv:my_lift_update": "the signed-in driver's own lift, found by their login (as members:me)",
+    "gotv:warp_invalidate": "gap: the owner's form needs a typed reason the walk does not fill in; "
+    "other personas' POSTs are still checked against the row fingerprint",
+    "gotv:postal_chase_log": "gap: the owner's form needs an outcome chosen, which the walk does not; "
+    "other personas' POSTs are still checked against the row fingerprint",
+}

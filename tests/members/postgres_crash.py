@@ -48,7 +48,19 @@ class CrashablePostgres:
         )
         self.server.psql(f"CREATE DATABASE {DATABASE};")
         subprocess.run(
-            [self.bin / "pg_restore", "-h", self.socket_dir, "-U", "postgres", "-d", DATABASE, dump],
+            # The test database is owned by the app's owner role, which this server does not have.
+            [
+                self.bin / "pg_restore",
+                "--no-owner",
+                "--no-acl",
+                "-h",
+                self.socket_dir,
+                "-U",
+                "postgres",
+                "-d",
+                DATABASE,
+                dump,
+            ],
             check=True,
         )
 
