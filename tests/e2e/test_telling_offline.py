@@ -62,10 +62,6 @@ def type_in(page, text):
     page.locator("#number").press("Enter")
 
 
-def waiting(page):
-    return int(page.locator("#queue-count").get_attribute("data-waiting"))
-
-
 def test_forty_numbers_offline_arrive_exactly_once(browser_context, live_server, anytown, day):
     sign_in(browser_context, live_server, anytown.user(Role.TELLER))
     page = browser_context.new_page()
@@ -86,12 +82,13 @@ def test_forty_numbers_offline_arrive_exactly_once(browser_context, live_server,
     for number in ("38", "37"):
         page.locator("#entries li", has_text=f"{number}:").get_by_role("button", name="Undo").click()
         expect(page.locator("#entries li", has_text=f"{number}: undone")).to_have_count(1)
-    assert waiting(page) == 39 + 2  # 39 numbers and 2 undos queued on the phone
-    assert "41 entries waiting to send (no signal)" in page.locator("#queue-count").inner_text()
+    # 39 numbers and 2 undos queued on the phone (the counter follows the IndexedDB write: wait for it)
+    expect(page.locator("#queue-count")).to_have_attribute("data-waiting", str(39 + 2))
+    expect(page.locator("#queue-count")).to_contain_text("41 entries waiting to send (no signal)")
 
     page.reload()  # offline: the service worker serves the page, IndexedDB still holds the queue
     page.wait_for_selector("#entries li")
-    assert waiting(page) == 41
+    expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "41")
     assert Telling.objects.count() == 0
 
     browser_context.set_offline(False)
