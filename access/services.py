@@ -85,7 +85,7 @@ def request_submit(
         obj=access_request,
         detail={"tool": tool.name, "requester": requester.email, "conditions_met": all_met(conditions)},
     )
-    if tool.may_auto_approve and all_met(conditions):
+    if tool.may_auto_approve and all_met(conditions) and not _revoked_before(tool, requester, constituency):
         _approve(
             access_request,
             by=None,
@@ -152,6 +152,13 @@ def _holds_already(tool, user, constituency, now):
         else grants.covering(constituency)
     )
     return grants.filter(expires_at__isnull=True).exists() or grants.filter(expires_at__gt=later).exists()
+
+
+def _revoked_before(tool, user, constituency):
+    """Had this tool here revoked: then people decide, so a revocation is never undone by a click on
+    the renew link. The holdings are locked first, so a revoke still committing is waited for."""
+    holdings = Holding.objects.filter(user=user, tool=tool, constituency=constituency).select_for_update()
+    return any(holding.revoked_at is not None for holding in holdings.only("revoked_at"))
 
 
 def _already_open_message(tool, requester, constituency):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from labourhub.models import Role
 from tests.access.factories import canvassing_tool, make_eligible
@@ -46,7 +47,7 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.get_by_role("button", name="Send request").click()
     page.wait_for_url(re.compile(r"/access/requests/\d+/$"))
     status_url = page.url
-    assert page.get_by_text("Waiting for the CLP's endorsement", exact=True).is_visible()
+    expect(page.get_by_text("Waiting for the CLP's endorsement", exact=True)).to_be_visible()
     _fits_the_phone(page)
 
     # The CLP secretary endorses from their queue.
@@ -55,7 +56,7 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.get_by_role("link", name="Robin Anytownson").click()
     page.get_by_label("Endorse").check()
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Waiting for the region's review", exact=True).is_visible()
+    expect(page.get_by_text("Waiting for the region's review", exact=True)).to_be_visible()
 
     # Regional staff approve for 30 days.
     _as(page, live_server, regional_officer)
@@ -64,32 +65,32 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.get_by_label("Approve").check()
     page.get_by_label("Duration (days)").fill("30")
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Decision recorded.").is_visible()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
     page.goto("/access/reports/")
     assert page.evaluate("!!window.Chart && !!Chart.getChart(document.getElementById('times-chart'))")
 
     # The new canvasser sees their CLP's canvassing page and their new role.
     _as(page, live_server, member)
     page.goto(status_url)
-    assert page.get_by_text("Approved", exact=True).first.is_visible()
+    expect(page.get_by_text("Approved", exact=True).first).to_be_visible()
     _fits_the_phone(page)  # the status page with the access given and the whole history
     for url in ("/access/", "/access/rules/"):
         page.goto(url)
         _fits_the_phone(page)
     page.goto("/campaigns/")
-    assert page.get_by_text("Anytown spring campaign").is_visible()
+    expect(page.get_by_text("Anytown spring campaign")).to_be_visible()
     page.goto("/")
-    assert page.get_by_text("Canvasser").first.is_visible()
+    expect(page.get_by_text("Canvasser").first).to_be_visible()
 
     # The secretary revokes it.
     _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
     page.goto(status_url)
     page.get_by_label("Reason for revoking").fill("Moved to another CLP")
     page.get_by_role("button", name="Revoke now").click()
-    assert page.get_by_text("Revoked: Canvassing for Robin Anytownson.").is_visible()
+    expect(page.get_by_text("Revoked: Canvassing for Robin Anytownson.")).to_be_visible()
 
     # The member's very next page load no longer shows the campaign.
     _as(page, live_server, member)
     page.goto("/campaigns/")
-    assert page.get_by_text("No campaigns yet.").is_visible()
+    expect(page.get_by_text("No campaigns yet.")).to_be_visible()
     assert page.get_by_text("Anytown spring campaign").count() == 0

@@ -2,6 +2,7 @@
 at the membership chart and the printable letters; a member stops email from their own page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from labourhub.models import Role
 from tests.conftest import sign_in
@@ -27,7 +28,7 @@ def test_secretary_finds_arrears_and_reads_the_chart_on_a_phone(browser_page, li
     page.goto("/members/")
     page.get_by_role("link", name="In arrears").click()
     page.get_by_role("link", name="Anytownley, Ann").wait_for()
-    assert not page.get_by_role("link", name="Anytownby, Bob").is_visible()
+    expect(page.get_by_role("link", name="Anytownby, Bob")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name="Anytownley, Ann").click()
     page.get_by_text("In arrears").first.wait_for()
@@ -38,7 +39,7 @@ def test_secretary_finds_arrears_and_reads_the_chart_on_a_phone(browser_page, li
     page.goto("/members/letters/")
     page.get_by_text("Dear Cat,").wait_for()
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible()
+    expect(page.locator(".site-header")).to_be_hidden()
 
 
 def test_member_stops_email_from_their_own_page(browser_page, live_server, anytown):

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from allauth.mfa.totp.internal.auth import hotp_value
+from playwright.sync_api import expect
 
 from labourhub.mfa_enrolment import SESSION_KEY as ENROLMENT_SESSION_KEY
 from labourhub.models import Role
@@ -39,13 +40,13 @@ def test_secretary_signs_in_sets_up_mfa_and_sees_only_anytown(browser_page, live
     page.get_by_role("button", name="Sign In").click()
 
     page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
-    assert page.get_by_text("We emailed a code to sam@anytown.example").is_visible()
+    expect(page.get_by_text("We emailed a code to sam@anytown.example")).to_be_visible()
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(_totp_code(secret))
     page.get_by_label("Code we emailed you").fill(_emailed_code(page.context))
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
-    assert page.get_by_text("Authenticator app activated.").is_visible()
+    expect(page.get_by_text("Authenticator app activated.")).to_be_visible()
 
     page.goto("/admin/labourhub/pollingdistrict/")
     table = page.locator("#result_list")
@@ -61,7 +62,9 @@ def test_wrong_password_is_refused_with_a_clear_message(browser_page, live_serve
     page.get_by_label("Email").fill("cal@anytown.example")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign In").click()
-    assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
+    expect(
+        page.get_by_text("The email address and/or password you specified are not correct.")
+    ).to_be_visible()
 
 
 def test_home_page_fits_a_360px_phone(browser_page, live_server, anytown):
@@ -69,6 +72,6 @@ def test_home_page_fits_a_360px_phone(browser_page, live_server, anytown):
 
     sign_in(browser_page.context, live_server, anytown.user(Role.CANVASSER))
     browser_page.goto("/")
-    assert browser_page.get_by_role("heading", name=re.compile("Hello")).is_visible()
+    expect(browser_page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
     overflow = browser_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

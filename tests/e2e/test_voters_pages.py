@@ -2,6 +2,7 @@
 who sign in without MFA, do not search the register: issue 10, item 12)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from labourhub.models import Role
 from tests.conftest import sign_in
@@ -32,15 +33,15 @@ def test_find_a_voter_and_record_a_contact_on_a_phone(browser_page, live_server,
     page.get_by_label("Name, address, postcode or elector number").fill("ann anytownson")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Anytownson, Ann").click()
-    assert page.get_by_role("heading", name="Household").is_visible()
-    assert page.get_by_role("link", name="Bob Anytownson").is_visible()
+    expect(page.get_by_role("heading", name="Household")).to_be_visible()
+    expect(page.get_by_role("link", name="Bob Anytownson")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     page.get_by_label("Channel").select_option("phone")
     page.get_by_label("Outcome").fill("spoke")
     page.get_by_role("button", name="Record").click()
-    assert page.get_by_text("Contact recorded.").is_visible()
-    assert page.get_by_text("Contacted 1 time in the last 30 days").is_visible()
+    expect(page.get_by_text("Contact recorded.")).to_be_visible()
+    expect(page.get_by_text("Contacted 1 time in the last 30 days")).to_be_visible()
     assert page.locator("table").last.inner_text().count("Phone") == 1
 
 
@@ -76,12 +77,12 @@ def test_find_a_voter_fits_a_phone_with_long_names_and_addresses(browser_page, l
     sign_in(page.context, live_server, anytown.user(Role.ORGANISER))
 
     page.goto("/voters/?q=AT1+2AB")
-    assert page.get_by_text("3 found.").is_visible()
+    expect(page.get_by_text("3 found.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # Nothing scrolls sideways inside the page either: every result can be read without swiping.
     assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") <= 360
     page.get_by_role("link", name="Anytownson-Fotheringham-Featherstonehaugh, Maximilienne").first.click()
-    assert page.get_by_text("Anytown Autumn Doorstep Blitz").is_visible()
+    expect(page.get_by_text("Anytown Autumn Doorstep Blitz")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert (
         page.evaluate("Math.max(...[...document.querySelectorAll('.table-wrap')].map(t => t.scrollWidth))")
