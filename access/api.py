@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from access.models import Holding
 from labourhub.api import router
+from labourhub.scoping import Action
 from labourhub.services import audit_record
 
 
@@ -41,7 +42,12 @@ class HoldingViewSet(viewsets.ReadOnlyModelViewSet):
         return holdings.order_by("pk")
 
     def list(self, request, *args, **kwargs):
-        audit_record(action="access.api.holdings", request=request, detail={"query": request.GET.urlencode()})
+        audit_record(
+            action="access.api.holdings",
+            request=request,
+            scope_action=Action.REVIEW_ACCESS,
+            detail={"query": request.GET.urlencode()},
+        )
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):

@@ -244,7 +244,9 @@ def sync_batch(*, user, items, request=None):
     counts = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
-    audit_record(action="canvass.sync", user=user, request=request, detail=counts)
+    audit_record(
+        action="canvass.sync", user=user, request=request, scope_action=Action.CANVASS, detail=counts
+    )
     return results
 
 

@@ -116,3 +116,19 @@ def test_admin_list_carries_the_areas(client, anytown, otherton):
         & {("admin.list", anytown.user(Role.CLP_SECRETARY).email)}
         == set()
     )
+
+
+def test_a_canvassers_sync_and_a_reviewers_holdings_list_carry_their_areas(client, anytown, regional_officer):
+    """The doorstep's batches and the API's holdings list were written with no area (issue 10, item 5)."""
+    client.force_login(anytown.user(Role.CANVASSER))
+    response = client.post(reverse("campaigns:sync"), {"answers": []}, content_type="application/json")
+    assert response.status_code == 200
+    assert set(AuditEvent.objects.filter(action="canvass.sync").values_list("constituency", flat=True)) == {
+        anytown.constituency.pk
+    }
+    client.force_login(regional_officer)
+    assert client.get(reverse("access-holding-list")).status_code == 200
+    areas = set(
+        AuditEvent.objects.filter(action="access.api.holdings").values_list("constituency", flat=True)
+    )
+    assert anytown.constituency.pk in areas and None not in areas
