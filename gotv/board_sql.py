@@ -11,6 +11,14 @@ Why the string-built SQL is safe: the only SQL text spliced in is the ORM's own 
 `promises(election)` (its values passed as parameters, in order) and fixed text written here;
 every value from outside (box ids, the limit) is a parameter.
 
+Why work_mem is raised for this one statement: every flag of the promise list is `pk IN
+(subquery)`, which Postgres runs as a hashed SubPlan only while it ESTIMATES the hash fits in
+work_mem (default 4 MB); past that it silently falls back to re-running the subquery for every
+elector, O(electors x promises): minutes, not milliseconds, at a constituency's size (or sooner when
+the statistics over-estimate, as just after a bulk load). That cliff is what a 40,000-elector board
+run fell off. The statement therefore runs with work_mem = WORK_MEM (SET LOCAL: this transaction
+only), enough for every set a constituency has (100,000 ids hash in about 8 MB).
+
 tallies_and_doors(election, *, door_box_ids, door_limit) -> (rows, doors)
     rows:  [TallyRow(poll_district_id, box_id, promises, postal, voted, wont_vote, do_not_return,
            to_get_out)], one per (district, box)
@@ -20,7 +28,7 @@ tallies_and_doors(election, *, door_box_ids, door_limit) -> (rows, doors)
 
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 from gotv import promises as promise_lists
@@ -58,8 +66,11 @@ UNION ALL
 """
 
 
-def tallies_and_doors(election, *, door_box_ids, door_limit):
-    """See the module docstring. Callers scope first (an election from `for_user`)."""
+WORK_MEM = "64MB"
+
+
+def statement(election, *, door_box_ids, door_limit):
+    """The statement and its parameters (for tallies_and_doors, and for EXPLAIN in tests)."""
     rows = (
         promise_lists.promises(election)
         .order_by()
@@ -76,9 +87,20 @@ def tallies_and_doors(election, *, door_box_ids, door_limit):
         )
     )
     sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(_STATEMENT.format(promises=sql), [*params, list(door_box_ids), door_limit])
-        result = cursor.fetchall()
+    return _STATEMENT.format(promises=sql), [*params, list(door_box_ids), door_limit]
+
+
+def run(sql, params):
+    """Run `sql` with work_mem raised for it alone (see the module docstring)."""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def tallies_and_doors(election, *, door_box_ids, door_limit):
+    """See the module docstring. Callers scope first (an election from `for_user`)."""
+    result = run(*statement(election, door_box_ids=door_box_ids, door_limit=door_limit))
     tallies = [TallyRow(*row[1:9]) for row in result if row[0] == 0]
     doors = [(row[9], row[10], row[3]) for row in result if row[0] == 1]
     return tallies, doors

@@ -23,6 +23,7 @@ import datetime
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -341,6 +342,22 @@ def main():
                 cursor.execute("SELECT 1")
                 cursor.fetchone()
 
+        # The plan of the board's heavy read on a server with a small work_mem (256kB): every
+        # promise-list subquery must still be hashed, none re-run for each elector (the cliff).
+        from gotv import board_sql
+
+        sql, params = board_sql.statement(election, door_box_ids=[], door_limit=1)
+        with connection.cursor() as cursor:
+            cursor.execute("SET work_mem = '256kB'")
+            plan = "\n".join(row[0] for row in board_sql.run("EXPLAIN " + sql, params))
+            cursor.execute("EXPLAIN " + sql, params)
+            plain_plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET work_mem")
+
+        def per_row_subplans(text):
+            defined = set(re.findall(r"^\s*SubPlan (\d+)", text, re.MULTILINE))
+            return len(defined - set(re.findall(r"hashed SubPlan (\d+)", text)))
+
         with CaptureQueriesContext(connection) as captured:
             get(overview_url)
         n_queries = len(captured.captured_queries)
@@ -357,6 +374,8 @@ def main():
             "baseline_ping": timed(lambda: get(ping_url), args.repeat),
             "baseline_select_1": timed(select_one, args.repeat),
             "overview_queries": n_queries,
+            "per_row_subplans_at_256kB": per_row_subplans(plan),
+            "per_row_subplans_at_256kB_without_raise": per_row_subplans(plain_plan),
             "overview_slowest_queries_ms": [round(float(q["time"]) * 1000, 1) for q in slowest],
             "load_average": [round(x, 2) for x in os.getloadavg()],
         }
