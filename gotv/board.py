@@ -118,7 +118,6 @@ def _boxes(election, room):
     boxes = (
         BallotBox.objects.filter(election=election)
         .select_related("station", "committee_room_link__committee_room")
-        .prefetch_related("districts__polling_district")
         .order_by("station__name", "label")
     )
     if room is not None:
@@ -176,10 +175,12 @@ def _by_hour(election, voted, district_ids):
     return [(hour, counted.get(hour, 0)) for hour in hours]
 
 
-def _promise_tallies(election, box_ids):
+def _promise_tallies(election, box_ids, links):
     """The promise counts by district and by box, and the map's doors, from one read of the
     promise list (gotv.board_sql)."""
-    rows, doors = board_sql.tallies_and_doors(election, door_box_ids=box_ids, door_limit=MAP_DOOR_LIMIT + 1)
+    rows, doors = board_sql.tallies_and_doors(
+        election, door_box_ids=box_ids, door_limit=MAP_DOOR_LIMIT + 1, links=links
+    )
     by_district, by_box = defaultdict(promise_lists.Tally), defaultdict(promise_lists.Tally)
     for row in rows:
         tally = promise_lists.Tally(
@@ -202,7 +203,11 @@ def board(election, room=None, now=None):
     now = now or timezone.now()
     share = share_cast_by(election, now)
     boxes = _boxes(election, room)
-    by_district, by_box, doors, left_off = _promise_tallies(election, [box.pk for box in boxes])
+    links = promise_lists.box_links(election)  # read once: the boxes' rows and the promise list's CASE
+    districts_of = defaultdict(list)
+    for link in sorted(links, key=lambda link: link.polling_district.code):
+        districts_of[link.box_id].append(link)
+    by_district, by_box, doors, left_off = _promise_tallies(election, [box.pk for box in boxes], links)
     voted = turnout.voted_by_hour(election)
     told = defaultdict(int)
     for (district, _), n in voted.items():
@@ -221,7 +226,7 @@ def board(election, room=None, now=None):
         line = Line(box.label)
         tally_into(line, by_box.get(box.pk, promise_lists.Tally()))
         line.coverage = coverage.get(box.pk, [])
-        for link in box.districts.all():
+        for link in districts_of[box.pk]:
             pd = link.polling_district
             district = Line(str(link) if link.first_number or link.last_number else pd.code)
             district_ids.append(pd.pk)

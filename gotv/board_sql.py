@@ -69,10 +69,10 @@ UNION ALL
 WORK_MEM = "64MB"
 
 
-def statement(election, *, door_box_ids, door_limit):
+def statement(election, *, door_box_ids, door_limit, links=None):
     """The statement and its parameters (for tallies_and_doors, and for EXPLAIN in tests)."""
     rows = (
-        promise_lists.promises(election)
+        promise_lists.promises(election, links=links)
         .order_by()
         .values(
             "poll_district_id",
@@ -98,9 +98,10 @@ def run(sql, params):
         return cursor.fetchall()
 
 
-def tallies_and_doors(election, *, door_box_ids, door_limit):
-    """See the module docstring. Callers scope first (an election from `for_user`)."""
-    result = run(*statement(election, door_box_ids=door_box_ids, door_limit=door_limit))
+def tallies_and_doors(election, *, door_box_ids, door_limit, links=None):
+    """See the module docstring (`links`: gotv.promises.box_links(election), if the caller has
+    them). Callers scope first (an election from `for_user`)."""
+    result = run(*statement(election, door_box_ids=door_box_ids, door_limit=door_limit, links=links))
     tallies = [TallyRow(*row[1:9]) for row in result if row[0] == 0]
     doors = [(row[9], row[10], row[3]) for row in result if row[0] == 1]
     return tallies, doors

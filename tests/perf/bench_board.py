@@ -349,8 +349,8 @@ def main():
         sql, params = board_sql.statement(election, door_box_ids=[], door_limit=1)
         with connection.cursor() as cursor:
             cursor.execute("SET work_mem = '256kB'")
-            plan = "\n".join(row[0] for row in board_sql.run("EXPLAIN " + sql, params))
-            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in board_sql.run("EXPLAIN (VERBOSE) " + sql, params))
+            cursor.execute("EXPLAIN (VERBOSE) " + sql, params)
             plain_plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("RESET work_mem")
 
