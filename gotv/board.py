@@ -18,13 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from campaigns.models import Pack
+from gotv import board_sql, turnout
 from gotv import promises as promise_lists
-from gotv import turnout
-from gotv.models import BallotBox, KnockUpOutcome, KnockUpRound, LiftRequest, VoteRecord
+from gotv.models import BallotBox, KnockUpOutcome, KnockUpRound, LiftRequest
 
 # Share of a polling day's in-person votes usually cast by the end of each hour (07:00-22:00),
 # a typical UK curve: a morning peak before work, a lull, the biggest peak after work. Used only
@@ -119,21 +118,11 @@ def _boxes(election, room):
     boxes = (
         BallotBox.objects.filter(election=election)
         .select_related("station", "committee_room_link__committee_room")
-        .prefetch_related("districts__polling_district")
         .order_by("station__name", "label")
     )
     if room is not None:
         boxes = boxes.filter(committee_room_link__committee_room=room)
     return list(boxes)
-
-
-def _told_by_district(election):
-    rows = (
-        VoteRecord.objects.filter(election=election)
-        .values_list("polling_district_id")
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows.order_by())
 
 
 def _rounds(election):
@@ -173,15 +162,12 @@ def _lifts_open(election):
     )
 
 
-def _by_hour(election, district_ids):
-    rows = (
-        VoteRecord.objects.filter(election=election, polling_district_id__in=district_ids)
-        .annotate(hour=ExtractHour("at", tzinfo=timezone.get_current_timezone()))
-        .values_list("hour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counted = dict(rows)
+def _by_hour(election, voted, district_ids):
+    """Turnout by hour at `district_ids`, from turnout.voted_by_hour's {(district, hour): n}."""
+    counted = defaultdict(int)
+    for (district, hour), n in voted.items():
+        if district in district_ids:
+            counted[hour] += n
     close = election.polls_close
     last_open = close.hour if (close.minute or close.second) else close.hour - 1  # 22:00 -> 21:00-22:00
     first, last = election.polls_open.hour, max(last_open, election.polls_open.hour)
@@ -189,25 +175,43 @@ def _by_hour(election, district_ids):
     return [(hour, counted.get(hour, 0)) for hour in hours]
 
 
-def _doors(election, box_ids):
-    """Not-yet-voted promises by door with a location: [[lat, lng, electors]]."""
-    rows = list(
-        promise_lists.knock_up(election)
-        .filter(box_id__in=box_ids, home__latitude__isnull=False, home__longitude__isnull=False)
-        .order_by()
-        .values_list("home__latitude", "home__longitude")
-        .annotate(n=Count("pk"))[: MAP_DOOR_LIMIT + 1]
+def _promise_tallies(election, box_ids, links):
+    """The promise counts by district and by box, and the map's doors, from one read of the
+    promise list (gotv.board_sql)."""
+    rows, doors = board_sql.tallies_and_doors(
+        election, door_box_ids=box_ids, door_limit=MAP_DOOR_LIMIT + 1, links=links
     )
-    left_off = max(len(rows) - MAP_DOOR_LIMIT, 0)
-    return [[round(lat, 5), round(lng, 5), n] for lat, lng, n in rows[:MAP_DOOR_LIMIT]], left_off
+    by_district, by_box = defaultdict(promise_lists.Tally), defaultdict(promise_lists.Tally)
+    for row in rows:
+        tally = promise_lists.Tally(
+            promises=row.promises,
+            postal=row.postal,
+            in_person=row.promises - row.postal,
+            voted=row.voted,
+            wont_vote=row.wont_vote,
+            do_not_return=row.do_not_return,
+            to_get_out=row.to_get_out,
+        )
+        by_district[row.poll_district_id].add(tally)
+        by_box[row.box_id].add(tally)
+    left_off = max(len(doors) - MAP_DOOR_LIMIT, 0)
+    doors = [[round(lat, 5), round(lng, 5), n] for lat, lng, n in doors[:MAP_DOOR_LIMIT]]
+    return by_district, by_box, doors, left_off
 
 
 def board(election, room=None, now=None):
     now = now or timezone.now()
     share = share_cast_by(election, now)
     boxes = _boxes(election, room)
-    counts = promise_lists.counts(election)
-    told = _told_by_district(election)
+    links = promise_lists.box_links(election)  # read once: the boxes' rows and the promise list's CASE
+    districts_of = defaultdict(list)
+    for link in sorted(links, key=lambda link: link.polling_district.code):
+        districts_of[link.box_id].append(link)
+    by_district, by_box, doors, left_off = _promise_tallies(election, [box.pk for box in boxes], links)
+    voted = turnout.voted_by_hour(election)
+    told = defaultdict(int)
+    for (district, _), n in voted.items():
+        told[district] += n
     coverage = turnout.coverage(election)
     agents = turnout.latest_counts(election)
     rounds = _rounds(election)
@@ -220,13 +224,13 @@ def board(election, room=None, now=None):
     room_lines = {}
     for box in boxes:
         line = Line(box.label)
-        tally_into(line, counts.by_box.get(box.pk, promise_lists.Tally()))
+        tally_into(line, by_box.get(box.pk, promise_lists.Tally()))
         line.coverage = coverage.get(box.pk, [])
-        for link in box.districts.all():
+        for link in districts_of[box.pk]:
             pd = link.polling_district
             district = Line(str(link) if link.first_number or link.last_number else pd.code)
             district_ids.append(pd.pk)
-            tally_into(district, counts.by_district.get(pd.pk, promise_lists.Tally()))
+            tally_into(district, by_district.get(pd.pk, promise_lists.Tally()))
             district.told = told.get(pd.pk, 0)
             district.box = box
             line.told += district.told
@@ -268,7 +272,6 @@ def board(election, room=None, now=None):
 
     candidates = [d for d in district_lines if d.to_get_out]
     next_district = max(candidates, key=lambda d: (d.to_get_out, d.label), default=None)
-    doors, left_off = _doors(election, [box.pk for box, _ in lines])
     return Board(
         election=election,
         room=room,
@@ -277,7 +280,7 @@ def board(election, room=None, now=None):
         rooms=sorted(room_lines.values(), key=lambda pair: (not pair[0].is_main, pair[0].name)),
         total=total,
         next_district=next_district,
-        by_hour=_by_hour(election, district_ids),
+        by_hour=_by_hour(election, voted, set(district_ids)),
         doors=doors,
         doors_left_off=left_off,
         share=share,

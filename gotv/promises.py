@@ -64,12 +64,24 @@ def _member_of(subquery):
     return ExpressionWrapper(Q(pk__in=subquery), output_field=BooleanField())
 
 
-def _box_case(election):
-    """The box each (district, number) votes at, as a CASE over the election's box districts."""
-    whens = []
-    links = BallotBoxDistrict.objects.filter(box__election=election).order_by(
-        "first_number", "last_number", "pk"
+def box_links(election):
+    """The election's box districts with their polling districts, in the order `_box_case` reads
+    them (a caller that already has them passes them on rather than reading them again)."""
+    return list(
+        BallotBoxDistrict.objects.filter(box__election=election)
+        .select_related("polling_district")
+        .order_by("first_number", "last_number", "pk")
     )
+
+
+def _box_case(election, links=None):
+    """The box each (district, number) votes at, as a CASE over the election's box districts
+    (`links`: box_links(election), read here unless given)."""
+    whens = []
+    if links is None:
+        links = BallotBoxDistrict.objects.filter(box__election=election).order_by(
+            "first_number", "last_number", "pk"
+        )
     ranged = [link for link in links if link.first_number is not None or link.last_number is not None]
     whole = [link for link in links if link.first_number is None and link.last_number is None]
     for link in ranged:  # a split district's ranges first
@@ -109,8 +121,9 @@ def on_register(election):
     return electors
 
 
-def promises(election):
-    """The promise list: see the module docstring. Hard promises first, then by district and
+def promises(election, *, links=None):
+    """The promise list: see the module docstring (`links`: box_links(election), if the caller
+    has them already). Hard promises first, then by district and
     number. Annotations: poll_district_id, poll_number, poll_suffix, poll_number_raw, box_id,
     intention_code, strength, promise_source ("canvass" or "added"), postal, proxy, voted,
     wont_vote, do_not_return, postal_at_home.
@@ -138,7 +151,7 @@ def promises(election):
             promise_source=Case(
                 When(Q(pk__in=ours) & ~Q(pk__in=removed), then=Value("canvass")), default=Value("added")
             ),
-            box_id=_box_case(election),
+            box_id=_box_case(election, links),
             postal=postal,
             proxy=proxy,
             voted=_member_of(VoteRecord.objects.filter(election=election).values("elector_id")),

@@ -188,7 +188,7 @@ def _more(day, anytown, n):
 def test_the_live_board_reads_in_few_queries(client, anytown, day, django_assert_max_num_queries, extra):
     _more(day, anytown, extra)
     client.force_login(anytown.user(Role.ORGANISER))
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(16):
         live = client.get(reverse("gotv:board_overview_live", args=[day.election.pk]))
     assert live.status_code == 200
     assert f'data-figure="promises">{9 + extra}<'.encode() in live.content
