@@ -288,4 +288,8 @@ NO_CANARY = {
     "other personas' POSTs are still checked against the row fingerprint",
     "gotv:postal_chase_log": "gap: the owner's form needs an outcome chosen, which the walk does not; "
     "other personas' POSTs are still checked against the row fingerprint",
+    "gotv:knockup_outcome": "gap: the owner's form needs an outcome chosen, which the walk does not; "
+    "other personas' POSTs are still checked against the row fingerprint",
+    "gotv:knockup_sync": "gap: no knock-up batch is declared in BODIES yet; other personas' POSTs are "
+    "still checked against the row fingerprint",
 }
