@@ -10,9 +10,11 @@ this telling), and returns what the phone needs.
 
 Why it is safe: every value reaches PostgreSQL as a bound parameter (%(name)s); the only text put
 into the SQL is the table names below, constants taken from the models. States (the VoteRecord's
-source) are passed as parameters from their TextChoices. Nothing here decides who may do what:
-callers scope first (the election comes from Election.objects.for_user, the box must belong to
-it: `box_context` reads a box only by its id together with its election's).
+source) are passed as parameters from their TextChoices; the one piece of SQL not written here
+is the scoping rule's, compiled by Django from labourhub.scoping.constituencies_for with its own
+parameters. Nothing here decides who may do what: `election_read` reports whether the election
+is in the user's scope and the caller refuses; `box_context` reads a box only together with its
+election's id; the telling statement runs only for an election and box the caller let through.
 
 Rows come back as named tuples.
 """
@@ -20,11 +22,12 @@ Rows come back as named tuples.
 import json
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
 from gotv.poll_numbers import BoxDistricts
-from labourhub.models import PollingDistrict
+from labourhub.models import Constituency, PollingDistrict, Region
 from voters.models import Elector, RegisterEntry
 
 _T = {
@@ -36,7 +39,55 @@ _T = {
     "vote": VoteRecord._meta.db_table,
     "entry": RegisterEntry._meta.db_table,
     "elector": Elector._meta.db_table,
+    "constituency": Constituency._meta.db_table,
+    "region": Region._meta.db_table,
 }
+
+
+def _columns(model):
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+_ELECTION_PARTS = [(model, _columns(model)) for model in (Election, Constituency, Region)]
+_ELECTION_SQL = """
+SELECT {columns}, c.id IN ({{scope}}) AS allowed
+  FROM {election} AS e
+  JOIN {constituency} AS c ON c.id = e.constituency_id
+  JOIN {region} AS r ON r.id = c.region_id
+ WHERE e.id = %s
+""".format(
+    columns=", ".join(
+        f"{alias}.{model._meta.get_field(name).column}"
+        for alias, (model, names) in zip("ecr", _ELECTION_PARTS, strict=True)
+        for name in names
+    ),
+    **_T,
+)
+
+
+def election_read(*, election_id, scope):
+    """(election, allowed) or (None, False): the election with its constituency and region (the
+    audit row names both), as Election.objects.select_related("constituency__region") gives it,
+    and whether its constituency is in `scope`, a labourhub.scoping.constituencies_for(user,
+    action) queryset (compiled by Django into this statement, parameters and all). The election
+    is read whether or not it is allowed: the late-entry rule needs it; the caller refuses."""
+    try:
+        scope_sql, scope_params = scope.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # constituencies_for's none(): a signed-out or inactive user
+        scope_sql, scope_params = "SELECT NULL::bigint WHERE false", ()
+    with connection.cursor() as cursor:
+        cursor.execute(_ELECTION_SQL.format(scope=scope_sql), [*scope_params, election_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    objects, start = [], 0
+    for model, names in _ELECTION_PARTS:
+        objects.append(model.from_db(connection.alias, names, row[start : start + len(names)]))
+        start += len(names)
+    election, constituency, region = objects
+    constituency.region = region
+    election.constituency = constituency
+    return election, bool(row[-1])
 
 
 class BoxRow(NamedTuple):

@@ -26,14 +26,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 
 from campaigns.models import IntentionCode
 from campaigns.sync import parse_time
 from gotv import offline, telling_sql
-from gotv.models import BoxTurnoutCount, Election, OfflineFlag, Telling, WarpCount
+from gotv.models import BoxTurnoutCount, OfflineFlag, Telling, WarpCount
 from gotv.services import box_turnout_record, telling_record_permitted, telling_undo, warp_count_record
-from labourhub.scoping import Action
+from labourhub.scoping import Action, constituencies_for
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
@@ -79,15 +78,10 @@ class _Batch:
     def election(self, item):
         pk = _int(item, "election")
         if pk not in self.elections:
-            # One scoped query answers "which election" and "may this user tell there now".
-            may_tell = Election.objects.for_user(self.user, Action.TELL).filter(pk=OuterRef("pk"))
-            election = (
-                Election.objects.select_related("constituency__region")
-                .filter(pk=pk)
-                .annotate(may_tell=Exists(may_tell))
-                .first()
+            # One statement: which election, and may this user tell there now (labourhub.scoping).
+            self.elections[pk] = telling_sql.election_read(
+                election_id=pk, scope=constituencies_for(self.user, Action.TELL)
             )
-            self.elections[pk] = (election, bool(election and election.may_tell))
         election, allowed_now = self.elections[pk]
         not_open = f"Election {pk} is not open to you."
         if election is None:
