@@ -93,12 +93,23 @@ class BoxDistricts:
 
         links = BallotBoxDistrict.objects.select_related("polling_district")
         links = links.filter(box__station=box.station_id) if box.co_located else links.filter(box=box)
+        districts = PollingDistrict.objects.filter(constituency__elections=box.election_id)
+        return cls.build(
+            ((link.polling_district_id, link.polling_district.code, link.first_number, link.last_number)
+             for link in links),
+            districts.values_list("pk", "code"),
+        )  # fmt: skip
+
+    @classmethod
+    def build(cls, links, districts):
+        """From the box's links as (district id, code, first number, last number) and the
+        constituency's districts as (id, code): `of` reads them with the ORM, gotv.telling_sql in
+        the one statement that also reads the box."""
         codes, ranges = {}, {}
-        for link in links:
-            pd = link.polling_district_id
-            codes[pd] = link.polling_district.code
-            bounds = (link.first_number or 1, link.last_number or MAX_NUMBER)
-            if link.first_number is None and link.last_number is None:
+        for pd, code, first, last in links:
+            codes[pd] = code
+            bounds = (first or 1, last or MAX_NUMBER)
+            if first is None and last is None:
                 bounds = None
             if pd in ranges and (ranges[pd] is None or bounds is None):
                 ranges[pd] = None  # served whole by one of the boxes
@@ -107,9 +118,7 @@ class BoxDistricts:
             else:
                 ranges[pd] = bounds
         all_codes = {}
-        for pk, code in PollingDistrict.objects.filter(
-            constituency_id=box.election.constituency_id
-        ).values_list("pk", "code"):
+        for pk, code in districts:
             all_codes.setdefault(_code_key(code), []).append(pk)
         return cls(codes, ranges, all_codes)
 
@@ -129,49 +138,66 @@ def _code_key(code):
     return code.upper().replace(".", "-").replace(" ", "")
 
 
-def resolve_poll_number(*, election, box_districts, number):
-    """Find `number` (a PollNumber) in the election's register publication, for a teller whose box
-    serves `box_districts`. Never today's numbering: only entries of `election.publication`.
-    Each look-up is one probe of the entries' (publication, district, number, suffix) index."""
-    entries = RegisterEntry.objects.filter(
-        publication_id=election.publication_id, elector_number=number.number, elector_suffix=number.suffix
-    ).select_related("elector", "polling_district")
+def districts_to_search(*, election, box_districts, number):
+    """The districts whose entries `number` may name: the one its prefix names (any district of the
+    election's constituency, so a number from another box says so) or, without a prefix, the box's.
+    A Resolution (UNKNOWN) instead when the prefix is no district there."""
+    if not number.prefix:
+        return list(box_districts.codes)
+    wanted = _code_key(number.prefix)
+    if box_districts.all_codes is not None:
+        districts = box_districts.all_codes.get(wanted, [])
+    else:
+        rows = PollingDistrict.objects.filter(constituency_id=election.constituency_id).values_list(
+            "pk", "code"
+        )
+        districts = [pk for pk, code in rows if _code_key(code) == wanted]
+    if not districts:
+        return Resolution(
+            Resolution.UNKNOWN, f"{number}: there is no polling district {number.prefix} in this election."
+        )
+    return districts
+
+
+def resolution_of(*, entries, box_districts, number, code_of=lambda entry: entry.polling_district.code):
+    """What `number` names at the box, given the publication's `entries` with that number and
+    suffix in `districts_to_search` (in id order). With a prefix the first entry decides; without
+    one, exactly one entry the box covers. gotv.telling_sql's statement makes the same choice."""
     if number.prefix:
-        wanted = _code_key(number.prefix)
-        if box_districts.all_codes is not None:
-            districts = box_districts.all_codes.get(wanted, [])
-        else:
-            rows = PollingDistrict.objects.filter(constituency_id=election.constituency_id).values_list(
-                "pk", "code"
-            )
-            districts = [pk for pk, code in rows if _code_key(code) == wanted]
-        if not districts:
-            return Resolution(
-                Resolution.UNKNOWN,
-                f"{number}: there is no polling district {number.prefix} in this election.",
-            )
-        entry = entries.filter(polling_district_id__in=districts).first()
+        entry = entries[0] if entries else None
         if entry is None:
             return Resolution(Resolution.UNKNOWN, f"No {number} on the register this election uses.")
         if not box_districts.covers(entry):
             return Resolution(
                 Resolution.NOT_ON_BOX,
-                f"{number} is on {entry.polling_district.code}'s register, not this box's "
+                f"{number} is on {code_of(entry)}'s register, not this box's "
                 f"({box_districts.label}). Check the card or the box.",
                 entry,
             )
         return Resolution(Resolution.FOUND, "", entry)
-    candidates = [
-        e
-        for e in entries.filter(polling_district_id__in=list(box_districts.codes))
-        if box_districts.covers(e)
-    ]
+    candidates = [e for e in entries if box_districts.covers(e)]
     if len(candidates) == 1:
         return Resolution(Resolution.FOUND, "", candidates[0])
     if len(candidates) > 1:
-        codes = ", ".join(sorted(e.polling_district.code for e in candidates))
-        example = f"{candidates[0].polling_district.code}-{number}"
+        codes = ", ".join(sorted(code_of(e) for e in candidates))
+        example = f"{code_of(candidates[0])}-{number}"
         return Resolution(
             Resolution.AMBIGUOUS, f"{number} is in {codes}: type it with the district, e.g. {example}."
         )
     return Resolution(Resolution.NOT_ON_BOX, f"No {number} on this box's register ({box_districts.label}).")
+
+
+def resolve_poll_number(*, election, box_districts, number):
+    """Find `number` (a PollNumber) in the election's register publication, for a teller whose box
+    serves `box_districts`. Never today's numbering: only entries of `election.publication`.
+    Each look-up is one probe of the entries' (publication, district, number, suffix) index."""
+    districts = districts_to_search(election=election, box_districts=box_districts, number=number)
+    if isinstance(districts, Resolution):
+        return districts
+    entries = RegisterEntry.objects.filter(
+        publication_id=election.publication_id,
+        elector_number=number.number,
+        elector_suffix=number.suffix,
+        polling_district_id__in=districts,
+    ).select_related("elector", "polling_district")
+    return resolution_of(entries=list(entries.order_by("pk")), box_districts=box_districts, number=number)

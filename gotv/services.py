@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.services import SKEW_FUTURE, SKEW_PAST, campaign_create
-from gotv import offline, stations
+from gotv import offline, stations, telling_sql
 from gotv.models import (
     BallotBox,
     BallotBoxDistrict,
@@ -52,14 +52,15 @@ from gotv.poll_numbers import (
     BoxDistricts,
     PollNumberError,
     Resolution,
+    districts_to_search,
     parse_poll_number,
-    resolve_poll_number,
+    resolution_of,
 )
 from labourhub.models import PollingDistrict
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record
 from voters.importers.base import ImportRejected
-from voters.models import PostcodeLocation, RegisterEntry
+from voters.models import Elector, PostcodeLocation, RegisterEntry
 
 UNDO_LAST = 5  # a teller may undo their last five entries
 
@@ -227,7 +228,6 @@ def _may_tell(teller, election, downloaded_at, now):
     return False, []
 
 
-@transaction.atomic
 def telling_record(
     *,
     teller,
@@ -246,24 +246,67 @@ def telling_record(
     phone's. `box_districts` (gotv.poll_numbers.BoxDistricts.of(box)) may be passed in by a
     batch that tells many numbers at one box.
     """
+    return _telling_record(
+        teller=teller,
+        election=election,
+        box=box,
+        raw_number=raw_number,
+        client_uuid=client_uuid,
+        recorded_at=recorded_at,
+        downloaded_at=downloaded_at,
+        paper=paper,
+        box_districts=box_districts,
+        permission=None,
+    )
+
+
+def telling_record_permitted(*, permission, **fields):
+    """`telling_record` for a caller that has just asked, in this request, whether the teller may
+    tell at this election: `permission` is its answer as (allowed, flags), from
+    Election.objects.for_user(teller, Action.TELL) or, for a grant that has ended since,
+    gotv.offline.late_entry_allowed (flags [OfflineFlag.GRANT_ENDED]). gotv.telling_sync asks once
+    per batch rather than once per number."""
+    return _telling_record(permission=permission, **fields)
+
+
+@transaction.atomic
+def _telling_record(
+    *,
+    teller,
+    election,
+    box,
+    raw_number,
+    client_uuid,
+    recorded_at=None,
+    downloaded_at=None,
+    paper=False,
+    box_districts=None,
+    permission=None,
+):
+    """The common path is one statement (gotv.telling_sql.telling_insert); a number refused before
+    it (not allowed, polls shut, not a number, no such district) costs one look-up of the client
+    UUID, so a repeat is still answered "duplicate" whatever has changed since."""
     try:
         client_uuid = uuid.UUID(str(client_uuid))
     except ValueError:
         return TellingResult("invalid", f"uuid {client_uuid!r} is not a UUID.")
-    stored = Telling.objects.filter(client_uuid=client_uuid).select_related("elector").first()
-    if stored is not None:
-        return _telling_repeat(stored, teller, box, raw_number)
+
+    def unless_stored(result):
+        stored = Telling.objects.filter(client_uuid=client_uuid).select_related("elector").first()
+        return _telling_repeat(stored, teller, box, raw_number) if stored is not None else result
+
     now = timezone.now()
     if box.election_id != election.pk:
-        return TellingResult("refused", f"{box.label} is not a box of {election}.")
-    allowed, flags = _may_tell(teller, election, downloaded_at, now)
+        return unless_stored(TellingResult("refused", f"{box.label} is not a box of {election}."))
+    allowed, flags = permission if permission is not None else _may_tell(teller, election, downloaded_at, now)
+    flags = list(flags)
     if not allowed:
-        return TellingResult("refused", f"You are not telling for {election} now.")
+        return unless_stored(TellingResult("refused", f"You are not telling for {election} now."))
     when, clock_flags = _phone_time(recorded_at, now)
     flags += clock_flags
     refusal = _poll_window_refusal(election, when, now)
     if refusal:
-        return TellingResult("refused", refusal)
+        return unless_stored(TellingResult("refused", refusal))
     if now > election.closes_at:
         flags.append(OfflineFlag.LATE)
     if paper:
@@ -271,14 +314,60 @@ def telling_record(
     try:
         number = parse_poll_number(raw_number)
     except PollNumberError as error:
-        return TellingResult("invalid", str(error))
-    resolution = resolve_poll_number(
-        election=election, box_districts=box_districts or BoxDistricts.of(box), number=number
+        return unless_stored(TellingResult("invalid", str(error)))
+    box_districts = box_districts or BoxDistricts.of(box)
+    search = districts_to_search(election=election, box_districts=box_districts, number=number)
+    if isinstance(search, Resolution):
+        return unless_stored(TellingResult(search.status, search.message, number=str(number)))
+    flags = sorted(set(flags))
+    rows = telling_sql.telling_insert(
+        client_uuid=client_uuid,
+        election=election,
+        box=box,
+        box_districts=box_districts,
+        teller=teller,
+        raw_number=raw_number.strip()[:40],
+        number=number,
+        search=search,
+        recorded_at=when,
+        received_at=now,
+        downloaded_at=downloaded_at,
+        flags=flags,
+    )
+    head = rows[0]
+    if head.prior_id is not None:
+        return unless_stored(None)
+    resolution = resolution_of(
+        entries=[row for row in rows if row.elector_id is not None],
+        box_districts=box_districts,
+        number=number,
+        code_of=lambda row: row.code,
     )
     if resolution.status != Resolution.FOUND:
         return TellingResult(resolution.status, resolution.message, number=str(number))
     entry = resolution.entry
+    if head.telling_id is None:
+        # Another request stored this UUID at the same moment (the insert waited for its commit).
+        repeat = unless_stored(None)
+        if repeat is None:
+            raise RuntimeError(f"telling {client_uuid}: {number} resolved, yet nothing was stored.")
+        return repeat
+    if head.told_elector_id != entry.elector_id:
+        raise RuntimeError(f"telling {client_uuid}: the statement and resolution_of chose different entries.")
+    first = head.vote_record_id is not None
+    if not first and head.held_id is None:
+        # Its VoteRecord was deleted (an undo) or inserted (another telling) by a transaction that
+        # committed while the statement ran: ask again, as any other writer does.
+        first = _vote_record_insert(
+            election=election,
+            elector_id=entry.elector_id,
+            polling_district_id=entry.polling_district_id,
+            source=VoteRecord.Source.TELLING,
+            at=when,
+            telling_id=head.telling_id,
+        )
     telling = Telling(
+        id=head.telling_id,
         client_uuid=client_uuid,
         election=election,
         box=box,
@@ -286,54 +375,21 @@ def telling_record(
         raw_number=raw_number.strip()[:40],
         elector_number=entry.elector_number,
         elector_suffix=entry.elector_suffix,
-        elector=entry.elector,
+        elector_id=entry.elector_id,
         polling_district_id=entry.polling_district_id,
         recorded_at=when,
         received_at=now,
         downloaded_at=downloaded_at,
-        flags=sorted(set(flags)),
+        flags=flags,
     )
-    if not _telling_insert(telling):
-        # Another request stored this UUID at the same moment (the insert waited for its commit).
-        stored = Telling.objects.select_related("elector").get(client_uuid=client_uuid)
-        return _telling_repeat(stored, teller, box, raw_number)
-    first = _vote_record_insert(
-        election=election,
-        elector_id=entry.elector_id,
-        polling_district_id=entry.polling_district_id,
-        source=VoteRecord.Source.TELLING,
-        at=when,
-        telling_id=telling.pk,
-    )
-    name = entry.elector.full_name
+    telling._state.adding, telling._state.db = False, connection.alias
+    name = Elector(first_names=entry.first_names or "", surname=entry.surname or "").full_name
     display = entry.elector_number_raw or str(number)
     if first:
         return TellingResult("found", f"{display} {name}", telling, name, display, telling.flags)
     return TellingResult(
         "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags
     )
-
-
-def _telling_insert(telling):
-    """INSERT ... ON CONFLICT (client_uuid) DO NOTHING: True (and telling.pk set) when stored.
-    One statement on the hot path instead of a savepoint, an insert and a release."""
-    names = [f.column for f in Telling._meta.concrete_fields if not f.primary_key]
-    values = []
-    for f in Telling._meta.concrete_fields:
-        if not f.primary_key:
-            values.append(f.get_db_prep_save(getattr(telling, f.attname), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Telling._meta.db_table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
-            "ON CONFLICT (client_uuid) DO NOTHING RETURNING id",
-            values,
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    telling.pk = row[0]
-    telling._state.adding = False
-    return True
 
 
 def _telling_repeat(stored, teller, box, raw_number):

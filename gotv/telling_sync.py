@@ -29,11 +29,10 @@ from django.core.exceptions import ValidationError
 
 from campaigns.models import IntentionCode
 from campaigns.sync import parse_time
-from gotv import offline
-from gotv.models import BallotBox, BoxTurnoutCount, Election, Telling, WarpCount
-from gotv.poll_numbers import BoxDistricts
-from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
-from labourhub.scoping import Action
+from gotv import offline, telling_sql
+from gotv.models import BoxTurnoutCount, OfflineFlag, Telling, WarpCount
+from gotv.services import box_turnout_record, telling_record_permitted, telling_undo, warp_count_record
+from labourhub.scoping import Action, constituencies_for
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
@@ -79,10 +78,10 @@ class _Batch:
     def election(self, item):
         pk = _int(item, "election")
         if pk not in self.elections:
-            # One scoped query answers "which election" and "may this user tell there now".
-            elections = Election.objects.select_related("constituency__region").filter(pk=pk)
-            election = elections.for_user(self.user, Action.TELL).first()
-            self.elections[pk] = (election, True) if election else (elections.first(), False)
+            # One statement: which election, and may this user tell there now (labourhub.scoping).
+            self.elections[pk] = telling_sql.election_read(
+                election_id=pk, scope=constituencies_for(self.user, Action.TELL)
+            )
         election, allowed_now = self.elections[pk]
         not_open = f"Election {pk} is not open to you."
         if election is None:
@@ -100,15 +99,21 @@ class _Batch:
         self.constituencies.add(election.constituency)
         return election, downloaded_at
 
+    def permission(self, election):
+        """telling_record_permitted's answer: TELL now, or let in by the late-entry rule above."""
+        return (True, []) if self.elections[election.pk][1] else (True, [OfflineFlag.GRANT_ENDED])
+
     def box(self, election, item):
         pk = _int(item, "box")
-        if pk not in self.boxes:
-            self.boxes[pk] = BallotBox.objects.filter(pk=pk, election_id=election.pk).first()
-            if self.boxes[pk] is not None:
-                self.districts[pk] = BoxDistricts.of(self.boxes[pk])
-        if self.boxes[pk] is None or self.boxes[pk].election_id != election.pk:
+        if (election.pk, pk) not in self.boxes:
+            # The box with its districts in one statement, read only together with this election.
+            box, districts = telling_sql.box_context(box_id=pk, election_id=election.pk)
+            self.boxes[election.pk, pk] = box
+            self.districts[election.pk, pk] = districts
+        box = self.boxes[election.pk, pk]
+        if box is None:
             raise _Refuse(f"Box {pk} is not a box of {election}.")
-        return self.boxes[pk]
+        return box
 
 
 def _int(item, name):
@@ -131,7 +136,8 @@ def _telling(batch, item):
     number = item.get("number")
     if not isinstance(number, str):
         raise _Refuse(f"number must be text as typed, got {number!r}.", "invalid")
-    result = telling_record(
+    result = telling_record_permitted(
+        permission=batch.permission(election),
         teller=batch.user,
         election=election,
         box=box,
@@ -139,7 +145,7 @@ def _telling(batch, item):
         client_uuid=_uuid(item),
         recorded_at=parse_time(item.get("recorded_at")),
         downloaded_at=downloaded_at,
-        box_districts=batch.districts[box.pk],
+        box_districts=batch.districts[election.pk, box.pk],
     )
     return _Outcome(result.status, result.message, result.name, result.number)
 

@@ -165,10 +165,18 @@
   async function enter() {
     const checked = check(input.value);
     if (checked.error) { latest = null; say(checked.error, "bad"); input.focus(); return; }
-    const record = await queue({ kind: "telling", box: BOX, typed: checked.text });
-    latest = record.uuid;
+    // Clear the box before waiting on IndexedDB: a number typed meanwhile must not be wiped.
     input.value = "";
     input.focus();
+    let record;
+    try {
+      record = await queue({ kind: "telling", box: BOX, typed: checked.text });
+    } catch (error) {
+      if (!input.value) input.value = checked.text;
+      say(`${checked.text}: not saved on this phone (${error.message}); press Enter again.`, "bad");
+      return;
+    }
+    latest = record.uuid;
     await refresh();
     sender.syncNow();
   }

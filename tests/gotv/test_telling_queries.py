@@ -1,0 +1,62 @@
+"""The telling hot path stays lean (issue 13, "Performance"): a number is one SQL statement, a
+batch's election and box one each, whatever the batch holds. The counts include the middleware's
+(session, user, the MFA check) and the audit row."""
+
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from gotv import offline
+from gotv.models import Telling, VoteRecord
+from labourhub.models import Role
+from tests.gotv.factories import polling_day
+from tests.voters.factories import ElectorFactory, PropertyFactory
+
+pytestmark = pytest.mark.django_db
+SYNC = "/polling-day/telling/sync/"
+
+
+@pytest.fixture
+def day(anytown):
+    home = PropertyFactory(polling_district=anytown.polling_district)
+    return polling_day(anytown, electors=[ElectorFactory(home=home, elector_number=n) for n in range(1, 31)])
+
+
+def _entries(day, teller, numbers):
+    download = offline.download_token_issue(user=teller, election=day.election)
+    return [
+        {"uuid": str(uuid.uuid4()), "kind": "telling", "election": day.election.pk, "box": day.box.pk,
+         "number": number, "recorded_at": timezone.now().isoformat(), "download": download}
+        for number in numbers
+    ]  # fmt: skip
+
+
+def _post(client, entries):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(SYNC, json.dumps({"entries": entries}), content_type="application/json")
+    assert response.status_code == 200, response.content
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return response.json()["results"], statements
+
+
+def test_one_number_is_one_statement_after_the_batchs_election_and_box(client, anytown, day):
+    teller = anytown.user(Role.TELLER)
+    client.force_login(teller)
+    [result], statements = _post(client, _entries(day, teller, ["7"]))
+    assert (result["status"], result["name"]) == ("found", Telling.objects.get().elector.full_name)
+    # session, user, MFA check; the election (with TELL now); the box and its districts; the
+    # telling (resolve, insert, voted); the audit row.
+    assert len(statements) == 7, "\n\n".join(statements)
+
+
+def test_a_batch_costs_one_statement_a_number(client, anytown, day):
+    teller = anytown.user(Role.TELLER)
+    client.force_login(teller)
+    results, statements = _post(client, _entries(day, teller, [str(n) for n in range(1, 21)] + ["5"]))
+    assert [r["status"] for r in results] == ["found"] * 20 + ["already_told"]
+    assert (Telling.objects.count(), VoteRecord.objects.count()) == (21, 20)
+    assert len(statements) == 6 + 21, "\n\n".join(statements)
