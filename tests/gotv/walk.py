@@ -230,6 +230,10 @@ URLS |= {
 }
 # --- end of telling ---
 
+# --- The knocker's pack offline (knockup-offline) ---
+URLS |= {"gotv:knockup_service_worker": _no_kwargs}
+# --- end of the knocker's pack offline ---
+
 ADMIN_OBJECTS = {
     Election: lambda anytown: _day(anytown).election,
     PollingStation: lambda anytown: _day(anytown).station,
