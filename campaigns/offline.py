@@ -8,11 +8,15 @@ only on what the server itself recorded: the time it served the data to that per
 `PackDownload` row, whose token the phone sends back with each answer), and the grant's end.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.templatetags.static import static
 from django.utils import timezone
 
 from labourhub.models import Grant
@@ -70,3 +74,24 @@ def late_entry_allowed(*, user, constituency, action, issued_at, recorded_at=Non
     if recorded_at is not None and recorded_at > ended_at:
         return LateEntry(False, "it was recorded after your access ended", ended_at)
     return LateEntry(True, "", ended_at)
+
+
+def service_worker_response(*, shell, pages, cache, scope):
+    """The one offline service worker (static/campaigns/sw.js) for a family of offline pages: the
+    canvassing page, the teller's page, the knocker's pack. `shell` names the static files to keep,
+    `pages` is a regex of the page paths to keep, `cache` the cache name ("lh-<family>-v<n>"), and
+    `scope` the URL path it may control (it is served from inside that path)."""
+    path = finders.find("campaigns/sw.js")
+    if path is None:
+        raise Http404("sw.js is missing")
+    with open(path, encoding="utf-8") as source:
+        script = source.read()
+    head = (
+        f"const SHELL = {json.dumps([static(name) for name in shell])};\n"
+        f"const PAGES = new RegExp({json.dumps(pages)});\n"
+        f"const CACHE = {json.dumps(cache)};\n"
+    )
+    response = HttpResponse(head + script, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = scope
+    return response

@@ -8,12 +8,10 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -45,6 +43,7 @@ from campaigns.models import (
     Visit,
     WalkList,
 )
+from campaigns.offline import service_worker_response
 from campaigns.services import survey_spec
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
 from labourhub.forms import SearchForm
@@ -184,18 +183,9 @@ _SW_PAGES = r"/packs/\d+/canvass/$"
 @require_GET
 def service_worker(request):
     """static/campaigns/sw.js, served from /campaigns/ so it may control the canvassing pages."""
-    path = finders.find("campaigns/sw.js")
-    if path is None:
-        raise Http404("sw.js is missing")
-    with open(path, encoding="utf-8") as source:
-        script = source.read()
-    shell = json.dumps([static(name) for name in _SW_SHELL])
-    head = f"const SHELL = {shell};\nconst PAGES = new RegExp({json.dumps(_SW_PAGES)});\n"
-    head += 'const CACHE = "lh-canvass-v1";\n'
-    response = HttpResponse(head + script, content_type="text/javascript")
-    response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = reverse("campaigns:index")
-    return response
+    return service_worker_response(
+        shell=_SW_SHELL, pages=_SW_PAGES, cache="lh-canvass-v1", scope=reverse("campaigns:index")
+    )
 
 
 @login_required

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from campaigns.models import Pack, PackDoor
+from gotv import offline
 from gotv import promises as promise_lists
 from gotv.models import Election, KnockUpRound
 from labourhub.scoping import Action
@@ -35,6 +36,24 @@ def pack_for_knocker(user, pack_pk):
         return None
     knock_up_round = pack.walk_list.knock_up_round
     if not elections_to_knock(user).filter(pk=knock_up_round.committee_room.election_id).exists():
+        return None
+    return pack, knock_up_round
+
+
+def pack_for_late_entry(pack_pk, *, user, token):
+    """(pack, round) for an outcome tapped offline by someone who may no longer knock up here, or
+    None: only when `token` is a download token this server issued to `user` for the pack's
+    election (the page was served to them). The late-entry rule then decides whether the outcome
+    is kept (gotv.services.knock_up_outcome_record); nothing of the pack is shown either way."""
+    pack = (
+        Pack.objects.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
+        .select_related("walk_list__knock_up_round__committee_room__election__constituency")
+        .first()
+    )
+    if pack is None:
+        return None
+    knock_up_round = pack.walk_list.knock_up_round
+    if offline.download_time_read(token, user=user, election=knock_up_round.committee_room.election) is None:
         return None
     return pack, knock_up_round
 

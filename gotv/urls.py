@@ -46,4 +46,6 @@ urlpatterns = [
     path("knockup/pack/<int:pack_pk>/print/", views_knockup.pack_print, name="knockup_pack_print"),
     path("knockup/pack/<int:pack_pk>/outcome/", views_knockup.outcome, name="knockup_outcome"),
     path("knockup/sync/", views_knockup.sync, name="knockup_sync"),
+    # --- The knocker's pack offline (knockup-offline): the service worker, served inside its scope ---
+    path("knockup/sw.js", views_knockup.service_worker, name="knockup_service_worker"),
 ]

@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import Pack
+from campaigns.offline import service_worker_response
 from campaigns.sync import parse_time
 from gotv import knockup, offline, services
 from gotv.models import BallotBoxDistrict, CommitteeRoom, KnockUpOutcome, KnockUpRound
@@ -126,6 +127,7 @@ def pack(request, pack_pk):
             "token": offline.download_token_issue(user=request.user, election=election, now=now),
             "outcomes": KnockUpOutcome.Outcome.choices,
             "new_uuid": uuid.uuid4,
+            "sw_scope": _sw_scope(),
         },
     )
 
@@ -180,12 +182,34 @@ def _int(value):
         return None
 
 
-@login_required
+_SW_SHELL = ["css/labourhub.css", "vendor/htmx-2.0.11.min.js", "offline/queue.js", "gotv/knockup.js",
+             "gotv/knockup.css"]  # fmt: skip
+_SW_PAGES = r"/polling-day/knockup/pack/\d+/$"
+
+
+@require_GET
+def service_worker(request):
+    """The shared offline service worker for the knocker's pack pages (so a pack reloads with no
+    signal). The cached page holds the pack's names, as the canvassing page's IndexedDB does:
+    static/gotv/knockup.js deletes it once the server says the pack is no longer this person's."""
+    return service_worker_response(shell=_SW_SHELL, pages=_SW_PAGES, cache="lh-knockup-v1", scope=_sw_scope())
+
+
+def _sw_scope():
+    """Where the worker is served from (/polling-day/knockup/): the pack pages live under it."""
+    return reverse("gotv:knockup_service_worker").rsplit("/", 1)[0] + "/"
+
+
 @require_POST
 def sync(request):
     """Queued outcomes from phones: {"token", "outcomes": [{"uuid", "pack", "elector", "outcome",
-    "notes", "recorded_at"}]} -> {"server_time", "results": [{"uuid", "status", "message"}]}.
-    Each item is applied once per UUID; one bad item never stops the others."""
+    "notes", "recorded_at", "token"}]} -> {"server_time", "results": [{"uuid", "status", "message"}]}.
+    Each item is applied once per UUID; one bad item never stops the others. Each item may carry
+    the download token of the page it was recorded on (else the batch's): the late-entry rule."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": "Sign in again to send your outcomes; they are safe on the phone."}, status=401
+        )
     try:
         body = json.loads(request.body or b"{}")
         items = body["outcomes"]
@@ -202,6 +226,9 @@ def sync(request):
         if pack_pk not in packs:
             packs[pack_pk] = knockup.pack_for_knocker(request.user, pack_pk) if pack_pk else None
         found = packs[pack_pk]
+        token = item.get("token") or body.get("token")
+        if found is None and pack_pk:  # tapped before this knocker's grant ended? (the late-entry rule)
+            found = knockup.pack_for_late_entry(pack_pk, user=request.user, token=token)
         elector = Elector.objects.filter(pk=_int(item.get("elector"))).select_related("home").first()
         if found is None or elector is None:
             results.append(
@@ -213,7 +240,7 @@ def sync(request):
             knocker=request.user, knock_up_round=found[1], elector=elector, pack=found[0],
             outcome=str(item.get("outcome", "")), client_uuid=item.get("uuid", ""), notes=str(item.get("notes", "")),
             recorded_at=parse_time(item.get("recorded_at")),
-            downloaded_at=offline.download_time_read(body.get("token"), user=request.user, election=election),
+            downloaded_at=offline.download_time_read(token, user=request.user, election=election),
         )  # fmt: skip
         results.append({"uuid": item.get("uuid"), "status": result.status, "message": result.message})
     return JsonResponse({"server_time": timezone.now().isoformat(), "results": results})

@@ -7,18 +7,17 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import IntentionCode
+from campaigns.offline import service_worker_response
 from campaigns.sync import server_time
 from gotv import offline
 from gotv.models import BallotBox, BoxTurnoutCount, Election, WarpCount
@@ -160,20 +159,10 @@ _SW_PAGES = r"/polling-day/telling/\d+/box/\d+/$"
 
 @require_GET
 def telling_service_worker(request):
-    """The canvassing service worker (static/campaigns/sw.js), for the telling pages' scope."""
-    path = finders.find("campaigns/sw.js")
-    if path is None:
-        raise Http404("sw.js is missing")
-    with open(path, encoding="utf-8") as source:
-        script = source.read()
-    shell = json.dumps([static(name) for name in _SW_SHELL])
-    head = f"const SHELL = {shell};\nconst PAGES = new RegExp({json.dumps(_SW_PAGES)});\n"
-    response = HttpResponse(
-        head + "const CACHE = 'lh-telling-v1';\n" + script, content_type="text/javascript"
+    """The shared offline service worker (static/campaigns/sw.js), for the telling pages' scope."""
+    return service_worker_response(
+        shell=_SW_SHELL, pages=_SW_PAGES, cache="lh-telling-v1", scope=reverse("gotv:telling_home")
     )
-    response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = reverse("gotv:telling_home")
-    return response
 
 
 # --- The organiser's view of the agents' counts --------------------------------------------------

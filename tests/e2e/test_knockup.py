@@ -78,6 +78,7 @@ def test_a_knockers_pack_refreshes_and_drops_a_voter_told_meanwhile(
     # The knocker records "Voted" at Knockson1's door: it sticks, and that person drops too.
     page.locator(".knockup-person", has_text="Knockson1").get_by_role("button", name="Voted").click()
     expect(page.locator(".knockup-person")).to_have_count(3)
+    expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0")  # queued, then sent
     assert KnockUpOutcome.objects.get(elector=people[0]).outcome == "voted"
     _fits_the_phone(page)
 

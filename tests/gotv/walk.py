@@ -230,6 +230,14 @@ URLS |= {
 }
 # --- end of telling ---
 
+# --- The knocker's pack offline (knockup-offline) ---
+URLS |= {"gotv:knockup_service_worker": _no_kwargs}
+NO_CANARY = {  # added to, not replaced, whichever block declares one first
+    **globals().get("NO_CANARY", {}),
+    "gotv:knockup_service_worker": "the pack page's service worker: a static script",
+}
+# --- end of the knocker's pack offline ---
+
 ADMIN_OBJECTS = {
     Election: lambda anytown: _day(anytown).election,
     PollingStation: lambda anytown: _day(anytown).station,
