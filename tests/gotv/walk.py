@@ -232,10 +232,6 @@ URLS |= {
 
 # --- The knocker's pack offline (knockup-offline) ---
 URLS |= {"gotv:knockup_service_worker": _no_kwargs}
-NO_CANARY = {  # added to, not replaced, whichever block declares one first
-    **globals().get("NO_CANARY", {}),
-    "gotv:knockup_service_worker": "the pack page's service worker: a static script",
-}
 # --- end of the knocker's pack offline ---
 
 ADMIN_OBJECTS = {
@@ -289,6 +285,7 @@ BODIES = {"gotv:telling_sync": _telling_batch}
 QUERIES = {"gotv:telling_search": _box_postcode}
 NO_CANARY = {
     "gotv:telling_service_worker": "the teller's page's service worker: a static script",
+    "gotv:knockup_service_worker": "the pack page's service worker: a static script",
     "gotv:telling_ping": "the server's time",
     "gotv:my_lifts": "the signed-in driver's own lifts, found by their login (as members:me)",
     "gotv:my_lift_update": "the signed-in driver's own lift, found by their login (as members:me)",
