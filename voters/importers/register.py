@@ -22,6 +22,7 @@ from voters.importers.base import (
     StagedImporter,
     StagingTable,
     normalise_header,
+    staging_table_names,
     unknown_format,
 )
 from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
@@ -230,7 +231,7 @@ class RegisterImporter(StagedImporter):
         super().__init__(record)
         self.polling_districts = PollingDistricts(self.constituency)
         self.homes = StagingTable(
-            f"voters_staging_{record.pk}_homes", HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
+            staging_table_names(record.pk)[1], HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
         )
         self.homes_staged = set()
         self.homes_waiting = []  # one connection runs one COPY at a time: homes follow each chunk
@@ -295,7 +296,7 @@ class RegisterImporter(StagedImporter):
                 )
 
     def apply(self, cursor, staging):
-        s, h, m = staging.name, self.homes.name, f"{staging.name}_matched"
+        s, h, m = staging.name, self.homes.name, staging_table_names(self.record.pk)[2]
         full = self.record.kind == RegisterImport.Kind.FULL
         month = self.options.get("month") or first_of_month().isoformat()
         self.polling_districts.lock(cursor)
