@@ -45,7 +45,10 @@ DATABASE_FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, Operation
 
 
 def is_database_failure(error):
-    return isinstance(error, DATABASE_FAILURES) or isinstance(error.__cause__, DATABASE_FAILURES)
+    errors = (error, error.__cause__)
+    if any(isinstance(e, psycopg.errors.ProgramLimitExceeded) for e in errors):
+        return False  # a file too wide or a value too large: the file's shape, not the database
+    return any(isinstance(e, DATABASE_FAILURES) for e in errors)
 
 
 def database_failure_message(error):
@@ -85,10 +88,8 @@ def import_lock(namespace, pk, *, wait):
         yield held
     finally:
         if held:
-            with (
-                contextlib.suppress(DatabaseError),
-                connection.cursor() as cursor,
-            ):  # else it went with its session
+            # If the connection went, the lock went with its session.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [namespace, pk])
 
 

@@ -174,6 +174,10 @@ class RegisterAdapter:
         )
         pd_code = pd.upper()
         pd_id = self.pds.id_for(pd, pd_column)
+        # The property's key is the CLP's own: another CLP's file naming the same address finds (and
+        # changes) its own property, never this one (property_key). The elector's match key keeps the
+        # plain address key: it is compared within one constituency only.
+        home_key = property_key(self.pds.constituency.pk, address_key)
         elector = (  # an ElectorRow, built positionally because this runs once per elector
             line,
             action,
@@ -190,14 +194,14 @@ class RegisterAdapter:
             letters,
             attainment,
             opted_out or z_prefix or "Z" in letters,
-            address_key,
+            home_key,
             fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
             first_seen,
         )
         if not address_key or action == DELETE:
             return elector, None
         return elector, (
-            address_key,
+            home_key,
             pd_id,
             address,
             street,
@@ -206,6 +210,11 @@ class RegisterAdapter:
             postcode_display,
             uprn.strip()[:12],
         )
+
+
+def property_key(constituency_id, address_key):
+    """A property's key: its address key within its CLP (migration voters 0011 keyed those before)."""
+    return fields.md5(f"{constituency_id}|{address_key}") if address_key else ""
 
 
 def rowcount(cursor, sql, params=()):
@@ -318,7 +327,10 @@ class RegisterImporter(StagedImporter):
         run(
             f"""UPDATE voters_property p SET polling_district_id = h.pd_id, uprn = h.uprn
                 FROM {h} h WHERE p.address_key = h.address_key
-                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (h.pd_id, h.uprn)"""
+                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (h.pd_id, h.uprn)
+                  AND p.polling_district_id IN (
+                    SELECT id FROM labourhub_pollingdistrict WHERE constituency_id = %s)""",
+            [self.constituency.pk],
         )
         run(f"DROP TABLE IF EXISTS {m}")
         run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
