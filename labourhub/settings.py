@@ -144,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
     "access-sweep": {"task": "access.tasks.access_sweep_task", "schedule": 15 * 60},
     # Members: start scheduled emails, retry deferred batches, re-queue batches whose worker died.
     "members-email-sweep": {"task": "members.tasks.member_email_sweep", "schedule": 60},
+    # Imports: fail those whose worker is gone (heartbeat older than IMPORT_STALE_AFTER_SECONDS),
+    # drop staging tables no running import owns.
+    "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
+    "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -204,6 +208,9 @@ MEMBER_EMAIL_RATE_PER_SECOND = env_int("MEMBER_EMAIL_RATE_PER_SECOND", 20, minim
 MEMBER_EMAIL_BATCH_SIZE = env_int("MEMBER_EMAIL_BATCH_SIZE", 200, minimum=1, maximum=10000)
 # A batch with no sign of a worker for this long is queued again by the sweeper.
 MEMBER_EMAIL_STALE_AFTER_SECONDS = env_int("MEMBER_EMAIL_STALE_AFTER_SECONDS", 600, minimum=1)
+# A running import (register or members) with no heartbeat for this long, and no session holding it,
+# is ended as failed by the sweeper (a long apply step saves no heartbeat, but holds the import's lock).
+IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 300, minimum=1)
 
 # --- Offline pages ------------------------------------------------------------
 # Answers made offline reach the server at most this long after the person's grant ended

@@ -22,6 +22,12 @@ from django.utils import timezone
 
 from labourhub.services import audit_record
 from members.models import Member, MemberImport, Status
+from voters.importers.base import (
+    database_failure_message,
+    import_lock,
+    is_database_failure,
+    on_a_working_connection,
+)
 from voters.importers.encoding import EncodingScan, NotText, sniff
 
 logger = logging.getLogger(__name__)
@@ -434,11 +440,24 @@ def _stage(cursor, table, on_chunk):
                 ):
                     copy.write(chunk)
             except (DatabaseError, psycopg.Error) as error:
+                if is_database_failure(error):  # cancelled, connection lost: not the file's fault
+                    raise
                 # COPY counts lines from the start of the chunk; the first chunk starts with the header.
                 raise ImportRejected(_copy_error(error, lines_before=rows + 1 if number else 0)) from None
             rows += cursor.rowcount
             on_chunk(rows)
     return rows
+
+
+def _drop_raw(cursor):
+    """Drop the staging table on every path. A temporary table: when the failure took the connection,
+    it went with it, and the failure (not this DROP's) is the error to report."""
+    try:
+        cursor.execute("DROP TABLE IF EXISTS member_import_raw")
+    except (DatabaseError, psycopg.Error):
+        if connection.is_usable():
+            raise
+        logger.warning("Member import: the connection was lost; its temporary tables went with it")
 
 
 def _chunks(data, size):
@@ -650,32 +669,59 @@ STOPPED = (
 )
 
 
+MEMBER_IMPORT_LOCK = 0x4D4952  # "MIR": the advisory lock namespace of a running member import
+
+
 def member_import_run(*, import_id, on_progress=None):
     """Run a stored import: stage the file, check every line, then apply all of it or none of it.
-    While the rows are read, the import's rows_read is saved (and committed) after each chunk, and
-    `on_progress(rows_read, rows_total)` is called: the page's progress bar and the command's output.
+    While the rows are read, the import's rows_read and heartbeat are saved (and committed) after each
+    chunk, and `on_progress(rows_read, rows_total)` is called: the page's progress bar and the
+    command's output. The import's lock is held throughout (the sweeper's sign of a live worker).
     Whatever goes wrong, the import ends: rejected (the file's fault) or failed (ours), with the reason."""
+    with import_lock(MEMBER_IMPORT_LOCK, import_id, wait=False) as free:
+        if not free:  # a live worker is running it (a second delivery of the task): leave it be
+            return MemberImport.objects.get(pk=import_id)
+        return _run_locked(import_id, on_progress)
+
+
+def member_import_abandon(*, member_import, reason=STOPPED):
+    """End a running import whose worker is gone as failed, with the reason; only when no session holds
+    its lock and it is still running (safe twice, or beside a live worker). Returns whether it ended."""
+    with import_lock(MEMBER_IMPORT_LOCK, member_import.pk, wait=False) as free:
+        if not free:
+            return False
+        member_import.refresh_from_db()
+        if member_import.state != MemberImport.State.RUNNING:
+            return False
+        _finish(member_import, MemberImport.State.FAILED, {"error": reason})
+        return True
+
+
+def _run_locked(import_id, on_progress):
     member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
     if member_import.state == MemberImport.State.RUNNING:
         # The task was delivered again (CELERY_TASK_ACKS_LATE) because the worker running it stopped:
-        # killed, or out of memory. Running the same file again could stop the next worker too.
+        # killed, or out of memory (no session holds its lock). Running the same file again could stop
+        # the next worker too.
         return _finish(member_import, MemberImport.State.FAILED, {"error": STOPPED})
     if member_import.state != MemberImport.State.WAITING:
         return member_import
-    MemberImport.objects.filter(pk=import_id).update(state=MemberImport.State.RUNNING)
+    MemberImport.objects.filter(pk=import_id).update(
+        state=MemberImport.State.RUNNING, heartbeat_at=timezone.now()
+    )
     try:
         return _run(member_import, on_progress)
     except Exception as error:
         logger.exception("Member import %s failed", import_id)
-        report = {
-            "error": f"The import failed unexpectedly ({error.__class__.__name__}); nothing was changed. "
-            "Try again; if it fails again, tell the platform operator."
-        }
-        try:
-            _finish(member_import, MemberImport.State.FAILED, report)
-        except DatabaseError:  # the connection went with the failure: record it on a new one
-            connection.close()
-            _finish(member_import, MemberImport.State.FAILED, report)
+        if is_database_failure(error):  # never the file's fault: said as such, with no line blamed
+            report = {"error": database_failure_message(error)}
+        else:
+            report = {
+                "error": f"The import failed unexpectedly ({error.__class__.__name__}); nothing was changed. "
+                "Try again; if it fails again, tell the platform operator."
+            }
+        # The connection may have gone with the failure: then it is recorded on a new one.
+        on_a_working_connection(lambda: _finish(member_import, MemberImport.State.FAILED, report))
         raise
 
 
@@ -695,7 +741,9 @@ def _run(member_import, on_progress):
             MemberImport.objects.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
 
             def progress(rows_read):
-                MemberImport.objects.filter(pk=import_id).update(rows_read=rows_read)
+                MemberImport.objects.filter(pk=import_id).update(
+                    rows_read=rows_read, heartbeat_at=timezone.now()
+                )
                 if on_progress:
                     on_progress(rows_read, rows_total)
 
@@ -706,7 +754,7 @@ def _run(member_import, on_progress):
                         "ignored_columns": ignored
                     }
                 finally:
-                    cursor.execute("DROP TABLE IF EXISTS member_import_raw")
+                    _drop_raw(cursor)
     except ImportRejected as rejected:
         return _finish(member_import, MemberImport.State.REJECTED, {"error": str(rejected)})
     if "error" in report:

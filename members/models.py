@@ -561,6 +561,9 @@ class MemberImport(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Saved with the progress while running; the sweeper reads it."
+    )
 
     objects = ClpOfficeQuerySet.as_manager()
 

@@ -27,7 +27,7 @@ from django.core import signing
 from django.core.exceptions import EmptyResultSet
 from django.core.mail import get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,8 +44,10 @@ from members.models import (
     EmailRecipient,
     EmailSend,
     Member,
+    MemberImport,
     Volunteer,
 )
+from voters.importers.base import worker_gone_message
 from voters.models import Channel as ContactChannel
 from voters.models import Elector
 from voters.services import contact_record
@@ -101,6 +103,24 @@ def member_import_queue(*, member_import, mapping):
     member_import.save(update_fields=["mapping"])
     transaction.on_commit(lambda: member_import_run.delay(member_import.pk))
     return member_import
+
+
+def member_import_sweep(*, now=None):
+    """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
+    whose worker is gone (no session holds their lock), with the reason. Their staging tables are
+    temporary and went with the worker's session. Returns the ids of the imports failed."""
+    from members.importers import member_import_abandon
+
+    now = now or timezone.now()
+    seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    stale = MemberImport.objects.filter(state=MemberImport.State.RUNNING).filter(
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+    )
+    reason = worker_gone_message(seconds)
+    failed = [m.pk for m in stale if member_import_abandon(member_import=m, reason=reason)]
+    if failed:
+        log.warning("Member imports %s failed: their workers are gone", failed)
+    return failed
 
 
 # --- Composing ------------------------------------------------------------------------

@@ -34,3 +34,9 @@ def member_email_sweep():
 @shared_task
 def member_import_run(import_id):
     importers.member_import_run(import_id=import_id)
+
+
+@shared_task
+def member_import_sweep():
+    """Beat: fail member imports whose worker is gone."""
+    return services.member_import_sweep()

@@ -146,6 +146,9 @@ class RegisterImport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Saved with the progress while running; the sweeper reads it."
+    )
     rows_total = models.PositiveIntegerField(null=True, blank=True, help_text="Estimated while running.")
     rows_done = models.PositiveIntegerField(default=0)
     added = models.PositiveIntegerField(default=0)

@@ -1,14 +1,24 @@
 """Writes on the register: contacts, do-not-contact, contact rules. Imports live in voters/importers/."""
 
+import logging
 import os
+import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.services import audit_record
 from voters.importers import importer_for
+from voters.importers.base import (
+    REGISTER_IMPORT_LOCK,
+    import_lock,
+    staging_table_names,
+    worker_gone_message,
+)
 from voters.models import (
     Channel,
     Contact,
@@ -142,21 +152,82 @@ def register_import_create(*, constituency, kind, file, user=None, options=None)
 
 
 def register_import_run(*, register_import):
-    """Stream, validate, stage and apply the file (see voters/importers/base.py). All or nothing."""
-    return importer_for(register_import).run(register_import.file.path)
+    """Stream, validate, stage and apply the file (see voters/importers/base.py). All or nothing.
+    Runs under the import's lock, and only a queued import: a second delivery of the task waits for
+    the first and then finds it finished."""
+    with import_lock(REGISTER_IMPORT_LOCK, register_import.pk, wait=True):
+        register_import.refresh_from_db()
+        if register_import.status != RegisterImport.Status.QUEUED:
+            return register_import
+        return importer_for(register_import).run(register_import.file.path)
 
 
 STOPPED = (
     "The import stopped without finishing: the worker running it was stopped (it may have run out of "
     "memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
 )
+_STAGING_NAME = re.compile(r"^voters_staging_(\d+)(_homes|_matched)?$")
+log = logging.getLogger(__name__)
 
 
-def register_import_stopped(*, register_import):
-    """End an import whose worker stopped mid-run as failed, saying so (nothing was applied: the
-    apply step is one transaction). It is not run again: the same file could stop the next worker."""
-    register_import.status, register_import.stage = RegisterImport.Status.FAILED, "Failed"
-    register_import.finished_at = timezone.now()
-    register_import.notes = [STOPPED]
-    register_import.save(update_fields=["status", "stage", "finished_at", "notes"])
-    return register_import
+def register_import_stopped(*, register_import, reason=STOPPED):
+    """End a running import whose worker is gone as failed, saying why, and drop its staging tables.
+    Only when no session holds its lock (a live worker does, through a long apply step that saves no
+    heartbeat), and only if it is still running: safe to call twice, or beside a live worker. Nothing
+    was applied (the apply step is one transaction). It is not run again: the same file could stop the
+    next worker. Returns whether it was ended."""
+    with import_lock(REGISTER_IMPORT_LOCK, register_import.pk, wait=False) as free:
+        if not free:
+            return False
+        ended = RegisterImport.objects.filter(
+            pk=register_import.pk, status=RegisterImport.Status.RUNNING
+        ).update(
+            status=RegisterImport.Status.FAILED, stage="Failed", finished_at=timezone.now(), notes=[reason]
+        )
+        _drop_tables(staging_table_names(register_import.pk))
+    register_import.refresh_from_db()
+    return bool(ended)
+
+
+def _drop_tables(names):
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # names built from an integer pk only
+
+
+def register_import_sweep(*, now=None):
+    """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
+    whose worker is gone (no session holds their lock), with the reason; then drop staging tables no
+    running import owns (left by a killed backend). Returns (imports failed, tables dropped)."""
+    now = now or timezone.now()
+    seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    stale = RegisterImport.objects.filter(status=RegisterImport.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+    )
+    reason = worker_gone_message(seconds)
+    failed = [record.pk for record in stale if register_import_stopped(register_import=record, reason=reason)]
+    if failed:
+        log.warning("Register imports %s failed: their workers are gone", failed)
+    return failed, _drop_orphan_staging_tables()
+
+
+def _drop_orphan_staging_tables():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE 'voters\\_staging\\_%%'"
+        )
+        owners = {}
+        for (name,) in cursor.fetchall():
+            if match := _STAGING_NAME.match(name):
+                owners.setdefault(int(match[1]), []).append(name)
+    dropped = []
+    for pk, names in sorted(owners.items()):
+        # Tables are created only under their import's lock: a free lock means no session owns them.
+        with import_lock(REGISTER_IMPORT_LOCK, pk, wait=False) as free:
+            if free:
+                _drop_tables(names)
+                dropped += names
+    if dropped:
+        log.warning("Dropped staging tables left by stopped imports: %s", dropped)
+    return dropped

@@ -9,7 +9,7 @@ from django.db.models import ProtectedError
 
 from labourhub.models import PollingDistrict
 from voters.models import Elector, Property, RegisterEntry, RegisterImport
-from voters.register_files import FORMATS, write_register
+from voters.register_files import FORMATS, synthetic_people, write_register
 from voters.services import importer_for, register_import_create
 
 QUIRKS = {
@@ -138,3 +138,54 @@ def test_a_polling_district_with_electors_cannot_be_deleted(tmp_path, anytown, a
     run_import(write_register(tmp_path / "r.csv", anytown_people, "xpress14"), anytown.constituency)
     with pytest.raises(ProtectedError):
         anytown.polling_district.delete()
+
+
+def _clp_rows(clp):
+    """Every property and elector of a CLP, as they are."""
+    properties = Property.objects.filter(polling_district__constituency=clp).order_by("pk")
+    electors = Elector.objects.filter(polling_district__constituency=clp).order_by("pk")
+    return (
+        list(
+            properties.values_list("pk", "polling_district_id", "address_key", "address", "uprn", "postcode")
+        ),
+        list(electors.values_list("pk", "polling_district_id", "home_id", "surname", "on_register")),
+    )
+
+
+def test_an_import_never_changes_another_clps_properties(tmp_path, anytown, otherton, run_import):
+    """Two CLPs importing files that hold the same addresses: each keeps its own properties. (The
+    second import moved the shared properties into its own polling districts, and the first CLP's
+    electors with them: a leak between CLPs.)"""
+    people = list(synthetic_people(40, pds=[anytown.polling_district.code], town="Anytown"))
+    run_import(write_register(tmp_path / "a.csv", people, "xpress14"), anytown.constituency)
+    before = _clp_rows(anytown.constituency)
+    assert len(before[0]) > 5 and len(before[1]) == 40
+    # The same addresses (the same people), in an Otherton polling district.
+    moved = [dataclasses.replace(p, pd=otherton.polling_district.code) for p in people]
+    record = run_import(write_register(tmp_path / "o.csv", moved, "xpress14"), otherton.constituency)
+    assert record.status == RegisterImport.Status.DONE, (record.errors, record.notes)
+    assert _clp_rows(anytown.constituency) == before
+    theirs = Elector.objects.filter(polling_district__constituency=otherton.constituency)
+    assert theirs.count() == 40
+    homeless = Elector.objects.filter(polling_district__constituency=anytown.constituency, home=None)
+    assert theirs.filter(home=None).count() == homeless.count()  # those with no address in the file
+    assert not theirs.exclude(home__polling_district__constituency=otherton.constituency).exists()
+    assert Property.objects.count() == 2 * len(before[0])
+
+
+def test_the_migration_keys_existing_properties_as_imports_now_do(anytown):
+    """voters 0011 re-keys the properties held before it as property_key does, so the next import
+    finds them (rather than adding a second property at each address)."""
+    import importlib
+
+    from django.db import connection
+
+    from tests.voters.factories import PropertyFactory
+    from voters.importers.register import property_key
+
+    plain = "9" * 32  # an address key as imports wrote them before
+    prop = PropertyFactory(polling_district=anytown.polling_district, address_key=plain)
+    with connection.cursor() as cursor:
+        cursor.execute(importlib.import_module("voters.migrations.0011_property_keys_per_clp").SQL)
+    prop.refresh_from_db()
+    assert prop.address_key == property_key(anytown.constituency.pk, plain)

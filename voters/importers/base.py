@@ -19,8 +19,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from voters.importers.encoding import EncodingScan, NotText, sniff
@@ -36,6 +37,78 @@ _NOT_WORDS = re.compile(r"[^a-z0-9]")
 
 class ImportRejected(Exception):
     """The file as a whole cannot be imported; the message says why, in the user's words."""
+
+
+# Errors of the database or the connection to it, not of the file: a cancelled statement (a
+# statement_timeout, an operator's pg_cancel_backend), a lost connection, a server shutting down.
+DATABASE_FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
+
+
+def is_database_failure(error):
+    errors = (error, error.__cause__)
+    if any(isinstance(e, psycopg.errors.ProgramLimitExceeded) for e in errors):
+        return False  # a file too wide or a value too large: the file's shape, not the database
+    return any(isinstance(e, DATABASE_FAILURES) for e in errors)
+
+
+def database_failure_message(error):
+    """What an import that the database failed says: not the file's fault, nothing changed, try again."""
+    detail = str(error.__cause__ or error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    return (
+        f"The import failed: the database did not finish it ({error.__class__.__name__}"
+        f"{': ' + detail if detail else ''}). Nothing was changed; try again."
+    )
+
+
+def worker_gone_message(seconds):
+    """What an import the sweeper ends says (register and members alike)."""
+    quiet = f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
+    return (
+        f"The import stopped without finishing: its worker stopped (nothing heard from it for {quiet}; "
+        "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
+        "again, tell the platform operator."
+    )
+
+
+REGISTER_IMPORT_LOCK = 0x52494D  # "RIM": the advisory lock namespace of a running register import
+
+
+@contextlib.contextmanager
+def import_lock(namespace, pk, *, wait):
+    """A session advisory lock on one import, held while a worker runs it: the sign, for the sweeper,
+    that a live session owns the import (and its staging tables), also through a long apply step
+    that saves no heartbeat. It dies with the session, so a killed worker's import is free at once.
+    Yields whether the lock is held (always, with `wait`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {'pg_advisory_lock' if wait else 'pg_try_advisory_lock'}(%s, %s::int)", [namespace, pk]
+        )
+        held = True if wait else cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            # If the connection went, the lock went with its session.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [namespace, pk])
+
+
+def staging_table_names(pk):
+    """The unlogged tables an import with this pk may have staged rows in."""
+    base = f"voters_staging_{int(pk)}"
+    return [base, f"{base}_homes", f"{base}_matched"]
+
+
+def on_a_working_connection(action):
+    """Run `action()`; if the connection went with an earlier failure, once more on a new one.
+    Outside a transaction only (inside one, the caller's rollback owns the connection)."""
+    try:
+        return action()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return action()
 
 
 @dataclass
@@ -203,7 +276,9 @@ class StagingTable:
         cursor.execute(f"CREATE UNLOGGED TABLE {self.name} ({cols})")
 
     def drop(self, cursor):
-        self.open_copy.close()
+        with contextlib.suppress(DatabaseError, psycopg.Error):  # the COPY failed: nothing to end
+            self.open_copy.close()
+        self.copy = None
         cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
     def add(self, row):
@@ -271,7 +346,10 @@ class StagedImporter:
         record.started_at = timezone.now()
         self._set_stage("Reading the file")
         staging = self.staging = StagingTable(
-            f"voters_staging_{record.pk}", self.staging_columns, self._progress, binary=self.staging_binary
+            staging_table_names(record.pk)[0],
+            self.staging_columns,
+            self._progress,
+            binary=self.staging_binary,
         )
         try:
             facts = file_facts(path)
@@ -302,21 +380,10 @@ class StagedImporter:
             pass
         except Exception as error:
             logger.exception("Import %s failed", record.pk)
-            record.status, record.stage, record.finished_at = (
-                RegisterImport.Status.FAILED,
-                "Failed",
-                timezone.now(),
-            )
-            record.notes = [
-                f"Stopped by an unexpected error ({error.__class__.__name__}); nothing was changed."
-            ]
-            record.save(update_fields=["status", "stage", "finished_at", "notes"])
+            self._fail(error)
             raise
         finally:
-            with connection.cursor() as cursor:
-                for table in self.staging_tables():
-                    table.drop(cursor)
-                cursor.execute("RESET synchronous_commit")
+            self._drop_staging()
         record.finished_at = timezone.now()
         record.rows_done = self.rows_seen
         record.errors = self.report.errors
@@ -363,14 +430,54 @@ class StagedImporter:
             for table in self.staging_tables():
                 table.flush()
 
+    def _fail(self, error):
+        """End the import as failed with the reason: a database failure says so (it is never the
+        file's fault), anything else is unexpected. Recorded on a new connection if need be."""
+        record = self.record
+        record.status, record.stage, record.finished_at = (
+            RegisterImport.Status.FAILED,
+            "Failed",
+            timezone.now(),
+        )
+        record.errors, record.rejected = [], 0
+        if is_database_failure(error):
+            record.notes = [database_failure_message(error)]
+        else:
+            record.notes = [
+                f"Stopped by an unexpected error ({error.__class__.__name__}); nothing was changed."
+            ]
+        fields = ["status", "stage", "finished_at", "notes", "errors", "rejected"]
+        try:
+            on_a_working_connection(lambda: record.save(update_fields=fields))
+        except DatabaseError:
+            logger.exception("Import %s: could not record its failure (the sweeper will)", record.pk)
+
+    def _drop_staging(self):
+        """Drop the staging tables, whatever happened; on a new connection if the failure took the
+        old one (they are unlogged tables, not temporary: they outlive their session). Never raises:
+        the import's own outcome or error is what matters, and the sweeper drops what is left."""
+
+        def drop():
+            with connection.cursor() as cursor:
+                for table in self.staging_tables():
+                    table.drop(cursor)
+                cursor.execute("RESET synchronous_commit")
+
+        try:
+            on_a_working_connection(drop)
+        except DatabaseError:
+            logger.exception("Import %s: staging tables left for the sweeper", self.record.pk)
+
     def _progress(self):
         self.record.rows_done = self.rows_seen
-        self.record.save(update_fields=["rows_done"])
+        self.record.heartbeat_at = timezone.now()
+        self.record.save(update_fields=["rows_done", "heartbeat_at"])
 
     def _set_stage(self, stage):
         self.record.stage = stage
         self.record.status = RegisterImport.Status.RUNNING
-        self.record.save(update_fields=["stage", "status", "started_at"])
+        self.record.heartbeat_at = timezone.now()
+        self.record.save(update_fields=["stage", "status", "started_at", "heartbeat_at"])
 
 
 class _RolledBack(Exception):

@@ -22,6 +22,7 @@ from voters.importers.base import (
     StagedImporter,
     StagingTable,
     normalise_header,
+    staging_table_names,
     unknown_format,
 )
 from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
@@ -173,6 +174,10 @@ class RegisterAdapter:
         )
         pd_code = pd.upper()
         pd_id = self.pds.id_for(pd, pd_column)
+        # The property's key is the CLP's own: another CLP's file naming the same address finds (and
+        # changes) its own property, never this one (property_key). The elector's match key keeps the
+        # plain address key: it is compared within one constituency only.
+        home_key = property_key(self.pds.constituency.pk, address_key)
         elector = (  # an ElectorRow, built positionally because this runs once per elector
             line,
             action,
@@ -189,14 +194,14 @@ class RegisterAdapter:
             letters,
             attainment,
             opted_out or z_prefix or "Z" in letters,
-            address_key,
+            home_key,
             fields.md5(f"{surname.upper()}|{first_names.upper()}|{address_key}"),
             first_seen,
         )
         if not address_key or action == DELETE:
             return elector, None
         return elector, (
-            address_key,
+            home_key,
             pd_id,
             address,
             street,
@@ -205,6 +210,11 @@ class RegisterAdapter:
             postcode_display,
             uprn.strip()[:12],
         )
+
+
+def property_key(constituency_id, address_key):
+    """A property's key: its address key within its CLP (migration voters 0011 keyed those before)."""
+    return fields.md5(f"{constituency_id}|{address_key}") if address_key else ""
 
 
 def rowcount(cursor, sql, params=()):
@@ -230,7 +240,7 @@ class RegisterImporter(StagedImporter):
         super().__init__(record)
         self.polling_districts = PollingDistricts(self.constituency)
         self.homes = StagingTable(
-            f"voters_staging_{record.pk}_homes", HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
+            staging_table_names(record.pk)[1], HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
         )
         self.homes_staged = set()
         self.homes_waiting = []  # one connection runs one COPY at a time: homes follow each chunk
@@ -295,7 +305,7 @@ class RegisterImporter(StagedImporter):
                 )
 
     def apply(self, cursor, staging):
-        s, h, m = staging.name, self.homes.name, f"{staging.name}_matched"
+        s, h, m = staging.name, self.homes.name, staging_table_names(self.record.pk)[2]
         full = self.record.kind == RegisterImport.Kind.FULL
         month = self.options.get("month") or first_of_month().isoformat()
         self.polling_districts.lock(cursor)
@@ -317,7 +327,10 @@ class RegisterImporter(StagedImporter):
         run(
             f"""UPDATE voters_property p SET polling_district_id = h.pd_id, uprn = h.uprn
                 FROM {h} h WHERE p.address_key = h.address_key
-                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (h.pd_id, h.uprn)"""
+                  AND (p.polling_district_id, p.uprn) IS DISTINCT FROM (h.pd_id, h.uprn)
+                  AND p.polling_district_id IN (
+                    SELECT id FROM labourhub_pollingdistrict WHERE constituency_id = %s)""",
+            [self.constituency.pk],
         )
         run(f"DROP TABLE IF EXISTS {m}")
         run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")

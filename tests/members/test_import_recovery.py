@@ -1,0 +1,120 @@
+"""Member imports recover from database failures: never blamed on the file (issue #11, item 2)."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connections
+from django.utils import timezone
+
+from members import importers, services, tasks
+from members.models import ImportMapping, Member, MemberImport
+from tests.db_faults import StatementKiller, run_beat_entry, wait_for_statement
+from voters.importers.base import import_lock
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADER = "Membership Number,Forename,Surname,Email\r\n"
+
+
+def _stored_import(anytown, rows):
+    data = HEADER + "".join(f"A{n:06d},First{n},Anytownley{n},m{n}@anytown.example\r\n" for n in range(rows))
+    mapping = ImportMapping.objects.create(
+        constituency=anytown.constituency,
+        name="Export",
+        columns={
+            "membership_number": "Membership Number",
+            "first_name": "Forename",
+            "last_name": "Surname",
+            "email": "Email",
+        },
+    )
+    return MemberImport.objects.create(
+        constituency=anytown.constituency,
+        mapping=mapping,
+        file=ContentFile(data.encode(), name="members.csv"),
+        file_name="members.csv",
+    )
+
+
+@pytest.mark.parametrize("how", ["cancel", "terminate"])
+def test_a_database_failure_mid_copy_fails_the_import_without_blaming_a_line(how, anytown):
+    """A cancelled COPY (as a statement_timeout causes) marked a valid file rejected with
+    "line 5013: canceling statement due to user request"; a lost connection was hidden behind the
+    failing DROP TABLE in `finally`. Both now end failed: nothing changed, try again."""
+    member_import = _stored_import(anytown, 150_000)
+    with StatementKiller("COPY member_import_raw", how=how) as killer, pytest.raises(Exception) as raised:  # noqa: B017
+        importers.member_import_run(import_id=member_import.pk)
+    assert killer.signalled, "the COPY was never seen running"
+    assert "COPY" in str(raised.value) or "connection" in str(raised.value)  # the failure, not the DROP's
+    member_import.refresh_from_db()
+    assert member_import.state == MemberImport.State.FAILED
+    assert "lines" not in member_import.report
+    assert member_import.report["error"].startswith("The import failed: the database did not finish it")
+    assert member_import.report["error"].endswith("Nothing was changed; try again.")
+    assert "line " not in member_import.report["error"]
+    assert not Member.objects.exists()
+
+
+@pytest.fixture
+def stale_after(monkeypatch, settings):
+    """IMPORT_STALE_AFTER_SECONDS of 2 for this process and for a worker started after it."""
+    monkeypatch.setenv("IMPORT_STALE_AFTER_SECONDS", "2")
+    settings.IMPORT_STALE_AFTER_SECONDS = 2
+    return 2
+
+
+def test_an_import_whose_worker_is_killed_is_failed_by_the_sweeper(stale_after, celery_worker, anytown):
+    """SIGKILL the worker mid-COPY: the import stays running (no message comes back with the file
+    broker), until the sweeper, queued as beat queues it, ends it as failed with the reason."""
+    member_import = _stored_import(anytown, 150_000)
+    tasks.member_import_run.delay(member_import.pk)
+    wait_for_statement("COPY member_import_raw")
+    celery_worker.kill()
+    member_import.refresh_from_db()
+    assert member_import.state == MemberImport.State.RUNNING and member_import.heartbeat_at is not None
+    time.sleep(stale_after + 0.5)  # the heartbeat goes stale
+    celery_worker.start()
+    run_beat_entry("members-import-sweep")
+    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=member_import.pk).finished_at is not None)
+    member_import.refresh_from_db()
+    assert member_import.state == MemberImport.State.FAILED
+    assert member_import.report["error"] == (
+        "The import stopped without finishing: its worker stopped (nothing heard from it for 2 seconds; "
+        "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
+        "again, tell the platform operator."
+    )
+    assert not Member.objects.exists()
+
+
+def test_the_sweeper_leaves_an_import_whose_worker_holds_it(stale_after, anytown):
+    """No heartbeat for an hour, but a live session holds the import (a long apply step): left."""
+    member_import = _stored_import(anytown, 1)
+    MemberImport.objects.filter(pk=member_import.pk).update(
+        state=MemberImport.State.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with import_lock(importers.MEMBER_IMPORT_LOCK, member_import.pk, wait=True):
+                held.set()
+                release.wait(30)
+        finally:
+            connections["default"].close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        assert services.member_import_sweep() == []
+        assert tasks.member_import_run(member_import.pk) is None  # a second delivery leaves it too
+        assert MemberImport.objects.get(pk=member_import.pk).state == MemberImport.State.RUNNING
+    finally:
+        release.set()
+        holder.join(10)
+    assert services.member_import_sweep() == [member_import.pk]
+    assert MemberImport.objects.get(pk=member_import.pk).state == MemberImport.State.FAILED
+    assert services.member_import_sweep() == []
