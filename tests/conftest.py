@@ -151,13 +151,20 @@ DATA_MIGRATIONS = ["campaigns.migrations.0002_seed_reference_data"]
 
 @pytest.fixture(autouse=True)
 def reference_data_survives_flush(request, django_db_blocker):
-    yield
+    """Asked of the database before and after each test, not guessed from fixture names: a worker or
+    server fixture can flush tables without the test naming transactional_db, and a module-scoped
+    one does so after the last test of its file, before the next file's first test."""
     if "django_db_setup" not in request.fixturenames:
+        yield
         return
+    _reseed_reference_data_if_missing(django_db_blocker)
+    yield
+    _reseed_reference_data_if_missing(django_db_blocker)
+
+
+def _reseed_reference_data_if_missing(django_db_blocker):
     from django.apps import apps
 
-    # Asked of the database, not guessed from fixture names: a worker or server fixture can
-    # flush tables without the test naming transactional_db.
     with django_db_blocker.unblock():
         if not apps.get_model("campaigns", "IntentionCode").objects.exists():
             for module in DATA_MIGRATIONS:
