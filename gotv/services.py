@@ -228,49 +228,8 @@ def _may_tell(teller, election, downloaded_at, now):
     return False, []
 
 
-def telling_record(
-    *,
-    teller,
-    election,
-    box,
-    raw_number,
-    client_uuid,
-    recorded_at=None,
-    downloaded_at=None,
-    paper=False,
-    box_districts=None,
-):
-    """Record one number a teller typed at `box`. Applied once per `client_uuid`; see TellingResult.
-
-    `downloaded_at` must be a server-issued time (gotv.offline.download_time_read), never the
-    phone's. `box_districts` (gotv.poll_numbers.BoxDistricts.of(box)) may be passed in by a
-    batch that tells many numbers at one box.
-    """
-    return _telling_record(
-        teller=teller,
-        election=election,
-        box=box,
-        raw_number=raw_number,
-        client_uuid=client_uuid,
-        recorded_at=recorded_at,
-        downloaded_at=downloaded_at,
-        paper=paper,
-        box_districts=box_districts,
-        permission=None,
-    )
-
-
-def telling_record_permitted(*, permission, **fields):
-    """`telling_record` for a caller that has just asked, in this request, whether the teller may
-    tell at this election: `permission` is its answer as (allowed, flags), from
-    Election.objects.for_user(teller, Action.TELL) or, for a grant that has ended since,
-    gotv.offline.late_entry_allowed (flags [OfflineFlag.GRANT_ENDED]). gotv.telling_sync asks once
-    per batch rather than once per number."""
-    return _telling_record(permission=permission, **fields)
-
-
 @transaction.atomic
-def _telling_record(
+def telling_record(
     *,
     teller,
     election,
@@ -283,7 +242,15 @@ def _telling_record(
     box_districts=None,
     permission=None,
 ):
-    """The common path is one statement (gotv.telling_sql.telling_insert); a number refused before
+    """Record one number a teller typed at `box`. Applied once per `client_uuid`; see TellingResult.
+
+    `downloaded_at` must be a server-issued time (gotv.offline.download_time_read), never the
+    phone's. `box_districts` (gotv.poll_numbers.BoxDistricts.of(box)) may be passed in by a
+    batch that tells many numbers at one box. `permission`, from a caller that has just asked in
+    this request whether the teller may tell at this election, is its answer as (allowed, flags)
+    (gotv.telling_sync asks once per batch rather than once per number); without it, it is asked here.
+
+    The common path is one statement (gotv.telling_sql.telling_insert); a number refused before
     it (not allowed, polls shut, not a number, no such district) costs one look-up of the client
     UUID, so a repeat is still answered "duplicate" whatever has changed since."""
     try:

@@ -31,7 +31,7 @@ from campaigns.models import IntentionCode
 from campaigns.sync import parse_time
 from gotv import offline, telling_sql
 from gotv.models import BoxTurnoutCount, OfflineFlag, Telling, WarpCount
-from gotv.services import box_turnout_record, telling_record_permitted, telling_undo, warp_count_record
+from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
 from labourhub.scoping import Action, constituencies_for
 from labourhub.services import audit_record
 
@@ -100,7 +100,7 @@ class _Batch:
         return election, downloaded_at
 
     def permission(self, election):
-        """telling_record_permitted's answer: TELL now, or let in by the late-entry rule above."""
+        """telling_record's `permission`: TELL now, or let in by the late-entry rule above."""
         return (True, []) if self.elections[election.pk][1] else (True, [OfflineFlag.GRANT_ENDED])
 
     def box(self, election, item):
@@ -136,7 +136,7 @@ def _telling(batch, item):
     number = item.get("number")
     if not isinstance(number, str):
         raise _Refuse(f"number must be text as typed, got {number!r}.", "invalid")
-    result = telling_record_permitted(
+    result = telling_record(
         permission=batch.permission(election),
         teller=batch.user,
         election=election,
