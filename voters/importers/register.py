@@ -403,6 +403,8 @@ class RegisterImporter(StagedImporter):
         20-row file uploaded as the full register, say) is shown, with examples, and waits for a
         person to confirm: up to the number they saw (`confirmed_removals`), or any (`confirmed`,
         `import_register --yes`)."""
+        if self.record.kind != RegisterImport.Kind.FULL:
+            return None  # an update takes off only those its council's file names one by one
         removed, before = counts["removed"], self.on_register_before
         if not before or removed <= before * CONFIRM_REMOVED_SHARE or self.options.get("confirmed"):
             return None
