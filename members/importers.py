@@ -21,13 +21,16 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from labourhub.services import audit_record
-from members.models import Member, MemberImport, Status
-from voters.importers.base import (
+from labourhub.staged_import import (
+    ImportRejected,
+    copy_csv_chunks,
     database_failure_message,
     import_lock,
     is_database_failure,
+    normalise_header,
     on_a_working_connection,
 )
+from members.models import Member, MemberImport, Status
 from voters.importers.encoding import EncodingScan, NotText, sniff
 
 logger = logging.getLogger(__name__)
@@ -101,20 +104,12 @@ DATES = ["date_of_birth", "joined_on", "arrears_since", "lapsed_on"]
 EMAIL_RE = r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"
 
 
-class ImportRejected(Exception):
-    """The file cannot be imported as it is; the message says why and where."""
-
-
-def normalise(header):
-    return re.sub(r"[^a-z0-9]", "", header.casefold())
-
-
 def guess_mapping(headers):
     """{field: header} for the headers that look like a field."""
-    by_key = {normalise(h): h for h in headers}
+    by_key = {normalise_header(h): h for h in headers}
     guessed = {}
     for name in FIELDS:
-        for key in [normalise(name), normalise(FIELDS[name][0]), *SYNONYMS.get(name, [])]:
+        for key in [normalise_header(name), normalise_header(FIELDS[name][0]), *SYNONYMS.get(name, [])]:
             if key in by_key:
                 guessed[name] = by_key[key]
                 break
@@ -411,42 +406,29 @@ def _columns(mapping, headers):
 
 
 def _key(sql):
-    """The same normalisation as `normalise`, in SQL."""
+    """The same normalisation as `normalise_header` (for these ASCII names and codes), in SQL."""
     return f"regexp_replace(lower({sql}), '[^a-z0-9]', '', 'g')"
 
 
 def _stage(cursor, table, on_chunk):
-    """COPY the file into a staging table of text columns (an empty field is ''), a chunk of rows at a
-    time, each chunk committed on its own so that `on_chunk(rows so far)` can report progress the
-    page sees. Returns the number of rows."""
+    """COPY the file into a temporary staging table of text columns (an empty field is ''), a chunk
+    at a time with progress committed between chunks (the core's copy_csv_chunks). Temporary: it dies
+    with its session, so a killed worker leaves nothing behind. Returns the number of rows."""
     width = len(table.headers)
     names = ", ".join(f"c{i}" for i in range(width))
     cursor.execute(
         f"CREATE TEMP TABLE member_import_raw ({', '.join(f'c{i} text' for i in range(width))}, "
         "n bigint GENERATED ALWAYS AS IDENTITY)"
     )
-    delimiter = "E'\\t'" if table.delimiter == "\t" else "','"
-    rows = 0
-    with open(table.path, "rb") as data:
-        for number, chunk in enumerate(_chunks(data, COPY_CHUNK_BYTES)):
-            header = "false" if number else "true"
-            try:
-                with (
-                    transaction.atomic(),
-                    cursor.copy(
-                        f"COPY member_import_raw ({names}) FROM STDIN "
-                        f"(FORMAT csv, HEADER {header}, DELIMITER {delimiter}, FORCE_NOT_NULL ({names}))"
-                    ) as copy,
-                ):
-                    copy.write(chunk)
-            except (DatabaseError, psycopg.Error) as error:
-                if is_database_failure(error):  # cancelled, connection lost: not the file's fault
-                    raise
-                # COPY counts lines from the start of the chunk; the first chunk starts with the header.
-                raise ImportRejected(_copy_error(error, lines_before=rows + 1 if number else 0)) from None
-            rows += cursor.rowcount
-            on_chunk(rows)
-    return rows
+    return copy_csv_chunks(
+        cursor,
+        table="member_import_raw",
+        names=names,
+        path=table.path,
+        delimiter=table.delimiter,
+        chunk_bytes=COPY_CHUNK_BYTES,
+        on_chunk=on_chunk,
+    )
 
 
 def _drop_raw(cursor):
@@ -460,22 +442,6 @@ def _drop_raw(cursor):
         logger.warning("Member import: the connection was lost; its temporary tables went with it")
 
 
-def _chunks(data, size):
-    """The CSV file in pieces of about `size` bytes, each ending at the end of a row: a line break
-    with an even number of quotes before it in the piece (one inside a quoted field does not end it).
-    Lines are at most MAX_LINE_CHARS long (checked when the file was written)."""
-    while piece := data.read(size):
-        pieces = [piece]
-        quotes = piece.count(b'"')
-        if not piece.endswith(b"\n") or quotes % 2:
-            while line := data.readline():
-                pieces.append(line)
-                quotes += line.count(b'"')
-                if not quotes % 2:
-                    break
-        yield b"".join(pieces)
-
-
 def _define_lines(cursor, columns):
     """The view of one row per line (`line` is the file's line number) with each field trimmed, and
     each coded field also as it is (`<field>_raw`, the key of its code)."""
@@ -486,17 +452,6 @@ def _define_lines(cursor, columns):
     cursor.execute(
         f"CREATE TEMP VIEW member_import_lines AS SELECT n + 1 AS line, {', '.join(fields)} FROM member_import_raw"
     )
-
-
-def _copy_error(error, lines_before):
-    """A COPY failure (a line with too many or too few columns, say) as a line-level message."""
-    diag = getattr(error, "__cause__", None) or error
-    context = getattr(getattr(diag, "diag", None), "context", "") or ""
-    message = getattr(getattr(diag, "diag", None), "message_primary", "") or str(error)
-    where = context.rsplit("line ", 1)[-1].split(",")[0].split(":")[0] if "line " in context else ""
-    if not where.isdigit():
-        return f"The file could not be read: {message}"
-    return f"line {lines_before + int(where)}: {message}"
 
 
 _AREAS_SQL = f"""

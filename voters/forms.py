@@ -15,7 +15,14 @@ class ImportForm(forms.Form):
     """Upload a register file, marked register, postal list or model scores for one CLP."""
 
     constituency = forms.ModelChoiceField(queryset=Constituency.objects.none(), label="Constituency (CLP)")
-    kind = forms.ChoiceField(choices=UPLOAD_KINDS, label="What is in the file")
+    # No default: a full register takes everyone missing from it off the register, so the kind is
+    # always chosen by the person (issue #14), and a form returned with an error keeps their choice.
+    kind = forms.ChoiceField(
+        choices=UPLOAD_KINDS,
+        label="What is in the file",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is in the file."},
+    )
     file = forms.FileField(
         help_text="CSV or tab-separated text, as exported by the council's register system."
     )

@@ -128,6 +128,8 @@ class RegisterImport(models.Model):
         DONE = "done", "Imported"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
+        # It would remove a large share of the register: shown, and applied only once confirmed.
+        CONFIRM = "confirm", "Waiting for confirmation"
 
     constituency = models.ForeignKey(
         Constituency, on_delete=models.PROTECT, null=True, blank=True, related_name="register_imports"
@@ -189,7 +191,13 @@ class RegisterImport(models.Model):
 
     @property
     def is_finished(self):
-        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+        """Nothing more will happen without someone (the progress page stops polling)."""
+        return self.status in (
+            self.Status.DONE,
+            self.Status.REJECTED,
+            self.Status.FAILED,
+            self.Status.CONFIRM,
+        )
 
 
 class RegisterPublication(models.Model):

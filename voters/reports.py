@@ -6,6 +6,11 @@ def import_report_text(record):
         f"{record.get_kind_display()} {record.file_name}: {record.get_status_display()}",
         f"Format: {record.file_format or 'not recognised'}; rows: {record.rows_done}; checksum {record.checksum}",
     ]
+    if record.status == record.Status.CONFIRM:
+        lines.append(
+            f"Would add {record.added}, change {record.changed}, remove {record.removed}, "
+            f"leave unchanged {record.unchanged}: nothing was changed."
+        )
     if record.status == record.Status.DONE:
         lines.append(
             f"Added {record.added}, changed {record.changed}, removed {record.removed}, "

@@ -7,18 +7,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.services import audit_record
+from labourhub.staged_import import drop_orphan_tables, drop_tables, import_lock, worker_gone_message
 from voters.importers import importer_for
-from voters.importers.base import (
-    REGISTER_IMPORT_LOCK,
-    import_lock,
-    staging_table_names,
-    worker_gone_message,
-)
+from voters.importers.base import REGISTER_IMPORT_LOCK, staging_table_names
 from voters.models import (
     Channel,
     Contact,
@@ -162,6 +158,46 @@ def register_import_run(*, register_import):
         return importer_for(register_import).run(register_import.file.path)
 
 
+def register_import_confirm(*, register_import, user):
+    """Confirm an import that waited because it would take a large share of the register off it:
+    queued to run again (queue `register_import_task` on commit), allowed to take off up to the number
+    the person was shown (more, and it waits again). Returns the record; ValueError if it is not
+    waiting for confirmation (confirmed twice, say)."""
+    with transaction.atomic():
+        record = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        if record.status != RegisterImport.Status.CONFIRM:
+            raise ValueError(
+                f"This import is {record.get_status_display().lower()}, not waiting for confirmation."
+            )
+        shown = record.removed
+        record.options = {**record.options, "confirmed_removals": shown}
+        record.status, record.stage = RegisterImport.Status.QUEUED, "Confirmed: waiting to be applied"
+        record.added = record.changed = record.removed = record.unchanged = record.rows_done = 0
+        record.notes, record.finished_at = [], None
+        record.save(
+            update_fields=[
+                "options",
+                "status",
+                "stage",
+                "added",
+                "changed",
+                "removed",
+                "unchanged",
+                "rows_done",
+                "notes",
+                "finished_at",
+            ]  # fmt: skip
+        )
+        audit_record(
+            action="register_import.confirm",
+            user=user,
+            obj=record,
+            constituency=record.constituency,
+            detail={"removals_confirmed": shown},
+        )
+    return record
+
+
 STOPPED = (
     "The import stopped without finishing: the worker running it was stopped (it may have run out of "
     "memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
@@ -184,15 +220,9 @@ def register_import_stopped(*, register_import, reason=STOPPED):
         ).update(
             status=RegisterImport.Status.FAILED, stage="Failed", finished_at=timezone.now(), notes=[reason]
         )
-        _drop_tables(staging_table_names(register_import.pk))
+        drop_tables(staging_table_names(register_import.pk))
     register_import.refresh_from_db()
     return bool(ended)
-
-
-def _drop_tables(names):
-    with connection.cursor() as cursor:
-        for name in names:
-            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # names built from an integer pk only
 
 
 def register_import_sweep(*, now=None):
@@ -212,22 +242,9 @@ def register_import_sweep(*, now=None):
 
 
 def _drop_orphan_staging_tables():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND tablename LIKE 'voters\\_staging\\_%%'"
-        )
-        owners = {}
-        for (name,) in cursor.fetchall():
-            if match := _STAGING_NAME.match(name):
-                owners.setdefault(int(match[1]), []).append(name)
-    dropped = []
-    for pk, names in sorted(owners.items()):
-        # Tables are created only under their import's lock: a free lock means no session owns them.
-        with import_lock(REGISTER_IMPORT_LOCK, pk, wait=False) as free:
-            if free:
-                _drop_tables(names)
-                dropped += names
+    dropped = drop_orphan_tables(
+        like="voters\\_staging\\_%", pattern=_STAGING_NAME, lock_namespace=REGISTER_IMPORT_LOCK
+    )
     if dropped:
         log.warning("Dropped staging tables left by stopped imports: %s", dropped)
     return dropped

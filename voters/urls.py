@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("models/", views.model_versions, name="model_versions"),
     path("models/<int:pk>/", views.model_version_detail, name="model_version"),
 ]

@@ -218,6 +218,25 @@ def import_detail(request, pk):
 
 
 @login_required
+def import_confirm(request, pk):
+    """Apply an import that would take a large share of the register off it, after the person has
+    seen the numbers and examples (shown on the import's page, which a GET shows here too)."""
+    record = get_object_or_404(
+        RegisterImport.objects.for_user(request.user).select_related("constituency"), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            record = services.register_import_confirm(register_import=record, user=request.user)
+        except ValueError as problem:
+            messages.error(request, str(problem))
+        else:
+            transaction.on_commit(lambda: register_import_task.delay(record.pk))
+            messages.success(request, "Confirmed: the import is being applied.")
+        return redirect("voters:import", pk=record.pk)
+    return render(request, "voters/import.html", {"record": record})
+
+
+@login_required
 def import_progress(request, pk):
     """The progress bar (and, once finished, the report) that the import page polls with htmx."""
     record = get_object_or_404(RegisterImport.objects.for_user(request.user), pk=pk)

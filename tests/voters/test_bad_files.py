@@ -42,11 +42,17 @@ def test_duplicate_elector_numbers_reject_the_file(tmp_path, anytown, run_import
     errors = rejected(run_import(write_rows(tmp_path / "dup.csv", XPRESS_HEADER, rows), anytown.constituency))
     assert errors == [
         {
+            "line": 2,
+            "column": "Elector Number",
+            "value": "AN1-1",
+            "reason": "duplicate elector number (also on line 3)",
+        },
+        {
             "line": 3,
             "column": "Elector Number",
             "value": "AN1-1",
             "reason": "duplicate elector number (first on line 2)",
-        }
+        },
     ]
 
 
@@ -229,3 +235,23 @@ def test_a_nul_byte_in_a_bad_value_is_reported_not_a_crash(tmp_path, anytown, ru
     rows[249][1] = "250\x00x"  # earlier, it is taken for a binary file
     errors = rejected(run_import(write_rows(tmp_path / "nul.csv", XPRESS_HEADER, rows), anytown.constituency))
     assert [(e["line"], e["column"], e["value"]) for e in errors] == [(251, "Elector Number", "250\\x00x")]
+
+
+def test_every_problem_is_reported_in_one_pass(tmp_path, anytown, run_import):
+    """A bad value on one line and a duplicate elector number on two others: all three lines are
+    reported at once, not the duplicate only after the bad value is fixed and the file uploaded again."""
+    rows = [
+        xpress_row(number="1"),
+        xpress_row(number="2"),
+        xpress_row(number="x3"),
+        xpress_row(number="2", surname="Other"),
+        xpress_row(number="5"),
+    ]
+    errors = rejected(
+        run_import(write_rows(tmp_path / "both.csv", XPRESS_HEADER, rows), anytown.constituency)
+    )
+    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in errors] == [
+        (3, "Elector Number", "AN1-2", "duplicate elector number (also on line 5)"),
+        (4, "Elector Number", "x3", "is not a whole number (up to 9 digits)"),
+        (5, "Elector Number", "AN1-2", "duplicate elector number (first on line 3)"),
+    ]

@@ -121,5 +121,6 @@ def test_the_same_elector_twice_rejects_a_score_file(tmp_path, anytown, register
     record = run_import(path, anytown.constituency, kind="scores", model="Dup")
     assert record.status == "rejected"
     assert record.errors == [
-        {"line": 3, "column": "elector", "value": "", "reason": "the same elector as line 2"}
+        {"line": 2, "column": "elector", "value": "", "reason": "the same elector twice (also on line 3)"},
+        {"line": 3, "column": "elector", "value": "", "reason": "the same elector twice (first on line 2)"},
     ]

@@ -38,6 +38,21 @@ def _make_import(anytown):
     )
 
 
+def anytown_import_to_confirm(anytown):
+    """A full register that would take most of Anytown's register off it, waiting for confirmation."""
+    return anytown.once(
+        "register_import_to_confirm",
+        lambda anytown: RegisterImport.objects.create(
+            constituency=anytown.constituency,
+            kind="full",
+            file_name="anytown-20-rows.csv",
+            status="confirm",
+            removed=980,
+            notes=["This import would take 980 of the 1,000 electors on the register off it."],
+        ),
+    )
+
+
 def anytown_model(anytown):
     return ModelVersion.objects.get_or_create(
         constituency=anytown.constituency, name="Anytown support", defaults={"score_names": ["support"]}
@@ -62,6 +77,7 @@ URLS = {
     "voters:elector_contact": _elector,
     "voters:import": lambda anytown: {"pk": anytown_import(anytown).pk},
     "voters:import_progress": lambda anytown: {"pk": anytown_import(anytown).pk},
+    "voters:import_confirm": lambda anytown: {"pk": anytown_import_to_confirm(anytown).pk},
     "voters:model_version": lambda anytown: {"pk": anytown_model(anytown).pk},
 }
 

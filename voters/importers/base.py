@@ -11,104 +11,44 @@ A bad row does not stop the reading (every bad line is reported, the first 1,000
 but any bad row rejects the whole file before anything is applied.
 """
 
-import contextlib
 import csv
 import hashlib
 import logging
-import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import psycopg
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from labourhub.staged_import import (  # noqa: F401  (the importers' names for the core's pieces)
+    CHUNK_ROWS,
+    DATABASE_FAILURES,
+    MAX_ERRORS,
+    ImportRejected,
+    Report,
+    StagingTable,
+    database_failure_message,
+    import_lock,
+    is_database_failure,
+    normalise_header,
+    on_a_working_connection,
+    report_duplicates,
+    worker_gone_message,
+)
 from voters.importers.encoding import EncodingScan, NotText, sniff
 from voters.models import RegisterImport
 
 logger = logging.getLogger(__name__)
-MAX_ERRORS = 1000
-CHUNK_ROWS = 20_000  # rows between progress updates (each ends one COPY and starts the next)
 MAX_FILE_BYTES = getattr(settings, "VOTERS_MAX_IMPORT_BYTES", 1024**3)
 MAX_LINE_CHARS = 1024 * 1024  # a register line is a few hundred characters
-_NOT_WORDS = re.compile(r"[^a-z0-9]")
-
-
-class ImportRejected(Exception):
-    """The file as a whole cannot be imported; the message says why, in the user's words."""
-
-
-# Errors of the database or the connection to it, not of the file: a cancelled statement (a
-# statement_timeout, an operator's pg_cancel_backend), a lost connection, a server shutting down.
-DATABASE_FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
-
-
-def is_database_failure(error):
-    errors = (error, error.__cause__)
-    if any(isinstance(e, psycopg.errors.ProgramLimitExceeded) for e in errors):
-        return False  # a file too wide or a value too large: the file's shape, not the database
-    return any(isinstance(e, DATABASE_FAILURES) for e in errors)
-
-
-def database_failure_message(error):
-    """What an import that the database failed says: not the file's fault, nothing changed, try again."""
-    detail = str(error.__cause__ or error).strip().splitlines()[0][:200] if str(error).strip() else ""
-    return (
-        f"The import failed: the database did not finish it ({error.__class__.__name__}"
-        f"{': ' + detail if detail else ''}). Nothing was changed; try again."
-    )
-
-
-def worker_gone_message(seconds):
-    """What an import the sweeper ends says (register and members alike)."""
-    quiet = f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
-    return (
-        f"The import stopped without finishing: its worker stopped (nothing heard from it for {quiet}; "
-        "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
-        "again, tell the platform operator."
-    )
-
-
 REGISTER_IMPORT_LOCK = 0x52494D  # "RIM": the advisory lock namespace of a running register import
-
-
-@contextlib.contextmanager
-def import_lock(namespace, pk, *, wait):
-    """A session advisory lock on one import, held while a worker runs it: the sign, for the sweeper,
-    that a live session owns the import (and its staging tables), also through a long apply step
-    that saves no heartbeat. It dies with the session, so a killed worker's import is free at once.
-    Yields whether the lock is held (always, with `wait`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {'pg_advisory_lock' if wait else 'pg_try_advisory_lock'}(%s, %s::int)", [namespace, pk]
-        )
-        held = True if wait else cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            # If the connection went, the lock went with its session.
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [namespace, pk])
 
 
 def staging_table_names(pk):
     """The unlogged tables an import with this pk may have staged rows in."""
     base = f"voters_staging_{int(pk)}"
     return [base, f"{base}_homes", f"{base}_matched"]
-
-
-def on_a_working_connection(action):
-    """Run `action()`; if the connection went with an earlier failure, once more on a new one.
-    Outside a transaction only (inside one, the caller's rollback owns the connection)."""
-    try:
-        return action()
-    except DatabaseError:
-        if connection.in_atomic_block:
-            raise
-        connection.close()
-        return action()
 
 
 @dataclass
@@ -124,11 +64,6 @@ class FileFacts:
     encoding: str
     lines: int
     size: int
-
-
-def normalise_header(name):
-    """'Elector Number Prefix' -> 'electornumberprefix'; 'PostCode' -> 'postcode'."""
-    return _NOT_WORDS.sub("", name.replace("\ufeff", "").lower())
 
 
 def file_facts(path):
@@ -231,82 +166,6 @@ def read_rows(path, encoding):
             yield line, dict(zip(headers, values, strict=True))
 
 
-@dataclass
-class Report:
-    errors: list = field(default_factory=list)
-    error_count: int = 0
-    notes: list = field(default_factory=list)
-
-    def add_error(self, line, column, value, reason):
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(
-                {
-                    "line": line,
-                    "column": _storable(column),
-                    "value": _storable(str(value)[:100]),
-                    "reason": _storable(reason),
-                }
-            )
-
-
-def _storable(text):
-    """Text a jsonb column can hold: a NUL byte from the file is shown as \\x00."""
-    return text.replace("\x00", "\\x00")
-
-
-class StagingTable:
-    """An unlogged table the rows are COPY'd into, one COPY per chunk so progress can be reported
-    between chunks. Binary COPY when the rows hold Python values of the column types (the server
-    then parses nothing); text COPY when some values are still text (dates, arrays)."""
-
-    def __init__(self, name, columns, on_chunk, binary=False):
-        self.name = name
-        self.columns = columns  # [(name, sql type)]
-        self.on_chunk = on_chunk
-        self.binary = binary
-        self.copy = None
-        self.open_copy = contextlib.ExitStack()
-        self.pending = 0
-        self.written = 0
-
-    def create(self, cursor):
-        cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-        cols = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns)
-        cursor.execute(f"CREATE UNLOGGED TABLE {self.name} ({cols})")
-
-    def drop(self, cursor):
-        with contextlib.suppress(DatabaseError, psycopg.Error):  # the COPY failed: nothing to end
-            self.open_copy.close()
-        self.copy = None
-        cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-    def add(self, row):
-        if self.copy is None:
-            names = ", ".join(name for name, _ in self.columns)
-            cursor = self.open_copy.enter_context(connection.cursor())
-            self.copy = self.open_copy.enter_context(
-                cursor.copy(
-                    f"COPY {self.name} ({names}) FROM STDIN{' (FORMAT binary)' if self.binary else ''}"
-                )
-            )
-            if self.binary:
-                self.copy.set_types([sql_type for _, sql_type in self.columns])
-        self.copy.write_row(row)
-        self.pending += 1
-        if self.pending >= CHUNK_ROWS:
-            self.flush()
-
-    def flush(self):
-        if self.copy is None:
-            return
-        self.open_copy.close()
-        self.copy = None
-        self.written += self.pending
-        self.pending = 0
-        self.on_chunk()
-
-
 class StagedImporter:
     """Base of every importer. Subclasses set `staging_columns`, pick an adapter from the
     headers (`adapter_for`) and write the set-based `apply`."""
@@ -332,6 +191,11 @@ class StagedImporter:
     def check_staged(self, cursor, staging):
         """Checks across rows (duplicates), after staging and before applying."""
 
+    def needs_confirmation(self, counts):
+        """After `apply`, inside its transaction: the question to ask before these changes are kept
+        (they are then rolled back and the import waits for an answer), or None to keep them."""
+        return None
+
     def staging_tables(self):
         """Every table rows are staged in (an importer may stage into more than one)."""
         return [self.staging]
@@ -343,6 +207,7 @@ class StagedImporter:
     def run(self, path):
         record = self.record
         started = time.monotonic()
+        question = None
         record.started_at = timezone.now()
         self._set_stage("Reading the file")
         staging = self.staging = StagingTable(
@@ -363,17 +228,20 @@ class StagedImporter:
                     table.create(cursor)
             self._stage_rows(path, facts.encoding)
             self.report.notes.append(f"Read {self.rows_seen} rows in {time.monotonic() - started:.1f} s.")
-            if not self.report.error_count:
-                self._set_stage("Applying changes")
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL default_statistics_target = 10")  # a quick sample is enough
-                    # Room for the set-based joins of a million-row file to hash in memory, not on disk.
-                    cursor.execute("SET LOCAL work_mem = '256MB'")
-                    cursor.execute(f"ANALYZE {', '.join(t.name for t in self.staging_tables())}")
-                    self.check_staged(cursor, staging)
-                    if self.report.error_count:
-                        raise _RolledBack
-                    counts = self.apply(cursor, staging)
+            # The checks across rows run on a file with bad lines too: every problem in one report.
+            self._set_stage("Checking the file" if self.report.error_count else "Applying changes")
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL default_statistics_target = 10")  # a quick sample is enough
+                # Room for the set-based joins of a million-row file to hash in memory, not on disk.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute(f"ANALYZE {', '.join(t.name for t in self.staging_tables())}")
+                self.check_staged(cursor, staging)
+                if self.report.error_count:
+                    raise _RolledBack
+                counts = self.apply(cursor, staging)
+                question = self.needs_confirmation(counts)
+                if question:
+                    raise _RolledBack
         except ImportRejected as problem:
             self.report.add_error(None, "", "", str(problem))
         except _RolledBack:
@@ -392,6 +260,13 @@ class StagedImporter:
         if self.report.error_count:
             record.status = RegisterImport.Status.REJECTED
             record.stage = "Rejected: nothing was changed"
+        elif question:
+            # What it would do, shown with the question; nothing was changed until it is confirmed.
+            record.status = RegisterImport.Status.CONFIRM
+            record.stage = "Waiting for confirmation: nothing was changed"
+            record.notes = [question, *record.notes]
+            for name, value in counts.items():
+                setattr(record, name, value)
         else:
             record.status = RegisterImport.Status.DONE
             record.stage = "Done"
@@ -422,13 +297,12 @@ class StagedImporter:
                     problem.reason,
                 )
                 continue
-            if staged is not None and not self.report.error_count:
+            if staged is not None:  # staged after a bad line too, for the checks across rows
                 self.stage(staged)
         if not self.rows_seen:
             raise ImportRejected("The file has a header line but no rows.")
-        if not self.report.error_count:
-            for table in self.staging_tables():
-                table.flush()
+        for table in self.staging_tables():
+            table.flush()
 
     def _fail(self, error):
         """End the import as failed with the reason: a database failure says so (it is never the

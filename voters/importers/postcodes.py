@@ -8,7 +8,13 @@ a file without `doterm` counts every postcode as live.
 """
 
 from voters.importers import fields
-from voters.importers.base import ImportRejected, RowError, StagedImporter, normalise_header
+from voters.importers.base import (
+    ImportRejected,
+    RowError,
+    StagedImporter,
+    normalise_header,
+    report_duplicates,
+)
 
 DEFAULT_COLUMNS = {"postcode": "pcds", "latitude": "lat", "longitude": "long", "terminated": "doterm"}
 COLUMN_LABELS = {
@@ -91,15 +97,15 @@ class PostcodesImporter(StagedImporter):
         return PostcodeAdapter({key: normalise_header(name) for key, name in named.items()})
 
     def check_staged(self, cursor, staging):
-        cursor.execute(
-            f"""SELECT display, array_agg(line ORDER BY line) FROM {staging.name}
-                GROUP BY postcode, display HAVING count(*) > 1 LIMIT 1000"""
+        report_duplicates(
+            cursor,
+            self.report,
+            table=staging.name,
+            key="postcode",
+            shown="display",
+            column="postcode",
+            reason="duplicate postcode",
         )
-        for display, lines in cursor.fetchall():
-            for line in lines[1:]:
-                self.report.add_error(
-                    line, "postcode", display, f"duplicate postcode (first on line {lines[0]})"
-                )
 
     def apply(self, cursor, staging):
         cursor.execute(

@@ -22,12 +22,15 @@ from voters.importers.base import (
     StagedImporter,
     StagingTable,
     normalise_header,
+    report_duplicates,
     staging_table_names,
     unknown_format,
 )
 from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
 
 PRESENT, ADD, CHANGE, DELETE = "P", "A", "C", "D"
+# Taking more than this share of the register off it waits for a person to confirm (issue #14).
+CONFIRM_REMOVED_SHARE = 0.02
 
 
 class ElectorRow(NamedTuple):
@@ -244,6 +247,8 @@ class RegisterImporter(StagedImporter):
         )
         self.homes_staged = set()
         self.homes_waiting = []  # one connection runs one COPY at a time: homes follow each chunk
+        self.on_register_before = 0
+        self.removal_sample = []  # (number, first names, surname) of some of those taken off
 
     def staging_tables(self):
         return [self.staging, self.homes]
@@ -294,15 +299,15 @@ class RegisterImporter(StagedImporter):
                     f"{cursor.rowcount} rows were superseded by another row for the same elector number."
                 )
             return
-        cursor.execute(
-            f"""SELECT raw_number, array_agg(line ORDER BY line) FROM {s}
-                GROUP BY pd_code, number, suffix, raw_number HAVING count(*) > 1 LIMIT 1000"""
+        report_duplicates(
+            cursor,
+            self.report,
+            table=s,
+            key="pd_code, number, suffix",
+            shown="raw_number",
+            column="Elector Number",
+            reason="duplicate elector number",
         )
-        for raw_number, lines in cursor.fetchall():
-            for line in lines[1:]:
-                self.report.add_error(
-                    line, "Elector Number", raw_number, f"duplicate elector number (first on line {lines[0]})"
-                )
 
     def apply(self, cursor, staging):
         s, h, m = staging.name, self.homes.name, staging_table_names(self.record.pk)[2]
@@ -334,7 +339,9 @@ class RegisterImporter(StagedImporter):
         )
         run(f"DROP TABLE IF EXISTS {m}")
         run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
-        matched = self._match(cursor, s, m) if self._holds_electors(cursor) else 0
+        holds_electors = self._holds_electors(cursor)
+        self.on_register_before = self._on_register(cursor) if holds_electors else 0
+        matched = self._match(cursor, s, m) if holds_electors else 0
         run(f"ANALYZE {m}")
         changed = run(
             f"""UPDATE voters_elector e SET polling_district_id = s.pd_id, elector_number = s.number,
@@ -390,6 +397,37 @@ class RegisterImporter(StagedImporter):
             "removed": removed,
             "unchanged": matched - changed - deleted_rows,
         }
+
+    def needs_confirmation(self, counts):
+        """A register that would take more than a small share of those on the register off it (a
+        20-row file uploaded as the full register, say) is shown, with examples, and waits for a
+        person to confirm: up to the number they saw (`confirmed_removals`), or any (`confirmed`,
+        `import_register --yes`)."""
+        if self.record.kind != RegisterImport.Kind.FULL:
+            return None  # an update takes off only those its council's file names one by one
+        removed, before = counts["removed"], self.on_register_before
+        if not before or removed <= before * CONFIRM_REMOVED_SHARE or self.options.get("confirmed"):
+            return None
+        confirmed = self.options.get("confirmed_removals")
+        if confirmed is not None and removed <= confirmed:
+            return None
+        examples = "; ".join(f"{n} {f} {s}" for n, f, s in self.removal_sample[:10])
+        if examples:
+            examples = f" Taken off would be, for example: {examples}{' ...' if removed > 10 else ''}."
+        return (
+            f"This import would take {removed:,} of the {before:,} electors on the register off it "
+            f"({100 * removed / before:.0f}%), add {counts['added']:,} and change {counts['changed']:,}. "
+            f"Nothing has been changed yet.{examples} If this file is not the whole register, do not "
+            "confirm: import it as a monthly update instead."
+        )
+
+    def _on_register(self, cursor):
+        cursor.execute(
+            """SELECT count(*) FROM voters_elector e JOIN labourhub_pollingdistrict pd
+                 ON pd.id = e.polling_district_id WHERE pd.constituency_id = %s AND e.on_register""",
+            [self.constituency.pk],
+        )
+        return cursor.fetchone()[0]
 
     def _holds_electors(self, cursor):
         """The first register of a constituency has nobody to match: skip the matching joins."""
@@ -469,6 +507,7 @@ class RegisterImporter(StagedImporter):
             [month, self.constituency.pk],
         )
         gone = cursor.fetchall()
+        self.removal_sample = gone[:20]
         if gone:
             sample = "; ".join(f"{n} {f} {s}" for n, f, s in gone[:20])
             self.report.notes.append(

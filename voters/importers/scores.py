@@ -5,7 +5,7 @@ import datetime
 import math
 
 from voters.importers import fields
-from voters.importers.base import ImportRejected, RowError, StagedImporter
+from voters.importers.base import ImportRejected, RowError, StagedImporter, report_duplicates
 from voters.importers.register import polling_district_ids
 from voters.models import ModelVersion
 
@@ -95,13 +95,15 @@ class ScoresImporter(StagedImporter):
         return ScoresAdapter(read_id, read_number, score_columns, pds)
 
     def check_staged(self, cursor, staging):
-        cursor.execute(
-            f"""SELECT array_agg(line ORDER BY line) FROM {staging.name}
-                GROUP BY elector_id, pd_id, number, suffix HAVING count(*) > 1 LIMIT 1000"""
+        report_duplicates(
+            cursor,
+            self.report,
+            table=staging.name,
+            key="elector_id, pd_id, number, suffix",
+            shown="NULL::text",
+            column="elector",
+            reason="the same elector twice",
         )
-        for (lines,) in cursor.fetchall():
-            for line in lines[1:]:
-                self.report.add_error(line, "elector", "", f"the same elector as line {lines[0]}")
 
     def apply(self, cursor, staging):
         version, created = ModelVersion.objects.get_or_create(

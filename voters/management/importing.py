@@ -41,5 +41,10 @@ class ImportCommand(BaseCommand):
             )
         record = register_import_run(register_import=record)
         self.stdout.write(import_report_text(record))
+        if record.status == RegisterImport.Status.CONFIRM:
+            raise CommandError(
+                f"Nothing was changed: this file would take {record.removed} electors off the register. "
+                "If it is the whole register, run the command again with --yes."
+            )
         if record.status != RegisterImport.Status.DONE:
             raise CommandError("The file was rejected; nothing was changed.")

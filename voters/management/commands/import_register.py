@@ -25,6 +25,12 @@ class Command(ImportCommand):
         parser.add_argument(
             "--published-on", default="", help="Publication date of a full register (YYYY-MM-DD)."
         )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="Apply even if the file takes more than 2%% of the register off it (without --yes the "
+            "command refuses, with the numbers and examples, and changes nothing).",
+        )
 
     def options_for(self, options):
         if options["kind"] in ("marked", "postal") and not options["election"]:
@@ -36,6 +42,7 @@ class Command(ImportCommand):
             for key, value in {
                 "election": options["election"],
                 "published_on": options["published_on"],
+                "confirmed": options["yes"],
             }.items()
             if value
         }
