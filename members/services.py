@@ -47,7 +47,7 @@ from members.models import (
     MemberImport,
     Volunteer,
 )
-from voters.importers.base import worker_gone_message
+from voters.importers.base import database_started_at, import_stopped_reason
 from voters.models import Channel as ContactChannel
 from voters.models import Elector
 from voters.services import contact_record
@@ -113,11 +113,20 @@ def member_import_sweep(*, now=None):
 
     now = now or timezone.now()
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
+    started = database_started_at()
     stale = MemberImport.objects.filter(state=MemberImport.State.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
+        | Q(heartbeat_at__lt=started)
+        | Q(heartbeat_at=None)
     )
-    reason = worker_gone_message(seconds)
-    failed = [m.pk for m in stale if member_import_abandon(member_import=m, reason=reason)]
+    failed = [
+        m.pk
+        for m in stale
+        if member_import_abandon(
+            member_import=m, reason=import_stopped_reason(m.heartbeat_at, seconds=seconds, started=started)
+        )
+    ]
     if failed:
         log.warning("Member imports %s failed: their workers are gone", failed)
     return failed

@@ -15,9 +15,10 @@ from labourhub.services import audit_record
 from voters.importers import importer_for
 from voters.importers.base import (
     REGISTER_IMPORT_LOCK,
+    database_started_at,
     import_lock,
+    import_stopped_reason,
     staging_table_names,
-    worker_gone_message,
 )
 from voters.models import (
     Channel,
@@ -201,11 +202,21 @@ def register_import_sweep(*, now=None):
     running import owns (left by a killed backend). Returns (imports failed, tables dropped)."""
     now = now or timezone.now()
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
+    started = database_started_at()
     stale = RegisterImport.objects.filter(status=RegisterImport.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
+        | Q(heartbeat_at__lt=started)
+        | Q(heartbeat_at=None)
     )
-    reason = worker_gone_message(seconds)
-    failed = [record.pk for record in stale if register_import_stopped(register_import=record, reason=reason)]
+    failed = [
+        record.pk
+        for record in stale
+        if register_import_stopped(
+            register_import=record,
+            reason=import_stopped_reason(record.heartbeat_at, seconds=seconds, started=started),
+        )
+    ]
     if failed:
         log.warning("Register imports %s failed: their workers are gone", failed)
     return failed, _drop_orphan_staging_tables()

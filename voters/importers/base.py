@@ -18,6 +18,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import psycopg
 from django.conf import settings
@@ -68,6 +69,32 @@ def worker_gone_message(seconds):
         "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
         "again, tell the platform operator."
     )
+
+
+def database_started_at():
+    """When the database server last started: after a crash (or any restart), when it came back.
+    An import whose last heartbeat is older ran on a server that stopped under it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
+
+
+def database_restarted_message(started_at):
+    """What an import the sweeper ends says when the database server stopped while it ran (register and
+    members alike): the database's failure, never the file's."""
+    return (
+        "The import failed: the database did not finish it (the database server stopped while it ran; "
+        f"it was back at {timezone.localtime(started_at):%d %b %Y %H:%M}). Nothing was changed; try again."
+    )
+
+
+def import_stopped_reason(heartbeat_at, *, seconds, started):
+    """Why a running import that no session holds stopped, for the sweeper to say: heard of shortly
+    before the database server (re)started at `started`, the server stopped under it; otherwise its
+    worker went quiet (more than `seconds` ago)."""
+    if heartbeat_at and started - timedelta(seconds=seconds) <= heartbeat_at < started:
+        return database_restarted_message(started)
+    return worker_gone_message(seconds)
 
 
 REGISTER_IMPORT_LOCK = 0x52494D  # "RIM": the advisory lock namespace of a running register import
