@@ -86,7 +86,7 @@ def _stored(path, kind, constituency, user, **options):
 @pytest.fixture
 def kinds(tmp_path, anytown, anytown_secretary, operator):
     """Per kind: what is in the database before (imported in this process), and the big file to crash."""
-    people = list(synthetic_people(ROWS, pds=[anytown.polling_district.code, "AT2"], town="Anytown"))
+    people = list(synthetic_people(ROWS, pds=[anytown.polling_district.code], town="Anytown"))
     clp = anytown.constituency
 
     def register():
