@@ -4,6 +4,7 @@ is left, the import ends failed saying the database stopped it (never a line of 
 file imported again lands whole. The import runs in a real Celery worker; the server is a throwaway one
 of the test's own (tests/postgres_crash.py), stopped as `pg_ctl stop -m immediate` does."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 
 from tests.db_faults import run_beat_entry
 from tests.factories import UserFactory
+from voters.importers.base import worker_gone_message
 from voters.models import RegisterImport
 from voters.register_files import synthetic_people, write_register, write_rows, write_scores
 from voters.services import register_import_create, register_import_run
@@ -169,12 +171,55 @@ def test_the_database_server_stopping_mid_import_changes_nothing_and_the_import_
     assert voters_data() == before, "nothing of the file was applied"
     celery_worker.wait_for(lambda: staging_tables() == [], timeout=30)
 
-    again = _stored(Path(record.file.path), kind, record.constituency, record.uploaded_by, **record.options)
+    _import_again_lands_whole(record, before, celery_worker)
+
+
+def _import_again_lands_whole(record, before, celery_worker):
+    """The same file, uploaded again, is imported whole by the worker."""
+    from voters.tasks import register_import_task
+
+    again = _stored(
+        Path(record.file.path), record.kind, record.constituency, record.uploaded_by, **record.options
+    )
     register_import_task.delay(again.pk)
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=again.pk).status != "queued", timeout=30)
     celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=again.pk).is_finished, timeout=120)
     again.refresh_from_db()
     assert again.status == RegisterImport.Status.DONE, (again.notes, again.errors[:3])
     assert again.rows_done == ROWS
     assert again.added + again.changed > 0 and voters_data() != before
     assert staging_tables() == []
+
+
+@pytest.fixture
+def stale_after(monkeypatch, settings):
+    """IMPORT_STALE_AFTER_SECONDS of 2 for this process and for a worker started after it."""
+    monkeypatch.setenv("IMPORT_STALE_AFTER_SECONDS", "2")
+    settings.IMPORT_STALE_AFTER_SECONDS = 2
+    return 2
+
+
+@pytest.mark.parametrize("kind", ["scores", "postcodes"])  # the register's: test_import_recovery.py
+def test_a_worker_killed_mid_import_changes_nothing_and_the_import_can_be_run_again(
+    kind, kinds, stale_after, celery_worker
+):
+    from voters.tasks import register_import_task
+
+    record = kinds[kind]()
+    before = voters_data()
+    register_import_task.delay(record.pk)
+    celery_worker.wait_for(lambda: _mid_way(record), timeout=120, interval=0.01)
+    celery_worker.kill()  # SIGKILL to the worker and its child, mid-COPY
+    record.refresh_from_db()
+    assert record.status == RegisterImport.Status.RUNNING
+    assert staging_tables(), "left behind by the killed worker"
+    time.sleep(stale_after + 0.5)  # its heartbeat goes stale
+    celery_worker.start()
+    run_beat_entry("voters-import-sweep")
+    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=record.pk).is_finished, timeout=60)
+    record.refresh_from_db()
+    assert record.status == RegisterImport.Status.FAILED
+    assert record.errors == [] and record.rejected == 0
+    assert record.notes == [worker_gone_message(stale_after)]
+    assert staging_tables() == []
+    assert voters_data() == before, "nothing of the file was applied"
+    _import_again_lands_whole(record, before, celery_worker)
