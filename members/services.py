@@ -108,8 +108,9 @@ def member_import_queue(*, member_import, mapping):
 def member_import_sweep(*, now=None):
     """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
     whose worker is gone (no session holds their lock), with the reason. Their staging tables are
-    temporary and went with the worker's session. Returns the ids of the imports failed."""
-    from members.importers import member_import_abandon
+    temporary and went with the worker's session (what a crashed server left in the catalog is dropped
+    here). Returns the ids of the imports failed."""
+    from members.importers import member_import_abandon, member_import_drop_orphan_tables
 
     now = now or timezone.now()
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
@@ -129,6 +130,7 @@ def member_import_sweep(*, now=None):
     ]
     if failed:
         log.warning("Member imports %s failed: their workers are gone", failed)
+    member_import_drop_orphan_tables()
     return failed
 
 
