@@ -100,7 +100,8 @@ def member_import_queue(*, member_import, mapping):
     from members.tasks import member_import_run
 
     member_import.mapping = mapping
-    member_import.save(update_fields=["mapping"])
+    member_import.heartbeat_at = timezone.now()  # while waiting: when it was queued (see the sweeper)
+    member_import.save(update_fields=["mapping", "heartbeat_at"])
     transaction.on_commit(lambda: member_import_run.delay(member_import.pk))
     return member_import
 
@@ -132,6 +133,28 @@ def member_import_sweep(*, now=None):
         log.warning("Member imports %s failed: their workers are gone", failed)
     member_import_drop_orphan_tables()
     return failed
+
+
+def member_import_requeue_lost(*, now=None):
+    """Run by beat. Queue again an import waiting with its mapping chosen (queued) for
+    IMPORT_QUEUED_STALE_AFTER_SECONDS since it was queued (or last queued again): its message was lost.
+    While waiting, heartbeat_at is when it was last queued. A second message is harmless: the task runs
+    only a waiting import, under its lock. Returns the ids queued again."""
+    from members.tasks import member_import_run
+
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
+    lost = MemberImport.objects.filter(state=MemberImport.State.WAITING, mapping__isnull=False).filter(
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
+    )
+    requeued = []
+    for pk in lost.values_list("pk", flat=True):
+        if MemberImport.objects.filter(pk=pk, state=MemberImport.State.WAITING).update(heartbeat_at=now):
+            member_import_run.delay(pk)
+            requeued.append(pk)
+    if requeued:
+        log.warning("Member imports %s queued again: no worker had started them", requeued)
+    return requeued
 
 
 # --- Composing ------------------------------------------------------------------------

@@ -222,6 +222,28 @@ def register_import_sweep(*, now=None):
     return failed, _drop_orphan_staging_tables()
 
 
+def register_import_requeue_lost(*, now=None):
+    """Run by beat. Queue again an import still queued IMPORT_QUEUED_STALE_AFTER_SECONDS after it was
+    queued (or last queued again): its message was lost. While queued, heartbeat_at is when it was last
+    queued again. A second message is harmless: the task runs only a queued import, under its lock.
+    Returns the ids queued again."""
+    from voters.tasks import register_import_task
+
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
+    lost = RegisterImport.objects.filter(status=RegisterImport.Status.QUEUED).filter(
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
+    )
+    requeued = []
+    for pk in lost.values_list("pk", flat=True):
+        if RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.QUEUED).update(heartbeat_at=now):
+            register_import_task.delay(pk)
+            requeued.append(pk)
+    if requeued:
+        log.warning("Register imports %s queued again: no worker had started them", requeued)
+    return requeued
+
+
 def _drop_orphan_staging_tables():
     with connection.cursor() as cursor:
         cursor.execute(
