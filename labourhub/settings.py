@@ -211,6 +211,9 @@ MEMBER_EMAIL_STALE_AFTER_SECONDS = env_int("MEMBER_EMAIL_STALE_AFTER_SECONDS", 6
 # A running import (register or members) with no heartbeat for this long, and no session holding it,
 # is ended as failed by the sweeper (a long apply step saves no heartbeat, but holds the import's lock).
 IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 300, minimum=1)
+# An import still queued (no worker started it) this long after it was queued is queued again by the
+# sweeper: its message was lost (a cleared broker folder, a Redis restarted without its data).
+IMPORT_QUEUED_STALE_AFTER_SECONDS = env_int("IMPORT_QUEUED_STALE_AFTER_SECONDS", 900, minimum=1)
 
 # --- Offline pages ------------------------------------------------------------
 # Answers made offline reach the server at most this long after the person's grant ended

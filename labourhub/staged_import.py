@@ -21,9 +21,11 @@ This module imports no app (DESIGN.md: labourhub's helpers import none).
 
 import contextlib
 import re
+from datetime import timedelta
 
 import psycopg
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
 
 MAX_ERRORS = 1000  # problems listed in a report (all are counted)
 CHUNK_ROWS = 20_000  # rows between progress updates (each ends one COPY and starts the next)
@@ -69,6 +71,32 @@ def worker_gone_message(seconds):
         "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
         "again, tell the platform operator."
     )
+
+
+def database_started_at():
+    """When the database server last started: after a crash (or any restart), when it came back.
+    An import whose last heartbeat is older ran on a server that stopped under it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
+
+
+def database_restarted_message(started_at):
+    """What an import the sweeper ends says when the database server stopped while it ran (register and
+    members alike): the database's failure, never the file's."""
+    return (
+        "The import failed: the database did not finish it (the database server stopped while it ran; "
+        f"it was back at {timezone.localtime(started_at):%d %b %Y %H:%M}). Nothing was changed; try again."
+    )
+
+
+def import_stopped_reason(heartbeat_at, *, seconds, started):
+    """Why a running import that no session holds stopped, for the sweeper to say: heard of shortly
+    before the database server (re)started at `started`, the server stopped under it; otherwise its
+    worker went quiet (more than `seconds` ago)."""
+    if heartbeat_at and started - timedelta(seconds=seconds) <= heartbeat_at < started:
+        return database_restarted_message(started)
+    return worker_gone_message(seconds)
 
 
 def on_a_working_connection(action):

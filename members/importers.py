@@ -442,6 +442,38 @@ def _drop_raw(cursor):
         logger.warning("Member import: the connection was lost; its temporary tables went with it")
 
 
+def member_import_drop_orphan_tables():
+    """Drop the import tables a stopped database server left in the catalog. An import's tables are
+    temporary: they go with its session, but when the server crashes their files go and their catalog
+    entries stay, in the temporary schema of a session that no longer exists, until a new session with
+    the same number first makes a temporary table. Dropped here when no other live session has that
+    number (PostgreSQL 16 numbers sessions as their temporary schemas; the sweeper's own session runs no
+    import). Returns the tables dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT n.nspname, c.relname, c.relkind FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relname LIKE 'member\\_import\\_%%' AND c.relkind IN ('r', 'v')
+                 AND n.nspname ~ '^pg_temp_[0-9]+$'
+                 -- Before 16, backend "ids" were positions in a list, not the schemas' numbers.
+                 AND current_setting('server_version_num')::int >= 160000
+                 AND substr(n.nspname, 9)::int NOT IN (
+                     SELECT id FROM pg_stat_get_backend_idset() id
+                     WHERE pg_stat_get_backend_pid(id) <> pg_backend_pid())
+               ORDER BY c.relkind DESC"""
+        )
+        orphans = cursor.fetchall()
+        for schema, name, kind in orphans:  # views first: they depend on the tables
+            cursor.execute(
+                f"DROP {'VIEW' if kind == 'v' else 'TABLE'} IF EXISTS "
+                f"{connection.ops.quote_name(schema)}.{connection.ops.quote_name(name)} CASCADE"
+            )
+    dropped = [f"{schema}.{name}" for schema, name, _ in orphans]
+    if dropped:
+        logger.warning("Dropped member import tables left by a stopped database server: %s", dropped)
+    return dropped
+
+
 def _define_lines(cursor, columns):
     """The view of one row per line (`line` is the file's line number) with each field trimmed, and
     each coded field also as it is (`<field>_raw`, the key of its code)."""

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from labourhub.scoping import Action
 from labourhub.services import audit_record
+from labourhub.staged_import import database_started_at, import_stopped_reason
 from labourhub.tasks import account_email_send
 from members import conf, email_content, sending
 from members.forms import audience_filters
@@ -47,7 +48,6 @@ from members.models import (
     MemberImport,
     Volunteer,
 )
-from voters.importers.base import worker_gone_message
 from voters.models import Channel as ContactChannel
 from voters.models import Elector
 from voters.services import contact_record
@@ -100,7 +100,8 @@ def member_import_queue(*, member_import, mapping):
     from members.tasks import member_import_run
 
     member_import.mapping = mapping
-    member_import.save(update_fields=["mapping"])
+    member_import.heartbeat_at = timezone.now()  # while waiting: when it was queued (see the sweeper)
+    member_import.save(update_fields=["mapping", "heartbeat_at"])
     transaction.on_commit(lambda: member_import_run.delay(member_import.pk))
     return member_import
 
@@ -108,19 +109,52 @@ def member_import_queue(*, member_import, mapping):
 def member_import_sweep(*, now=None):
     """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
     whose worker is gone (no session holds their lock), with the reason. Their staging tables are
-    temporary and went with the worker's session. Returns the ids of the imports failed."""
-    from members.importers import member_import_abandon
+    temporary and went with the worker's session (what a crashed server left in the catalog is dropped
+    here). Returns the ids of the imports failed."""
+    from members.importers import member_import_abandon, member_import_drop_orphan_tables
 
     now = now or timezone.now()
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
+    started = database_started_at()
     stale = MemberImport.objects.filter(state=MemberImport.State.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
+        | Q(heartbeat_at__lt=started)
+        | Q(heartbeat_at=None)
     )
-    reason = worker_gone_message(seconds)
-    failed = [m.pk for m in stale if member_import_abandon(member_import=m, reason=reason)]
+    failed = [
+        m.pk
+        for m in stale
+        if member_import_abandon(
+            member_import=m, reason=import_stopped_reason(m.heartbeat_at, seconds=seconds, started=started)
+        )
+    ]
     if failed:
         log.warning("Member imports %s failed: their workers are gone", failed)
+    member_import_drop_orphan_tables()
     return failed
+
+
+def member_import_requeue_lost(*, now=None):
+    """Run by beat. Queue again an import waiting with its mapping chosen (queued) for
+    IMPORT_QUEUED_STALE_AFTER_SECONDS since it was queued (or last queued again): its message was lost.
+    While waiting, heartbeat_at is when it was last queued. A second message is harmless: the task runs
+    only a waiting import, under its lock. Returns the ids queued again."""
+    from members.tasks import member_import_run
+
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
+    lost = MemberImport.objects.filter(state=MemberImport.State.WAITING, mapping__isnull=False).filter(
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
+    )
+    requeued = []
+    for pk in lost.values_list("pk", flat=True):
+        if MemberImport.objects.filter(pk=pk, state=MemberImport.State.WAITING).update(heartbeat_at=now):
+            member_import_run.delay(pk)
+            requeued.append(pk)
+    if requeued:
+        log.warning("Member imports %s queued again: no worker had started them", requeued)
+    return requeued
 
 
 # --- Composing ------------------------------------------------------------------------

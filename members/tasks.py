@@ -38,5 +38,5 @@ def member_import_run(import_id):
 
 @shared_task
 def member_import_sweep():
-    """Beat: fail member imports whose worker is gone."""
-    return services.member_import_sweep()
+    """Beat: fail member imports whose worker is gone, queue again those whose message was lost."""
+    return {"failed": services.member_import_sweep(), "requeued": services.member_import_requeue_lost()}

@@ -12,7 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.services import audit_record
-from labourhub.staged_import import drop_orphan_tables, drop_tables, import_lock, worker_gone_message
+from labourhub.staged_import import (
+    database_started_at,
+    drop_orphan_tables,
+    drop_tables,
+    import_lock,
+    import_stopped_reason,
+)
 from voters.importers import importer_for
 from voters.importers.base import REGISTER_IMPORT_LOCK, staging_table_names
 from voters.models import (
@@ -231,14 +237,46 @@ def register_import_sweep(*, now=None):
     running import owns (left by a killed backend). Returns (imports failed, tables dropped)."""
     now = now or timezone.now()
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
+    started = database_started_at()
     stale = RegisterImport.objects.filter(status=RegisterImport.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds)) | Q(heartbeat_at=None)
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
+        | Q(heartbeat_at__lt=started)
+        | Q(heartbeat_at=None)
     )
-    reason = worker_gone_message(seconds)
-    failed = [record.pk for record in stale if register_import_stopped(register_import=record, reason=reason)]
+    failed = [
+        record.pk
+        for record in stale
+        if register_import_stopped(
+            register_import=record,
+            reason=import_stopped_reason(record.heartbeat_at, seconds=seconds, started=started),
+        )
+    ]
     if failed:
         log.warning("Register imports %s failed: their workers are gone", failed)
     return failed, _drop_orphan_staging_tables()
+
+
+def register_import_requeue_lost(*, now=None):
+    """Run by beat. Queue again an import still queued IMPORT_QUEUED_STALE_AFTER_SECONDS after it was
+    queued (or last queued again): its message was lost. While queued, heartbeat_at is when it was last
+    queued again. A second message is harmless: the task runs only a queued import, under its lock.
+    Returns the ids queued again."""
+    from voters.tasks import register_import_task
+
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
+    lost = RegisterImport.objects.filter(status=RegisterImport.Status.QUEUED).filter(
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
+    )
+    requeued = []
+    for pk in lost.values_list("pk", flat=True):
+        if RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.QUEUED).update(heartbeat_at=now):
+            register_import_task.delay(pk)
+            requeued.append(pk)
+    if requeued:
+        log.warning("Register imports %s queued again: no worker had started them", requeued)
+    return requeued
 
 
 def _drop_orphan_staging_tables():

@@ -1,7 +1,12 @@
 from celery import shared_task
 
 from voters.models import RegisterImport
-from voters.services import register_import_run, register_import_stopped, register_import_sweep
+from voters.services import (
+    register_import_requeue_lost,
+    register_import_run,
+    register_import_stopped,
+    register_import_sweep,
+)
 
 
 @shared_task
@@ -18,6 +23,7 @@ def register_import_task(register_import_id):
 
 @shared_task
 def register_import_sweep_task():
-    """Beat: fail imports whose worker is gone, drop staging tables nobody owns."""
+    """Beat: fail imports whose worker is gone, drop staging tables nobody owns, queue again imports
+    whose message was lost."""
     failed, dropped = register_import_sweep()
-    return {"failed": failed, "dropped": dropped}
+    return {"failed": failed, "dropped": dropped, "requeued": register_import_requeue_lost()}

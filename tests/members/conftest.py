@@ -5,7 +5,7 @@ from labourhub.models import Role
 from members.models import EmailSend
 from members.services import email_send_save
 from tests.members.factories import MemberFactory
-from tests.members.postgres_crash import crashable_postgres  # noqa: F401 (a fixture for crash tests)
+from tests.postgres_crash import crashable_postgres  # noqa: F401 (a fixture for crash tests)
 
 
 @pytest.fixture

@@ -118,3 +118,53 @@ def test_the_sweeper_leaves_an_import_whose_worker_holds_it(stale_after, anytown
     assert services.member_import_sweep() == [member_import.pk]
     assert MemberImport.objects.get(pk=member_import.pk).state == MemberImport.State.FAILED
     assert services.member_import_sweep() == []
+
+
+def _same_file(member_import):
+    with member_import.file.open("rb") as f:
+        data = f.read()
+    return MemberImport.objects.create(
+        constituency=member_import.constituency,
+        mapping=member_import.mapping,
+        file=ContentFile(data, name="members.csv"),
+        file_name="members.csv",
+    )
+
+
+@pytest.fixture
+def queued_stale_after(monkeypatch, settings):
+    """IMPORT_QUEUED_STALE_AFTER_SECONDS of 10 minutes for this process and for a worker started after it."""
+    monkeypatch.setenv("IMPORT_QUEUED_STALE_AFTER_SECONDS", "600")
+    settings.IMPORT_QUEUED_STALE_AFTER_SECONDS = 600
+
+
+def test_an_import_whose_message_was_lost_is_queued_again_by_the_sweeper(
+    queued_stale_after, celery_worker, anytown
+):
+    """Queued (its mapping chosen) and never delivered: it waited forever. Older than
+    IMPORT_QUEUED_STALE_AFTER_SECONDS, beat's sweeper queues it again and the worker imports it. An upload
+    still waiting for its mapping, or one queued more recently, is left."""
+    lost = _stored_import(anytown, 20)  # stored with its mapping; no task sent: the message is lost
+    MemberImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    unmapped = _same_file(lost)
+    MemberImport.objects.filter(pk=unmapped.pk).update(
+        mapping=None, created_at=timezone.now() - timedelta(hours=1)
+    )
+    run_beat_entry("members-import-sweep")
+    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=lost.pk).finished_at, timeout=60)
+    lost.refresh_from_db()
+    assert lost.state == MemberImport.State.DONE and lost.report["added"] == 20
+    assert MemberImport.objects.get(pk=unmapped.pk).state == MemberImport.State.WAITING
+    assert services.member_import_requeue_lost() == []
+
+    celery_worker.stop()  # messages now stay in the broker: the import stays waiting
+    queued = _same_file(lost)
+    MemberImport.objects.filter(pk=queued.pk).update(
+        mapping=None, created_at=timezone.now() - timedelta(hours=1)
+    )
+    queued.refresh_from_db()
+    services.member_import_queue(member_import=queued, mapping=lost.mapping)  # uploaded long ago, queued now
+    assert services.member_import_requeue_lost() == []
+    later = timezone.now() + timedelta(minutes=11)
+    assert services.member_import_requeue_lost(now=later) == [queued.pk]
+    assert services.member_import_requeue_lost(now=later) == []  # queued again: it waits a full period again

@@ -2,6 +2,7 @@ import pytest
 from django.core.files import File
 
 from tests.factories import UserFactory
+from tests.postgres_crash import crashable_postgres  # noqa: F401 (a fixture for crash tests)
 from voters.register_files import synthetic_people
 from voters.services import register_import_create, register_import_run
 

@@ -13,7 +13,12 @@ from django.utils import timezone
 from tests.db_faults import StatementKiller, run_beat_entry, wait_for_statement
 from voters.models import Elector, RegisterImport
 from voters.register_files import synthetic_people, write_register
-from voters.services import register_import_create, register_import_run, register_import_sweep
+from voters.services import (
+    register_import_create,
+    register_import_requeue_lost,
+    register_import_run,
+    register_import_sweep,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,3 +145,38 @@ def test_the_sweeper_leaves_an_import_whose_worker_holds_it_even_without_a_heart
     assert RegisterImport.objects.get(pk=record.pk).status == RegisterImport.Status.FAILED
     assert _staging_tables() == []
     assert register_import_sweep() == ([], [])  # twice is harmless
+
+
+# --- A lost message: the import stays queued ------------------------------------------------------
+
+
+@pytest.fixture
+def queued_stale_after(monkeypatch, settings):
+    """IMPORT_QUEUED_STALE_AFTER_SECONDS of 10 minutes for this process and for a worker started after it."""
+    monkeypatch.setenv("IMPORT_QUEUED_STALE_AFTER_SECONDS", "600")
+    settings.IMPORT_QUEUED_STALE_AFTER_SECONDS = 600
+
+
+def test_an_import_whose_message_was_lost_is_queued_again_by_the_sweeper_once_a_period(
+    queued_stale_after, celery_worker, anytown, tmp_path, anytown_secretary
+):
+    """An import stored and never delivered (its message lost: a cleared broker folder, a Redis that
+    restarted empty) waited as "queued" forever. Older than IMPORT_QUEUED_STALE_AFTER_SECONDS, beat's
+    sweeper queues it again, once a period, and the worker imports it; a younger one is left."""
+    path = write_register(tmp_path / "r.csv", synthetic_people(30, pds=["AT2"]), "idox")
+    lost = _stored(path, anytown, anytown_secretary)  # no task sent: the message is lost
+    RegisterImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    young = _stored(path, anytown, anytown_secretary)
+    RegisterImport.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(minutes=9))
+    run_beat_entry("voters-import-sweep")
+    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=lost.pk).is_finished, timeout=60)
+    lost.refresh_from_db()
+    assert lost.status == RegisterImport.Status.DONE and lost.added == 30
+    assert RegisterImport.objects.get(pk=young.pk).status == RegisterImport.Status.QUEUED
+    assert register_import_requeue_lost() == []  # the young one, not yet
+    celery_worker.stop()  # the messages below stay in the broker: the import stays queued
+    later = timezone.now() + timedelta(minutes=2)
+    RegisterImport.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert register_import_requeue_lost(now=later) == [young.pk]
+    assert register_import_requeue_lost(now=later) == []  # queued again: it waits a full period again
+    assert register_import_requeue_lost(now=later + timedelta(minutes=11)) == [young.pk]
