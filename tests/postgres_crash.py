@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psutil
@@ -71,8 +72,22 @@ class CrashablePostgres:
             psutil.Process(pid).wait(timeout=30)
 
     def restart(self):
-        """Start it again on the same data: Postgres replays its WAL (crash recovery) first."""
-        self.server.ensure_postgres_running()
+        """Start it again on the same data: Postgres replays its WAL (crash recovery) first. pgserver gives
+        pg_ctl 10 seconds, which crash recovery on a loaded machine can exceed (measured: 8 s before
+        recovery began, at a load of 14); the server goes on starting, so wait for it to be ready."""
+        from pgserver.postgres_server import PostmasterInfo
+
+        try:
+            self.server.ensure_postgres_running()
+        except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + 120
+            while (
+                info := PostmasterInfo.read_from_pgdata(self.server.pgdata)
+            ) is None or info.status != "ready":
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+            self.server.ensure_postgres_running()
 
     def remove(self):
         with contextlib.suppress(Exception):
