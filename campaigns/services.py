@@ -23,7 +23,6 @@ from campaigns.models import (
     FollowUp,
     IntentionCode,
     Issue,
-    LatestIntention,
     Pack,
     PackDoor,
     PackDownload,
@@ -495,27 +494,31 @@ def _visit_details_write(fresh, reference):
 
 
 def _latest_intentions_upsert(pairs):
-    """Newest by server time wins, whatever order phones sync in."""
+    """Newest by server time wins, whatever order phones sync in. One constant statement: the rows
+    come as one array parameter per column."""
     if not pairs:
         return
-    table = LatestIntention._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(pairs))
-    params = [
-        p
-        for visit, answer in pairs
-        for p in (visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (elector_id, intention_id, strength, visit_id, at) VALUES {values}
-            ON CONFLICT (elector_id) DO UPDATE
-               SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
-                   visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
-             WHERE {table}.at <= EXCLUDED.at
-            """,
-            params,
+    columns = list(
+        zip(
+            *(
+                (visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at)
+                for visit, answer in pairs
+            ),
+            strict=True,
         )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_INTENTIONS_UPSERT_SQL, [list(column) for column in columns])
+
+
+_LATEST_INTENTIONS_UPSERT_SQL = """
+INSERT INTO campaigns_latestintention (elector_id, intention_id, strength, visit_id, at)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[], %s::timestamptz[])
+ON CONFLICT (elector_id) DO UPDATE
+   SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
+       visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
+ WHERE campaigns_latestintention.at <= EXCLUDED.at
+"""
 
 
 def sync_problem_log(*, kind, user, message, payload, constituency=None, client_uuid=""):
