@@ -9,7 +9,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Q
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labourhub.forms import SearchForm
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, require
 from labourhub.services import audit_record
 from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
@@ -31,11 +30,6 @@ from voters.tasks import register_import_task
 PAGE_SIZE = 50
 CONTACTS_SHOWN = 200
 RECENT_DAYS = 30
-
-
-def _require(user, action):
-    if not (user.is_superuser or can(user, action)):
-        raise PermissionDenied("You have no role that allows this.")
 
 
 def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
@@ -50,7 +44,7 @@ def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
 
 @login_required
 def search(request):
-    _require(request.user, Action.VIEW_VOTERS)
+    require(request.user, Action.VIEW_VOTERS)
     form, q = SearchForm.of(request)
     electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
     properties = Property.objects.for_user(request.user)
@@ -72,7 +66,7 @@ def search(request):
 @login_required
 def export(request):
     """CSV of the electors a search finds (or all on the register). Audited; formula-like cells escaped."""
-    _require(request.user, Action.MANAGE_VOTERS)
+    require(request.user, Action.MANAGE_VOTERS)
     form, q = SearchForm.of(request)
     if form.errors:
         return HttpResponseBadRequest(form.problem(), content_type="text/plain; charset=utf-8")
@@ -193,7 +187,7 @@ def elector_contact(request, pk):
 
 @login_required
 def imports(request):
-    _require(request.user, Action.MANAGE_VOTERS)
+    require(request.user, Action.MANAGE_VOTERS)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         record = services.register_import_create(
@@ -229,7 +223,7 @@ def import_progress(request, pk):
 
 @login_required
 def model_versions(request):
-    _require(request.user, Action.VIEW_VOTERS)
+    require(request.user, Action.VIEW_VOTERS)
     versions = ModelVersion.objects.for_user(request.user).select_related("constituency")
     return render(request, "voters/model_versions.html", {"versions": versions})
 
