@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from labourhub.csv_export import safe_row
 from labourhub.scoping import Action, can, constituencies_for, require
 from labourhub.services import audit_record
 from members import email_content, importers, services
@@ -121,12 +122,6 @@ def member_detail(request, pk):
     )
 
 
-def _safe_cell(value):
-    """Spreadsheets run cells that start like a formula: make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 EXPORT_COLUMNS = [
     "membership_number",
     "title",
@@ -167,7 +162,7 @@ def member_export(request):
     writer.writerow([c.replace("__name", "") for c in EXPORT_COLUMNS])
     count = 0
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow([_safe_cell(v) for v in row])
+        writer.writerow(safe_row(row))
         count += 1
     audit_record(
         action="members.export",

@@ -4,7 +4,6 @@ Every view starts with one access-checked lookup through `.for_user(...)`, and e
 of personal data is written to the audit log.
 """
 
-import csv
 import datetime
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from labourhub.csv_export import line_writer, safe_row
 from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, require
 from labourhub.services import audit_record
@@ -95,13 +95,8 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_lines(electors):
-    writer = csv.writer(_Echo())
+    writer = line_writer()
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
     for e in electors.iterator(chunk_size=2000):
         home = e.home
@@ -110,13 +105,7 @@ def _csv_lines(electors):
             e.attainment_date or "", "yes" if e.opted_out else "no", home.address if home else "",
             home.postcode_display if home else "", "yes" if e.do_not_contact else "no", "electoral register",
         ]  # fmt: skip
-        yield writer.writerow([safe_cell(value) for value in row])
-
-
-def safe_cell(value):
-    """Spreadsheets run cells starting = + - @ (or tab/CR) as formulas: prefix them with a quote."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        yield writer.writerow(safe_row(row))
 
 
 # --- The single view of a voter ------------------------------------------------------

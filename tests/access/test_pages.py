@@ -318,7 +318,7 @@ def test_audit_search_and_export_for_regional_staff(client, anytown, regional_of
 
 
 def test_csv_cells_that_look_like_formulas_are_escaped():
-    from access.reports import safe_cell
+    from labourhub.csv_export import safe_cell
 
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("@SUM") == "'@SUM" and safe_cell("plain") == "plain"
 
