@@ -740,13 +740,13 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
 
 
 @transaction.atomic
-def call_claim_next(*, call_list, caller):
+def call_claim_next(*, call_list, user):
     """The next person for this caller: never someone another caller has (SKIP LOCKED), never
     someone contacted inside the quiet period since the list was made (they are closed off), and
     call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
     now = timezone.now()
     mine = CallEntry.objects.filter(
-        call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=caller
+        call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=user
     ).first()
     if mine is not None:
         return mine
@@ -772,17 +772,17 @@ def call_claim_next(*, call_list, caller):
             entry.save(update_fields=["status"])
             continue
         entry.status = CallEntry.Status.CLAIMED
-        entry.claimed_by = caller
+        entry.claimed_by = user
         entry.claimed_at = now
         entry.save(update_fields=["status", "claimed_by", "claimed_at"])
         return entry
 
 
 @transaction.atomic
-def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", call_back_at=None):
+def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", call_back_at=None):
     """Record a call's outcome through the same service as a door; free or close the entry."""
     result = canvass_record_visit(
-        canvasser=caller,
+        canvasser=user,
         campaign=entry.call_list.campaign,
         elector=entry.elector,
         outcome=outcome,

@@ -637,7 +637,7 @@ def calllist(request, pk):
 @login_required
 def call_next(request, pk):
     call_list = get_call_list_for_user(request, pk)
-    entry = services.call_claim_next(call_list=call_list, caller=request.user)
+    entry = services.call_claim_next(call_list=call_list, user=request.user)
     if entry is None:
         messages.success(request, "Nobody left to call on this list right now. Thank you!")
         return redirect("campaigns:calllist", pk=call_list.pk)
@@ -680,7 +680,7 @@ def call(request, pk):
         try:
             result = services.call_record(
                 entry=entry,
-                caller=request.user,
+                user=request.user,
                 outcome=outcome,
                 client_uuid=request.POST.get("client_uuid", ""),
                 answers=_phone_answers(request.POST, version) if spoke else None,

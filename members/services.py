@@ -60,7 +60,7 @@ UNSUBSCRIBE_SALT = "members.unsubscribe"
 
 
 @transaction.atomic
-def consent_record(*, member, channel, granted, wording, source, recorded_by=None):
+def consent_record(*, member, channel, granted, wording, source, user=None):
     """Record a consent given or withdrawn on one channel; the member's current answer follows it."""
     consent = Consent.objects.create(
         member=member,
@@ -68,7 +68,7 @@ def consent_record(*, member, channel, granted, wording, source, recorded_by=Non
         granted=granted,
         wording=wording,
         source=source,
-        recorded_by=recorded_by,
+        recorded_by=user,
     )
     setattr(member, f"consent_{channel}", granted)
     member.save(update_fields=[f"consent_{channel}", "updated_at"])

@@ -100,9 +100,7 @@ def member_detail(request, pk):
         member = _member_for(request, pk, Action.MANAGE_MEMBERS)
         form = ConsentForm(request.POST)
         if form.is_valid():
-            services.consent_record(
-                member=member, source="officer", recorded_by=request.user, **form.cleaned_data
-            )
+            services.consent_record(member=member, source="officer", user=request.user, **form.cleaned_data)
             audit_record(
                 action="members.consent", request=request, obj=member, detail=dict(form.cleaned_data)
             )
@@ -534,7 +532,7 @@ def my_record(request):
                 granted=granted,
                 wording=f"{'Agreed to' if granted else 'Stopped'} {channel} contact on their member page.",
                 source="member page",
-                recorded_by=request.user,
+                user=request.user,
             )
             messages.success(request, "Saved.")
         return redirect("members:me")
