@@ -9,7 +9,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Floor, Least
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
@@ -25,7 +24,6 @@ from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
 from voters.models import Elector, ElectorScore, ModelVersion, Property, RegisterImport
 from voters.search import NAME_ORDER, CappedPaginator, search_electors
-from voters.tasks import register_import_task
 
 PAGE_SIZE = 50
 CONTACTS_SHOWN = 200
@@ -185,8 +183,8 @@ def imports(request):
             file=form.cleaned_data["file"],
             user=request.user,
             options=form.options(),
+            queue=True,
         )
-        transaction.on_commit(lambda: register_import_task.delay(record.pk))
         return redirect("voters:import", pk=record.pk)
     recent = RegisterImport.objects.for_user(request.user).select_related("constituency", "uploaded_by")[:50]
     return render(request, "voters/imports.html", {"form": form, "imports": recent})
