@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from campaigns.models import (
+    CANVASS_CHANNELS,
     Answer,
     CallEntry,
     CallList,
     Campaign,
-    Channel,
     DoorOutcome,
     FollowUp,
     IntentionCode,
@@ -47,7 +47,7 @@ from campaigns.walklists import (
 from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
-from voters.models import Channel as VotersChannel
+from voters.models import Channel
 from voters.services import contact_record
 
 STANDARD_QUESTIONS = [
@@ -177,9 +177,18 @@ class VisitRefused(ValidationError):
     """A visit that cannot be recorded as sent; the message says what and where."""
 
 
+class SyncStatus(models.TextChoices):
+    """What became of one item a phone sent (campaigns/sync.py states the contract)."""
+
+    RECORDED = "recorded", "Recorded"
+    DUPLICATE = "duplicate", "Already recorded"
+    CONFLICT = "conflict", "Its UUID was used for something else"
+    REFUSED = "refused", "Cannot be applied"
+
+
 @dataclass
 class VisitResult:
-    status: str  # "recorded", "duplicate", "conflict" or "refused"
+    status: SyncStatus
     message: str = ""
     visit: Visit | None = None
     flags: list = field(default_factory=list)
@@ -344,7 +353,7 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
         try:
             prepared.append(_visit_prepare(index, given, canvasser, reference, now))
         except VisitRefused as refusal:
-            results[index] = VisitResult("refused", " ".join(refusal.messages))
+            results[index] = VisitResult(SyncStatus.REFUSED, " ".join(refusal.messages))
     fresh = _visits_insert(prepared, results, canvasser)
     for item in sorted(fresh, key=lambda p: p.visit.elector_id):  # one lock order for every batch
         item.visit.contact = contact_record(
@@ -361,13 +370,13 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
     Visit.objects.bulk_update([p.visit for p in fresh], ["contact"])
     _visit_details_write(fresh, reference)
     for item in fresh:
-        results[item.index] = VisitResult("recorded", visit=item.visit, flags=item.visit.flags)
+        results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)
     return results
 
 
 def _visit_prepare(index, given, canvasser, reference, now):
     channel = given.channel or (Channel.PHONE if given.call_list is not None else Channel.DOOR)
-    if channel not in Channel.values:
+    if channel not in CANVASS_CHANNELS:
         raise VisitRefused(f"channel {channel!r} is not door or phone.")
     outcome = given.outcome
     if isinstance(outcome, str):
@@ -447,7 +456,7 @@ def _visits_insert(prepared, results, canvasser):
 
 def _repeat(stored, sent, canvasser):
     if stored.digest == sent.digest:
-        return VisitResult("duplicate", "Already recorded.", visit=stored)
+        return VisitResult(SyncStatus.DUPLICATE, "Already recorded.", visit=stored)
     message = "This UUID was already recorded with different answers; the first one stands."
     sync_problem_log(
         kind=SyncProblem.Kind.CONFLICT,
@@ -457,7 +466,7 @@ def _repeat(stored, sent, canvasser):
         message=message,
         payload={"visit": stored.pk},
     )
-    return VisitResult("conflict", message, visit=stored)
+    return VisitResult(SyncStatus.CONFLICT, message, visit=stored)
 
 
 def _visit_details_write(fresh, reference):
@@ -702,7 +711,7 @@ RETRY_AFTER = timedelta(hours=2)  # no answer: try again later in the session, n
 def call_list_create(*, campaign, name, criteria, script="", user=None):
     """People to call, chosen like a walk list but only those with a number they may be called on."""
     criteria = criteria_clean(campaign, criteria)
-    electors = electors_matching(campaign, criteria, channel=VotersChannel.PHONE)
+    electors = electors_matching(campaign, criteria, channel=Channel.PHONE)
     call_list = CallList.objects.create(
         campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
     )
@@ -764,9 +773,7 @@ def call_claim_next(*, call_list, user):
         )
         if entry is None:
             return None
-        due = electors_matching(call_list.campaign, {}, channel=VotersChannel.PHONE).filter(
-            pk=entry.elector_id
-        )
+        due = electors_matching(call_list.campaign, {}, channel=Channel.PHONE).filter(pk=entry.elector_id)
         if entry.call_back_at is None and not due.exists():
             entry.status = CallEntry.Status.DONE  # contacted elsewhere since the list was made
             entry.save(update_fields=["status"])
@@ -794,9 +801,9 @@ def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", ca
         call_list=entry.call_list,
         call_back_at=call_back_at,
     )
-    if result.status == "refused":
+    if result.status == SyncStatus.REFUSED:
         raise VisitRefused(result.message)
-    if result.status != "recorded":
+    if result.status != SyncStatus.RECORDED:
         return result
     entry.attempts += 1
     try_again = result.visit.outcome.try_again and entry.attempts < 3

@@ -820,10 +820,8 @@ def postal_chase_record(*, election, elector, channel, outcome, user, notes="", 
     closed = postal_chase_open(election)
     if closed:
         raise ValidationError(closed)
-    if channel not in PostalChaseContact.Channel.values:
-        raise ValidationError(
-            f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.Channel.values)}."
-        )
+    if channel not in PostalChaseContact.CHANNELS:
+        raise ValidationError(f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.CHANNELS)}.")
     if outcome not in PostalChaseContact.Outcome.values:
         raise ValidationError(
             f"outcome: {outcome!r} is not one of {', '.join(PostalChaseContact.Outcome.values)}."
