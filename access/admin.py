@@ -68,7 +68,7 @@ class ToolAdmin(OperatorEditsAdmin, ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            tool_save(tool=obj, by=request.user, http_request=request)
+            tool_save(tool=obj, user=request.user, http_request=request)
         except AccessError as error:  # the form validated the same rules: only a race gets here
             raise PermissionDenied(str(error)) from error
 

@@ -159,10 +159,10 @@ def _requests_in_every_state(people):
             now=now - timedelta(hours=hours_ago),
         )
 
-    def decide(access_request, by, decision, note="", days=None):
+    def decide(access_request, user, decision, note="", days=None):
         return request_decide(
             access_request_id=access_request.pk,
-            by=by,
+            user=user,
             decision=decision,
             expected_status=access_request.status,
             note=note,
@@ -177,13 +177,13 @@ def _requests_in_every_state(people):
     refused = ask("cai", "canvassing", 50, "Helping out in Market ward")
     decide(refused, secretary, "refuse", note="Membership is in arrears: pay it up and ask again.")
     withdrawn = ask("alex", "insight", 8, "Curious about the targeting")
-    request_withdraw(access_request_id=withdrawn.pk, by=people["alex"][0])
+    request_withdraw(access_request_id=withdrawn.pk, user=people["alex"][0])
     approved = ask("dee", "canvassing", 70, "Northfield canvassing team")
     decide(approved, secretary, "endorse")
     decide(AccessRequest.objects.get(pk=approved.pk), regional, "approve", days=10)  # reminder due soon
     revoked = ask("dee", "contact-creator", 90, "Data entry for Northfield")
     decide(revoked, secretary, "endorse")
     decide(AccessRequest.objects.get(pk=revoked.pk), regional, "approve", days=90)
-    holding_revoke(holding_id=revoked.holding.pk, by=regional, reason="Northfield data entry finished")
+    holding_revoke(holding_id=revoked.holding.pk, user=regional, reason="Northfield data entry finished")
     ask("eli", "telling", 30, "Polling day in Abbey ward")  # past its 24-hour deadline
     requests_escalate_overdue(now=now)

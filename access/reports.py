@@ -1,13 +1,12 @@
 """Reports and the audit log for regional staff: time to decision, backlog, overdue, refusals."""
 
-import csv
-
 from django.db.models import Aggregate, Count, F, FloatField, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from access.deciders import decidable_constituencies, escalation_regions
 from access.models import AccessRequest, Decision
+from labourhub.csv_export import line_writer, safe_row
 from labourhub.models import AuditEvent, Grant, Region
 from labourhub.scoping import ROLES_FOR, Action
 
@@ -104,28 +103,16 @@ def audit_search(regions, criteria):
     return events.order_by("-at", "-pk")
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def safe_cell(value):
-    """Spreadsheets run cells that start with = + - @ (or tab/CR): prefix them with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def audit_csv(events):
-    writer = csv.writer(_Echo())
+    writer = line_writer()
     header = ["at", "user", "action", "object_type", "object_id", "constituency", "ip_address", "detail"]
 
     def rows():
         yield writer.writerow(header)
         for event in events.iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    safe_cell(value)
-                    for value in (
+                safe_row(
+                    (
                         event.at.isoformat(),
                         event.user.email if event.user else "",
                         event.action,
@@ -135,7 +122,7 @@ def audit_csv(events):
                         event.ip_address,
                         event.detail,
                     )
-                ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")

@@ -77,7 +77,7 @@ def request_submit(
     except IntegrityError:
         # Another click got there first (the open-request constraint): one request is enough.
         raise AccessError(_already_open_message(tool, requester, constituency)) from None
-    _decision(access_request, Outcome.SUBMITTED, by=submitted_by, note=reason, at=now)
+    _decision(access_request, Outcome.SUBMITTED, user=submitted_by, note=reason, at=now)
     audit_record(
         action="access.request.submit",
         user=submitted_by,
@@ -88,7 +88,7 @@ def request_submit(
     if tool.may_auto_approve and all_met(conditions) and not _revoked_before(tool, requester, constituency):
         _approve(
             access_request,
-            by=None,
+            user=None,
             outcome=Outcome.AUTO_APPROVED,
             duration_days=tool.default_days,
             now=now,
@@ -166,34 +166,34 @@ def _already_open_message(tool, requester, constituency):
 
 
 @transaction.atomic
-def request_withdraw(*, access_request_id, by, now=None, http_request=None):
+def request_withdraw(*, access_request_id, user, now=None, http_request=None):
     now = now or timezone.now()
     access_request = _locked(access_request_id)
-    if by.pk not in (access_request.requester_id, access_request.submitted_by_id):
+    if user.pk not in (access_request.requester_id, access_request.submitted_by_id):
         raise AccessError("Only the person who asked, or who asked for them, may withdraw a request.")
     _require_open(access_request)
-    _decision(access_request, Outcome.WITHDRAWN, by=by, at=now)
+    _decision(access_request, Outcome.WITHDRAWN, user=user, at=now)
     _set_status(access_request, Status.WITHDRAWN, decided_at=now)
-    audit_record(action="access.request.withdraw", user=by, request=http_request, obj=access_request)
+    audit_record(action="access.request.withdraw", user=user, request=http_request, obj=access_request)
     return access_request
 
 
 @transaction.atomic
-def request_info_give(*, access_request_id, by, note, now=None, http_request=None):
+def request_info_give(*, access_request_id, user, note, now=None, http_request=None):
     """The requester answers a question; the request goes back to the step that asked, with a fresh deadline."""
     now = now or timezone.now()
     access_request = _locked(access_request_id)
-    if by.pk not in (access_request.requester_id, access_request.submitted_by_id):
+    if user.pk not in (access_request.requester_id, access_request.submitted_by_id):
         raise AccessError("Only the person who asked, or who asked for them, may answer.")
     if access_request.status != Status.INFO:
         raise AccessError("Nobody is waiting for more information on this request.")
     if not note.strip():
         raise AccessError("Write the information asked for.")
-    _decision(access_request, Outcome.INFO_GIVEN, by=by, note=note.strip(), at=now)
+    _decision(access_request, Outcome.INFO_GIVEN, user=user, note=note.strip(), at=now)
     access_request.status = access_request.step
     _start_deadline(access_request, now)
     access_request.save(update_fields=["status", *DEADLINE_FIELDS])
-    audit_record(action="access.request.info_given", user=by, request=http_request, obj=access_request)
+    audit_record(action="access.request.info_given", user=user, request=http_request, obj=access_request)
     _notify(
         deciders_for(access_request, now),
         access_request,
@@ -217,7 +217,7 @@ DECISIONS = {
 def request_decide(
     *,
     access_request_id,
-    by,
+    user,
     decision,
     expected_status,
     note="",
@@ -236,9 +236,9 @@ def request_decide(
     _require_open(access_request)
     if access_request.status == Status.INFO:
         raise AccessError("The requester has been asked for more information; decide once they answer.")
-    if by.pk == access_request.requester_id:
+    if user.pk == access_request.requester_id:
         raise AccessError("Nobody may decide their own request.")
-    level = decider_capacity(by, access_request, now)
+    level = decider_capacity(user, access_request, now)
     if level is None:
         raise AccessError("You may not decide this request at its current step.")
     outcome = DECISIONS[decision]
@@ -249,27 +249,27 @@ def request_decide(
             if outcome == Outcome.REFUSED
             else "Say what information you need."
         )
-    on_behalf_of = _acting_for_whom(by, access_request, outcome, now)
+    on_behalf_of = _acting_for_whom(user, access_request, outcome, now)
     if outcome == Outcome.ENDORSED:
         if access_request.step != Step.ENDORSEMENT:
             raise AccessError("This request has been endorsed already; it is waiting for review.")
-        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
         access_request.status = access_request.step = Step.REVIEW
         _start_deadline(access_request, now)
         access_request.save(update_fields=["status", "step", *DEADLINE_FIELDS])
-        audit_record(action="access.request.endorse", user=by, request=http_request, obj=access_request)
+        audit_record(action="access.request.endorse", user=user, request=http_request, obj=access_request)
         _notify(
             deciders_for(access_request, now),
             access_request,
             f"Access request to review: {access_request}",
-            f"Endorsed by {by}. Please decide by {_when(access_request.step_due_at)}.",
+            f"Endorsed by {user}. Please decide by {_when(access_request.step_due_at)}.",
         )
     elif outcome == Outcome.APPROVED:
         if level != Step.REVIEW:
             raise AccessError("The CLP endorses this request; the region approves it.")
         _approve(
             access_request,
-            by=by,
+            user=user,
             on_behalf_of=on_behalf_of,
             outcome=outcome,
             duration_days=duration_days,
@@ -278,11 +278,11 @@ def request_decide(
             http_request=http_request,
         )
     elif outcome == Outcome.REFUSED:
-        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
         _set_status(access_request, Status.REFUSED, decided_at=now)
         audit_record(
             action="access.request.refuse",
-            user=by,
+            user=user,
             request=http_request,
             obj=access_request,
             detail={"reason": note},
@@ -290,24 +290,24 @@ def request_decide(
         _tell_requester(
             access_request,
             f"Access request refused: {access_request.tool}",
-            f"Refused by {by}. Reason: {note}",
+            f"Refused by {user}. Reason: {note}",
         )
     else:
-        _decision(access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, at=now)
+        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
         _set_status(access_request, Status.INFO)
-        audit_record(action="access.request.info_asked", user=by, request=http_request, obj=access_request)
+        audit_record(action="access.request.info_asked", user=user, request=http_request, obj=access_request)
         _tell_requester(
-            access_request, f"More information needed: {access_request.tool}", f"{by} asks: {note}"
+            access_request, f"More information needed: {access_request.tool}", f"{user} asks: {note}"
         )
     return access_request
 
 
 def _approve(
-    access_request, *, by, outcome, duration_days, now, note="", on_behalf_of=None, http_request=None
+    access_request, *, user, outcome, duration_days, now, note="", on_behalf_of=None, http_request=None
 ):
     tool, requester = access_request.tool, access_request.requester
     _require_sound_rules(tool)
-    if by is None and not tool.may_auto_approve:
+    if user is None and not tool.may_auto_approve:
         raise AccessError(f"{tool} is not approved automatically: people decide.")
     if not requester.is_active:
         raise AccessError(f"{requester}'s account is suspended, so this request cannot be approved.")
@@ -318,7 +318,7 @@ def _approve(
     if not 1 <= days <= tool.max_days:
         raise AccessError(f"The duration must be between 1 and {tool.max_days} days for {tool}.")
     _decision(
-        access_request, outcome, by=by, on_behalf_of=on_behalf_of, note=note, duration_days=days, at=now
+        access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, duration_days=days, at=now
     )
     _set_status(access_request, Status.APPROVED, decided_at=now)
     expires_at = now + timedelta(days=days)
@@ -329,7 +329,7 @@ def _approve(
             user=requester,
             role=tool.role,
             area=area,
-            granted_by=by,
+            granted_by=user,
             starts_at=now,
             expires_at=expires_at,
             reason=f"Access request {access_request.pk}: {tool}",
@@ -344,13 +344,13 @@ def _approve(
         starts_at=now,
         expires_at=expires_at,
     )
-    replaced = _end_renewed(holding, by=by, now=now, http_request=http_request)
+    replaced = _end_renewed(holding, user=user, now=now, http_request=http_request)
     audit_record(
         action="access.request.approve",
-        user=by,
+        user=user,
         request=http_request,
         obj=access_request,
-        detail={"holding": holding.pk, "days": days, "automatic": by is None, "replaces": replaced},
+        detail={"holding": holding.pk, "days": days, "automatic": user is None, "replaces": replaced},
     )
     _tell_requester(
         access_request,
@@ -360,7 +360,7 @@ def _approve(
     return holding
 
 
-def _end_renewed(holding, *, by, now, http_request=None):
+def _end_renewed(holding, *, user, now, http_request=None):
     """A renewal takes over: what the holder had of the same tool over the same area ends as the
     new holding starts (its grant too, and any office-given grant of the same role there), so
     no two overlap. Each ending is a decision row on the old request and an audit event.
@@ -385,13 +385,13 @@ def _end_renewed(holding, *, by, now, http_request=None):
             request=old.request,
             step=old.request.step,
             outcome=Outcome.RENEWED,
-            by=by,
+            by=user,
             note=f"Replaced by request {access_request.pk}; it was due to end on {_when(was_due)}.",
             at=now,
         )
         audit_record(
             action="access.holding.renewed",
-            user=by,
+            user=user,
             request=http_request,
             obj=old,
             detail={"replaced_by": holding.pk, "was_due": was_due.isoformat()},
@@ -409,7 +409,7 @@ def _end_renewed(holding, *, by, now, http_request=None):
             grant.save(update_fields=["expires_at"])
             audit_record(
                 action="access.grant.renewed",
-                user=by,
+                user=user,
                 request=http_request,
                 obj=grant,
                 constituency=grant.constituency,
@@ -419,12 +419,12 @@ def _end_renewed(holding, *, by, now, http_request=None):
     return replaced
 
 
-def _acting_for_whom(by, access_request, outcome, now):
+def _acting_for_whom(user, access_request, outcome, now):
     """Whose authority `by` decides with (None: their own), after the two-person rule, checked on
     PEOPLE: whoever decides counts as both themselves and the person they act for. Nobody decides
     their own request through a delegate; nobody endorses or approves a request they asked for on
     someone's behalf; and the same person never both endorses and approves one request."""
-    candidates = authorities_for(by, access_request, now)
+    candidates = authorities_for(user, access_request, now)
     requester, submitter = access_request.requester_id, access_request.submitted_by_id
     endorsed_by = set()
     if outcome == Outcome.APPROVED:
@@ -432,7 +432,7 @@ def _acting_for_whom(by, access_request, outcome, now):
             endorsed_by |= {row["by"], row["on_behalf_of"]} - {None}
     problem = ""
     for holder in candidates:
-        people = {by.pk} | ({holder.pk} if holder else set())
+        people = {user.pk} | ({holder.pk} if holder else set())
         if requester in people:
             problem = "Nobody may decide their own request, in their own right or through a delegation."
         elif (
@@ -452,12 +452,12 @@ def _acting_for_whom(by, access_request, outcome, now):
     raise AccessError(problem or "You may not decide this request at its current step.")
 
 
-def decision_blocked(*, by, access_request, level, now=None):
+def decision_blocked(*, user, access_request, level, now=None):
     """Why the two-person rule stops `by` giving the step's first decision (endorse, or approve at
     review level), or "" when it does not: for the status page, which then offers only the rest."""
     outcome = Outcome.APPROVED if level == Step.REVIEW else Outcome.ENDORSED
     try:
-        _acting_for_whom(by, access_request, outcome, now or timezone.now())
+        _acting_for_whom(user, access_request, outcome, now or timezone.now())
     except AccessError as error:
         return str(error)
     return ""
@@ -471,11 +471,11 @@ def _require_sound_rules(tool):
 
 
 @transaction.atomic
-def tool_save(*, tool, by, http_request=None):
+def tool_save(*, tool, user, http_request=None):
     """Add or change a tool of the catalogue. The catalogue decides who gets which role everywhere,
     so only the platform operator changes it; its rules are validated here as well as in forms,
     and every change is audited with the values before and after (shown on the public rules page)."""
-    if by is None or not by.is_superuser:
+    if user is None or not user.is_superuser:
         raise AccessError("Only the platform operator changes the catalogue of tools.")
     try:
         tool.full_clean()
@@ -491,7 +491,7 @@ def tool_save(*, tool, by, http_request=None):
     }
     audit_record(
         action="access.tool.change" if before else "access.tool.add",
-        user=by,
+        user=user,
         request=http_request,
         obj=tool,
         detail={"tool": tool.name, "changes": changes},
@@ -570,7 +570,7 @@ def requests_escalate_overdue(*, now=None):
 
 
 @transaction.atomic
-def holding_revoke(*, holding_id, by, reason, now=None, http_request=None):
+def holding_revoke(*, holding_id, user, reason, now=None, http_request=None):
     """Revoke at once: the holder's next request is refused."""
     now = now or timezone.now()
     holding = (
@@ -581,21 +581,21 @@ def holding_revoke(*, holding_id, by, reason, now=None, http_request=None):
     )
     if holding is None:
         raise AccessError("No such holding.")
-    if not can(by, Action.ENDORSE_ACCESS, holding.constituency) and not can(
-        by, Action.REVIEW_ACCESS, holding.constituency
+    if not can(user, Action.ENDORSE_ACCESS, holding.constituency) and not can(
+        user, Action.REVIEW_ACCESS, holding.constituency
     ):
         raise AccessError("Only the CLP's endorsers or the region's reviewers may revoke access.")
     if holding.revoked_at is not None:
         raise AccessError(f"Already revoked on {_when(holding.revoked_at)}.")
     if not reason.strip():
         raise AccessError("Give a reason for revoking: the holder sees it.")
-    holding.revoked_at, holding.revoked_by, holding.revoke_reason = now, by, reason.strip()
+    holding.revoked_at, holding.revoked_by, holding.revoke_reason = now, user, reason.strip()
     holding.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     if holding.grant is not None and holding.grant.revoked_at is None:
-        grant_revoke(grant=holding.grant, revoked_by=by, reason=reason.strip())
+        grant_revoke(grant=holding.grant, revoked_by=user, reason=reason.strip())
     audit_record(
         action="access.holding.revoke",
-        user=by,
+        user=user,
         request=http_request,
         obj=holding,
         detail={"reason": reason.strip()},
@@ -604,7 +604,7 @@ def holding_revoke(*, holding_id, by, reason, now=None, http_request=None):
         [holding.user],
         holding.request,
         f"Access revoked: {holding.tool}",
-        f"Revoked by {by}. Reason: {reason.strip()}",
+        f"Revoked by {user}. Reason: {reason.strip()}",
     )
     return holding
 
@@ -776,12 +776,12 @@ def _require_open(access_request):
         )
 
 
-def _decision(access_request, outcome, *, by, at, note="", on_behalf_of=None, duration_days=None):
+def _decision(access_request, outcome, *, user, at, note="", on_behalf_of=None, duration_days=None):
     return Decision.objects.create(
         request=access_request,
         step=access_request.step,
         outcome=outcome,
-        by=by,
+        by=user,
         on_behalf_of=on_behalf_of,
         note=note,
         duration_days=duration_days,

@@ -160,7 +160,7 @@ def request_detail(request, pk):
         level = decider_capacity(request.user, access_request)
     # The two-person rule may still forbid this person to endorse or approve (they endorsed it, or
     # asked for it on someone's behalf): say so, and offer only refusing or asking.
-    blocked = decision_blocked(by=request.user, access_request=access_request, level=level) if level else ""
+    blocked = decision_blocked(user=request.user, access_request=access_request, level=level) if level else ""
     context = {
         "req": access_request,
         "checks": conditions_for(access_request.tool, access_request.requester, access_request.constituency),
@@ -215,7 +215,7 @@ def decide(request, pk):
     try:
         request_decide(
             access_request_id=access_request.pk,
-            by=request.user,
+            user=request.user,
             decision=data["decision"],
             expected_status=data["expected_status"],
             note=data["note"],
@@ -234,7 +234,7 @@ def decide(request, pk):
 def withdraw(request, pk):
     access_request = _get_request_for_user(request, pk)
     try:
-        request_withdraw(access_request_id=access_request.pk, by=request.user, http_request=request)
+        request_withdraw(access_request_id=access_request.pk, user=request.user, http_request=request)
     except AccessError as error:
         messages.error(request, str(error))
     else:
@@ -252,7 +252,7 @@ def answer(request, pk):
             raise AccessError(_form_errors(form))
         request_info_give(
             access_request_id=access_request.pk,
-            by=request.user,
+            user=request.user,
             note=form.cleaned_data["note"],
             http_request=request,
         )
@@ -355,7 +355,7 @@ def revoke(request, pk):
         if not form.is_valid():
             raise AccessError(_form_errors(form))
         holding_revoke(
-            holding_id=holding.pk, by=request.user, reason=form.cleaned_data["reason"], http_request=request
+            holding_id=holding.pk, user=request.user, reason=form.cleaned_data["reason"], http_request=request
         )
     except AccessError as error:
         messages.error(request, str(error))

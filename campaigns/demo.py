@@ -11,7 +11,14 @@ from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Campaign, LatestIntention, PackDoor, PhoneNumber, Visit
-from campaigns.services import call_list_create, campaign_create, pack_assign, relation_add, walk_list_create
+from campaigns.services import (
+    SyncStatus,
+    call_list_create,
+    campaign_create,
+    pack_assign,
+    relation_add,
+    walk_list_create,
+)
 from campaigns.sync import sync_batch
 from labourhub.demo import ANYTOWN_CODE, demo_user
 from labourhub.models import Constituency
@@ -118,7 +125,7 @@ def _visits(rng, campaign, walk_list, people):
         items = items_by_user[user.pk]
         for start in range(0, len(items), 100):
             results = sync_batch(user=user, items=items[start : start + 100])
-            made += sum(r["status"] == "recorded" for r in results)
+            made += sum(r["status"] == SyncStatus.RECORDED for r in results)
     return made
 
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from labourhub.models import Constituency
 from labourhub.scoping import Action, ScopedQuerySet, constituencies_for
+from voters.models import Channel
+
+# Canvassing happens on two of the channels of the one Channel enum (voters.models).
+CANVASS_CHANNELS = (Channel.DOOR, Channel.PHONE)
+CANVASS_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in CANVASS_CHANNELS]
 
 # --- Reference data (DOMAIN.md §3: unconfirmed codes live in tables, not enums) ----------
-
-
-class Channel(models.TextChoices):
-    DOOR = "door", "Door"
-    PHONE = "phone", "Phone"
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -60,7 +60,7 @@ class DoorOutcome(models.Model):
 
     code = models.CharField(max_length=30, unique=True)
     label = models.CharField(max_length=60)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOOR)
+    channel = models.CharField(max_length=10, choices=CANVASS_CHANNEL_CHOICES, default=Channel.DOOR)
     spoke = models.BooleanField(default=False, help_text="Someone answered: the survey applies.")
     review = models.CharField(max_length=20, choices=Review.choices, blank=True, default="")
     try_again = models.BooleanField(default=False, help_text="Not a final outcome: try again later.")
@@ -402,7 +402,7 @@ class Visit(models.Model):
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="visits")
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOOR)
+    channel = models.CharField(max_length=10, choices=CANVASS_CHANNEL_CHOICES, default=Channel.DOOR)
     pack = models.ForeignKey(Pack, on_delete=models.SET_NULL, null=True, blank=True, related_name="visits")
     call_list = models.ForeignKey(
         "CallList", on_delete=models.SET_NULL, null=True, blank=True, related_name="visits"

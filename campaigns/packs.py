@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from campaigns.models import DoorOutcome, IntentionCode, LatestIntention
-from voters.models import Elector
+from voters.models import Channel, Elector
 
 
 def _survey(version):
@@ -59,7 +59,9 @@ def pack_download(*, pack, token):
         "token": token,
         "survey": _survey(campaign.current_survey_version()),
         "codes": [[c.code, c.label, c.takes_strength, c.colour] for c in IntentionCode.objects.active()],
-        "outcomes": [[o.code, o.label, o.spoke] for o in DoorOutcome.objects.active().filter(channel="door")],
+        "outcomes": [
+            [o.code, o.label, o.spoke] for o in DoorOutcome.objects.active().filter(channel=Channel.DOOR)
+        ],
         "doors": [
             {
                 "id": home.pk,

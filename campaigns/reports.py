@@ -4,7 +4,6 @@ Every figure counts visits that are not voided. Each function is a handful of gr
 whatever the number of visits.
 """
 
-import csv
 from datetime import date
 
 from django.db.models import Avg, Count, Q
@@ -12,25 +11,13 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.http import StreamingHttpResponse
 
 from campaigns.models import Answer, Question, Visit, VisitIssue
+from labourhub.csv_export import line_writer, safe_row
 from voters.models import Elector
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """Spreadsheet programs run cells that look like formulas: make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def csv_response(filename, header, rows):
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow([csv_cell(c) for c in row]) for row in [header, *rows])
+    writer = line_writer()
+    lines = (writer.writerow(safe_row(row)) for row in [header, *rows])
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

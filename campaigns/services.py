@@ -8,22 +8,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from campaigns.models import (
+    CANVASS_CHANNELS,
     Answer,
     CallEntry,
     CallList,
     Campaign,
-    Channel,
     DoorOutcome,
     FollowUp,
     IntentionCode,
     Issue,
-    LatestIntention,
     Pack,
     PackDoor,
     PackDownload,
@@ -48,7 +47,7 @@ from campaigns.walklists import (
 from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
-from voters.models import Channel as VotersChannel
+from voters.models import Channel
 from voters.services import contact_record
 
 STANDARD_QUESTIONS = [
@@ -178,9 +177,18 @@ class VisitRefused(ValidationError):
     """A visit that cannot be recorded as sent; the message says what and where."""
 
 
+class SyncStatus(models.TextChoices):
+    """What became of one item a phone sent (campaigns/sync.py states the contract)."""
+
+    RECORDED = "recorded", "Recorded"
+    DUPLICATE = "duplicate", "Already recorded"
+    CONFLICT = "conflict", "Its UUID was used for something else"
+    REFUSED = "refused", "Cannot be applied"
+
+
 @dataclass
 class VisitResult:
-    status: str  # "recorded", "duplicate", "conflict" or "refused"
+    status: SyncStatus
     message: str = ""
     visit: Visit | None = None
     flags: list = field(default_factory=list)
@@ -345,7 +353,7 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
         try:
             prepared.append(_visit_prepare(index, given, canvasser, reference, now))
         except VisitRefused as refusal:
-            results[index] = VisitResult("refused", " ".join(refusal.messages))
+            results[index] = VisitResult(SyncStatus.REFUSED, " ".join(refusal.messages))
     fresh = _visits_insert(prepared, results, canvasser)
     for item in sorted(fresh, key=lambda p: p.visit.elector_id):  # one lock order for every batch
         item.visit.contact = contact_record(
@@ -362,13 +370,13 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
     Visit.objects.bulk_update([p.visit for p in fresh], ["contact"])
     _visit_details_write(fresh, reference)
     for item in fresh:
-        results[item.index] = VisitResult("recorded", visit=item.visit, flags=item.visit.flags)
+        results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)
     return results
 
 
 def _visit_prepare(index, given, canvasser, reference, now):
     channel = given.channel or (Channel.PHONE if given.call_list is not None else Channel.DOOR)
-    if channel not in Channel.values:
+    if channel not in CANVASS_CHANNELS:
         raise VisitRefused(f"channel {channel!r} is not door or phone.")
     outcome = given.outcome
     if isinstance(outcome, str):
@@ -448,7 +456,7 @@ def _visits_insert(prepared, results, canvasser):
 
 def _repeat(stored, sent, canvasser):
     if stored.digest == sent.digest:
-        return VisitResult("duplicate", "Already recorded.", visit=stored)
+        return VisitResult(SyncStatus.DUPLICATE, "Already recorded.", visit=stored)
     message = "This UUID was already recorded with different answers; the first one stands."
     sync_problem_log(
         kind=SyncProblem.Kind.CONFLICT,
@@ -458,7 +466,7 @@ def _repeat(stored, sent, canvasser):
         message=message,
         payload={"visit": stored.pk},
     )
-    return VisitResult("conflict", message, visit=stored)
+    return VisitResult(SyncStatus.CONFLICT, message, visit=stored)
 
 
 def _visit_details_write(fresh, reference):
@@ -495,27 +503,31 @@ def _visit_details_write(fresh, reference):
 
 
 def _latest_intentions_upsert(pairs):
-    """Newest by server time wins, whatever order phones sync in."""
+    """Newest by server time wins, whatever order phones sync in. One constant statement: the rows
+    come as one array parameter per column."""
     if not pairs:
         return
-    table = LatestIntention._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(pairs))
-    params = [
-        p
-        for visit, answer in pairs
-        for p in (visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (elector_id, intention_id, strength, visit_id, at) VALUES {values}
-            ON CONFLICT (elector_id) DO UPDATE
-               SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
-                   visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
-             WHERE {table}.at <= EXCLUDED.at
-            """,
-            params,
+    columns = list(
+        zip(
+            *(
+                (visit.elector_id, answer.intention_id, answer.strength, visit.pk, visit.received_at)
+                for visit, answer in pairs
+            ),
+            strict=True,
         )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_INTENTIONS_UPSERT_SQL, [list(column) for column in columns])
+
+
+_LATEST_INTENTIONS_UPSERT_SQL = """
+INSERT INTO campaigns_latestintention (elector_id, intention_id, strength, visit_id, at)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[], %s::timestamptz[])
+ON CONFLICT (elector_id) DO UPDATE
+   SET intention_id = EXCLUDED.intention_id, strength = EXCLUDED.strength,
+       visit_id = EXCLUDED.visit_id, at = EXCLUDED.at
+ WHERE campaigns_latestintention.at <= EXCLUDED.at
+"""
 
 
 def sync_problem_log(*, kind, user, message, payload, constituency=None, client_uuid=""):
@@ -699,7 +711,7 @@ RETRY_AFTER = timedelta(hours=2)  # no answer: try again later in the session, n
 def call_list_create(*, campaign, name, criteria, script="", user=None):
     """People to call, chosen like a walk list but only those with a number they may be called on."""
     criteria = criteria_clean(campaign, criteria)
-    electors = electors_matching(campaign, criteria, channel=VotersChannel.PHONE)
+    electors = electors_matching(campaign, criteria, channel=Channel.PHONE)
     call_list = CallList.objects.create(
         campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
     )
@@ -737,13 +749,13 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
 
 
 @transaction.atomic
-def call_claim_next(*, call_list, caller):
+def call_claim_next(*, call_list, user):
     """The next person for this caller: never someone another caller has (SKIP LOCKED), never
     someone contacted inside the quiet period since the list was made (they are closed off), and
     call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
     now = timezone.now()
     mine = CallEntry.objects.filter(
-        call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=caller
+        call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=user
     ).first()
     if mine is not None:
         return mine
@@ -761,25 +773,23 @@ def call_claim_next(*, call_list, caller):
         )
         if entry is None:
             return None
-        due = electors_matching(call_list.campaign, {}, channel=VotersChannel.PHONE).filter(
-            pk=entry.elector_id
-        )
+        due = electors_matching(call_list.campaign, {}, channel=Channel.PHONE).filter(pk=entry.elector_id)
         if entry.call_back_at is None and not due.exists():
             entry.status = CallEntry.Status.DONE  # contacted elsewhere since the list was made
             entry.save(update_fields=["status"])
             continue
         entry.status = CallEntry.Status.CLAIMED
-        entry.claimed_by = caller
+        entry.claimed_by = user
         entry.claimed_at = now
         entry.save(update_fields=["status", "claimed_by", "claimed_at"])
         return entry
 
 
 @transaction.atomic
-def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", call_back_at=None):
+def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", call_back_at=None):
     """Record a call's outcome through the same service as a door; free or close the entry."""
     result = canvass_record_visit(
-        canvasser=caller,
+        canvasser=user,
         campaign=entry.call_list.campaign,
         elector=entry.elector,
         outcome=outcome,
@@ -791,9 +801,9 @@ def call_record(*, entry, caller, outcome, client_uuid, answers=None, notes="", 
         call_list=entry.call_list,
         call_back_at=call_back_at,
     )
-    if result.status == "refused":
+    if result.status == SyncStatus.REFUSED:
         raise VisitRefused(result.message)
-    if result.status != "recorded":
+    if result.status != SyncStatus.RECORDED:
         return result
     entry.attempts += 1
     try_again = result.visit.outcome.try_again and entry.attempts < 3

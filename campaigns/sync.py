@@ -5,9 +5,9 @@ Request (POST JSON):  {"answers": [{"uuid", "pack" | "call_list", "elector", "ou
                         "download"}, ...]}
 Response:             {"server_time", "results": [{"uuid", "status", "message", "visit", "flags"}]}
 
-status is "recorded" (new), "duplicate" (already had it: safe), "conflict" (the UUID was
-used for something else: refused, logged) or "refused" (cannot be applied: logged with the
-payload, so nothing typed on a doorstep is lost). Items are applied one by one: one bad item
+status (campaigns.services.SyncStatus) is "recorded" (new), "duplicate" (already had it: safe),
+"conflict" (the UUID was used for something else: refused, logged) or "refused" (cannot be applied:
+logged with the payload, so nothing typed on a doorstep is lost). Items are applied one by one: one bad item
 never stops the others.
 
 "download" is the token the pack's data came with (campaigns.packs.pack_download). A pack is open to
@@ -28,6 +28,7 @@ from campaigns.models import CallEntry, CallList, Pack, PackDownload, SurveyVers
 from campaigns.offline import late_entry_allowed
 from campaigns.services import (
     ReferenceCodes,
+    SyncStatus,
     VisitInput,
     VisitResult,
     canvass_record_visits,
@@ -238,7 +239,7 @@ def sync_batch(*, user, items, request=None):
             results[position] = _output(item, _refused(user, item, *refusal.args))
     recorded = canvass_record_visits(canvasser=user, visits=inputs, reference=batch.reference)
     for position, given, result in zip(positions, inputs, recorded, strict=True):
-        if result.status == "refused":
+        if result.status == SyncStatus.REFUSED:
             result = _refused(user, items[position], result.message, given.campaign)
         results[position] = _output(items[position], result)
     counts = {}
@@ -259,7 +260,7 @@ def _refused(user, item, message, campaign=None):
         message=message,
         payload=item if isinstance(item, dict) else {"item": item},
     )
-    return VisitResult("refused", message)
+    return VisitResult(SyncStatus.REFUSED, message)
 
 
 def _output(item, result):

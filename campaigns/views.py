@@ -44,12 +44,12 @@ from campaigns.models import (
     WalkList,
 )
 from campaigns.offline import service_worker_response
-from campaigns.services import survey_spec
+from campaigns.services import SyncStatus, survey_spec
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
 from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, constituencies_for
 from labourhub.services import audit_record
-from voters.models import Elector
+from voters.models import Channel, Elector
 from voters.services import elector_set_do_not_contact
 
 
@@ -404,7 +404,7 @@ def pack_print(request, pk):
             "doors": packs.pack_doors(pack),
             "qr_svg": mark_safe(qr.svg_inline(scale=3, title=f"Pack {pack.sheet_id}")),  # noqa: S308 (segno's own SVG)
             "codes": IntentionCode.objects.active(),
-            "outcomes": DoorOutcome.objects.active().filter(channel="door"),
+            "outcomes": DoorOutcome.objects.active().filter(channel=Channel.DOOR),
         },
     )
 
@@ -637,7 +637,7 @@ def calllist(request, pk):
 @login_required
 def call_next(request, pk):
     call_list = get_call_list_for_user(request, pk)
-    entry = services.call_claim_next(call_list=call_list, caller=request.user)
+    entry = services.call_claim_next(call_list=call_list, user=request.user)
     if entry is None:
         messages.success(request, "Nobody left to call on this list right now. Thank you!")
         return redirect("campaigns:calllist", pk=call_list.pk)
@@ -675,12 +675,12 @@ def call(request, pk):
     version = entry.call_list.campaign.current_survey_version()
     if request.method == "POST":
         outcome = request.POST.get("outcome", "")
-        spoke = DoorOutcome.objects.filter(code=outcome, channel="phone", spoke=True).exists()
+        spoke = DoorOutcome.objects.filter(code=outcome, channel=Channel.PHONE, spoke=True).exists()
         call_back_at = parse_time(request.POST.get("call_back_at"))
         try:
             result = services.call_record(
                 entry=entry,
-                caller=request.user,
+                user=request.user,
                 outcome=outcome,
                 client_uuid=request.POST.get("client_uuid", ""),
                 answers=_phone_answers(request.POST, version) if spoke else None,
@@ -703,7 +703,7 @@ def call(request, pk):
             "version": version,
             "questions": version.questions.select_related("party") if version else [],
             "codes": IntentionCode.objects.active(),
-            "outcomes": DoorOutcome.objects.active().filter(channel="phone"),
+            "outcomes": DoorOutcome.objects.active().filter(channel=Channel.PHONE),
             "client_uuid": uuid.uuid4(),
             "likelihood": range(11),
         },
@@ -816,20 +816,20 @@ def relation_contact(request, pk):
     if campaign is None:
         messages.error(request, "There is no running campaign to record this in: ask your organiser.")
         return redirect("campaigns:relations")
-    channel = "phone" if request.POST.get("channel") == "phone" else "door"
+    channel = Channel.PHONE if request.POST.get("channel") == Channel.PHONE else Channel.DOOR
     code = request.POST.get("intention", "")
     result = services.canvass_record_visit(
         canvasser=request.user,
         campaign=campaign,
         elector=relation.elector,
-        outcome="answered" if channel == "phone" else "spoke",
+        outcome="answered" if channel == Channel.PHONE else "spoke",
         client_uuid=request.POST.get("client_uuid", ""),
         answers={"vi": {"code": code, "strength": request.POST.get("strength", "")}} if code else None,
         notes=request.POST.get("notes", "")[:4000],
         survey_version=campaign.current_survey_version() if code else None,
         channel=channel,
     )
-    if result.status in ("refused", "conflict"):
+    if result.status in (SyncStatus.REFUSED, SyncStatus.CONFLICT):
         messages.error(request, result.message)
     else:
         messages.success(request, f"Conversation with {relation.elector.full_name} recorded.")

@@ -79,6 +79,6 @@ class AssignForm(forms.Form):
 
 
 class PostalContactForm(forms.Form):
-    channel = forms.ChoiceField(choices=PostalChaseContact.Channel.choices, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(choices=PostalChaseContact.CHANNEL_CHOICES, widget=forms.RadioSelect)
     outcome = forms.ChoiceField(choices=PostalChaseContact.Outcome.choices, widget=forms.RadioSelect)
     notes = forms.CharField(max_length=300, required=False)

@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict, Ward
 from labourhub.scoping import Action, ScopedQuerySet
-from voters.models import ElectionType
+from voters.models import Channel, ElectionType
 
 
 class TellScopedQuerySet(ScopedQuerySet):
@@ -826,9 +826,8 @@ class PostalChaseContact(models.Model):
     """A reminder to a postal voter among the promises ("have you posted it?"). Campaigners never
     collect or handle anyone's postal vote; there is no per-voter return data before close of poll."""
 
-    class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        DOOR = "door", "Door"
+    CHANNELS = (Channel.PHONE, Channel.DOOR)  # of the one Channel enum (voters.models)
+    CHANNEL_CHOICES = [(channel.value, channel.label) for channel in CHANNELS]
 
     class Outcome(models.TextChoices):
         POSTED = "posted", "Says it is posted or handed in"
@@ -840,7 +839,7 @@ class PostalChaseContact(models.Model):
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="postal_chase_contacts")
     elector = models.ForeignKey("voters.Elector", on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=6, choices=Channel.choices)
+    channel = models.CharField(max_length=6, choices=CHANNEL_CHOICES)
     outcome = models.CharField(max_length=14, choices=Outcome.choices)
     notes = models.CharField(max_length=300, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

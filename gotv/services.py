@@ -385,12 +385,11 @@ def _vote_record_insert(
     When one exists, it is locked FOR SHARE before returning, so an undo that is about to
     delete it waits for this transaction (and then sees this telling), or has deleted it
     already (and it is inserted again here)."""
-    table = VoteRecord._meta.db_table
     with connection.cursor() as cursor:
         for _ in range(3):
             cursor.execute(
-                f"""
-                INSERT INTO {table}
+                """
+                INSERT INTO gotv_voterecord
                        (election_id, elector_id, polling_district_id, source, at, telling_id, knock_up_outcome_id)
                 VALUES (%s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (election_id, elector_id) DO NOTHING
@@ -401,7 +400,7 @@ def _vote_record_insert(
             if cursor.fetchone() is not None:
                 return True
             cursor.execute(
-                f"SELECT id FROM {table} WHERE election_id = %s AND elector_id = %s FOR SHARE",
+                "SELECT id FROM gotv_voterecord WHERE election_id = %s AND elector_id = %s FOR SHARE",
                 [election.pk, elector_id],
             )
             if cursor.fetchone() is not None:
@@ -821,10 +820,8 @@ def postal_chase_record(*, election, elector, channel, outcome, user, notes="", 
     closed = postal_chase_open(election)
     if closed:
         raise ValidationError(closed)
-    if channel not in PostalChaseContact.Channel.values:
-        raise ValidationError(
-            f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.Channel.values)}."
-        )
+    if channel not in PostalChaseContact.CHANNELS:
+        raise ValidationError(f"channel: {channel!r} is not one of {', '.join(PostalChaseContact.CHANNELS)}.")
     if outcome not in PostalChaseContact.Outcome.values:
         raise ValidationError(
             f"outcome: {outcome!r} is not one of {', '.join(PostalChaseContact.Outcome.values)}."

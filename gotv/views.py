@@ -3,13 +3,12 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
 from gotv import services
 from gotv.forms import StationImportForm
 from gotv.models import BallotBox, CommitteeRoom, Election
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, require
 
 
 def get_election_for_user(request, pk, action=Action.TELL):
@@ -20,8 +19,7 @@ def get_election_for_user(request, pk, action=Action.TELL):
 
 @login_required
 def index(request):
-    if not (request.user.is_superuser or can(request.user, Action.TELL)):
-        raise PermissionDenied("You have no role that allows this.")
+    require(request.user, Action.TELL)
     elections = Election.objects.for_user(request.user).select_related("constituency")
     return render(request, "gotv/index.html", {"elections": elections})
 

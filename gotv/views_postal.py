@@ -59,7 +59,7 @@ def postal_chase(request, pk):
             "show": show,
             "closed": services.postal_chase_open(election),
             "form": PostalContactForm(),
-            "channels": PostalChaseContact.Channel.choices,
+            "channels": PostalChaseContact.CHANNEL_CHOICES,
             "outcomes": PostalChaseContact.Outcome.choices,
         },
     )

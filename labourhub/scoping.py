@@ -4,6 +4,7 @@
 (`constituency__in=...`) is one SQL query with a subquery, however many grants.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
@@ -79,6 +80,13 @@ def can(user, action, constituency=None):
     if constituency is not None:
         allowed = allowed.filter(pk=constituency.pk)
     return allowed.exists()
+
+
+def require(user, action, constituency=None):
+    """The one check a view makes before anything else: 403 unless `user` may do `action` (anywhere,
+    or in `constituency`). Signed-out users and users with no such role get the same answer."""
+    if not can(user, action, constituency):
+        raise PermissionDenied("You have no role that allows this.")
 
 
 def needs_mfa(user):

@@ -3,7 +3,6 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -13,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from labourhub.scoping import Action, can, constituencies_for
+from labourhub.csv_export import safe_row
+from labourhub.scoping import Action, can, constituencies_for, require
 from labourhub.services import audit_record
 from members import email_content, importers, services
 from members.forms import (
@@ -37,13 +37,6 @@ from members.models import (
 )
 
 PAGE_SIZE = 50
-
-
-def _require(request, action):
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    if not can(request.user, action):
-        raise PermissionDenied("You have no role that lets you do this.")
 
 
 def _member_for(request, pk, action=Action.VIEW_MEMBERS):
@@ -73,7 +66,7 @@ def _filtered(request, action=Action.VIEW_MEMBERS):
 
 @login_required
 def member_list(request):
-    _require(request, Action.VIEW_MEMBERS)
+    require(request.user, Action.VIEW_MEMBERS)
     form, members = _filtered(request)
     page = Paginator(members.select_related("branch"), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
@@ -107,9 +100,7 @@ def member_detail(request, pk):
         member = _member_for(request, pk, Action.MANAGE_MEMBERS)
         form = ConsentForm(request.POST)
         if form.is_valid():
-            services.consent_record(
-                member=member, source="officer", recorded_by=request.user, **form.cleaned_data
-            )
+            services.consent_record(member=member, source="officer", user=request.user, **form.cleaned_data)
             audit_record(
                 action="members.consent", request=request, obj=member, detail=dict(form.cleaned_data)
             )
@@ -127,12 +118,6 @@ def member_detail(request, pk):
             "form": form,
         },
     )
-
-
-def _safe_cell(value):
-    """Spreadsheets run cells that start like a formula: make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 EXPORT_COLUMNS = [
@@ -166,7 +151,7 @@ EXPORT_COLUMNS = [
 
 @login_required
 def member_export(request):
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     form, members = _filtered(request, Action.MANAGE_MEMBERS)
     rows = members.order_by("last_name", "first_name", "pk").values_list(*EXPORT_COLUMNS)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -175,7 +160,7 @@ def member_export(request):
     writer.writerow([c.replace("__name", "") for c in EXPORT_COLUMNS])
     count = 0
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow([_safe_cell(v) for v in row])
+        writer.writerow(safe_row(row))
         count += 1
     audit_record(
         action="members.export",
@@ -195,7 +180,7 @@ DEFAULT_LETTER = (
 @login_required
 def member_letters(request):
     """Members with no email, as printable letters or address labels (print CSS: one letter a page)."""
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     form, members = _filtered(request, Action.MANAGE_MEMBERS)
     letter = request.GET.get("letter") or DEFAULT_LETTER
     error = None
@@ -248,7 +233,7 @@ def member_letters(request):
 @login_required
 def membership_chart(request):
     """Members in good standing at the end of each of the last 24 months, per status."""
-    _require(request, Action.VIEW_MEMBERS)
+    require(request.user, Action.VIEW_MEMBERS)
     allowed = constituencies_for(request.user, Action.VIEW_MEMBERS)
     sql, params = allowed.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
@@ -278,7 +263,7 @@ def membership_chart(request):
 
 @login_required
 def volunteer_search(request):
-    _require(request, Action.VIEW_MEMBERS)
+    require(request.user, Action.VIEW_MEMBERS)
     form = VolunteerSearchForm(request.GET or None)
     volunteers = Volunteer.objects.for_user(request.user)
     if form.is_bound and form.is_valid():
@@ -316,14 +301,14 @@ def volunteer_search(request):
 
 @login_required
 def email_list(request):
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     sends = EmailSend.objects.for_user(request.user).select_related("constituency")[:100]
     return render(request, "members/email_list.html", {"sends": sends})
 
 
 @login_required
 def email_compose(request, pk=None):
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     send = _send_for(request, pk) if pk else None
     if send is not None and send.state != EmailSend.State.DRAFT:
         return redirect("members:email_detail", pk=send.pk)
@@ -415,7 +400,7 @@ def _import_for(request, pk):
 
 @login_required
 def import_upload(request):
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
     form = ImportUploadForm(request.POST or None, request.FILES or None, constituencies=allowed)
     if request.method == "POST" and form.is_valid():
@@ -481,7 +466,7 @@ def import_detail(request, pk):
 @login_required
 def elector_matches(request):
     """Uncertain member-to-elector matches for an officer to confirm or reject."""
-    _require(request, Action.MANAGE_MEMBERS)
+    require(request.user, Action.MANAGE_MEMBERS)
     allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
     if request.method == "POST":
         constituency = get_object_or_404(allowed, pk=request.POST.get("constituency"))
@@ -547,7 +532,7 @@ def my_record(request):
                 granted=granted,
                 wording=f"{'Agreed to' if granted else 'Stopped'} {channel} contact on their member page.",
                 source="member page",
-                recorded_by=request.user,
+                user=request.user,
             )
             messages.success(request, "Saved.")
         return redirect("members:me")

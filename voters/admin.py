@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 
 from labourhub.scoped_admin import ReadOnlyAdmin, ScopedModelAdmin
 from labourhub.scoping import Action
@@ -16,7 +15,6 @@ from voters.models import (
     Property,
     RegisterImport,
 )
-from voters.tasks import register_import_task
 
 REGISTER_FIELDS = (
     "polling_district", "home", "elector_number", "elector_suffix", "elector_number_raw", "title",
@@ -143,6 +141,6 @@ class RegisterImportAdmin(ScopedModelAdmin):
             file=form.cleaned_data["file"],
             user=request.user,
             options=obj.options,
+            queue=True,
         )
         obj.pk, obj._state.adding = record.pk, False
-        transaction.on_commit(lambda: register_import_task.delay(record.pk))

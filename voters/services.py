@@ -123,8 +123,9 @@ def contact_rule_set(*, constituency, channel, quiet_days, user):
     return rule
 
 
-def register_import_create(*, constituency, kind, file, user=None, options=None):
-    """Store an uploaded file and its import record; run it with `register_import_run` (or the task).
+def register_import_create(*, constituency, kind, file, user=None, options=None, queue=False):
+    """Store an uploaded file and its import record; run it with `register_import_run`, or with
+    `queue=True` have the worker run it once this transaction commits.
 
     `file` is a Django File (an upload, or `File(open(path, "rb"), name=...)`).
     Postcode locations are national: only the platform operator imports them (a management
@@ -150,6 +151,10 @@ def register_import_create(*, constituency, kind, file, user=None, options=None)
         constituency=constituency,
         detail={"kind": kind, "file": record.file_name},
     )
+    if queue:
+        from voters.tasks import register_import_task
+
+        transaction.on_commit(lambda: register_import_task.delay(record.pk))
     return record
 
 

@@ -4,14 +4,11 @@ Every view starts with one access-checked lookup through `.for_user(...)`, and e
 of personal data is written to the audit log.
 """
 
-import csv
 import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Floor, Least
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
@@ -19,23 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from labourhub.csv_export import line_writer, safe_row
 from labourhub.forms import SearchForm
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, require
 from labourhub.services import audit_record
 from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
 from voters.models import Elector, ElectorScore, ModelVersion, Property, RegisterImport
 from voters.search import NAME_ORDER, CappedPaginator, search_electors
-from voters.tasks import register_import_task
 
 PAGE_SIZE = 50
 CONTACTS_SHOWN = 200
 RECENT_DAYS = 30
-
-
-def _require(user, action):
-    if not (user.is_superuser or can(user, action)):
-        raise PermissionDenied("You have no role that allows this.")
 
 
 def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
@@ -50,7 +42,7 @@ def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
 
 @login_required
 def search(request):
-    _require(request.user, Action.VIEW_VOTERS)
+    require(request.user, Action.VIEW_VOTERS)
     form, q = SearchForm.of(request)
     electors = Elector.objects.for_user(request.user).select_related("polling_district", "home")
     properties = Property.objects.for_user(request.user)
@@ -72,7 +64,7 @@ def search(request):
 @login_required
 def export(request):
     """CSV of the electors a search finds (or all on the register). Audited; formula-like cells escaped."""
-    _require(request.user, Action.MANAGE_VOTERS)
+    require(request.user, Action.MANAGE_VOTERS)
     form, q = SearchForm.of(request)
     if form.errors:
         return HttpResponseBadRequest(form.problem(), content_type="text/plain; charset=utf-8")
@@ -101,13 +93,8 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_lines(electors):
-    writer = csv.writer(_Echo())
+    writer = line_writer()
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
     for e in electors.iterator(chunk_size=2000):
         home = e.home
@@ -116,13 +103,7 @@ def _csv_lines(electors):
             e.attainment_date or "", "yes" if e.opted_out else "no", home.address if home else "",
             home.postcode_display if home else "", "yes" if e.do_not_contact else "no", "electoral register",
         ]  # fmt: skip
-        yield writer.writerow([safe_cell(value) for value in row])
-
-
-def safe_cell(value):
-    """Spreadsheets run cells starting = + - @ (or tab/CR) as formulas: prefix them with a quote."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        yield writer.writerow(safe_row(row))
 
 
 # --- The single view of a voter ------------------------------------------------------
@@ -193,7 +174,7 @@ def elector_contact(request, pk):
 
 @login_required
 def imports(request):
-    _require(request.user, Action.MANAGE_VOTERS)
+    require(request.user, Action.MANAGE_VOTERS)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         record = services.register_import_create(
@@ -202,8 +183,8 @@ def imports(request):
             file=form.cleaned_data["file"],
             user=request.user,
             options=form.options(),
+            queue=True,
         )
-        transaction.on_commit(lambda: register_import_task.delay(record.pk))
         return redirect("voters:import", pk=record.pk)
     recent = RegisterImport.objects.for_user(request.user).select_related("constituency", "uploaded_by")[:50]
     return render(request, "voters/imports.html", {"form": form, "imports": recent})
@@ -248,7 +229,7 @@ def import_progress(request, pk):
 
 @login_required
 def model_versions(request):
-    _require(request.user, Action.VIEW_VOTERS)
+    require(request.user, Action.VIEW_VOTERS)
     versions = ModelVersion.objects.for_user(request.user).select_related("constituency")
     return render(request, "voters/model_versions.html", {"versions": versions})
 

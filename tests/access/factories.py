@@ -55,12 +55,12 @@ def approved(tool, user, constituency, *, endorser, reviewer):
     if tool.needs_endorsement:
         request_decide(
             access_request_id=access_request.pk,
-            by=endorser,
+            user=endorser,
             decision="endorse",
             expected_status="endorsement",
         )
     request_decide(
-        access_request_id=access_request.pk, by=reviewer, decision="approve", expected_status="review"
+        access_request_id=access_request.pk, user=reviewer, decision="approve", expected_status="review"
     )
     access_request.refresh_from_db()
     return access_request

@@ -159,7 +159,7 @@ def test_a_tool_whose_rules_became_bad_is_not_approved(anytown, regional_officer
     access_request = submit(tool, member, anytown.constituency)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown.user(Role.CLP_SECRETARY),
+        user=anytown.user(Role.CLP_SECRETARY),
         decision="endorse",
         expected_status="endorsement",
     )
@@ -167,7 +167,7 @@ def test_a_tool_whose_rules_became_bad_is_not_approved(anytown, regional_officer
     with pytest.raises(AccessError, match="cannot hand out"):
         request_decide(
             access_request_id=access_request.pk,
-            by=regional_officer,
+            user=regional_officer,
             decision="approve",
             expected_status="review",
         )

@@ -27,7 +27,7 @@ def test_two_endorsers_at_once_one_wins(anytown):
             start.wait()
             request_decide(
                 access_request_id=access_request.pk,
-                by=user,
+                user=user,
                 decision="endorse",
                 expected_status=Status.ENDORSEMENT,
             )

@@ -51,7 +51,7 @@ def test_overdue_endorsement_escalates_to_the_region_and_both_levels_are_told(
     # The region may now decide without the endorsement.
     request_decide(
         access_request_id=access_request.pk,
-        by=regional_officer,
+        user=regional_officer,
         decision="approve",
         expected_status=Status.ENDORSEMENT,
     )
@@ -66,14 +66,14 @@ def test_overdue_review_escalates_to_the_regional_director(
     access_request = submit(canvassing, member, anytown.constituency)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
     )
     with pytest.raises(AccessError, match="may not decide"):
         request_decide(
             access_request_id=access_request.pk,
-            by=director,
+            user=director,
             decision="approve",
             expected_status=Status.REVIEW,
         )
@@ -81,7 +81,7 @@ def test_overdue_review_escalates_to_the_regional_director(
     assert Notification.objects.filter(to=director, subject__startswith="Overdue").exists()
     assert Notification.objects.filter(to=regional_officer, subject__startswith="Overdue").exists()
     request_decide(
-        access_request_id=access_request.pk, by=director, decision="approve", expected_status=Status.REVIEW
+        access_request_id=access_request.pk, user=director, decision="approve", expected_status=Status.REVIEW
     )
     access_request.refresh_from_db()
     assert access_request.status == Status.APPROVED
@@ -104,7 +104,7 @@ def test_delegate_decides_while_the_endorser_is_away(member, canvassing, anytown
     assert Notification.objects.filter(request=access_request, to=stand_in).exists()
     request_decide(
         access_request_id=access_request.pk,
-        by=stand_in,
+        user=stand_in,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
     )
@@ -122,7 +122,7 @@ def test_delegation_outside_its_dates_gives_nothing(member, canvassing, anytown,
     with pytest.raises(AccessError, match="may not decide"):
         request_decide(
             access_request_id=access_request.pk,
-            by=stand_in,
+            user=stand_in,
             decision="endorse",
             expected_status=Status.ENDORSEMENT,
         )
@@ -135,7 +135,7 @@ def test_delegate_still_cannot_decide_their_own_request(member, canvassing, anyt
     with pytest.raises(AccessError, match="Nobody may decide their own request"):
         request_decide(
             access_request_id=access_request.pk,
-            by=member,
+            user=member,
             decision="endorse",
             expected_status=Status.ENDORSEMENT,
         )
@@ -157,13 +157,13 @@ def _approved(member, anytown, regional_officer, anytown_endorser, days):
     access_request = submit(tool, member, anytown.constituency)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
     )
     request_decide(
         access_request_id=access_request.pk,
-        by=regional_officer,
+        user=regional_officer,
         decision="approve",
         expected_status=Status.REVIEW,
         duration_days=days,
@@ -281,7 +281,7 @@ def test_an_endorsement_climbs_every_level_one_deadline_at_a_time(
     assert _escalations(access_request) == [Tier.APPROVERS, Tier.REGIONAL, Tier.NATIONAL]
     request_decide(
         access_request_id=access_request.pk,
-        by=national,
+        user=national,
         decision="approve",
         expected_status=Status.ENDORSEMENT,
     )
@@ -296,7 +296,7 @@ def test_a_review_climbs_to_the_director_then_the_national_contact(
     access_request = submit(canvassing, member, anytown.constituency, now=start)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
         now=start + timedelta(hours=1),
@@ -313,7 +313,7 @@ def test_a_review_climbs_to_the_director_then_the_national_contact(
     with pytest.raises(AccessError, match="may not decide"):
         request_decide(
             access_request_id=access_request.pk,
-            by=anytown_endorser,
+            user=anytown_endorser,
             decision="approve",
             expected_status=Status.REVIEW,
         )
@@ -333,7 +333,7 @@ def test_a_fresh_step_starts_again_at_its_first_level(
     requests_escalate_overdue(now=start + timedelta(hours=98))
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
         now=start + timedelta(hours=99),

@@ -25,7 +25,7 @@ def _member(anytown, n):
 
 def _endorse(access_request, by):
     request_decide(
-        access_request_id=access_request.pk, by=by, decision="endorse", expected_status=Status.ENDORSEMENT
+        access_request_id=access_request.pk, user=by, decision="endorse", expected_status=Status.ENDORSEMENT
     )
 
 
@@ -238,7 +238,7 @@ def test_renew_in_one_click(client, member, anytown, anytown_endorser, regional_
     _endorse(access_request, anytown_endorser)
     request_decide(
         access_request_id=access_request.pk,
-        by=regional_officer,
+        user=regional_officer,
         decision="approve",
         expected_status=Status.REVIEW,
         duration_days=10,
@@ -275,7 +275,7 @@ def test_reports_time_to_decision_backlog_and_refusals(client, anytown, canvassi
         access_request = submit(canvassing, _member(anytown, n), anytown.constituency, now=start)
         request_decide(
             access_request_id=access_request.pk,
-            by=secretary,
+            user=secretary,
             decision="refuse",
             expected_status=Status.ENDORSEMENT,
             note=f"Reason {n}",
@@ -318,7 +318,7 @@ def test_audit_search_and_export_for_regional_staff(client, anytown, regional_of
 
 
 def test_csv_cells_that_look_like_formulas_are_escaped():
-    from access.reports import safe_cell
+    from labourhub.csv_export import safe_cell
 
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("@SUM") == "'@SUM" and safe_cell("plain") == "plain"
 
@@ -326,7 +326,7 @@ def test_csv_cells_that_look_like_formulas_are_escaped():
 def test_revoked_holding_is_shown_as_revoked(client, member, anytown, regional_officer):
     tool = ToolFactory(name="Doorstep", slug="doorstep", role=Role.CANVASSER, auto_approve=True)
     access_request = submit(tool, member, anytown.constituency)
-    holding_revoke(holding_id=access_request.holding.pk, by=regional_officer, reason="Anytown review")
+    holding_revoke(holding_id=access_request.holding.pk, user=regional_officer, reason="Anytown review")
     client.force_login(member)
     page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
     assert "Revoked on" in page and "Anytown review" in page
@@ -347,7 +347,7 @@ def test_withdraw_and_answer_from_the_status_page(client, member, canvassing, an
     access_request = submit(canvassing, member, anytown.constituency)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="info",
         expected_status=Status.ENDORSEMENT,
         note="Which Anytown ward?",

@@ -80,7 +80,7 @@ def test_reports(client, anytown, regional_officer):
             decision = "refuse" if n % 2 else "endorse"
             request_decide(
                 access_request_id=access_request.pk,
-                by=secretary,
+                user=secretary,
                 decision=decision,
                 expected_status="endorsement",
                 note="Not in Anytown any more",

@@ -96,10 +96,10 @@ def renewal_under_review(anytown, regional_officer):
         (secretary, "endorse", Status.ENDORSEMENT),
         (regional_officer, "approve", Status.REVIEW),
     ):
-        request_decide(access_request_id=first.pk, by=by, decision=decision, expected_status=status)
+        request_decide(access_request_id=first.pk, user=by, decision=decision, expected_status=status)
     renewal = submit(tool, kim, anytown.constituency)
     request_decide(
-        access_request_id=renewal.pk, by=secretary, decision="endorse", expected_status=Status.ENDORSEMENT
+        access_request_id=renewal.pk, user=secretary, decision="endorse", expected_status=Status.ENDORSEMENT
     )
     return {"tool": tool, "kim": kim, "old": Holding.objects.get(request=first), "renewal": renewal}
 
@@ -110,11 +110,11 @@ def test_revoke_that_wins_against_an_approved_renewal_is_not_renewed_over(
     r = renewal_under_review
     revoked, approved = _first_holds_its_locks_while(
         lambda: holding_revoke(
-            holding_id=r["old"].pk, by=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"
+            holding_id=r["old"].pk, user=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"
         ),
         lambda: request_decide(
             access_request_id=r["renewal"].pk,
-            by=regional_officer,
+            user=regional_officer,
             decision="approve",
             expected_status=Status.REVIEW,
         ),
@@ -138,12 +138,12 @@ def test_approve_that_wins_against_a_revoke_leaves_one_grant_and_one_decision_ea
     approved, revoked = _first_holds_its_locks_while(
         lambda: request_decide(
             access_request_id=r["renewal"].pk,
-            by=regional_officer,
+            user=regional_officer,
             decision="approve",
             expected_status=Status.REVIEW,
         ),
         lambda: holding_revoke(
-            holding_id=r["old"].pk, by=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"
+            holding_id=r["old"].pk, user=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"
         ),
     )
     assert approved[0][0] == "ok" and revoked[0][0] == "ok", (approved, revoked)
@@ -163,7 +163,9 @@ def test_a_renewal_racing_a_revoke_that_won_gives_no_grant(anytown):
     old = Holding.objects.get(request=submit(tool, kim, anytown.constituency))
     assert _active_grants(kim, Role.CANVASSER, anytown.constituency).count() == 1
     revoked, renewed = _first_holds_its_locks_while(
-        lambda: holding_revoke(holding_id=old.pk, by=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"),
+        lambda: holding_revoke(
+            holding_id=old.pk, user=anytown.user(Role.CLP_SECRETARY), reason="Left the CLP"
+        ),
         lambda: submit(tool, kim, anytown.constituency),
     )
     assert revoked[0][0] == "ok", revoked
@@ -188,7 +190,7 @@ def test_two_sweeps_at_once_escalate_and_record_each_thing_once(anytown, regiona
             (regional_officer, "approve", Status.REVIEW),
         ):
             request_decide(
-                access_request_id=access_request.pk, by=by, decision=decision, expected_status=status
+                access_request_id=access_request.pk, user=by, decision=decision, expected_status=status
             )
         held.append(Holding.objects.get(request=access_request))
     later = timezone.now() + timedelta(days=21)  # every request overdue, every holding ended

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def endorse(access_request, by, **kwargs):
     return request_decide(
         access_request_id=access_request.pk,
-        by=by,
+        user=by,
         decision="endorse",
         expected_status=Status.ENDORSEMENT,
         **kwargs,
@@ -38,7 +38,7 @@ def endorse(access_request, by, **kwargs):
 def approve(access_request, by, **kwargs):
     return request_decide(
         access_request_id=access_request.pk,
-        by=by,
+        user=by,
         decision="approve",
         expected_status=Status.REVIEW,
         **kwargs,
@@ -79,7 +79,7 @@ def test_approval_grants_the_role_and_revoking_takes_it_away(
         "approved",
     ]
 
-    holding_revoke(holding_id=holding.pk, by=anytown_endorser, reason="Moved away from Anytown")
+    holding_revoke(holding_id=holding.pk, user=anytown_endorser, reason="Moved away from Anytown")
     assert not can(member, Action.CANVASS, anytown.constituency)
     assert Grant.all_objects.get(pk=holding.grant_id).revoked_at is not None
     assert AuditEvent.objects.filter(action="access.holding.revoke").exists()
@@ -99,7 +99,7 @@ def test_revoked_organiser_is_refused_on_their_next_request(
     client.force_login(member)
     assert client.get("/admin/").status_code == 200
 
-    holding_revoke(holding_id=access_request.holding.pk, by=regional_officer, reason="No longer organising")
+    holding_revoke(holding_id=access_request.holding.pk, user=regional_officer, reason="No longer organising")
     response = client.get("/admin/")
     assert response.status_code == 302 and "login" in response["Location"]
 
@@ -178,13 +178,13 @@ def test_refusal_needs_a_reason_the_requester_sees(member, canvassing, anytown, 
     with pytest.raises(AccessError, match="Give a reason"):
         request_decide(
             access_request_id=access_request.pk,
-            by=anytown_endorser,
+            user=anytown_endorser,
             decision="refuse",
             expected_status=Status.ENDORSEMENT,
         )
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="refuse",
         expected_status=Status.ENDORSEMENT,
         note="Not active in Anytown this year",
@@ -198,13 +198,13 @@ def test_asking_for_information_and_answering(member, canvassing, anytown, anyto
     access_request = submit(canvassing, member, anytown.constituency)
     request_decide(
         access_request_id=access_request.pk,
-        by=anytown_endorser,
+        user=anytown_endorser,
         decision="info",
         expected_status=Status.ENDORSEMENT,
         note="Which ward?",
     )
     later = timezone.now() + timedelta(hours=60)
-    request_info_give(access_request_id=access_request.pk, by=member, note="Castle ward", now=later)
+    request_info_give(access_request_id=access_request.pk, user=member, note="Castle ward", now=later)
     access_request.refresh_from_db()
     assert access_request.status == Status.ENDORSEMENT
     assert access_request.step_due_at == later + timedelta(hours=48)
@@ -213,8 +213,8 @@ def test_asking_for_information_and_answering(member, canvassing, anytown, anyto
 def test_withdraw(member, canvassing, anytown):
     access_request = submit(canvassing, member, anytown.constituency)
     with pytest.raises(AccessError, match="Only the person who asked"):
-        request_withdraw(access_request_id=access_request.pk, by=anytown.user(Role.ORGANISER))
-    request_withdraw(access_request_id=access_request.pk, by=member)
+        request_withdraw(access_request_id=access_request.pk, user=anytown.user(Role.ORGANISER))
+    request_withdraw(access_request_id=access_request.pk, user=member)
     access_request.refresh_from_db()
     assert access_request.status == Status.WITHDRAWN
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def decide(access_request, by, decision, expected_status):
     return request_decide(
-        access_request_id=access_request.pk, by=by, decision=decision, expected_status=expected_status
+        access_request_id=access_request.pk, user=by, decision=decision, expected_status=expected_status
     )
 
 

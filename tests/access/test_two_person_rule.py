@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def decide(access_request, by, decision):
     status = Status.ENDORSEMENT if decision == "endorse" else Status.REVIEW
     return request_decide(
-        access_request_id=access_request.pk, by=by, decision=decision, expected_status=status
+        access_request_id=access_request.pk, user=by, decision=decision, expected_status=status
     )
 
 

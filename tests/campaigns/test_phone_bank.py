@@ -56,7 +56,7 @@ def test_a_caller_is_not_given_someone_another_caller_holds(transactional_db, an
     thread.start()
     try:
         assert held.wait(10)
-        got = call_claim_next(call_list=call_list, caller=anytown.user(Role.CANVASSER))  # not blocked
+        got = call_claim_next(call_list=call_list, user=anytown.user(Role.CANVASSER))  # not blocked
         assert got.pk == second.pk
     finally:
         release.set()
@@ -73,9 +73,9 @@ def test_many_callers_at_once_never_share_a_person(transactional_db, anytown):
     def call_three(caller):
         try:
             for _ in range(3):
-                entry = call_claim_next(call_list=call_list, caller=caller)
+                entry = call_claim_next(call_list=call_list, user=caller)
                 claimed.append(entry.pk)
-                call_record(entry=entry, caller=caller, outcome="refused_call", client_uuid=uuid.uuid4())
+                call_record(entry=entry, user=caller, outcome="refused_call", client_uuid=uuid.uuid4())
         except Exception as error:  # reported below
             errors.append(repr(error))
         finally:
@@ -88,7 +88,7 @@ def test_many_callers_at_once_never_share_a_person(transactional_db, anytown):
         thread.join()
     assert not errors
     assert len(claimed) == 12 and len(set(claimed)) == 12
-    assert call_claim_next(call_list=call_list, caller=callers[0]) is None
+    assert call_claim_next(call_list=call_list, user=callers[0]) is None
 
 
 def test_someone_contacted_since_the_list_was_made_is_skipped(anytown, anytown_canvasser):
@@ -98,18 +98,18 @@ def test_someone_contacted_since_the_list_was_made_is_skipped(anytown, anytown_c
     knocked, fresh = people_with_phones(anytown, 2)
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
     contact_record(elector=knocked, channel="door", user=anytown_canvasser)
-    assert call_claim_next(call_list=call_list, caller=anytown_canvasser).elector == fresh
+    assert call_claim_next(call_list=call_list, user=anytown_canvasser).elector == fresh
 
 
 def test_no_answer_comes_back_later_and_a_call_back_is_a_follow_up(anytown, anytown_canvasser):
     campaign = campaign_with_survey(anytown.constituency)
     people_with_phones(anytown, 1)
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
-    entry = call_claim_next(call_list=call_list, caller=anytown_canvasser)
-    call_record(entry=entry, caller=anytown_canvasser, outcome="no_answer", client_uuid=uuid.uuid4())
+    entry = call_claim_next(call_list=call_list, user=anytown_canvasser)
+    call_record(entry=entry, user=anytown_canvasser, outcome="no_answer", client_uuid=uuid.uuid4())
     entry.refresh_from_db()
     assert entry.status == CallEntry.Status.WAITING and entry.call_back_at is not None
-    assert call_claim_next(call_list=call_list, caller=anytown_canvasser) is None  # not yet
+    assert call_claim_next(call_list=call_list, user=anytown_canvasser) is None  # not yet
 
 
 def test_a_caller_records_a_call_from_the_page(client, anytown, anytown_canvasser):
@@ -145,7 +145,7 @@ def test_only_the_caller_who_claimed_a_person_sees_them(client, anytown, role):
     campaign = campaign_with_survey(anytown.constituency)
     people_with_phones(anytown, 1)
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
-    entry = call_claim_next(call_list=call_list, caller=anytown.user(Role.CLP_OFFICER))
+    entry = call_claim_next(call_list=call_list, user=anytown.user(Role.CLP_OFFICER))
     client.force_login(anytown.user(role))
     assert client.get(reverse("campaigns:call", args=[entry.pk])).status_code == 404
 

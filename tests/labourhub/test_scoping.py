@@ -94,3 +94,23 @@ def test_mfa_required_for_officers_not_canvassers(anytown):
     assert needs_mfa(anytown.user(Role.CASEWORKER))
     assert not needs_mfa(anytown.user(Role.CANVASSER))
     assert not needs_mfa(anytown.user(Role.TELLER))
+
+
+def test_require_is_the_one_view_check_for_every_app(anytown, otherton, anytown_secretary, anytown_canvasser):
+    """voters, members and gotv views all call labourhub.scoping.require: a role that allows the action
+    passes, anywhere or in its own CLP; no role, another CLP or a signed-out visitor is a 403."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from labourhub.scoping import require
+
+    require(anytown_secretary, Action.MANAGE_MEMBERS)
+    require(anytown_secretary, Action.MANAGE_MEMBERS, anytown.constituency)
+    require(UserFactory(is_superuser=True), Action.MANAGE_VOTERS)
+    for user, action, constituency in [
+        (anytown_canvasser, Action.VIEW_MEMBERS, None),
+        (anytown_secretary, Action.MANAGE_MEMBERS, otherton.constituency),
+        (AnonymousUser(), Action.CANVASS, None),
+    ]:
+        with pytest.raises(PermissionDenied, match="no role that allows this"):
+            require(user, action, constituency)

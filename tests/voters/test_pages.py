@@ -231,7 +231,21 @@ def test_admin_upload_creates_the_import_and_queues_it(
     assert response.status_code == 302, response.content.decode()[:2000]
     record = RegisterImport.objects.get()
     assert (record.file_name, record.status, record.uploaded_by) == ("admin.csv", "queued", anytown_secretary)
-    assert len(queued) == 1
+    assert [callback.__module__ for callback in queued] == ["voters.services"]
+
+
+def test_office_upload_creates_the_import_and_queues_it_from_the_service(
+    client, tmp_path, anytown, anytown_secretary, anytown_people, django_capture_on_commit_callbacks
+):
+    path = write_register(tmp_path / "office.csv", anytown_people[:5], "idox")
+    client.force_login(anytown_secretary)
+    with django_capture_on_commit_callbacks() as queued, path.open("rb") as f:
+        response = client.post(
+            reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
+        )
+    record = RegisterImport.objects.get()
+    assert response.status_code == 302 and record.status == "queued"
+    assert [callback.__module__ for callback in queued] == ["voters.services"]
 
 
 def test_admin_shows_an_existing_import_read_only(client, anytown, anytown_secretary):
