@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from access.deciders import decidable_constituencies
 from access.models import Status, Tool
+from access.services import QUESTION_NEEDS_NOTE, REFUSAL_NEEDS_REASON
 from access.standing import member_constituencies
 from labourhub.models import Constituency, Grant, Ward
 from labourhub.scoping import Action, can, constituencies_for
@@ -69,7 +70,16 @@ class RequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(widget=forms.RadioSelect, label="Your decision")
+    """A decision on a request. Nothing is chosen for the decider (a refusal sent back for its
+    reason must never come back as an approval), and the reason is checked here, next to its field."""
+
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Your decision",
+        error_messages={
+            "required": "Choose a decision: endorse or approve, refuse, or ask for more information."
+        },
+    )
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -85,6 +95,15 @@ class DecisionForm(forms.Form):
         self.fields["duration_days"].widget.attrs["max"] = tool.max_days  # the service enforces it
         self.fields["duration_days"].initial = tool.default_days
         self.fields["duration_days"].help_text = f"Up to {tool.max_days} days; usually {tool.default_days}."
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("note") or "").strip():
+            if data.get("decision") == "refuse":
+                self.add_error("note", REFUSAL_NEEDS_REASON)
+            elif data.get("decision") == "info":
+                self.add_error("note", QUESTION_NEEDS_NOTE)
+        return data
 
 
 class AnswerForm(forms.Form):

@@ -205,31 +205,11 @@ def request_info_give(*, access_request_id, user, note, now=None, http_request=N
 
 # --- Deciding -------------------------------------------------------------------------
 
-DECISIONS = {
-    "endorse": Outcome.ENDORSED,
-    "approve": Outcome.APPROVED,
-    "refuse": Outcome.REFUSED,
-    "info": Outcome.INFO_ASKED,
-}
 
-
-@transaction.atomic
-def request_decide(
-    *,
-    access_request_id,
-    user,
-    decision,
-    expected_status,
-    note="",
-    duration_days=None,
-    now=None,
-    http_request=None,
-):
-    """Endorse, approve, refuse or ask for more information. The request row is locked, so of
-    two deciders at once one wins and the other is told what happened (nothing changes)."""
-    now = now or timezone.now()
-    if decision not in DECISIONS:
-        raise AccessError(f"Unknown decision {decision!r}: choose one of {', '.join(DECISIONS)}.")
+def _open_for_decision(access_request_id, *, user, expected_status, outcome, note, now):
+    """Lock the request and check what every decision needs: it is still at the status the decider
+    saw, open, not waiting for the requester, not their own, and theirs to decide now. Returns the
+    request, the decider's level and whose authority they act with (None: their own)."""
     access_request = _locked(access_request_id)
     if access_request.status != expected_status:
         raise AccessError(_moved_on_message(access_request))
@@ -241,65 +221,138 @@ def request_decide(
     level = decider_capacity(user, access_request, now)
     if level is None:
         raise AccessError("You may not decide this request at its current step.")
-    outcome = DECISIONS[decision]
-    note = note.strip()
-    if outcome in (Outcome.REFUSED, Outcome.INFO_ASKED) and not note:
-        raise AccessError(
-            "Give a reason: the requester sees it."
-            if outcome == Outcome.REFUSED
-            else "Say what information you need."
-        )
-    on_behalf_of = _acting_for_whom(user, access_request, outcome, now)
-    if outcome == Outcome.ENDORSED:
-        if access_request.step != Step.ENDORSEMENT:
-            raise AccessError("This request has been endorsed already; it is waiting for review.")
-        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
-        access_request.status = access_request.step = Step.REVIEW
-        _start_deadline(access_request, now)
-        access_request.save(update_fields=["status", "step", *DEADLINE_FIELDS])
-        audit_record(action="access.request.endorse", user=user, request=http_request, obj=access_request)
-        _notify(
-            deciders_for(access_request, now),
-            access_request,
-            f"Access request to review: {access_request}",
-            f"Endorsed by {user}. Please decide by {_when(access_request.step_due_at)}.",
-        )
-    elif outcome == Outcome.APPROVED:
-        if level != Step.REVIEW:
-            raise AccessError("The CLP endorses this request; the region approves it.")
-        _approve(
-            access_request,
-            user=user,
-            on_behalf_of=on_behalf_of,
-            outcome=outcome,
-            duration_days=duration_days,
-            now=now,
-            note=note,
-            http_request=http_request,
-        )
-    elif outcome == Outcome.REFUSED:
-        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
-        _set_status(access_request, Status.REFUSED, decided_at=now)
-        audit_record(
-            action="access.request.refuse",
-            user=user,
-            request=http_request,
-            obj=access_request,
-            detail={"reason": note},
-        )
-        _tell_requester(
-            access_request,
-            f"Access request refused: {access_request.tool}",
-            f"Refused by {user}. Reason: {note}",
-        )
-    else:
-        _decision(access_request, outcome, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
-        _set_status(access_request, Status.INFO)
-        audit_record(action="access.request.info_asked", user=user, request=http_request, obj=access_request)
-        _tell_requester(
-            access_request, f"More information needed: {access_request.tool}", f"{user} asks: {note}"
-        )
+    if outcome == Outcome.REFUSED and not note:
+        raise AccessError(REFUSAL_NEEDS_REASON)
+    if outcome == Outcome.INFO_ASKED and not note:
+        raise AccessError(QUESTION_NEEDS_NOTE)
+    return access_request, level, _acting_for_whom(user, access_request, outcome, now)
+
+
+REFUSAL_NEEDS_REASON = "Give a reason: the requester sees it."
+QUESTION_NEEDS_NOTE = "Say what information you need."
+
+
+@transaction.atomic
+def request_endorse(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+    """The CLP endorses: the request moves on to the region's review, whose deciders are told.
+    The request row is locked, so of two deciders at once one wins and the other is told what
+    happened (nothing changes); the same holds for every decision below."""
+    now, note = now or timezone.now(), note.strip()
+    access_request, _level, on_behalf_of = _open_for_decision(
+        access_request_id,
+        user=user,
+        expected_status=expected_status,
+        outcome=Outcome.ENDORSED,
+        note=note,
+        now=now,
+    )
+    if access_request.step != Step.ENDORSEMENT:
+        raise AccessError("This request has been endorsed already; it is waiting for review.")
+    _decision(access_request, Outcome.ENDORSED, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
+    access_request.status = access_request.step = Step.REVIEW
+    _start_deadline(access_request, now)
+    access_request.save(update_fields=["status", "step", *DEADLINE_FIELDS])
+    audit_record(action="access.request.endorse", user=user, request=http_request, obj=access_request)
+    _notify(
+        deciders_for(access_request, now),
+        access_request,
+        f"Access request to review: {access_request}",
+        f"Endorsed by {user}. Please decide by {_when(access_request.step_due_at)}.",
+    )
     return access_request
+
+
+@transaction.atomic
+def request_approve(
+    *, access_request_id, user, expected_status, note="", duration_days=None, now=None, http_request=None
+):
+    """The region approves: the role is granted for `duration_days` (the tool's default if None)."""
+    now, note = now or timezone.now(), note.strip()
+    access_request, level, on_behalf_of = _open_for_decision(
+        access_request_id,
+        user=user,
+        expected_status=expected_status,
+        outcome=Outcome.APPROVED,
+        note=note,
+        now=now,
+    )
+    if level != Step.REVIEW:
+        raise AccessError("The CLP endorses this request; the region approves it.")
+    _approve(
+        access_request,
+        user=user,
+        on_behalf_of=on_behalf_of,
+        outcome=Outcome.APPROVED,
+        duration_days=duration_days,
+        now=now,
+        note=note,
+        http_request=http_request,
+    )
+    return access_request
+
+
+@transaction.atomic
+def request_refuse(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+    """Refuse, with a reason the requester is sent; at either step."""
+    now, note = now or timezone.now(), note.strip()
+    access_request, _level, on_behalf_of = _open_for_decision(
+        access_request_id,
+        user=user,
+        expected_status=expected_status,
+        outcome=Outcome.REFUSED,
+        note=note,
+        now=now,
+    )
+    _decision(access_request, Outcome.REFUSED, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
+    _set_status(access_request, Status.REFUSED, decided_at=now)
+    audit_record(
+        action="access.request.refuse",
+        user=user,
+        request=http_request,
+        obj=access_request,
+        detail={"reason": note},
+    )
+    _tell_requester(
+        access_request, f"Access request refused: {access_request.tool}", f"Refused by {user}. Reason: {note}"
+    )
+    return access_request
+
+
+@transaction.atomic
+def request_info_ask(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+    """Ask the requester for more information; the request waits for their answer."""
+    now, note = now or timezone.now(), note.strip()
+    access_request, _level, on_behalf_of = _open_for_decision(
+        access_request_id,
+        user=user,
+        expected_status=expected_status,
+        outcome=Outcome.INFO_ASKED,
+        note=note,
+        now=now,
+    )
+    _decision(access_request, Outcome.INFO_ASKED, user=user, on_behalf_of=on_behalf_of, note=note, at=now)
+    _set_status(access_request, Status.INFO)
+    audit_record(action="access.request.info_asked", user=user, request=http_request, obj=access_request)
+    _tell_requester(access_request, f"More information needed: {access_request.tool}", f"{user} asks: {note}")
+    return access_request
+
+
+# The decision form's words -> the service for each; request_decide is for callers holding the word.
+DECISIONS = {
+    "endorse": request_endorse,
+    "approve": request_approve,
+    "refuse": request_refuse,
+    "info": request_info_ask,
+}
+
+
+def request_decide(*, decision, duration_days=None, **kwargs):
+    """The service for `decision` (one of DECISIONS), called with the rest of the arguments."""
+    if decision not in DECISIONS:
+        raise AccessError(f"Unknown decision {decision!r}: choose one of {', '.join(DECISIONS)}.")
+    if decision == "approve":
+        kwargs["duration_days"] = duration_days
+    return DECISIONS[decision](**kwargs)
 
 
 def _approve(

@@ -100,7 +100,7 @@ def request_new(request):
             access_request = request_submit(
                 tool=data["tool"],
                 requester=data["for_email"] or request.user,
-                submitted_by=request.user,
+                submitted_user=request.user,
                 constituency=data["constituency"],
                 ward=data["ward"],
                 reason=data["reason"],
@@ -151,7 +151,13 @@ def conditions(request):
 
 @login_required
 def request_detail(request, pk):
-    access_request = _get_request_for_user(request, pk)
+    return render(
+        request, "access/request_detail.html", _detail_context(request, _get_request_for_user(request, pk))
+    )
+
+
+def _detail_context(request, access_request, decision_data=None):
+    """The status page; `decision_data` is a decision sent back (its errors shown, all of it kept)."""
     level = None
     if (
         access_request.status in (Status.ENDORSEMENT, Status.REVIEW)
@@ -161,13 +167,18 @@ def request_detail(request, pk):
     # The two-person rule may still forbid this person to endorse or approve (they endorsed it, or
     # asked for it on someone's behalf): say so, and offer only refusing or asking.
     blocked = decision_blocked(user=request.user, access_request=access_request, level=level) if level else ""
-    context = {
+    decision_form = None
+    if level:
+        decision_form = _decision_form(access_request, level, decision_data, blocked=bool(blocked))
+        if decision_data is not None:
+            decision_form.is_valid()  # shows its errors next to the fields
+    return {
         "req": access_request,
         "checks": conditions_for(access_request.tool, access_request.requester, access_request.constituency),
         "history": access_request.decisions.select_related("by", "on_behalf_of"),
         "deciders": deciders_for(access_request) if access_request.is_open else [],
         "is_requester": request.user.pk in (access_request.requester_id, access_request.submitted_by_id),
-        "decision_form": _decision_form(access_request, level, blocked=bool(blocked)) if level else None,
+        "decision_form": decision_form,
         "level": level,
         "blocked": blocked,
         "requester_grants": (
@@ -182,17 +193,14 @@ def request_detail(request, pk):
         "may_revoke": level is not None or _may_revoke(request.user, access_request.constituency),
         "revoke_form": RevokeForm(),
     }
-    return render(request, "access/request_detail.html", context)
 
 
 def _decision_form(access_request, level, data=None, blocked=False):
+    """No decision is pre-selected: the decider chooses every time."""
     first = ("approve", "Approve") if level == Step.REVIEW else ("endorse", "Endorse")
     choices = [first, ("refuse", "Refuse"), ("info", "Ask for more information")][1 if blocked else 0 :]
     return DecisionForm(
-        data,
-        choices=choices,
-        tool=access_request.tool,
-        initial={"expected_status": access_request.status, "decision": choices[0][0]},
+        data, choices=choices, tool=access_request.tool, initial={"expected_status": access_request.status}
     )
 
 
@@ -205,28 +213,34 @@ def _may_revoke(user, constituency):
 @login_required
 @require_POST
 def decide(request, pk):
+    """A decision sent back (no decision, no reason, the request moved on) is shown again on the
+    status page with the error next to its field and everything typed kept."""
     access_request = _get_request_for_user(request, pk)
     level = decider_capacity(request.user, access_request) if access_request.is_open else None
     form = _decision_form(access_request, level or Step.ENDORSEMENT, request.POST)
-    if not form.is_valid():
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            request_decide(
+                access_request_id=access_request.pk,
+                user=request.user,
+                decision=data["decision"],
+                expected_status=data["expected_status"],
+                note=data["note"],
+                duration_days=data["duration_days"],
+                http_request=request,
+            )
+        except AccessError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect("access:request", pk=pk)
+    elif not level:
         messages.error(request, _form_errors(form))
         return redirect("access:request", pk=pk)
-    data = form.cleaned_data
-    try:
-        request_decide(
-            access_request_id=access_request.pk,
-            user=request.user,
-            decision=data["decision"],
-            expected_status=data["expected_status"],
-            note=data["note"],
-            duration_days=data["duration_days"],
-            http_request=request,
-        )
-    except AccessError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Decision recorded.")
-    return redirect("access:request", pk=pk)
+    access_request = _get_request_for_user(request, pk)  # as it is now, if someone else moved it on
+    context = _detail_context(request, access_request, request.POST)
+    return render(request, "access/request_detail.html", context, status=400)
 
 
 @login_required
@@ -329,7 +343,7 @@ def renew(request, pk):
             access_request = request_submit(
                 tool=holding.tool,
                 requester=request.user,
-                submitted_by=request.user,
+                submitted_user=request.user,
                 constituency=holding.constituency,
                 reason=f"Renewal of {holding.tool}, which ends on {holding.expires_at:%-d %b %Y}.",
                 needed_by=max(timezone.localdate(holding.expires_at), timezone.localdate()),

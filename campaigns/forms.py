@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django import forms
 from django.utils import timezone
 
@@ -29,6 +31,54 @@ class QuestionForm(forms.Form):
         help_text="For a likelihood question.",
     )
     follow_up = forms.ChoiceField(choices=Question.FollowUp.choices, required=False)
+
+
+class PaperRow(NamedTuple):
+    """One elector's line of a paper sheet as keyed in (codes are checked by the canvass service)."""
+
+    elector: object
+    outcome: str
+    intention: str
+    strength: str
+    client_uuid: str
+
+
+class PaperSheetForm(forms.Form):
+    """A returned paper sheet: who canvassed it, on what day, and for each elector on it the outcome,
+    intention and hard/soft (fields `out-<pk>`, `vi-<pk>`, `st-<pk>`) with the row's `uuid-<pk>`, made
+    when the form was shown so that keying the sheet in twice records it once."""
+
+    canvasser = forms.ModelChoiceField(queryset=None)
+    knocked_on = forms.DateField()
+
+    def __init__(self, data=None, *, canvassers, electors):
+        super().__init__(data)
+        self.fields["canvasser"].queryset = canvassers
+        self.electors = list(electors)
+        for elector in self.electors:
+            for prefix in ("out", "vi", "st", "uuid"):
+                self.fields[f"{prefix}-{elector.pk}"] = forms.CharField(required=False, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if "canvasser" in self.errors or "knocked_on" in self.errors:
+            raise forms.ValidationError("Say who canvassed this sheet and on what day.")
+        return data
+
+    def rows(self):
+        """The lines with an outcome marked; blank lines were not knocked."""
+        data = self.cleaned_data
+        return [
+            PaperRow(
+                elector=elector,
+                outcome=data[f"out-{elector.pk}"],
+                intention=data[f"vi-{elector.pk}"],
+                strength=data[f"st-{elector.pk}"],
+                client_uuid=data[f"uuid-{elector.pk}"],
+            )
+            for elector in self.electors
+            if data[f"out-{elector.pk}"]
+        ]
 
 
 class CriteriaForm(forms.Form):

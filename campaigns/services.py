@@ -5,7 +5,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -144,6 +144,42 @@ def survey_revise(*, survey, questions, note="", user=None):
         detail={"version": version.number, "note": note},
     )
     return version
+
+
+@transaction.atomic
+def survey_question_add(*, survey, key, kind, text, party=None, follow_up="", user=None):
+    """Add a question to the survey's current questions (a new version). `party`: an IntentionCode."""
+    spec = _current_spec(survey)  # a key already there is refused by survey_revise, naming it
+    question = {"key": key, "kind": kind, "text": text}
+    question |= {"party": party.code} if party else {}
+    question |= {"follow_up": follow_up} if follow_up else {}
+    return survey_revise(survey=survey, questions=[*spec, question], note=f"Added {key}", user=user)
+
+
+@transaction.atomic
+def survey_question_remove(*, survey, key, user=None):
+    spec = _current_spec(survey)
+    kept = [question for question in spec if question["key"] != key]
+    if len(kept) == len(spec):
+        raise ValidationError(f"The survey has no question “{key}”.")
+    return survey_revise(survey=survey, questions=kept, note=f"Removed {key}", user=user)
+
+
+@transaction.atomic
+def survey_question_reword(*, survey, key, text, user=None):
+    spec = _current_spec(survey)
+    matching = [question for question in spec if question["key"] == key]
+    if not matching:
+        raise ValidationError(f"The survey has no question “{key}”.")
+    matching[0]["text"] = text
+    return survey_revise(survey=survey, questions=spec, note=f"Reworded {key}", user=user)
+
+
+def _current_spec(survey):
+    """The latest version's questions, read under the survey's lock so that two editors at once each
+    edit what the other saved, never an older copy."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    return survey_spec(survey.current_version)
 
 
 def _version_create(*, survey, questions, note, user):
@@ -540,6 +576,38 @@ def sync_problem_log(*, kind, user, message, payload, constituency=None, client_
         message=message[:300],
         payload=payload,
     )
+
+
+@transaction.atomic
+def paper_sheet_record(*, campaign, pack, canvasser, knocked_on, rows, user, http_request=None):
+    """Key in a returned paper sheet (`rows`: forms.PaperRow, one per elector with an outcome) as
+    `canvasser`'s visits at noon on `knocked_on`, flagged as paper. Each row's UUID makes keying the
+    sheet in twice record it once. Returns one VisitResult per row."""
+    recorded_at = timezone.make_aware(datetime.combine(knocked_on, time(12)))
+    version = campaign.current_survey_version()
+    visits = [
+        VisitInput(
+            campaign=campaign,
+            elector=row.elector,
+            outcome=row.outcome,
+            client_uuid=row.client_uuid,
+            answers={"vi": {"code": row.intention, "strength": row.strength}} if row.intention else None,
+            recorded_at=recorded_at,
+            survey_version=version,
+            pack=pack,
+            flags=(Visit.Flag.PAPER,),
+        )
+        for row in rows
+    ]
+    results = canvass_record_visits(canvasser=canvasser, visits=visits)
+    audit_record(
+        action="pack.paper_entry",
+        user=user,
+        request=http_request,
+        obj=pack,
+        detail={"canvasser": canvasser.email, "rows": len(visits)},
+    )
+    return results
 
 
 # --- Walk lists and packs ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import json
 import uuid
-from datetime import datetime, time
 
 import segno
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +22,7 @@ from campaigns.forms import (
     CallListForm,
     CampaignForm,
     KnownPersonForm,
+    PaperSheetForm,
     QuestionForm,
     ReasonForm,
     RelationForm,
@@ -44,7 +43,7 @@ from campaigns.models import (
     WalkList,
 )
 from campaigns.offline import service_worker_response
-from campaigns.services import SyncStatus, survey_spec
+from campaigns.services import SyncStatus
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
 from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, constituencies_for
@@ -56,13 +55,6 @@ from voters.services import elector_set_do_not_contact
 def _number(value):
     """A posted id, or 0 (which matches nothing) when it is not a number."""
     return int(value) if isinstance(value, str) and value.isdigit() else 0
-
-
-def _date(value):
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None
 
 
 def get_pack_for_user(request, pk, action=Action.CANVASS):
@@ -260,40 +252,23 @@ def survey_edit(request, pk):
     if survey is None:
         raise Http404("This campaign has no survey.")
     version = survey.current_version
-    form = QuestionForm(request.POST if request.POST.get("action") == "add" else None)
-    if request.method == "POST":
-        spec = survey_spec(version)
+    action = request.POST.get("action")
+    form = QuestionForm(request.POST if action == "add" else None)
+    if request.method == "POST" and (action in ("remove", "reword") or form.is_valid()):
         key = request.POST.get("key", "")
-        if request.POST.get("action") == "remove":
-            spec = [q for q in spec if q["key"] != key]
-            note = f"Removed {key}"
-        elif request.POST.get("action") == "reword":
-            for question in spec:
-                if question["key"] == key:
-                    question["text"] = request.POST.get("text", "")
-            note = f"Reworded {key}"
-        elif form.is_valid():
-            data = form.cleaned_data
-            spec.append(
-                {
-                    "key": data["key"],
-                    "kind": data["kind"],
-                    "text": data["text"],
-                    **({"party": data["party"].code} if data["party"] else {}),
-                    **({"follow_up": data["follow_up"]} if data["follow_up"] else {}),
-                }
-            )
-            note = f"Added {data['key']}"
-        else:
-            spec = None
-        if spec is not None:
-            try:
-                services.survey_revise(survey=survey, questions=spec, note=note, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+        try:
+            if action == "remove":
+                services.survey_question_remove(survey=survey, key=key, user=request.user)
+            elif action == "reword":
+                text = request.POST.get("text", "")
+                services.survey_question_reword(survey=survey, key=key, text=text, user=request.user)
             else:
-                messages.success(request, f"Saved as version {version.number + 1}.")
-                return redirect("campaigns:survey_edit", pk=campaign.pk)
+                services.survey_question_add(survey=survey, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Saved as version {version.number + 1}.")
+            return redirect("campaigns:survey_edit", pk=campaign.pk)
     return render(
         request,
         "campaigns/survey_edit.html",
@@ -856,42 +831,19 @@ def paper_entry(request, pk):
     canvassers = services.canvassers_for(campaign.constituency)
     doors = packs.pack_doors(pack) if pack else []
     if request.method == "POST" and pack is not None:
-        canvasser = canvassers.filter(pk=_number(request.POST.get("canvasser"))).first()
-        knocked_on = _date(request.POST.get("knocked_on"))
-        if canvasser is None or knocked_on is None:
-            messages.error(request, "Say who canvassed this sheet and on what day.")
+        electors = [elector for _, on_door in doors for elector in on_door]
+        form = PaperSheetForm(request.POST, canvassers=canvassers, electors=electors)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.non_field_errors()) or form.errors.as_text())
         else:
-            recorded_at = timezone.make_aware(datetime.combine(knocked_on, time(12)))
-            version = campaign.current_survey_version()
-            inputs = [
-                services.VisitInput(
-                    campaign=campaign,
-                    elector=elector,
-                    outcome=request.POST[f"out-{elector.pk}"],
-                    client_uuid=request.POST.get(f"uuid-{elector.pk}", ""),
-                    answers={
-                        "vi": {
-                            "code": request.POST[f"vi-{elector.pk}"],
-                            "strength": request.POST.get(f"st-{elector.pk}", ""),
-                        }
-                    }
-                    if request.POST.get(f"vi-{elector.pk}")
-                    else None,
-                    recorded_at=recorded_at,
-                    survey_version=version,
-                    pack=pack,
-                    flags=(Visit.Flag.PAPER,),
-                )
-                for _, electors in doors
-                for elector in electors
-                if request.POST.get(f"out-{elector.pk}")
-            ]
-            results = services.canvass_record_visits(canvasser=canvasser, visits=inputs)
-            audit_record(
-                action="pack.paper_entry",
-                request=request,
-                obj=pack,
-                detail={"canvasser": canvasser.email, "rows": len(inputs)},
+            results = services.paper_sheet_record(
+                campaign=campaign,
+                pack=pack,
+                canvasser=form.cleaned_data["canvasser"],
+                knocked_on=form.cleaned_data["knocked_on"],
+                rows=form.rows(),
+                user=request.user,
+                http_request=request,
             )
             refused = [r.message for r in results if r.status in ("refused", "conflict")]
             recorded = sum(r.status == "recorded" for r in results)

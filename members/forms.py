@@ -47,6 +47,37 @@ def audience_filters(send):
     return form.filters()
 
 
+def audience_in_words(send, count):
+    """ "124 lapsed members in Anytown", with any other filter after it: what the Send button is about
+    to do, in the words the secretary would use."""
+    form = MemberFilterForm(data=send.audience, constituencies=[send.constituency])
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status")
+    kind = {Status.CURRENT: "current member", Status.ARREARS: "member", Status.LAPSED: "lapsed member"}.get(
+        status, "member"
+    )
+    words = f"{count} {kind}{'s' if count != 1 else ''}"
+    if status == Status.ARREARS:
+        words += " in arrears"
+    words += f" in {send.constituency.name}"
+    extras = []
+    if data.get("branch"):
+        extras.append(f"{data['branch'].name} branch")
+    if data.get("ward"):
+        extras.append(f"{data['ward'].name} ward")
+    if data.get("joined_since"):
+        extras.append(f"joined since {data['joined_since']:%-d %b %Y}")
+    if data.get("lapsed_since"):
+        extras.append(f"lapsed since {data['lapsed_since']:%-d %b %Y}")
+    if data.get("union"):
+        extras.append(f"trade union “{data['union']}”")
+    if data.get("consent"):
+        extras.append(f"consented to {Channel(data['consent']).label.lower()}")
+    if data.get("q"):
+        extras.append(f"matching “{data['q']}”")
+    return f"{words} ({'; '.join(extras)})" if extras else words
+
+
 class EmailForm(forms.Form):
     constituency = forms.ModelChoiceField(queryset=None, label="From CLP", empty_label=None)
     subject = forms.CharField(max_length=200)
@@ -71,6 +102,8 @@ class EmailStartForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M"],
     )
+    # The audience count the sender confirmed: the send starts only when it is still the count now.
+    confirmed_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ConsentForm(forms.Form):

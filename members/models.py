@@ -352,6 +352,8 @@ class EmailSend(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         SENDING = "sending", "Sending"
         DONE = "done", "Sent"
+        CANCELLED = "cancelled", "Cancelled"  # before anything went
+        STOPPED = "stopped", "Stopped"  # mid-way: the report says what went
 
     constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=200)
@@ -378,6 +380,10 @@ class EmailSend(models.Model):
         help_text="Since when the mail server has not taken messages; cleared when it does.",
     )
     pause_reason = models.CharField(max_length=500, blank=True, help_text="The mail server's last answer.")
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="When it was cancelled or stopped.")
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ClpOfficeQuerySet.as_manager()
 
@@ -400,12 +406,14 @@ class EmailSend(models.Model):
                 "id", filter=Q(state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING])
             ),
             retrying=Count("id", filter=Q(state=EmailRecipient.State.QUEUED) & ~Q(last_error="")),
+            claimed=Count("id", filter=Q(state=EmailRecipient.State.SENDING)),
+            not_sent=Count("id", filter=Q(state=EmailRecipient.State.CANCELLED)),
             bounced=Count("id", filter=Q(bounced_at__isnull=False)),
             unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
         )
         rows["planned"] = self.planned_count
         rows["skipped_by_cap"] = self.skipped_by_cap
-        done = rows["sent"] + rows["failed"]
+        done = rows["sent"] + rows["failed"] + rows["not_sent"]
         rows["percent"] = round(100 * done / self.planned_count) if self.planned_count else 100
         return rows
 
@@ -439,7 +447,7 @@ class EmailRecipientQuerySet(ScopedQuerySet):
     def sent_within(self, days, constituency):
         since = timezone.now() - timedelta(days=days)
         return self.filter(send__constituency=constituency, planned_at__gte=since).exclude(
-            state=EmailRecipient.State.FAILED
+            state__in=[EmailRecipient.State.FAILED, EmailRecipient.State.CANCELLED]
         )
 
 
@@ -451,6 +459,7 @@ class EmailRecipient(models.Model):
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Not sent: the send was stopped"
 
     # Both foreign keys are covered by the indexes below, so they need none of their own.
     send = models.ForeignKey(EmailSend, on_delete=models.CASCADE, related_name="recipients", db_index=False)

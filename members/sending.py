@@ -71,7 +71,7 @@ WITH audience AS ({audience}),
 recent AS (
     SELECT r.member_id FROM members_emailrecipient r
     JOIN members_emailsend s ON s.id = r.send_id
-    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state <> %s
+    WHERE s.constituency_id = %s AND r.planned_at >= %s AND r.state NOT IN (%s, %s)
     GROUP BY r.member_id HAVING count(*) >= %s
 ),
 eligible AS (
@@ -102,7 +102,8 @@ def plan(*, send, audience_sql, audience_params, cap_since, batch_size, now):
                 *audience_params,
                 send.constituency_id,
                 cap_since,
-                State.FAILED,
+                State.FAILED,  # failed and never-sent rows do not count towards the cap
+                State.CANCELLED,
                 send.frequency_cap,
                 send.pk,
                 batch_size,
@@ -243,24 +244,36 @@ class SentMarker:
             raise OperationalError(f"Could not mark a member email sent: {failed or 'connection lost'}")
 
 
-def deliver(*, rows, composer, backend, rate, refused, sent, heartbeat):
+# How often a worker asks whether its send was stopped: at most this many seconds of messages go
+# after someone presses Stop.
+STOP_CHECK_SECONDS = 1.0
+
+
+def deliver(*, rows, composer, backend, rate, refused, sent, heartbeat, stopped=None):
     """Send `rows` over `backend` (opened here), marking each sent as soon as the server takes it.
 
     `refused(row, code, reason)` is called for a recipient the server refused and returns True when the
     row waits for a retry; `sent(row)` after a row's mark is confirmed, for rows matched to the register;
-    `heartbeat()` every 100 messages. Raises ConnectionLost when the server is unreachable or goes away.
+    `heartbeat()` every 100 messages; `stopped()` (if given) about every STOP_CHECK_SECONDS, and the
+    rest of the rows are left unsent when it answers True. Raises ConnectionLost when the server is
+    unreachable or goes away.
     Returns (messages sent, whether any row waits for a retry).
     """
     pace = 1 / rate if rate else 0
     count, deferred = 0, False
     marker = SentMarker()
-    started = time.monotonic()
+    started = last_stop_check = time.monotonic()
     try:
         try:
             backend.open()  # one connection for the whole batch
         except (smtplib.SMTPException, OSError) as error:
             raise ConnectionLost(smtp_reason(error)) from error
         for number, row in enumerate(rows, start=1):
+            if stopped is not None and time.monotonic() - last_stop_check >= STOP_CHECK_SECONDS:
+                marker.wait()  # the connection's one query at a time
+                if stopped():
+                    break
+                last_stop_check = time.monotonic()
             if pace:
                 time.sleep(max(0.0, started + number * pace - time.monotonic()))
             try:

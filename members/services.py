@@ -39,11 +39,13 @@ from members import conf, email_content, matching, mime, sending
 from members.forms import audience_filters
 from members.models import (
     BounceEvent,
+    Channel,
     Consent,
     ElectorMatch,
     EmailBatch,
     EmailRecipient,
     EmailSend,
+    ImportMapping,
     Member,
     MemberImport,
     Volunteer,
@@ -60,8 +62,11 @@ UNSUBSCRIBE_SALT = "members.unsubscribe"
 
 
 @transaction.atomic
-def consent_record(*, member, channel, granted, wording, source, user=None):
-    """Record a consent given or withdrawn on one channel; the member's current answer follows it."""
+def consent_record(*, member, channel, granted, wording, source, user=None, http_request=None):
+    """Record a consent given or withdrawn on one channel; the member's current answer follows it, and
+    the audit log says who changed it (the member on their own page, an officer, an unsubscribe link)."""
+    if channel not in Channel.values:
+        raise ValueError(f"“{channel}” is not a way we contact members: choose {', '.join(Channel.values)}.")
     consent = Consent.objects.create(
         member=member,
         channel=channel,
@@ -72,6 +77,13 @@ def consent_record(*, member, channel, granted, wording, source, user=None):
     )
     setattr(member, f"consent_{channel}", granted)
     member.save(update_fields=[f"consent_{channel}", "updated_at"])
+    audit_record(
+        action="members.consent",
+        user=user,
+        request=http_request,
+        obj=member,
+        detail={"channel": channel, "granted": granted, "source": source},
+    )
     return consent
 
 
@@ -95,10 +107,25 @@ def volunteer_save(*, member, skills, other_skills, availability, help_other_clp
 
 
 @transaction.atomic
-def member_import_queue(*, member_import, mapping):
-    """Fix the column mapping of an uploaded file and run the import in the worker."""
+def member_import_create(*, constituency, upload, user, http_request=None):
+    """Store an uploaded membership file for its columns to be mapped; nothing is imported yet."""
+    member_import = MemberImport.objects.create(
+        constituency=constituency, file=upload, file_name=upload.name[:200], uploaded_by=user
+    )
+    audit_record(action="members.import_upload", user=user, request=http_request, obj=member_import)
+    return member_import
+
+
+@transaction.atomic
+def member_import_queue(*, member_import, mapping=None, mapping_name=None, columns=None):
+    """Fix the column mapping of an uploaded file and run the import in the worker. The mapping is
+    given, or saved here under `mapping_name` (for the CLP's next file) with its `columns`."""
     from members.tasks import member_import_run
 
+    if mapping is None:
+        mapping, _ = ImportMapping.objects.update_or_create(
+            constituency=member_import.constituency, name=mapping_name, defaults={"columns": columns}
+        )
     member_import.mapping = mapping
     member_import.heartbeat_at = timezone.now()  # while waiting: when it was queued (see the sweeper)
     member_import.save(update_fields=["mapping", "heartbeat_at"])
@@ -263,6 +290,42 @@ def email_send_start(*, send, user, when=None):
     return send
 
 
+@transaction.atomic
+def email_send_cancel(*, send, user):
+    """Cancel a send before anything went: scheduled, or started with no message sent or being sent."""
+    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    if send.state not in (EmailSend.State.SCHEDULED, EmailSend.State.SENDING):
+        raise ValueError(f"This email cannot be cancelled: it is {send.get_state_display().lower()}.")
+    started = send.recipients.filter(state__in=[EmailRecipient.State.SENDING, EmailRecipient.State.SENT])
+    if started.exists():
+        raise ValueError("Sending has started, so it can no longer be cancelled: stop it instead.")
+    return _send_halt(send, user=user, state=EmailSend.State.CANCELLED, action="members.email_cancel")
+
+
+@transaction.atomic
+def email_send_stop(*, send, user):
+    """Stop a send mid-way: nothing more is sent (a worker notices within about a second, so a message or
+    two at most may still go, and is reported as sent); the page reports what went and what did not."""
+    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    if send.state not in (EmailSend.State.SCHEDULED, EmailSend.State.SENDING):
+        raise ValueError(f"This email cannot be stopped: it is {send.get_state_display().lower()}.")
+    return _send_halt(send, user=user, state=EmailSend.State.STOPPED, action="members.email_stop")
+
+
+def _send_halt(send, *, user, state, action):
+    """Unsent rows become "not sent" (never claimed again; a worker's row marked sent after this still
+    counts as sent), every batch is finished (the sweeper re-queues none) and the send ends."""
+    now = timezone.now()
+    unsent = send.recipients.filter(state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING])
+    not_sent = unsent.update(state=EmailRecipient.State.CANCELLED)
+    EmailBatch.objects.filter(send=send, finished_at=None).update(finished_at=now, retry_at=None)
+    send.state, send.stopped_at, send.stopped_by, send.finished_at = state, now, user, now
+    send.save(update_fields=["state", "stopped_at", "stopped_by", "finished_at"])
+    sent = send.recipients.filter(state=EmailRecipient.State.SENT).count()
+    audit_record(action=action, user=user, obj=send, detail={"sent": sent, "not_sent": not_sent})
+    return send
+
+
 # --- Planning ---------------------------------------------------------------------
 
 
@@ -359,6 +422,7 @@ def _batch_send_locked(batch, backend, rate):
                 refused=_row_refused,
                 sent=lambda row: _contact_record(send, row),
                 heartbeat=lambda: _batch_heartbeat(batch),
+                stopped=lambda: _send_stopped(send),
             )
         except sending.ConnectionLost as lost:
             log.warning("Member email %s paused at batch %s: %s", send.pk, batch.pk, lost)
@@ -369,6 +433,10 @@ def _batch_send_locked(batch, backend, rate):
     else:
         _batch_finish(batch)
     return sent
+
+
+def _send_stopped(send):
+    return EmailSend.objects.filter(pk=send.pk, stopped_at__isnull=False).exists()
 
 
 def _batch_heartbeat(batch):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("email/<int:pk>/progress/", views.email_progress, name="email_progress"),
     path("email/<int:pk>/test/", views.email_test, name="email_test"),
     path("email/<int:pk>/start/", views.email_start, name="email_start"),
+    path("email/<int:pk>/stop/", views.email_stop, name="email_stop"),
     path("email/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("email/bounces/", views.bounce_webhook, name="bounce_webhook"),
     path("imports/", views.import_upload, name="import_upload"),

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from labourhub.csv_export import safe_row
 from labourhub.scoping import Action, can, constituencies_for, require
 from labourhub.services import audit_record
-from members import email_content, importers, services
+from members import email_content, importers, reports, services
 from members.forms import (
     ConsentForm,
     EmailForm,
@@ -25,6 +24,7 @@ from members.forms import (
     MemberFilterForm,
     VolunteerForm,
     VolunteerSearchForm,
+    audience_in_words,
 )
 from members.models import (
     BounceEvent,
@@ -100,9 +100,12 @@ def member_detail(request, pk):
         member = _member_for(request, pk, Action.MANAGE_MEMBERS)
         form = ConsentForm(request.POST)
         if form.is_valid():
-            services.consent_record(member=member, source="officer", user=request.user, **form.cleaned_data)
-            audit_record(
-                action="members.consent", request=request, obj=member, detail=dict(form.cleaned_data)
+            services.consent_record(
+                member=member,
+                source="officer",
+                user=request.user,
+                http_request=request,
+                **form.cleaned_data,
             )
             messages.success(request, "Consent recorded.")
             return redirect("members:detail", pk=member.pk)
@@ -234,29 +237,12 @@ def member_letters(request):
 def membership_chart(request):
     """Members in good standing at the end of each of the last 24 months, per status."""
     require(request.user, Action.VIEW_MEMBERS)
-    allowed = constituencies_for(request.user, Action.VIEW_MEMBERS)
-    sql, params = allowed.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT to_char(month, 'YYYY-MM'),
-                   count(m.id) FILTER (WHERE m.lapsed_on IS NULL OR m.lapsed_on > month_end),
-                   count(m.id) FILTER (WHERE m.joined_on >= month AND m.joined_on <= month_end),
-                   count(m.id) FILTER (WHERE m.lapsed_on >= month AND m.lapsed_on <= month_end)
-            FROM generate_series(date_trunc('month', now()) - interval '23 months',
-                                 date_trunc('month', now()), interval '1 month') AS month
-            CROSS JOIN LATERAL (SELECT (month + interval '1 month - 1 day')::date AS month_end) e
-            LEFT JOIN members_member m ON m.constituency_id IN ({sql}) AND m.joined_on <= e.month_end
-            GROUP BY month ORDER BY month
-            """,
-            params,
-        )
-        rows = cursor.fetchall()
+    rows = reports.membership_by_month(constituencies=constituencies_for(request.user, Action.VIEW_MEMBERS))
     chart = {
-        "labels": [r[0] for r in rows],
-        "members": [r[1] for r in rows],
-        "joined": [r[2] for r in rows],
-        "lapsed": [r[3] for r in rows],
+        "labels": [row.month for row in rows],
+        "members": [row.members for row in rows],
+        "joined": [row.joined for row in rows],
+        "lapsed": [row.lapsed for row in rows],
     }
     return render(request, "members/chart.html", {"rows": rows, "chart": chart})
 
@@ -374,18 +360,54 @@ def email_test(request, pk):
 @login_required
 @require_POST
 def email_start(request, pk):
+    """Send (or schedule) only once the sender has confirmed the count and the audience in words: the
+    first press shows "Send to 124 lapsed members in Anytown?", and the confirmation starts it only
+    while the count is still the one confirmed."""
     send = _send_for(request, pk)
     form = EmailStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That send time is not a date and time.")
         return redirect("members:email_detail", pk=send.pk)
     when = form.cleaned_data["when"]
+    if send.state == EmailSend.State.DRAFT:
+        count = services.email_audience(send, request.user).count()
+        if form.cleaned_data["confirmed_count"] != count:
+            confirm = EmailStartForm(initial={"when": when, "confirmed_count": count})
+            context = {
+                "send": send,
+                "count": count,
+                "audience": audience_in_words(send, count),
+                "when": when,
+                "changed": form.cleaned_data["confirmed_count"] is not None,
+                "form": confirm,
+            }
+            return render(request, "members/email_confirm.html", context)
     try:
         services.email_send_start(send=send, user=request.user, when=when)
     except ValueError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(request, f"Scheduled for {when:%d %b %Y %H:%M}." if when else "Sending now.")
+    return redirect("members:email_detail", pk=send.pk)
+
+
+@login_required
+@require_POST
+def email_stop(request, pk):
+    """Cancel a send before anything went, or stop it mid-way; its page then reports what went."""
+    send = _send_for(request, pk)
+    cancel = request.POST.get("what") == "cancel"
+    try:
+        if cancel:
+            send = services.email_send_cancel(send=send, user=request.user)
+        else:
+            send = services.email_send_stop(send=send, user=request.user)
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request, "Cancelled: nothing was sent." if cancel else "Stopped: nothing more is sent."
+        )
     return redirect("members:email_detail", pk=send.pk)
 
 
@@ -404,14 +426,12 @@ def import_upload(request):
     allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
     form = ImportUploadForm(request.POST or None, request.FILES or None, constituencies=allowed)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        member_import = MemberImport.objects.create(
+        member_import = services.member_import_create(
             constituency=form.cleaned_data["constituency"],
-            file=upload,
-            file_name=upload.name[:200],
-            uploaded_by=request.user,
+            upload=form.cleaned_data["file"],
+            user=request.user,
+            http_request=request,
         )
-        audit_record(action="members.import_upload", request=request, obj=member_import)
         return redirect("members:import_map", pk=member_import.pk)
     imports = MemberImport.objects.for_user(request.user).select_related("constituency")[:20]
     return render(request, "members/import_upload.html", {"form": form, "imports": imports})
@@ -441,12 +461,11 @@ def import_map(request, pk):
         initial={"mapping_name": previous.name if previous else "Membership export"},
     )
     if request.method == "POST" and form.is_valid():
-        mapping, _ = ImportMapping.objects.update_or_create(
-            constituency=member_import.constituency,
-            name=form.cleaned_data["mapping_name"],
-            defaults={"columns": form.columns()},
+        services.member_import_queue(
+            member_import=member_import,
+            mapping_name=form.cleaned_data["mapping_name"],
+            columns=form.columns(),
         )
-        services.member_import_queue(member_import=member_import, mapping=mapping)
         return redirect("members:import_detail", pk=member_import.pk)
     return render(
         request, "members/import_map.html", {"form": form, "import": member_import, "headers": headers}
@@ -523,9 +542,8 @@ def my_record(request):
         else None,
     )
     if request.method == "POST" and request.POST.get("part") == "consent":
-        channel = request.POST.get("channel")
-        if channel in ("email", "sms", "phone", "post"):
-            granted = request.POST.get("granted") == "yes"
+        channel, granted = request.POST.get("channel", ""), request.POST.get("granted") == "yes"
+        try:
             services.consent_record(
                 member=member,
                 channel=channel,
@@ -533,7 +551,11 @@ def my_record(request):
                 wording=f"{'Agreed to' if granted else 'Stopped'} {channel} contact on their member page.",
                 source="member page",
                 user=request.user,
+                http_request=request,
             )
+        except ValueError as problem:
+            messages.error(request, str(problem))
+        else:
             messages.success(request, "Saved.")
         return redirect("members:me")
     if request.method == "POST" and volunteer_form.is_valid():

@@ -171,7 +171,7 @@ def register_import_run(*, register_import):
 
 def register_import_confirm(*, register_import, user):
     """Confirm an import that waited because it would take a large share of the register off it:
-    queued to run again (queue `register_import_task` on commit), allowed to take off up to the number
+    queued to run again once this transaction commits, allowed to take off up to the number
     the person was shown (more, and it waits again). Returns the record; ValueError if it is not
     waiting for confirmation (confirmed twice, say)."""
     with transaction.atomic():
@@ -206,6 +206,9 @@ def register_import_confirm(*, register_import, user):
             constituency=record.constituency,
             detail={"removals_confirmed": shown},
         )
+        from voters.tasks import register_import_task
+
+        transaction.on_commit(lambda: register_import_task.delay(record.pk))
     return record
 
 

@@ -211,7 +211,6 @@ def import_confirm(request, pk):
         except ValueError as problem:
             messages.error(request, str(problem))
         else:
-            transaction.on_commit(lambda: register_import_task.delay(record.pk))
             messages.success(request, "Confirmed: the import is being applied.")
         return redirect("voters:import", pk=record.pk)
     return render(request, "voters/import.html", {"record": record})

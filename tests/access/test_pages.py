@@ -142,6 +142,51 @@ def test_refusal_without_reason_is_refused_clearly(client, member, canvassing, a
     assert access_request.status == Status.ENDORSEMENT
 
 
+def test_refusal_without_reason_keeps_the_form_with_the_error_by_the_reason(
+    client, member, canvassing, anytown
+):
+    """Issue #14 item 2: the form comes back (not a redirect to a fresh one with "Endorse" chosen),
+    refuse still chosen, the error next to the reason and the duration typed kept."""
+    access_request = submit(canvassing, member, anytown.constituency)
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    response = client.post(
+        reverse("access:decide", args=[access_request.pk]),
+        {"decision": "refuse", "expected_status": Status.ENDORSEMENT, "note": "  "},
+    )
+    assert response.status_code == 400
+    form = response.context["decision_form"]
+    assert form.errors == {"note": ["Give a reason: the requester sees it."]}
+    page = response.content.decode()
+    assert 'id="id_note_error"' in page and 'aria-describedby="id_note_helptext id_note_error"' in page
+    assert 'value="refuse" id="id_decision_1" required checked' in page.replace('checked=""', "checked")
+    assert page.count(" checked") == 1
+
+
+def test_no_decision_is_an_error_next_to_the_choice_and_nothing_is_chosen(
+    client, member, canvassing, anytown
+):
+    access_request = submit(canvassing, member, anytown.constituency)
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    response = client.post(
+        reverse("access:decide", args=[access_request.pk]),
+        {"expected_status": Status.ENDORSEMENT, "note": "Which sessions?"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_decision_error"' in page and "Choose a decision" in page
+    assert " checked" not in page
+    assert "Which sessions?</textarea>" in page
+    access_request.refresh_from_db()
+    assert access_request.status == Status.ENDORSEMENT and access_request.decisions.count() == 1
+
+
+def test_the_status_page_chooses_no_decision(client, member, canvassing, anytown):
+    access_request = submit(canvassing, member, anytown.constituency)
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("access:request", args=[access_request.pk])).content.decode()
+    assert 'name="decision"' in page and " checked" not in page
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_endorser_queue_has_a_fixed_number_of_queries(
     client, anytown, canvassing, django_assert_max_num_queries, count

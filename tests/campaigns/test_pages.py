@@ -372,3 +372,53 @@ def test_rewording_a_question_is_a_new_version_and_old_answers_keep_the_old_word
         campaign.current_survey_version().questions.get(key="vi").text == "Who will you vote for on Thursday?"
     )
     assert answered.answers.get().question.text == "How will you vote?"
+
+
+def test_paper_sheet_form_reads_only_the_marked_lines_and_names_what_is_missing(anytown, campaign):
+    """Issue #12 item 4: the sheet's POST keys are parsed by a form, not by hand in the view."""
+    from campaigns.forms import PaperSheetForm
+    from campaigns.services import canvassers_for
+
+    electors = [home.electors.get() for home in homes(anytown, 3)]
+    first, second, third = electors
+    data = {
+        "canvasser": "",
+        "knocked_on": "2026-13-45",
+        f"out-{first.pk}": "spoke",
+        f"vi-{first.pk}": "L",
+        f"st-{first.pk}": "soft",
+        f"uuid-{first.pk}": "u1",
+        f"out-{third.pk}": "not_in",
+        f"uuid-{third.pk}": "u3",
+    }
+    canvassers = canvassers_for(anytown.constituency)
+    bad = PaperSheetForm(data, canvassers=canvassers, electors=electors)
+    assert not bad.is_valid()
+    assert bad.non_field_errors() == ["Say who canvassed this sheet and on what day."]
+    canvasser = anytown.user(Role.CANVASSER)
+    good = PaperSheetForm(
+        data | {"canvasser": canvasser.pk, "knocked_on": "2026-11-21"},
+        canvassers=canvassers,
+        electors=electors,
+    )
+    assert good.is_valid(), good.errors
+    assert [(r.elector, r.outcome, r.intention, r.strength, r.client_uuid) for r in good.rows()] == [
+        (first, "spoke", "L", "soft", "u1"),
+        (third, "not_in", "", "", "u3"),
+    ]
+
+
+def test_a_paper_sheet_with_an_impossible_date_says_so_and_records_nothing(
+    client, anytown, organiser, anytown_canvasser, campaign
+):
+    pack = pack_with_doors(campaign, homes(anytown, 1))
+    response = client.post(
+        reverse("campaigns:paper_entry", args=[campaign.pk]),
+        {"sheet": pack.sheet_id, "canvasser": anytown_canvasser.pk, "knocked_on": "2026-02-30"},
+        follow=True,
+    )
+    assert (
+        response.status_code == 200
+        and "Say who canvassed this sheet and on what day." in response.content.decode()
+    )
+    assert not Visit.objects.exists()

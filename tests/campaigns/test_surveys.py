@@ -51,3 +51,46 @@ def test_bad_questions_are_refused_naming_the_question(anytown, questions, messa
     with pytest.raises(ValidationError, match=message):
         survey_create(campaign=campaign, name="Doorstep", questions=questions)
     assert not campaign.surveys.exists()
+
+
+def test_question_edits_are_services_that_edit_the_latest_version(anytown):
+    """Issue #12 item 4: the survey page's add/remove/reword are services, each reading the current
+    questions under the survey's lock (so an edit never starts from an older copy)."""
+    from campaigns.services import survey_question_add, survey_question_remove, survey_question_reword
+
+    campaign = CampaignFactory(constituency=anytown.constituency)
+    survey = survey_create(campaign=campaign, name="Doorstep")
+    stale = survey.current_version
+    survey_question_add(survey=survey, key="school-run", kind="yes_no", text="Is the school run safe?")
+    survey_question_reword(survey=survey, key="vi", text="Who gets your vote?")
+    third = survey.current_version
+    assert third.number == 3 and stale.number == 1
+    assert set(third.questions.values_list("key", flat=True)) >= {"school-run", "vi"}
+    assert third.questions.get(key="vi").text == "Who gets your vote?"
+    fourth = survey_question_remove(survey=survey, key="school-run")
+    assert not fourth.questions.filter(key="school-run").exists() and fourth.note == "Removed school-run"
+    assert fourth.questions.get(key="vi").text == "Who gets your vote?"
+
+
+@pytest.mark.parametrize("edit", ["remove", "reword"])
+def test_editing_a_question_the_survey_lacks_says_so_and_makes_no_version(anytown, edit):
+    from campaigns import services
+
+    campaign = CampaignFactory(constituency=anytown.constituency)
+    survey = survey_create(campaign=campaign, name="Doorstep")
+    with pytest.raises(ValidationError, match="no question “nope”"):
+        if edit == "remove":
+            services.survey_question_remove(survey=survey, key="nope")
+        else:
+            services.survey_question_reword(survey=survey, key="nope", text="x")
+    assert survey.versions.count() == 1
+
+
+def test_adding_a_question_whose_key_is_taken_is_refused_naming_it(anytown):
+    from campaigns.services import survey_question_add
+
+    campaign = CampaignFactory(constituency=anytown.constituency)
+    survey = survey_create(campaign=campaign, name="Doorstep")
+    with pytest.raises(ValidationError, match="twice"):
+        survey_question_add(survey=survey, key="vi", kind="text", text="Again?")
+    assert survey.versions.count() == 1

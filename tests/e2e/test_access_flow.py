@@ -94,3 +94,74 @@ def test_request_endorse_approve_canvass_revoke(browser_page, live_server, anyto
     page.goto("/campaigns/")
     expect(page.get_by_text("No campaigns yet.")).to_be_visible()
     assert page.get_by_text("Anytown spring campaign").count() == 0
+
+
+def test_refusing_without_a_reason_keeps_the_form_and_never_approves(
+    browser_page, live_server, anytown, regional_officer
+):
+    """Issue #14 item 2: a refusal with no reason came back with "Approve" selected and the note
+    cleared, so typing the reason and submitting again approved. Now nothing is pre-selected, the
+    error sits next to the reason, what was typed is kept, and the second submit refuses."""
+    from access.models import AccessRequest, Status
+    from tests.access.factories import submit
+
+    page = browser_page
+    tool = canvassing_tool()
+    member = make_eligible(
+        UserFactory(email="robin@anytown.example", full_name="Robin Anytownson"), anytown.constituency
+    )
+    access_request = submit(tool, member, anytown.constituency)
+    _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
+    page.goto(f"/access/requests/{access_request.pk}/")
+    page.get_by_label("Endorse").check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Waiting for the region's review", exact=True)).to_be_visible()
+
+    _as(page, live_server, regional_officer)
+    page.goto(f"/access/requests/{access_request.pk}/")
+    for label in ("Approve", "Refuse", "Ask for more information"):
+        expect(page.get_by_label(label)).not_to_be_checked()  # no decision made for the reviewer
+    page.get_by_label("Duration (days)").fill("45")
+    page.get_by_label("Refuse").check()
+    page.get_by_role("button", name="Record decision").click()
+
+    error = page.locator("#id_note_error")
+    expect(error).to_contain_text("Give a reason")
+    expect(page.get_by_label("Reason or question")).to_have_attribute(
+        "aria-describedby", re.compile("id_note_error")
+    )
+    expect(page.get_by_label("Refuse")).to_be_checked()  # what was chosen is kept ...
+    expect(page.get_by_label("Approve")).not_to_be_checked()  # ... and nothing else chosen for them
+    expect(page.get_by_label("Duration (days)")).to_have_value("45")  # everything typed is kept
+    access_request.refresh_from_db()
+    assert access_request.status == Status.REVIEW
+
+    page.get_by_label("Reason or question").fill("Training has lapsed: please redo it first.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
+    access_request = AccessRequest.objects.get(pk=access_request.pk)
+    assert access_request.status == Status.REFUSED
+    assert (
+        access_request.decisions.order_by("-pk").first().note == "Training has lapsed: please redo it first."
+    )
+
+
+def test_no_decision_is_made_for_the_decider(browser_page, live_server, anytown):
+    """Sending the form without choosing records nothing (it used to endorse: the default), and the
+    note typed stays. The server's own answer to a missing choice is in tests/access/test_pages.py."""
+    from access.models import Status
+    from tests.access.factories import submit
+
+    page = browser_page
+    member = make_eligible(
+        UserFactory(email="robin@anytown.example", full_name="Robin Anytownson"), anytown.constituency
+    )
+    access_request = submit(canvassing_tool(), member, anytown.constituency)
+    _as(page, live_server, anytown.user(Role.CLP_SECRETARY))
+    page.goto(f"/access/requests/{access_request.pk}/")
+    page.get_by_label("Reason or question").fill("Which sessions do you mean?")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_timeout(500)  # time enough for a submit, had the browser sent one
+    expect(page.get_by_label("Reason or question")).to_have_value("Which sessions do you mean?")
+    access_request.refresh_from_db()
+    assert access_request.status == Status.ENDORSEMENT and access_request.decisions.count() == 1  # submitted

@@ -52,3 +52,43 @@ def test_member_stops_email_from_their_own_page(browser_page, live_server, anyto
     page.get_by_role("button", name="Allow email").wait_for()
     member.refresh_from_db()
     assert member.consent_email is False
+
+
+def test_send_asks_first_with_the_count_and_audience_and_can_be_cancelled(browser_page, live_server, anytown):
+    """Issue #14 item 3: one click on Send mailed everyone. Now it asks "Send to 3 lapsed members in
+    Anytown?", going back sends nothing, and a started send can be cancelled before its batches run."""
+    from members import services
+    from members.models import EmailRecipient, EmailSend
+
+    page = browser_page
+    for name in ("Ann", "Bob", "Cat"):
+        MemberFactory(constituency=anytown.constituency, first_name=name, status="lapsed")
+    MemberFactory(constituency=anytown.constituency, first_name="Dee", status="current")
+    secretary = anytown.user(Role.CLP_SECRETARY)
+    send = services.email_send_save(
+        constituency=anytown.constituency,
+        user=secretary,
+        subject="We miss you, {{first_name}}",
+        body="Come back to **Anytown Labour**.",
+        audience={"status": "lapsed"},
+        frequency_cap=3,
+    )
+    sign_in(page.context, live_server, secretary)
+    page.goto(f"/members/email/{send.pk}/")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_role("heading", name="Send to 3 lapsed members in Anytown?")).to_be_visible()
+    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DRAFT  # asking sent nothing
+    page.get_by_role("link", name="No, go back").click()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
+    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DRAFT
+
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_role("button", name="Yes, send to 3 members").click()
+    expect(page.get_by_text("Sending now.")).to_be_visible()
+    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.SENDING
+
+    page.get_by_role("button", name="Cancel this send").click()
+    expect(page.get_by_text("Cancelled: nothing was sent.")).to_be_visible()
+    send.refresh_from_db()
+    assert send.state == EmailSend.State.CANCELLED and send.stopped_by == secretary
+    assert not EmailRecipient.objects.filter(send=send, state=EmailRecipient.State.SENT).exists()

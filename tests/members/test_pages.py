@@ -143,8 +143,15 @@ def test_compose_preview_and_send(
     page = client.get(response.url)
     assert page.context["audience_count"] == 1
     assert b"Dear <strong>Ann</strong>" in page.content
+    # Issue #14 item 3: "Send" asks first, with the count and the audience in words; nothing starts.
+    start = reverse("members:email_start", args=[send.pk])
     with django_capture_on_commit_callbacks() as callbacks:
-        client.post(reverse("members:email_start", args=[send.pk]))
+        asked = client.post(start)
+    assert "Send to 1 member in Anytown (matching “Anytownley”)?" in asked.content.decode()
+    send.refresh_from_db()
+    assert send.state == EmailSend.State.DRAFT and not callbacks
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(start, {"confirmed_count": 1})
     send.refresh_from_db()
     assert send.state == EmailSend.State.SENDING and len(callbacks) == 1
     progress = client.get(reverse("members:email_progress", args=[send.pk]))
@@ -205,3 +212,67 @@ def test_contact_them_opens_an_email_to_the_filtered_members(client, anytown, an
     assert b"/members/email/new/?status=arrears" in page.content
     compose = client.get(reverse("members:email_new"), {"status": "arrears"})
     assert compose.context["audience"]["status"].value() == "arrears"
+
+
+def test_send_confirmed_for_a_count_that_has_changed_asks_again(client, anytown, anytown_secretary):
+    """The confirmation is for the count shown: if the audience grew meanwhile, the sender is asked
+    again with the new count, and nothing starts."""
+    from tests.members.conftest import make_send
+
+    MemberFactory(constituency=anytown.constituency, status="lapsed")
+    send = make_send(anytown, audience={"status": "lapsed"})
+    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
+    MemberFactory(constituency=anytown.constituency, status="lapsed")
+    client.force_login(anytown_secretary)
+    asked = client.post(reverse("members:email_start", args=[send.pk]), {"confirmed_count": 1})
+    page = asked.content.decode()
+    assert "Send to 2 lapsed members in Anytown?" in page and "it is now 2" in page
+    send.refresh_from_db()
+    assert send.state == EmailSend.State.DRAFT
+
+
+def test_an_email_nobody_would_get_offers_no_send(client, anytown, anytown_secretary):
+    from tests.members.conftest import make_send
+
+    send = make_send(anytown, audience={"status": "lapsed"})
+    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
+    client.force_login(anytown_secretary)
+    page = client.post(reverse("members:email_start", args=[send.pk])).content.decode()
+    assert "Nobody would get it" in page and "Yes, send" not in page
+
+
+def test_a_member_changing_their_own_consent_is_audited(client, anytown):
+    """Issue #12 item 4: neither the member page nor the service audited a member's own consent change."""
+    user = anytown.user(Role.CANVASSER)
+    member = MemberFactory(constituency=anytown.constituency, user=user, consent_email=True)
+    client.force_login(user)
+    client.post(reverse("members:me"), {"part": "consent", "channel": "email", "granted": "no"})
+    member.refresh_from_db()
+    assert member.consent_email is False
+    event = AuditEvent.objects.get(action="members.consent")
+    assert (event.user, event.object_id, event.constituency) == (user, str(member.pk), anytown.constituency)
+    assert event.detail == {"channel": "email", "granted": False, "source": "member page"}
+
+
+def test_an_officer_recording_consent_is_audited_once(client, anytown, anytown_secretary):
+    member = MemberFactory(constituency=anytown.constituency, consent_sms=False)
+    client.force_login(anytown_secretary)
+    data = {"channel": "sms", "granted": "yes", "wording": "Said yes on the phone"}
+    client.post(reverse("members:detail", args=[member.pk]), data)
+    event = AuditEvent.objects.get(action="members.consent")
+    assert event.user == anytown_secretary and event.detail == {
+        "channel": "sms",
+        "granted": True,
+        "source": "officer",
+    }
+
+
+def test_a_member_page_consent_for_an_unknown_channel_says_so_and_changes_nothing(client, anytown):
+    user = anytown.user(Role.CANVASSER)
+    MemberFactory(constituency=anytown.constituency, user=user, consent_email=True)
+    client.force_login(user)
+    response = client.post(
+        reverse("members:me"), {"part": "consent", "channel": "pigeon", "granted": "no"}, follow=True
+    )
+    assert "not a way we contact members" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="members.consent").exists()

@@ -90,6 +90,7 @@ URLS = {
     "members:email_progress": _pk(_send),
     "members:email_test": _pk(_send),
     "members:email_start": _pk(_send),
+    "members:email_stop": _pk(_send),
     "members:import_upload": _none,
     "members:import_map": _pk(_import),
     "members:import_detail": _pk(_import),
@@ -132,6 +133,7 @@ NO_CANARY = {
     "members:email_test": "sends a test copy to the signed-in user, after commit (never in the walk)",
     "admin:members_volunteer_add": "an empty form",
     "members:email_start": "gap: the walk's send is a draft that cannot start before its test copy",
+    "members:email_stop": "gap: the walk's send is a draft, which is neither cancelled nor stopped",
     "members:unsubscribe": "a signed link: says the address is unsubscribed, names no one",
 }
 
