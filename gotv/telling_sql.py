@@ -12,7 +12,7 @@ Why it is safe: every value reaches PostgreSQL as a bound parameter (%(name)s); 
 into the SQL is the table names below, constants taken from the models. States (the VoteRecord's
 source) are passed as parameters from their TextChoices; the one piece of SQL not written here
 is the scoping rule's, compiled by Django from labourhub.scoping.constituencies_for with its own
-parameters. Nothing here decides who may do what: `election_read` reports whether the election
+parameters (through labourhub.scoping_sql, which compiles it once per process). Nothing here decides who may do what: `election_read` reports whether the election
 is in the user's scope and the caller refuses; `box_context` reads a box only together with its
 election's id; the telling statement runs only for an election and box the caller let through.
 
@@ -22,7 +22,6 @@ Rows come back as named tuples.
 import json
 from typing import NamedTuple
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
@@ -68,13 +67,11 @@ SELECT {columns}, c.id IN ({{scope}}) AS allowed
 def election_read(*, election_id, scope):
     """(election, allowed) or (None, False): the election with its constituency and region (the
     audit row names both), as Election.objects.select_related("constituency__region") gives it,
-    and whether its constituency is in `scope`, a labourhub.scoping.constituencies_for(user,
-    action) queryset (compiled by Django into this statement, parameters and all). The election
-    is read whether or not it is allowed: the late-entry rule needs it; the caller refuses."""
-    try:
-        scope_sql, scope_params = scope.values("pk").query.sql_with_params()
-    except EmptyResultSet:  # constituencies_for's none(): a signed-out or inactive user
-        scope_sql, scope_params = "SELECT NULL::bigint WHERE false", ()
+    and whether its constituency is in `scope`, the (sql, params) of
+    labourhub.scoping_sql.constituencies_sql(user, action) (scoping's rule as Django compiles
+    it, parameters and all). The election is read whether or not it is allowed: the late-entry
+    rule needs it; the caller refuses."""
+    scope_sql, scope_params = scope
     with connection.cursor() as cursor:
         cursor.execute(_ELECTION_SQL.format(scope=scope_sql), [*scope_params, election_id])
         row = cursor.fetchone()
