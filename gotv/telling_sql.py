@@ -16,6 +16,13 @@ parameters (through labourhub.scoping_sql, which compiles it once per process). 
 is in the user's scope and the caller refuses; `box_context` reads a box only together with its
 election's id; the telling statement runs only for an election and box the caller let through.
 
+Why prepared: PostgreSQL spent longer planning the telling statement (about 0.6 ms) than running
+it (about 0.25 ms). The three statements here run on a server-binding cursor that prepares them
+(psycopg `prepare=True`: parsed and planned once per connection, then only executed); the
+project's other queries keep Django's default client-side binding. Prepared statements live in
+the database session, so this needs a direct connection or session pooling (not PgBouncer's
+transaction pooling, which the project does not use).
+
 Rows come back as named tuples.
 """
 
@@ -23,6 +30,7 @@ import json
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
 from gotv.poll_numbers import BoxDistricts
@@ -41,6 +49,20 @@ _T = {
     "constituency": Constituency._meta.db_table,
     "region": Region._meta.db_table,
 }
+
+
+class _PreparedCursor(ServerBindingCursor):
+    """Server-side binding, and every statement prepared (see the module docstring)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _prepared_cursor():
+    """Django's cursor (query logging, execute wrappers, error wrapping) on a _PreparedCursor."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_PreparedCursor(connection.connection))
 
 
 def _columns(model):
@@ -72,7 +94,7 @@ def election_read(*, election_id, scope):
     it, parameters and all). The election is read whether or not it is allowed: the late-entry
     rule needs it; the caller refuses."""
     scope_sql, scope_params = scope
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_ELECTION_SQL.format(scope=scope_sql), [*scope_params, election_id])
         row = cursor.fetchone()
     if row is None:
@@ -130,7 +152,7 @@ def box_context(*, box_id, election_id):
     """(BallotBox, BoxDistricts) for box `box_id` of election `election_id`, or (None, None): one
     statement where BallotBox + BoxDistricts.of took three (the same BoxDistricts, through
     BoxDistricts.build)."""
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_BOX_SQL, {"box": box_id, "election": election_id})
         rows = [BoxRow(*row) for row in cursor.fetchall()]
     if not rows:
@@ -274,6 +296,6 @@ def telling_insert(
         "flags": json.dumps(flags),
         "source": VoteRecord.Source.TELLING.value,
     }
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_TELLING_SQL, params)
         return [TellingRow(*row) for row in cursor.fetchall()]
