@@ -12,9 +12,16 @@ Why it is safe: every value reaches PostgreSQL as a bound parameter (%(name)s); 
 into the SQL is the table names below, constants taken from the models. States (the VoteRecord's
 source) are passed as parameters from their TextChoices; the one piece of SQL not written here
 is the scoping rule's, compiled by Django from labourhub.scoping.constituencies_for with its own
-parameters. Nothing here decides who may do what: `election_read` reports whether the election
+parameters (through labourhub.scoping_sql, which compiles it once per process). Nothing here decides who may do what: `election_read` reports whether the election
 is in the user's scope and the caller refuses; `box_context` reads a box only together with its
 election's id; the telling statement runs only for an election and box the caller let through.
+
+Why prepared: PostgreSQL spent longer planning the telling statement (about 0.6 ms) than running
+it (about 0.25 ms). The three statements here run on a server-binding cursor that prepares them
+(psycopg `prepare=True`: parsed and planned once per connection, then only executed); the
+project's other queries keep Django's default client-side binding. Prepared statements live in
+the database session, so this needs a direct connection or session pooling (not PgBouncer's
+transaction pooling, which the project does not use).
 
 Rows come back as named tuples.
 """
@@ -22,8 +29,8 @@ Rows come back as named tuples.
 import json
 from typing import NamedTuple
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
 from gotv.poll_numbers import BoxDistricts
@@ -42,6 +49,20 @@ _T = {
     "constituency": Constituency._meta.db_table,
     "region": Region._meta.db_table,
 }
+
+
+class _PreparedCursor(ServerBindingCursor):
+    """Server-side binding, and every statement prepared (see the module docstring)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _prepared_cursor():
+    """Django's cursor (query logging, execute wrappers, error wrapping) on a _PreparedCursor."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_PreparedCursor(connection.connection))
 
 
 def _columns(model):
@@ -68,14 +89,12 @@ SELECT {columns}, c.id IN ({{scope}}) AS allowed
 def election_read(*, election_id, scope):
     """(election, allowed) or (None, False): the election with its constituency and region (the
     audit row names both), as Election.objects.select_related("constituency__region") gives it,
-    and whether its constituency is in `scope`, a labourhub.scoping.constituencies_for(user,
-    action) queryset (compiled by Django into this statement, parameters and all). The election
-    is read whether or not it is allowed: the late-entry rule needs it; the caller refuses."""
-    try:
-        scope_sql, scope_params = scope.values("pk").query.sql_with_params()
-    except EmptyResultSet:  # constituencies_for's none(): a signed-out or inactive user
-        scope_sql, scope_params = "SELECT NULL::bigint WHERE false", ()
-    with connection.cursor() as cursor:
+    and whether its constituency is in `scope`, the (sql, params) of
+    labourhub.scoping_sql.constituencies_sql(user, action) (scoping's rule as Django compiles
+    it, parameters and all). The election is read whether or not it is allowed: the late-entry
+    rule needs it; the caller refuses."""
+    scope_sql, scope_params = scope
+    with _prepared_cursor() as cursor:
         cursor.execute(_ELECTION_SQL.format(scope=scope_sql), [*scope_params, election_id])
         row = cursor.fetchone()
     if row is None:
@@ -133,7 +152,7 @@ def box_context(*, box_id, election_id):
     """(BallotBox, BoxDistricts) for box `box_id` of election `election_id`, or (None, None): one
     statement where BallotBox + BoxDistricts.of took three (the same BoxDistricts, through
     BoxDistricts.build)."""
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_BOX_SQL, {"box": box_id, "election": election_id})
         rows = [BoxRow(*row) for row in cursor.fetchall()]
     if not rows:
@@ -277,6 +296,6 @@ def telling_insert(
         "flags": json.dumps(flags),
         "source": VoteRecord.Source.TELLING.value,
     }
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_TELLING_SQL, params)
         return [TellingRow(*row) for row in cursor.fetchall()]

@@ -32,7 +32,8 @@ from campaigns.sync import parse_time
 from gotv import offline, telling_sql
 from gotv.models import BoxTurnoutCount, OfflineFlag, Telling, WarpCount
 from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
-from labourhub.scoping import Action, constituencies_for
+from labourhub.scoping import Action
+from labourhub.scoping_sql import constituencies_sql
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
@@ -80,7 +81,7 @@ class _Batch:
         if pk not in self.elections:
             # One statement: which election, and may this user tell there now (labourhub.scoping).
             self.elections[pk] = telling_sql.election_read(
-                election_id=pk, scope=constituencies_for(self.user, Action.TELL)
+                election_id=pk, scope=constituencies_sql(self.user, Action.TELL)
             )
         election, allowed_now = self.elections[pk]
         not_open = f"Election {pk} is not open to you."

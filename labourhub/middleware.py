@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from labourhub.scoping import needs_mfa
+from labourhub.scoping_sql import mfa_missing
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9\-_.]{1,64}$")
 
@@ -65,16 +65,9 @@ class MFARequiredMiddleware:
         if (
             request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and needs_mfa(request.user)
-            and not _has_totp(request.user)
+            and mfa_missing(request.user)  # scoping.needs_mfa and no TOTP yet, in one statement
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Set up two-factor authentication first."}, status=403)
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return self.get_response(request)
-
-
-def _has_totp(user):
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -236,6 +236,18 @@ def test_a_teller_whose_grant_ended_is_let_in_only_with_a_page_served_before(cli
     assert Telling.objects.count() == 1
 
 
+def test_a_teller_revoked_between_two_requests_is_refused_on_the_next(client, day, teller):
+    """The scoping SQL is compiled once per process and the statements prepared per connection
+    (labourhub.scoping_sql, gotv.telling_sql): neither may keep an answer from the last request."""
+    client.force_login(teller)
+    [first] = post(client, [telling(day, "101")])
+    assert first["status"] == "found"
+    grant_revoke(grant=Grant.objects.get(user=teller), revoked_by=None, reason="Went home")
+    [after] = post(client, [telling(day, "102")])
+    assert after["status"] == "refused" and after["final"]
+    assert Telling.objects.count() == 1
+
+
 def test_a_teller_of_another_clp_can_neither_tell_nor_read(client, otherton, day):
     client.force_login(otherton.user(Role.TELLER))
     entries = [

@@ -1,0 +1,120 @@
+"""labourhub.scoping's answers for the hottest requests, with Django's SQL compiled once per process.
+
+Why: on polling day a telling is one request, and building and compiling the scoping querysets
+(`constituencies_for`, and the MFA middleware's two look-ups) cost the ORM more CPU than everything
+else the request does together (issue 13, "Performance"; profiled in the README's polling-day
+section). The SQL those querysets compile to depends only on the action, never on who asks: for an
+active, non-superuser user, the user appears in it only as its primary key, and time only as "now".
+
+How: the first call for an action compiles labourhub.scoping's own queryset for a template user
+whose primary key is a sentinel, and keeps the SQL text with its parameters; each call after puts
+this user's primary key where the sentinel was and the current time where a time was. The rule is
+still scoping's: nothing is written twice, and a change there is picked up on the next process
+(or at once: the cache is keyed by the function object, so a test that patches
+`scoping.constituencies_for` gets its patched rule). Compiling checks that assumption (two
+template users must give the same SQL with only the primary key changed; every time parameter
+must be "now"), and tests/labourhub/test_scoping_sql.py compares the answers with scoping's for
+every kind of grant (live, revoked, expired, not yet started, regional, another user's).
+
+What is cached: SQL text and constants (role names) only, never an answer: every call runs the
+statement, so a grant revoked a moment ago is refused on the next request. Users the template does
+not fit (signed out, inactive, superusers) get scoping's queryset compiled as before.
+
+Why the SQL is safe: it is Django's compilation of scoping's querysets; the values put back are a
+user's integer primary key and a datetime, both passed as bound parameters, never into the text.
+"""
+
+import datetime
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.utils import timezone
+
+from labourhub import scoping
+from labourhub.models import Grant, User
+
+_SENTINELS = (-7_000_000_013, -7_000_000_017)  # primary keys no user has
+_templates = {}
+
+
+def _compile(queryset):
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return "SELECT NULL::bigint WHERE false", ()
+
+
+def _template_user(pk):
+    """Two template users differ in every field a rule could read, so reading one shows."""
+    return User(
+        pk=pk,
+        email=f"template{-pk}@scoping.invalid",
+        full_name=f"Template {-pk}",
+        password=str(pk),
+        date_joined=datetime.datetime(2000 + pk % 7, 1, 1, tzinfo=datetime.UTC),
+        is_active=True,
+        is_superuser=False,
+    )
+
+
+def _template(key, build):
+    """(sql, params) of build(template user), checked to depend on the user only through its pk."""
+    found = _templates.get(key)
+    if found is not None:
+        return found
+    started = timezone.now()
+    compiled = [_compile(build(_template_user(pk))) for pk in _SENTINELS]
+    (sql, params), (other_sql, other_params) = compiled
+    times = [p for p in params if isinstance(p, datetime.datetime)]
+    if (
+        sql != other_sql
+        or len(params) != len(other_params)
+        or any(
+            (a, b) != _SENTINELS and a != b and not isinstance(a, datetime.datetime)
+            for a, b in zip(params, other_params, strict=True)
+        )
+        or any(not started <= t <= timezone.now() for t in times)
+    ):
+        raise RuntimeError(f"scoping_sql: {key[1:]} no longer depends on the user only through its pk.")
+    _templates[key] = found = (sql, tuple(params))
+    return found
+
+
+def _bind(params, user, now):
+    return [user.pk if p == _SENTINELS[0] else now if isinstance(p, datetime.datetime) else p for p in params]
+
+
+def _fits(user):
+    return user.is_authenticated and user.is_active and not user.is_superuser
+
+
+def constituencies_sql(user, action):
+    """(sql, params): `SELECT id` of scoping.constituencies_for(user, action), for use as a subquery."""
+    rule = scoping.constituencies_for
+    if not _fits(user):
+        return _compile(rule(user, action).values("pk"))
+    sql, params = _template((rule, "constituencies_for", action), lambda u: rule(u, action).values("pk"))
+    return sql, _bind(params, user, timezone.now())
+
+
+def mfa_missing(user):
+    """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three)."""
+    from allauth.mfa.models import Authenticator
+
+    if not user.is_authenticated:
+        return False
+    roles = scoping.ROLES_NEEDING_MFA
+    grants_sql, grants_params = _template(
+        (frozenset(roles), "mfa grants"), lambda u: Grant.objects.filter(user=u, role__in=roles).values("pk")
+    )
+    totp_sql, totp_params = _template(
+        (Authenticator.Type.TOTP, "totp"),
+        lambda u: Authenticator.objects.filter(user=u, type=Authenticator.Type.TOTP).values("pk"),
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (%s OR EXISTS ({grants_sql})) AND NOT EXISTS ({totp_sql})",  # noqa: S608 (see the module docstring)
+            [user.is_superuser, *_bind(grants_params, user, now), *_bind(totp_params, user, now)],
+        )
+        return cursor.fetchone()[0]

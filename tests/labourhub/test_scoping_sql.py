@@ -1,0 +1,129 @@
+"""labourhub.scoping_sql gives scoping's answers, asked afresh on every call (only SQL is kept)."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db import connection
+from django.utils import timezone
+
+from labourhub import scoping, scoping_sql
+from labourhub.models import Constituency, Role
+from labourhub.scoping import Action, constituencies_for, needs_mfa
+from labourhub.services import grant_revoke
+from tests.factories import GrantFactory, UserFactory, with_totp
+
+
+def _ids(user, action):
+    sql, params = scoping_sql.constituencies_sql(user, action)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _grant_shapes(anytown, otherton):
+    """Users holding every kind of grant: live, revoked, expired, not started, regional, several."""
+    now = timezone.now()
+    users = {}
+
+    def holder(label, **grant):
+        user = UserFactory(email=f"{label}@shapes.example")
+        if grant:
+            GrantFactory(user=user, **grant)
+        users[label] = user
+        return user
+
+    holder("no grant")
+    holder("teller", role=Role.TELLER, constituency=anytown.constituency)
+    holder("revoked", role=Role.TELLER, constituency=anytown.constituency, revoked_at=now)
+    holder(
+        "expired",
+        role=Role.ORGANISER,
+        constituency=anytown.constituency,
+        expires_at=now - timedelta(seconds=1),
+    )
+    holder(
+        "expires later",
+        role=Role.ORGANISER,
+        constituency=anytown.constituency,
+        expires_at=now + timedelta(hours=1),
+    )
+    holder(
+        "not started", role=Role.TELLER, constituency=anytown.constituency, starts_at=now + timedelta(hours=1)
+    )
+    holder("regional", role=Role.REGIONAL_STAFF, constituency=None, region=anytown.constituency.region)
+    two = holder("two clps", role=Role.CANVASSER, constituency=anytown.constituency)
+    GrantFactory(user=two, role=Role.CLP_SECRETARY, constituency=otherton.constituency)
+    holder("superuser")
+    users["superuser"].is_superuser = True
+    users["superuser"].save(update_fields=["is_superuser"])
+    holder("inactive", role=Role.TELLER, constituency=anytown.constituency)
+    users["inactive"].is_active = False
+    users["inactive"].save(update_fields=["is_active"])
+    for role, user in [*anytown.users.items(), *otherton.users.items()]:
+        users[f"{role.value} persona"] = user
+    return users
+
+
+def test_constituencies_sql_answers_as_constituencies_for(anytown, otherton):
+    users = _grant_shapes(anytown, otherton)
+    for label, user in users.items():
+        for action in Action:
+            expected = set(constituencies_for(user, action).values_list("pk", flat=True))
+            assert _ids(user, action) == expected, (label, action)
+    # The shapes do tell allowed from refused (else the comparison above proves little).
+    assert _ids(users["teller"], Action.TELL) == {anytown.constituency.pk}
+    assert _ids(users["revoked"], Action.TELL) == set()
+    assert _ids(users["expired"], Action.ORGANISE) == set()
+    assert _ids(users["regional"], Action.REVIEW_ACCESS) == {
+        anytown.constituency.pk,
+        otherton.constituency.pk,
+    }
+
+
+def test_a_revoked_teller_is_refused_on_the_next_call(anytown, anytown_secretary):
+    teller = UserFactory()
+    grant = GrantFactory(user=teller, role=Role.TELLER, constituency=anytown.constituency)
+    assert _ids(teller, Action.TELL) == {anytown.constituency.pk}
+
+    grant_revoke(grant=grant, revoked_by=anytown_secretary, reason="Went home")
+
+    assert _ids(teller, Action.TELL) == set()
+
+
+def test_another_users_answer_is_never_reused(anytown, otherton):
+    assert _ids(anytown.user(Role.TELLER), Action.TELL) == {anytown.constituency.pk}
+    assert _ids(otherton.user(Role.TELLER), Action.TELL) == {otherton.constituency.pk}
+
+
+def test_a_rule_that_reads_more_of_the_user_than_its_pk_is_refused(anytown, monkeypatch):
+    """The template is only valid while the rule depends on the user through its pk alone."""
+
+    def by_email(user, action):
+        return Constituency.objects.filter(name=user.email)
+
+    monkeypatch.setattr(scoping, "constituencies_for", by_email)
+    with pytest.raises(RuntimeError, match="only through its pk"):
+        scoping_sql.constituencies_sql(anytown.user(Role.TELLER), Action.TELL)
+
+
+def test_a_patched_rule_is_the_one_used(anytown, otherton, monkeypatch):
+    """The cache is keyed by the rule itself: the walker's scoping-off self-test still bites."""
+    teller = anytown.user(Role.TELLER)
+    assert _ids(teller, Action.TELL) == {anytown.constituency.pk}
+    monkeypatch.setattr(scoping, "constituencies_for", lambda user, action: Constituency.objects.all())
+    assert _ids(teller, Action.TELL) == set(Constituency.objects.values_list("pk", flat=True))
+
+
+def test_mfa_missing_is_needs_mfa_without_totp(anytown, otherton):
+    users = _grant_shapes(anytown, otherton)
+    with_totp(users["regional"])
+    for label, user in users.items():
+        if not user.is_active:
+            continue  # never signed in: the middleware only sees active users
+        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        assert scoping_sql.mfa_missing(user) == (needs_mfa(user) and not has_totp), label
+    assert scoping_sql.mfa_missing(users["two clps"])  # a secretary somewhere, no TOTP
+    assert not scoping_sql.mfa_missing(users["regional"])  # has TOTP
+    assert scoping_sql.mfa_missing(users["superuser"])
+    assert not scoping_sql.mfa_missing(users["teller"])
