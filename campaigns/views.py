@@ -198,12 +198,19 @@ def index(request):
         .select_related("walk_list__campaign")
         .order_by("-walk_list__created_at", "number")
     )
+    # Phone bankers are canvassers too: the call lists of the campaigns they may canvass for.
+    call_lists = (
+        CallList.objects.for_user(request.user, Action.CANVASS)
+        .select_related("campaign")
+        .order_by("-created_at")
+    )
     return render(
         request,
         "campaigns/index.html",
         {
             "campaigns": campaigns,
             "my_packs": my_packs,
+            "call_lists": call_lists,
             "organiser": can(request.user, Action.ORGANISE),
         },
     )
@@ -688,9 +695,12 @@ def call(request, pk):
                 call_back_at=call_back_at,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            problem = " ".join(error.messages).removeprefix("call_back_at: ")
+            messages.error(request, problem[:1].upper() + problem[1:])
         else:
-            messages.success(request, f"Call recorded ({result.status}).")
+            messages.success(request, "Call recorded." if result.status == "recorded" else result.message)
+            if request.POST.get("then") == "next":  # "Save and call the next person"
+                return call_next(request, entry.call_list_id)
             return redirect("campaigns:calllist", pk=entry.call_list_id)
     audit_record(action="call.view", request=request, obj=entry.elector)
     latest = LatestIntention.objects.filter(elector=entry.elector).select_related("intention").first()
