@@ -98,22 +98,25 @@ def pack_data(request, pk):
 @never_cache
 @login_required
 def pack_today(request, pk):
-    """Doors in this pack knocked today by someone else, so two canvassers do not repeat a street."""
+    """Doors in this pack knocked today: by someone else (so two canvassers do not repeat a street),
+    and by this canvasser on another phone (so their own doors show as done on a second phone)."""
     pack = get_pack_for_user(request, pk)
     knocked = (
         Visit.objects.filter(
             campaign=pack.walk_list.campaign, elector__home__in=pack.doors.values("property")
         )
         .on_day(timezone.localdate())
-        .exclude(canvasser=request.user)
-        .values_list("elector__home", "canvasser__full_name", "received_at")
+        .order_by("received_at")
+        .values_list("elector__home", "canvasser_id", "canvasser__full_name", "received_at")
     )
     doors = {}
-    for home, name, at in knocked:
-        doors[str(home)] = {
-            "by": (name or "Another canvasser").split()[0],
-            "at": f"{timezone.localtime(at):%H:%M}",
-        }
+    for home, canvasser_id, name, at in knocked:
+        door = doors.setdefault(str(home), {})
+        if canvasser_id == request.user.pk:
+            door["mine"] = f"{timezone.localtime(at):%H:%M}"
+        else:
+            door["by"] = (name or "Another canvasser").split()[0]
+            door["at"] = f"{timezone.localtime(at):%H:%M}"
     return JsonResponse({"doors": doors, "server_time": server_time()})
 
 
