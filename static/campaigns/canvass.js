@@ -87,8 +87,12 @@
     },
     onError(message, signedOut, backoff) {
       if (signedOut) {
-        setReceipt("Sign in again to send your answers. They are safe on this phone.");
-        receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
+        // Say how much is waiting, not only that something went wrong (issue 14, item 12).
+        queueAll().then((records) => {
+          const doors = new Set(records.filter((r) => r.state === "waiting").map((r) => `${r.pack}:${r.door}`));
+          setReceipt(`Sign in again to send your answers: ${plural(doors.size, "door is", "doors are")} waiting, safe on this phone.`);
+          receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
+        });
       } else if (!receipt.textContent.startsWith("Sign in")) {
         setReceipt(`Could not send yet (${message}); trying again in ${Math.round(backoff / 1000)} s.`);
       }

@@ -155,6 +155,28 @@ def test_my_doors_knocked_earlier_today_show_as_done_on_a_second_phone(
         other_phone.close()
 
 
+def test_going_online_signed_out_says_the_answers_are_waiting(
+    browser_context, live_server, anytown_canvasser, pack
+):
+    """Issue 14, item 12: back in signal but signed out, the page says answers are waiting and
+    how to send them, and nothing is lost."""
+    sign_in(browser_context, live_server, anytown_canvasser)
+    page = browser_context.new_page()
+    open_pack(page, pack)
+    browser_context.set_offline(True)
+    record_door(page, 0)
+    record_door(page, 1)
+    browser_context.clear_cookies()  # signed out (the session ended) while out of signal
+    browser_context.set_offline(False)
+
+    receipt = page.locator("#receipt")
+    expect(receipt).to_contain_text("Sign in again to send", timeout=30_000)
+    expect(receipt).to_contain_text("2 doors are waiting")
+    expect(page.locator("#queue-count")).to_contain_text("2 doors waiting to send")
+    expect(receipt.get_by_role("link", name="Sign in")).to_be_visible()
+    assert Visit.objects.count() == 0
+
+
 def test_a_pack_link_opened_without_a_grant_is_refused(browser_context, live_server, otherton, pack):
     sign_in(browser_context, live_server, otherton.user(Role.CANVASSER))
     page = browser_context.new_page()
