@@ -5,15 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := chromium redis-server docker-compose
 
-.PHONY: run test lint format bench system-packages help
+.PHONY: run manage test lint format bench system-packages help
 
 help:
 	@echo "make run    start LabourHub with demo data on http://127.0.0.1:8000"
 	@echo "make test   lint and run the whole test suite against real PostgreSQL"
+	@echo "make manage ARGS='createsuperuser'   a manage.py command, in development (DEBUG on)"
 	@echo "make bench  run the benchmarks in tests/perf (slow)"
 
 run: $(VENV)/.installed
 	$(BIN)/python -m labourhub.devstack
+
+# A manage.py command with development settings, before or after `make run` (DEBUG on unless the
+# environment says otherwise; production runs manage.py with its own environment).
+manage: | $(VENV)/bin/python
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(ARGS)
 
 test: $(VENV)/.installed-dev system-packages
 	$(BIN)/ruff check .

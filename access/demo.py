@@ -98,6 +98,20 @@ DIRECTOR = ("director@eastern.demo", "Dara Director")
 NATIONAL = ("access@national.demo", "Nat Lastresort")
 
 
+def logins():
+    """(email, what to try it for) for the logins this part of the demo makes: printed by seed_demo."""
+    rows = [
+        (
+            email,
+            f"member in {'Anytown' if code == ANYTOWN_CODE else 'Otherton'} ({status.label.lower()}): asks for access",
+        )
+        for email, _, code, status, _, _ in PEOPLE
+    ]
+    rows.append((DIRECTOR[0], "regional director: escalated access requests"))
+    rows.append((NATIONAL[0], "national access officer: the last resort for escalations"))
+    return rows
+
+
 def seed(stdout):
     for slug, name, role, level, description, rules in CATALOGUE:
         Tool.objects.get_or_create(

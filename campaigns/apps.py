@@ -5,7 +5,7 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Canvassing"
     home_links = [
-        ("campaigns:index", "Canvassing: packs and campaigns", "canvass"),
+        ("campaigns:index", "Canvassing and phone banks: packs, call lists, campaigns", "canvass"),
         ("campaigns:relations", "My people", "canvass"),
         ("campaigns:campaign_create", "Start a campaign", "organise"),
     ]

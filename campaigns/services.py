@@ -853,9 +853,17 @@ def call_claim_next(*, call_list, user):
         return entry
 
 
+CALL_BACK_OUTCOME = "call_back"  # the phone outcome "Call back later" (reference data)
+
+
 @transaction.atomic
 def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", call_back_at=None):
     """Record a call's outcome through the same service as a door; free or close the entry."""
+    if outcome == CALL_BACK_OUTCOME and call_back_at is None:
+        # Once accepted and rung again in an hour, whatever the person had asked (issue 14, item 12).
+        raise ValidationError(
+            "call_back_at: say when to call back (a date and time), or choose another outcome."
+        )
     result = canvass_record_visit(
         canvasser=user,
         campaign=entry.call_list.campaign,

@@ -90,22 +90,25 @@ def pack_data(request, pk):
 @never_cache
 @login_required
 def pack_today(request, pk):
-    """Doors in this pack knocked today by someone else, so two canvassers do not repeat a street."""
+    """Doors in this pack knocked today: by someone else (so two canvassers do not repeat a street),
+    and by this canvasser on another phone (so their own doors show as done on a second phone)."""
     pack = get_pack_for_user(request, pk)
     knocked = (
         Visit.objects.filter(
             campaign=pack.walk_list.campaign, elector__home__in=pack.doors.values("property")
         )
         .on_day(timezone.localdate())
-        .exclude(canvasser=request.user)
-        .values_list("elector__home", "canvasser__full_name", "received_at")
+        .order_by("received_at")
+        .values_list("elector__home", "canvasser_id", "canvasser__full_name", "received_at")
     )
     doors = {}
-    for home, name, at in knocked:
-        doors[str(home)] = {
-            "by": (name or "Another canvasser").split()[0],
-            "at": f"{timezone.localtime(at):%H:%M}",
-        }
+    for home, canvasser_id, name, at in knocked:
+        door = doors.setdefault(str(home), {})
+        if canvasser_id == request.user.pk:
+            door["mine"] = f"{timezone.localtime(at):%H:%M}"
+        else:
+            door["by"] = (name or "Another canvasser").split()[0]
+            door["at"] = f"{timezone.localtime(at):%H:%M}"
     return JsonResponse({"doors": doors, "server_time": server_time()})
 
 
@@ -190,12 +193,19 @@ def index(request):
         .select_related("walk_list__campaign")
         .order_by("-walk_list__created_at", "number")
     )
+    # Phone bankers are canvassers too: the call lists of the campaigns they may canvass for.
+    call_lists = (
+        CallList.objects.for_user(request.user, Action.CANVASS)
+        .select_related("campaign")
+        .order_by("-created_at")
+    )
     return render(
         request,
         "campaigns/index.html",
         {
             "campaigns": campaigns,
             "my_packs": my_packs,
+            "call_lists": call_lists,
             "organiser": can(request.user, Action.ORGANISE),
         },
     )
@@ -663,9 +673,12 @@ def call(request, pk):
                 call_back_at=call_back_at,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            problem = " ".join(error.messages).removeprefix("call_back_at: ")
+            messages.error(request, problem[:1].upper() + problem[1:])
         else:
-            messages.success(request, f"Call recorded ({result.status}).")
+            messages.success(request, "Call recorded." if result.status == "recorded" else result.message)
+            if request.POST.get("then") == "next":  # "Save and call the next person"
+                return call_next(request, entry.call_list_id)
             return redirect("campaigns:calllist", pk=entry.call_list_id)
     audit_record(action="call.view", request=request, obj=entry.elector)
     latest = LatestIntention.objects.filter(elector=entry.elector).select_related("intention").first()

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _drives(user):
+    """Drivers have a page of their own; for everyone else the link leads to nothing."""
+    from gotv.home import drives
+
+    return drives(user)
+
+
 class GotvConfig(AppConfig):
     name = "gotv"
     verbose_name = "Polling day"
@@ -9,5 +16,5 @@ class GotvConfig(AppConfig):
         ("gotv:telling_home", "Polling day: tell at a polling station", "tell"),
         # Drivers may be tellers or canvassers (or neither, with a Driver row naming their login):
         # the page shows only lifts given to them.
-        ("gotv:my_lifts", "Polling day: my lifts (drivers)", None),
+        ("gotv:my_lifts", "Polling day: my lifts (drivers)", _drives),
     ]

@@ -76,12 +76,14 @@ def seed(stdout):
     )
 
 
-def logins_table():
+def logins_table(more=()):
+    """Every demo login: the core's, then `more` (email, what) from the apps' demo modules."""
     rows = [(OPERATOR_EMAIL, "platform operator (superuser)")]
     rows += [
         (email, f"{role.label}, {'Eastern region' if code == REGION_CODE else _clp(code)}")
         for email, _, role, code in DEMO_ACCOUNTS
     ]
+    rows += list(more)
     width = max(len(email) for email, _ in rows)
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email.ljust(width)}  {what}" for email, what in rows]

@@ -12,6 +12,7 @@ import sys
 import time
 
 from labourhub import embedded_postgres
+from labourhub.dev_env import dev_env_write
 
 MANAGE = [sys.executable, str(embedded_postgres.BASE_DIR / "manage.py")]
 
@@ -25,6 +26,8 @@ def main():
         )
 
     env = stack_environment(os.environ, host, port)
+    # So `.venv/bin/python manage.py ...` in another terminal runs as this does (README).
+    dev_env_write(env=env)
     if not env.get("DATABASE_URL"):
         print("Starting the embedded PostgreSQL in .data/postgres ...", flush=True)
         env["DATABASE_URL"] = embedded_postgres.start()

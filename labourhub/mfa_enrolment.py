@@ -18,16 +18,20 @@ address:
 import secrets
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.views import ViewRecoveryCodesView
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.totp.views import ActivateTOTPView
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from labourhub.models import AuditEvent
 from labourhub.services import audit_record
@@ -139,6 +143,30 @@ class ActivateTOTPWithEmailCodeView(ActivateTOTPView):
         enrolment_code_spend(request=self.request)
         return response
 
+    def get_success_url(self):
+        """The recovery codes page (or allauth's), still carrying where the user was going."""
+        url = super().get_success_url()
+        going_to = safe_next(self.request)
+        return f"{url}?{urlencode({'next': going_to}, safe='/')}" if going_to else url
+
+
+def safe_next(request):
+    """`?next=` when it is a path on this site, else None (never a way off-site)."""
+    going_to = request.GET.get("next", "")
+    if going_to and url_has_allowed_host_and_scheme(
+        going_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return going_to
+    return None
+
+
+class RecoveryCodesWithWayOnView(ViewRecoveryCodesView):
+    """allauth's recovery codes page (same URL and name), with a way on to where the user was going
+    when enrolment began (issue 14, item 8), else home."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "way_on": safe_next(self.request) or reverse("home")}
+
 
 def _tell(request, message):
     sent = message.startswith("We emailed")
@@ -146,3 +174,4 @@ def _tell(request, message):
 
 
 activate_totp = ActivateTOTPWithEmailCodeView.as_view()
+view_recovery_codes = RecoveryCodesWithWayOnView.as_view()

@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before allauth's own: setting up an authenticator also needs a code emailed to the user.
     path("accounts/2fa/totp/activate/", mfa_enrolment.activate_totp, name="mfa_activate_totp"),
+    # And allauth's recovery codes page, with a way on to where the user was going (`?next=`).
+    path("accounts/2fa/recovery-codes/", mfa_enrolment.view_recovery_codes, name="mfa_view_recovery_codes"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),

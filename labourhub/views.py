@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from labourhub.celery import app as celery_app
+from labourhub.home import needs_for
 from labourhub.models import Grant
 from labourhub.scoping import Action, can
 
@@ -14,15 +15,21 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "labourhub/welcome.html")
     grants = Grant.objects.filter(user=request.user).select_related("constituency", "region")
-    return render(request, "labourhub/home.html", {"grants": grants, "links": _links_for(request.user)})
+    return render(
+        request,
+        "labourhub/home.html",
+        {"grants": grants, "links": _links_for(request.user), "needs": needs_for(request.user)},
+    )
 
 
 def _links_for(user):
-    """The pages each app offers (AppConfig.home_links) that this user may use somewhere."""
+    """The pages each app offers (AppConfig.home_links) that this user may use somewhere. The third
+    item is a scoping action, None (everyone signed in), or a function of the user for a page only
+    some people have (a driver's lifts)."""
     links = []
     for config in apps.get_app_configs():
         for url_name, label, action in getattr(config, "home_links", []):
-            if action is None or can(user, Action(action)):
+            if action is None or (action(user) if callable(action) else can(user, Action(action))):
                 links.append({"url": reverse(url_name), "label": label, "section": config.verbose_name})
     return links
 

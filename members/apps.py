@@ -8,5 +8,6 @@ class MembersConfig(AppConfig):
         ("members:list", "Members", "view_members"),
         ("members:emails", "Email members", "manage_members"),
         ("members:volunteers", "Volunteers", "view_members"),
+        ("members:import_upload", "Import members", "manage_members"),
         ("members:me", "My membership", None),
     ]

@@ -26,6 +26,7 @@ from members.models import (
     Member,
     MemberImport,
 )
+from members.models import Status as MemberStatus
 from voters.models import Elector
 
 FIRST = [
@@ -211,10 +212,27 @@ def _volunteers(clp, rng):
 
 
 def _link_demo_accounts(anytown):
-    """The demo canvasser is also a member, so "My membership" has something to show."""
+    """The demo canvasser is also a member, so "My membership" has something to show: their own
+    record, never another person's (issue 14, item 8: Cal once saw Aisha Adams's address)."""
     canvasser = Grant.objects.filter(role=Role.CANVASSER, constituency=anytown).first().user
-    member = Member.objects.filter(constituency=anytown).in_good_standing().with_email().first()
-    Member.objects.filter(pk=member.pk).update(user=canvasser)
+    if Member.objects.filter(user=canvasser).exists():
+        return
+    first, last = canvasser.full_name.split(maxsplit=1)
+    Member.objects.create(
+        constituency=anytown,
+        membership_number="A099001",
+        first_name=first,
+        last_name=last,
+        email=canvasser.email,
+        address_line1="14 Castle Street",
+        town="Anytown",
+        postcode="AN1 4CS",
+        joined_on=timezone.localdate() - timedelta(days=400),
+        status=MemberStatus.CURRENT,
+        consent_email=True,
+        branch=anytown.branches.order_by("name").first(),
+        user=canvasser,
+    )
 
 
 def _sent_email(anytown, secretary, rng):

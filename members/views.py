@@ -278,7 +278,14 @@ def volunteer_search(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "members/volunteers.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "members/volunteers.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_manage": can(request.user, Action.MANAGE_MEMBERS),
+        },
     )
 
 

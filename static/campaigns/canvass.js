@@ -71,20 +71,28 @@
     };
   }
 
+  const sentDoors = new Set();
   const sender = Sender({
     db, store: "queue", url: root.dataset.syncUrl, key: "answers", wire,
     settle(record, result) {
       record.visit = result.visit;
       record.message = result.message;
       record.state = (result.status === "recorded" || result.status === "duplicate") ? "sent" : "refused";
+      sentDoors.add(`${record.pack}:${record.door}`);
     },
-    onSent(settled) {
-      setReceipt(`Sent ${plural(settled, "answer", "answers")} at ${clock(new Date())}: safe on the server.`);
+    onSent() {
+      // Counted in doors, as the counter above counts what is waiting (issue 14, item 12).
+      if (sentDoors.size) setReceipt(`Sent ${plural(sentDoors.size, "door", "doors")} at ${clock(new Date())}: safe on the server.`);
+      sentDoors.clear();
     },
     onError(message, signedOut, backoff) {
       if (signedOut) {
-        setReceipt("Sign in again to send your answers. They are safe on this phone.");
-        receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
+        // Say how much is waiting, not only that something went wrong (issue 14, item 12).
+        queueAll().then((records) => {
+          const doors = new Set(records.filter((r) => r.state === "waiting").map((r) => `${r.pack}:${r.door}`));
+          setReceipt(`Sign in again to send your answers: ${plural(doors.size, "door is", "doors are")} waiting, safe on this phone.`);
+          receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
+        });
       } else if (!receipt.textContent.startsWith("Sign in")) {
         setReceipt(`Could not send yet (${message}); trying again in ${Math.round(backoff / 1000)} s.`);
       }
@@ -128,14 +136,18 @@
     const records = await queueAll();
     const items = pack.doors.map((door, index) => {
       const mine = recordsFor(records, door);
-      const other = knockedToday[String(door.id)];
+      // Knocked today as the server knows it: by others, and by me on another phone (or before a reload).
+      const today = knockedToday[String(door.id)] || {};
+      const other = today.by ? today : null;
+      const doneEarlier = !mine.length && Boolean(today.mine);
       const status = [
         mine.length ? (mine.every((r) => r.state === "sent") ? "Done, sent" : "Done, waiting to send") : "",
+        doneEarlier ? `Done by you at ${today.mine}` : "",
         other ? `Knocked today by ${other.by} at ${other.at}` : "",
       ].filter(Boolean).join(" · ");
       return el("li", {},
         el("button", {
-          type: "button", class: `door${mine.length ? " done" : ""}${other ? " knocked" : ""}`,
+          type: "button", class: `door${mine.length || doneEarlier ? " done" : ""}${other ? " knocked" : ""}`,
           "data-door": door.id, onclick: () => renderDoor(index),
         },
         el("span", { class: "door-address", text: door.a }),

@@ -169,20 +169,100 @@ def test_members_who_agreed_to_calls_are_on_the_list_with_their_number(anytown):
     assert entry.elector == keen and entry.phone.number == "07700900555" and entry.phone.source == "member"
 
 
-def test_a_call_back_time_is_local_and_a_bad_one_is_ignored(client, anytown, anytown_canvasser):
+def test_a_call_back_time_is_local(client, anytown, anytown_canvasser):
     from campaigns.models import FollowUp
 
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    client.force_login(anytown_canvasser)
+    client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
+    response = client.post(
+        reverse("campaigns:call", args=[entry.pk]),
+        {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": "2026-12-01T18:30"},
+    )
+    assert response.status_code == 302
+    [follow_up] = FollowUp.objects.filter(kind="call_back")
+    assert f"{timezone.localtime(follow_up.due_at):%H:%M}" == "18:30"
+
+
+# --- Issue 14, items 7 and 12: the caller's way through a list ------------------------------------
+
+
+@pytest.mark.parametrize("when", ["", "2026-13-45T99:00"])
+def test_call_back_later_needs_a_time(client, anytown, anytown_canvasser, when):
+    """ "Call back later" with no time (or one that is not a time) was accepted, and the person was
+    rung again in an hour: now the caller is asked when, and nothing is recorded until they say."""
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    client.force_login(anytown_canvasser)
+    client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
+    response = client.post(
+        reverse("campaigns:call", args=[entry.pk]),
+        {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": when},
+    )
+    assert response.status_code == 200
+    assert "Say when to call back" in response.text
+    assert not Visit.objects.exists()
+    assert CallEntry.objects.get().status == CallEntry.Status.CLAIMED
+
+
+def test_call_back_later_needs_a_time_in_the_service_too(anytown, anytown_canvasser):
+    from django.core.exceptions import ValidationError
+
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    entry = call_claim_next(call_list=call_list, caller=anytown_canvasser)
+    with pytest.raises(ValidationError, match="call_back_at"):
+        call_record(entry=entry, caller=anytown_canvasser, outcome="call_back", client_uuid=uuid.uuid4())
+    assert not Visit.objects.exists()
+
+
+def test_saving_a_call_says_so_plainly_and_offers_the_next_person(client, anytown, anytown_canvasser):
     campaign = campaign_with_survey(anytown.constituency)
     people_with_phones(anytown, 2)
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
     client.force_login(anytown_canvasser)
-    for when in ("2026-12-01T18:30", "2026-13-45T99:00"):
-        client.post(reverse("campaigns:call_next", args=[call_list.pk]))
-        entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
-        response = client.post(
-            reverse("campaigns:call", args=[entry.pk]),
-            {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": when},
-        )
-        assert response.status_code == 302
-    [follow_up] = FollowUp.objects.filter(kind="call_back")
-    assert f"{timezone.localtime(follow_up.due_at):%H:%M}" == "18:30"
+    first = client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    page = client.get(first.url)
+    assert 'name="then" value="next"' in page.text  # "Save and call the next person"
+    response = client.post(
+        first.url,
+        {"client_uuid": str(uuid.uuid4()), "outcome": "no_answer", "then": "next"},
+        follow=True,
+    )
+    second = CallEntry.objects.get(status=CallEntry.Status.CLAIMED, claimed_by=anytown_canvasser)
+    assert response.redirect_chain[-1][0] == reverse("campaigns:call", args=[second.pk])
+    assert second.pk != int(first.url.rstrip("/").split("/")[-1])
+    text = response.text
+    assert "Call recorded." in text and "(recorded)" not in text
+
+
+def test_saving_a_call_and_stopping_goes_back_to_the_list(client, anytown, anytown_canvasser):
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 2)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    client.force_login(anytown_canvasser)
+    first = client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    response = client.post(first.url, {"client_uuid": str(uuid.uuid4()), "outcome": "no_answer"})
+    assert response.url == reverse("campaigns:calllist", args=[call_list.pk])
+    assert not CallEntry.objects.filter(status=CallEntry.Status.CLAIMED).exists()
+
+
+def test_a_phone_banker_finds_call_lists_on_the_canvassing_page(client, anytown, otherton, anytown_canvasser):
+    mine = call_list_create(
+        campaign=campaign_with_survey(anytown.constituency), name="Anytown calls", criteria={}
+    )
+    theirs = call_list_create(
+        campaign=campaign_with_survey(otherton.constituency, name="Otherton campaign"),
+        name="Otherton calls",
+        criteria={},
+    )
+    client.force_login(anytown_canvasser)
+    page = client.get(reverse("campaigns:index")).text
+    assert reverse("campaigns:calllist", args=[mine.pk]) in page
+    assert reverse("campaigns:calllist", args=[theirs.pk]) not in page and "Otherton calls" not in page

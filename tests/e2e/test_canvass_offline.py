@@ -84,6 +84,8 @@ def test_a_whole_session_offline_arrives_exactly_once(
     browser_context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
     assert "safe on the server" in page.locator("#receipt").inner_text()
+    # The receipt counts what the counter counted: doors, not answers (issue 14, item 12).
+    assert "Sent 5 doors" in page.locator("#receipt").inner_text()
 
     visits = Visit.objects.select_related("elector")
     assert visits.count() == 5
@@ -126,6 +128,53 @@ def test_two_canvassers_on_the_same_door_both_arrive(
         assert "Knocked today by" in first.locator("button.door").first.inner_text()
     finally:
         other_context.close()
+
+
+def test_my_doors_knocked_earlier_today_show_as_done_on_a_second_phone(
+    browser_context, live_server, anytown_canvasser, pack
+):
+    """Issue 14, item 12: the server knows my knocks today, so a second phone shows them done."""
+    sign_in(browser_context, live_server, anytown_canvasser)
+    first = browser_context.new_page()
+    open_pack(first, pack)
+    record_door(first, 0)
+    expect(first.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
+    assert Visit.objects.count() == 1
+
+    other_phone = browser_context.browser.new_context(base_url=live_server.url, **PHONE)
+    try:
+        sign_in(other_phone, live_server, anytown_canvasser)
+        second = other_phone.new_page()
+        open_pack(second, pack)
+        door = second.locator("button.door").first
+        expect(door).to_contain_text("Done by you at")
+        expect(door).to_have_class(re.compile(r"\bdone\b"))
+        assert "Knocked today by" not in door.inner_text()
+        assert "done" not in (second.locator("button.door").nth(1).get_attribute("class") or "").split()
+    finally:
+        other_phone.close()
+
+
+def test_going_online_signed_out_says_the_answers_are_waiting(
+    browser_context, live_server, anytown_canvasser, pack
+):
+    """Issue 14, item 12: back in signal but signed out, the page says answers are waiting and
+    how to send them, and nothing is lost."""
+    sign_in(browser_context, live_server, anytown_canvasser)
+    page = browser_context.new_page()
+    open_pack(page, pack)
+    browser_context.set_offline(True)
+    record_door(page, 0)
+    record_door(page, 1)
+    browser_context.clear_cookies()  # signed out (the session ended) while out of signal
+    browser_context.set_offline(False)
+
+    receipt = page.locator("#receipt")
+    expect(receipt).to_contain_text("Sign in again to send", timeout=30_000)
+    expect(receipt).to_contain_text("2 doors are waiting")
+    expect(page.locator("#queue-count")).to_contain_text("2 doors waiting to send")
+    expect(receipt.get_by_role("link", name="Sign in")).to_be_visible()
+    assert Visit.objects.count() == 0
 
 
 def test_a_pack_link_opened_without_a_grant_is_refused(browser_context, live_server, otherton, pack):

@@ -240,3 +240,37 @@ def test_the_enrolment_code_is_emailed_to_the_verified_address_by_the_worker(
     assert message["rcpt_tos"] == ["sam@anytown.example"]
     assert code.encode() in message["data"]
     assert "labourhub.tasks.account_email_send" in celery_worker.log_path.read_text()
+
+
+# --- Issue 14, item 8: after enrolling, the recovery codes page leads on to where the user was going --
+
+
+def test_after_enrolling_the_recovery_codes_page_keeps_next_and_offers_a_way_on(client, anytown):
+    officer = _fresh_officer(anytown)
+    client.force_login(officer)
+    going_to = reverse("members:list")
+    sent_here = client.get(going_to)
+    activate_url = sent_here["Location"]
+    assert activate_url == f"{reverse('mfa_activate_totp')}?next={going_to}"
+    page = client.get(activate_url)
+    secret = page.context["form"].secret
+    code = f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    assert page.text.count(f'action="{activate_url}"') == 2  # both forms post back with ?next=
+
+    response = client.post(activate_url, {"code": code, "email_code": _emailed_code(client)})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('mfa_view_recovery_codes')}?next={going_to}"
+    codes_page = client.get(response["Location"])
+    assert codes_page.status_code == 200
+    assert f'<a class="button" href="{going_to}">I have saved my codes: continue</a>' in codes_page.text
+
+
+def test_the_recovery_codes_page_leads_home_and_never_off_site(client, anytown_secretary):
+    client.force_login(anytown_secretary)
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    RecoveryCodes.activate(anytown_secretary)
+    page = client.get(reverse("mfa_view_recovery_codes") + "?next=https://evil.example/")
+    assert "evil.example" not in page.text
+    assert f'<a class="button" href="{reverse("home")}">I have saved my codes: continue</a>' in page.text

@@ -17,11 +17,17 @@ class Command(BaseCommand):
     def handle(self, *args, if_new, **options):
         from django.contrib.auth import get_user_model
 
+        # INSTALLED_APPS is in dependency order, so each app's demo can build on the last.
+        demos = [
+            import_module(f"{name}.demo")
+            for name in settings.LABOURHUB_APPS
+            if module_has_submodule(apps.get_app_config(name).module, "demo")
+        ]
         if if_new and get_user_model().objects.filter(email=OPERATOR_EMAIL).exists():
             self.stdout.write("Demo data already loaded.")
         else:
-            # INSTALLED_APPS is in dependency order, so each app's demo can build on the last.
-            for name in settings.LABOURHUB_APPS:
-                if module_has_submodule(apps.get_app_config(name).module, "demo"):
-                    import_module(f"{name}.demo").seed(self.stdout)
-        self.stdout.write(logins_table())
+            for demo in demos:
+                demo.seed(self.stdout)
+        # Each app's demo may list the logins it makes beyond the core's (`logins()`).
+        more = [row for demo in demos if hasattr(demo, "logins") for row in demo.logins()]
+        self.stdout.write(logins_table(more))
