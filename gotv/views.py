@@ -2,12 +2,14 @@
 
 import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 
 from gotv import services
 from gotv.forms import StationImportForm
+from gotv.forms_setup import CommitteeRoomForm, ElectionForm
 from gotv.models import BallotBox, CommitteeRoom, Election
 from labourhub.scoping import Action, can
 
@@ -23,7 +25,8 @@ def index(request):
     if not (request.user.is_superuser or can(request.user, Action.TELL)):
         raise PermissionDenied("You have no role that allows this.")
     elections = Election.objects.for_user(request.user).select_related("constituency")
-    return render(request, "gotv/index.html", {"elections": elections})
+    may_organise = request.user.is_superuser or can(request.user, Action.ORGANISE)
+    return render(request, "gotv/index.html", {"elections": elections, "may_organise": may_organise})
 
 
 @login_required
@@ -71,5 +74,54 @@ def stations_import(request, pk):
         request,
         "gotv/stations_import.html",
         {"election": election, "form": form, "result": result},
+        status=status,
+    )
+
+
+# --- Setting up: the election and its committee rooms (office pages, ORGANISE) ------------------
+
+
+@login_required
+def election_create(request):
+    """A new election in a CLP where the user may ORGANISE (its polling-day campaign comes with it)."""
+    if not (request.user.is_superuser or can(request.user, Action.ORGANISE)):
+        raise PermissionDenied("You have no role that allows this.")
+    form = ElectionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            election = services.election_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, f"{election.name} set up. Next: import its polling stations.")
+            return redirect("gotv:election", pk=election.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "gotv/election_form.html", {"form": form}, status=status)
+
+
+@login_required
+def committee_room_create(request, pk):
+    """A committee room of this election, with the boxes (or whole districts) it runs."""
+    election = get_election_for_user(request, pk, Action.ORGANISE)
+    form = CommitteeRoomForm(request.POST or None, election=election)
+    if request.method == "POST" and form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if key != "districts"}
+        try:
+            room = services.committee_room_create(election=election, user=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            boxes = len(data["boxes"])
+            messages.success(request, f"{room.name} added, running {boxes} box{'es' if boxes != 1 else ''}.")
+            return redirect("gotv:election", pk=election.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "gotv/committee_room_form.html",
+        {
+            "election": election,
+            "form": form,
+            "has_main": election.committee_rooms.filter(is_main=True).exists(),
+        },
         status=status,
     )

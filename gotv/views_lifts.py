@@ -97,16 +97,19 @@ def lift_update(request, pk, lift_pk):
             if not form.is_valid():
                 raise ValidationError("driver: choose one of this election's drivers.")
             services.lift_assign(lift=lift, driver=form.cleaned_data["driver"], user=request.user)
+            said = f"given to {form.cleaned_data['driver'].name}"
         elif action == "done":
             services.lift_done(lift=lift, user=request.user)
+            said = "done"
         elif action == "cancel":
             services.lift_cancel(lift=lift, user=request.user, reason=request.POST.get("reason", ""))
+            said = "cancelled"
         else:
             raise ValidationError(f"action: {action!r} is not assign, done or cancel.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _page(request, election, status=400)
-    messages.success(request, f"Lift for {lift.name}: done.")
+    messages.success(request, f"Lift for {lift.name}: {said}.")
     return redirect("gotv:lifts", pk=election.pk)
 
 
