@@ -5,6 +5,7 @@ import tempfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from gotv import services
@@ -22,11 +23,29 @@ def get_election_for_user(request, pk, action=Action.TELL):
 
 @login_required
 def index(request):
-    if not (request.user.is_superuser or can(request.user, Action.TELL)):
+    """Every polling-day job: tellers and organisers open the election's page; canvassers (who
+    do not TELL) reach the postal chase and their lifts from here."""
+    telling = Election.objects.for_user(request.user, Action.TELL)
+    canvassing = Election.objects.for_user(request.user, Action.CANVASS)
+    if not (request.user.is_superuser or can(request.user, Action.TELL) or can(request.user, Action.CANVASS)):
         raise PermissionDenied("You have no role that allows this.")
-    elections = Election.objects.for_user(request.user).select_related("constituency")
-    may_organise = request.user.is_superuser or can(request.user, Action.ORGANISE)
-    return render(request, "gotv/index.html", {"elections": elections, "may_organise": may_organise})
+    elections = (
+        Election.objects.filter(Q(pk__in=telling.values("pk")) | Q(pk__in=canvassing.values("pk")))
+        .select_related("constituency")
+        .annotate(
+            may_tell=Exists(telling.filter(pk=OuterRef("pk"))),
+            may_canvass=Exists(canvassing.filter(pk=OuterRef("pk"))),
+        )
+    )
+    jobs = {
+        action: request.user.is_superuser or can(request.user, action)
+        for action in (Action.TELL, Action.ORGANISE)
+    }
+    return render(
+        request,
+        "gotv/index.html",
+        {"elections": elections, "may_tell": jobs[Action.TELL], "may_organise": jobs[Action.ORGANISE]},
+    )
 
 
 @login_required
