@@ -119,7 +119,7 @@ class CommitteeRoomForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        districts = data.get("districts") or []
+        districts = data.pop("districts", None) or []  # the room runs their boxes; the service takes boxes
         boxes = set(data.get("boxes") or [])
         boxes |= set(self.fields["boxes"].queryset.filter(districts__polling_district__in=districts))
         data["boxes"] = sorted(boxes, key=lambda box: box.pk)

@@ -15,6 +15,18 @@ from gotv.models import BallotBox, CommitteeRoom, Election
 from labourhub.scoping import Action, can
 
 
+def form_service(form, service, **arguments):
+    """`service(**arguments, **form.cleaned_data)` when the form is valid; a ValidationError the
+    service raises goes on the form (which keeps what was typed). The service's result, or None."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(**arguments, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, " ".join(error.messages))
+        return None
+
+
 def get_election_for_user(request, pk, action=Action.TELL):
     return get_object_or_404(
         Election.objects.for_user(request.user, action).select_related("constituency", "publication"), pk=pk
@@ -106,14 +118,10 @@ def election_create(request):
     if not (request.user.is_superuser or can(request.user, Action.ORGANISE)):
         raise PermissionDenied("You have no role that allows this.")
     form = ElectionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            election = services.election_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        else:
-            messages.success(request, f"{election.name} set up. Next: import its polling stations.")
-            return redirect("gotv:election", pk=election.pk)
+    election = form_service(form, services.election_create, user=request.user) if form.is_bound else None
+    if election is not None:
+        messages.success(request, f"{election.name} set up. Next: import its polling stations.")
+        return redirect("gotv:election", pk=election.pk)
     status = 400 if form.is_bound else 200
     return render(request, "gotv/election_form.html", {"form": form}, status=status)
 
@@ -123,16 +131,15 @@ def committee_room_create(request, pk):
     """A committee room of this election, with the boxes (or whole districts) it runs."""
     election = get_election_for_user(request, pk, Action.ORGANISE)
     form = CommitteeRoomForm(request.POST or None, election=election)
-    if request.method == "POST" and form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if key != "districts"}
-        try:
-            room = services.committee_room_create(election=election, user=request.user, **data)
-        except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        else:
-            boxes = len(data["boxes"])
-            messages.success(request, f"{room.name} added, running {boxes} box{'es' if boxes != 1 else ''}.")
-            return redirect("gotv:election", pk=election.pk)
+    room = (
+        form_service(form, services.committee_room_create, election=election, user=request.user)
+        if form.is_bound
+        else None
+    )
+    if room is not None:
+        boxes = len(form.cleaned_data["boxes"])
+        messages.success(request, f"{room.name} added, running {boxes} box{'es' if boxes != 1 else ''}.")
+        return redirect("gotv:election", pk=election.pk)
     status = 400 if form.is_bound else 200
     return render(
         request,
