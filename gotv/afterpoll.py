@@ -24,6 +24,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from gotv import promises as promise_lists
 from gotv import turnout
+from gotv.coverage import hours_label  # noqa: F401  (views_board reads it here)
 from gotv.models import BallotBox, Telling
 from voters.models import ElectorMark
 
@@ -151,19 +152,3 @@ def promises_not_voted(election):
         .select_related("home")
         .order_by("poll_district_id", "poll_number", "poll_suffix")
     )
-
-
-def hours_label(hours):
-    """[7, 8, 9, 13] -> "07-10, 13-14"."""
-    spans, start, previous = [], None, None
-    for hour in hours:
-        if start is None:
-            start = previous = hour
-        elif hour == previous + 1:
-            previous = hour
-        else:
-            spans.append((start, previous))
-            start = previous = hour
-    if start is not None:
-        spans.append((start, previous))
-    return ", ".join(f"{a:02d}–{b + 1:02d}" for a, b in spans)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from campaigns.models import Pack
 from gotv import board_sql, turnout
 from gotv import promises as promise_lists
+from gotv.coverage import hours_label
 from gotv.models import BallotBox, KnockUpOutcome, KnockUpRound, LiftRequest
 
 # Share of a polling day's in-person votes usually cast by the end of each hour (07:00-22:00),
@@ -84,18 +85,7 @@ class Line:
     @property
     def coverage_label(self):
         """Hours as ranges: [7, 8, 9, 12] -> "07-10, 12-13"."""
-        spans, start, previous = [], None, None
-        for hour in self.coverage:
-            if start is None:
-                start = previous = hour
-            elif hour == previous + 1:
-                previous = hour
-            else:
-                spans.append((start, previous))
-                start = previous = hour
-        if start is not None:
-            spans.append((start, previous))
-        return ", ".join(f"{a:02d}–{b + 1:02d}" for a, b in spans)
+        return hours_label(self.coverage)
 
 
 @dataclass

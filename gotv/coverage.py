@@ -41,3 +41,20 @@ def telling_coverage(*, election, boxes=None):
         box.pk: sorted(hours_at[box.pk] | (shared[box.station_id] if box.co_located else set()))
         for box in boxes
     }
+
+
+def hours_label(hours):
+    """Sorted hours as ranges, for the board and the after-the-poll report: [7, 8, 9, 13] ->
+    "07–10, 13–14"."""
+    spans, start, previous = [], None, None
+    for hour in hours:
+        if start is None:
+            start = previous = hour
+        elif hour == previous + 1:
+            previous = hour
+        else:
+            spans.append((start, previous))
+            start = previous = hour
+    if start is not None:
+        spans.append((start, previous))
+    return ", ".join(f"{a:02d}–{b + 1:02d}" for a, b in spans)

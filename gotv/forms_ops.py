@@ -23,6 +23,7 @@ class LiftRequestForm(forms.Form):
     notes = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, election, **kwargs):
+        kwargs.setdefault("auto_id", "lift_%s")  # the driver form shares the page: ids of its own
         super().__init__(*args, **kwargs)
         self.fields["committee_room"].queryset = CommitteeRoom.objects.filter(election=election)
 
@@ -48,6 +49,7 @@ class DriverForm(forms.Form):
     available_until = forms.TimeField(required=False, widget=TIME)
 
     def __init__(self, *args, election, **kwargs):
+        kwargs.setdefault("auto_id", "driver_%s")
         super().__init__(*args, **kwargs)
         self.election = election
 

@@ -25,19 +25,22 @@ def elections_to_knock(user):
     return Election.objects.for_user(user, Action.TELL) | Election.objects.for_user(user, Action.CANVASS)
 
 
-def pack_for_knocker(user, pack_pk):
-    """(pack, round) of a knock-up round in an election the user may knock up in, or None."""
+def _knock_up_pack(pack_pk):
+    """(pack, round) for a pack of a knock-up round, or None. Unscoped: callers decide who may."""
     pack = (
         Pack.objects.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
         .select_related("walk_list__knock_up_round__committee_room__election__constituency")
         .first()
     )
-    if pack is None:
+    return None if pack is None else (pack, pack.walk_list.knock_up_round)
+
+
+def pack_for_knocker(user, pack_pk):
+    """(pack, round) of a knock-up round in an election the user may knock up in, or None."""
+    found = _knock_up_pack(pack_pk)
+    if found is None or not elections_to_knock(user).filter(pk=found[1].committee_room.election_id).exists():
         return None
-    knock_up_round = pack.walk_list.knock_up_round
-    if not elections_to_knock(user).filter(pk=knock_up_round.committee_room.election_id).exists():
-        return None
-    return pack, knock_up_round
+    return found
 
 
 def pack_for_late_entry(pack_pk, *, user, token):
@@ -45,17 +48,12 @@ def pack_for_late_entry(pack_pk, *, user, token):
     None: only when `token` is a download token this server issued to `user` for the pack's
     election (the page was served to them). The late-entry rule then decides whether the outcome
     is kept (gotv.services.knock_up_outcome_record); nothing of the pack is shown either way."""
-    pack = (
-        Pack.objects.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
-        .select_related("walk_list__knock_up_round__committee_room__election__constituency")
-        .first()
-    )
-    if pack is None:
+    found = _knock_up_pack(pack_pk)
+    if found is None:
         return None
-    knock_up_round = pack.walk_list.knock_up_round
-    if offline.download_time_read(token, user=user, election=knock_up_round.committee_room.election) is None:
+    if offline.download_time_read(token, user=user, election=found[1].committee_room.election) is None:
         return None
-    return pack, knock_up_round
+    return found
 
 
 @dataclass
@@ -63,6 +61,18 @@ class Door:
     position: int
     home: object
     electors: list
+
+
+def _doors_with(doors, electors):
+    """The doors (in walking order) at which any of `electors` live, each with them."""
+    by_home = {}
+    for elector in electors:
+        by_home.setdefault(elector.home_id, []).append(elector)
+    return [
+        Door(door.position, door.property, by_home[door.property_id])
+        for door in doors
+        if door.property_id in by_home
+    ]
 
 
 def pack_doors_now(pack, election):
@@ -74,14 +84,7 @@ def pack_doors_now(pack, election):
         .filter(home__in=[door.property_id for door in doors])
         .order_by("home_id", "surname", "first_names")
     )
-    by_home = {}
-    for elector in wanted:
-        by_home.setdefault(elector.home_id, []).append(elector)
-    return [
-        Door(door.position, door.property, by_home[door.property_id])
-        for door in doors
-        if door.property_id in by_home
-    ]
+    return _doors_with(doors, wanted)
 
 
 def round_packs(knock_up_round):
@@ -111,11 +114,4 @@ def pack_doors_all(pack, election):
         .select_related("home")
         .order_by("home_id", "surname", "first_names")
     )
-    by_home = {}
-    for elector in people:
-        by_home.setdefault(elector.home_id, []).append(elector)
-    return [
-        Door(door.position, door.property, by_home[door.property_id])
-        for door in doors
-        if door.property_id in by_home
-    ]
+    return _doors_with(doors, people)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.election, name="election"),
     path("<int:pk>/stations/import/", views.stations_import, name="stations_import"),
+    path("new/", views.election_create, name="election_create"),
+    path("<int:pk>/rooms/new/", views.committee_room_create, name="committee_room_create"),
     # --- Telling: the teller's phone page and the agents' counts (gotv/views_telling.py) ---
     path("telling/", views_telling.telling_home, name="telling_home"),
     path("telling/sw.js", views_telling.telling_service_worker, name="telling_service_worker"),

@@ -2,13 +2,29 @@
 
 import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
 
 from gotv import services
 from gotv.forms import StationImportForm
+from gotv.forms_setup import CommitteeRoomForm, ElectionForm
 from gotv.models import BallotBox, CommitteeRoom, Election
-from labourhub.scoping import Action, can, require
+from labourhub.scoping import Action, can
+
+
+def form_service(form, service, **arguments):
+    """`service(**arguments, **form.cleaned_data)` when the form is valid; a ValidationError the
+    service raises goes on the form (which keeps what was typed). The service's result, or None."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(**arguments, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, " ".join(error.messages))
+        return None
 
 
 def get_election_for_user(request, pk, action=Action.TELL):
@@ -19,9 +35,29 @@ def get_election_for_user(request, pk, action=Action.TELL):
 
 @login_required
 def index(request):
-    require(request.user, Action.TELL)
-    elections = Election.objects.for_user(request.user).select_related("constituency")
-    return render(request, "gotv/index.html", {"elections": elections})
+    """Every polling-day job: tellers and organisers open the election's page; canvassers (who
+    do not TELL) reach the postal chase and their lifts from here."""
+    telling = Election.objects.for_user(request.user, Action.TELL)
+    canvassing = Election.objects.for_user(request.user, Action.CANVASS)
+    if not (request.user.is_superuser or can(request.user, Action.TELL) or can(request.user, Action.CANVASS)):
+        raise PermissionDenied("You have no role that allows this.")
+    elections = (
+        (telling | canvassing)
+        .select_related("constituency")
+        .annotate(
+            may_tell=Exists(telling.filter(pk=OuterRef("pk"))),
+            may_canvass=Exists(canvassing.filter(pk=OuterRef("pk"))),
+        )
+    )
+    jobs = {
+        action: request.user.is_superuser or can(request.user, action)
+        for action in (Action.TELL, Action.ORGANISE)
+    }
+    return render(
+        request,
+        "gotv/index.html",
+        {"elections": elections, "may_tell": jobs[Action.TELL], "may_organise": jobs[Action.ORGANISE]},
+    )
 
 
 @login_required
@@ -69,5 +105,49 @@ def stations_import(request, pk):
         request,
         "gotv/stations_import.html",
         {"election": election, "form": form, "result": result},
+        status=status,
+    )
+
+
+# --- Setting up: the election and its committee rooms (office pages, ORGANISE) ------------------
+
+
+@login_required
+def election_create(request):
+    """A new election in a CLP where the user may ORGANISE (its polling-day campaign comes with it)."""
+    if not (request.user.is_superuser or can(request.user, Action.ORGANISE)):
+        raise PermissionDenied("You have no role that allows this.")
+    form = ElectionForm(request.POST or None, user=request.user)
+    election = form_service(form, services.election_create, user=request.user) if form.is_bound else None
+    if election is not None:
+        messages.success(request, f"{election.name} set up. Next: import its polling stations.")
+        return redirect("gotv:election", pk=election.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "gotv/election_form.html", {"form": form}, status=status)
+
+
+@login_required
+def committee_room_create(request, pk):
+    """A committee room of this election, with the boxes (or whole districts) it runs."""
+    election = get_election_for_user(request, pk, Action.ORGANISE)
+    form = CommitteeRoomForm(request.POST or None, election=election)
+    room = (
+        form_service(form, services.committee_room_create, election=election, user=request.user)
+        if form.is_bound
+        else None
+    )
+    if room is not None:
+        boxes = len(form.cleaned_data["boxes"])
+        messages.success(request, f"{room.name} added, running {boxes} box{'es' if boxes != 1 else ''}.")
+        return redirect("gotv:election", pk=election.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "gotv/committee_room_form.html",
+        {
+            "election": election,
+            "form": form,
+            "has_main": election.committee_rooms.filter(is_main=True).exists(),
+        },
         status=status,
     )

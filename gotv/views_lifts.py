@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from gotv import services
 from gotv.forms_ops import AssignForm, DriverForm, LiftRequestForm
 from gotv.models import Driver, LiftRequest
-from gotv.views import get_election_for_user
+from gotv.views import form_service, get_election_for_user
 from labourhub.scoping import Action
 
 STATUS_ORDER = [LiftRequest.Status.OPEN, LiftRequest.Status.ASSIGNED, LiftRequest.Status.DONE]
@@ -50,36 +50,29 @@ def lifts(request, pk):
     return _page(request, get_election_for_user(request, pk, Action.ORGANISE))
 
 
+def _add(request, pk, form_class, service, said, form_name):
+    """Add a lift or a driver from its form on the lifts page (shown again, as typed, if wrong)."""
+    election = get_election_for_user(request, pk, Action.ORGANISE)
+    form = form_class(request.POST, election=election)
+    made = form_service(form, service, election=election, user=request.user)
+    if made is None:
+        return _page(request, election, status=400, **{form_name: form})
+    messages.success(request, said(made))
+    return redirect("gotv:lifts", pk=election.pk)
+
+
 @login_required
 @require_POST
 def lift_create(request, pk):
-    election = get_election_for_user(request, pk, Action.ORGANISE)
-    form = LiftRequestForm(request.POST, election=election)
-    if form.is_valid():
-        try:
-            lift = services.lift_request_create(election=election, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        else:
-            messages.success(request, f"Lift for {lift.name} added.")
-            return redirect("gotv:lifts", pk=election.pk)
-    return _page(request, election, lift_form=form, status=400)
+    return _add(request, pk, LiftRequestForm, services.lift_request_create, lambda lift: f"Lift for {lift.name} added.",
+                "lift_form")  # fmt: skip
 
 
 @login_required
 @require_POST
 def driver_create(request, pk):
-    election = get_election_for_user(request, pk, Action.ORGANISE)
-    form = DriverForm(request.POST, election=election)
-    if form.is_valid():
-        try:
-            driver = services.driver_create(election=election, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        else:
-            messages.success(request, f"{driver.name} is driving.")
-            return redirect("gotv:lifts", pk=election.pk)
-    return _page(request, election, driver_form=form, status=400)
+    return _add(request, pk, DriverForm, services.driver_create, lambda driver: f"{driver.name} is driving.",
+                "driver_form")  # fmt: skip
 
 
 @login_required
@@ -97,16 +90,19 @@ def lift_update(request, pk, lift_pk):
             if not form.is_valid():
                 raise ValidationError("driver: choose one of this election's drivers.")
             services.lift_assign(lift=lift, driver=form.cleaned_data["driver"], user=request.user)
+            said = f"given to {form.cleaned_data['driver'].name}"
         elif action == "done":
             services.lift_done(lift=lift, user=request.user)
+            said = "done"
         elif action == "cancel":
             services.lift_cancel(lift=lift, user=request.user, reason=request.POST.get("reason", ""))
+            said = "cancelled"
         else:
             raise ValidationError(f"action: {action!r} is not assign, done or cancel.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _page(request, election, status=400)
-    messages.success(request, f"Lift for {lift.name}: done.")
+    messages.success(request, f"Lift for {lift.name}: {said}.")
     return redirect("gotv:lifts", pk=election.pk)
 
 

@@ -14,7 +14,7 @@ from gotv import promises, services
 from gotv.forms_ops import PostalContactForm
 from gotv.models import PostalChaseContact
 from gotv.views import get_election_for_user
-from labourhub.scoping import Action
+from labourhub.scoping import Action, can
 from labourhub.services import audit_record
 
 SHOWN = 500
@@ -58,6 +58,7 @@ def postal_chase(request, pk):
             "shown": SHOWN,
             "show": show,
             "closed": services.postal_chase_open(election),
+            "may_print_labels": can(request.user, Action.ORGANISE, election.constituency),
             "form": PostalContactForm(),
             "channels": PostalChaseContact.CHANNEL_CHOICES,
             "outcomes": PostalChaseContact.Outcome.choices,

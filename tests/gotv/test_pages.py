@@ -76,10 +76,20 @@ def test_another_clp_cannot_see_or_import(client, otherton, day):
     assert not PollingStation.objects.filter(election=day.election, council_id="5854").exists()
 
 
-def test_a_canvasser_has_no_polling_day_pages(client, anytown, day):
+def test_a_canvasser_reaches_only_the_postal_chase_from_the_index(client, anytown, day):
+    """Canvassers (CANVASS, not TELL) chase postal voters: the index lists the election with its
+    postal chase, but not the election's page, its telling or its office jobs."""
     client.force_login(anytown.user(Role.CANVASSER))
-    assert client.get(reverse("gotv:index")).status_code == 403
+    page = client.get(reverse("gotv:index")).content.decode()
+    assert reverse("gotv:postal_chase", args=[day.election.pk]) in page
+    assert f'href="{reverse("gotv:election", args=[day.election.pk])}"' not in page
+    assert reverse("gotv:telling_home") not in page and reverse("gotv:election_create") not in page
     assert client.get(reverse("gotv:election", args=[day.election.pk])).status_code == 404
+
+
+def test_someone_with_no_polling_day_role_is_refused_the_index(client, anytown):
+    client.force_login(anytown.user(Role.CASEWORKER))
+    assert client.get(reverse("gotv:index")).status_code == 403
 
 
 def test_home_offers_polling_day_to_tellers_only(client, anytown):

@@ -115,3 +115,19 @@ def test_labels_for_organisers_only_and_never_for_another_clp(client, anytown, o
     url = reverse("gotv:postal_chase_log", args=[day.election.pk, voters["postal"].pk])
     assert client.post(url, {"channel": "phone", "outcome": "posted"}).status_code == 404
     assert not PostalChaseContact.objects.exists()
+
+
+def test_the_log_form_chooses_nothing_for_the_canvasser(client, anytown, day, voters):
+    """How they were reached and what they said are what the canvasser picks, never a default: an
+    untouched form logs nothing and says what is missing."""
+    client.force_login(anytown.user(Role.CANVASSER))
+    html = client.get(reverse("gotv:postal_chase", args=[day.election.pk])).content.decode()
+    assert " checked" not in html and " selected" not in html
+    assert html.count('<option value="">Choose…</option>') == 2
+    url = reverse("gotv:postal_chase_log", args=[day.election.pk, voters["postal"].pk])
+    page = client.post(url, {"channel": "", "outcome": "", "notes": "rang twice"}, follow=True)
+    assert (
+        "Nothing logged for" in page.content.decode()
+        and "channel: This field is required" in page.content.decode()
+    )
+    assert not PostalChaseContact.objects.exists()

@@ -21,13 +21,33 @@ from gotv.models import (
     WarpCount,
 )
 from labourhub.models import Role
-from tests.gotv.factories import DriverFactory, LiftRequestFactory, canvassed, enter, polling_day
+from tests.gotv.factories import (
+    BallotBoxFactory,
+    DriverFactory,
+    LiftRequestFactory,
+    canvassed,
+    enter,
+    polling_day,
+)
 from tests.gotv.factories_ops import mark_postal
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
 def _day(anytown):
     return polling_day(anytown, name="Anytown general election")
+
+
+def _setup_args(anytown):
+    """Anytown has a register to choose (the owner's form offers it, with the CLP's name)."""
+    _day(anytown)
+    return {}
+
+
+def _room_args(anytown):
+    """An Anytown election with a box no room runs yet (offered on the form, station name and all)."""
+    day = _day(anytown)
+    BallotBoxFactory(station=day.station, label="Anytown box 2", districts=[anytown.polling_district])
+    return {"pk": day.election.pk}
 
 
 def _elector(anytown, election):
@@ -99,11 +119,17 @@ def _turnout(anytown):
 
 
 def _warp(anytown):
-    day = _day(anytown)
-    return WarpCount.objects.create(
-        election=day.election, box=day.box, label="Anytown Independent", votes=12,
-        recorded_by=anytown.user(Role.TELLER),
-    )  # fmt: skip
+    """One WARP count, shared by the counts page (whose invalidate form its owner is shown) and the
+    invalidate URL, so that the form's reason is POSTed to the count it names."""
+
+    def make(anytown):
+        day = _day(anytown)
+        return WarpCount.objects.create(
+            election=day.election, box=day.box, label="Anytown Independent", votes=12,
+            recorded_by=anytown.user(Role.TELLER),
+        )  # fmt: skip
+
+    return anytown.once("warp", make)
 
 
 def _postal(anytown):
@@ -128,7 +154,12 @@ def _lift(anytown):
 
 
 def _postal_voter(anytown):
-    """(election, elector): an Anytown promise on the election's postal list (gotv-ops)."""
+    """(election, elector): an Anytown promise on the election's postal list (gotv-ops), shared by
+    the chase page and its log URL, so that the call its owner is shown how to log is POSTed there."""
+    return anytown.once("postal_voter", _make_postal_voter)
+
+
+def _make_postal_voter(anytown):
     day = _day(anytown)
     day.election.democracy_club_id = f"parl.anytown-{day.election.pk}"
     day.election.save(update_fields=["democracy_club_id"])
@@ -149,7 +180,12 @@ def _board_args(anytown):
 
 
 def _knockup_round(anytown):
-    """A real round (walk list and a pack) holding one Anytown promise."""
+    """A real round (walk list and a pack) holding one Anytown promise, shared by the round, pack
+    and outcome URLs, so that the outcome form the pack page shows is POSTed to that pack."""
+    return anytown.once("knockup_round", _make_knockup_round)[0]
+
+
+def _make_knockup_round(anytown):
     from campaigns.models import Campaign
     from gotv.services import knock_up_round_create
     from tests.gotv.factories import canvassed
@@ -159,8 +195,9 @@ def _knockup_round(anytown):
         constituency=anytown.constituency, name="Anytown polling day", starts_on=day.election.poll_date
     )
     day.election.save(update_fields=["campaign"])
-    canvassed(_elector(anytown, day.election), "L", campaign=day.election.campaign)
-    return knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
+    elector = _elector(anytown, day.election)
+    canvassed(elector, "L", campaign=day.election.campaign)
+    return knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER)), elector
 
 
 def _round_args(anytown):
@@ -176,6 +213,10 @@ URLS = {
     "gotv:index": lambda anytown: {},
     "gotv:election": lambda anytown: {"pk": _day(anytown).election.pk},
     "gotv:stations_import": lambda anytown: {"pk": _day(anytown).election.pk},
+    # --- Setting up from the office pages (gotvux): the form offers Anytown, its register and its
+    # boxes to their owner; anyone else POSTing those ids is refused (tests/gotv/test_setup.py) ---
+    "gotv:election_create": _setup_args,
+    "gotv:committee_room_create": _room_args,
     # --- Lifts and the postal chase (gotv-ops) ---
     "gotv:lifts": lambda anytown: {"pk": _lift(anytown).election_id},
     "gotv:lift_create": lambda anytown: {"pk": _day(anytown).election.pk},
@@ -281,7 +322,25 @@ def _box_postcode(anytown):
     return {"q": _elector(anytown, _day(anytown).election).home.postcode}
 
 
-BODIES = {"gotv:telling_sync": _telling_batch}
+def _knockup_batch(anytown):
+    """One door outcome from the knocker's phone for the Anytown promise on Anytown's pack: its
+    owner's POST records it, so anyone else's being applied would show in Anytown's rows."""
+    knock_up_round, elector = anytown.once("knockup_round", _make_knockup_round)
+    return {
+        "outcomes": [
+            {
+                "uuid": "7a2d5c1e-0000-4000-8000-00000000b0b0",
+                "pack": knock_up_round.walk_list.packs.get().pk,
+                "elector": elector.pk,
+                "outcome": KnockUpOutcome.Outcome.NOT_IN,
+                "notes": "",
+                "recorded_at": timezone.now().isoformat(),
+            }
+        ]
+    }
+
+
+BODIES = {"gotv:telling_sync": _telling_batch, "gotv:knockup_sync": _knockup_batch}
 QUERIES = {"gotv:telling_search": _box_postcode}
 NO_CANARY = {
     "gotv:telling_service_worker": "the teller's page's service worker: a static script",
@@ -289,12 +348,4 @@ NO_CANARY = {
     "gotv:telling_ping": "the server's time",
     "gotv:my_lifts": "the signed-in driver's own lifts, found by their login (as members:me)",
     "gotv:my_lift_update": "the signed-in driver's own lift, found by their login (as members:me)",
-    "gotv:warp_invalidate": "gap: the owner's form needs a typed reason the walk does not fill in; "
-    "other personas' POSTs are still checked against the row fingerprint",
-    "gotv:postal_chase_log": "gap: the owner's form needs an outcome chosen, which the walk does not; "
-    "other personas' POSTs are still checked against the row fingerprint",
-    "gotv:knockup_outcome": "gap: the owner's form needs an outcome chosen, which the walk does not; "
-    "other personas' POSTs are still checked against the row fingerprint",
-    "gotv:knockup_sync": "gap: no knock-up batch is declared in BODIES yet; other personas' POSTs are "
-    "still checked against the row fingerprint",
 }
