@@ -100,7 +100,7 @@ def request_new(request):
             access_request = request_submit(
                 tool=data["tool"],
                 requester=data["for_email"] or request.user,
-                submitted_user=request.user,
+                submitted_by=request.user,
                 constituency=data["constituency"],
                 ward=data["ward"],
                 reason=data["reason"],
@@ -343,7 +343,7 @@ def renew(request, pk):
             access_request = request_submit(
                 tool=holding.tool,
                 requester=request.user,
-                submitted_user=request.user,
+                submitted_by=request.user,
                 constituency=holding.constituency,
                 reason=f"Renewal of {holding.tool}, which ends on {holding.expires_at:%-d %b %Y}.",
                 needed_by=max(timezone.localdate(holding.expires_at), timezone.localdate()),
