@@ -24,7 +24,8 @@ class LiftRequestForm(forms.Form):
 
     def __init__(self, *args, election, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee_room"].queryset = CommitteeRoom.objects.filter(election=election)
+        # `election` comes from an access-checked lookup: its related rows are in scope.
+        self.fields["committee_room"].queryset = election.committee_rooms.all()
 
     def clean(self):
         data = super().clean()
@@ -75,7 +76,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, election, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["driver"].queryset = Driver.objects.filter(election=election, active=True)
+        self.fields["driver"].queryset = election.drivers.filter(active=True)
 
 
 class PostalContactForm(forms.Form):

@@ -43,6 +43,7 @@ from members.models import (
     EmailBatch,
     EmailRecipient,
     EmailSend,
+    ImportMapping,
     Member,
     MemberImport,
     Volunteer,
@@ -92,6 +93,23 @@ def volunteer_save(*, member, skills, other_skills, availability, help_other_clp
 
 
 # --- Imports -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_import_create(*, constituency, upload, user):
+    """Store an uploaded membership export, waiting for its column mapping."""
+    return MemberImport.objects.create(
+        constituency=constituency, file=upload, file_name=upload.name[:200], uploaded_by=user
+    )
+
+
+@transaction.atomic
+def import_mapping_save(*, constituency, name, columns):
+    """A CLP's named column mapping, kept for its next upload; the same name replaces it."""
+    mapping, _ = ImportMapping.objects.update_or_create(
+        constituency=constituency, name=name, defaults={"columns": columns}
+    )
+    return mapping
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from labourhub.scoping import Action, can, constituencies_for
+from labourhub.scoping import Action, can, constituencies_for, get_for_user
 from labourhub.services import audit_record
 from members import email_content, importers, services
 from members.forms import (
@@ -46,14 +46,12 @@ def _require(request, action):
         raise PermissionDenied("You have no role that lets you do this.")
 
 
-def _member_for(request, pk, action=Action.VIEW_MEMBERS):
-    return get_object_or_404(
-        Member.objects.for_user(request.user, action).select_related("branch", "ward", "constituency"), pk=pk
-    )
+def get_member_for_user(request, pk, action=Action.VIEW_MEMBERS):
+    return get_for_user(Member, request, pk, action, related=("branch", "ward", "constituency"))
 
 
-def _send_for(request, pk):
-    return get_object_or_404(EmailSend.objects.for_user(request.user).select_related("constituency"), pk=pk)
+def get_email_send_for_user(request, pk, action=Action.MANAGE_MEMBERS):
+    return get_for_user(EmailSend, request, pk, action, related=("constituency",))
 
 
 def _filtered(request, action=Action.VIEW_MEMBERS):
@@ -101,10 +99,10 @@ def member_list(request):
 
 @login_required
 def member_detail(request, pk):
-    member = _member_for(request, pk)
+    member = get_member_for_user(request, pk)
     form = ConsentForm()
     if request.method == "POST":
-        member = _member_for(request, pk, Action.MANAGE_MEMBERS)
+        member = get_member_for_user(request, pk, Action.MANAGE_MEMBERS)
         form = ConsentForm(request.POST)
         if form.is_valid():
             services.consent_record(
@@ -123,7 +121,7 @@ def member_detail(request, pk):
             "member": member,
             "consents": member.consents.select_related("recorded_by")[:50],
             "emails": member.emails.select_related("send").order_by("-planned_at")[:50],
-            "volunteer": Volunteer.objects.filter(member=member).first(),
+            "volunteer": getattr(member, "volunteer", None),
             "form": form,
         },
     )
@@ -324,7 +322,7 @@ def email_list(request):
 @login_required
 def email_compose(request, pk=None):
     _require(request, Action.MANAGE_MEMBERS)
-    send = _send_for(request, pk) if pk else None
+    send = get_email_send_for_user(request, pk) if pk else None
     if send is not None and send.state != EmailSend.State.DRAFT:
         return redirect("members:email_detail", pk=send.pk)
     allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
@@ -358,7 +356,7 @@ def email_compose(request, pk=None):
 
 @login_required
 def email_detail(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     context = {"send": send, "report": send.report(), "start_form": EmailStartForm()}
     if send.state == EmailSend.State.DRAFT:
         try:
@@ -366,21 +364,25 @@ def email_detail(request, pk):
         except (email_content.ContentError, ValueError) as problem:
             context["preview_error"] = str(problem)
         context["audience_count"] = services.email_audience(send, request.user).count()
-    context["bounces"] = BounceEvent.objects.filter(recipient__send=send).select_related("recipient")[:20]
+    context["bounces"] = (
+        BounceEvent.objects.for_user(request.user, Action.MANAGE_MEMBERS)
+        .filter(recipient__send=send)
+        .select_related("recipient")[:20]
+    )
     context["failures"] = send.recipients.filter(state="failed").order_by("id")[:20]
     return render(request, "members/email_detail.html", context)
 
 
 @login_required
 def email_progress(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     return render(request, "members/_email_progress.html", {"send": send, "report": send.report()})
 
 
 @login_required
 @require_POST
 def email_test(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     services.email_send_test(send=send, user=request.user)
     messages.success(request, f"A test copy is on its way to {request.user.email}.")
     return redirect("members:email_detail", pk=send.pk)
@@ -389,7 +391,7 @@ def email_test(request, pk):
 @login_required
 @require_POST
 def email_start(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     form = EmailStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That send time is not a date and time.")
@@ -407,10 +409,8 @@ def email_start(request, pk):
 # --- Imports --------------------------------------------------------------------------
 
 
-def _import_for(request, pk):
-    return get_object_or_404(
-        MemberImport.objects.for_user(request.user).select_related("constituency", "mapping"), pk=pk
-    )
+def get_member_import_for_user(request, pk, action=Action.MANAGE_MEMBERS):
+    return get_for_user(MemberImport, request, pk, action, related=("constituency", "mapping"))
 
 
 @login_required
@@ -420,11 +420,8 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, constituencies=allowed)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        member_import = MemberImport.objects.create(
-            constituency=form.cleaned_data["constituency"],
-            file=upload,
-            file_name=upload.name[:200],
-            uploaded_by=request.user,
+        member_import = services.member_import_create(
+            constituency=form.cleaned_data["constituency"], upload=upload, user=request.user
         )
         audit_record(action="members.import_upload", request=request, obj=member_import)
         return redirect("members:import_map", pk=member_import.pk)
@@ -434,7 +431,7 @@ def import_upload(request):
 
 @login_required
 def import_map(request, pk):
-    member_import = _import_for(request, pk)
+    member_import = get_member_import_for_user(request, pk)
     if member_import.state != MemberImport.State.WAITING or member_import.mapping_id:
         return redirect("members:import_detail", pk=member_import.pk)
     try:
@@ -444,7 +441,10 @@ def import_map(request, pk):
         messages.error(request, str(rejected))
         return redirect("members:import_upload")
     previous = (
-        ImportMapping.objects.filter(constituency=member_import.constituency).order_by("-updated_at").first()
+        ImportMapping.objects.for_user(request.user, Action.MANAGE_MEMBERS)
+        .filter(constituency=member_import.constituency)
+        .order_by("-updated_at")
+        .first()
     )
     initial = importers.guess_mapping(headers)
     if previous:
@@ -456,10 +456,10 @@ def import_map(request, pk):
         initial={"mapping_name": previous.name if previous else "Membership export"},
     )
     if request.method == "POST" and form.is_valid():
-        mapping, _ = ImportMapping.objects.update_or_create(
+        mapping = services.import_mapping_save(
             constituency=member_import.constituency,
             name=form.cleaned_data["mapping_name"],
-            defaults={"columns": form.columns()},
+            columns=form.columns(),
         )
         services.member_import_queue(member_import=member_import, mapping=mapping)
         return redirect("members:import_detail", pk=member_import.pk)
@@ -470,7 +470,7 @@ def import_map(request, pk):
 
 @login_required
 def import_detail(request, pk):
-    member_import = _import_for(request, pk)
+    member_import = get_member_import_for_user(request, pk)
     template = "members/_import_progress.html" if request.htmx else "members/import_detail.html"
     return render(request, template, {"import": member_import})
 
@@ -525,7 +525,7 @@ def my_record(request):
     member = _own_member(request)
     if member is None:
         return render(request, "members/me.html", {"member": None})
-    volunteer = Volunteer.objects.filter(member=member).first()
+    volunteer = getattr(member, "volunteer", None)
     volunteer_form = VolunteerForm(
         request.POST if request.POST.get("part") == "volunteer" else None,
         initial={
@@ -575,15 +575,19 @@ def my_record_download(request):
     if member is None:
         raise Http404("No membership record is linked to your account.")
     data = {
-        "member": Member.objects.filter(pk=member.pk)
+        "member": Member.objects.for_linked_user(request.user)
+        .filter(pk=member.pk)
         .values(*EXPORT_COLUMNS, "date_of_birth", "joined_on")
         .get()
         | {"matched_to_the_electoral_register": member.elector_id is not None},
         "consents": list(member.consents.values("channel", "granted", "recorded_at", "wording", "source")),
         "emails": list(member.emails.values("send__subject", "state", "sent_at", "email", "unsubscribed_at")),
-        "volunteer": Volunteer.objects.filter(member=member)
-        .values("skills", "other_skills", "availability", "help_other_clps", "notes")
-        .first(),
+        "volunteer": {
+            field: getattr(member.volunteer, field)
+            for field in ("skills", "other_skills", "availability", "help_other_clps", "notes")
+        }
+        if hasattr(member, "volunteer")
+        else None,
     }
     audit_record(action="members.own_download", request=request, obj=member)
     response = HttpResponse(
