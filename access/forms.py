@@ -3,14 +3,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from access import lookups
 from access.deciders import decidable_constituencies
 from access.models import Status, Tool
 from access.services import QUESTION_NEEDS_NOTE, REFUSAL_NEEDS_REASON
 from access.standing import member_constituencies
-from labourhub.models import Constituency, Grant, Ward
+from labourhub.models import Constituency, Ward
 from labourhub.scoping import Action, can, constituencies_for
-from members.models import Member
-from members.models import Status as MemberStatus
 
 
 class DateInput(forms.DateInput):
@@ -136,7 +135,7 @@ class DelegationForm(forms.Form):
         person = (
             get_user_model()
             .objects.filter(email=email, is_active=True)
-            .filter(pk__in=_people_of(areas))
+            .filter(pk__in=lookups.people_of(areas))
             .first()
         )
         if person is None:
@@ -145,21 +144,6 @@ class DelegationForm(forms.Form):
                 "membership or role there."
             )
         return person
-
-
-def _people_of(constituencies):
-    """Users who belong to any of `constituencies`: a membership (not lapsed) or a role there."""
-    members = Member.objects.filter(constituency__in=constituencies, user__isnull=False).exclude(
-        status=MemberStatus.LAPSED
-    )
-    grants = Grant.objects.filter(
-        Q(constituency__in=constituencies) | Q(region__in=constituencies.values("region"))
-    )
-    return (
-        get_user_model()
-        .objects.filter(Q(pk__in=members.values("user")) | Q(pk__in=grants.values("user")))
-        .values("pk")
-    )
 
 
 def person_of(constituency, email):

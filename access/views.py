@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from access import deciders, reports
+from access import deciders, lookups, reports
 from access.deciders import (
     decidable_constituencies,
     decider_capacity,
@@ -26,7 +26,7 @@ from access.forms import (
     RevokeForm,
     person_of,
 )
-from access.models import AccessRequest, Delegation, Holding, Level, Status, Step, Tool
+from access.models import AccessRequest, Delegation, Level, Status, Step, Tool
 from access.rules import all_met, conditions_for, evaluate, facts_for
 from access.services import (
     AccessError,
@@ -47,7 +47,7 @@ from labourhub.services import audit_record
 QUEUE_PAGE_SIZE = 50
 
 
-def _get_request_for_user(request, pk):
+def get_request_for_user(request, pk):
     """The one lookup for an access request: 404 unless the user may open it."""
     return get_object_or_404(
         requests_visible_to(request.user).select_related(
@@ -74,9 +74,7 @@ def index(request):
         .select_related("tool", "constituency", "requester")
         .order_by("-submitted_at")[:50]
     )
-    holdings = (
-        Holding.objects.active().filter(user=user).select_related("tool", "constituency", "region", "grant")
-    )
+    holdings = lookups.holdings_of(user).active().select_related("tool", "constituency", "region", "grant")
     return render(
         request,
         "access/index.html",
@@ -152,7 +150,7 @@ def conditions(request):
 @login_required
 def request_detail(request, pk):
     return render(
-        request, "access/request_detail.html", _detail_context(request, _get_request_for_user(request, pk))
+        request, "access/request_detail.html", _detail_context(request, get_request_for_user(request, pk))
     )
 
 
@@ -187,9 +185,7 @@ def _detail_context(request, access_request, decision_data=None):
             else []
         ),
         "answer_form": AnswerForm(),
-        "holding": Holding.objects.filter(request=access_request)
-        .select_related("grant", "replaced_by")
-        .first(),
+        "holding": lookups.holding_of_request(access_request),
         "may_revoke": level is not None or _may_revoke(request.user, access_request.constituency),
         "revoke_form": RevokeForm(),
     }
@@ -215,7 +211,7 @@ def _may_revoke(user, constituency):
 def decide(request, pk):
     """A decision sent back (no decision, no reason, the request moved on) is shown again on the
     status page with the error next to its field and everything typed kept."""
-    access_request = _get_request_for_user(request, pk)
+    access_request = get_request_for_user(request, pk)
     level = decider_capacity(request.user, access_request) if access_request.is_open else None
     form = _decision_form(access_request, level or Step.ENDORSEMENT, request.POST)
     if form.is_valid():
@@ -238,7 +234,7 @@ def decide(request, pk):
     elif not level:
         messages.error(request, _form_errors(form))
         return redirect("access:request", pk=pk)
-    access_request = _get_request_for_user(request, pk)  # as it is now, if someone else moved it on
+    access_request = get_request_for_user(request, pk)  # as it is now, if someone else moved it on
     context = _detail_context(request, access_request, request.POST)
     return render(request, "access/request_detail.html", context, status=400)
 
@@ -246,7 +242,7 @@ def decide(request, pk):
 @login_required
 @require_POST
 def withdraw(request, pk):
-    access_request = _get_request_for_user(request, pk)
+    access_request = get_request_for_user(request, pk)
     try:
         request_withdraw(access_request_id=access_request.pk, user=request.user, http_request=request)
     except AccessError as error:
@@ -259,7 +255,7 @@ def withdraw(request, pk):
 @login_required
 @require_POST
 def answer(request, pk):
-    access_request = _get_request_for_user(request, pk)
+    access_request = get_request_for_user(request, pk)
     form = AnswerForm(request.POST)
     try:
         if not form.is_valid():
@@ -336,7 +332,7 @@ def _queue(request, queryset, title):
 def renew(request, pk):
     """One click from the reminder email: ask again for the same tool, same CLP."""
     holding = get_object_or_404(
-        Holding.objects.filter(user=request.user).select_related("tool", "constituency"), pk=pk
+        lookups.holdings_of(request.user).select_related("tool", "constituency"), pk=pk
     )
     if request.method == "POST":
         try:
@@ -360,10 +356,7 @@ def renew(request, pk):
 @login_required
 @require_POST
 def revoke(request, pk):
-    allowed = Q(constituency__in=decidable_constituencies(request.user, Action.ENDORSE_ACCESS)) | Q(
-        constituency__in=decidable_constituencies(request.user, Action.REVIEW_ACCESS)
-    )
-    holding = get_object_or_404(Holding.objects.filter(allowed), pk=pk)
+    holding = get_object_or_404(lookups.holdings_revocable_by(request.user), pk=pk)
     form = RevokeForm(request.POST)
     try:
         if not form.is_valid():
@@ -383,8 +376,7 @@ def register(request, pk):
     """Who holds which access in a CLP: names and roles, never contact details. For its members."""
     constituency = get_object_or_404(member_constituencies(request.user).select_related("region"), pk=pk)
     holdings = (
-        Holding.objects.active()
-        .filter(constituency=constituency)
+        lookups.register_holdings(constituency)
         .select_related("user", "tool", "grant")
         .prefetch_related("request__decisions__by")
         .order_by("tool__name", "user__full_name")
@@ -420,7 +412,7 @@ def grant_why(request, pk):
         ).select_related("user", "constituency", "region", "granted_by", "revoked_by"),
         pk=pk,
     )
-    holding = Holding.objects.filter(grant=grant).select_related("request__tool").first()
+    holding = lookups.holding_of_grant(grant)
     powers = [action.label for action in Action if grant.role in ROLES_FOR[action]]
     history = holding.request.decisions.select_related("by", "on_behalf_of") if holding else []
     return render(

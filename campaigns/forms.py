@@ -6,7 +6,6 @@ from django.utils import timezone
 from campaigns.models import IntentionCode, Question, Relation
 from labourhub.forms import SearchForm
 from labourhub.models import PollingDistrict
-from voters.models import ModelVersion
 
 
 class CampaignForm(forms.Form):
@@ -105,9 +104,8 @@ class CriteriaForm(forms.Form):
         self.fields["polling_districts"].queryset = PollingDistrict.objects.filter(
             constituency=campaign.constituency
         )
-        self.fields["model_version"].queryset = ModelVersion.objects.filter(
-            constituency=campaign.constituency
-        )
+        # `campaign` comes from an access-checked lookup: its constituency's rows are in scope.
+        self.fields["model_version"].queryset = campaign.constituency.model_versions.all()
 
     def criteria(self):
         data = self.cleaned_data

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.models import Constituency
-from labourhub.scoping import Action, ScopedQuerySet, constituencies_for
+from labourhub.scoping import Action, ScopedModel, ScopedQuerySet, constituencies_for
 from voters.models import Channel
 
 # Canvassing happens on two of the channels of the one Channel enum (voters.models).
@@ -97,18 +97,19 @@ class Issue(models.Model):
 
 
 class CampaignScopedQuerySet(ScopedQuerySet):
-    default_action = Action.CANVASS
+    pass
 
 
 class CampaignQuerySet(CampaignScopedQuerySet):
-    constituency_path = "constituency"
-
     def running(self, on=None):
         on = on or timezone.localdate()
         return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
 
-class Campaign(models.Model):
+class Campaign(ScopedModel):
+    scope_path = "constituency"
+    scope_action = Action.CANVASS
+
     constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="campaigns")
     name = models.CharField(max_length=120)
     starts_on = models.DateField(default=timezone.localdate)
@@ -118,7 +119,8 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CampaignQuerySet.as_manager()
+    unscoped = CampaignQuerySet.as_manager()
+    objects = CampaignQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -132,10 +134,6 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_constituency(self):
-        return self.constituency
-
     def current_survey_version(self):
         return (
             SurveyVersion.objects.filter(survey__campaign=self)
@@ -146,18 +144,22 @@ class Campaign(models.Model):
 
 
 class SurveyQuerySet(CampaignScopedQuerySet):
-    constituency_path = "campaign__constituency"
+    pass
 
 
-class Survey(models.Model):
+class Survey(ScopedModel):
     """What a campaign asks. Its questions live in numbered versions: editing makes a new version,
     so answers always point at the exact wording and options they were given against."""
+
+    scope_path = "campaign__constituency"
+    scope_action = Action.CANVASS
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="surveys")
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SurveyQuerySet.as_manager()
+    unscoped = SurveyQuerySet.as_manager()
+    objects = SurveyQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -166,20 +168,19 @@ class Survey(models.Model):
         return self.name
 
     @property
-    def audit_constituency(self):
-        return self.campaign.constituency
-
-    @property
     def current_version(self):
         return self.versions.order_by("-number").first()
 
 
 class SurveyVersionQuerySet(CampaignScopedQuerySet):
-    constituency_path = "survey__campaign__constituency"
+    pass
 
 
-class SurveyVersion(models.Model):
+class SurveyVersion(ScopedModel):
     """An immutable set of questions. Never edited once created (see `survey_revise`)."""
+
+    scope_path = "survey__campaign__constituency"
+    scope_action = Action.CANVASS
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -189,7 +190,8 @@ class SurveyVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SurveyVersionQuerySet.as_manager()
+    unscoped = SurveyVersionQuerySet.as_manager()
+    objects = SurveyVersionQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["survey", "-number"]
@@ -251,11 +253,14 @@ class Question(models.Model):
 
 
 class CampaignListQuerySet(CampaignScopedQuerySet):
-    constituency_path = "campaign__constituency"
+    pass
 
 
-class CampaignList(models.Model):
+class CampaignList(ScopedModel):
     """What walk lists and call lists share: a named set of people chosen by `criteria`."""
+
+    scope_path = "campaign__constituency"
+    scope_action = Action.CANVASS
 
     name = models.CharField(max_length=120)
     criteria = models.JSONField(default=dict, blank=True)
@@ -264,7 +269,8 @@ class CampaignList(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CampaignListQuerySet.as_manager()
+    unscoped = CampaignListQuerySet.as_manager()
+    objects = CampaignListQuerySet.as_guarded_manager()
 
     class Meta:
         abstract = True
@@ -272,10 +278,6 @@ class CampaignList(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def audit_constituency(self):
-        return self.campaign.constituency
 
 
 class WalkList(CampaignList):
@@ -288,17 +290,15 @@ class WalkList(CampaignList):
 
 
 class PackQuerySet(CampaignScopedQuerySet):
-    constituency_path = "walk_list__campaign__constituency"
-
     def for_user(self, user, action=None):
         """To canvass, organisers open every pack of their CLPs; canvassers only the packs given
         to them (least privilege: a canvasser does not browse the CLP's doors)."""
-        action = action or self.default_action
+        action = action or self.model.scope_action
         if action != Action.CANVASS:
             return super().for_user(user, action)
         if not user.is_authenticated:
             return self.none()
-        path = f"{self.constituency_path}__in"
+        path = f"{self.model.scope_path}__in"
         return self.filter(
             Q(**{path: constituencies_for(user, Action.ORGANISE)})
             | Q(**{path: constituencies_for(user, Action.CANVASS)}, assigned_to=user)
@@ -309,8 +309,11 @@ def _share_token():
     return secrets.token_urlsafe(16)
 
 
-class Pack(models.Model):
+class Pack(ScopedModel):
     """A canvasser's share of a walk list: about `pack_size` doors along a few streets."""
+
+    scope_path = "walk_list__campaign__constituency"
+    scope_action = Action.CANVASS
 
     walk_list = models.ForeignKey(WalkList, on_delete=models.CASCADE, related_name="packs")
     number = models.PositiveSmallIntegerField()
@@ -326,7 +329,8 @@ class Pack(models.Model):
     )
     door_count = models.PositiveIntegerField(default=0)
 
-    objects = PackQuerySet.as_manager()
+    unscoped = PackQuerySet.as_manager()
+    objects = PackQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["walk_list", "number"]
@@ -334,10 +338,6 @@ class Pack(models.Model):
 
     def __str__(self):
         return f"{self.sheet_id} {self.name}"
-
-    @property
-    def audit_constituency(self):
-        return self.walk_list.campaign.constituency
 
     @property
     def campaign(self):
@@ -381,8 +381,6 @@ class PackDownload(models.Model):
 
 
 class VisitQuerySet(CampaignScopedQuerySet):
-    constituency_path = "campaign__constituency"
-
     def counted(self):
         """Not voided by an organiser: what reports count."""
         return self.filter(voided=False)
@@ -391,8 +389,11 @@ class VisitQuerySet(CampaignScopedQuerySet):
         return self.filter(received_at__date=day)
 
 
-class Visit(models.Model):
+class Visit(ScopedModel):
     """One elector's result at a door or on a call, applied once per client UUID."""
+
+    scope_path = "campaign__constituency"
+    scope_action = Action.CANVASS
 
     class Flag(models.TextChoices):
         CLOCK_SKEW = "clock_skew", "Phone clock far from server time"
@@ -423,7 +424,8 @@ class Visit(models.Model):
     flags = models.JSONField(default=list, blank=True)
     voided = models.BooleanField(default=False)
 
-    objects = VisitQuerySet.as_manager()
+    unscoped = VisitQuerySet.as_manager()
+    objects = VisitQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-received_at"]
@@ -436,10 +438,6 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.outcome} {self.received_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def audit_constituency(self):
-        return self.campaign.constituency
 
 
 class Answer(models.Model):
@@ -474,11 +472,14 @@ class VisitIssue(models.Model):
 
 
 class LatestIntentionQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
+    pass
 
 
-class LatestIntention(models.Model):
+class LatestIntention(ScopedModel):
     """Each elector's most recent voting intention (by server time), kept up to date by visits."""
+
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     elector = models.OneToOneField(
         "voters.Elector", on_delete=models.CASCADE, primary_key=True, related_name="+"
@@ -488,7 +489,8 @@ class LatestIntention(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField()
 
-    objects = LatestIntentionQuerySet.as_manager()
+    unscoped = LatestIntentionQuerySet.as_manager()
+    objects = LatestIntentionQuerySet.as_guarded_manager()
 
     class Meta:
         indexes = [models.Index(fields=["intention", "strength"], name="latest_intention_code")]
@@ -518,12 +520,14 @@ class VisitVoid(models.Model):
 
 
 class SyncProblemQuerySet(CampaignScopedQuerySet):
-    constituency_path = "constituency"
-    default_action = Action.ORGANISE
+    pass
 
 
-class SyncProblem(models.Model):
+class SyncProblem(ScopedModel):
     """What the sync endpoint refused or changed, with the payload as sent: nothing is lost."""
+
+    scope_path = "constituency"
+    scope_action = Action.ORGANISE
 
     class Kind(models.TextChoices):
         REFUSED = "refused", "Refused"
@@ -540,7 +544,8 @@ class SyncProblem(models.Model):
     payload = models.JSONField()
     at = models.DateTimeField(default=timezone.now)
 
-    objects = SyncProblemQuerySet.as_manager()
+    unscoped = SyncProblemQuerySet.as_manager()
+    objects = SyncProblemQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-at"]
@@ -548,22 +553,18 @@ class SyncProblem(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.client_uuid}: {self.message}"
 
-    @property
-    def audit_constituency(self):
-        return self.constituency
-
 
 class FollowUpQuerySet(CampaignScopedQuerySet):
-    constituency_path = "campaign__constituency"
-    default_action = Action.ORGANISE
-
     def open(self):
         return self.filter(done_at__isnull=True)
 
 
-class FollowUp(models.Model):
+class FollowUp(ScopedModel):
     """A task for the organiser from a visit: a postal-vote request, a volunteer offer, a
     do-not-knock / moved / deceased flag to review, a call back."""
+
+    scope_path = "campaign__constituency"
+    scope_action = Action.ORGANISE
 
     class Kind(models.TextChoices):
         POSTAL_VOTE = "postal_vote", "Wants a postal vote"
@@ -584,7 +585,8 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = FollowUpQuerySet.as_manager()
+    unscoped = FollowUpQuerySet.as_manager()
+    objects = FollowUpQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["done_at", "created_at"]
@@ -593,23 +595,19 @@ class FollowUp(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} ({'done' if self.done_at else 'open'})"
 
-    @property
-    def audit_constituency(self):
-        return self.campaign.constituency
-
 
 # --- Relational organising ---------------------------------------------------------------
 
 
 class RelationQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
-    default_action = Action.CANVASS
-
     def of(self, user):
         return self.filter(owner=user)
 
 
-class Relation(models.Model):
+class Relation(ScopedModel):
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.CANVASS
+
     class Kind(models.TextChoices):
         FAMILY = "family", "Family"
         FRIEND = "friend", "Friend"
@@ -622,7 +620,8 @@ class Relation(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = RelationQuerySet.as_manager()
+    unscoped = RelationQuerySet.as_manager()
+    objects = RelationQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -631,24 +630,21 @@ class Relation(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: elector {self.elector_id}"
 
-    @property
-    def audit_constituency(self):
-        return self.elector.polling_district.constituency
-
 
 # --- Phone banks ------------------------------------------------------------------------------
 
 
 class PhoneNumberQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
-
     def callable(self):
         """Live calls must respect TPS and objections (PECR)."""
         return self.filter(tps=False, objected=False)
 
 
-class PhoneNumber(models.Model):
+class PhoneNumber(ScopedModel):
     """A phone number for an elector, from a member record, a doorstep or an import."""
+
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="phone_numbers")
     number = models.CharField(max_length=20)
@@ -657,17 +653,14 @@ class PhoneNumber(models.Model):
     source = models.CharField(max_length=30, default="canvass")
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    objects = PhoneNumberQuerySet.as_manager()
+    unscoped = PhoneNumberQuerySet.as_manager()
+    objects = PhoneNumberQuerySet.as_guarded_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["elector", "number"], name="phone_number_once")]
 
     def __str__(self):
         return self.number
-
-    @property
-    def audit_constituency(self):
-        return self.elector.polling_district.constituency
 
 
 class CallList(CampaignList):
@@ -676,8 +669,11 @@ class CallList(CampaignList):
     entry_count = models.PositiveIntegerField(default=0)
 
 
-class CallEntry(models.Model):
+class CallEntry(ScopedModel):
     """One person to call. Callers claim entries with SELECT ... FOR UPDATE SKIP LOCKED."""
+
+    scope_path = "call_list__campaign__constituency"
+    scope_action = Action.CANVASS
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"

@@ -2,7 +2,8 @@
 
 from django.utils import timezone
 
-from campaigns.models import DoorOutcome, IntentionCode, LatestIntention
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack
+from labourhub.scoping import Action, constituencies_for
 from voters.models import Channel, Elector
 
 
@@ -23,6 +24,17 @@ def _survey(version):
             for q in version.questions.all()
         ],
     }
+
+
+def pack_to_claim(user, token):
+    """The pack an organiser's sheet or link hands out (`token`), if nobody has it yet, in a CLP
+    where `user` may canvass. A pack given to someone else stays theirs. (Pack.objects.for_user
+    with CANVASS shows a canvasser only the packs already given to them.)"""
+    return Pack.objects.filter(
+        share_token=token,
+        assigned_to__isnull=True,
+        walk_list__campaign__constituency__in=constituencies_for(user, Action.CANVASS),
+    ).first()
 
 
 def pack_doors(pack):

@@ -46,7 +46,7 @@ from campaigns.offline import service_worker_response
 from campaigns.services import SyncStatus
 from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
 from labourhub.forms import SearchForm
-from labourhub.scoping import Action, can, constituencies_for
+from labourhub.scoping import Action, can, constituencies_for, get_for_user
 from labourhub.services import audit_record
 from voters.models import Channel, Elector
 from voters.services import elector_set_do_not_contact
@@ -58,10 +58,7 @@ def _number(value):
 
 
 def get_pack_for_user(request, pk, action=Action.CANVASS):
-    return get_object_or_404(
-        Pack.objects.for_user(request.user, action).select_related("walk_list__campaign__constituency"),
-        pk=pk,
-    )
+    return get_for_user(Pack, request, pk, action, related=("walk_list__campaign__constituency",))
 
 
 # --- The canvasser's offline page ------------------------------------------------------
@@ -94,9 +91,7 @@ def pack_today(request, pk):
     and by this canvasser on another phone (so their own doors show as done on a second phone)."""
     pack = get_pack_for_user(request, pk)
     knocked = (
-        Visit.objects.filter(
-            campaign=pack.walk_list.campaign, elector__home__in=pack.doors.values("property")
-        )
+        pack.walk_list.campaign.visits.filter(elector__home__in=pack.doors.values("property"))
         .on_day(timezone.localdate())
         .order_by("received_at")
         .values_list("elector__home", "canvasser_id", "canvasser__full_name", "received_at")
@@ -120,11 +115,7 @@ def pack_shared(request, token):
     if pack is None:
         # The sheet or link an organiser handed out: it gives the pack to the canvasser who opens
         # it, if nobody has it yet. A pack given to someone else stays theirs.
-        pack = Pack.objects.filter(
-            share_token=token,
-            assigned_to__isnull=True,
-            walk_list__campaign__constituency__in=constituencies_for(request.user, Action.CANVASS),
-        ).first()
+        pack = packs.pack_to_claim(request.user, token)
         if pack is None:
             return render(request, "campaigns/pack_closed.html", status=403)
         services.pack_assign(pack=pack, canvasser=request.user, user=request.user)
@@ -215,9 +206,7 @@ def index(request):
 
 
 def get_campaign_for_user(request, pk, action=Action.ORGANISE):
-    return get_object_or_404(
-        Campaign.objects.for_user(request.user, action).select_related("constituency"), pk=pk
-    )
+    return get_for_user(Campaign, request, pk, action, related=("constituency",))
 
 
 @login_required
@@ -240,7 +229,7 @@ def campaign_create(request):
 def campaign(request, pk):
     campaign = get_campaign_for_user(request, pk)
     walk_lists = campaign.walk_lists.annotate(packs_count=Count("packs")).order_by("-created_at")
-    open_follow_ups = FollowUp.objects.filter(campaign=campaign).open().values("kind").annotate(n=Count("pk"))
+    open_follow_ups = campaign.follow_ups.open().values("kind").annotate(n=Count("pk"))
     return render(
         request,
         "campaigns/campaign.html",
@@ -417,7 +406,7 @@ def follow_ups(request, pk):
     campaign = get_campaign_for_user(request, pk)
     if request.method == "POST":
         follow_up = get_object_or_404(
-            FollowUp.objects.filter(campaign=campaign).select_related("elector"),
+            campaign.follow_ups.select_related("elector"),
             pk=_number(request.POST.get("follow_up")),
         )
         if request.POST.get("action") == "do_not_contact":
@@ -430,9 +419,7 @@ def follow_ups(request, pk):
         services.follow_up_done(follow_up=follow_up, user=request.user)
         return redirect(f"{reverse('campaigns:follow_ups', args=[campaign.pk])}?kind={follow_up.kind}")
     kind = request.GET.get("kind", "")
-    tasks = (
-        FollowUp.objects.filter(campaign=campaign).open().select_related("elector__home", "visit__canvasser")
-    )
+    tasks = campaign.follow_ups.open().select_related("elector__home", "visit__canvasser")
     if kind in FollowUp.Kind.values:
         tasks = tasks.filter(kind=kind)
     if request.GET.get("format") == "csv":  # e.g. postal-vote requests, to send the forms out
@@ -466,11 +453,7 @@ def follow_ups(request, pk):
 def visits(request, pk):
     """Review a session's results (a canvasser's day) and void suspect ones."""
     campaign = get_campaign_for_user(request, pk)
-    rows = (
-        Visit.objects.filter(campaign=campaign)
-        .select_related("elector__home", "canvasser", "outcome")
-        .order_by("-received_at")
-    )
+    rows = campaign.visits.select_related("elector__home", "canvasser", "outcome").order_by("-received_at")
     canvasser, day = request.GET.get("canvasser", ""), request.GET.get("day", "")
     if canvasser.isdigit():
         rows = rows.filter(canvasser_id=int(canvasser))
@@ -484,7 +467,7 @@ def visits(request, pk):
         {
             "campaign": campaign,
             "visits": rows[:300],
-            "sessions": reports.sessions(Visit.objects.filter(campaign=campaign))[:100],
+            "sessions": reports.sessions(campaign.visits.all())[:100],
             "errors": errors,
             "form": ReasonForm(),
         },
@@ -604,11 +587,8 @@ def calllist_create(request, pk):
     )
 
 
-def get_call_list_for_user(request, pk):
-    return get_object_or_404(
-        CallList.objects.for_user(request.user, Action.CANVASS).select_related("campaign__constituency"),
-        pk=pk,
-    )
+def get_call_list_for_user(request, pk, action=Action.CANVASS):
+    return get_for_user(CallList, request, pk, action, related=("campaign__constituency",))
 
 
 @login_required
@@ -652,7 +632,7 @@ def _phone_answers(post, version):
 def call(request, pk):
     """One person to call: number, script, survey, outcome. Only the caller who claimed it."""
     entry = get_object_or_404(
-        CallEntry.objects.filter(call_list__in=CallList.objects.for_user(request.user, Action.CANVASS))
+        CallEntry.objects.for_user(request.user, Action.CANVASS)
         .filter(claimed_by=request.user, status=CallEntry.Status.CLAIMED)
         .select_related("call_list__campaign__constituency", "elector__home", "phone"),
         pk=pk,
@@ -681,7 +661,12 @@ def call(request, pk):
                 return call_next(request, entry.call_list_id)
             return redirect("campaigns:calllist", pk=entry.call_list_id)
     audit_record(action="call.view", request=request, obj=entry.elector)
-    latest = LatestIntention.objects.filter(elector=entry.elector).select_related("intention").first()
+    latest = (
+        LatestIntention.objects.for_user(request.user, Action.CANVASS)
+        .filter(elector=entry.elector)
+        .select_related("intention")
+        .first()
+    )
     return render(
         request,
         "campaigns/call.html",
@@ -748,7 +733,9 @@ def relations(request):
         .select_related("elector__home")
         .annotate(
             intention=Subquery(
-                LatestIntention.objects.filter(elector=OuterRef("elector")).values("intention__code")[:1]
+                LatestIntention.objects.for_user(request.user, Action.CANVASS)
+                .filter(elector=OuterRef("elector"))
+                .values("intention__code")[:1]
             )
         )
     )
@@ -838,7 +825,13 @@ def paper_entry(request, pk):
     intention. Each row carries a UUID made when the form was shown, so submitting twice is safe."""
     campaign = get_campaign_for_user(request, pk)
     sheet = (request.POST.get("sheet") or request.GET.get("sheet") or "").strip().upper()
-    pack = Pack.objects.filter(walk_list__campaign=campaign, sheet_id=sheet).first() if sheet else None
+    pack = (
+        Pack.objects.for_user(request.user, Action.ORGANISE)
+        .filter(walk_list__campaign=campaign, sheet_id=sheet)
+        .first()
+        if sheet
+        else None
+    )
     if sheet and pack is None:
         messages.error(request, f"No sheet {sheet} in this campaign.")
     canvassers = services.canvassers_for(campaign.constituency)

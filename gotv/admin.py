@@ -104,7 +104,6 @@ class ElectionAdmin(GotvAdmin):
 
 @admin.register(PollingStation)
 class PollingStationAdmin(GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["name", "election", "postcode", "council_id"]
     list_filter = ["election"]
     search_fields = ["name", "postcode", "council_id"]
@@ -132,7 +131,6 @@ class BallotBoxAdminForm(forms.ModelForm):
 @admin.register(BallotBox)
 class BallotBoxAdmin(GotvAdmin):
     form = BallotBoxAdminForm
-    constituency_path = "election__constituency"
     list_display = ["label", "station", "election", "co_located"]
     list_filter = ["election", "co_located"]
     search_fields = ["label", "station__name"]
@@ -147,7 +145,6 @@ class CommitteeRoomBoxInline(ScopedInline):
 
 @admin.register(CommitteeRoom)
 class CommitteeRoomAdmin(GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["name", "election", "is_main", "organiser", "contact_number"]
     list_filter = ["election", "is_main"]
     list_select_related = ["election", "organiser"]
@@ -158,7 +155,6 @@ class CommitteeRoomAdmin(GotvAdmin):
 class PromiseAdjustmentAdmin(ReadOnlyAdmin, GotvAdmin):
     """Read-only: adjustments are made on the promise list page, which records the reason."""
 
-    constituency_path = "election__constituency"
     list_display = ["at", "election", "kind", "value", "source", "by", "reason"]
     list_filter = ["kind", "source", "election"]
     list_select_related = ["election", "by"]
@@ -169,7 +165,6 @@ class PromiseAdjustmentAdmin(ReadOnlyAdmin, GotvAdmin):
 class TellingAdmin(ReadOnlyAdmin, GotvAdmin):
     """Read-only: tellings are events. An undo is a row (TellingUndo), never a delete."""
 
-    constituency_path = "election__constituency"
     list_display = ["received_at", "raw_number", "box", "teller", "recorded_at"]
     list_filter = ["election"]
     list_select_related = ["box", "teller"]
@@ -179,14 +174,12 @@ class TellingAdmin(ReadOnlyAdmin, GotvAdmin):
 
 @admin.register(TellingUndo)
 class TellingUndoAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "telling__election__constituency"
     list_display = ["at", "telling", "by"]
     list_select_related = ["telling", "by"]
 
 
 @admin.register(VoteRecord)
 class VoteRecordAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["at", "election", "polling_district", "source"]
     list_filter = ["source", "election"]
     list_select_related = ["election", "polling_district"]
@@ -196,14 +189,12 @@ class VoteRecordAdmin(ReadOnlyAdmin, GotvAdmin):
 
 @admin.register(BoxTurnoutCount)
 class BoxTurnoutCountAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["as_of", "box", "ballots_issued", "recorded_by", "received_at"]
     list_select_related = ["box", "recorded_by"]
 
 
 @admin.register(WarpCount)
 class WarpCountAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["recorded_at", "box", "party", "label", "votes", "invalid"]
     list_filter = ["invalid"]
     list_select_related = ["box", "party"]
@@ -211,14 +202,12 @@ class WarpCountAdmin(ReadOnlyAdmin, GotvAdmin):
 
 @admin.register(KnockUpRound)
 class KnockUpRoundAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "committee_room__election__constituency"
     list_display = ["committee_room", "number", "name", "tellings_up_to", "created_by", "closed_at"]
     list_select_related = ["committee_room", "created_by"]
 
 
 @admin.register(KnockUpOutcome)
 class KnockUpOutcomeAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "round__committee_room__election__constituency"
     list_display = ["received_at", "round", "outcome", "knocker"]
     list_filter = ["outcome"]
     list_select_related = ["round__committee_room", "knocker"]
@@ -227,7 +216,6 @@ class KnockUpOutcomeAdmin(ReadOnlyAdmin, GotvAdmin):
 
 @admin.register(Driver)
 class DriverAdmin(GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["name", "election", "phone", "seats", "wheelchair_accessible", "active"]
     list_filter = ["election", "active", "wheelchair_accessible"]
     list_select_related = ["election"]
@@ -235,7 +223,6 @@ class DriverAdmin(GotvAdmin):
 
 @admin.register(LiftRequest)
 class LiftRequestAdmin(GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["name", "election", "window_from", "window_until", "status", "driver"]
     list_filter = ["status", "election"]
     list_select_related = ["election", "driver"]
@@ -245,7 +232,6 @@ class LiftRequestAdmin(GotvAdmin):
 
 @admin.register(PostalChaseContact)
 class PostalChaseContactAdmin(ReadOnlyAdmin, GotvAdmin):
-    constituency_path = "election__constituency"
     list_display = ["at", "election", "channel", "outcome", "by"]
     list_filter = ["channel", "outcome"]
     list_select_related = ["election", "by"]

@@ -25,7 +25,8 @@ class LiftRequestForm(forms.Form):
     def __init__(self, *args, election, **kwargs):
         kwargs.setdefault("auto_id", "lift_%s")  # the driver form shares the page: ids of its own
         super().__init__(*args, **kwargs)
-        self.fields["committee_room"].queryset = CommitteeRoom.objects.filter(election=election)
+        # `election` comes from an access-checked lookup: its related rows are in scope.
+        self.fields["committee_room"].queryset = election.committee_rooms.all()
 
     def clean(self):
         data = super().clean()
@@ -77,7 +78,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, election, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["driver"].queryset = Driver.objects.filter(election=election, active=True)
+        self.fields["driver"].queryset = election.drivers.filter(active=True)
 
 
 class PostalContactForm(forms.Form):

@@ -18,6 +18,7 @@ from gotv import offline
 from gotv import promises as promise_lists
 from gotv.models import Election, KnockUpRound
 from labourhub.scoping import Action
+from voters.models import Elector
 
 
 def elections_to_knock(user):
@@ -41,6 +42,17 @@ def pack_for_knocker(user, pack_pk):
     if found is None or not elections_to_knock(user).filter(pk=found[1].committee_room.election_id).exists():
         return None
     return found
+
+
+def elector_for_knocker(election, elector_pk):
+    """The elector a knocker's outcome names, only among the election's constituency (the
+    service then checks they are on the sheet). The knocker's pack, already checked, is the
+    scope: a knocker may hold neither VIEW_VOTERS nor, after their grant, any role."""
+    return (
+        Elector.objects.filter(pk=elector_pk, polling_district__constituency_id=election.constituency_id)
+        .select_related("home")
+        .first()
+    )
 
 
 def pack_for_late_entry(pack_pk, *, user, token):

@@ -34,8 +34,8 @@ How the pieces fit (read this before building a page on top):
   server-issued `downloaded_at` of the page it was typed on (the late-entry rule for a
   teller whose grant has ended uses it, never the phone's clock).
 
-Scoping: every model holding personal data (or places an election reveals) has a
-`ScopedQuerySet` with `constituency_path` through its election, and `audit_constituency`.
+Scoping: every model holding personal data (or places an election reveals) is a `ScopedModel`
+whose `scope_path` runs through its election.
 """
 
 import datetime
@@ -47,23 +47,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict, Ward
-from labourhub.scoping import Action, ScopedQuerySet
+from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
 from voters.models import Channel, ElectionType
 
 
 class TellScopedQuerySet(ScopedQuerySet):
-    """Polling-day rows: through the election to its constituency; reading needs TELL."""
-
-    constituency_path = "election__constituency"
-    default_action = Action.TELL
+    """Polling-day rows (each model's `scope_path` runs through its election)."""
 
 
 # --- Elections and places -----------------------------------------------------------------
 
 
 class ElectionQuerySet(TellScopedQuerySet):
-    constituency_path = "constituency"
-
     def on_day(self, day=None):
         return self.filter(poll_date=day or timezone.localdate())
 
@@ -71,8 +66,11 @@ class ElectionQuerySet(TellScopedQuerySet):
         return self.filter(poll_date__gte=day or timezone.localdate())
 
 
-class Election(models.Model):
+class Election(ScopedModel):
     """One poll in one constituency (a general election is one Election per CLP)."""
+
+    scope_path = "constituency"
+    scope_action = Action.TELL
 
     class Kind(models.TextChoices):
         GENERAL = "general", "General election"
@@ -131,7 +129,8 @@ class Election(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ElectionQuerySet.as_manager()
+    unscoped = ElectionQuerySet.as_manager()
+    objects = ElectionQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-poll_date", "name"]
@@ -152,10 +151,6 @@ class Election(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.poll_date:%-d %b %Y})"
-
-    @property
-    def audit_constituency(self):
-        return self.constituency
 
     @property
     def franchise(self):
@@ -183,8 +178,11 @@ class PollingStationQuerySet(TellScopedQuerySet):
     pass
 
 
-class PollingStation(models.Model):
+class PollingStation(ScopedModel):
     """A polling place for one election, from the council's list or typed in the admin."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stations")
     council_id = models.CharField(
@@ -197,7 +195,8 @@ class PollingStation(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
-    objects = PollingStationQuerySet.as_manager()
+    unscoped = PollingStationQuerySet.as_manager()
+    objects = PollingStationQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["election", "name"]
@@ -220,18 +219,17 @@ class PollingStation(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
-
 
 class BallotBoxQuerySet(TellScopedQuerySet):
     pass
 
 
-class BallotBox(models.Model):
+class BallotBox(ScopedModel):
     """A box in a station, serving one or more polling districts. `election` repeats the
     station's (the services keep them equal) so tellings and boards filter on it directly."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="boxes")
     station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="boxes")
@@ -243,7 +241,8 @@ class BallotBox(models.Model):
         PollingDistrict, through="BallotBoxDistrict", related_name="ballot_boxes"
     )
 
-    objects = BallotBoxQuerySet.as_manager()
+    unscoped = BallotBoxQuerySet.as_manager()
+    objects = BallotBoxQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["election", "label"]
@@ -252,10 +251,6 @@ class BallotBox(models.Model):
 
     def __str__(self):
         return f"{self.label} at {self.station.name}" if self.station_id else self.label
-
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
 
 
 class BallotBoxDistrict(models.Model):
@@ -288,8 +283,11 @@ class CommitteeRoomQuerySet(TellScopedQuerySet):
     pass
 
 
-class CommitteeRoom(models.Model):
+class CommitteeRoom(ScopedModel):
     """Where a polling day is run from: it covers some boxes and sends out knock-up rounds."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="committee_rooms")
     name = models.CharField(max_length=120)
@@ -302,7 +300,8 @@ class CommitteeRoom(models.Model):
     is_main = models.BooleanField(default=False, help_text="The main committee room (one per election).")
     boxes = models.ManyToManyField(BallotBox, through="CommitteeRoomBox", related_name="committee_rooms")
 
-    objects = CommitteeRoomQuerySet.as_manager()
+    unscoped = CommitteeRoomQuerySet.as_manager()
+    objects = CommitteeRoomQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["election", "-is_main", "name"]
@@ -315,10 +314,6 @@ class CommitteeRoom(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
 
 
 class CommitteeRoomBox(models.Model):
@@ -338,12 +333,15 @@ class CommitteeRoomBox(models.Model):
 
 
 class PromiseAdjustmentQuerySet(TellScopedQuerySet):
-    default_action = Action.ORGANISE
+    pass
 
 
-class PromiseAdjustment(models.Model):
+class PromiseAdjustment(ScopedModel):
     """A change to one elector's place in the promise list, as a row: the latest row per
     (election, elector, kind) is in force. `value` False clears an earlier row of the kind."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.ORGANISE
 
     class Kind(models.TextChoices):
         PROMISE = "promise", "On the promise list"  # True: add; False: remove (overrides canvassing)
@@ -366,7 +364,8 @@ class PromiseAdjustment(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
 
-    objects = PromiseAdjustmentQuerySet.as_manager()
+    unscoped = PromiseAdjustmentQuerySet.as_manager()
+    objects = PromiseAdjustmentQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -383,10 +382,6 @@ class PromiseAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {'yes' if self.value else 'no'}"
-
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
 
 
 # --- Telling and who has voted --------------------------------------------------------------
@@ -407,9 +402,12 @@ class TellingQuerySet(TellScopedQuerySet):
         return self.filter(undo__isnull=True)
 
 
-class Telling(models.Model):
+class Telling(ScopedModel):
     """A poll number a teller typed at a box, resolved to the register entry it names. Only
     numbers that resolve are stored; two tellers typing one number make two rows."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     # Indexed by telling_election_elector.
@@ -433,7 +431,8 @@ class Telling(models.Model):
     )
     flags = models.JSONField(default=list, blank=True)
 
-    objects = TellingQuerySet.as_manager()
+    unscoped = TellingQuerySet.as_manager()
+    objects = TellingQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-received_at"]
@@ -446,31 +445,27 @@ class Telling(models.Model):
     def __str__(self):
         return f"{self.raw_number} at {self.box_id} {self.recorded_at:%H:%M}"
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
-
 
 class TellingUndoQuerySet(TellScopedQuerySet):
-    constituency_path = "telling__election__constituency"
+    pass
 
 
-class TellingUndo(models.Model):
+class TellingUndo(ScopedModel):
     """An undo is a row: the telling stays, with this beside it."""
+
+    scope_path = "telling__election__constituency"
+    scope_action = Action.TELL
 
     telling = models.OneToOneField(Telling, on_delete=models.PROTECT, related_name="undo")
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
-    objects = TellingUndoQuerySet.as_manager()
+    unscoped = TellingUndoQuerySet.as_manager()
+    objects = TellingUndoQuerySet.as_guarded_manager()
 
     def __str__(self):
         return f"Undo of telling {self.telling_id}"
-
-    @property
-    def audit_constituency(self):
-        return self.telling.election.constituency
 
 
 class VoteRecordQuerySet(TellScopedQuerySet):
@@ -478,9 +473,12 @@ class VoteRecordQuerySet(TellScopedQuerySet):
         return self.filter(polling_district=polling_district)
 
 
-class VoteRecord(models.Model):
+class VoteRecord(ScopedModel):
     """Derived: this elector has voted at this election (at most one row), with the first source.
     Written by gotv.services with ON CONFLICT DO NOTHING, never by hand."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     class Source(models.TextChoices):
         TELLING = "telling", "Told at the polling station"
@@ -503,7 +501,8 @@ class VoteRecord(models.Model):
     )
     at = models.DateTimeField(help_text="When they were seen to have voted.")
 
-    objects = VoteRecordQuerySet.as_manager()
+    unscoped = VoteRecordQuerySet.as_manager()
+    objects = VoteRecordQuerySet.as_guarded_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["election", "elector"], name="vote_record_once")]
@@ -515,13 +514,12 @@ class VoteRecord(models.Model):
     def __str__(self):
         return f"Voted ({self.get_source_display()}) {self.at:%H:%M}"
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
 
-
-class BoxTurnoutCount(models.Model):
+class BoxTurnoutCount(ScopedModel):
     """A polling agent's count of ballot papers issued at a box: snapshots, the latest wins."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -533,7 +531,8 @@ class BoxTurnoutCount(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(default=timezone.now)
 
-    objects = TellScopedQuerySet.as_manager()
+    unscoped = TellScopedQuerySet.as_manager()
+    objects = TellScopedQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["box", "-as_of"]
@@ -542,14 +541,13 @@ class BoxTurnoutCount(models.Model):
     def __str__(self):
         return f"{self.ballots_issued} at {self.as_of:%H:%M}"
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
 
-
-class WarpCount(models.Model):
+class WarpCount(ScopedModel):
     """Votes seen for one party at a box (at the verification): counts are added up; a wrong one
     is marked invalid, never deleted."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -568,7 +566,8 @@ class WarpCount(models.Model):
     )
     invalidated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TellScopedQuerySet.as_manager()
+    unscoped = TellScopedQuerySet.as_manager()
+    objects = TellScopedQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["box", "-recorded_at"]
@@ -585,24 +584,21 @@ class WarpCount(models.Model):
     def __str__(self):
         return f"{self.party or self.label}: {self.votes}{' (invalid)' if self.invalid else ''}"
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
-
 
 # --- Knock-up -------------------------------------------------------------------------------
 
 
 class KnockUpRoundQuerySet(TellScopedQuerySet):
-    constituency_path = "committee_room__election__constituency"
-
     def out(self):
         return self.filter(closed_at__isnull=True)
 
 
-class KnockUpRound(models.Model):
+class KnockUpRound(ScopedModel):
     """A committee room's round: promises not yet voted, by road group, in packs of the round's
     walk list. Stamped with the tellings it includes; refreshing moves the stamp on."""
+
+    scope_path = "committee_room__election__constituency"
+    scope_action = Action.TELL
 
     committee_room = models.ForeignKey(CommitteeRoom, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField()
@@ -621,7 +617,8 @@ class KnockUpRound(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = KnockUpRoundQuerySet.as_manager()
+    unscoped = KnockUpRoundQuerySet.as_manager()
+    objects = KnockUpRoundQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["committee_room", "-number"]
@@ -636,13 +633,12 @@ class KnockUpRound(models.Model):
     def election(self):
         return self.committee_room.election
 
-    @property
-    def audit_constituency(self):
-        return self.committee_room.election.constituency
 
-
-class KnockUpRoundElector(models.Model):
+class KnockUpRoundElector(ScopedModel):
     """A frozen round's list: who was to be knocked up when it went out."""
+
+    scope_path = "round__committee_room__election__constituency"
+    scope_action = Action.TELL
 
     round = models.ForeignKey(KnockUpRound, on_delete=models.CASCADE, related_name="electors")
     elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="+")
@@ -660,11 +656,14 @@ class KnockUpRoundElector(models.Model):
 
 
 class KnockUpOutcomeQuerySet(TellScopedQuerySet):
-    constituency_path = "round__committee_room__election__constituency"
+    pass
 
 
-class KnockUpOutcome(models.Model):
+class KnockUpOutcome(ScopedModel):
     """What a knocker found at a door on polling day (applied once per client UUID)."""
+
+    scope_path = "round__committee_room__election__constituency"
+    scope_action = Action.TELL
 
     class Outcome(models.TextChoices):
         NOT_IN = "not_in", "Not in"
@@ -687,7 +686,8 @@ class KnockUpOutcome(models.Model):
     downloaded_at = models.DateTimeField(null=True, blank=True, help_text="Server-issued pack download time.")
     flags = models.JSONField(default=list, blank=True)
 
-    objects = KnockUpOutcomeQuerySet.as_manager()
+    unscoped = KnockUpOutcomeQuerySet.as_manager()
+    objects = KnockUpOutcomeQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-received_at"]
@@ -696,20 +696,19 @@ class KnockUpOutcome(models.Model):
     def __str__(self):
         return f"{self.get_outcome_display()} {self.recorded_at:%H:%M}"
 
-    @property
-    def audit_constituency(self):
-        return self.round.committee_room.election.constituency
-
 
 # --- Lifts ----------------------------------------------------------------------------------
 
 
 class DriverQuerySet(TellScopedQuerySet):
-    default_action = Action.ORGANISE
+    pass
 
 
-class Driver(models.Model):
+class Driver(ScopedModel):
     """A volunteer with a car for one election."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.ORGANISE
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="drivers")
     user = models.ForeignKey(
@@ -724,7 +723,8 @@ class Driver(models.Model):
     notes = models.CharField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
 
-    objects = DriverQuerySet.as_manager()
+    unscoped = DriverQuerySet.as_manager()
+    objects = DriverQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["election", "name"]
@@ -738,17 +738,16 @@ class Driver(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
-
 
 class LiftRequestQuerySet(TellScopedQuerySet):
     def open(self):
         return self.filter(status__in=[LiftRequest.Status.OPEN, LiftRequest.Status.ASSIGNED])
 
 
-class LiftRequest(models.Model):
+class LiftRequest(ScopedModel):
+    scope_path = "election__constituency"
+    scope_action = Action.TELL
+
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for a driver"
         ASSIGNED = "assigned", "Driver assigned"
@@ -789,7 +788,8 @@ class LiftRequest(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     notes = models.CharField(max_length=300, blank=True)
 
-    objects = LiftRequestQuerySet.as_manager()
+    unscoped = LiftRequestQuerySet.as_manager()
+    objects = LiftRequestQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["election", "window_from", "created_at"]
@@ -810,21 +810,20 @@ class LiftRequest(models.Model):
     def __str__(self):
         return f"Lift for {self.name} ({self.get_status_display()})"
 
-    @property
-    def audit_constituency(self):
-        return self.election.constituency
-
 
 # --- Postal chase ---------------------------------------------------------------------------
 
 
 class PostalChaseContactQuerySet(TellScopedQuerySet):
-    default_action = Action.CANVASS
+    pass
 
 
-class PostalChaseContact(models.Model):
+class PostalChaseContact(ScopedModel):
     """A reminder to a postal voter among the promises ("have you posted it?"). Campaigners never
     collect or handle anyone's postal vote; there is no per-voter return data before close of poll."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.CANVASS
 
     CHANNELS = (Channel.PHONE, Channel.DOOR)  # of the one Channel enum (voters.models)
     CHANNEL_CHOICES = [(channel.value, channel.label) for channel in CHANNELS]
@@ -845,7 +844,8 @@ class PostalChaseContact(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
-    objects = PostalChaseContactQuerySet.as_manager()
+    unscoped = PostalChaseContactQuerySet.as_manager()
+    objects = PostalChaseContactQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-at"]
@@ -853,7 +853,3 @@ class PostalChaseContact(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
-
-    @property
-    def audit_constituency(self):
-        return self.election.constituency

@@ -46,7 +46,7 @@ from voters.models import Elector, ElectorMark
 def _in_force(queryset, *group):
     """Rows of `queryset` with no later row for the same `group` fields: the latest per group
     (events as rows; ties on time go to the higher id)."""
-    later = queryset.model.objects.filter(**{name: OuterRef(name) for name in group}).filter(
+    later = queryset.model._default_manager.filter(**{name: OuterRef(name) for name in group}).filter(
         Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
     )
     return queryset.filter(~Exists(later))

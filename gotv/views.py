@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from gotv import services
 from gotv.forms import StationImportForm
 from gotv.forms_setup import CommitteeRoomForm, ElectionForm
 from gotv.models import BallotBox, CommitteeRoom, Election
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, get_for_user
 
 
 def form_service(form, service, **arguments):
@@ -28,9 +28,8 @@ def form_service(form, service, **arguments):
 
 
 def get_election_for_user(request, pk, action=Action.TELL):
-    return get_object_or_404(
-        Election.objects.for_user(request.user, action).select_related("constituency", "publication"), pk=pk
-    )
+    """The one lookup of an election for every polling-day page (office, telling, board, knock-up)."""
+    return get_for_user(Election, request, pk, action, related=("constituency", "publication"))
 
 
 @login_required
@@ -64,12 +63,17 @@ def index(request):
 def election(request, pk):
     election = get_election_for_user(request, pk)
     boxes = (
-        BallotBox.objects.filter(election=election)
+        BallotBox.objects.for_user(request.user, Action.TELL)
+        .filter(election=election)
         .select_related("station", "committee_room_link__committee_room")
         .prefetch_related("districts__polling_district")
         .order_by("station__name", "label")
     )
-    rooms = CommitteeRoom.objects.filter(election=election).select_related("organiser")
+    rooms = (
+        CommitteeRoom.objects.for_user(request.user, Action.TELL)
+        .filter(election=election)
+        .select_related("organiser")
+    )
     return render(
         request,
         "gotv/election.html",

@@ -20,15 +20,19 @@ from labourhub.services import audit_record
 REFRESH_SECONDS = 20
 
 
-def _room_for(election, room_pk):
+def _rooms(request, election):
+    return CommitteeRoom.objects.for_user(request.user, Action.ORGANISE).filter(election=election)
+
+
+def _room_for(request, election, room_pk):
     if room_pk is None:
         return None
-    return get_object_or_404(CommitteeRoom.objects.filter(election=election), pk=room_pk)
+    return get_object_or_404(_rooms(request, election), pk=room_pk)
 
 
 def _context(request, pk, room_pk):
     election = get_election_for_user(request, pk, Action.ORGANISE)
-    room = _room_for(election, room_pk)
+    room = _room_for(request, election, room_pk)
     data = boards.board(election, room)
     return {
         "election": election,
@@ -37,7 +41,7 @@ def _context(request, pk, room_pk):
         "chart": boards.hour_chart(data.by_hour),
         "refresh": REFRESH_SECONDS,
         "map": {"doors": data.doors, "tiles": settings.MAP_TILE_URL},
-        "rooms": CommitteeRoom.objects.filter(election=election) if room is None else (),
+        "rooms": _rooms(request, election) if room is None else (),
     }
 
 

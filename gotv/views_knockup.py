@@ -27,7 +27,6 @@ from gotv.views import get_election_for_user
 from labourhub.models import PollingDistrict
 from labourhub.scoping import Action
 from labourhub.services import audit_record
-from voters.models import Elector
 
 MAX_BATCH = 200
 PAPER_NAMESPACE = uuid.UUID("2f0c8a6e-6a53-4d4c-9d0f-1b2b9c3e7a11")
@@ -35,15 +34,16 @@ PAPER_NAMESPACE = uuid.UUID("2f0c8a6e-6a53-4d4c-9d0f-1b2b9c3e7a11")
 
 def _room(request, pk, room_pk):
     election = get_election_for_user(request, pk, Action.ORGANISE)
-    return election, get_object_or_404(CommitteeRoom.objects.filter(election=election), pk=room_pk)
+    rooms = CommitteeRoom.objects.for_user(request.user, Action.ORGANISE).filter(election=election)
+    return election, get_object_or_404(rooms, pk=room_pk)
 
 
 def _round(request, pk, round_pk):
     election = get_election_for_user(request, pk, Action.ORGANISE)
     found = get_object_or_404(
-        KnockUpRound.objects.filter(committee_room__election=election).select_related(
-            "committee_room", "walk_list"
-        ),
+        KnockUpRound.objects.for_user(request.user, Action.ORGANISE)
+        .filter(committee_room__election=election)
+        .select_related("committee_room", "walk_list"),
         pk=round_pk,
     )
     return election, found
@@ -159,7 +159,7 @@ def outcome(request, pack_pk):
     """One door outcome from the phone page's form (the same client UUID twice is applied once)."""
     found, knock_up_round = _pack(request, pack_pk)
     election = knock_up_round.committee_room.election
-    elector = Elector.objects.filter(pk=_int(request.POST.get("elector"))).select_related("home").first()
+    elector = knockup.elector_for_knocker(election, _int(request.POST.get("elector")))
     if elector is None:
         return render(request, "gotv/knockup_message.html", {"message": "elector: no such person on this sheet."},
                       status=400)  # fmt: skip
@@ -229,7 +229,11 @@ def sync(request):
         token = item.get("token") or body.get("token")
         if found is None and pack_pk:  # tapped before this knocker's grant ended? (the late-entry rule)
             found = knockup.pack_for_late_entry(pack_pk, user=request.user, token=token)
-        elector = Elector.objects.filter(pk=_int(item.get("elector"))).select_related("home").first()
+        elector = (
+            knockup.elector_for_knocker(found[1].committee_room.election, _int(item.get("elector")))
+            if found
+            else None
+        )
         if found is None or elector is None:
             results.append(
                 {"uuid": item.get("uuid"), "status": "refused", "message": "No such pack or person."}
@@ -254,7 +258,11 @@ def paper(request, pk, round_pk):
     sheet_id = (request.GET.get("sheet") or request.POST.get("sheet") or "").strip().upper()
     sheet = None
     if sheet_id:
-        sheet = Pack.objects.filter(walk_list=found.walk_list_id, sheet_id=sheet_id).first()
+        sheet = (
+            Pack.objects.for_user(request.user, Action.ORGANISE)
+            .filter(walk_list=found.walk_list_id, sheet_id=sheet_id)
+            .first()
+        )
     message, status = "", 200
     if sheet_id and sheet is None:
         message, status = f"sheet: {sheet_id} is not a sheet of {found}.", 400

@@ -110,11 +110,8 @@ def _my_lifts(user):
     """Lifts given to this user as a driver, where they may still TELL or CANVASS."""
     mine = Q(driver__user=user, driver__active=True)
     return (
-        LiftRequest.objects.filter(mine)
-        .filter(
-            Q(pk__in=LiftRequest.objects.for_user(user, Action.TELL).values("pk"))
-            | Q(pk__in=LiftRequest.objects.for_user(user, Action.CANVASS).values("pk"))
-        )
+        (LiftRequest.objects.for_user(user, Action.TELL) | LiftRequest.objects.for_user(user, Action.CANVASS))
+        .filter(mine)
         .select_related("election", "committee_room")
     )
 

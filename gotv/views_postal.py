@@ -24,9 +24,7 @@ _still_to_chase = Q(chase_outcome__isnull=True) | ~Q(chase_outcome=PostalChaseCo
 
 def _postal_voters(election):
     """Postal voters among the promises, with their latest chase outcome and when."""
-    latest = PostalChaseContact.objects.filter(election=election, elector=OuterRef("pk")).order_by(
-        "-at", "-pk"
-    )
+    latest = election.postal_chase_contacts.filter(elector=OuterRef("pk")).order_by("-at", "-pk")
     return (
         promises.promises(election)
         .filter(postal=True)

@@ -24,6 +24,7 @@ from gotv.models import BallotBox, BoxTurnoutCount, Election, WarpCount
 from gotv.poll_numbers import BoxDistricts
 from gotv.services import UNDO_LAST, warp_count_invalidate
 from gotv.telling_sync import MAX_BATCH, telling_sync
+from gotv.views import get_election_for_user
 from labourhub.scoping import Action
 from labourhub.services import audit_record
 from voters.models import RegisterEntry
@@ -31,15 +32,10 @@ from voters.models import RegisterEntry
 SEARCH_LIMIT = 20
 
 
-def get_election_for_user(request, pk, action=Action.TELL):
-    return get_object_or_404(
-        Election.objects.for_user(request.user, action).select_related("constituency", "publication"), pk=pk
-    )
-
-
 def get_box_for_user(request, election_pk, box_pk):
     election = get_election_for_user(request, election_pk)
-    box = get_object_or_404(BallotBox.objects.select_related("station"), election=election, pk=box_pk)
+    boxes = BallotBox.objects.for_user(request.user, Action.TELL).select_related("station")
+    box = get_object_or_404(boxes, election=election, pk=box_pk)
     return election, box
 
 
@@ -110,7 +106,7 @@ def telling_search(request, election, box):
     if not words or sum(len(w) for w in words) < 3:
         return JsonResponse({"error": "Type at least 3 letters of a name or an address.", "results": []})
     districts = BoxDistricts.of(box)
-    entries = RegisterEntry.objects.filter(
+    entries = RegisterEntry.objects.for_user(request.user, Action.TELL).filter(
         publication_id=election.publication_id, polling_district_id__in=list(districts.codes)
     )
     for word in words:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from labourhub.models import Constituency, Region
-from labourhub.scoping import Action, ScopedQuerySet, can, constituencies_for
+from labourhub.scoping import Action, ScopedModel, can, constituencies_for
 from labourhub.services import audit_record
 
 
@@ -31,8 +31,9 @@ class ScopedModelAdmin(admin.ModelAdmin):
     """Base for every admin page. Rows, foreign-key choices and actions are limited to the
     constituencies where the user may do `scope_action`; views and changes are audited.
 
-    A model is scoped either through its queryset (a ScopedQuerySet) or by naming
-    `constituency_path` here. Set `constituency_path = None` only for reference data.
+    A ScopedModel is filtered by its own `scope_path` (declared once, on the model; an admin of
+    one must not name a path). Only the party's shape and platform records, which are not
+    ScopedModels, name `constituency_path` here; `None` for reference data.
     """
 
     scope_action = Action.USE_ADMIN
@@ -44,7 +45,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
             return queryset
         if self.operator_only:
             return queryset.none()
-        if isinstance(queryset, ScopedQuerySet):
+        if issubclass(self.model, ScopedModel):
             return queryset.for_user(request.user, self.scope_action)
         if self.constituency_path is None:
             return queryset
@@ -150,7 +151,7 @@ def _scoped_choices(request, model, queryset, action):
         return queryset.filter(pk__in=constituencies_for(request.user, action).values("pk"))
     if model is Region:
         return queryset.filter(constituencies__in=constituencies_for(request.user, action)).distinct()
-    if isinstance(queryset, ScopedQuerySet):
+    if issubclass(model, ScopedModel):
         return queryset.for_user(request.user, action)
     if model is get_user_model():
         # Only people who hold a role somewhere in the user's own areas.

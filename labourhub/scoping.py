@@ -4,9 +4,10 @@
 (`constituency__in=...`) is one SQL query with a subquery, however many grants.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
 from labourhub.models import Constituency, Grant, Role
 
@@ -95,16 +96,108 @@ def needs_mfa(user):
     return user.is_superuser or Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA).exists()
 
 
-class ScopedQuerySet(models.QuerySet):
-    """A queryset of personal data: `.for_user(user)` keeps only rows in the user's areas.
+class UnscopedAccessError(RuntimeError):
+    """`Model.objects` of personal data was used without `.for_user(user, action)`."""
 
-    Subclasses name the path from their model to its Constituency and the action
-    that reading them needs.
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of personal data: `.for_user(user, action)` keeps only rows in the user's areas.
+
+    The path to the constituency and the default action are the model's (`ScopedModel`).
     """
 
-    constituency_path = "constituency"
-    default_action = Action.VIEW_VOTERS
+    # The methods `Model.objects` lets through: each takes the acting user and returns only what
+    # that user may see. A queryset adds one only for a second, user-bound way in (a member's own
+    # record, a region's volunteer pool); tests/labourhub/test_scoping_by_default.py reads this.
+    entry_points = ("for_user",)
 
     def for_user(self, user, action=None):
-        allowed = constituencies_for(user, action or self.default_action)
-        return self.filter(**{f"{self.constituency_path}__in": allowed})
+        allowed = constituencies_for(user, action or self.model.scope_action)
+        return self.filter(**{f"{self.model.scope_path}__in": allowed})
+
+    @classmethod
+    def as_guarded_manager(cls):
+        """`objects` of a ScopedModel: its only ways in are the queryset's `entry_points`."""
+        manager_class = GuardedManager.from_queryset(cls)
+        for name in cls.entry_points:
+            setattr(manager_class, name, _entry_point(name))
+        manager_class.__name__ = f"Guarded{cls.__name__}Manager"
+        return manager_class()
+
+
+def _entry_point(name):
+    def method(self, *args, **kwargs):
+        return getattr(models.Manager.get_queryset(self), name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class GuardedManager(models.Manager):
+    """Every queryset method but the entry points (and `none()`, which holds nothing) raises,
+    naming the two ways in."""
+
+    def get_queryset(self):
+        name = self.model.__name__
+        raise UnscopedAccessError(
+            f"{name}.objects holds every CLP's rows and is only usable as "
+            f"{name}.objects.for_user(user, action) (views, API, forms, template tags); "
+            f"imports, tasks, services and tests that mean every row ask for {name}.unscoped by name."
+        )
+
+    def none(self):
+        return super().get_queryset().none()
+
+
+class ScopedModel(models.Model):
+    """Base of every model of personal data. Declare once, on the model:
+
+    - `scope_path`: the lookup from the model to its Constituency ("elector__polling_district__constituency");
+    - `scope_action`: the Action that reading a row needs by default.
+
+    From them come the queryset filter (`Model.objects.for_user(user, action)`), the audit area
+    (`audit_constituency`) and the office admin's filtering (labourhub.scoped_admin).
+
+    Managers: `unscoped` (declared first, so Django's default manager: the admin, related-object
+    access, serialisation and deletion use it) returns every row and is asked for by name in imports,
+    tasks, services and tests; `objects` is guarded. A model with its own queryset declares both, in
+    this order:
+
+        unscoped = ElectorQuerySet.as_manager()
+        objects = ElectorQuerySet.as_guarded_manager()
+    """
+
+    scope_path = "constituency"
+    scope_action = Action.VIEW_VOTERS
+
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_guarded_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_constituency(self):
+        """The Constituency this row belongs to, by walking `scope_path`."""
+        obj = self
+        for step in self.scope_path.split("__"):
+            obj = getattr(obj, step, None)
+            if obj is None:
+                return None
+        return obj
+
+
+def get_for_user(model, request, pk, action=None, *, related=()):
+    """The one access-checked lookup of views: row `pk` of the ScopedModel `model` within the
+    areas where the user may do `action` (the model's `scope_action` by default), with the
+    `related` rows joined in; 404 outside them, or when `pk` is not a valid key.
+
+    Per-model wrappers (`get_elector_for_user(request, pk, action)`) call this and exist only
+    where they add something (the joins a page needs, a narrower queryset)."""
+    queryset = model.objects.for_user(request.user, action)
+    if related:
+        queryset = queryset.select_related(*related)
+    try:
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404(f"No {model._meta.verbose_name} {pk!r} here.") from exc

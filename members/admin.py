@@ -19,7 +19,6 @@ class ConsentInline(admin.TabularInline):
 @admin.register(Member)
 class MemberAdmin(ScopedModelAdmin):
     scope_action = Action.MANAGE_MEMBERS
-    constituency_path = "constituency"
     list_display = ["membership_number", "last_name", "first_name", "status", "branch", "joined_on", "email"]
     list_filter = ["status", "branch", "ward", "membership_type", "consent_email"]
     search_fields = ["membership_number", "last_name", "first_name", "email", "postcode"]
@@ -41,7 +40,6 @@ class MemberAdmin(ScopedModelAdmin):
 @admin.register(Volunteer)
 class VolunteerAdmin(ScopedModelAdmin):
     scope_action = Action.MANAGE_MEMBERS
-    constituency_path = "member__constituency"
     list_display = ["member", "help_other_clps", "updated_at"]
     list_filter = ["help_other_clps"]
     search_fields = ["member__last_name", "member__first_name", "other_skills"]
@@ -53,7 +51,6 @@ class OfficeRecordAdmin(ScopedModelAdmin):
     only read."""
 
     scope_action = Action.MANAGE_MEMBERS
-    constituency_path = "constituency"
 
     def has_add_permission(self, request):
         return False
@@ -73,7 +70,6 @@ class EmailSendAdmin(OfficeRecordAdmin):
 @admin.register(ImportMapping)
 class ImportMappingAdmin(ScopedModelAdmin):
     scope_action = Action.MANAGE_MEMBERS
-    constituency_path = "constituency"
     list_display = ["name", "constituency", "updated_at"]
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from labourhub.models import Branch, Constituency, Ward
-from labourhub.scoping import Action, ScopedQuerySet
+from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
 from voters.models import Elector
 
 validate_membership_number = RegexValidator(
@@ -32,8 +32,7 @@ class Channel(models.TextChoices):
 
 
 class MemberQuerySet(ScopedQuerySet):
-    constituency_path = "constituency"
-    default_action = Action.VIEW_MEMBERS
+    entry_points = ("for_user", "for_linked_user")
 
     def in_good_standing(self):
         """Members whose subscription is paid up: the test the access app applies."""
@@ -118,7 +117,10 @@ _AREA_LINK = {
 }
 
 
-class Member(models.Model):
+class Member(ScopedModel):
+    scope_path = "constituency"
+    scope_action = Action.VIEW_MEMBERS
+
     # Indexed by the unique constraint (constituency, membership_number), which leads with it.
     # constituency, branch, ward and elector have no foreign key in the database (db_constraint=False):
     # the importer and the matcher derive them from joins with the rows they point at, and Django's
@@ -176,7 +178,8 @@ class Member(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = MemberQuerySet.as_manager()
+    unscoped = MemberQuerySet.as_manager()
+    objects = MemberQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -198,10 +201,6 @@ class Member(models.Model):
         return f"{self.first_name} {self.last_name} ({self.membership_number})"
 
     @property
-    def audit_constituency(self):
-        return self.constituency
-
-    @property
     def full_name(self):
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
@@ -215,12 +214,14 @@ class Member(models.Model):
 
 
 class ConsentQuerySet(ScopedQuerySet):
-    constituency_path = "member__constituency"
-    default_action = Action.VIEW_MEMBERS
+    pass
 
 
-class Consent(models.Model):
+class Consent(ScopedModel):
     """One recorded answer: given or withdrawn, on one channel, with the words shown and who recorded it."""
+
+    scope_path = "member__constituency"
+    scope_action = Action.VIEW_MEMBERS
 
     # Indexed by (member, channel, -recorded_at), which leads with it. No database foreign key: the
     # importer inserts a new member's consent with the id the same statement returned, and Django's
@@ -242,7 +243,8 @@ class Consent(models.Model):
         db_index=False,
     )
 
-    objects = ConsentQuerySet.as_manager()
+    unscoped = ConsentQuerySet.as_manager()
+    objects = ConsentQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -256,10 +258,6 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {'given' if self.granted else 'withdrawn'} {self.recorded_at:%Y-%m-%d}"
-
-    @property
-    def audit_constituency(self):
-        return self.member.constituency
 
 
 SKILLS = [
@@ -284,15 +282,14 @@ AVAILABILITY = [
 
 
 class VolunteerQuerySet(ScopedQuerySet):
-    constituency_path = "member__constituency"
-    default_action = Action.VIEW_MEMBERS
+    entry_points = ("for_user", "pool_for")
 
     def pool_for(self, user):
         """Volunteers in the user's own CLPs, plus those anywhere in the user's regions who said they
         will help other CLPs."""
         from labourhub.scoping import constituencies_for
 
-        mine = constituencies_for(user, self.default_action)
+        mine = constituencies_for(user, self.model.scope_action)
         return self.filter(
             Q(member__constituency__in=mine)
             | Q(help_other_clps=True, member__constituency__region__in=mine.values("region"))
@@ -302,7 +299,10 @@ class VolunteerQuerySet(ScopedQuerySet):
         return self.filter(skills__contains=[skill])
 
 
-class Volunteer(models.Model):
+class Volunteer(ScopedModel):
+    scope_path = "member__constituency"
+    scope_action = Action.VIEW_MEMBERS
+
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="volunteer")
     skills = ArrayField(models.CharField(max_length=30, choices=SKILLS), default=list, blank=True)
     other_skills = models.CharField(max_length=300, blank=True, help_text="Anything else, e.g. Polish, BSL")
@@ -313,7 +313,8 @@ class Volunteer(models.Model):
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = VolunteerQuerySet.as_manager()
+    unscoped = VolunteerQuerySet.as_manager()
+    objects = VolunteerQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["member__last_name"]
@@ -321,10 +322,6 @@ class Volunteer(models.Model):
 
     def __str__(self):
         return f"Volunteer: {self.member.full_name}"
-
-    @property
-    def audit_constituency(self):
-        return self.member.constituency
 
     def skill_labels(self):
         labels = dict(SKILLS)
@@ -342,11 +339,11 @@ class ClpOfficeQuerySet(ScopedQuerySet):
     """A CLP office's own records (email sends, column mappings, imports): only for those who manage
     its members."""
 
-    constituency_path = "constituency"
-    default_action = Action.MANAGE_MEMBERS
 
+class EmailSend(ScopedModel):
+    scope_path = "constituency"
+    scope_action = Action.MANAGE_MEMBERS
 
-class EmailSend(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
@@ -385,17 +382,14 @@ class EmailSend(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ClpOfficeQuerySet.as_manager()
+    unscoped = ClpOfficeQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return self.subject
-
-    @property
-    def audit_constituency(self):
-        return self.constituency
 
     def report(self):
         """Counts by outcome for the per-send report (one grouped query)."""
@@ -441,9 +435,6 @@ class EmailBatch(models.Model):
 
 
 class EmailRecipientQuerySet(ScopedQuerySet):
-    constituency_path = "send__constituency"
-    default_action = Action.MANAGE_MEMBERS
-
     def sent_within(self, days, constituency):
         since = timezone.now() - timedelta(days=days)
         return self.filter(send__constituency=constituency, planned_at__gte=since).exclude(
@@ -451,8 +442,11 @@ class EmailRecipientQuerySet(ScopedQuerySet):
         )
 
 
-class EmailRecipient(models.Model):
+class EmailRecipient(ScopedModel):
     """One planned message to one member: the unit that is claimed, sent once and marked."""
+
+    scope_path = "send__constituency"
+    scope_action = Action.MANAGE_MEMBERS
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -474,7 +468,8 @@ class EmailRecipient(models.Model):
     bounced_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = EmailRecipientQuerySet.as_manager()
+    unscoped = EmailRecipientQuerySet.as_manager()
+    objects = EmailRecipientQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["id"]
@@ -493,13 +488,12 @@ class EmailRecipient(models.Model):
     def __str__(self):
         return f"{self.email} ({self.get_state_display()})"
 
-    @property
-    def audit_constituency(self):
-        return self.send.constituency
 
-
-class BounceEvent(models.Model):
+class BounceEvent(ScopedModel):
     """A bounce or complaint reported by the SMTP server or a provider's webhook."""
+
+    scope_path = "recipient__send__constituency"
+    scope_action = Action.MANAGE_MEMBERS
 
     class Kind(models.TextChoices):
         HARD = "hard", "Hard bounce"
@@ -522,15 +516,19 @@ class BounceEvent(models.Model):
 # --- Membership import ------------------------------------------------------------
 
 
-class ImportMapping(models.Model):
+class ImportMapping(ScopedModel):
     """Which column of a membership export holds which field, saved so the secretary maps it once."""
+
+    scope_path = "constituency"
+    scope_action = Action.MANAGE_MEMBERS
 
     constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)
     columns = models.JSONField(help_text='{"field": "Header in the file"}')
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ClpOfficeQuerySet.as_manager()
+    unscoped = ClpOfficeQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["name"]
@@ -542,7 +540,10 @@ class ImportMapping(models.Model):
         return self.name
 
 
-class MemberImport(models.Model):
+class MemberImport(ScopedModel):
+    scope_path = "constituency"
+    scope_action = Action.MANAGE_MEMBERS
+
     class State(models.TextChoices):
         WAITING = "waiting", "Waiting"
         RUNNING = "running", "Running"
@@ -574,17 +575,14 @@ class MemberImport(models.Model):
         null=True, blank=True, help_text="Saved with the progress while running; the sweeper reads it."
     )
 
-    objects = ClpOfficeQuerySet.as_manager()
+    unscoped = ClpOfficeQuerySet.as_manager()
+    objects = ClpOfficeQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.file_name} ({self.get_state_display()})"
-
-    @property
-    def audit_constituency(self):
-        return self.constituency
 
     @property
     def percent(self):
@@ -595,16 +593,16 @@ class MemberImport(models.Model):
 
 
 class ElectorMatchQuerySet(ScopedQuerySet):
-    constituency_path = "member__constituency"
-    default_action = Action.MANAGE_MEMBERS
-
     def to_review(self):
         return self.filter(state=ElectorMatch.State.PROPOSED)
 
 
-class ElectorMatch(models.Model):
+class ElectorMatch(ScopedModel):
     """A possible link between a member and a register elector, found by name and address. Certain ones
     are linked at once; uncertain ones wait for an officer to confirm or reject them."""
+
+    scope_path = "member__constituency"
+    scope_action = Action.MANAGE_MEMBERS
 
     class State(models.TextChoices):
         LINKED = "linked", "Linked automatically"
@@ -622,7 +620,8 @@ class ElectorMatch(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ElectorMatchQuerySet.as_manager()
+    unscoped = ElectorMatchQuerySet.as_manager()
+    objects = ElectorMatchQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["member__last_name", "member_id", "id"]
@@ -631,7 +630,3 @@ class ElectorMatch(models.Model):
 
     def __str__(self):
         return f"{self.member} ~ {self.elector_id} ({self.get_state_display()})"
-
-    @property
-    def audit_constituency(self):
-        return self.member.constituency

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from labourhub.csv_export import safe_row
-from labourhub.scoping import Action, can, constituencies_for, require
+from labourhub.scoping import Action, can, constituencies_for, get_for_user, require
 from labourhub.services import audit_record
 from members import email_content, importers, reports, services
 from members.forms import (
@@ -39,14 +39,12 @@ from members.models import (
 PAGE_SIZE = 50
 
 
-def _member_for(request, pk, action=Action.VIEW_MEMBERS):
-    return get_object_or_404(
-        Member.objects.for_user(request.user, action).select_related("branch", "ward", "constituency"), pk=pk
-    )
+def get_member_for_user(request, pk, action=Action.VIEW_MEMBERS):
+    return get_for_user(Member, request, pk, action, related=("branch", "ward", "constituency"))
 
 
-def _send_for(request, pk):
-    return get_object_or_404(EmailSend.objects.for_user(request.user).select_related("constituency"), pk=pk)
+def get_email_send_for_user(request, pk, action=Action.MANAGE_MEMBERS):
+    return get_for_user(EmailSend, request, pk, action, related=("constituency",))
 
 
 def _filtered(request, action=Action.VIEW_MEMBERS):
@@ -94,10 +92,10 @@ def member_list(request):
 
 @login_required
 def member_detail(request, pk):
-    member = _member_for(request, pk)
+    member = get_member_for_user(request, pk)
     form = ConsentForm()
     if request.method == "POST":
-        member = _member_for(request, pk, Action.MANAGE_MEMBERS)
+        member = get_member_for_user(request, pk, Action.MANAGE_MEMBERS)
         form = ConsentForm(request.POST)
         if form.is_valid():
             services.consent_record(
@@ -117,7 +115,7 @@ def member_detail(request, pk):
             "member": member,
             "consents": member.consents.select_related("recorded_by")[:50],
             "emails": member.emails.select_related("send").order_by("-planned_at")[:50],
-            "volunteer": Volunteer.objects.filter(member=member).first(),
+            "volunteer": getattr(member, "volunteer", None),
             "form": form,
         },
     )
@@ -302,7 +300,7 @@ def email_list(request):
 @login_required
 def email_compose(request, pk=None):
     require(request.user, Action.MANAGE_MEMBERS)
-    send = _send_for(request, pk) if pk else None
+    send = get_email_send_for_user(request, pk) if pk else None
     if send is not None and send.state != EmailSend.State.DRAFT:
         return redirect("members:email_detail", pk=send.pk)
     allowed = constituencies_for(request.user, Action.MANAGE_MEMBERS)
@@ -336,7 +334,7 @@ def email_compose(request, pk=None):
 
 @login_required
 def email_detail(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     context = {"send": send, "report": send.report(), "start_form": EmailStartForm()}
     if send.state == EmailSend.State.DRAFT:
         try:
@@ -344,21 +342,25 @@ def email_detail(request, pk):
         except (email_content.ContentError, ValueError) as problem:
             context["preview_error"] = str(problem)
         context["audience_count"] = services.email_audience(send, request.user).count()
-    context["bounces"] = BounceEvent.objects.filter(recipient__send=send).select_related("recipient")[:20]
+    context["bounces"] = (
+        BounceEvent.objects.for_user(request.user, Action.MANAGE_MEMBERS)
+        .filter(recipient__send=send)
+        .select_related("recipient")[:20]
+    )
     context["failures"] = send.recipients.filter(state="failed").order_by("id")[:20]
     return render(request, "members/email_detail.html", context)
 
 
 @login_required
 def email_progress(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     return render(request, "members/_email_progress.html", {"send": send, "report": send.report()})
 
 
 @login_required
 @require_POST
 def email_test(request, pk):
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     services.email_send_test(send=send, user=request.user)
     messages.success(request, f"A test copy is on its way to {request.user.email}.")
     return redirect("members:email_detail", pk=send.pk)
@@ -370,7 +372,7 @@ def email_start(request, pk):
     """Send (or schedule) only once the sender has confirmed the count and the audience in words: the
     first press shows "Send to 124 lapsed members in Anytown?", and the confirmation starts it only
     while the count is still the one confirmed."""
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     form = EmailStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That send time is not a date and time.")
@@ -402,7 +404,7 @@ def email_start(request, pk):
 @require_POST
 def email_stop(request, pk):
     """Cancel a send before anything went, or stop it mid-way; its page then reports what went."""
-    send = _send_for(request, pk)
+    send = get_email_send_for_user(request, pk)
     cancel = request.POST.get("what") == "cancel"
     try:
         if cancel:
@@ -421,10 +423,8 @@ def email_stop(request, pk):
 # --- Imports --------------------------------------------------------------------------
 
 
-def _import_for(request, pk):
-    return get_object_or_404(
-        MemberImport.objects.for_user(request.user).select_related("constituency", "mapping"), pk=pk
-    )
+def get_member_import_for_user(request, pk, action=Action.MANAGE_MEMBERS):
+    return get_for_user(MemberImport, request, pk, action, related=("constituency", "mapping"))
 
 
 @login_required
@@ -446,7 +446,7 @@ def import_upload(request):
 
 @login_required
 def import_map(request, pk):
-    member_import = _import_for(request, pk)
+    member_import = get_member_import_for_user(request, pk)
     if member_import.state != MemberImport.State.WAITING or member_import.mapping_id:
         return redirect("members:import_detail", pk=member_import.pk)
     try:
@@ -456,7 +456,10 @@ def import_map(request, pk):
         messages.error(request, str(rejected))
         return redirect("members:import_upload")
     previous = (
-        ImportMapping.objects.filter(constituency=member_import.constituency).order_by("-updated_at").first()
+        ImportMapping.objects.for_user(request.user, Action.MANAGE_MEMBERS)
+        .filter(constituency=member_import.constituency)
+        .order_by("-updated_at")
+        .first()
     )
     initial = importers.guess_mapping(headers)
     if previous:
@@ -481,7 +484,7 @@ def import_map(request, pk):
 
 @login_required
 def import_detail(request, pk):
-    member_import = _import_for(request, pk)
+    member_import = get_member_import_for_user(request, pk)
     template = "members/_import_progress.html" if request.htmx else "members/import_detail.html"
     return render(request, template, {"import": member_import})
 
@@ -536,7 +539,7 @@ def my_record(request):
     member = _own_member(request)
     if member is None:
         return render(request, "members/me.html", {"member": None})
-    volunteer = Volunteer.objects.filter(member=member).first()
+    volunteer = getattr(member, "volunteer", None)
     volunteer_form = VolunteerForm(
         request.POST if request.POST.get("part") == "volunteer" else None,
         initial={
@@ -589,15 +592,19 @@ def my_record_download(request):
     if member is None:
         raise Http404("No membership record is linked to your account.")
     data = {
-        "member": Member.objects.filter(pk=member.pk)
+        "member": Member.objects.for_linked_user(request.user)
+        .filter(pk=member.pk)
         .values(*EXPORT_COLUMNS, "date_of_birth", "joined_on")
         .get()
         | {"matched_to_the_electoral_register": member.elector_id is not None},
         "consents": list(member.consents.values("channel", "granted", "recorded_at", "wording", "source")),
         "emails": list(member.emails.values("send__subject", "state", "sent_at", "email", "unsubscribed_at")),
-        "volunteer": Volunteer.objects.filter(member=member)
-        .values("skills", "other_skills", "availability", "help_other_clps", "notes")
-        .first(),
+        "volunteer": {
+            field: getattr(member.volunteer, field)
+            for field in ("skills", "other_skills", "availability", "help_other_clps", "notes")
+        }
+        if hasattr(member, "volunteer")
+        else None,
     }
     audit_record(action="members.own_download", request=request, obj=member)
     response = HttpResponse(

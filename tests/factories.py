@@ -10,7 +10,19 @@ from labourhub.models import Branch, Constituency, Grant, PollingDistrict, Regio
 PASSWORD = "correct-horse-battery-staple"
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """Base of every factory: creates through the model's default manager, which for a ScopedModel
+    is `unscoped` (its `objects` answers only `.for_user(user, action)`)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class._default_manager.db_manager(cls._meta.database)
+
+
+class RegionFactory(ModelFactory):
     class Meta:
         model = Region
         django_get_or_create = ["code"]
@@ -19,7 +31,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"E15{n:06d}")
 
 
-class ConstituencyFactory(factory.django.DjangoModelFactory):
+class ConstituencyFactory(ModelFactory):
     class Meta:
         model = Constituency
         django_get_or_create = ["gss_code"]
@@ -29,7 +41,7 @@ class ConstituencyFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory)
 
 
-class WardFactory(factory.django.DjangoModelFactory):
+class WardFactory(ModelFactory):
     class Meta:
         model = Ward
 
@@ -38,7 +50,7 @@ class WardFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"E05{n:06d}")
 
 
-class BranchFactory(factory.django.DjangoModelFactory):
+class BranchFactory(ModelFactory):
     class Meta:
         model = Branch
 
@@ -47,7 +59,7 @@ class BranchFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"B{n}")
 
 
-class PollingDistrictFactory(factory.django.DjangoModelFactory):
+class PollingDistrictFactory(ModelFactory):
     class Meta:
         model = PollingDistrict
 
@@ -56,7 +68,7 @@ class PollingDistrictFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"PD{n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     class Meta:
         model = User
         django_get_or_create = ["email"]
@@ -72,7 +84,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(user=user, email=user.email, verified=True, primary=True)
 
 
-class GrantFactory(factory.django.DjangoModelFactory):
+class GrantFactory(ModelFactory):
     class Meta:
         model = Grant
 

@@ -26,7 +26,6 @@ REGISTER_FIELDS = (
 @admin.register(Elector)
 class ElectorAdmin(ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
-    constituency_path = "polling_district__constituency"
     list_display = ("surname", "first_names", "elector_number_raw", "on_register", "do_not_contact")
     list_filter = ("on_register", "do_not_contact", "opted_out")
     list_select_related = ("polling_district",)
@@ -45,7 +44,6 @@ class ElectorAdmin(ScopedModelAdmin):
 @admin.register(Property)
 class PropertyAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
-    constituency_path = "polling_district__constituency"
     list_display = ("address", "postcode_display", "polling_district")
     list_select_related = ("polling_district",)
     search_fields = ("^postcode", "^street")
@@ -55,7 +53,6 @@ class PropertyAdmin(ReadOnlyAdmin, ScopedModelAdmin):
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin, ScopedModelAdmin):
     scope_action = Action.MANAGE_VOTERS
-    constituency_path = "elector__polling_district__constituency"
     list_display = ("at", "channel", "elector", "by", "campaign_label", "outcome")
     list_filter = ("channel",)
     list_select_related = ("elector__polling_district", "by")

@@ -48,12 +48,7 @@ class ImportForm(forms.Form):
     def _add_postcode_column_fields(self):
         """Postcode location files are national, so only the platform operator sees these. They start
         as the columns the last postcode import used (the ONS Postcode Directory's by default)."""
-        last = (
-            RegisterImport.objects.filter(kind=RegisterImport.Kind.POSTCODES)
-            .order_by("-created_at")
-            .values_list("options", flat=True)
-            .first()
-        ) or {}
+        last = RegisterImport.last_postcode_options()
         for key, default in DEFAULT_COLUMNS.items():
             self.fields[f"{key}_column"] = forms.CharField(
                 required=False,

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict
-from labourhub.scoping import Action, ScopedQuerySet
+from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
 
 
 class Marker(models.TextChoices):
@@ -52,11 +52,14 @@ def first_of_month(day=None):
 
 
 class PropertyQuerySet(ScopedQuerySet):
-    constituency_path = "polling_district__constituency"
+    pass
 
 
-class Property(models.Model):
+class Property(ScopedModel):
     """An address on the register. The electors at one property are its household."""
+
+    scope_path = "polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     # No database-level key check: a register import writes a million of these, and each check would
     # run again at commit. The import locks its constituency's polling districts once instead
@@ -82,7 +85,8 @@ class Property(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
-    objects = PropertyQuerySet.as_manager()
+    unscoped = PropertyQuerySet.as_manager()
+    objects = PropertyQuerySet.as_guarded_manager()
 
     class Meta:
         verbose_name_plural = "properties"
@@ -95,14 +99,8 @@ class Property(models.Model):
     def __str__(self):
         return f"{self.address}, {self.postcode_display}".strip(", ")
 
-    @property
-    def audit_constituency(self):
-        return self.polling_district.constituency
-
 
 class RegisterImportQuerySet(ScopedQuerySet):
-    default_action = Action.MANAGE_VOTERS
-
     def for_user(self, user, action=None):
         # Postcode files are national (no constituency): only the platform operator sees them.
         if user.is_superuser:
@@ -110,9 +108,12 @@ class RegisterImportQuerySet(ScopedQuerySet):
         return super().for_user(user, action)
 
 
-class RegisterImport(models.Model):
+class RegisterImport(ScopedModel):
     """One file brought in: a full register, a monthly update, a marked register, a postal or
     proxy list, model scores or postcode locations. The progress bar and the report read this row."""
+
+    scope_path = "constituency"
+    scope_action = Action.MANAGE_VOTERS
 
     class Kind(models.TextChoices):
         FULL = "full", "Full register"
@@ -163,17 +164,26 @@ class RegisterImport(models.Model):
         default=list, blank=True, help_text="New polling districts, unmatched electors, skipped rows."
     )
 
-    objects = RegisterImportQuerySet.as_manager()
+    unscoped = RegisterImportQuerySet.as_manager()
+    objects = RegisterImportQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
+    @staticmethod
+    def last_postcode_options():
+        """The column options of the last postcode import: national data, in no constituency,
+        offered only to the platform operator."""
+        last = (
+            RegisterImport.objects.filter(kind=RegisterImport.Kind.POSTCODES)
+            .order_by("-created_at")
+            .values_list("options", flat=True)
+            .first()
+        )
+        return last or {}
+
     def __str__(self):
         return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
-
-    @property
-    def audit_constituency(self):
-        return self.constituency
 
     @property
     def duration(self):
@@ -220,8 +230,6 @@ class RegisterPublication(models.Model):
 
 
 class ElectorQuerySet(ScopedQuerySet):
-    constituency_path = "polling_district__constituency"
-
     def on_register(self):
         return self.filter(on_register=True)
 
@@ -262,9 +270,12 @@ class ElectorQuerySet(ScopedQuerySet):
         )
 
 
-class Elector(models.Model):
+class Elector(ScopedModel):
     """A person on the register. The id is theirs for good: re-publication re-numbers the register,
     and imports match electors to their previous selves by name and address."""
+
+    scope_path = "polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     # No database-level key check, as for Property.polling_district.
     polling_district = models.ForeignKey(
@@ -310,7 +321,8 @@ class Elector(models.Model):
     last_contact_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = ElectorQuerySet.as_manager()
+    unscoped = ElectorQuerySet.as_manager()
+    objects = ElectorQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["polling_district_id", "elector_number", "elector_suffix"]
@@ -332,10 +344,6 @@ class Elector(models.Model):
         suffix = f"/{self.elector_suffix}" if self.elector_suffix else ""
         return f"{self.polling_district.code}-{self.elector_number}{suffix}"
 
-    @property
-    def audit_constituency(self):
-        return self.polling_district.constituency
-
     def is_attainer(self, on=None):
         return self.attainment_date is not None and self.attainment_date > (on or timezone.localdate())
 
@@ -349,8 +357,11 @@ class Elector(models.Model):
         return ElectionType(election_type) in allowed
 
 
-class RegisterEntry(models.Model):
+class RegisterEntry(ScopedModel):
     """An elector's place in one publication of the register: (publication, PD, number, suffix)."""
+
+    scope_path = "publication__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     # Entries are a mirror the importer writes set-based from rows it has just joined, so they skip
     # the per-row foreign key checks (a million of them on a large register).
@@ -392,11 +403,14 @@ class RegisterEntry(models.Model):
 
 
 class ElectorMarkQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
+    pass
 
 
-class ElectorMark(models.Model):
+class ElectorMark(ScopedModel):
     """From the marked register or the absent voters lists: voted at an election, postal or proxy voter."""
+
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     class Kind(models.TextChoices):
         VOTED = "voted", "Voted"
@@ -408,7 +422,8 @@ class ElectorMark(models.Model):
     election = models.CharField(max_length=100, help_text="Democracy Club id, e.g. parl.2024-07-04.")
     source = models.ForeignKey(RegisterImport, on_delete=models.PROTECT, related_name="+")
 
-    objects = ElectorMarkQuerySet.as_manager()
+    unscoped = ElectorMarkQuerySet.as_manager()
+    objects = ElectorMarkQuerySet.as_guarded_manager()
 
     class Meta:
         constraints = [
@@ -429,11 +444,14 @@ class Channel(models.TextChoices):
 
 
 class ContactQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
+    pass
 
 
-class Contact(models.Model):
+class Contact(ScopedModel):
     """One contact with a voter on any channel: an inserted row, never edited."""
+
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
 
     elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="contacts")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -450,7 +468,8 @@ class Contact(models.Model):
     source = models.CharField(max_length=30, default="manual", help_text="Which tool recorded it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ContactQuerySet.as_manager()
+    unscoped = ContactQuerySet.as_manager()
+    objects = ContactQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -458,10 +477,6 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def audit_constituency(self):
-        return self.elector.polling_district.constituency
 
 
 class ContactRule(models.Model):
@@ -485,10 +500,13 @@ class ContactRule(models.Model):
         return f"{self.get_channel_display()}: {self.quiet_days} days"
 
 
-class Suppression(models.Model):
+class Suppression(ScopedModel):
     """A voter's objection to being contacted, kept as a hash of their name so it survives the
     register: if they leave and re-register (even at a new address) the import flags them again.
     Errs on the side of not contacting: a namesake in the same CLP is suppressed too."""
+
+    scope_path = "constituency"
+    scope_action = Action.MANAGE_VOTERS
 
     constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="suppressions")
     name_key = models.CharField(
@@ -521,8 +539,11 @@ def name_key_expression(prefix=""):
     )
 
 
-class ModelVersion(models.Model):
+class ModelVersion(ScopedModel):
     """A named, dated run of a targeting model (e.g. support, turnout) for one constituency."""
+
+    scope_path = "constituency"
+    scope_action = Action.VIEW_VOTERS
 
     constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="model_versions")
     name = models.CharField(max_length=100)
@@ -533,7 +554,8 @@ class ModelVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_guarded_manager()
 
     class Meta:
         ordering = ["-run_on", "-created_at"]
@@ -546,10 +568,13 @@ class ModelVersion(models.Model):
 
 
 class ElectorScoreQuerySet(ScopedQuerySet):
-    constituency_path = "elector__polling_district__constituency"
+    pass
 
 
-class ElectorScore(models.Model):
+class ElectorScore(ScopedModel):
+    scope_path = "elector__polling_district__constituency"
+    scope_action = Action.VIEW_VOTERS
+
     # Written only by the scores importer from rows joined to electors: no per-row foreign key checks
     # (tens of millions of rows nationally). The unique constraint indexes model_version.
     model_version = models.ForeignKey(
@@ -559,7 +584,8 @@ class ElectorScore(models.Model):
     name = models.CharField(max_length=40)
     value = models.FloatField()
 
-    objects = ElectorScoreQuerySet.as_manager()
+    unscoped = ElectorScoreQuerySet.as_manager()
+    objects = ElectorScoreQuerySet.as_guarded_manager()
 
     class Meta:
         constraints = [

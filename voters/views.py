@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from labourhub.csv_export import line_writer, safe_row
 from labourhub.forms import SearchForm
-from labourhub.scoping import Action, can, require
+from labourhub.scoping import Action, can, get_for_user, require
 from labourhub.services import audit_record
 from voters import services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
-from voters.models import Elector, ElectorScore, ModelVersion, Property, RegisterImport
+from voters.models import Elector, ModelVersion, Property, RegisterImport
 from voters.search import NAME_ORDER, CappedPaginator, search_electors
 
 PAGE_SIZE = 50
@@ -31,10 +31,9 @@ RECENT_DAYS = 30
 
 
 def get_elector_for_user(request, pk, action=Action.VIEW_VOTERS):
-    queryset = Elector.objects.for_user(request.user, action).select_related(
-        "polling_district__constituency__region", "home"
+    return get_for_user(
+        Elector, request, pk, action, related=("polling_district__constituency__region", "home")
     )
-    return get_object_or_404(queryset, pk=pk)
 
 
 # --- Finding voters ---------------------------------------------------------------
@@ -239,7 +238,7 @@ def model_version_detail(request, pk):
         ModelVersion.objects.for_user(request.user).select_related("constituency"), pk=pk
     )
     buckets = (
-        ElectorScore.objects.filter(model_version=version)
+        version.scores.all()
         .annotate(bucket=Least(Floor(F("value") * 10.0), 9.0, output_field=FloatField()))  # 1.0 joins 0.9-1
         .values("name", "bucket")
         .annotate(n=Count("pk"))

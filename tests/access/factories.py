@@ -7,10 +7,11 @@ from access.models import Tool, TrainingRecord
 from access.services import request_submit
 from labourhub.models import Role
 from members.models import Status
+from tests.factories import ModelFactory
 from tests.members.factories import MemberFactory
 
 
-class ToolFactory(factory.django.DjangoModelFactory):
+class ToolFactory(ModelFactory):
     class Meta:
         model = Tool
         django_get_or_create = ["slug"]

@@ -4,10 +4,10 @@ import factory
 
 from campaigns.models import Campaign, Pack, PackDoor, WalkList
 from campaigns.services import survey_create
-from tests.factories import ConstituencyFactory
+from tests.factories import ConstituencyFactory, ModelFactory
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(ModelFactory):
     class Meta:
         model = Campaign
 
@@ -21,7 +21,7 @@ def campaign_with_survey(constituency, name="Anytown spring campaign"):
     return campaign
 
 
-class WalkListFactory(factory.django.DjangoModelFactory):
+class WalkListFactory(ModelFactory):
     class Meta:
         model = WalkList
 
@@ -29,7 +29,7 @@ class WalkListFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Walk list {n}")
 
 
-class PackFactory(factory.django.DjangoModelFactory):
+class PackFactory(ModelFactory):
     class Meta:
         model = Pack
 

@@ -23,11 +23,11 @@ from gotv.models import (
     PollingStation,
 )
 from tests.campaigns.factories import CampaignFactory
-from tests.factories import ConstituencyFactory, UserFactory
+from tests.factories import ConstituencyFactory, ModelFactory, UserFactory
 from voters.models import RegisterEntry, RegisterPublication
 
 
-class RegisterPublicationFactory(factory.django.DjangoModelFactory):
+class RegisterPublicationFactory(ModelFactory):
     class Meta:
         model = RegisterPublication
 
@@ -50,7 +50,7 @@ def enter(publication, elector, number=None, suffix=None, polling_district=None)
     )
 
 
-class ElectionFactory(factory.django.DjangoModelFactory):
+class ElectionFactory(ModelFactory):
     class Meta:
         model = Election
 
@@ -66,7 +66,7 @@ class ElectionFactory(factory.django.DjangoModelFactory):
     )
 
 
-class PollingStationFactory(factory.django.DjangoModelFactory):
+class PollingStationFactory(ModelFactory):
     class Meta:
         model = PollingStation
 
@@ -76,7 +76,7 @@ class PollingStationFactory(factory.django.DjangoModelFactory):
     postcode = "AB11AA"
 
 
-class BallotBoxFactory(factory.django.DjangoModelFactory):
+class BallotBoxFactory(ModelFactory):
     class Meta:
         model = BallotBox
         skip_postgeneration_save = True
@@ -91,7 +91,7 @@ class BallotBoxFactory(factory.django.DjangoModelFactory):
             BallotBoxDistrict.objects.create(box=box, polling_district=district)
 
 
-class CommitteeRoomFactory(factory.django.DjangoModelFactory):
+class CommitteeRoomFactory(ModelFactory):
     class Meta:
         model = CommitteeRoom
         skip_postgeneration_save = True
@@ -107,7 +107,7 @@ class CommitteeRoomFactory(factory.django.DjangoModelFactory):
             CommitteeRoomBox.objects.create(committee_room=room, box=box)
 
 
-class DriverFactory(factory.django.DjangoModelFactory):
+class DriverFactory(ModelFactory):
     class Meta:
         model = Driver
 
@@ -116,7 +116,7 @@ class DriverFactory(factory.django.DjangoModelFactory):
     phone = "07700900111"
 
 
-class LiftRequestFactory(factory.django.DjangoModelFactory):
+class LiftRequestFactory(ModelFactory):
     class Meta:
         model = LiftRequest
 

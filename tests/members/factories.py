@@ -4,9 +4,10 @@ import factory
 from django.utils import timezone
 
 from members.models import EmailSend, Member, Volunteer
+from tests.factories import ModelFactory
 
 
-class MemberFactory(factory.django.DjangoModelFactory):
+class MemberFactory(ModelFactory):
     class Meta:
         model = Member
 
@@ -19,7 +20,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     consent_email = True
 
 
-class VolunteerFactory(factory.django.DjangoModelFactory):
+class VolunteerFactory(ModelFactory):
     class Meta:
         model = Volunteer
 
@@ -27,7 +28,7 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
     skills = factory.LazyFunction(lambda: ["driving"])
 
 
-class EmailSendFactory(factory.django.DjangoModelFactory):
+class EmailSendFactory(ModelFactory):
     class Meta:
         model = EmailSend
 

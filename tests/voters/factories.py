@@ -3,11 +3,11 @@
 import factory
 from django.utils import timezone
 
-from tests.factories import PollingDistrictFactory
+from tests.factories import ModelFactory, PollingDistrictFactory
 from voters.models import Contact, Elector, Property
 
 
-class PropertyFactory(factory.django.DjangoModelFactory):
+class PropertyFactory(ModelFactory):
     class Meta:
         model = Property
 
@@ -20,7 +20,7 @@ class PropertyFactory(factory.django.DjangoModelFactory):
     address_key = factory.Sequence(lambda n: f"{n:032x}")
 
 
-class ElectorFactory(factory.django.DjangoModelFactory):
+class ElectorFactory(ModelFactory):
     class Meta:
         model = Elector
 
@@ -34,7 +34,7 @@ class ElectorFactory(factory.django.DjangoModelFactory):
     match_key = factory.Sequence(lambda n: f"key{n}")
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory):
     class Meta:
         model = Contact
 
