@@ -129,9 +129,9 @@ def seed(stdout):
     for email, name, code, status, trained, number in PEOPLE:
         user = demo_user(email, name)
         clp = Constituency.objects.get(gss_code=code)
-        if not Member.objects.filter(user=user).exists():
+        if not Member.unscoped.filter(user=user).exists():
             first, last = name.split()
-            Member.objects.create(
+            Member.unscoped.create(
                 constituency=clp,
                 membership_number=number,
                 first_name=first,

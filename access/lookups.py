@@ -19,22 +19,22 @@ from members.models import Status as MemberStatus
 
 def holdings_of(user):
     """The signed-in person's own holdings."""
-    return Holding.objects.filter(user=user) if user.is_authenticated else Holding.objects.none()
+    return Holding.unscoped.filter(user=user) if user.is_authenticated else Holding.objects.none()
 
 
 def holding_of_request(access_request):
     """The holding an (access-checked) request led to, if any."""
-    return Holding.objects.filter(request=access_request).select_related("grant", "replaced_by").first()
+    return Holding.unscoped.filter(request=access_request).select_related("grant", "replaced_by").first()
 
 
 def holding_of_grant(grant):
     """The holding behind an (access-checked) grant, if any."""
-    return Holding.objects.filter(grant=grant).select_related("request__tool").first()
+    return Holding.unscoped.filter(grant=grant).select_related("request__tool").first()
 
 
 def holdings_revocable_by(user):
     """Holdings in the CLPs where `user` may endorse or review access (their deciders)."""
-    return Holding.objects.filter(
+    return Holding.unscoped.filter(
         Q(constituency__in=decidable_constituencies(user, Action.ENDORSE_ACCESS))
         | Q(constituency__in=decidable_constituencies(user, Action.REVIEW_ACCESS))
     )
@@ -42,12 +42,12 @@ def holdings_revocable_by(user):
 
 def register_holdings(constituency):
     """Who holds what in a CLP, for the public register (the view checks the reader belongs)."""
-    return Holding.objects.active().filter(constituency=constituency)
+    return Holding.unscoped.active().filter(constituency=constituency)
 
 
 def people_of(constituencies):
     """Users who belong to any of `constituencies`: a membership (not lapsed) or a role there."""
-    members = Member.objects.filter(constituency__in=constituencies, user__isnull=False).exclude(
+    members = Member.unscoped.filter(constituency__in=constituencies, user__isnull=False).exclude(
         status=MemberStatus.LAPSED
     )
     grants = Grant.objects.filter(

@@ -138,7 +138,7 @@ def _check_submission(tool, requester, submitted_by, constituency, needed_by, wa
 def _holds_already(tool, user, constituency, now):
     """Holds it for more than the renewal window (a role given by the office counts too)."""
     later = now + RENEWAL_WINDOW
-    held = Holding.objects.active(now).filter(
+    held = Holding.unscoped.active(now).filter(
         user=user, tool=tool, constituency=constituency, expires_at__gt=later
     )
     if held.exists():
@@ -157,7 +157,7 @@ def _holds_already(tool, user, constituency, now):
 def _revoked_before(tool, user, constituency):
     """Had this tool here revoked: then people decide, so a revocation is never undone by a click on
     the renew link. The holdings are locked first, so a revoke still committing is waited for."""
-    holdings = Holding.objects.filter(user=user, tool=tool, constituency=constituency).select_for_update()
+    holdings = Holding.unscoped.filter(user=user, tool=tool, constituency=constituency).select_for_update()
     return any(holding.revoked_at is not None for holding in holdings.only("revoked_at"))
 
 
@@ -387,7 +387,7 @@ def _approve(
             expires_at=expires_at,
             reason=f"Access request {access_request.pk}: {tool}",
         )
-    holding = Holding.objects.create(
+    holding = Holding.unscoped.create(
         request=access_request,
         tool=tool,
         user=requester,
@@ -423,7 +423,7 @@ def _end_renewed(holding, *, user, now, http_request=None):
         {"region": holding.region} if tool.level == Level.REGION else {"constituency": holding.constituency}
     )
     old_holdings = (
-        Holding.objects.active(now)
+        Holding.unscoped.active(now)
         .filter(user=holding.user, tool=tool, **same_area)
         .exclude(pk=holding.pk)
         .select_related("grant", "request")
@@ -627,7 +627,7 @@ def holding_revoke(*, holding_id, user, reason, now=None, http_request=None):
     """Revoke at once: the holder's next request is refused."""
     now = now or timezone.now()
     holding = (
-        Holding.objects.select_for_update(of=("self",))
+        Holding.unscoped.select_for_update(of=("self",))
         .select_related("tool", "user", "grant")
         .filter(pk=holding_id)
         .first()
@@ -667,7 +667,7 @@ def holdings_remind_expiring(*, now=None):
     """Holders and their endorser hear 14 days before a holding ends, with a renewal link. Once each."""
     now = now or timezone.now()
     due = (
-        Holding.objects.expiring_between(now, now + REMINDER_BEFORE)
+        Holding.unscoped.expiring_between(now, now + REMINDER_BEFORE)
         .filter(reminded_at__isnull=True)
         .select_related("tool", "user", "request")
         .select_for_update(of=("self",), skip_locked=True)
@@ -694,7 +694,7 @@ def holdings_remind_expiring(*, now=None):
 def holdings_record_expired(*, now=None):
     """Expired holdings already stop working (grants carry the same end); this records each expiry once."""
     now = now or timezone.now()
-    ended = Holding.objects.filter(
+    ended = Holding.unscoped.filter(
         revoked_at__isnull=True, expires_at__lte=now, expiry_recorded_at__isnull=True
     ).select_for_update(skip_locked=True)
     count = 0

@@ -43,7 +43,7 @@ def requester_standings(pairs):
     constituency_ids = {constituency_id for _, constituency_id in pairs}
     statuses = {
         (row["user_id"], row["constituency_id"]): row["status"]
-        for row in Member.objects.filter(user_id__in=user_ids, constituency_id__in=constituency_ids).values(
+        for row in Member.unscoped.filter(user_id__in=user_ids, constituency_id__in=constituency_ids).values(
             "user_id", "constituency_id", "status"
         )
     }

@@ -45,10 +45,10 @@ def _pick(rng, weighted):
 
 def seed(stdout):
     anytown = Constituency.objects.get(gss_code=ANYTOWN_CODE)
-    if Campaign.objects.filter(constituency=anytown, name=CAMPAIGN).exists():
+    if Campaign.unscoped.filter(constituency=anytown, name=CAMPAIGN).exists():
         stdout.write("Canvassing: already seeded.")
         return
-    if not Elector.objects.filter(polling_district__constituency=anytown).exists():
+    if not Elector.unscoped.filter(polling_district__constituency=anytown).exists():
         stdout.write("Canvassing: no register loaded for Anytown, so no campaign seeded.")
         return
     started = time.monotonic()
@@ -89,7 +89,7 @@ def _visits(rng, campaign, walk_list, people):
     """Visits as phones send them: batches through the sync endpoint's service."""
     version = campaign.current_survey_version()
     doors = PackDoor.objects.filter(pack__walk_list=walk_list).order_by("pack__number", "position")
-    electors = Elector.objects.filter(home__in=doors.values("property")).on_register().contactable()
+    electors = Elector.unscoped.filter(home__in=doors.values("property")).on_register().contactable()
     pack_of = dict(doors.values_list("property", "pack"))
     given_to = dict(doors.values_list("pack", "pack__assigned_to"))
     items_by_user = {user.pk: [] for user in people}
@@ -147,7 +147,7 @@ def _spread_over_four_weeks(campaign, rng):
 
 def _relations(rng, constituency, owner):
     electors = list(
-        Elector.objects.filter(polling_district__constituency=constituency).order_by("pk")[:3000:150]
+        Elector.unscoped.filter(polling_district__constituency=constituency).order_by("pk")[:3000:150]
     )
     for elector in electors:
         relation_add(
@@ -157,8 +157,8 @@ def _relations(rng, constituency, owner):
 
 
 def _phone_bank(rng, campaign, polling_district, organiser):
-    electors = Elector.objects.filter(polling_district=polling_district).order_by("pk")[:400]
-    PhoneNumber.objects.bulk_create(
+    electors = Elector.unscoped.filter(polling_district=polling_district).order_by("pk")[:400]
+    PhoneNumber.unscoped.bulk_create(
         [
             PhoneNumber(
                 elector=elector,

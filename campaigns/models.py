@@ -136,7 +136,7 @@ class Campaign(ScopedModel):
 
     def current_survey_version(self):
         return (
-            SurveyVersion.objects.filter(survey__campaign=self)
+            SurveyVersion.unscoped.filter(survey__campaign=self)
             .order_by("-survey__created_at", "-number")
             .prefetch_related("questions__party")
             .first()

@@ -30,7 +30,7 @@ def pack_to_claim(user, token):
     """The pack an organiser's sheet or link hands out (`token`), if nobody has it yet, in a CLP
     where `user` may canvass. A pack given to someone else stays theirs. (Pack.objects.for_user
     with CANVASS shows a canvasser only the packs already given to them.)"""
-    return Pack.objects.filter(
+    return Pack.unscoped.filter(
         share_token=token,
         assigned_to__isnull=True,
         walk_list__campaign__constituency__in=constituencies_for(user, Action.CANVASS),
@@ -41,7 +41,7 @@ def pack_doors(pack):
     """[(property, [electors])] in walking order; do-not-contact and off-register electors left out."""
     doors = list(pack.doors.select_related("property").order_by("position"))
     electors = (
-        Elector.objects.filter(home__in=[d.property_id for d in doors])
+        Elector.unscoped.filter(home__in=[d.property_id for d in doors])
         .on_register()
         .contactable()
         .order_by("surname", "first_names")
@@ -59,7 +59,7 @@ def pack_download(*, pack, token):
     elector_ids = [e.pk for _, electors in doors for e in electors]
     latest = {
         li.elector_id: li.display
-        for li in LatestIntention.objects.filter(elector_id__in=elector_ids).select_related("intention")
+        for li in LatestIntention.unscoped.filter(elector_id__in=elector_ids).select_related("intention")
     }
     return {
         "pack": {

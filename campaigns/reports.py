@@ -37,7 +37,7 @@ def date_range(params):
 
 
 def visits_for(campaign, start=None, end=None):
-    visits = Visit.objects.filter(campaign=campaign).counted()
+    visits = Visit.unscoped.filter(campaign=campaign).counted()
     if start:
         visits = visits.filter(received_at__date__gte=start)
     if end:
@@ -57,7 +57,7 @@ def by_area(campaign, visits):
     }
     rows = []
     for pd in (
-        Elector.objects.filter(polling_district__constituency=campaign.constituency)
+        Elector.unscoped.filter(polling_district__constituency=campaign.constituency)
         .on_register()
         .values("polling_district", "polling_district__code", "polling_district__ward__name")
         .annotate(electors=Count("pk"))

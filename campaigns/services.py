@@ -124,7 +124,7 @@ def _questions_from_spec(spec):
 def survey_create(*, campaign, name, questions=None, user=None):
     """A new survey with version 1 (the standard questions unless others are given)."""
     built = _questions_from_spec(STANDARD_QUESTIONS if questions is None else questions)
-    survey = Survey.objects.create(campaign=campaign, name=name)
+    survey = Survey.unscoped.create(campaign=campaign, name=name)
     _version_create(survey=survey, questions=built, note="First version", user=user)
     audit_record(action="survey.create", user=user, obj=survey, constituency=campaign.constituency)
     return survey
@@ -134,7 +134,7 @@ def survey_create(*, campaign, name, questions=None, user=None):
 def survey_revise(*, survey, questions, note="", user=None):
     """Edit a survey: always a new version; answers to earlier versions keep their questions."""
     built = _questions_from_spec(questions)
-    Survey.objects.select_for_update().filter(pk=survey.pk).get()  # one reviser at a time
+    Survey.unscoped.select_for_update().filter(pk=survey.pk).get()  # one reviser at a time
     version = _version_create(survey=survey, questions=built, note=note, user=user)
     audit_record(
         action="survey.revise",
@@ -178,13 +178,13 @@ def survey_question_reword(*, survey, key, text, user=None):
 def _current_spec(survey):
     """The latest version's questions, read under the survey's lock so that two editors at once each
     edit what the other saved, never an older copy."""
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    survey = Survey.unscoped.select_for_update().get(pk=survey.pk)
     return survey_spec(survey.current_version)
 
 
 def _version_create(*, survey, questions, note, user):
     number = (survey.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = SurveyVersion.objects.create(survey=survey, number=number, note=note[:200], created_by=user)
+    version = SurveyVersion.unscoped.create(survey=survey, number=number, note=note[:200], created_by=user)
     for question in questions:
         question.version = version
     Question.objects.bulk_create(questions)
@@ -403,7 +403,7 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
             notes=item.visit.notes,
             source="canvass" if item.visit.channel == Channel.DOOR else "phone bank",
         )
-    Visit.objects.bulk_update([p.visit for p in fresh], ["contact"])
+    Visit.unscoped.bulk_update([p.visit for p in fresh], ["contact"])
     _visit_details_write(fresh, reference)
     for item in fresh:
         results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)
@@ -457,7 +457,7 @@ def _visits_insert(prepared, results, canvasser):
     uuids = [p.visit.client_uuid for p in prepared]
     existing = {
         v.client_uuid: v
-        for v in Visit.objects.filter(client_uuid__in=uuids).only("pk", "digest", "client_uuid")
+        for v in Visit.unscoped.filter(client_uuid__in=uuids).only("pk", "digest", "client_uuid")
     }
     fresh, first_in_batch = [], {}
     for item in prepared:
@@ -472,7 +472,7 @@ def _visits_insert(prepared, results, canvasser):
     fresh.sort(key=lambda p: p.visit.client_uuid)  # one lock order on the UUID index
     try:
         with transaction.atomic():
-            Visit.objects.bulk_create([p.visit for p in fresh])
+            Visit.unscoped.bulk_create([p.visit for p in fresh])
         return fresh
     except IntegrityError:
         pass
@@ -485,7 +485,7 @@ def _visits_insert(prepared, results, canvasser):
                 item.visit.save(force_insert=True)
             inserted.append(item)
         except IntegrityError:
-            stored = Visit.objects.only("pk", "digest").get(client_uuid=item.visit.client_uuid)
+            stored = Visit.unscoped.only("pk", "digest").get(client_uuid=item.visit.client_uuid)
             results[item.index] = _repeat(stored, item.visit, canvasser)
     return inserted
 
@@ -534,7 +534,7 @@ def _visit_details_write(fresh, reference):
             )
     Answer.objects.bulk_create(answers)
     VisitIssue.objects.bulk_create(issues)
-    FollowUp.objects.bulk_create(tasks)
+    FollowUp.unscoped.bulk_create(tasks)
     _latest_intentions_upsert([latest[elector] for elector in sorted(latest)])
 
 
@@ -568,7 +568,7 @@ ON CONFLICT (elector_id) DO UPDATE
 
 def sync_problem_log(*, kind, user, message, payload, constituency=None, client_uuid=""):
     """Keep what we refused or changed, exactly as sent, for an organiser to look at."""
-    return SyncProblem.objects.create(
+    return SyncProblem.unscoped.create(
         kind=kind,
         user=user,
         constituency=constituency,
@@ -631,7 +631,7 @@ def walk_list_from_electors(*, campaign, name, criteria, electors, pack_size, us
     by walk_list_create and by polling day's knock-up rounds (which choose their own electors).
     Runs inside the caller's transaction."""
     doors = doors_in_walking_order(electors)
-    walk_list = WalkList.objects.create(
+    walk_list = WalkList.unscoped.create(
         campaign=campaign,
         name=name[:120],
         criteria=criteria,
@@ -653,7 +653,7 @@ def walk_list_from_electors(*, campaign, name, criteria, electors, pack_size, us
             )
         )
         pack_doors.append(chunk)
-    Pack.objects.bulk_create(packs)
+    Pack.unscoped.bulk_create(packs)
     PackDoor.objects.bulk_create(
         PackDoor(pack=pack, property_id=row[0], position=position)
         for pack, chunk in zip(packs, pack_doors, strict=True)
@@ -748,7 +748,7 @@ def relation_add(*, owner, elector, kind):
     """Someone the user knows, found on the register."""
     if kind not in Relation.Kind.values:
         raise ValidationError(f"kind {kind!r} is not one of {', '.join(Relation.Kind.values)}.")
-    relation, created = Relation.objects.get_or_create(owner=owner, elector=elector, defaults={"kind": kind})
+    relation, created = Relation.unscoped.get_or_create(owner=owner, elector=elector, defaults={"kind": kind})
     if not created and relation.kind != kind:
         relation.kind = kind
         relation.save(update_fields=["kind"])
@@ -780,12 +780,12 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
     """People to call, chosen like a walk list but only those with a number they may be called on."""
     criteria = criteria_clean(campaign, criteria)
     electors = electors_matching(campaign, criteria, channel=Channel.PHONE)
-    call_list = CallList.objects.create(
+    call_list = CallList.unscoped.create(
         campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
     )
     phones = {}
     for phone in (
-        PhoneNumber.objects.callable().filter(elector__in=electors).order_by("elector_id", "-recorded_at")
+        PhoneNumber.unscoped.callable().filter(elector__in=electors).order_by("elector_id", "-recorded_at")
     ):
         phones.setdefault(phone.elector_id, phone)
     # Members who consented to calls: their number from the membership record.
@@ -794,13 +794,13 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
         member_phones().filter(elector__in=electors).exclude(elector__in=list(phones)).order_by("pk")
     ):
         from_members.setdefault(member.elector_id, member.mobile or member.phone)
-    PhoneNumber.objects.bulk_create(
+    PhoneNumber.unscoped.bulk_create(
         [PhoneNumber(elector_id=e, number=n[:20], source="member") for e, n in from_members.items()],
         ignore_conflicts=True,
     )
-    for phone in PhoneNumber.objects.filter(elector__in=list(from_members), source="member").callable():
+    for phone in PhoneNumber.unscoped.filter(elector__in=list(from_members), source="member").callable():
         phones.setdefault(phone.elector_id, phone)
-    CallEntry.objects.bulk_create(
+    CallEntry.unscoped.bulk_create(
         CallEntry(call_list=call_list, elector_id=elector_id, phone=phone, position=position)
         for position, (elector_id, phone) in enumerate(sorted(phones.items()), start=1)
     )
@@ -822,14 +822,14 @@ def call_claim_next(*, call_list, user):
     someone contacted inside the quiet period since the list was made (they are closed off), and
     call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
     now = timezone.now()
-    mine = CallEntry.objects.filter(
+    mine = CallEntry.unscoped.filter(
         call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=user
     ).first()
     if mine is not None:
         return mine
     while True:
         entry = (
-            CallEntry.objects.select_for_update(skip_locked=True)
+            CallEntry.unscoped.select_for_update(skip_locked=True)
             .filter(call_list=call_list)
             .filter(
                 Q(status=CallEntry.Status.WAITING, call_back_at__isnull=True)
@@ -895,7 +895,7 @@ def campaign_create(*, constituency, name, starts_on, ends_on=None, user=None):
     """A campaign with the standard doorstep survey, ready for walk lists."""
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError("ends_on: the campaign cannot end before it starts.")
-    campaign = Campaign.objects.create(
+    campaign = Campaign.unscoped.create(
         constituency=constituency, name=name[:120], starts_on=starts_on, ends_on=ends_on, created_by=user
     )
     survey_create(campaign=campaign, name=f"{name[:100]} survey", user=user)

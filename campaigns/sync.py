@@ -63,10 +63,12 @@ class _Batch:
         key = (kind, pk)
         if key not in self.sources:
             if kind == "pack":
-                found = Pack.objects.select_related("walk_list__campaign__constituency").filter(pk=pk).first()
+                found = (
+                    Pack.unscoped.select_related("walk_list__campaign__constituency").filter(pk=pk).first()
+                )
                 campaign = found.walk_list.campaign if found else None
             else:
-                found = CallList.objects.select_related("campaign__constituency").filter(pk=pk).first()
+                found = CallList.unscoped.select_related("campaign__constituency").filter(pk=pk).first()
                 campaign = found.campaign if found else None
             self.sources[key] = (found, campaign)
         return self.sources[key]
@@ -75,10 +77,10 @@ class _Batch:
         key = (kind, source.pk)
         if key not in self.electors:
             if kind == "pack":
-                electors = Elector.objects.filter(home__in=source.doors.values("property"))
+                electors = Elector.unscoped.filter(home__in=source.doors.values("property"))
             else:
-                electors = Elector.objects.filter(
-                    pk__in=CallEntry.objects.filter(call_list=source).values("elector")
+                electors = Elector.unscoped.filter(
+                    pk__in=CallEntry.unscoped.filter(call_list=source).values("elector")
                 )
             self.electors[key] = {e.pk: e for e in electors.select_related("polling_district")}
         return self.electors[key].get(pk)
@@ -86,7 +88,7 @@ class _Batch:
     def version(self, campaign, pk):
         if pk not in self.versions:
             self.versions[pk] = (
-                SurveyVersion.objects.filter(pk=pk, survey__campaign=campaign)
+                SurveyVersion.unscoped.filter(pk=pk, survey__campaign=campaign)
                 .prefetch_related("questions")
                 .first()
             )

@@ -47,7 +47,7 @@ def criteria_clean(campaign, raw):
         criteria["streets"] = streets
     score = raw.get("score")
     if score:
-        version = ModelVersion.objects.filter(
+        version = ModelVersion.unscoped.filter(
             constituency=campaign.constituency, pk=score.get("model_version")
         ).first()
         if version is None:
@@ -84,7 +84,7 @@ def criteria_clean(campaign, raw):
 def electors_matching(campaign, criteria, channel=Channel.DOOR):
     """Electors in the campaign's CLP meeting `criteria`, contactable and outside the quiet period."""
     electors = (
-        ElectorModel.objects.filter(polling_district__constituency=campaign.constituency)
+        ElectorModel.unscoped.filter(polling_district__constituency=campaign.constituency)
         .on_register()
         .due_for(channel)
     )
@@ -96,7 +96,7 @@ def electors_matching(campaign, criteria, channel=Channel.DOOR):
         )
     score = criteria.get("score")
     if score:
-        scores = ElectorScore.objects.filter(
+        scores = ElectorScore.unscoped.filter(
             elector=OuterRef("pk"), model_version=score["model_version"], name=score["name"]
         )
         if score.get("min") is not None:
@@ -109,18 +109,18 @@ def electors_matching(campaign, criteria, channel=Channel.DOOR):
         for value in criteria["intentions"]:
             code, strength = _INTENTION_RE.match(value).groups()
             wanted |= Q(intention__code=code, **({"strength": strength} if strength else {}))
-        electors = electors.filter(Exists(LatestIntention.objects.filter(wanted, elector=OuterRef("pk"))))
+        electors = electors.filter(Exists(LatestIntention.unscoped.filter(wanted, elector=OuterRef("pk"))))
     if criteria.get("not_contacted_days"):
         electors = electors.not_contacted_since(
             timezone.now() - timedelta(days=criteria["not_contacted_days"])
         )
     if channel == Channel.PHONE:
         electors = electors.filter(
-            Exists(PhoneNumber.objects.callable().filter(elector=OuterRef("pk")))
+            Exists(PhoneNumber.unscoped.callable().filter(elector=OuterRef("pk")))
             | (
                 Exists(member_phones().filter(elector=OuterRef("pk")))
                 & ~Exists(
-                    PhoneNumber.objects.exclude(tps=False, objected=False).filter(elector=OuterRef("pk"))
+                    PhoneNumber.unscoped.exclude(tps=False, objected=False).filter(elector=OuterRef("pk"))
                 )
             )
         )
@@ -129,14 +129,14 @@ def electors_matching(campaign, criteria, channel=Channel.DOOR):
 
 def member_phones():
     """Members matched to the register who said yes to phone calls and gave a number."""
-    return Member.objects.filter(elector__isnull=False, consent_phone=True).exclude(mobile="", phone="")
+    return Member.unscoped.filter(elector__isnull=False, consent_phone=True).exclude(mobile="", phone="")
 
 
 def doors_in_walking_order(electors):
     """The properties of `electors` along each street: up the odd side, back down the even side,
     flats in one block together; named houses (no number) after the numbered ones."""
     rows = list(
-        Property.objects.filter(pk__in=electors.values("home"))
+        Property.unscoped.filter(pk__in=electors.values("home"))
         .values_list("pk", "street", "house_number", "address")
         .order_by()
     )

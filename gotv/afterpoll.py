@@ -69,7 +69,7 @@ class AfterPoll:
 
 
 def _marks(election, kind):
-    return ElectorMark.objects.filter(election=election.democracy_club_id, kind=kind).values("elector_id")
+    return ElectorMark.unscoped.filter(election=election.democracy_club_id, kind=kind).values("elector_id")
 
 
 def report(election):
@@ -77,11 +77,11 @@ def report(election):
     postal = _marks(election, ElectorMark.Kind.POSTAL)
     has_marked = (
         bool(election.democracy_club_id)
-        and ElectorMark.objects.filter(
+        and ElectorMark.unscoped.filter(
             election=election.democracy_club_id, kind=ElectorMark.Kind.VOTED
         ).exists()
     )
-    told_ids = Telling.objects.live().filter(election=election).values("elector_id")
+    told_ids = Telling.unscoped.live().filter(election=election).values("elector_id")
     in_person = Q(marked=True, postal=False)
     rows = (
         promise_lists.on_register(election)
@@ -110,7 +110,7 @@ def report(election):
         .values("box_id")
         .annotate(n=Count("pk"), not_voted=Count("pk", filter=Q(marked=False)))
     )
-    boxes = {box.pk: box for box in BallotBox.objects.filter(election=election).select_related("station")}
+    boxes = {box.pk: box for box in BallotBox.unscoped.filter(election=election).select_related("station")}
     lines = {pk: BoxLine(box) for pk, box in sorted(boxes.items(), key=lambda item: item[1].label)}
     for row in rows:
         line = lines.setdefault(row["box_id"], BoxLine(None))

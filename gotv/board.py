@@ -106,7 +106,7 @@ class Board:
 
 def _boxes(election, room):
     boxes = (
-        BallotBox.objects.filter(election=election)
+        BallotBox.unscoped.filter(election=election)
         .select_related("station", "committee_room_link__committee_room")
         .order_by("station__name", "label")
     )
@@ -119,19 +119,19 @@ def _rounds(election):
     """{room id: (rounds out, knockers out)}: a knocker is out when they hold a pack of a round
     that is out, or recorded a door in one in the last hour."""
     rounds = dict(
-        KnockUpRound.objects.filter(committee_room__election=election)
+        KnockUpRound.unscoped.filter(committee_room__election=election)
         .out()
         .values_list("committee_room_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     since = timezone.now() - datetime.timedelta(hours=1)
-    holders = Pack.objects.filter(
+    holders = Pack.unscoped.filter(
         walk_list__knock_up_round__committee_room__election=election,
         walk_list__knock_up_round__closed_at__isnull=True,
         assigned_to__isnull=False,
     ).values_list("walk_list__knock_up_round__committee_room_id", "assigned_to_id")
-    knocking = KnockUpOutcome.objects.filter(
+    knocking = KnockUpOutcome.unscoped.filter(
         round__committee_room__election=election, round__closed_at__isnull=True, received_at__gte=since
     ).values_list("round__committee_room_id", "knocker_id")
     knockers = defaultdict(set)
@@ -144,7 +144,7 @@ def _rounds(election):
 
 def _lifts_open(election):
     return dict(
-        LiftRequest.objects.filter(election=election)
+        LiftRequest.unscoped.filter(election=election)
         .open()
         .values_list("committee_room_id")
         .annotate(n=Count("pk"))

@@ -19,13 +19,13 @@ from gotv.models import BallotBox, Telling
 
 
 def telling_coverage(*, election, boxes=None):
-    boxes = list(boxes if boxes is not None else BallotBox.objects.filter(election=election))
+    boxes = list(boxes if boxes is not None else BallotBox.unscoped.filter(election=election))
     if not boxes:
         return {}
-    all_boxes = {box.pk: box for box in BallotBox.objects.filter(election=election)}
+    all_boxes = {box.pk: box for box in BallotBox.unscoped.filter(election=election)}
     hours_at = defaultdict(set)
     rows = (
-        Telling.objects.filter(election=election)
+        Telling.unscoped.filter(election=election)
         .annotate(hour=ExtractHour("recorded_at", tzinfo=timezone.get_current_timezone()))
         .values_list("box_id", "hour")
         .distinct()

@@ -35,7 +35,7 @@ UNSTAFFED_EVERY = 5  # every fifth box has had no teller today
 
 def seed(stdout):
     anytown = Constituency.objects.get(gss_code=ANYTOWN_CODE)
-    if Election.objects.filter(constituency=anytown, name=ELECTION).exists():
+    if Election.unscoped.filter(constituency=anytown, name=ELECTION).exists():
         stdout.write("Polling day: already seeded.")
         return
     publication = RegisterPublication.objects.filter(constituency=anytown).order_by("-published_on").first()
@@ -98,11 +98,11 @@ def _stations_and_boxes(anytown, election):
         districts = list(ward.polling_districts.order_by("code"))
         if not districts:
             continue
-        station = PollingStation.objects.create(
+        station = PollingStation.unscoped.create(
             election=election, name=f"{ward.name} community centre", address=f"1 {ward.name} Road, Anytown"
         )
         for district in districts:
-            box = BallotBox.objects.create(
+            box = BallotBox.unscoped.create(
                 election=election, station=station, label=district.code, co_located=len(districts) > 1
             )
             BallotBoxDistrict.objects.create(box=box, polling_district=district)
@@ -122,7 +122,7 @@ def _tellings(rng, election, boxes, tellers):
         promises.promises(election).filter(poll_district_id__in=box_of).values_list("pk", flat=True)
     )
     entries = list(
-        RegisterEntry.objects.filter(publication=election.publication, polling_district_id__in=box_of)
+        RegisterEntry.unscoped.filter(publication=election.publication, polling_district_id__in=box_of)
         .order_by("pk")
         .values_list(
             "elector_id", "polling_district_id", "polling_district__code", "elector_number", "elector_suffix"
@@ -171,7 +171,7 @@ def _knock_up_round(room, organiser):
     create = getattr(services, "knock_up_round_create", None)
     if create is not None:
         return create(committee_room=room, user=organiser, name="First round")
-    return KnockUpRound.objects.create(
+    return KnockUpRound.unscoped.create(
         committee_room=room, number=1, name="First round", tellings_up_to=timezone.now(), created_by=organiser
     )
 

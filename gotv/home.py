@@ -14,7 +14,7 @@ def drives(user):
         pk__in=Driver.objects.for_user(user, Action.CANVASS).values("pk")
     )
     return (
-        Driver.objects.filter(user=user, active=True, election__poll_date__gte=timezone.localdate())
+        Driver.unscoped.filter(user=user, active=True, election__poll_date__gte=timezone.localdate())
         .filter(allowed)
         .exists()
     )

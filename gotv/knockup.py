@@ -29,7 +29,7 @@ def elections_to_knock(user):
 def _knock_up_pack(pack_pk):
     """(pack, round) for a pack of a knock-up round, or None. Unscoped: callers decide who may."""
     pack = (
-        Pack.objects.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
+        Pack.unscoped.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
         .select_related("walk_list__knock_up_round__committee_room__election__constituency")
         .first()
     )
@@ -49,7 +49,7 @@ def elector_for_knocker(election, elector_pk):
     service then checks they are on the sheet). The knocker's pack, already checked, is the
     scope: a knocker may hold neither VIEW_VOTERS nor, after their grant, any role."""
     return (
-        Elector.objects.filter(pk=elector_pk, polling_district__constituency_id=election.constituency_id)
+        Elector.unscoped.filter(pk=elector_pk, polling_district__constituency_id=election.constituency_id)
         .select_related("home")
         .first()
     )
@@ -101,7 +101,7 @@ def pack_doors_now(pack, election):
 
 def round_packs(knock_up_round):
     """The round's packs, each with `left`: promises still to get out at its doors (three queries)."""
-    packs = list(Pack.objects.filter(walk_list=knock_up_round.walk_list_id).select_related("assigned_to"))
+    packs = list(Pack.unscoped.filter(walk_list=knock_up_round.walk_list_id).select_related("assigned_to"))
     pack_of = dict(PackDoor.objects.filter(pack__in=packs).values_list("property_id", "pack_id"))
     left = Counter()
     if pack_of:
@@ -114,7 +114,7 @@ def round_packs(knock_up_round):
 
 
 def rounds_of(room):
-    return KnockUpRound.objects.filter(committee_room=room).select_related("walk_list", "created_by")
+    return KnockUpRound.unscoped.filter(committee_room=room).select_related("walk_list", "created_by")
 
 
 def pack_doors_all(pack, election):

@@ -194,7 +194,7 @@ def resolve_poll_number(*, election, box_districts, number):
     districts = districts_to_search(election=election, box_districts=box_districts, number=number)
     if isinstance(districts, Resolution):
         return districts
-    entries = RegisterEntry.objects.filter(
+    entries = RegisterEntry.unscoped.filter(
         publication_id=election.publication_id,
         elector_number=number.number,
         elector_suffix=number.suffix,

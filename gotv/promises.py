@@ -54,7 +54,7 @@ def _in_force(queryset, *group):
 
 def _adjusted(election, kind, value=True):
     """Electors whose latest adjustment of `kind` in this election is `value` (a subquery)."""
-    rows = PromiseAdjustment.objects.filter(election=election, kind=kind)
+    rows = PromiseAdjustment.unscoped.filter(election=election, kind=kind)
     return _in_force(rows, "election", "elector", "kind").filter(value=value).values("elector_id")
 
 
@@ -102,7 +102,7 @@ def on_register(election):
     """Electors in the election's register publication, with where they vote; for a local
     election with wards named, only those wards."""
     electors = (
-        Elector.objects.annotate(
+        Elector.unscoped.annotate(
             entry=FilteredRelation(
                 "register_entries", condition=Q(register_entries__publication=election.publication_id)
             )
@@ -132,16 +132,16 @@ def promises(election, *, links=None):
     ours, manual adds), and every flag is one hashed subquery, so Postgres reads each source
     table once rather than probing it per elector."""
     kind = PromiseAdjustment.Kind
-    ours = LatestIntention.objects.filter(intention__is_ours=True).values("elector_id")
+    ours = LatestIntention.unscoped.filter(intention__is_ours=True).values("elector_id")
     added, removed = _adjusted(election, kind.PROMISE, True), _adjusted(election, kind.PROMISE, False)
-    latest = LatestIntention.objects.filter(elector=OuterRef("pk"))
+    latest = LatestIntention.unscoped.filter(elector=OuterRef("pk"))
     if election.democracy_club_id:
-        marks = ElectorMark.objects.filter(election=election.democracy_club_id)
+        marks = ElectorMark.unscoped.filter(election=election.democracy_club_id)
         postal = _member_of(marks.filter(kind=ElectorMark.Kind.POSTAL).values("elector_id"))
         proxy = _member_of(marks.filter(kind=ElectorMark.Kind.PROXY).values("elector_id"))
     else:  # no postal or proxy list for this election
         postal = proxy = Value(False, output_field=BooleanField())
-    chases = _in_force(PostalChaseContact.objects.filter(election=election), "election", "elector")
+    chases = _in_force(PostalChaseContact.unscoped.filter(election=election), "election", "elector")
     return (
         on_register(election)
         .filter((Q(pk__in=ours) & ~Q(pk__in=removed)) | Q(pk__in=added))
@@ -154,7 +154,7 @@ def promises(election, *, links=None):
             box_id=_box_case(election, links),
             postal=postal,
             proxy=proxy,
-            voted=_member_of(VoteRecord.objects.filter(election=election).values("elector_id")),
+            voted=_member_of(VoteRecord.unscoped.filter(election=election).values("elector_id")),
             wont_vote=_member_of(_adjusted(election, kind.WONT_VOTE)),
             do_not_return=_member_of(_adjusted(election, kind.DO_NOT_RETURN)),
             postal_at_home=_member_of(

@@ -151,9 +151,9 @@ def committee_room_create(
             + ", ".join(f"{link.box.label} ({link.committee_room})" for link in taken)
             + "."
         )
-    if is_main and CommitteeRoom.objects.filter(election=election, is_main=True).exists():
+    if is_main and CommitteeRoom.unscoped.filter(election=election, is_main=True).exists():
         raise ValidationError(f"is_main: {election} already has a main committee room.")
-    room = CommitteeRoom.objects.create(
+    room = CommitteeRoom.unscoped.create(
         election=election,
         name=name[:120],
         address=address,
@@ -259,7 +259,7 @@ def telling_record(
         return TellingResult("invalid", f"uuid {client_uuid!r} is not a UUID.")
 
     def unless_stored(result):
-        stored = Telling.objects.filter(client_uuid=client_uuid).select_related("elector").first()
+        stored = Telling.unscoped.filter(client_uuid=client_uuid).select_related("elector").first()
         return _telling_repeat(stored, teller, box, raw_number) if stored is not None else result
 
     now = timezone.now()
@@ -421,13 +421,13 @@ def telling_undo(*, telling, user, client_uuid=None):
     organiser of the CLP any. The elector stays "voted" if another live telling (or a doorstep or
     knock-up report) says so."""
     client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
-    existing = TellingUndo.objects.filter(telling=telling).first()
+    existing = TellingUndo.unscoped.filter(telling=telling).first()
     if existing is not None:
         return UndoResult("already_undone", "Already undone.", existing)
     election = telling.election
     if telling.teller_id == user.pk and can(user, Action.TELL, election.constituency):
         recent = list(
-            Telling.objects.filter(teller=user, election=election)
+            Telling.unscoped.filter(teller=user, election=election)
             .order_by("-recorded_at", "-pk")
             .values_list("pk", flat=True)[:UNDO_LAST]
         )
@@ -437,20 +437,20 @@ def telling_undo(*, telling, user, client_uuid=None):
         return UndoResult("refused", "You may not undo this entry.")
     try:
         with transaction.atomic():
-            undo = TellingUndo.objects.create(telling=telling, client_uuid=client_uuid, by=user)
+            undo = TellingUndo.unscoped.create(telling=telling, client_uuid=client_uuid, by=user)
     except IntegrityError:
-        undo = TellingUndo.objects.filter(telling=telling).first()
+        undo = TellingUndo.unscoped.filter(telling=telling).first()
         if undo is None:
             return UndoResult("refused", "This undo's id was already used.")
         return UndoResult("already_undone", "Already undone.", undo)
     record = (
-        VoteRecord.objects.select_for_update()
+        VoteRecord.unscoped.select_for_update()
         .filter(election=election, elector_id=telling.elector_id)
         .first()
     )
     if record is not None and record.telling_id == telling.pk:
         other = (
-            Telling.objects.live()
+            Telling.unscoped.live()
             .filter(election=election, elector_id=telling.elector_id)
             .exclude(pk=telling.pk)
             .order_by("recorded_at", "pk")
@@ -477,7 +477,7 @@ def vote_record_add(*, election, elector, source, at=None, knock_up_outcome=None
     True when this made them voted; False when they already were."""
     if source not in (VoteRecord.Source.DOORSTEP, VoteRecord.Source.KNOCK_UP):
         raise ValidationError(f"source: {source!r} is recorded through telling_record, not here.")
-    entry = RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).first()
+    entry = RegisterEntry.unscoped.filter(publication_id=election.publication_id, elector=elector).first()
     if entry is None:
         raise ValidationError(f"{elector} is not on the register {election} uses.")
     return _vote_record_insert(
@@ -503,9 +503,9 @@ def promise_adjust(*, election, elector, kind, value=True, reason="", user=None,
     reason = (reason or "").strip()
     if kind == PromiseAdjustment.Kind.PROMISE and source == PromiseAdjustment.Source.MANUAL and not reason:
         raise ValidationError("reason: say why this person is added to or removed from the promises.")
-    if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+    if not RegisterEntry.unscoped.filter(publication_id=election.publication_id, elector=elector).exists():
         raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
-    adjustment = PromiseAdjustment.objects.create(
+    adjustment = PromiseAdjustment.unscoped.create(
         election=election,
         elector=elector,
         kind=kind,
@@ -539,7 +539,7 @@ def box_turnout_record(*, user, election, box, ballots_issued, as_of=None, clien
     if not isinstance(ballots_issued, int) or isinstance(ballots_issued, bool) or ballots_issued < 0:
         raise ValidationError(f"ballots_issued: a whole number of 0 or more, got {ballots_issued!r}.")
     client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
-    count, _ = BoxTurnoutCount.objects.get_or_create(
+    count, _ = BoxTurnoutCount.unscoped.get_or_create(
         client_uuid=client_uuid,
         defaults={
             "election": election,
@@ -561,7 +561,7 @@ def warp_count_record(*, user, election, box, votes, party=None, label="", clien
     if not isinstance(votes, int) or isinstance(votes, bool) or votes < 0:
         raise ValidationError(f"votes: a whole number of 0 or more, got {votes!r}.")
     client_uuid = uuid.UUID(str(client_uuid)) if client_uuid else uuid.uuid4()
-    count, _ = WarpCount.objects.get_or_create(
+    count, _ = WarpCount.unscoped.get_or_create(
         client_uuid=client_uuid,
         defaults={
             "election": election,
@@ -595,7 +595,7 @@ def warp_count_invalidate(*, warp_count, user, reason):
 
 def box_for(election, pk):
     """A box of `election` by id, or None."""
-    return BallotBox.objects.filter(election=election, pk=pk).select_related("station").first()
+    return BallotBox.unscoped.filter(election=election, pk=pk).select_related("station").first()
 
 
 # --- Lifts -------------------------------------------------------------------------------------
@@ -633,9 +633,9 @@ def driver_create(
     if seats is None or seats < 1:
         raise ValidationError("seats: a driver needs at least one passenger seat.")
     _window(available_from, available_until)
-    if account is not None and Driver.objects.filter(election=election, user=account).exists():
+    if account is not None and Driver.unscoped.filter(election=election, user=account).exists():
         raise ValidationError(f"account: {account} is already a driver for {election}.")
-    driver = Driver.objects.create(
+    driver = Driver.unscoped.create(
         election=election,
         user=account,
         name=name[:120],
@@ -672,7 +672,9 @@ def lift_request_create(
     """A lift to the polling station. Name and address come from `elector` when given (and must
     then be on the election's register); otherwise both must be typed."""
     if elector is not None:
-        if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+        if not RegisterEntry.unscoped.filter(
+            publication_id=election.publication_id, elector=elector
+        ).exists():
             raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
         home = elector.home
         name = name or elector.full_name
@@ -688,7 +690,7 @@ def lift_request_create(
     _window(window_from, window_until)
     if committee_room is not None and committee_room.election_id != election.pk:
         raise ValidationError(f"committee_room: {committee_room} is not a room of {election}.")
-    lift = LiftRequest.objects.create(
+    lift = LiftRequest.unscoped.create(
         election=election,
         elector=elector,
         name=name[:150],
@@ -714,7 +716,7 @@ def lift_request_from_knock_up(*, outcome, user=None):
     service calls this when it records that outcome). The outcome's notes become the lift's."""
     if outcome.outcome != KnockUpOutcome.Outcome.NEEDS_LIFT:
         raise ValidationError(f"outcome: {outcome.get_outcome_display()!r} does not ask for a lift.")
-    existing = LiftRequest.objects.filter(knock_up_outcome=outcome).first()
+    existing = LiftRequest.unscoped.filter(knock_up_outcome=outcome).first()
     if existing is not None:
         return existing
     knock_up_round = outcome.round
@@ -729,7 +731,7 @@ def lift_request_from_knock_up(*, outcome, user=None):
 
 
 def _lift_locked(lift):
-    return LiftRequest.objects.select_for_update().select_related("election__constituency").get(pk=lift.pk)
+    return LiftRequest.unscoped.select_for_update().select_related("election__constituency").get(pk=lift.pk)
 
 
 @transaction.atomic
@@ -826,9 +828,9 @@ def postal_chase_record(*, election, elector, channel, outcome, user, notes="", 
         raise ValidationError(
             f"outcome: {outcome!r} is not one of {', '.join(PostalChaseContact.Outcome.values)}."
         )
-    if not RegisterEntry.objects.filter(publication_id=election.publication_id, elector=elector).exists():
+    if not RegisterEntry.unscoped.filter(publication_id=election.publication_id, elector=elector).exists():
         raise ValidationError(f"elector: {elector} is not on the register {election} uses.")
-    contact, made = PostalChaseContact.objects.get_or_create(
+    contact, made = PostalChaseContact.unscoped.get_or_create(
         client_uuid=client_uuid or uuid.uuid4(),
         defaults={
             "election": election, "elector": elector, "channel": channel, "outcome": outcome,
@@ -938,10 +940,10 @@ def _stations_apply(election, parsed, user):
             postcode__in={s.postcode for s, _ in wanted if s.postcode}
         ).values_list("postcode", "latitude", "longitude")
     }
-    existing = list(PollingStation.objects.filter(election=election))
+    existing = list(PollingStation.unscoped.filter(election=election))
     by_id = {s.council_id: s for s in existing if s.council_id}
     by_name = {(s.name.upper(), s.postcode): s for s in existing}
-    boxes_now = {b.label: b for b in BallotBox.objects.filter(election=election)}
+    boxes_now = {b.label: b for b in BallotBox.unscoped.filter(election=election)}
     counts = dict.fromkeys(
         (
             "stations_added",
@@ -965,7 +967,7 @@ def _stations_apply(election, parsed, user):
             by_id.get(row.council_id) if row.council_id else by_name.get((row.name.upper(), row.postcode))
         )
         if station is None:
-            station = PollingStation.objects.create(election=election, **values)
+            station = PollingStation.unscoped.create(election=election, **values)
             counts["stations_added"] += 1
         else:
             changed = [name for name, value in values.items() if getattr(station, name) != value]
@@ -980,7 +982,7 @@ def _stations_apply(election, parsed, user):
                 label = f"{label} at {row.name}"[:60]
             box = boxes_now.get(label)
             if box is None:
-                box = BallotBox.objects.create(
+                box = BallotBox.unscoped.create(
                     election=election, station=station, label=label, co_located=co_located
                 )
                 boxes_now[label] = box
@@ -1053,7 +1055,7 @@ def knock_up_round_create(*, committee_room, user, name="", polling_districts=()
         user=user,
         sheet_prefix="K",
     )
-    knock_up_round = KnockUpRound.objects.create(
+    knock_up_round = KnockUpRound.unscoped.create(
         committee_room=committee_room,
         number=number,
         name=(name or f"Round {number}")[:120],
@@ -1128,7 +1130,7 @@ def knock_up_outcome_record(
         )
     election = knock_up_round.committee_room.election
     with transaction.atomic():
-        stored = KnockUpOutcome.objects.filter(client_uuid=client_uuid).first()
+        stored = KnockUpOutcome.unscoped.filter(client_uuid=client_uuid).first()
         if stored is not None:
             same = (stored.knocker_id, stored.elector_id, stored.outcome) == (knocker.pk, elector.pk, outcome)
             if same:
@@ -1164,7 +1166,7 @@ def knock_up_outcome_record(
             flags.append(OfflineFlag.PAPER)
         try:
             with transaction.atomic():
-                stored = KnockUpOutcome.objects.create(
+                stored = KnockUpOutcome.unscoped.create(
                     client_uuid=client_uuid,
                     round=knock_up_round,
                     pack=pack,
@@ -1178,7 +1180,7 @@ def knock_up_outcome_record(
                     flags=sorted(set(flags + clock_flags)),
                 )
         except IntegrityError:  # the same UUID stored by a concurrent request
-            stored = KnockUpOutcome.objects.get(client_uuid=client_uuid)
+            stored = KnockUpOutcome.unscoped.get(client_uuid=client_uuid)
             return OutcomeResult("duplicate", "Already received.", stored)
         Outcome = KnockUpOutcome.Outcome
         if outcome == Outcome.VOTED:
@@ -1189,7 +1191,7 @@ def knock_up_outcome_record(
                            user=knocker, source=PromiseAdjustment.Source.KNOCK_UP, reason="Knock-up")  # fmt: skip
         elif outcome == Outcome.NEEDS_LIFT:
             home = elector.home
-            LiftRequest.objects.create(
+            LiftRequest.unscoped.create(
                 election=election, elector=elector, name=elector.full_name[:150], address=home.address[:400],
                 postcode=home.postcode, committee_room=knock_up_round.committee_room, knock_up_outcome=stored,
                 requested_by=knocker, notes=stored.notes[:300],

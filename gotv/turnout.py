@@ -20,7 +20,7 @@ from gotv.models import BoxTurnoutCount, Telling, VoteRecord, WarpCount
 
 def coverage(election):
     rows = (
-        Telling.objects.filter(box__election=election)
+        Telling.unscoped.filter(box__election=election)
         .annotate(hour=ExtractHour("recorded_at", tzinfo=timezone.get_current_timezone()))
         .values_list("box_id", "hour")
         .distinct()
@@ -34,7 +34,7 @@ def coverage(election):
 
 def voted_by_hour(election):
     rows = (
-        VoteRecord.objects.filter(election=election)
+        VoteRecord.unscoped.filter(election=election)
         .annotate(hour=ExtractHour("at", tzinfo=timezone.get_current_timezone()))
         .values_list("polling_district_id", "hour")
         .annotate(n=Count("pk"))
@@ -45,7 +45,7 @@ def voted_by_hour(election):
 
 def latest_counts(election):
     latest = (
-        BoxTurnoutCount.objects.filter(box__election=election)
+        BoxTurnoutCount.unscoped.filter(box__election=election)
         .order_by("box_id", "-as_of", "-received_at")
         .distinct("box_id")
     )
@@ -54,7 +54,7 @@ def latest_counts(election):
 
 def warp_totals(election):
     rows = (
-        WarpCount.objects.filter(box__election=election, invalid=False)
+        WarpCount.unscoped.filter(box__election=election, invalid=False)
         .annotate(name=Coalesce("party__code", "label"))
         .values_list("box_id", "name")
         .annotate(votes=Sum("votes"))

@@ -84,7 +84,7 @@ HEADERS = [
 
 def seed(stdout):
     anytown = Constituency.objects.get(gss_code=ANYTOWN_CODE)
-    if Member.objects.filter(constituency=anytown).exists():
+    if Member.unscoped.filter(constituency=anytown).exists():
         stdout.write("Members: already loaded.")
         return
     rng = random.Random(5)
@@ -112,7 +112,7 @@ def _people(clp, count, rng):
     """Names and addresses: from the register where the voters demo has loaded it (so the importer's
     matching links them to their electors), else made up."""
     electors = list(
-        Elector.objects.filter(polling_district__constituency=clp, home__isnull=False)
+        Elector.unscoped.filter(polling_district__constituency=clp, home__isnull=False)
         .select_related("home")
         .order_by("?")[:count]
     )
@@ -184,11 +184,11 @@ def _import(clp, user, people, prefix, rng):
                         "yes" if has_email and rng.random() < 0.85 else "no",
                     ]
                 )
-        mapping, _ = ImportMapping.objects.get_or_create(
+        mapping, _ = ImportMapping.unscoped.get_or_create(
             constituency=clp, name="Membership export", defaults={"columns": guess_mapping(HEADERS)}
         )
         with path.open("rb") as handle:
-            member_import = MemberImport.objects.create(
+            member_import = MemberImport.unscoped.create(
                 constituency=clp,
                 mapping=mapping,
                 file=File(handle, name=path.name),
@@ -201,7 +201,7 @@ def _import(clp, user, people, prefix, rng):
 def _volunteers(clp, rng):
     skills = [value for value, _ in SKILLS]
     slots = [value for value, _ in AVAILABILITY]
-    for member in Member.objects.filter(constituency=clp).in_good_standing().order_by("?")[:150]:
+    for member in Member.unscoped.filter(constituency=clp).in_good_standing().order_by("?")[:150]:
         services.volunteer_save(
             member=member,
             skills=rng.sample(skills, rng.randint(1, 3)),
@@ -215,10 +215,10 @@ def _link_demo_accounts(anytown):
     """The demo canvasser is also a member, so "My membership" has something to show: their own
     record, never another person's (issue 14, item 8: Cal once saw Aisha Adams's address)."""
     canvasser = Grant.objects.filter(role=Role.CANVASSER, constituency=anytown).first().user
-    if Member.objects.filter(user=canvasser).exists():
+    if Member.unscoped.filter(user=canvasser).exists():
         return
     first, last = canvasser.full_name.split(maxsplit=1)
-    Member.objects.create(
+    Member.unscoped.create(
         constituency=anytown,
         membership_number="A099001",
         first_name=first,

@@ -667,7 +667,7 @@ def member_import_run(*, import_id, on_progress=None):
     Whatever goes wrong, the import ends: rejected (the file's fault) or failed (ours), with the reason."""
     with import_lock(MEMBER_IMPORT_LOCK, import_id, wait=False) as free:
         if not free:  # a live worker is running it (a second delivery of the task): leave it be
-            return MemberImport.objects.get(pk=import_id)
+            return MemberImport.unscoped.get(pk=import_id)
         return _run_locked(import_id, on_progress)
 
 
@@ -685,7 +685,7 @@ def member_import_abandon(*, member_import, reason=STOPPED):
 
 
 def _run_locked(import_id, on_progress):
-    member_import = MemberImport.objects.select_related("constituency", "mapping").get(pk=import_id)
+    member_import = MemberImport.unscoped.select_related("constituency", "mapping").get(pk=import_id)
     if member_import.state == MemberImport.State.RUNNING:
         # The task was delivered again (CELERY_TASK_ACKS_LATE) because the worker running it stopped:
         # killed, or out of memory (no session holds its lock). Running the same file again could stop
@@ -693,7 +693,7 @@ def _run_locked(import_id, on_progress):
         return _finish(member_import, MemberImport.State.FAILED, {"error": STOPPED})
     if member_import.state != MemberImport.State.WAITING:
         return member_import
-    MemberImport.objects.filter(pk=import_id).update(
+    MemberImport.unscoped.filter(pk=import_id).update(
         state=MemberImport.State.RUNNING, heartbeat_at=timezone.now()
     )
     try:
@@ -725,10 +725,10 @@ def _run(member_import, on_progress):
             mapped = set(member_import.mapping.columns.values())
             ignored = [h for h in table.headers if h and h not in mapped]
             rows_total = table.rows_total
-            MemberImport.objects.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
+            MemberImport.unscoped.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
 
             def progress(rows_read):
-                MemberImport.objects.filter(pk=import_id).update(
+                MemberImport.unscoped.filter(pk=import_id).update(
                     rows_read=rows_read, heartbeat_at=timezone.now()
                 )
                 if on_progress:

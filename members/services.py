@@ -67,7 +67,7 @@ def consent_record(*, member, channel, granted, wording, source, user=None, http
     the audit log says who changed it (the member on their own page, an officer, an unsubscribe link)."""
     if channel not in Channel.values:
         raise ValueError(f"“{channel}” is not a way we contact members: choose {', '.join(Channel.values)}.")
-    consent = Consent.objects.create(
+    consent = Consent.unscoped.create(
         member=member,
         channel=channel,
         granted=granted,
@@ -89,7 +89,7 @@ def consent_record(*, member, channel, granted, wording, source, user=None, http
 
 @transaction.atomic
 def volunteer_save(*, member, skills, other_skills, availability, help_other_clps, notes="", user=None):
-    volunteer, _ = Volunteer.objects.update_or_create(
+    volunteer, _ = Volunteer.unscoped.update_or_create(
         member=member,
         defaults={
             "skills": sorted(set(skills)),
@@ -109,7 +109,7 @@ def volunteer_save(*, member, skills, other_skills, availability, help_other_clp
 @transaction.atomic
 def member_import_create(*, constituency, upload, user, http_request=None):
     """Store an uploaded membership file for its columns to be mapped; nothing is imported yet."""
-    member_import = MemberImport.objects.create(
+    member_import = MemberImport.unscoped.create(
         constituency=constituency, file=upload, file_name=upload.name[:200], uploaded_by=user
     )
     audit_record(action="members.import_upload", user=user, request=http_request, obj=member_import)
@@ -123,7 +123,7 @@ def member_import_queue(*, member_import, mapping=None, mapping_name=None, colum
     from members.tasks import member_import_run
 
     if mapping is None:
-        mapping, _ = ImportMapping.objects.update_or_create(
+        mapping, _ = ImportMapping.unscoped.update_or_create(
             constituency=member_import.constituency, name=mapping_name, defaults={"columns": columns}
         )
     member_import.mapping = mapping
@@ -144,7 +144,7 @@ def member_import_sweep(*, now=None):
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
     # Also at once, an import last heard of before the database server (re)started: it stopped under it.
     started = database_started_at()
-    stale = MemberImport.objects.filter(state=MemberImport.State.RUNNING).filter(
+    stale = MemberImport.unscoped.filter(state=MemberImport.State.RUNNING).filter(
         Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
         | Q(heartbeat_at__lt=started)
         | Q(heartbeat_at=None)
@@ -171,12 +171,12 @@ def member_import_requeue_lost(*, now=None):
 
     now = now or timezone.now()
     before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
-    lost = MemberImport.objects.filter(state=MemberImport.State.WAITING, mapping__isnull=False).filter(
+    lost = MemberImport.unscoped.filter(state=MemberImport.State.WAITING, mapping__isnull=False).filter(
         Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
     )
     requeued = []
     for pk in lost.values_list("pk", flat=True):
-        if MemberImport.objects.filter(pk=pk, state=MemberImport.State.WAITING).update(heartbeat_at=now):
+        if MemberImport.unscoped.filter(pk=pk, state=MemberImport.State.WAITING).update(heartbeat_at=now):
             member_import_run.delay(pk)
             requeued.append(pk)
     if requeued:
@@ -193,7 +193,7 @@ def email_send_save(*, constituency, user, subject, body, audience, frequency_ca
     email_content.check(subject=subject, body=body)
     fields = {"subject": subject, "body": body, "audience": audience, "frequency_cap": frequency_cap}
     if send is None:
-        send = EmailSend.objects.create(constituency=constituency, created_by=user, **fields)
+        send = EmailSend.unscoped.create(constituency=constituency, created_by=user, **fields)
     elif send.state != EmailSend.State.DRAFT:
         raise ValueError("Only a draft can be changed.")
     else:
@@ -274,7 +274,7 @@ def email_send_start(*, send, user, when=None):
     """Send now, or at `when`. Planning happens in the worker, against the audience as it is then."""
     from members.tasks import member_email_plan
 
-    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    send = EmailSend.unscoped.select_for_update().get(pk=send.pk)
     if send.state != EmailSend.State.DRAFT:
         raise ValueError("This email has already been sent or scheduled.")
     now = timezone.now()
@@ -293,7 +293,7 @@ def email_send_start(*, send, user, when=None):
 @transaction.atomic
 def email_send_cancel(*, send, user):
     """Cancel a send before anything went: scheduled, or started with no message sent or being sent."""
-    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    send = EmailSend.unscoped.select_for_update().get(pk=send.pk)
     if send.state not in (EmailSend.State.SCHEDULED, EmailSend.State.SENDING):
         raise ValueError(f"This email cannot be cancelled: it is {send.get_state_display().lower()}.")
     started = send.recipients.filter(state__in=[EmailRecipient.State.SENDING, EmailRecipient.State.SENT])
@@ -306,7 +306,7 @@ def email_send_cancel(*, send, user):
 def email_send_stop(*, send, user):
     """Stop a send mid-way: nothing more is sent (a worker notices within about a second, so a message or
     two at most may still go, and is reported as sent); the page reports what went and what did not."""
-    send = EmailSend.objects.select_for_update().get(pk=send.pk)
+    send = EmailSend.unscoped.select_for_update().get(pk=send.pk)
     if send.state not in (EmailSend.State.SCHEDULED, EmailSend.State.SENDING):
         raise ValueError(f"This email cannot be stopped: it is {send.get_state_display().lower()}.")
     return _send_halt(send, user=user, state=EmailSend.State.STOPPED, action="members.email_stop")
@@ -335,7 +335,7 @@ def email_send_plan(*, send_id, batch_size=None):
 
     batch_size = batch_size or settings.MEMBER_EMAIL_BATCH_SIZE
     with transaction.atomic():
-        send = EmailSend.objects.select_for_update().select_related("constituency").get(pk=send_id)
+        send = EmailSend.unscoped.select_for_update().select_related("constituency").get(pk=send_id)
         if send.planned_at is not None or send.state != EmailSend.State.SENDING:
             return send
         now = timezone.now()
@@ -436,7 +436,7 @@ def _batch_send_locked(batch, backend, rate):
 
 
 def _send_stopped(send):
-    return EmailSend.objects.filter(pk=send.pk, stopped_at__isnull=False).exists()
+    return EmailSend.unscoped.filter(pk=send.pk, stopped_at__isnull=False).exists()
 
 
 def _batch_heartbeat(batch):
@@ -459,10 +459,10 @@ def _row_refused(row, code, reason):
     still deferred days after planning fails with the answer. Returns True when the row waits for a retry."""
     reason = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"[:500]
     if 500 <= code < 600:
-        recipient = EmailRecipient.objects.select_related("member").get(pk=row.id)
+        recipient = EmailRecipient.unscoped.select_related("member").get(pk=row.id)
         bounce_record(recipient=recipient, kind=BounceEvent.Kind.HARD, reason=reason, source="smtp")
         return False
-    recipient = EmailRecipient.objects.filter(pk=row.id)
+    recipient = EmailRecipient.unscoped.filter(pk=row.id)
     recipient.update(attempts=F("attempts") + 1, last_error=reason)
     too_old = timezone.now() - conf.DEFERRED_RECIPIENT_GIVES_UP_AFTER
     given_up = recipient.filter(planned_at__lt=too_old).update(
@@ -472,7 +472,7 @@ def _row_refused(row, code, reason):
 
 
 def _unsent(batch):
-    return EmailRecipient.objects.filter(
+    return EmailRecipient.unscoped.filter(
         send_id=batch.send_id,
         batch_number=batch.number,
         state__in=[EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING],
@@ -503,8 +503,8 @@ def email_send_pause(*, batch, reason):
     batch.failures += 1
     batch.heartbeat_at = batch.retry_at = None
     batch.save(update_fields=["failures", "heartbeat_at", "retry_at"])
-    EmailSend.objects.filter(pk=batch.send_id, paused_at=None).update(paused_at=now)
-    EmailSend.objects.filter(pk=batch.send_id).update(pause_reason=reason[:500])
+    EmailSend.unscoped.filter(pk=batch.send_id, paused_at=None).update(paused_at=now)
+    EmailSend.unscoped.filter(pk=batch.send_id).update(pause_reason=reason[:500])
 
 
 def _batch_finish(batch):
@@ -514,7 +514,7 @@ def _batch_finish(batch):
         now = timezone.now()
         EmailBatch.objects.filter(pk=batch.pk).update(finished_at=now, retry_at=None)
         if not EmailBatch.objects.filter(send_id=batch.send_id, finished_at=None).exists():
-            EmailSend.objects.filter(pk=batch.send_id, finished_at=None).update(
+            EmailSend.unscoped.filter(pk=batch.send_id, finished_at=None).update(
                 state=EmailSend.State.DONE, finished_at=now
             )
 
@@ -562,7 +562,7 @@ def email_sweep(*, now=None, stale_after=None):
         if stale_after is not None
         else timedelta(seconds=settings.MEMBER_EMAIL_STALE_AFTER_SECONDS)
     )
-    paused = EmailSend.objects.filter(state=EmailSend.State.SENDING).exclude(paused_at=None)
+    paused = EmailSend.unscoped.filter(state=EmailSend.State.SENDING).exclude(paused_at=None)
     resumed = []
     if paused.exists():  # one try of the mail server, outside any transaction
         answer = _mail_server_answers()
@@ -579,10 +579,10 @@ def email_sweep(*, now=None, stale_after=None):
                 "Member email: sends %s still paused: %s", list(paused.values_list("id", flat=True)), answer
             )
     with transaction.atomic():
-        due = EmailSend.objects.filter(state=EmailSend.State.SCHEDULED, scheduled_for__lte=now)
+        due = EmailSend.unscoped.filter(state=EmailSend.State.SCHEDULED, scheduled_for__lte=now)
         starting = list(due.values_list("id", flat=True))
         due.update(state=EmailSend.State.SENDING)
-        lost_plans = EmailSend.objects.filter(
+        lost_plans = EmailSend.unscoped.filter(
             state=EmailSend.State.SENDING, planned_at=None, scheduled_for__lt=stale
         ).values_list("id", flat=True)
         to_plan = starting + list(lost_plans)
@@ -606,7 +606,7 @@ def recipient_from_token(token):
         recipient_id = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         return None
-    return EmailRecipient.objects.select_related("member", "send").filter(pk=recipient_id).first()
+    return EmailRecipient.unscoped.select_related("member", "send").filter(pk=recipient_id).first()
 
 
 @transaction.atomic
@@ -615,7 +615,7 @@ def email_unsubscribe(*, recipient, source="unsubscribe link"):
     if recipient.unsubscribed_at is None:
         recipient.unsubscribed_at = timezone.now()
         recipient.save(update_fields=["unsubscribed_at"])
-    member = Member.objects.select_for_update().get(pk=recipient.member_id)
+    member = Member.unscoped.select_for_update().get(pk=recipient.member_id)
     if member.consent_email:
         consent_record(
             member=member,
@@ -631,15 +631,15 @@ def email_unsubscribe(*, recipient, source="unsubscribe link"):
 def bounce_record(*, recipient, kind, reason, source):
     """Record a bounce; a hard one fails the row, and repeated hard bounces stop email to the address.
     A complaint (marked as spam) counts as unsubscribing."""
-    BounceEvent.objects.create(recipient=recipient, kind=kind, reason=reason[:500], source=source)
+    BounceEvent.unscoped.create(recipient=recipient, kind=kind, reason=reason[:500], source=source)
     now = timezone.now()
     updates = {"bounced_at": now}
     if kind == BounceEvent.Kind.HARD and recipient.state != EmailRecipient.State.SENT:
         updates |= {"state": EmailRecipient.State.FAILED, "last_error": reason[:500]}
-    EmailRecipient.objects.filter(pk=recipient.pk).update(**updates)
+    EmailRecipient.unscoped.filter(pk=recipient.pk).update(**updates)
     if kind == BounceEvent.Kind.HARD:
-        Member.objects.filter(pk=recipient.member_id).update(email_hard_bounces=F("email_hard_bounces") + 1)
-        Member.objects.filter(
+        Member.unscoped.filter(pk=recipient.member_id).update(email_hard_bounces=F("email_hard_bounces") + 1)
+        Member.unscoped.filter(
             pk=recipient.member_id, email_hard_bounces__gte=conf.HARD_BOUNCE_LIMIT, email_bounced_at=None
         ).update(email_bounced_at=now)
     elif kind == BounceEvent.Kind.COMPLAINT:
@@ -673,10 +673,10 @@ def elector_match_decide(*, match, confirm, user):
     if match.state != ElectorMatch.State.PROPOSED:
         raise ValueError("This match has already been decided.")
     if confirm:
-        linked = Member.objects.filter(pk=match.member_id, elector=None).update(elector_id=match.elector_id)
+        linked = Member.unscoped.filter(pk=match.member_id, elector=None).update(elector_id=match.elector_id)
         if not linked:
             raise ValueError("This member is already linked to an elector.")
-        ElectorMatch.objects.filter(member_id=match.member_id, state=ElectorMatch.State.PROPOSED).exclude(
+        ElectorMatch.unscoped.filter(member_id=match.member_id, state=ElectorMatch.State.PROPOSED).exclude(
             pk=match.pk
         ).update(state=ElectorMatch.State.REJECTED, decided_by=user, decided_at=now)
     match.state = ElectorMatch.State.CONFIRMED if confirm else ElectorMatch.State.REJECTED

@@ -33,7 +33,7 @@ OUTCOMES = ["spoke", "spoke", "not in", "not in", "refused", "come back later"]
 def seed(stdout):
     anytown = Constituency.objects.get(gss_code=ANYTOWN_CODE)
     otherton = Constituency.objects.get(gss_code=OTHERTON_CODE)
-    if Elector.objects.filter(polling_district__constituency=anytown).exists():
+    if Elector.unscoped.filter(polling_district__constituency=anytown).exists():
         stdout.write("Register: already loaded.")
         return
     started = time.monotonic()
@@ -123,7 +123,7 @@ def _contacts(constituency):
         demo_user("organiser@anytown.demo", "Orla Organiser"),
     ]
     electors = list(
-        Elector.objects.filter(polling_district__constituency=constituency, on_register=True).order_by("pk")[
+        Elector.unscoped.filter(polling_district__constituency=constituency, on_register=True).order_by("pk")[
             :20_000:40
         ]
     )

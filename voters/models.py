@@ -175,7 +175,7 @@ class RegisterImport(ScopedModel):
         """The column options of the last postcode import: national data, in no constituency,
         offered only to the platform operator."""
         last = (
-            RegisterImport.objects.filter(kind=RegisterImport.Kind.POSTCODES)
+            RegisterImport.unscoped.filter(kind=RegisterImport.Kind.POSTCODES)
             .order_by("-created_at")
             .values_list("options", flat=True)
             .first()

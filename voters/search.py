@@ -44,7 +44,7 @@ class CappedPaginator(Paginator):
 def search_electors(queryset, text, properties=None):
     """Electors in `queryset` matching `text`: 'AN1-123', 'AN1-123/1', 'AT1 2AB', 'AT1', '12 High St',
     'Smith', 'John Smith' or 'Smith, John'. `properties` scopes the street lookup (default: all)."""
-    properties = Property.objects.all() if properties is None else properties
+    properties = Property.unscoped.all() if properties is None else properties
     text = " ".join(text.upper().split())
     if not text:
         return queryset

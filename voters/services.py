@@ -49,7 +49,7 @@ def contact_record(
 
     Every app that talks to voters calls this: canvassing, phone banks, SMS, email, events.
     """
-    contact = Contact.objects.create(
+    contact = Contact.unscoped.create(
         elector=elector,
         channel=Channel(channel),
         at=at or timezone.now(),
@@ -61,7 +61,7 @@ def contact_record(
         source=source,
     )
     # Only ever forwards: a contact recorded late (offline canvassing) must not move it back.
-    Elector.objects.filter(pk=elector.pk).filter(
+    Elector.unscoped.filter(pk=elector.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contact.at)
     ).update(last_contact_at=contact.at)
     return contact
@@ -77,7 +77,7 @@ def elector_set_do_not_contact(*, elector, user, reason, request=None):
     elector.do_not_contact_reason = reason.strip()[:200]
     elector.do_not_contact_at = timezone.now()
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
-    Suppression.objects.get_or_create(
+    Suppression.unscoped.get_or_create(
         constituency=elector.polling_district.constituency,
         name_key=_name_key(elector),
         defaults={"reason": elector.do_not_contact_reason, "created_by": user},
@@ -89,7 +89,7 @@ def elector_set_do_not_contact(*, elector, user, reason, request=None):
 
 
 def _name_key(elector):
-    return Elector.objects.filter(pk=elector.pk).values_list(name_key_expression(), flat=True).get()
+    return Elector.unscoped.filter(pk=elector.pk).values_list(name_key_expression(), flat=True).get()
 
 
 @transaction.atomic
@@ -99,7 +99,7 @@ def elector_clear_do_not_contact(*, elector, user, reason, request=None):
     elector.do_not_contact_reason = ""
     elector.do_not_contact_at = None
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
-    Suppression.objects.filter(
+    Suppression.unscoped.filter(
         constituency=elector.polling_district.constituency, name_key=_name_key(elector)
     ).delete()
     audit_record(
@@ -175,7 +175,7 @@ def register_import_confirm(*, register_import, user):
     the person was shown (more, and it waits again). Returns the record; ValueError if it is not
     waiting for confirmation (confirmed twice, say)."""
     with transaction.atomic():
-        record = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        record = RegisterImport.unscoped.select_for_update().get(pk=register_import.pk)
         if record.status != RegisterImport.Status.CONFIRM:
             raise ValueError(
                 f"This import is {record.get_status_display().lower()}, not waiting for confirmation."
@@ -229,7 +229,7 @@ def register_import_stopped(*, register_import, reason=STOPPED):
     with import_lock(REGISTER_IMPORT_LOCK, register_import.pk, wait=False) as free:
         if not free:
             return False
-        ended = RegisterImport.objects.filter(
+        ended = RegisterImport.unscoped.filter(
             pk=register_import.pk, status=RegisterImport.Status.RUNNING
         ).update(
             status=RegisterImport.Status.FAILED, stage="Failed", finished_at=timezone.now(), notes=[reason]
@@ -247,7 +247,7 @@ def register_import_sweep(*, now=None):
     seconds = settings.IMPORT_STALE_AFTER_SECONDS
     # Also at once, an import last heard of before the database server (re)started: it stopped under it.
     started = database_started_at()
-    stale = RegisterImport.objects.filter(status=RegisterImport.Status.RUNNING).filter(
+    stale = RegisterImport.unscoped.filter(status=RegisterImport.Status.RUNNING).filter(
         Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
         | Q(heartbeat_at__lt=started)
         | Q(heartbeat_at=None)
@@ -274,12 +274,14 @@ def register_import_requeue_lost(*, now=None):
 
     now = now or timezone.now()
     before = now - timedelta(seconds=settings.IMPORT_QUEUED_STALE_AFTER_SECONDS)
-    lost = RegisterImport.objects.filter(status=RegisterImport.Status.QUEUED).filter(
+    lost = RegisterImport.unscoped.filter(status=RegisterImport.Status.QUEUED).filter(
         Q(heartbeat_at__lt=before) | Q(heartbeat_at=None, created_at__lt=before)
     )
     requeued = []
     for pk in lost.values_list("pk", flat=True):
-        if RegisterImport.objects.filter(pk=pk, status=RegisterImport.Status.QUEUED).update(heartbeat_at=now):
+        if RegisterImport.unscoped.filter(pk=pk, status=RegisterImport.Status.QUEUED).update(
+            heartbeat_at=now
+        ):
             register_import_task.delay(pk)
             requeued.append(pk)
     if requeued:

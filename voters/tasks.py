@@ -14,7 +14,7 @@ def register_import_task(register_import_id):
     """Run one uploaded import (progress and the report are written to its row). Delivered again
     while running (late acks: the worker running it stopped), the import ends as failed, unless a live
     worker still holds it."""
-    record = RegisterImport.objects.filter(pk=register_import_id).first()
+    record = RegisterImport.unscoped.filter(pk=register_import_id).first()
     if record is not None and record.status == RegisterImport.Status.QUEUED:
         register_import_run(register_import=record)
     elif record is not None and record.status == RegisterImport.Status.RUNNING:

@@ -101,7 +101,7 @@ def renewal_under_review(anytown, regional_officer):
     request_decide(
         access_request_id=renewal.pk, user=secretary, decision="endorse", expected_status=Status.ENDORSEMENT
     )
-    return {"tool": tool, "kim": kim, "old": Holding.objects.get(request=first), "renewal": renewal}
+    return {"tool": tool, "kim": kim, "old": Holding.unscoped.get(request=first), "renewal": renewal}
 
 
 def test_revoke_that_wins_against_an_approved_renewal_is_not_renewed_over(
@@ -120,11 +120,11 @@ def test_revoke_that_wins_against_an_approved_renewal_is_not_renewed_over(
         ),
     )
     assert revoked[0][0] == "ok" and approved[0][0] == "ok", (revoked, approved)
-    old = Holding.objects.get(pk=r["old"].pk)
+    old = Holding.unscoped.get(pk=r["old"].pk)
     assert old.revoked_at is not None and old.replaced_by is None  # revoked, not "renewed" after it
     assert not old.request.decisions.filter(outcome=Outcome.RENEWED).exists()
     assert Grant.all_objects.get(pk=old.grant_id).revoked_at is not None
-    new = Holding.objects.get(request=r["renewal"])
+    new = Holding.unscoped.get(request=r["renewal"])
     assert list(_active_grants(r["kim"], Role.ORGANISER, anytown.constituency)) == [
         new.grant
     ]  # no double grant
@@ -147,8 +147,8 @@ def test_approve_that_wins_against_a_revoke_leaves_one_grant_and_one_decision_ea
         ),
     )
     assert approved[0][0] == "ok" and revoked[0][0] == "ok", (approved, revoked)
-    new = Holding.objects.get(request=r["renewal"])
-    old = Holding.objects.get(pk=r["old"].pk)
+    new = Holding.unscoped.get(request=r["renewal"])
+    old = Holding.unscoped.get(pk=r["old"].pk)
     assert old.replaced_by == new
     assert old.request.decisions.filter(outcome=Outcome.RENEWED).count() == 1
     assert r["renewal"].decisions.filter(outcome=Outcome.APPROVED).count() == 1
@@ -160,7 +160,7 @@ def test_a_renewal_racing_a_revoke_that_won_gives_no_grant(anytown):
     revokes must not hand the access straight back."""
     tool = canvassing_tool(auto_approve=True, default_days=20)
     kim = _holder(anytown, "kim@anytown.example")
-    old = Holding.objects.get(request=submit(tool, kim, anytown.constituency))
+    old = Holding.unscoped.get(request=submit(tool, kim, anytown.constituency))
     assert _active_grants(kim, Role.CANVASSER, anytown.constituency).count() == 1
     revoked, renewed = _first_holds_its_locks_while(
         lambda: holding_revoke(
@@ -170,7 +170,7 @@ def test_a_renewal_racing_a_revoke_that_won_gives_no_grant(anytown):
     )
     assert revoked[0][0] == "ok", revoked
     assert not _active_grants(kim, Role.CANVASSER, anytown.constituency).exists(), renewed
-    assert not Holding.objects.active().filter(user=kim).exists()
+    assert not Holding.unscoped.active().filter(user=kim).exists()
     assert renewed[0][0] == "ok", renewed
     renewal = renewed[0][1]
     renewal.refresh_from_db()
@@ -192,7 +192,7 @@ def test_two_sweeps_at_once_escalate_and_record_each_thing_once(anytown, regiona
             request_decide(
                 access_request_id=access_request.pk, user=by, decision=decision, expected_status=status
             )
-        held.append(Holding.objects.get(request=access_request))
+        held.append(Holding.unscoped.get(request=access_request))
     later = timezone.now() + timedelta(days=21)  # every request overdue, every holding ended
     start = threading.Barrier(2)
 

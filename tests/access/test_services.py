@@ -67,7 +67,7 @@ def test_approval_grants_the_role_and_revoking_takes_it_away(
     assert not can(member, Action.CANVASS, anytown.constituency)
     approve(access_request, regional_officer, duration_days=90)
 
-    holding = Holding.objects.get(request=access_request)
+    holding = Holding.unscoped.get(request=access_request)
     assert holding.grant.role == Role.CANVASSER
     assert holding.grant.expires_at == holding.expires_at
     assert (holding.expires_at - holding.starts_at).days == 90
@@ -136,7 +136,7 @@ def test_approval_refused_while_conditions_are_unmet(anytown, anytown_endorser, 
     endorse(access_request, anytown_endorser)
     with pytest.raises(AccessError, match="conditions are not met: Member in good standing; Data-protection"):
         approve(access_request, regional_officer)
-    assert not Holding.objects.exists()
+    assert not Holding.unscoped.exists()
     access_request.refresh_from_db()
     assert access_request.status == Status.REVIEW
 
@@ -295,7 +295,7 @@ def test_suspended_member_cannot_request_or_be_approved(
     member.save(update_fields=["is_active"])
     with pytest.raises(AccessError, match="account is suspended"):
         approve(access_request, regional_officer)
-    assert not Holding.objects.exists() and not Grant.all_objects.filter(user=member).exists()
+    assert not Holding.unscoped.exists() and not Grant.all_objects.filter(user=member).exists()
     other_tool = ToolFactory(name="Insight", slug="insight", role="")
     with pytest.raises(AccessError, match="account is suspended"):
         submit(other_tool, member, anytown.constituency)
@@ -323,13 +323,13 @@ def test_member_deleted_or_lapsed_after_asking_cannot_be_approved(
 
     access_request = submit(canvassing, member, anytown.constituency)
     endorse(access_request, anytown_endorser)
-    Member.objects.filter(user=member).update(status="lapsed")
+    Member.unscoped.filter(user=member).update(status="lapsed")
     with pytest.raises(AccessError, match="Belongs to Anytown; Member in good standing"):
         approve(access_request, regional_officer)
-    Member.objects.filter(user=member).delete()
+    Member.unscoped.filter(user=member).delete()
     with pytest.raises(AccessError, match="Belongs to Anytown; Member in good standing"):
         approve(access_request, regional_officer)
-    assert not Holding.objects.exists()
+    assert not Holding.unscoped.exists()
 
 
 def test_an_approved_renewal_ends_the_old_holding_as_it_starts(
@@ -338,14 +338,14 @@ def test_an_approved_renewal_ends_the_old_holding_as_it_starts(
     first = submit(canvassing, member, anytown.constituency)
     endorse(first, anytown_endorser)
     approve(first, regional_officer, duration_days=40)
-    old = Holding.objects.get(request=first)
+    old = Holding.unscoped.get(request=first)
     was_due = old.expires_at
 
     later = timezone.now() + timedelta(days=20)  # inside the 30-day renewal window
     renewal = submit(canvassing, member, anytown.constituency, now=later, needed_by=timezone.localdate(later))
     endorse(renewal, anytown_endorser, now=later)
     approve(renewal, regional_officer, duration_days=365, now=later)
-    new = Holding.objects.get(request=renewal)
+    new = Holding.unscoped.get(request=renewal)
 
     old.refresh_from_db()
     old.grant.refresh_from_db()
@@ -353,10 +353,10 @@ def test_an_approved_renewal_ends_the_old_holding_as_it_starts(
     assert old.grant.expires_at == later and old.replaced_by == new
     # No overlap: at any moment one holding and one grant of the tool in the CLP.
     for moment in (later - timedelta(seconds=1), later, later + timedelta(days=30)):
-        assert Holding.objects.active(moment).filter(user=member, tool=canvassing).count() == 1
+        assert Holding.unscoped.active(moment).filter(user=member, tool=canvassing).count() == 1
         grants = Grant.all_objects.active(moment).filter(user=member, role=Role.CANVASSER)
         assert grants.filter(constituency=anytown.constituency).count() == 1
-    assert not Holding.objects.active(later + timedelta(days=30)).filter(pk=old.pk).exists()
+    assert not Holding.unscoped.active(later + timedelta(days=30)).filter(pk=old.pk).exists()
 
     ending = first.decisions.get(outcome=Decision.Outcome.RENEWED)
     assert ending.by == regional_officer and f"request {renewal.pk}" in ending.note

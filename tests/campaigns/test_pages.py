@@ -55,7 +55,7 @@ def test_an_organiser_starts_a_campaign_with_the_standard_survey(client, anytown
         reverse("campaigns:campaign_create"),
         {"name": "Anytown by-election", "constituency": anytown.constituency.pk, "starts_on": "2026-11-01"},
     )
-    campaign = Campaign.objects.get(name="Anytown by-election")
+    campaign = Campaign.unscoped.get(name="Anytown by-election")
     assert response.url == reverse("campaigns:campaign", args=[campaign.pk])
     page = client.get(response.url)
     assert b"How will you vote?" in page.content
@@ -188,14 +188,14 @@ def test_reports_count_visits_by_area_and_exclude_voided_ones(
         visit(campaign, elector, anytown_canvasser, answers={"vi": "L", "issues": ["housing"]})
     voided = visit(campaign, electors[3], anytown_canvasser, answers={"vi": "T"})
     client.post(reverse("campaigns:visit_void", args=[voided.pk]), {"reason": "Anytown test: made up"})
-    assert Visit.objects.get(pk=voided.pk).voided and VisitVoid.objects.count() == 1
+    assert Visit.unscoped.get(pk=voided.pk).voided and VisitVoid.objects.count() == 1
     with django_assert_max_num_queries(20):
         page = client.get(reverse("campaigns:report", args=[campaign.pk]))
     data = page.context["data"]
     assert data["areas"][0]["spoke"] == 3 and data["areas"][0]["electors"] == 4
     assert [(i["intention__code"], i["n"]) for i in data["intentions"]] == [("L", 3)]
     client.post(reverse("campaigns:visit_void", args=[voided.pk]), {"reason": "Checked: it was real"})
-    assert not Visit.objects.get(pk=voided.pk).voided
+    assert not Visit.unscoped.get(pk=voided.pk).voided
 
 
 def test_csv_exports_escape_formulas_and_are_audited(client, anytown, organiser, anytown_canvasser, campaign):
@@ -228,12 +228,12 @@ def test_follow_ups_from_the_doorstep_can_be_ticked_off(
     elector = homes(anytown, 1)[0].electors.get()
     visit(campaign, elector, anytown_canvasser, answers={"postal": True, "volunteer": True})
     visit(campaign, elector, anytown_canvasser, outcome="moved")
-    assert set(FollowUp.objects.values_list("kind", flat=True)) == {"postal_vote", "volunteer", "review"}
-    postal = FollowUp.objects.get(kind="postal_vote")
+    assert set(FollowUp.unscoped.values_list("kind", flat=True)) == {"postal_vote", "volunteer", "review"}
+    postal = FollowUp.unscoped.get(kind="postal_vote")
     page = client.get(reverse("campaigns:follow_ups", args=[campaign.pk]))
     assert b"Wants a postal vote" in page.content
     client.post(reverse("campaigns:follow_ups", args=[campaign.pk]), {"follow_up": postal.pk})
-    assert FollowUp.objects.open().count() == 2
+    assert FollowUp.unscoped.open().count() == 2
 
 
 def test_the_sessions_page_shows_doors_per_canvasser_day(
@@ -251,7 +251,7 @@ def test_walk_list_packs_know_how_many_doors_were_knocked(
 ):
     homes(anytown, 4)
     walk_list = walk_list_create(campaign=campaign, name="All", criteria={})
-    pack = Pack.objects.get(walk_list=walk_list)
+    pack = Pack.unscoped.get(walk_list=walk_list)
     elector = pack.doors.first().property.electors.get()
     canvass_record_visit(
         canvasser=anytown_canvasser,
@@ -283,7 +283,7 @@ def test_a_paper_sheet_is_keyed_in_against_its_doors_once(
     }
     client.post(url, form)
     client.post(url, form)  # the same sheet submitted twice
-    visit = Visit.objects.get()
+    visit = Visit.unscoped.get()
     assert visit.canvasser == anytown_canvasser and visit.pack == pack and "paper" in visit.flags
     assert visit.answers.get().intention.code == "L"
     assert b"No sheet NOPE" in client.get(url, {"sheet": "nope"}).content
@@ -321,14 +321,14 @@ def test_a_do_not_knock_flag_becomes_do_not_contact_when_the_organiser_agrees(
 ):
     elector = homes(anytown, 1)[0].electors.get()
     visit(campaign, elector, anytown_canvasser, outcome="do_not_knock")
-    review = FollowUp.objects.get(kind="review")
+    review = FollowUp.unscoped.get(kind="review")
     client.post(
         reverse("campaigns:follow_ups", args=[campaign.pk]),
         {"follow_up": review.pk, "action": "do_not_contact"},
     )
     elector.refresh_from_db()
     assert elector.do_not_contact and "Asked not to be knocked" in elector.do_not_contact_reason
-    assert FollowUp.objects.open().count() == 0
+    assert FollowUp.unscoped.open().count() == 0
 
 
 def test_postal_vote_requests_export_as_csv(client, anytown, organiser, anytown_canvasser, campaign):
@@ -355,7 +355,7 @@ def test_posted_ids_that_are_not_numbers_change_nothing_and_never_500(client, an
         reverse("campaigns:paper_entry", args=[campaign.pk]),
         {"sheet": pack.sheet_id, "canvasser": "abc", "knocked_on": "2026-11-21"},
     )
-    assert response.status_code == 200 and not Visit.objects.exists()
+    assert response.status_code == 200 and not Visit.unscoped.exists()
     pack.refresh_from_db()
     assert pack.assigned_to is None
 
@@ -421,4 +421,4 @@ def test_a_paper_sheet_with_an_impossible_date_says_so_and_records_nothing(
         response.status_code == 200
         and "Say who canvassed this sheet and on what day." in response.content.decode()
     )
-    assert not Visit.objects.exists()
+    assert not Visit.unscoped.exists()

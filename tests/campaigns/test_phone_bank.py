@@ -22,7 +22,7 @@ def people_with_phones(anytown, count, **phone_fields):
         elector = ElectorFactory(
             home=PropertyFactory(polling_district=anytown.polling_district), surname=f"Anytownson{n}"
         )
-        PhoneNumber.objects.create(elector=elector, number=f"0770090{n:04d}", **phone_fields)
+        PhoneNumber.unscoped.create(elector=elector, number=f"0770090{n:04d}", **phone_fields)
         electors.append(elector)
     return electors
 
@@ -46,7 +46,7 @@ def test_a_caller_is_not_given_someone_another_caller_holds(transactional_db, an
     def another_caller_mid_claim():
         try:
             with transaction.atomic():
-                CallEntry.objects.select_for_update().get(pk=first.pk)
+                CallEntry.unscoped.select_for_update().get(pk=first.pk)
                 held.set()
                 release.wait(10)
         finally:
@@ -120,7 +120,7 @@ def test_a_caller_records_a_call_from_the_page(client, anytown, anytown_canvasse
     )
     client.force_login(anytown_canvasser)
     response = client.post(reverse("campaigns:call_next", args=[call_list.pk]))
-    entry = CallEntry.objects.get()
+    entry = CallEntry.unscoped.get()
     assert response.url == reverse("campaigns:call", args=[entry.pk])
     page = client.get(response.url)
     assert b"07700900000" in page.content and b"calling from Labour" in page.content
@@ -134,10 +134,10 @@ def test_a_caller_records_a_call_from_the_page(client, anytown, anytown_canvasse
     }
     client.post(response.url, form)
     client.post(response.url, form)  # a double tap records once
-    visit = Visit.objects.get()
+    visit = Visit.unscoped.get()
     assert visit.channel == "phone" and visit.call_list == call_list
-    assert Contact.objects.get(elector=elector).channel == "phone"
-    assert CallEntry.objects.get().status == CallEntry.Status.DONE
+    assert Contact.unscoped.get(elector=elector).channel == "phone"
+    assert CallEntry.unscoped.get().status == CallEntry.Status.DONE
 
 
 @pytest.mark.parametrize("role", [Role.CANVASSER, Role.ORGANISER])
@@ -163,7 +163,7 @@ def test_members_who_agreed_to_calls_are_on_the_list_with_their_number(anytown):
     MemberFactory(
         constituency=anytown.constituency, elector=objector, consent_phone=True, mobile="07700900557"
     )
-    PhoneNumber.objects.create(elector=objector, number="07700900557", objected=True)
+    PhoneNumber.unscoped.create(elector=objector, number="07700900557", objected=True)
     call_list = call_list_create(campaign=campaign, name="Members", criteria={})
     [entry] = call_list.entries.select_related("phone")
     assert entry.elector == keen and entry.phone.number == "07700900555" and entry.phone.source == "member"
@@ -177,13 +177,13 @@ def test_a_call_back_time_is_local(client, anytown, anytown_canvasser):
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
     client.force_login(anytown_canvasser)
     client.post(reverse("campaigns:call_next", args=[call_list.pk]))
-    entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
+    entry = CallEntry.unscoped.get(status=CallEntry.Status.CLAIMED)
     response = client.post(
         reverse("campaigns:call", args=[entry.pk]),
         {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": "2026-12-01T18:30"},
     )
     assert response.status_code == 302
-    [follow_up] = FollowUp.objects.filter(kind="call_back")
+    [follow_up] = FollowUp.unscoped.filter(kind="call_back")
     assert f"{timezone.localtime(follow_up.due_at):%H:%M}" == "18:30"
 
 
@@ -199,15 +199,15 @@ def test_call_back_later_needs_a_time(client, anytown, anytown_canvasser, when):
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
     client.force_login(anytown_canvasser)
     client.post(reverse("campaigns:call_next", args=[call_list.pk]))
-    entry = CallEntry.objects.get(status=CallEntry.Status.CLAIMED)
+    entry = CallEntry.unscoped.get(status=CallEntry.Status.CLAIMED)
     response = client.post(
         reverse("campaigns:call", args=[entry.pk]),
         {"client_uuid": str(uuid.uuid4()), "outcome": "call_back", "call_back_at": when},
     )
     assert response.status_code == 200
     assert "Say when to call back" in response.text
-    assert not Visit.objects.exists()
-    assert CallEntry.objects.get().status == CallEntry.Status.CLAIMED
+    assert not Visit.unscoped.exists()
+    assert CallEntry.unscoped.get().status == CallEntry.Status.CLAIMED
 
 
 def test_call_back_later_needs_a_time_in_the_service_too(anytown, anytown_canvasser):
@@ -219,7 +219,7 @@ def test_call_back_later_needs_a_time_in_the_service_too(anytown, anytown_canvas
     entry = call_claim_next(call_list=call_list, caller=anytown_canvasser)
     with pytest.raises(ValidationError, match="call_back_at"):
         call_record(entry=entry, caller=anytown_canvasser, outcome="call_back", client_uuid=uuid.uuid4())
-    assert not Visit.objects.exists()
+    assert not Visit.unscoped.exists()
 
 
 def test_saving_a_call_says_so_plainly_and_offers_the_next_person(client, anytown, anytown_canvasser):
@@ -235,7 +235,7 @@ def test_saving_a_call_says_so_plainly_and_offers_the_next_person(client, anytow
         {"client_uuid": str(uuid.uuid4()), "outcome": "no_answer", "then": "next"},
         follow=True,
     )
-    second = CallEntry.objects.get(status=CallEntry.Status.CLAIMED, claimed_by=anytown_canvasser)
+    second = CallEntry.unscoped.get(status=CallEntry.Status.CLAIMED, claimed_by=anytown_canvasser)
     assert response.redirect_chain[-1][0] == reverse("campaigns:call", args=[second.pk])
     assert second.pk != int(first.url.rstrip("/").split("/")[-1])
     text = response.text
@@ -250,7 +250,7 @@ def test_saving_a_call_and_stopping_goes_back_to_the_list(client, anytown, anyto
     first = client.post(reverse("campaigns:call_next", args=[call_list.pk]))
     response = client.post(first.url, {"client_uuid": str(uuid.uuid4()), "outcome": "no_answer"})
     assert response.url == reverse("campaigns:calllist", args=[call_list.pk])
-    assert not CallEntry.objects.filter(status=CallEntry.Status.CLAIMED).exists()
+    assert not CallEntry.unscoped.filter(status=CallEntry.Status.CLAIMED).exists()
 
 
 def test_a_phone_banker_finds_call_lists_on_the_canvassing_page(client, anytown, otherton, anytown_canvasser):

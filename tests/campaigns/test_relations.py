@@ -21,7 +21,7 @@ def test_an_organiser_finds_and_adds_someone_from_the_register(client, anytown):
     page = client.get(reverse("campaigns:relations"), {"q": "anytown"})
     assert list(page.context["found"]) == [aunt]
     client.post(reverse("campaigns:relations"), {"elector": aunt.pk, "kind": "family"})
-    assert Relation.objects.get().kind == "family"
+    assert Relation.unscoped.get().kind == "family"
 
 
 def test_a_canvasser_finds_someone_they_know_by_surname_and_postcode(client, anytown, anytown_canvasser):
@@ -32,7 +32,7 @@ def test_a_canvasser_finds_someone_they_know_by_surname_and_postcode(client, any
     page = client.get(reverse("campaigns:relations"), known)
     assert list(page.context["found"]) == [aunt]
     client.post(reverse("campaigns:relations"), {"elector": aunt.pk, "kind": "family", **known})
-    assert Relation.objects.get().kind == "family"
+    assert Relation.unscoped.get().kind == "family"
 
 
 def test_a_canvasser_cannot_browse_the_register_from_my_people(client, anytown, anytown_canvasser):
@@ -54,12 +54,12 @@ def test_a_canvasser_cannot_add_an_elector_by_id_alone(client, anytown, anytown_
         reverse("campaigns:relations"), {"elector": stranger.pk, "kind": "friend", **wrong_postcode}
     )
     assert response.status_code == 404
-    assert not Relation.objects.exists()
+    assert not Relation.unscoped.exists()
 
 
 def test_my_people_show_latest_intention_and_contact(client, anytown, anytown_canvasser):
     friend = neighbour(anytown, "Anytownson")
-    Relation.objects.create(owner=anytown_canvasser, elector=friend, kind="friend")
+    Relation.unscoped.create(owner=anytown_canvasser, elector=friend, kind="friend")
     campaign = campaign_with_survey(anytown.constituency)
     canvass_record_visit(
         canvasser=anytown_canvasser,
@@ -80,12 +80,12 @@ def test_someone_in_another_clp_cannot_be_added(client, anytown_canvasser, other
     client.force_login(anytown_canvasser)
     response = client.post(reverse("campaigns:relations"), {"elector": stranger.pk, "kind": "friend"})
     assert response.status_code == 404
-    assert not Relation.objects.exists()
+    assert not Relation.unscoped.exists()
 
 
 def test_organisers_see_relation_counts_by_ward(client, anytown, anytown_canvasser):
     for n in range(3):
-        Relation.objects.create(
+        Relation.unscoped.create(
             owner=anytown_canvasser, elector=neighbour(anytown, f"Anytownson{n}"), kind="friend"
         )
     client.force_login(anytown.user(Role.ORGANISER))
@@ -94,26 +94,26 @@ def test_organisers_see_relation_counts_by_ward(client, anytown, anytown_canvass
 
 
 def test_removing_a_relation(client, anytown, anytown_canvasser):
-    relation = Relation.objects.create(
+    relation = Relation.unscoped.create(
         owner=anytown_canvasser, elector=neighbour(anytown, "Anytownson"), kind="friend"
     )
     client.force_login(anytown_canvasser)
     client.post(reverse("campaigns:relation_remove", args=[relation.pk]))
-    assert not Relation.objects.exists()
+    assert not Relation.unscoped.exists()
 
 
 def test_a_conversation_with_someone_i_know_is_recorded_like_any_contact(client, anytown, anytown_canvasser):
     from voters.models import Contact
 
     friend = neighbour(anytown, "Anytownson")
-    relation = Relation.objects.create(owner=anytown_canvasser, elector=friend, kind="colleague")
+    relation = Relation.unscoped.create(owner=anytown_canvasser, elector=friend, kind="colleague")
     campaign_with_survey(anytown.constituency)
     client.force_login(anytown_canvasser)
     form = {"client_uuid": str(uuid.uuid4()), "channel": "phone", "intention": "L", "strength": "soft"}
     url = reverse("campaigns:relation_contact", args=[relation.pk])
     client.post(url, form)
     client.post(url, form)
-    contact = Contact.objects.get(elector=friend)
+    contact = Contact.unscoped.get(elector=friend)
     assert contact.channel == "phone" and contact.by == anytown_canvasser
     [(row, _)] = client.get(reverse("campaigns:relations")).context["mine"]
     assert row.intention == "L"

@@ -63,13 +63,13 @@ def test_a_visit_is_recorded_with_its_answers_contact_and_follow_up(client, anyt
     assert response.status_code == 200
     [result] = response.json()["results"]
     assert result["status"] == "recorded", result
-    visit = Visit.objects.get(client_uuid=sent["uuid"])
+    visit = Visit.unscoped.get(client_uuid=sent["uuid"])
     assert visit.contact.channel == "door" and visit.contact.outcome == "Spoke"
-    assert Contact.objects.filter(elector=door["electors"][0]).count() == 1
-    latest = LatestIntention.objects.get(elector=door["electors"][0])
+    assert Contact.unscoped.filter(elector=door["electors"][0]).count() == 1
+    latest = LatestIntention.unscoped.get(elector=door["electors"][0])
     assert latest.display == "L soft"
     assert list(visit.issues.values_list("issue__code", flat=True)) == ["housing"]
-    assert FollowUp.objects.get(visit=visit).kind == FollowUp.Kind.POSTAL_VOTE
+    assert FollowUp.unscoped.get(visit=visit).kind == FollowUp.Kind.POSTAL_VOTE
 
 
 def test_a_repeated_uuid_is_acknowledged_not_duplicated(client, anytown_canvasser, door):
@@ -78,7 +78,7 @@ def test_a_repeated_uuid_is_acknowledged_not_duplicated(client, anytown_canvasse
     sync(client, sent)
     [again] = sync(client, sent).json()["results"]
     assert again["status"] == "duplicate"
-    assert Visit.objects.count() == 1 and Contact.objects.count() == 1
+    assert Visit.unscoped.count() == 1 and Contact.unscoped.count() == 1
 
 
 def test_a_conflicting_repeat_is_refused_and_logged(client, anytown_canvasser, door):
@@ -87,8 +87,8 @@ def test_a_conflicting_repeat_is_refused_and_logged(client, anytown_canvasser, d
     sync(client, sent)
     [again] = sync(client, {**sent, "answers": {"vi": "T"}}).json()["results"]
     assert again["status"] == "conflict"
-    assert Visit.objects.get().answers.get(question__key="vi").intention.code == "L"
-    assert SyncProblem.objects.get().kind == SyncProblem.Kind.CONFLICT
+    assert Visit.unscoped.get().answers.get(question__key="vi").intention.code == "L"
+    assert SyncProblem.unscoped.get().kind == SyncProblem.Kind.CONFLICT
 
 
 def test_one_bad_item_does_not_stop_the_others(client, anytown_canvasser, door):
@@ -98,7 +98,7 @@ def test_one_bad_item_does_not_stop_the_others(client, anytown_canvasser, door):
     results = sync(client, bad, good).json()["results"]
     assert [r["status"] for r in results] == ["refused", "recorded"]
     assert "'ZZZ' is not a voting-intention code" in results[0]["message"]
-    assert SyncProblem.objects.get().payload["answers"] == {"vi": "ZZZ"}
+    assert SyncProblem.unscoped.get().payload["answers"] == {"vi": "ZZZ"}
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_bad_items_get_a_clear_refusal(client, anytown_canvasser, door, override
     [result] = sync(client, item(door, **overrides)).json()["results"]
     assert result["status"] == "refused"
     assert message in result["message"]
-    assert not Visit.objects.exists()
+    assert not Visit.unscoped.exists()
 
 
 def test_an_elector_outside_the_pack_is_refused(client, anytown, anytown_canvasser, door):
@@ -140,7 +140,7 @@ def test_a_skewed_clock_is_flagged_and_server_time_is_used(client, anytown_canva
     days_ago = (timezone.now() - timedelta(days=9)).isoformat()
     [result] = sync(client, item(door, recorded_at=days_ago)).json()["results"]
     assert result["status"] == "recorded" and result["flags"] == ["clock_skew"]
-    visit = Visit.objects.get()
+    visit = Visit.unscoped.get()
     assert abs((visit.contact.at - timezone.now()).total_seconds()) < 60
 
 
@@ -161,8 +161,8 @@ def test_an_enormous_note_is_cut_on_the_visit_and_kept_in_full(client, anytown_c
     note = "x" * 50_000
     [result] = sync(client, item(door, notes=note)).json()["results"]
     assert result["status"] == "recorded" and "note_truncated" in result["flags"]
-    assert len(Visit.objects.get().notes) == 4000
-    assert SyncProblem.objects.get(kind="truncated").payload["notes"] == note
+    assert len(Visit.unscoped.get().notes) == 4000
+    assert SyncProblem.unscoped.get(kind="truncated").payload["notes"] == note
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_the_same_uuid_twice_in_one_batch_is_recorded_once(client, anytown_canva
     sent = item(door)
     results = sync(client, sent, sent).json()["results"]
     assert [r["status"] for r in results] == ["recorded", "duplicate"]
-    assert Visit.objects.count() == 1
+    assert Visit.unscoped.count() == 1
 
 
 def test_a_batch_costs_a_few_statements_plus_one_contact_per_answer(
@@ -231,7 +231,7 @@ def test_two_phones_sending_the_same_uuid_at_once_make_one_visit(
     for thread in threads:
         thread.join()
     assert sorted(statuses) == ["duplicate"] * 5 + ["recorded"] * 5
-    assert Visit.objects.count() == 5 and Contact.objects.count() == 5
+    assert Visit.unscoped.count() == 5 and Contact.unscoped.count() == 5
 
 
 def test_answers_to_an_older_survey_version_keep_their_own_questions(client, anytown_canvasser, door):
@@ -244,7 +244,7 @@ def test_answers_to_an_older_survey_version_keep_their_own_questions(client, any
     client.force_login(anytown_canvasser)
     [result] = sync(client, item(door)).json()["results"]  # a phone still holding version 1
     assert result["status"] == "recorded"
-    answers = Visit.objects.get().answers.select_related("question")
+    answers = Visit.unscoped.get().answers.select_related("question")
     assert {a.question.version_id for a in answers} == {old.pk}
     assert answers.get(question__key="vi").question.text == "How will you vote?"
 

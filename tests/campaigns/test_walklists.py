@@ -48,8 +48,8 @@ def test_packs_split_between_blocks_of_flats_never_inside_one(anytown):
 def test_do_not_contact_and_recently_contacted_electors_are_left_out(anytown, anytown_canvasser):
     campaign = campaign_with_survey(anytown.constituency)
     homes = street(anytown.polling_district, "High Street", [1, 3, 5])
-    Elector.objects.filter(home=homes[0]).update(do_not_contact=True)
-    contact_record(elector=Elector.objects.get(home=homes[1]), channel="door", user=anytown_canvasser)
+    Elector.unscoped.filter(home=homes[0]).update(do_not_contact=True)
+    contact_record(elector=Elector.unscoped.get(home=homes[1]), channel="door", user=anytown_canvasser)
     walk_list = walk_list_create(campaign=campaign, name="High St", criteria={})
     assert addresses(walk_list.packs.get()) == ["5 High Street"]
 
@@ -64,13 +64,13 @@ def test_previous_answers_pick_soft_labour_and_dont_knows(anytown, anytown_canva
         canvass_record_visit(
             canvasser=anytown_canvasser,
             campaign=campaign,
-            elector=Elector.objects.get(home=home),
+            elector=Elector.unscoped.get(home=home),
             outcome="spoke",
             client_uuid=f"00000000-0000-4000-8000-00000000000{home.house_number}",
             answers={"vi": code},
             survey_version=version,
         )
-    Elector.objects.update(last_contact_at=timezone.now() - timedelta(days=30))
+    Elector.unscoped.update(last_contact_at=timezone.now() - timedelta(days=30))
     walk_list = walk_list_create(
         campaign=campaign,
         name="Persuasion",
@@ -121,7 +121,7 @@ def test_a_3000_door_polling_district_is_split_into_packs(anytown):
     campaign = campaign_with_survey(anytown.constituency)
     pd = anytown.polling_district
     month = timezone.localdate().replace(day=1)
-    homes = Property.objects.bulk_create(
+    homes = Property.unscoped.bulk_create(
         Property(
             polling_district=pd,
             address_key=f"{n} LONG ROAD {s}|AN11AA",
@@ -132,7 +132,7 @@ def test_a_3000_door_polling_district_is_split_into_packs(anytown):
         for s in range(30)
         for n in range(1, 101)
     )
-    Elector.objects.bulk_create(
+    Elector.unscoped.bulk_create(
         Elector(
             polling_district=pd,
             home=home,
@@ -147,7 +147,7 @@ def test_a_3000_door_polling_district_is_split_into_packs(anytown):
     walk_list = walk_list_create(campaign=campaign, name="All of AN1", criteria={}, pack_size=40)
     assert walk_list.door_count == 3000
     assert PackDoor.objects.filter(pack__walk_list=walk_list).count() == 3000
-    assert Pack.objects.filter(walk_list=walk_list).count() == 75
+    assert Pack.unscoped.filter(walk_list=walk_list).count() == 75
 
 
 def test_a_score_range_picks_electors_by_the_model(anytown):
@@ -155,11 +155,11 @@ def test_a_score_range_picks_electors_by_the_model(anytown):
 
     campaign = campaign_with_survey(anytown.constituency)
     homes = street(anytown.polling_district, "Score Street", [1, 3, 5])
-    model = ModelVersion.objects.create(
+    model = ModelVersion.unscoped.create(
         constituency=anytown.constituency, name="Support", score_names=["support"]
     )
     for home, value in zip(homes, [0.2, 0.5, 0.9], strict=True):
-        ElectorScore.objects.create(
+        ElectorScore.unscoped.create(
             model_version=model, elector=home.electors.get(), name="support", value=value
         )
     walk_list = walk_list_create(

@@ -67,7 +67,7 @@ def _make_phone(anytown):
     elector = ElectorFactory(
         home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
     )
-    return PhoneNumber.objects.create(elector=elector, number="07700900123")
+    return PhoneNumber.unscoped.create(elector=elector, number="07700900123")
 
 
 def _call_list(anytown):
@@ -76,18 +76,18 @@ def _call_list(anytown):
 
 def _make_call_list(anytown):
     phone = _phone(anytown)
-    call_list = CallList.objects.create(
+    call_list = CallList.unscoped.create(
         campaign=campaign_with_survey(anytown.constituency), name="Anytown calls", entry_count=2
     )
-    CallEntry.objects.create(call_list=call_list, elector=phone.elector, phone=phone, position=1)
+    CallEntry.unscoped.create(call_list=call_list, elector=phone.elector, phone=phone, position=1)
     # A second entry, still to call: `call_next` has one to hand out (the first is claimed by `_call`).
-    second = PhoneNumber.objects.create(
+    second = PhoneNumber.unscoped.create(
         elector=ElectorFactory(
             home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownsdottir"
         ),
         number="07700900124",
     )
-    CallEntry.objects.create(call_list=call_list, elector=second.elector, phone=second, position=2)
+    CallEntry.unscoped.create(call_list=call_list, elector=second.elector, phone=second, position=2)
     return call_list
 
 
@@ -110,7 +110,7 @@ def _make_relation(anytown):
     elector = ElectorFactory(
         home=PropertyFactory(polling_district=anytown.polling_district), surname="Anytownson"
     )
-    return Relation.objects.create(owner=anytown.user(Role.CANVASSER), elector=elector, kind="friend")
+    return Relation.unscoped.create(owner=anytown.user(Role.CANVASSER), elector=elector, kind="friend")
 
 
 def _campaign_id(anytown):

@@ -79,7 +79,7 @@ def test_a_whole_session_offline_arrives_exactly_once(
     page.reload()  # offline: the service worker serves the page, IndexedDB still holds the answers
     page.wait_for_selector("button.door")
     assert waiting(page) == 5
-    assert Visit.objects.count() == 0
+    assert Visit.unscoped.count() == 0
 
     browser_context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
@@ -87,11 +87,11 @@ def test_a_whole_session_offline_arrives_exactly_once(
     # The receipt counts what the counter counted: doors, not answers (issue 14, item 12).
     assert "Sent 5 doors" in page.locator("#receipt").inner_text()
 
-    visits = Visit.objects.select_related("elector")
+    visits = Visit.unscoped.select_related("elector")
     assert visits.count() == 5
     assert len({v.client_uuid for v in visits}) == 5
-    assert Contact.objects.filter(channel="door").count() == 5
-    assert {li.display for li in LatestIntention.objects.all()} == {"L soft"}
+    assert Contact.unscoped.filter(channel="door").count() == 5
+    assert {li.display for li in LatestIntention.unscoped.all()} == {"L soft"}
     sign_in(browser_context, live_server, anytown.user(Role.ORGANISER))  # elector pages need MFA roles
     for visit in visits:  # the single view of each voter shows the door contact at once
         page.goto(reverse("voters:elector", args=[visit.elector_id]))
@@ -119,10 +119,10 @@ def test_two_canvassers_on_the_same_door_both_arrive(
         browser_context.set_offline(False)
         expect(first.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
 
-        visits = Visit.objects.order_by("received_at")
+        visits = Visit.unscoped.order_by("received_at")
         assert [v.canvasser for v in visits] == [second_canvasser, anytown_canvasser]
         # The later arrival (server time) is the elector's latest intention.
-        assert LatestIntention.objects.get().display == "L soft"
+        assert LatestIntention.unscoped.get().display == "L soft"
         first.reload()
         first.wait_for_selector("button.door")
         assert "Knocked today by" in first.locator("button.door").first.inner_text()
@@ -139,7 +139,7 @@ def test_my_doors_knocked_earlier_today_show_as_done_on_a_second_phone(
     open_pack(first, pack)
     record_door(first, 0)
     expect(first.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
-    assert Visit.objects.count() == 1
+    assert Visit.unscoped.count() == 1
 
     other_phone = browser_context.browser.new_context(base_url=live_server.url, **PHONE)
     try:
@@ -174,7 +174,7 @@ def test_going_online_signed_out_says_the_answers_are_waiting(
     expect(receipt).to_contain_text("2 doors are waiting")
     expect(page.locator("#queue-count")).to_contain_text("2 doors waiting to send")
     expect(receipt.get_by_role("link", name="Sign in")).to_be_visible()
-    assert Visit.objects.count() == 0
+    assert Visit.unscoped.count() == 0
 
 
 def test_a_pack_link_opened_without_a_grant_is_refused(browser_context, live_server, otherton, pack):
@@ -207,7 +207,7 @@ def test_answers_recorded_before_a_revocation_still_arrive_and_the_pack_leaves_t
     browser_context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
     # Let in because the phone downloaded the pack (the server's token) before the revocation.
-    assert [v.flags for v in Visit.objects.all()] == [["grant_ended"], ["grant_ended"]]
+    assert [v.flags for v in Visit.unscoped.all()] == [["grant_ended"], ["grant_ended"]]
     assert not AuditEvent.objects.filter(action="canvass.late_refused").exists()
 
     page.reload()  # the server now refuses the pack: the cached shell opens, the pack is removed
@@ -234,8 +234,8 @@ def test_answers_arriving_long_after_a_revocation_are_refused_and_stay_on_the_ph
     browser_context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_attribute("data-waiting", "0", timeout=30_000)
     expect(page.locator("#refused")).to_contain_text("72 hours")  # kept on the phone, and said why
-    assert Visit.objects.count() == 0
-    [problem] = SyncProblem.objects.all()
+    assert Visit.unscoped.count() == 0
+    [problem] = SyncProblem.unscoped.all()
     assert "72 hours" in problem.message
     assert problem.payload["download"]  # the phone sent the token it was given with the pack
     assert AuditEvent.objects.filter(action="canvass.late_refused", user=anytown_canvasser).count() == 1

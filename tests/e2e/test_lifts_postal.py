@@ -65,7 +65,7 @@ def test_an_organiser_assigns_a_lift_and_the_driver_does_it_from_a_phone(
     expect(page.get_by_text("14:00 is before the start of the window (15:00).")).to_be_visible()
     expect(page.get_by_label("Who needs the lift")).to_have_value("Len Lift")
     expect(page.get_by_label("Travels in a wheelchair")).to_be_checked()
-    assert not LiftRequest.objects.exists()
+    assert not LiftRequest.unscoped.exists()
     lift_form.get_by_label("Until").fill("16:00")
     page.get_by_role("button", name="Add lift").click()
     expect(page.get_by_text("Lift for Len Lift added.")).to_be_visible()
@@ -81,8 +81,8 @@ def test_an_organiser_assigns_a_lift_and_the_driver_does_it_from_a_phone(
     card.get_by_label("Driver").select_option(label="Dee Driver (3 seats)")
     card.get_by_role("button", name="Assign").click()
     expect(page.get_by_text("Lift for Len Lift: given to Dee Driver.")).to_be_visible()
-    lift = LiftRequest.objects.get()
-    assert (lift.status, lift.driver) == ("assigned", Driver.objects.get(user=driver_user))
+    lift = LiftRequest.unscoped.get()
+    assert (lift.status, lift.driver) == ("assigned", Driver.unscoped.get(user=driver_user))
 
     # The driver's phone: only this lift, with a call button; picked up, then done.
     phone = _new_phone(browser_context, live_server, driver_user)
@@ -104,7 +104,7 @@ def test_an_organiser_assigns_a_lift_and_the_driver_does_it_from_a_phone(
 
 def test_cancelling_a_lift_asks_first(browser_page, live_server, anytown):
     day = polling_day(anytown, name="Anytown general election")
-    LiftRequest.objects.create(election=day.election, name="Olive Open", address="10 Mill Lane")
+    LiftRequest.unscoped.create(election=day.election, name="Olive Open", address="10 Mill Lane")
     page = browser_page
     sign_in(page.context, live_server, anytown.user(Role.ORGANISER))
     page.goto(f"/polling-day/{day.election.pk}/lifts/")
@@ -114,7 +114,7 @@ def test_cancelling_a_lift_asks_first(browser_page, live_server, anytown):
     page.get_by_label("Why (optional)").fill("Her son is taking her")
     cancel.click()
     expect(page.get_by_text("Lift for Olive Open: cancelled.")).to_be_visible()
-    lift = LiftRequest.objects.get()
+    lift = LiftRequest.unscoped.get()
     assert lift.status == "cancelled" and "Her son is taking her" in lift.notes
 
 
@@ -155,7 +155,7 @@ def test_a_canvasser_chases_postal_voters_and_an_organiser_prints_labels(
     voter.get_by_label("Notes (optional)").fill("Will post it tonight")
     voter.get_by_role("button", name="Log").click()
     expect(page.get_by_text("Last: Still at home")).to_be_visible()
-    contact = PostalChaseContact.objects.get()
+    contact = PostalChaseContact.unscoped.get()
     assert (contact.elector, contact.channel, contact.outcome, contact.notes) == (
         people["Postman"],
         "phone",

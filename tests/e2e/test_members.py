@@ -77,18 +77,18 @@ def test_send_asks_first_with_the_count_and_audience_and_can_be_cancelled(browse
     page.goto(f"/members/email/{send.pk}/")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_role("heading", name="Send to 3 lapsed members in Anytown?")).to_be_visible()
-    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DRAFT  # asking sent nothing
+    assert EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.DRAFT  # asking sent nothing
     page.get_by_role("link", name="No, go back").click()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
-    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DRAFT
+    assert EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.DRAFT
 
     page.get_by_role("button", name="Send", exact=True).click()
     page.get_by_role("button", name="Yes, send to 3 members").click()
     expect(page.get_by_text("Sending now.")).to_be_visible()
-    assert EmailSend.objects.get(pk=send.pk).state == EmailSend.State.SENDING
+    assert EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.SENDING
 
     page.get_by_role("button", name="Cancel this send").click()
     expect(page.get_by_text("Cancelled: nothing was sent.")).to_be_visible()
     send.refresh_from_db()
     assert send.state == EmailSend.State.CANCELLED and send.stopped_by == secretary
-    assert not EmailRecipient.objects.filter(send=send, state=EmailRecipient.State.SENT).exists()
+    assert not EmailRecipient.unscoped.filter(send=send, state=EmailRecipient.State.SENT).exists()

@@ -32,7 +32,7 @@ def day(anytown):
     """An election today with promises, a telling, a WARP count, a knock-up round out, a lift given
     to the canvasser and a postal voter among the promises: every page has something to show."""
     day = polling_day(anytown, name="Anytown general election")
-    day.election.campaign = Campaign.objects.create(
+    day.election.campaign = Campaign.unscoped.create(
         constituency=anytown.constituency, name="Anytown polling day", starts_on=day.election.poll_date
     )
     day.election.democracy_club_id = "parl.anytown.today"
@@ -51,7 +51,7 @@ def day(anytown):
     telling_record(
         teller=teller, election=day.election, box=day.box, raw_number="1", client_uuid=uuid.uuid4()
     )
-    WarpCount.objects.create(election=day.election, box=day.box, label="Independent", votes=12,
+    WarpCount.unscoped.create(election=day.election, box=day.box, label="Independent", votes=12,
                              recorded_by=teller, recorded_at=timezone.now())  # fmt: skip
     made = knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
     driver = DriverFactory(election=day.election, name="Dee Driver", user=anytown.user(Role.CANVASSER))

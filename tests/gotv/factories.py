@@ -40,7 +40,7 @@ def enter(publication, elector, number=None, suffix=None, polling_district=None)
     district = polling_district or elector.polling_district
     number = elector.elector_number if number is None else number
     suffix = elector.elector_suffix if suffix is None else suffix
-    return RegisterEntry.objects.create(
+    return RegisterEntry.unscoped.create(
         publication=publication,
         elector=elector,
         polling_district=district,

@@ -45,11 +45,11 @@ def day(anytown):
         tellings[n] = result.telling
     assert telling_undo(telling=tellings[9], user=teller).status == "undone"
     # The marked register: AN1 1-6 voted in person, AN1 7 by post; AN2 1 in person.
-    source = RegisterImport.objects.create(
+    source = RegisterImport.unscoped.create(
         constituency=anytown.constituency, kind=RegisterImport.Kind.MARKED, file_name="marked.csv"
     )
     marks = [(one[n], "voted") for n in range(1, 8)] + [(one[7], "postal"), (two[1], "voted")]
-    ElectorMark.objects.bulk_create(
+    ElectorMark.unscoped.bulk_create(
         ElectorMark(elector=e, kind=k, election=DC_ID, source=source) for e, k in marks
     )
     campaign = CampaignFactory(constituency=anytown.constituency)

@@ -40,7 +40,7 @@ def test_demo_without_a_register_seeds_nothing(db):
     out = io.StringIO()
     demo.seed(out)
     assert "no register loaded" in out.getvalue()
-    assert not Election.objects.exists()
+    assert not Election.unscoped.exists()
 
 
 def test_demo_polling_day_is_alive_today_and_idempotent(db):
@@ -50,37 +50,37 @@ def test_demo_polling_day_is_alive_today_and_idempotent(db):
     out = io.StringIO()
     demo.seed(out)
 
-    election = Election.objects.get(name=demo.ELECTION)
+    election = Election.unscoped.get(name=demo.ELECTION)
     assert election.poll_date == timezone.localdate()
     assert election.opens_at <= timezone.now() <= election.closes_at  # the poll is open on first look
-    boxes = BallotBox.objects.filter(election=election)
+    boxes = BallotBox.unscoped.filter(election=election)
     assert boxes.count() == anytown.polling_districts.count()
-    assert CommitteeRoom.objects.filter(election=election, is_main=True).count() == 1
-    assert CommitteeRoom.objects.filter(election=election).count() == 2
+    assert CommitteeRoom.unscoped.filter(election=election, is_main=True).count() == 1
+    assert CommitteeRoom.unscoped.filter(election=election).count() == 2
     assert election.campaign is not None
 
     # Tellings arrived through the telling service, spread over the hours so far, each with its voted.
-    tellings = Telling.objects.filter(election=election)
+    tellings = Telling.unscoped.filter(election=election)
     assert tellings.count() > 0
-    assert VoteRecord.objects.filter(election=election).count() == tellings.count()
+    assert VoteRecord.unscoped.filter(election=election).count() == tellings.count()
     times = sorted(tellings.values_list("recorded_at", flat=True))
     assert election.opens_at <= times[0] and times[-1] <= timezone.now()
     assert len({t.replace(second=0, microsecond=0) for t in times}) > 1  # not all in one minute
-    assert not VoteRecord.objects.filter(election=election).exclude(at__in=times).exists()
+    assert not VoteRecord.unscoped.filter(election=election).exclude(at__in=times).exists()
     # Some boxes had no teller, so the board can say "not seen" there.
     assert boxes.exclude(pk__in=tellings.values("box")).exists()
 
-    assert KnockUpRound.objects.filter(committee_room__election=election, closed_at__isnull=True).exists()
-    lifts = LiftRequest.objects.filter(election=election)
+    assert KnockUpRound.unscoped.filter(committee_room__election=election, closed_at__isnull=True).exists()
+    lifts = LiftRequest.unscoped.filter(election=election)
     assert lifts.count() == len(demo.LIFTS)
     assert lifts.filter(status=LiftRequest.Status.OPEN).exists()
     assert lifts.filter(status=LiftRequest.Status.DONE).exists()
-    canvasser_driver = Driver.objects.get(election=election, user__email="canvasser@anytown.demo")
+    canvasser_driver = Driver.unscoped.get(election=election, user__email="canvasser@anytown.demo")
     assert lifts.filter(driver=canvasser_driver, status=LiftRequest.Status.ASSIGNED).count() == 2
     assert "tellings" in out.getvalue()
 
-    counts = (tellings.count(), lifts.count(), KnockUpRound.objects.count())
+    counts = (tellings.count(), lifts.count(), KnockUpRound.unscoped.count())
     demo.seed(out)
     assert "already seeded" in out.getvalue()
-    assert Election.objects.filter(name=demo.ELECTION).count() == 1
-    assert (Telling.objects.count(), LiftRequest.objects.count(), KnockUpRound.objects.count()) == counts
+    assert Election.unscoped.filter(name=demo.ELECTION).count() == 1
+    assert (Telling.unscoped.count(), LiftRequest.unscoped.count(), KnockUpRound.unscoped.count()) == counts

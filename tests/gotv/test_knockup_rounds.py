@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def day(anytown):
     day = polling_day(anytown, name="Anytown general election")
-    day.election.campaign = Campaign.objects.create(
+    day.election.campaign = Campaign.unscoped.create(
         constituency=anytown.constituency, name="Anytown polling day", starts_on=day.election.poll_date
     )
     day.election.save(update_fields=["campaign"])
@@ -101,7 +101,7 @@ def test_a_round_by_road_group(anytown, day):
 
 def test_the_quiet_period_does_not_apply_on_polling_day(anytown, day):
     # Everyone was canvassed minutes ago (the fixture): the canvassing rule would rest them all ...
-    assert not Elector.objects.filter(pk=day.people[2].pk).due_for(Channel.DOOR).exists()
+    assert not Elector.unscoped.filter(pk=day.people[2].pk).due_for(Channel.DOOR).exists()
     # ... but they are knocked up all the same.
     made = knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
     assert day.people[2].pk in _in_round(made)
@@ -127,13 +127,13 @@ def test_outcomes_have_their_effects_once(anytown, day):
     assert knock_up_outcome_record(**record).status == "recorded"
     assert knock_up_outcome_record(**record).status == "duplicate"
     assert knock_up_outcome_record(**(record | {"outcome": "not_in"})).status == "conflict"
-    assert KnockUpOutcome.objects.filter(client_uuid=sent).count() == 1
-    assert VoteRecord.objects.get(election=day.election, elector=day.people[1]).source == "knock_up"
+    assert KnockUpOutcome.unscoped.filter(client_uuid=sent).count() == 1
+    assert VoteRecord.unscoped.get(election=day.election, elector=day.people[1]).source == "knock_up"
     assert knock_up_outcome_record(knocker=knocker, knock_up_round=made, elector=day.people[2],
                                    outcome="wont_vote", client_uuid=uuid.uuid4()).status == "recorded"  # fmt: skip
     assert knock_up_outcome_record(knocker=knocker, knock_up_round=made, elector=day.people[5],
                                    outcome="needs_lift", client_uuid=uuid.uuid4()).status == "recorded"  # fmt: skip
-    lift = LiftRequest.objects.get(elector=day.people[5])
+    lift = LiftRequest.unscoped.get(elector=day.people[5])
     assert (lift.committee_room, lift.status, lift.address) == (day.room, "open", "5 Church Lane, Anytown")
     assert _in_round(made) == {day.people[4].pk, day.people[5].pk}  # voted and won't vote dropped
     outsider = knock_up_outcome_record(knocker=knocker, knock_up_round=made, elector=day.people[3],
@@ -157,7 +157,7 @@ def test_the_phone_form_and_the_sync_apply_each_uuid_once(client, anytown, day):
     )
     assert [r["status"] for r in response.json()["results"]] == ["duplicate", "recorded", "refused"]
     assert "outcome: 'maybe'" in response.json()["results"][2]["message"]
-    assert KnockUpOutcome.objects.filter(round=made).count() == 2
+    assert KnockUpOutcome.unscoped.filter(round=made).count() == 2
     bad = client.post(reverse("gotv:knockup_sync"), "not json", content_type="application/json")
     assert bad.status_code == 400 and "Send JSON" in bad.json()["error"]
 
@@ -172,8 +172,8 @@ def test_a_paper_sheet_keyed_in_twice_counts_once(client, anytown, day):
     data = {"sheet": pack.sheet_id.lower(), f"o{day.people[2].pk}": "voted", f"o{day.people[4].pk}": "not_in"}
     assert "2 recorded" in client.post(url, data).content.decode()
     assert "0 recorded, 2 already keyed in" in client.post(url, data).content.decode()
-    assert KnockUpOutcome.objects.filter(round=made).count() == 2
-    assert all(o.flags == ["paper"] for o in KnockUpOutcome.objects.filter(round=made))
+    assert KnockUpOutcome.unscoped.filter(round=made).count() == 2
+    assert all(o.flags == ["paper"] for o in KnockUpOutcome.unscoped.filter(round=made))
     missing = client.get(url, {"sheet": "K999-01"})
     assert missing.status_code == 400 and b"K999-01 is not a sheet" in missing.content
 
@@ -203,7 +203,7 @@ def test_another_clps_knockers_see_nothing(client, anytown, otherton, day):
         response = client.post(reverse("gotv:knockup_sync"), json.dumps({"outcomes": [item]}),
                                content_type="application/json")  # fmt: skip
         assert response.json()["results"][0]["status"] == "refused"
-    assert not KnockUpOutcome.objects.exists()
+    assert not KnockUpOutcome.unscoped.exists()
 
 
 def test_the_organiser_builds_a_round_on_the_page(client, anytown, day):

@@ -31,7 +31,7 @@ def test_an_organiser_takes_a_request_adds_a_driver_and_assigns(client, anytown,
          "window_until": "11:30", "passengers": 1, "accessibility_needs": "frame", "wheelchair": "on"},
     )  # fmt: skip
     assert response.status_code == 302
-    lift = LiftRequest.objects.get(election=day.election)
+    lift = LiftRequest.unscoped.get(election=day.election)
     assert (lift.name, lift.status, lift.wheelchair, lift.requested_by) == (
         "Edna Price", "open", True, anytown.user(Role.ORGANISER)
     )  # fmt: skip
@@ -40,7 +40,7 @@ def test_an_organiser_takes_a_request_adds_a_driver_and_assigns(client, anytown,
         {"name": "Tess", "phone": "07700 900123", "account": anytown.user(Role.TELLER).email, "seats": 3},
     )
     assert response.status_code == 302
-    driver = Driver.objects.get(election=day.election)
+    driver = Driver.unscoped.get(election=day.election)
     assert driver.user == anytown.user(Role.TELLER)
     page = client.get(url)
     assert b"Edna Price" in page.content and b"tel:01632960100" in page.content
@@ -91,8 +91,8 @@ def test_bad_requests_say_what_is_wrong_and_write_nothing(client, anytown, day):
         reverse("gotv:lift_update", args=[day.election.pk, lift.pk]), {"action": "explode"}
     )
     assert response.status_code == 400
-    assert not Driver.objects.exists()
-    assert LiftRequest.objects.get().status == "open"
+    assert not Driver.unscoped.exists()
+    assert LiftRequest.unscoped.get().status == "open"
 
 
 def test_a_driver_of_another_election_cannot_be_assigned(anytown, day):
@@ -158,7 +158,7 @@ def test_another_clp_reads_and_writes_nothing(client, anytown, otherton, day):
     assert posted.status_code == 404
     posted = client.post(reverse("gotv:lift_update", args=[day.election.pk, lift.pk]), {"action": "cancel"})
     assert posted.status_code == 404
-    assert LiftRequest.objects.count() == 1 and LiftRequest.objects.get().status == "open"
+    assert LiftRequest.unscoped.count() == 1 and LiftRequest.unscoped.get().status == "open"
 
 
 def test_needs_a_lift_from_a_knocker_makes_one_request(anytown, day):
@@ -168,13 +168,13 @@ def test_needs_a_lift_from_a_knocker_makes_one_request(anytown, day):
         surname="Lovelace",
     )
     enter(day.election.publication, elector)
-    knock_up_round = KnockUpRound.objects.create(
+    knock_up_round = KnockUpRound.unscoped.create(
         committee_room=day.room,
         number=1,
         tellings_up_to=timezone.now(),
         created_by=anytown.user(Role.ORGANISER),
     )
-    outcome = KnockUpOutcome.objects.create(
+    outcome = KnockUpOutcome.unscoped.create(
         round=knock_up_round, elector=elector, knocker=anytown.user(Role.CANVASSER),
         outcome=KnockUpOutcome.Outcome.NEEDS_LIFT, notes="after 4pm", recorded_at=timezone.now(),
     )  # fmt: skip
@@ -183,7 +183,7 @@ def test_needs_a_lift_from_a_knocker_makes_one_request(anytown, day):
         "Ada Lovelace", "9 Canal Street", day.room, "after 4pm"
     )  # fmt: skip
     assert services.lift_request_from_knock_up(outcome=outcome) == lift
-    assert LiftRequest.objects.count() == 1
+    assert LiftRequest.unscoped.count() == 1
     outcome.outcome = KnockUpOutcome.Outcome.NOT_IN
     with pytest.raises(ValidationError, match="does not ask for a lift"):
         services.lift_request_from_knock_up(outcome=outcome)

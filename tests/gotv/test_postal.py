@@ -62,7 +62,7 @@ def test_a_canvasser_logs_reminders_as_rows_and_posted_drops_off_the_list(client
     url = reverse("gotv:postal_chase_log", args=[day.election.pk, voters["postal"].pk])
     client.post(url, {"channel": "phone", "outcome": "at_home"})
     client.post(url, {"channel": "door", "outcome": "posted"})
-    rows = PostalChaseContact.objects.filter(election=day.election, elector=voters["postal"]).order_by("at")
+    rows = PostalChaseContact.unscoped.filter(election=day.election, elector=voters["postal"]).order_by("at")
     assert [(r.channel, r.outcome, r.by) for r in rows] == [
         ("phone", "at_home", canvasser), ("door", "posted", canvasser)
     ]  # fmt: skip
@@ -81,7 +81,7 @@ def test_bad_input_and_electors_off_the_postal_list_write_nothing(client, anytow
     for who in ("in_person", "not_ours"):
         other = reverse("gotv:postal_chase_log", args=[day.election.pk, voters[who].pk])
         assert client.post(other, {"channel": "phone", "outcome": "posted"}).status_code == 404
-    assert not PostalChaseContact.objects.exists()
+    assert not PostalChaseContact.unscoped.exists()
 
 
 def test_outside_the_window_nothing_is_logged(client, anytown, day, voters):
@@ -97,7 +97,7 @@ def test_outside_the_window_nothing_is_logged(client, anytown, day, voters):
     day.election.save(update_fields=["poll_date"])
     page = client.post(url, {"channel": "phone", "outcome": "posted"}, follow=True)
     assert b"The polls closed at" in page.content
-    assert not PostalChaseContact.objects.exists()
+    assert not PostalChaseContact.unscoped.exists()
 
 
 def test_labels_for_organisers_only_and_never_for_another_clp(client, anytown, otherton, day, voters):
@@ -114,7 +114,7 @@ def test_labels_for_organisers_only_and_never_for_another_clp(client, anytown, o
     assert client.get(reverse("gotv:postal_chase", args=[day.election.pk])).status_code == 404
     url = reverse("gotv:postal_chase_log", args=[day.election.pk, voters["postal"].pk])
     assert client.post(url, {"channel": "phone", "outcome": "posted"}).status_code == 404
-    assert not PostalChaseContact.objects.exists()
+    assert not PostalChaseContact.unscoped.exists()
 
 
 def test_the_log_form_chooses_nothing_for_the_canvasser(client, anytown, day, voters):
@@ -130,4 +130,4 @@ def test_the_log_form_chooses_nothing_for_the_canvasser(client, anytown, day, vo
         "Nothing logged for" in page.content.decode()
         and "channel: This field is required" in page.content.decode()
     )
-    assert not PostalChaseContact.objects.exists()
+    assert not PostalChaseContact.unscoped.exists()

@@ -40,7 +40,7 @@ def _boxes(election):
             box.co_located,
             sorted(d.polling_district.code for d in box.districts.all()),
         )
-        for box in BallotBox.objects.filter(election=election).select_related("station")
+        for box in BallotBox.unscoped.filter(election=election).select_related("station")
     }
 
 
@@ -55,13 +55,13 @@ def test_a_democracy_club_file_makes_a_box_per_district_at_each_station(election
         "AN2": ("St Mary's Church Hall", True, ["AN2"]),
         "AN3": ("Northgate Primary School", False, ["AN3"]),
     }
-    church = PollingStation.objects.get(election=election, council_id="5854")
+    church = PollingStation.unscoped.get(election=election, council_id="5854")
     assert (church.address, church.postcode, church.uprn) == (
         "Church Lane, Anytown",
         "AT11AA",
         "100060000001",
     )
-    school = PollingStation.objects.get(election=election, council_id="5901")
+    school = PollingStation.unscoped.get(election=election, council_id="5901")
     assert (school.latitude, school.longitude) == (52.1, -1.3)  # from the postcode
     assert any("OT1" in note for note in result.notes)  # another CLP's district, skipped
     assert any("1 address row" in note for note in result.notes)  # no polling place allocated
@@ -76,7 +76,7 @@ def test_importing_the_same_file_again_changes_nothing(election):
         "stations_added": 0, "stations_changed": 0, "stations_unchanged": 2,
         "boxes_added": 0, "boxes_changed": 0, "boxes_unchanged": 3,
     }  # fmt: skip
-    assert PollingStation.objects.filter(election=election).count() == 2
+    assert PollingStation.unscoped.filter(election=election).count() == 2
 
 
 def test_a_box_list_with_its_own_locations(election):
@@ -87,7 +87,7 @@ def test_a_box_list_with_its_own_locations(election):
         "Box 2": ("St Mary's Church Hall", True, ["AN2"]),
         "Box 3": ("Northgate Primary School", False, ["AN3", "AN4"]),
     }
-    church = PollingStation.objects.get(election=election, name="St Mary's Church Hall")
+    church = PollingStation.unscoped.get(election=election, name="St Mary's Church Hall")
     assert (church.latitude, church.longitude) == (52.0101, -1.2202)
 
 
@@ -117,7 +117,7 @@ def test_a_missing_named_column_is_rejected_naming_the_columns_seen(election, tm
     reason = result.errors[0]["reason"]
     assert "'districts' (polling district(s))" in reason
     assert "The header line has: Name, Postcode, Box" in reason
-    assert not PollingStation.objects.filter(election=election).exists()
+    assert not PollingStation.unscoped.filter(election=election).exists()
 
 
 def test_a_named_optional_column_is_binding(election, tmp_path):
@@ -147,7 +147,7 @@ def test_bad_lines_reject_the_whole_file_with_their_numbers(election, tmp_path):
         (6, "districts"),
     ]
     assert "is not a number" in result.errors[0]["reason"]
-    assert not PollingStation.objects.filter(election=election).exists()
+    assert not PollingStation.unscoped.filter(election=election).exists()
 
 
 def test_one_box_label_at_two_stations_is_rejected(election, tmp_path):
@@ -158,7 +158,7 @@ def test_one_box_label_at_two_stations_is_rejected(election, tmp_path):
         "'B1' is listed at two stations: Town Hall (line 2) and Scout Hut (line 3)"
         in result.errors[0]["reason"]
     )
-    assert not PollingStation.objects.filter(election=election).exists()
+    assert not PollingStation.unscoped.filter(election=election).exists()
 
 
 def test_a_file_for_another_constituency_is_rejected(election, tmp_path):
@@ -184,4 +184,4 @@ def test_a_windows_1252_file_is_read(election, tmp_path):
     )
     result = station_import(election=election, path=path, layout=BOX_LIST)
     assert result.status == "done", result.errors
-    assert PollingStation.objects.get(election=election).name == "Caf\u00e9 Hall"
+    assert PollingStation.unscoped.get(election=election).name == "Caf\u00e9 Hall"

@@ -54,9 +54,9 @@ class TestRecording:
         result = _tell(day, teller, "888")
         assert result.status == "found"
         assert result.name == "Ada Lovelace"
-        telling = Telling.objects.get()
+        telling = Telling.unscoped.get()
         assert (telling.elector, telling.raw_number, telling.teller) == (elector, "888", teller)
-        record = VoteRecord.objects.get()
+        record = VoteRecord.unscoped.get()
         assert (record.elector, record.source, record.telling) == (elector, "telling", telling)
 
     def test_the_poll_card_forms_all_find_the_elector(self, anytown, teller):
@@ -67,8 +67,8 @@ class TestRecording:
         code = anytown.polling_district.code
         for typed in ("888/8", "888.8", f"{code}-888/8", f"{code.lower()} 888.8"):
             assert _tell(day, teller, typed).status in ("found", "already_told"), typed
-        assert Telling.objects.filter(elector=elector).count() == 4
-        assert VoteRecord.objects.filter(elector=elector).count() == 1
+        assert Telling.unscoped.filter(elector=elector).count() == 4
+        assert VoteRecord.unscoped.filter(elector=elector).count() == 1
 
     def test_resolves_against_the_elections_register_not_todays(self, anytown, teller):
         """At the annual rollover numbers change: the election's publication decides."""
@@ -100,7 +100,7 @@ class TestRecording:
         again = _tell(day, teller, "12", client_uuid=key)
         assert again.status == "duplicate"
         assert again.stored
-        assert Telling.objects.count() == 1
+        assert Telling.unscoped.count() == 1
 
     def test_a_reused_entry_id_with_another_number_is_refused(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 12), _elector(anytown, 13)])
@@ -108,8 +108,8 @@ class TestRecording:
         _tell(day, teller, "12", client_uuid=key)
         clash = _tell(day, teller, "13", client_uuid=key)
         assert clash.status == "conflict"
-        assert Telling.objects.get().raw_number == "12"
-        assert not VoteRecord.objects.filter(elector__elector_number=13).exists()
+        assert Telling.unscoped.get().raw_number == "12"
+        assert not VoteRecord.unscoped.filter(elector__elector_number=13).exists()
 
     def test_another_users_entry_id_reveals_nothing(self, anytown, otherton, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 12, surname="Anytownson")])
@@ -130,8 +130,8 @@ class TestRecording:
         second = _tell(day, other_teller, "40")
         assert second.status == "already_told"
         assert "already told" in second.message
-        assert Telling.objects.filter(elector=elector).count() == 2
-        assert VoteRecord.objects.filter(elector=elector).count() == 1
+        assert Telling.unscoped.filter(elector=elector).count() == 2
+        assert VoteRecord.unscoped.filter(elector=elector).count() == 1
 
 
 @pytest.mark.django_db
@@ -141,7 +141,7 @@ class TestBadNumbers:
         result = _tell(day, teller, "8a8")
         assert (result.status, result.stored) == ("invalid", False)
         assert "letters" in result.message
-        assert not Telling.objects.exists() and not VoteRecord.objects.exists()
+        assert not Telling.unscoped.exists() and not VoteRecord.unscoped.exists()
 
     def test_an_unknown_number_writes_nothing_and_says_so(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 88)])
@@ -153,7 +153,7 @@ class TestBadNumbers:
         assert result.status == "unknown"
         assert f"No {code}-999" in result.message
         assert _tell(day, teller, "ZZ9-1").status == "unknown"
-        assert not Telling.objects.exists()
+        assert not Telling.unscoped.exists()
 
     def test_a_number_from_another_boxs_district_is_not_on_this_box(self, anytown, teller):
         other_district = PollingDistrictFactory(constituency=anytown.constituency, code="AN2")
@@ -162,7 +162,7 @@ class TestBadNumbers:
         result = _tell(day, teller, "AN2-50")
         assert result.status == "not_on_box"
         assert "AN2" in result.message
-        assert not Telling.objects.exists()
+        assert not Telling.unscoped.exists()
 
     def test_co_located_boxes_tell_for_the_whole_station(self, anytown, teller):
         other_district = PollingDistrictFactory(constituency=anytown.constituency, code="AN2")
@@ -172,7 +172,7 @@ class TestBadNumbers:
         day.box.co_located = True
         day.box.save(update_fields=["co_located"])
         assert _tell(day, teller, "60").status == "found"
-        assert Telling.objects.get().polling_district == other_district
+        assert Telling.unscoped.get().polling_district == other_district
 
     def test_a_number_in_two_of_the_boxs_districts_asks_for_the_district(self, anytown, teller):
         other_district = PollingDistrictFactory(constituency=anytown.constituency, code="AN2")
@@ -200,7 +200,7 @@ class TestWhoMayTellAndWhen:
         day = polling_day(anytown, electors=[_elector(anytown, 1)])
         result = _tell(day, otherton.user(Role.TELLER), "1")
         assert result.status == "refused"
-        assert not Telling.objects.exists()
+        assert not Telling.unscoped.exists()
 
     def test_a_box_of_another_election_is_refused(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 1)])
@@ -212,7 +212,7 @@ class TestWhoMayTellAndWhen:
             teller=teller, election=day.election, box=box, raw_number="1", client_uuid=uuid.uuid4()
         )
         assert result.status == "refused"
-        assert not Telling.objects.exists()
+        assert not Telling.unscoped.exists()
 
     def test_tellings_after_close_of_poll_and_grace_are_refused_with_the_reason(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 1)])
@@ -223,7 +223,7 @@ class TestWhoMayTellAndWhen:
         result = _tell(day, teller, "1", recorded_at=now - datetime.timedelta(days=1))
         assert result.status == "refused"
         assert "polls closed at 22:00" in result.message and "until 22:30" in result.message
-        assert not Telling.objects.exists()
+        assert not Telling.unscoped.exists()
 
     def test_a_telling_in_the_grace_period_typed_before_close_is_taken_and_flagged(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 1), _elector(anytown, 2)])
@@ -281,20 +281,20 @@ class TestUndo:
         told = _tell(day, teller, "1").telling
         result = telling_undo(telling=told, user=teller)
         assert result.status == "undone"
-        assert Telling.objects.filter(pk=told.pk).exists()
-        assert TellingUndo.objects.get().telling == told
-        assert not VoteRecord.objects.exists()
+        assert Telling.unscoped.filter(pk=told.pk).exists()
+        assert TellingUndo.unscoped.get().telling == told
+        assert not VoteRecord.unscoped.exists()
         assert telling_undo(telling=told, user=teller).status == "already_undone"
-        assert TellingUndo.objects.count() == 1
+        assert TellingUndo.unscoped.count() == 1
 
     def test_undoing_one_of_two_tellings_keeps_the_voter_voted(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, 1)])
         first = _tell(day, teller, "1").telling
         second = _tell(day, teller, "1").telling
         telling_undo(telling=first, user=teller)
-        assert VoteRecord.objects.get().telling == second
+        assert VoteRecord.unscoped.get().telling == second
         telling_undo(telling=second, user=teller)
-        assert not VoteRecord.objects.exists()
+        assert not VoteRecord.unscoped.exists()
 
     def test_a_doorstep_voted_survives_an_undone_telling(self, anytown, teller):
         elector = _elector(anytown, 1)
@@ -303,7 +303,7 @@ class TestUndo:
         told = _tell(day, teller, "1")
         assert told.status == "already_told"
         telling_undo(telling=told.telling, user=teller)
-        assert VoteRecord.objects.get().source == VoteRecord.Source.DOORSTEP
+        assert VoteRecord.unscoped.get().source == VoteRecord.Source.DOORSTEP
 
     def test_a_teller_undoes_only_their_last_five(self, anytown, teller):
         day = polling_day(anytown, electors=[_elector(anytown, n) for n in range(1, 8)])
@@ -321,7 +321,7 @@ class TestUndo:
         day = polling_day(anytown, electors=[_elector(anytown, 1)])
         told = _tell(day, teller, "1").telling
         assert telling_undo(telling=told, user=otherton.user(Role.CLP_SECRETARY)).status == "refused"
-        assert not TellingUndo.objects.exists()
+        assert not TellingUndo.unscoped.exists()
 
 
 def test_one_batch_posted_three_times_at_once_is_stored_once(transactional_db, anytown, teller):
@@ -348,8 +348,8 @@ def test_one_batch_posted_three_times_at_once_is_stored_once(transactional_db, a
     for thread in threads:
         thread.join()
     assert not errors
-    assert Telling.objects.count() == 20
-    assert VoteRecord.objects.count() == 20
+    assert Telling.unscoped.count() == 20
+    assert VoteRecord.unscoped.count() == 20
     assert sorted(set(statuses)) == ["duplicate", "found"]
     assert statuses.count("found") == 20
 
@@ -378,8 +378,8 @@ def test_two_tellers_typing_one_number_at_once_make_one_voted(transactional_db, 
     for thread in threads:
         thread.join()
     assert not errors
-    assert Telling.objects.count() == 60
-    assert VoteRecord.objects.count() == 30
+    assert Telling.unscoped.count() == 60
+    assert VoteRecord.unscoped.count() == 30
     assert statuses.count("found") == 30 and statuses.count("already_told") == 30
 
 
@@ -392,7 +392,7 @@ def test_a_register_update_after_polling_day_can_drop_a_told_entry(anytown, tell
     telling = _tell(day, teller, "31").telling
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM voters_registerentry WHERE elector_id = %s", [elector.pk])
-    telling = Telling.objects.get(pk=telling.pk)
+    telling = Telling.unscoped.get(pk=telling.pk)
     assert (telling.elector, telling.polling_district, telling.elector_number) == (
         elector,
         anytown.polling_district,

@@ -65,8 +65,8 @@ def test_a_number_is_found_with_the_name_and_told_once(client, day, teller):
     client.force_login(teller)
     [result] = post(client, [telling(day, "101")])
     assert (result["status"], result["final"], result["name"]) == ("found", True, "Ada Anytownson")
-    assert Telling.objects.get().raw_number == "101"
-    assert VoteRecord.objects.get().elector.surname == "Anytownson"
+    assert Telling.unscoped.get().raw_number == "101"
+    assert VoteRecord.unscoped.get().elector.surname == "Anytownson"
     assert AuditEvent.objects.filter(action="telling.sync", user=teller).exists()
 
 
@@ -75,8 +75,8 @@ def test_the_same_batch_sent_again_is_applied_once(client, day, teller):
     batch = [telling(day, "101"), telling(day, "102")]
     assert [r["status"] for r in post(client, batch)] == ["found", "found"]
     assert [r["status"] for r in post(client, batch)] == ["duplicate", "duplicate"]
-    assert Telling.objects.count() == 2
-    assert VoteRecord.objects.count() == 2
+    assert Telling.unscoped.count() == 2
+    assert VoteRecord.unscoped.count() == 2
 
 
 def test_letters_in_a_number_are_refused_with_the_reason_and_nothing_written(client, day, teller):
@@ -84,7 +84,7 @@ def test_letters_in_a_number_are_refused_with_the_reason_and_nothing_written(cli
     [result] = post(client, [telling(day, "1O1")])
     assert result["status"] == "invalid" and result["final"]
     assert "letters in the number" in result["message"]
-    assert not Telling.objects.exists() and not VoteRecord.objects.exists()
+    assert not Telling.unscoped.exists() and not VoteRecord.unscoped.exists()
 
 
 def test_an_unknown_number_is_refused_with_the_reason_and_nothing_written(client, day, teller):
@@ -95,7 +95,7 @@ def test_an_unknown_number_is_refused_with_the_reason_and_nothing_written(client
     [result] = post(client, [telling(day, "ZZ9-101")])
     assert result["status"] == "unknown"
     assert "no polling district ZZ9" in result["message"]
-    assert not Telling.objects.exists() and not VoteRecord.objects.exists()
+    assert not Telling.unscoped.exists() and not VoteRecord.unscoped.exists()
 
 
 def test_malformed_entries_get_a_clear_answer_never_a_500(client, day, teller):
@@ -118,7 +118,7 @@ def test_malformed_entries_get_a_clear_answer_never_a_500(client, day, teller):
     assert "number must be text" in results[3]["message"]
     assert "box must be a number" in results[4]["message"]
     assert "ballots_issued must be a number" in results[5]["message"]
-    assert not Telling.objects.exists()
+    assert not Telling.unscoped.exists()
     for body in (b"{", b'{"entries": 3}', json.dumps({"entries": [{}] * 201}).encode()):
         response = client.post(SYNC, body, content_type="application/json")
         assert response.status_code == 400 and response.json()["error"]
@@ -129,7 +129,7 @@ def test_signed_out_phones_are_told_to_sign_in(client, day):
         SYNC, json.dumps({"entries": [telling(day, "101")]}), content_type="application/json"
     )
     assert response.status_code == 401
-    assert not Telling.objects.exists()
+    assert not Telling.unscoped.exists()
 
 
 def test_two_tellers_at_one_box_make_two_tellings_and_one_voted(client, anytown, day, teller):
@@ -139,8 +139,8 @@ def test_two_tellers_at_one_box_make_two_tellings_and_one_voted(client, anytown,
     [second] = post(client, [telling(day, "102")])
     assert second["status"] == "already_told"
     assert "already told" in second["message"]
-    assert Telling.objects.count() == 2
-    assert VoteRecord.objects.count() == 1
+    assert Telling.unscoped.count() == 2
+    assert VoteRecord.unscoped.count() == 1
 
 
 def test_undo_through_the_queue_keeps_the_row_and_unmarks_the_voter(client, day, teller):
@@ -149,9 +149,9 @@ def test_undo_through_the_queue_keeps_the_row_and_unmarks_the_voter(client, day,
     undo = {"uuid": str(uuid.uuid4()), "kind": "undo", "election": day.election.pk, "target": told["uuid"]}
     results = post(client, [told, undo])
     assert [r["status"] for r in results] == ["found", "undone"]
-    assert Telling.objects.count() == 1  # an undo is a row, never a delete
-    assert TellingUndo.objects.get().telling.raw_number == "103"
-    assert not VoteRecord.objects.exists()
+    assert Telling.unscoped.count() == 1  # an undo is a row, never a delete
+    assert TellingUndo.unscoped.get().telling.raw_number == "103"
+    assert not VoteRecord.unscoped.exists()
     assert post(client, [undo])[0]["status"] == "already_undone"
 
 
@@ -165,7 +165,7 @@ def test_an_undo_before_its_telling_arrives_waits(client, day, teller):
     }
     [result] = post(client, [undo])
     assert (result["status"], result["final"]) == ("wait", False)
-    assert not TellingUndo.objects.exists()
+    assert not TellingUndo.unscoped.exists()
 
 
 def test_only_the_last_five_entries_can_be_undone(client, day, teller, anytown):
@@ -187,12 +187,12 @@ def test_only_the_last_five_entries_can_be_undone(client, day, teller, anytown):
     [result] = post(client, [undo])
     assert result["status"] == "refused"
     assert "last 5 entries" in result["message"]
-    assert VoteRecord.objects.count() == 6
+    assert VoteRecord.unscoped.count() == 6
 
 
 def test_after_close_of_poll_and_grace_tellings_are_refused_with_the_reason(client, day, teller):
     now = timezone.localtime()
-    Election.objects.filter(pk=day.election.pk).update(
+    Election.unscoped.filter(pk=day.election.pk).update(
         poll_date=now.date() - datetime.timedelta(days=1),
         polls_open=datetime.time(7, 0),
         polls_close=datetime.time(22, 0),
@@ -202,13 +202,13 @@ def test_after_close_of_poll_and_grace_tellings_are_refused_with_the_reason(clie
     [result] = post(client, [telling(day, "101")])
     assert result["status"] == "refused" and result["final"]
     assert "The polls closed at 22:00; tellings were taken until 22:30" in result["message"]
-    assert not Telling.objects.exists()
+    assert not Telling.unscoped.exists()
 
 
 def test_within_the_grace_period_a_telling_made_before_the_close_is_kept_flagged_late(client, day, teller):
     now = timezone.localtime()
     closed = now - datetime.timedelta(minutes=10)
-    Election.objects.filter(pk=day.election.pk).update(
+    Election.unscoped.filter(pk=day.election.pk).update(
         polls_open=datetime.time(0, 0), polls_close=closed.time(), late_grace_minutes=30
     )
     if closed.date() != now.date():
@@ -217,7 +217,7 @@ def test_within_the_grace_period_a_telling_made_before_the_close_is_kept_flagged
     entry = telling(day, "101", recorded_at=(closed - datetime.timedelta(minutes=5)).isoformat())
     [result] = post(client, [entry])
     assert result["status"] == "found"
-    assert "late" in Telling.objects.get().flags
+    assert "late" in Telling.unscoped.get().flags
     [after] = post(client, [telling(day, "102", recorded_at=now.isoformat())])
     assert after["status"] == "refused" and "after the polls closed" in after["message"]
 
@@ -228,12 +228,12 @@ def test_a_teller_whose_grant_ended_is_let_in_only_with_a_page_served_before(cli
     client.force_login(teller)
     [kept] = post(client, [telling(day, "101", download=token)])
     assert kept["status"] == "found"
-    assert Telling.objects.get().flags == ["grant_ended"]
+    assert Telling.unscoped.get().flags == ["grant_ended"]
     [refused] = post(client, [telling(day, "102", user=teller)])  # a page served after the end
     assert refused["status"] == "refused"
     [forged] = post(client, [telling(day, "103", download="made-up")])
     assert forged["status"] == "refused"
-    assert Telling.objects.count() == 1
+    assert Telling.unscoped.count() == 1
 
 
 def test_a_teller_revoked_between_two_requests_is_refused_on_the_next(client, day, teller):
@@ -245,7 +245,7 @@ def test_a_teller_revoked_between_two_requests_is_refused_on_the_next(client, da
     grant_revoke(grant=Grant.objects.get(user=teller), revoked_by=None, reason="Went home")
     [after] = post(client, [telling(day, "102")])
     assert after["status"] == "refused" and after["final"]
-    assert Telling.objects.count() == 1
+    assert Telling.unscoped.count() == 1
 
 
 def test_a_teller_of_another_clp_can_neither_tell_nor_read(client, otherton, day):
@@ -259,7 +259,7 @@ def test_a_teller_of_another_clp_can_neither_tell_nor_read(client, otherton, day
     assert [r["status"] for r in results] == ["refused", "refused"]
     body = json.dumps(results)
     assert "Anytown" not in body and "Ada" not in body
-    assert not Telling.objects.exists() and not BoxTurnoutCount.objects.exists()
+    assert not Telling.unscoped.exists() and not BoxTurnoutCount.unscoped.exists()
     box = reverse("gotv:telling_box", args=[day.election.pk, day.box.pk])
     assert client.get(box).status_code == 404
     assert (
@@ -275,7 +275,7 @@ def test_a_box_of_another_election_is_refused(client, anytown, day, teller):
     [result] = post(client, [telling(day, "101", box=other.box.pk)])
     assert result["status"] == "refused"
     assert f"Box {other.box.pk} is not a box of" in result["message"]
-    assert not Telling.objects.exists()
+    assert not Telling.unscoped.exists()
 
 
 def test_turnout_counts_are_snapshots_the_latest_wins_and_history_is_kept(client, day, teller):
@@ -292,9 +292,9 @@ def test_turnout_counts_are_snapshots_the_latest_wins_and_history_is_kept(client
         "recorded",
         "duplicate",
     ]
-    latest = BoxTurnoutCount.objects.filter(box=day.box).order_by("-as_of").first()
+    latest = BoxTurnoutCount.unscoped.filter(box=day.box).order_by("-as_of").first()
     assert latest.ballots_issued == 250
-    assert BoxTurnoutCount.objects.count() == 2
+    assert BoxTurnoutCount.unscoped.count() == 2
     [bad] = post(client, [count(-3, 0)])
     assert bad["status"] == "invalid" and "ballots_issued" in bad["message"]
 
@@ -310,7 +310,7 @@ def test_warp_counts_add_up_and_an_organiser_marks_one_invalid(client, anytown, 
     assert [r["status"] for r in results] == ["recorded"] * 3
     [bad] = post(client, [warp(3, party="NOPE")])
     assert bad["status"] == "invalid" and "'NOPE' is not a party code" in bad["message"]
-    wrong = WarpCount.objects.get(votes=25)
+    wrong = WarpCount.unscoped.get(votes=25)
 
     page = reverse("gotv:telling_counts", args=[day.election.pk])
     assert client.get(page).status_code == 404  # tellers enter counts; organisers check them
@@ -322,7 +322,7 @@ def test_warp_counts_add_up_and_an_organiser_marks_one_invalid(client, anytown, 
     client.post(reverse("gotv:warp_invalidate", args=[wrong.pk]), {"reason": "Counted twice"})
     wrong.refresh_from_db()
     assert wrong.invalid and wrong.invalid_reason == "Counted twice"
-    assert WarpCount.objects.count() == 3  # marked, never deleted
+    assert WarpCount.unscoped.count() == 3  # marked, never deleted
     response = client.get(page)
     assert response.context["boxes"][0]["warp_total"] == 49
     assert "Counted twice" in response.content.decode()

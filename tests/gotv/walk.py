@@ -63,12 +63,12 @@ def _telling(anytown):
     day = _day(anytown)
     elector = _elector(anytown, day.election)
     entry = elector.register_entries.get()
-    telling = Telling.objects.create(
+    telling = Telling.unscoped.create(
         election=day.election, box=day.box, teller=anytown.user(Role.TELLER),
         raw_number=str(entry.elector_number), elector_number=entry.elector_number, elector=elector,
         polling_district=entry.polling_district, recorded_at=timezone.now(),
     )  # fmt: skip
-    VoteRecord.objects.create(
+    VoteRecord.unscoped.create(
         election=day.election, elector=elector, polling_district=entry.polling_district,
         source=VoteRecord.Source.TELLING, telling=telling, at=telling.recorded_at,
     )  # fmt: skip
@@ -77,7 +77,7 @@ def _telling(anytown):
 
 def _round(anytown):
     day = _day(anytown)
-    return KnockUpRound.objects.create(
+    return KnockUpRound.unscoped.create(
         committee_room=day.room,
         number=1,
         name="Anytown round one",
@@ -89,7 +89,7 @@ def _round(anytown):
 def _outcome(anytown):
     knock_up_round = _round(anytown)
     elector = _elector(anytown, knock_up_round.committee_room.election)
-    return KnockUpOutcome.objects.create(
+    return KnockUpOutcome.unscoped.create(
         round=knock_up_round,
         elector=elector,
         knocker=anytown.user(Role.CANVASSER),
@@ -101,7 +101,7 @@ def _outcome(anytown):
 
 def _adjustment(anytown):
     day = _day(anytown)
-    return PromiseAdjustment.objects.create(
+    return PromiseAdjustment.unscoped.create(
         election=day.election,
         elector=_elector(anytown, day.election),
         kind=PromiseAdjustment.Kind.PROMISE,
@@ -112,7 +112,7 @@ def _adjustment(anytown):
 
 def _turnout(anytown):
     day = _day(anytown)
-    return BoxTurnoutCount.objects.create(
+    return BoxTurnoutCount.unscoped.create(
         election=day.election, box=day.box, ballots_issued=120, as_of=timezone.now(),
         recorded_by=anytown.user(Role.TELLER),
     )  # fmt: skip
@@ -124,7 +124,7 @@ def _warp(anytown):
 
     def make(anytown):
         day = _day(anytown)
-        return WarpCount.objects.create(
+        return WarpCount.unscoped.create(
             election=day.election, box=day.box, label="Anytown Independent", votes=12,
             recorded_by=anytown.user(Role.TELLER),
         )  # fmt: skip
@@ -134,7 +134,7 @@ def _warp(anytown):
 
 def _postal(anytown):
     day = _day(anytown)
-    return PostalChaseContact.objects.create(
+    return PostalChaseContact.unscoped.create(
         election=day.election, elector=_elector(anytown, day.election), channel="phone", outcome="at_home",
         notes="Anytown postal voter", by=anytown.user(Role.CANVASSER),
     )  # fmt: skip
@@ -171,7 +171,7 @@ def _make_postal_voter(anytown):
 
 def _undo(anytown):
     telling = _telling(anytown)
-    return TellingUndo.objects.create(telling=telling, by=telling.teller)
+    return TellingUndo.unscoped.create(telling=telling, by=telling.teller)
 
 
 def _board_args(anytown):
@@ -191,7 +191,7 @@ def _make_knockup_round(anytown):
     from tests.gotv.factories import canvassed
 
     day = _day(anytown)
-    day.election.campaign = Campaign.objects.create(
+    day.election.campaign = Campaign.unscoped.create(
         constituency=anytown.constituency, name="Anytown polling day", starts_on=day.election.poll_date
     )
     day.election.save(update_fields=["campaign"])
@@ -283,7 +283,7 @@ ADMIN_OBJECTS = {
     PromiseAdjustment: _adjustment,
     Telling: _telling,
     TellingUndo: _undo,
-    VoteRecord: lambda anytown: VoteRecord.objects.get(telling=_telling(anytown)),
+    VoteRecord: lambda anytown: VoteRecord.unscoped.get(telling=_telling(anytown)),
     BoxTurnoutCount: _turnout,
     WarpCount: _warp,
     KnockUpRound: _round,

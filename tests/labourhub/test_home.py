@@ -91,7 +91,7 @@ def anytown_work(anytown):
     campaign = campaign_with_survey(anytown.constituency)
     home = PropertyFactory(polling_district=anytown.polling_district)
     elector = ElectorFactory(home=home, surname="Anytownson")
-    PhoneNumber.objects.create(elector=elector, number="07700900123")
+    PhoneNumber.unscoped.create(elector=elector, number="07700900123")
     call_list_create(campaign=campaign, name="Anytown calls", criteria={})
     anytown.made["pack"] = pack_with_doors(campaign, [home])
     return anytown
@@ -148,7 +148,7 @@ def _make_imports(clp, *, running, failed, old_failed):
         (RegisterImport.Status.FAILED, old_failed, 30),
     ):
         for _ in range(count):
-            RegisterImport.objects.create(
+            RegisterImport.unscoped.create(
                 constituency=clp, kind="update", file_name="x.csv", status=status,
                 created_at=timezone.now() - timedelta(days=age),
             )  # fmt: skip
@@ -167,7 +167,7 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
         )
         for state in (MemberImport.State.WAITING, MemberImport.State.RUNNING, MemberImport.State.REJECTED):
             for _ in range(n):
-                MemberImport.objects.create(constituency=clp.constituency, file_name="m.csv", state=state)
+                MemberImport.unscoped.create(constituency=clp.constituency, file_name="m.csv", state=state)
         for _ in range(n):
             EmailSendFactory(constituency=clp.constituency, state=EmailSend.State.SENDING)
         EmailSendFactory(constituency=clp.constituency, state=EmailSend.State.DRAFT)
@@ -185,10 +185,10 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
     mine = anytown.constituency
     week_ago = timezone.now() - timedelta(days=7)
     assert needs == {
-        "register_imports_running": RegisterImport.objects.filter(
+        "register_imports_running": RegisterImport.unscoped.filter(
             constituency=mine, status="running"
         ).count(),
-        "register_imports_failed": RegisterImport.objects.filter(
+        "register_imports_failed": RegisterImport.unscoped.filter(
             constituency=mine, status="failed", created_at__gte=week_ago
         ).count(),
         "members_lapsed": 2,

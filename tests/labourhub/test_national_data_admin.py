@@ -43,7 +43,7 @@ def test_an_organiser_cannot_import_postcode_locations_through_the_admin(client,
     )
     assert response.status_code == 200
     assert "postcodes is not one of the available choices" in response.content.decode()
-    assert not RegisterImport.objects.filter(kind=RegisterImport.Kind.POSTCODES).exists()
+    assert not RegisterImport.unscoped.filter(kind=RegisterImport.Kind.POSTCODES).exists()
 
 
 def test_the_import_service_refuses_postcodes_from_anyone_but_the_operator(anytown):
@@ -54,7 +54,7 @@ def test_the_import_service_refuses_postcodes_from_anyone_but_the_operator(anyto
             file=_postcodes_upload(),
             user=anytown.user(Role.CLP_SECRETARY),
         )
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()
 
 
 def test_the_operator_still_imports_postcodes_in_the_admin(client, operator):
@@ -65,7 +65,7 @@ def test_the_operator_still_imports_postcodes_in_the_admin(client, operator):
         url, {"constituency": "", "kind": "postcodes", "file": _postcodes_upload(), "options": "{}"}
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert RegisterImport.objects.get().kind == RegisterImport.Kind.POSTCODES
+    assert RegisterImport.unscoped.get().kind == RegisterImport.Kind.POSTCODES
 
 
 @pytest.mark.parametrize("role", [Role.ORGANISER, Role.CLP_SECRETARY, Role.ADMIN])

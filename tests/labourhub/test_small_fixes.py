@@ -33,7 +33,7 @@ def test_my_membership_says_sms_not_sms_in_title_case(client, anytown):
 
 
 def _import(anytown, status):
-    return RegisterImport.objects.create(
+    return RegisterImport.unscoped.create(
         constituency=anytown.constituency,
         kind=RegisterImport.Kind.UPDATE,
         file_name="anytown.csv",

@@ -30,7 +30,7 @@ def make_send(anytown, *, subject="News for {{first_name}}", body="Hello **{{fir
         audience=audience or {},
         frequency_cap=3,
     )
-    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.SENDING, scheduled_for=timezone.now())
+    EmailSend.unscoped.filter(pk=send.pk).update(state=EmailSend.State.SENDING, scheduled_for=timezone.now())
     send.refresh_from_db()
     return send
 

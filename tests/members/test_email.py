@@ -25,7 +25,7 @@ def _send_all(send):
 def test_unknown_merge_field_is_refused_before_anything_is_saved(anytown):
     with pytest.raises(ContentError, match=r"body line 2: unknown merge field \{\{nickname\}\}"):
         make_send(anytown, body="Hi\n{{nickname}}")
-    assert not EmailSend.objects.exists()
+    assert not EmailSend.unscoped.exists()
 
 
 def test_unclosed_merge_field_is_refused(anytown):
@@ -109,7 +109,7 @@ def test_one_click_unsubscribe_sticks(client, anytown, anytown_members):
     path = url.split("testserver", 1)[-1].split("8000", 1)[-1]
     response = client.post(path, {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
-    member = Member.objects.get(email=mail.outbox[0].to[0])
+    member = Member.unscoped.get(email=mail.outbox[0].to[0])
     assert member.consent_email is False
     assert member.consents.get().source == "unsubscribe link"
     assert client.post(path).status_code == 200  # twice changes nothing
@@ -126,7 +126,7 @@ def test_unsubscribe_get_asks_first_and_a_forged_token_is_404(client, anytown, a
     recipient = send.recipients.first()
     token = services.signing.Signer(salt=services.UNSUBSCRIBE_SALT).sign(str(recipient.pk))
     assert client.get(reverse("members:unsubscribe", args=[token])).status_code == 200
-    assert Member.objects.get(pk=recipient.member_id).consent_email is True
+    assert Member.unscoped.get(pk=recipient.member_id).consent_email is True
     assert client.post(reverse("members:unsubscribe", args=[f"{recipient.pk}:forged"])).status_code == 404
 
 
@@ -156,7 +156,7 @@ def test_webhook_hard_bounces_twice_stop_further_email(client, anytown, anytown_
         assert response.json() == {"recorded": 1, "rejected": []}
     ann.refresh_from_db()
     assert ann.email_hard_bounces == 2 and ann.email_bounced_at is not None
-    assert BounceEvent.objects.filter(recipient__member=ann, source="webhook").count() == 2
+    assert BounceEvent.unscoped.filter(recipient__member=ann, source="webhook").count() == 2
     third = make_send(anytown)
     services.email_send_plan(send_id=third.pk)
     assert not third.recipients.filter(member=ann).exists()
@@ -169,7 +169,7 @@ def test_webhook_rejects_bad_payloads_and_changes_nothing(client, anytown):
         url, json.dumps({"events": [{"token": "1:forged", "type": "hard"}]}), content_type="application/json"
     )
     assert response.status_code == 400 and response.json()["rejected"] == [0]
-    assert not BounceEvent.objects.exists()
+    assert not BounceEvent.unscoped.exists()
 
 
 def test_smtp_refusal_is_a_hard_bounce_and_the_rest_are_sent(anytown, anytown_members, refusing_smtp):
@@ -283,7 +283,7 @@ def test_message_over_smtp_matches_the_one_django_builds(anytown, smtp_server):
 
 def test_a_send_whose_author_is_gone_reaches_nobody(anytown, anytown_members):
     send = make_send(anytown)
-    EmailSend.objects.filter(pk=send.pk).update(created_by=None)
+    EmailSend.unscoped.filter(pk=send.pk).update(created_by=None)
     services.email_send_plan(send_id=send.pk)
     send.refresh_from_db()
     assert (send.planned_count, send.state) == (0, EmailSend.State.DONE)

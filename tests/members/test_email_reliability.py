@@ -103,7 +103,7 @@ def celery_beat(celery_worker, tmp_path):
 
 
 def _members(anytown, count):
-    Member.objects.bulk_create(
+    Member.unscoped.bulk_create(
         Member(
             constituency=anytown.constituency,
             membership_number=f"A{500000 + n}",
@@ -141,16 +141,16 @@ def _message_id(recipient_id):
 def _queued():
     """Rows not yet sent: waiting, or claimed by a worker."""
     unsent = [EmailRecipient.State.QUEUED, EmailRecipient.State.SENDING]
-    return EmailRecipient.objects.filter(state__in=unsent).count()
+    return EmailRecipient.unscoped.filter(state__in=unsent).count()
 
 
 def _claimed():
-    return EmailRecipient.objects.filter(state=EmailRecipient.State.SENDING).count()
+    return EmailRecipient.unscoped.filter(state=EmailRecipient.State.SENDING).count()
 
 
 def _assert_everyone_got_it(smtp_server, send, count):
     delivered = {mid: n for mid, n in _delivered(smtp_server).items() if mid.startswith("<member-email-")}
-    rows = dict(EmailRecipient.objects.filter(send=send).values_list("id", "state"))
+    rows = dict(EmailRecipient.unscoped.filter(send=send).values_list("id", "state"))
     assert len(rows) == count
     assert set(rows.values()) == {EmailRecipient.State.SENT}
     assert set(delivered) == {_message_id(pk) for pk in rows}, "every recipient got the email"
@@ -167,10 +167,10 @@ def test_killing_the_worker_with_a_message_in_flight_repeats_only_that_message_a
     in_flight = message_from_bytes(smtp_server.messages[-1]["data"])["Message-ID"]
     claimed_at_kill = _claimed()
     assert claimed_at_kill > 0, "the kill must land while a batch's rows are claimed"
-    assert EmailRecipient.objects.get(pk=int(in_flight.split("-")[2].split("@")[0])).state == "sending"
+    assert EmailRecipient.unscoped.get(pk=int(in_flight.split("-")[2].split("@")[0])).state == "sending"
     celery_worker.kill()  # SIGKILL to the worker and its child while the server holds back its "250 OK"
     held.release.set()
-    assert not EmailRecipient.objects.filter(state=EmailRecipient.State.FAILED).exists()
+    assert not EmailRecipient.unscoped.filter(state=EmailRecipient.State.FAILED).exists()
 
     # No one re-queues the lost task by hand: beat runs the sweeper every minute with the production
     # settings, and the sweeper sees that no live worker holds the batch (its lock died with the worker).
@@ -185,8 +185,8 @@ def test_killing_the_worker_with_a_message_in_flight_repeats_only_that_message_a
     print(
         f"claimed at the kill: {claimed_at_kill}; repeated: {len(repeats)}; recovered in {recovered_in:.0f}s"
     )
-    celery_worker.wait_for(lambda: EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DONE)
-    assert EmailSend.objects.get(pk=send.pk).report()["sent"] == 1500
+    celery_worker.wait_for(lambda: EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.DONE)
+    assert EmailSend.unscoped.get(pk=send.pk).report()["sent"] == 1500
 
 
 def test_a_postgres_crash_mid_send_repeats_at_most_the_two_messages_in_flight(
@@ -206,7 +206,7 @@ def test_a_postgres_crash_mid_send_repeats_at_most_the_two_messages_in_flight(
     repeats = _assert_everyone_got_it(smtp_server, send, 3000)
     print(f"messages at the crash: {at_crash}; repeated: {len(repeats)} {sorted(repeats)}")
     assert len(repeats) <= 2 and set(repeats.values()) == ({2} if repeats else set()), repeats
-    celery_worker.wait_for(lambda: EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DONE)
+    celery_worker.wait_for(lambda: EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.DONE)
 
 
 def _no_worker_on_the_send(send):
@@ -236,7 +236,7 @@ def test_a_long_mail_server_outage_pauses_the_send_says_why_and_it_resumes_when_
     send = _start_send(anytown)
     celery_worker.wait_for(lambda: len(smtp_server.messages) >= 300, timeout=240)
     smtp_server.stop()
-    celery_worker.wait_for(lambda: EmailSend.objects.get(pk=send.pk).paused_at is not None, timeout=240)
+    celery_worker.wait_for(lambda: EmailSend.unscoped.get(pk=send.pk).paused_at is not None, timeout=240)
     celery_worker.wait_for(lambda: _no_worker_on_the_send(send), timeout=240)
 
     # Hours of sweeps while the server stays down (beat runs one a minute): nothing fails, nothing is
@@ -249,8 +249,8 @@ def test_a_long_mail_server_outage_pauses_the_send_says_why_and_it_resumes_when_
     send.refresh_from_db()
     assert send.state == EmailSend.State.SENDING and send.paused_at is not None
     assert "refused" in send.pause_reason.lower() or "connect" in send.pause_reason.lower(), send.pause_reason
-    assert not EmailRecipient.objects.filter(state=EmailRecipient.State.FAILED).exists()
-    waiting = EmailRecipient.objects.filter(send=send, state=EmailRecipient.State.QUEUED)
+    assert not EmailRecipient.unscoped.filter(state=EmailRecipient.State.FAILED).exists()
+    waiting = EmailRecipient.unscoped.filter(send=send, state=EmailRecipient.State.QUEUED)
     assert waiting.count() == send.report()["queued"] > 0
     assert waiting.exclude(last_error="").exists(), "the rows the server refused say why"
 
@@ -266,7 +266,7 @@ def test_a_long_mail_server_outage_pauses_the_send_says_why_and_it_resumes_when_
     assert len(repeats) <= 1, repeats  # the server may drop the connection after taking one message
     send.refresh_from_db()
     assert send.paused_at is None and send.pause_reason == ""
-    celery_worker.wait_for(lambda: EmailSend.objects.get(pk=send.pk).state == EmailSend.State.DONE)
+    celery_worker.wait_for(lambda: EmailSend.unscoped.get(pk=send.pk).state == EmailSend.State.DONE)
     # ... and its author is told by email, now that the server takes mail again.
     secretary = anytown.user(Role.CLP_SECRETARY).email
     celery_worker.wait_for(lambda: [secretary] in [m["rcpt_tos"] for m in smtp_server.messages])

@@ -66,7 +66,7 @@ def test_a_refused_connection_pauses_the_send_and_fails_nobody_however_often_it_
     send, batches = _planned(anytown)
     smtp_server.stop()
     for _ in range(10):  # before issue #11 the rows failed ("Gave up") at the sixth try
-        EmailSend.objects.filter(pk=send.pk).update(paused_at=None)
+        EmailSend.unscoped.filter(pk=send.pk).update(paused_at=None)
         for batch in batches:
             assert services.email_batch_send(batch_id=batch.pk) == 0
     send.refresh_from_db()
@@ -79,7 +79,7 @@ def test_a_paused_sends_batches_wait_without_touching_the_server_and_resume_when
     anytown, anytown_members, smtp_server
 ):
     send, batches = _planned(anytown)
-    EmailSend.objects.filter(pk=send.pk).update(paused_at=timezone.now(), pause_reason="old answer")
+    EmailSend.unscoped.filter(pk=send.pk).update(paused_at=timezone.now(), pause_reason="old answer")
     assert services.email_batch_send(batch_id=batches[0].pk) == 0
     assert (
         smtp_server.messages == [] and not send.recipients.exclude(state=EmailRecipient.State.QUEUED).exists()
@@ -142,7 +142,7 @@ def test_a_deferred_recipient_is_retried_and_fails_with_the_answer_only_days_aft
     assert (ann.state, ann.attempts) == (EmailRecipient.State.QUEUED, 8) and ann.last_error.startswith("451")
     assert EmailBatch.objects.get(pk=batch.pk).retry_at is not None
 
-    EmailRecipient.objects.filter(send=send).update(planned_at=timezone.now() - timedelta(days=4))
+    EmailRecipient.unscoped.filter(send=send).update(planned_at=timezone.now() - timedelta(days=4))
     EmailBatch.objects.filter(pk=batch.pk).update(retry_at=None)
     services.email_batch_send(batch_id=batch.pk)
     ann.refresh_from_db()

@@ -30,7 +30,7 @@ def _rejected(anytown, tmp_path, data):
     """The command's error for a file it refuses; nothing was imported."""
     with pytest.raises(CommandError) as error:
         _import(anytown, tmp_path, data)
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
     return str(error.value)
 
 
@@ -51,20 +51,20 @@ def test_import_adds_members_with_their_consent_and_guesses_the_columns(anytown,
         ),
     )
     assert "2 added, 0 changed, 0 unchanged" in out
-    ann = Member.objects.get(membership_number="A100001")
+    ann = Member.unscoped.get(membership_number="A100001")
     assert (ann.postcode, ann.branch, str(ann.joined_on)) == ("AN1 1AA", branch, "2020-02-01")
     assert ann.consent_email is True
     assert ann.consents.get().source == "import"
-    assert Member.objects.get(membership_number="A100002").status == "arrears"
+    assert Member.unscoped.get(membership_number="A100002").status == "arrears"
 
 
 def test_importing_the_same_file_again_changes_nothing(anytown, tmp_path, branch):
     data = _csv("A100001,Ann,Anytownley,ann@anytown.example,AN1 1AA,current,2020-01-01,,yes")
     _import(anytown, tmp_path, data)
-    before = Member.objects.values().get()
+    before = Member.unscoped.values().get()
     assert "0 added, 0 changed, 1 unchanged" in _import(anytown, tmp_path, data)
-    assert Member.objects.values().get() == before
-    assert Consent.objects.count() == 1
+    assert Member.unscoped.values().get() == before
+    assert Consent.unscoped.count() == 1
 
 
 def test_one_bad_line_imports_nothing_and_every_problem_is_named_by_line(anytown, tmp_path):
@@ -81,14 +81,14 @@ def test_one_bad_line_imports_nothing_and_every_problem_is_named_by_line(anytown
     assert "line 4: status 'retired' is not one of current, arrears, lapsed" in message
     assert "line 5: membership number A100001 is also on line 2" in message
     assert "line 6: branch 'Nowhere' is not a branch of this CLP" in message
-    assert not Member.objects.exists()
-    assert MemberImport.objects.get().state == MemberImport.State.REJECTED
+    assert not Member.unscoped.exists()
+    assert MemberImport.unscoped.get().state == MemberImport.State.REJECTED
 
 
 def test_windows_1252_file_with_a_non_breaking_space_reads(anytown, tmp_path):
     data = _csv("A100001,Zoë,O’Anytown,,AN1\u00a01AA,current,,,no").decode().encode("cp1252")
     _import(anytown, tmp_path, data)
-    member = Member.objects.get()
+    member = Member.unscoped.get()
     assert (member.first_name, member.last_name, member.postcode) == ("Zoë", "O’Anytown", "AN1 1AA")
 
 
@@ -102,7 +102,7 @@ def test_a_mapped_column_missing_from_the_file_is_a_clear_error(anytown, tmp_pat
             "--map",
             "membership_number=Member ID",
         )
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 def test_a_file_without_a_required_column_says_which(anytown, tmp_path):
@@ -114,14 +114,14 @@ def test_members_missing_from_the_new_file_are_reported_not_deleted(anytown, tmp
     _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,,,,", "A100002,Bob,Anytownby,,,,,,"))
     out = _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,,,,"))
     assert "1 members of the CLP are not in the file (kept, not deleted)" in out
-    assert Member.objects.count() == 2
-    assert MemberImport.objects.first().report["missing_sample"] == ["A100002"]
+    assert Member.unscoped.count() == 2
+    assert MemberImport.unscoped.first().report["missing_sample"] == ["A100002"]
 
 
 def test_an_unsubscribe_survives_the_next_export(anytown, tmp_path):
     data = _csv("A100001,Ann,Anytownley,ann@anytown.example,,current,,,yes")
     _import(anytown, tmp_path, data)
-    ann = Member.objects.get()
+    ann = Member.unscoped.get()
     services.consent_record(member=ann, channel="email", granted=False, wording="Asked us", source="officer")
     _import(anytown, tmp_path, data)
     ann.refresh_from_db()
@@ -132,7 +132,7 @@ def test_changed_details_are_updated_and_counted(anytown, tmp_path):
     _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,current,,,"))
     out = _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,lapsed,,,"))
     assert "0 added, 1 changed" in out
-    assert Member.objects.get().status == "lapsed"
+    assert Member.unscoped.get().status == "lapsed"
 
 
 def test_xlsx_import_with_a_saved_mapping(anytown, tmp_path):
@@ -145,7 +145,7 @@ def test_xlsx_import_with_a_saved_mapping(anytown, tmp_path):
     maps = ["--map", "membership_number=No.", "--map", "first_name=Given", "--map", "last_name=Family"]
     maps += ["--map", "email=Mail", "--mapping", "Party export"]
     _import(anytown, tmp_path, buffer.getvalue(), "members.xlsx", *maps)
-    assert Member.objects.get().email == "eve@anytown.example"
+    assert Member.unscoped.get().email == "eve@anytown.example"
     # Next time the saved mapping is enough.
     sheet.append(["A100010", "Fay", "Anytownson", ""])
     buffer = io.BytesIO()
@@ -158,7 +158,7 @@ def test_xlsx_import_with_a_saved_mapping(anytown, tmp_path):
 def test_a_line_with_too_many_columns_is_named(anytown, tmp_path):
     with pytest.raises(CommandError, match="line 3: extra data after last expected column"):
         _import(anytown, tmp_path, _csv("A100001,Ann,Anytownley,,,,,,", "A100002,Bob,Anytownby,,,,,,,,,,"))
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 def test_member_links_hold_without_database_foreign_keys(anytown, otherton, tmp_path, branch):
@@ -179,11 +179,11 @@ def test_member_links_hold_without_database_foreign_keys(anytown, otherton, tmp_
         tmp_path,
         _csv("A100001,Ann,Anytownley,ann@anytown.example,AC,Castle ward,yes", header=header),
     )
-    ann = Member.objects.get()
+    ann = Member.unscoped.get()
     assert (ann.constituency, ann.branch, ann.ward) == (anytown.constituency, branch, ward)
-    assert Consent.objects.get().member == ann
+    assert Consent.unscoped.get().member == ann
     elector = ElectorFactory()
-    Member.objects.filter(pk=ann.pk).update(elector=elector)
+    Member.unscoped.filter(pk=ann.pk).update(elector=elector)
 
     elector.delete()
     branch.delete()
@@ -194,7 +194,7 @@ def test_member_links_hold_without_database_foreign_keys(anytown, otherton, tmp_
         anytown.constituency.delete()
     assert ann in refused.value.protected_objects
     ann.delete()
-    assert not Consent.objects.exists()
+    assert not Consent.unscoped.exists()
 
 
 def test_membership_numbers_are_up_to_two_letters_and_ten_digits(anytown, tmp_path):
@@ -212,7 +212,7 @@ def test_membership_numbers_are_up_to_two_letters_and_ten_digits(anytown, tmp_pa
 
 def test_spaces_around_coded_values_are_ignored(anytown, tmp_path, branch):
     _import(anytown, tmp_path, _csv('a 100001,Ann,Anytownley,, an1 1aa , Lapsed ,2020-01-01 ," AC ", YES '))
-    ann = Member.objects.get()
+    ann = Member.unscoped.get()
     assert (ann.membership_number, ann.status, ann.branch, ann.consent_email) == (
         "A100001",
         "lapsed",
@@ -232,4 +232,4 @@ def test_an_over_long_name_is_cut_to_its_column_and_an_over_long_email_is_a_line
             _csv(f"A100001,Ann,{long_name},,,,,,", f"A100002,Bob,Anytownby,{long_email},,,,,"),
         )
     _import(anytown, tmp_path, _csv(f"A100001,Ann,{long_name},,,,,,"))
-    assert Member.objects.get().last_name == long_name[:100]
+    assert Member.unscoped.get().last_name == long_name[:100]

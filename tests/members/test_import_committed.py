@@ -34,7 +34,7 @@ def _import(anytown, tmp_path, lines, name="members.csv"):
 def forty_members(anytown, tmp_path):
     """Forty members already imported (and committed)."""
     _import(anytown, tmp_path, [_line(n) for n in range(40)], name="first.csv")
-    assert Member.objects.count() == 40
+    assert Member.unscoped.count() == 40
 
 
 def test_a_bad_line_at_the_end_of_the_file_leaves_nothing(anytown, tmp_path, forty_members):
@@ -43,7 +43,7 @@ def test_a_bad_line_at_the_end_of_the_file_leaves_nothing(anytown, tmp_path, for
     before = committed_tables(exclude=BOOKKEEPING)
     with pytest.raises(CommandError, match="line 81: status 'retired'"):
         _import(anytown, tmp_path, lines)
-    assert MemberImport.objects.latest("pk").state == MemberImport.State.REJECTED
+    assert MemberImport.unscoped.latest("pk").state == MemberImport.State.REJECTED
     assert changed_tables(before, committed_tables(exclude=BOOKKEEPING)) == {}
 
 
@@ -57,11 +57,11 @@ def test_a_row_the_database_refuses_late_in_the_apply_leaves_nothing(anytown, tm
         pytest.raises(DatabaseError),
     ):
         _import(anytown, tmp_path, lines)
-    failed = MemberImport.objects.latest("pk")
+    failed = MemberImport.unscoped.latest("pk")
     assert failed.state == MemberImport.State.FAILED
     assert "nothing was changed" in failed.report["error"]
     assert changed_tables(before, committed_tables(exclude=BOOKKEEPING)) == {}
-    assert not Member.objects.filter(last_name="Changedname").exists()
+    assert not Member.unscoped.filter(last_name="Changedname").exists()
 
 
 def test_a_good_file_lands_whole_and_running_it_again_changes_nothing(anytown, tmp_path):

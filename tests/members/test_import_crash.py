@@ -24,7 +24,7 @@ def _file(rows, surname):
 
 
 def _stored(anytown, data):
-    mapping, _ = ImportMapping.objects.get_or_create(
+    mapping, _ = ImportMapping.unscoped.get_or_create(
         constituency=anytown.constituency,
         name="Export",
         defaults={
@@ -36,7 +36,7 @@ def _stored(anytown, data):
             }
         },
     )
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=anytown.constituency,
         mapping=mapping,
         file=ContentFile(data, name="members.csv"),
@@ -71,7 +71,7 @@ def staging_tables():
 
 def _mid_way(member_import):
     """Committed progress: at least one chunk of rows staged and saved with the heartbeat, rows left."""
-    member_import = MemberImport.objects.get(pk=member_import.pk)
+    member_import = MemberImport.unscoped.get(pk=member_import.pk)
     return member_import.state == MemberImport.State.RUNNING and 0 < member_import.rows_read < ROWS
 
 
@@ -80,7 +80,7 @@ def test_the_database_server_stopping_mid_import_changes_nothing_and_the_import_
 ):
     baseline = _stored(anytown, _file(300, "Before"))
     importers.member_import_run(import_id=baseline.pk)
-    assert MemberImport.objects.get(pk=baseline.pk).state == MemberImport.State.DONE
+    assert MemberImport.unscoped.get(pk=baseline.pk).state == MemberImport.State.DONE
     before = members_data()
     member_import = _stored(anytown, _file(ROWS, "After"))  # 300 changed, the rest new
     tasks.member_import_run.delay(member_import.pk)
@@ -95,7 +95,7 @@ def test_the_database_server_stopping_mid_import_changes_nothing_and_the_import_
     assert member_import.state == MemberImport.State.RUNNING, "the worker could not record the failure"
     # Beat's sweeper (run by the worker) finds the import left running by a server that restarted.
     run_beat_entry("members-import-sweep")
-    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=member_import.pk).finished_at, timeout=60)
+    celery_worker.wait_for(lambda: MemberImport.unscoped.get(pk=member_import.pk).finished_at, timeout=60)
     member_import.refresh_from_db()
     assert member_import.state == MemberImport.State.FAILED
     error = member_import.report["error"]
@@ -107,7 +107,7 @@ def test_the_database_server_stopping_mid_import_changes_nothing_and_the_import_
 
     again = _stored(anytown, member_import.file.open("rb").read())
     tasks.member_import_run.delay(again.pk)
-    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=again.pk).finished_at, timeout=120)
+    celery_worker.wait_for(lambda: MemberImport.unscoped.get(pk=again.pk).finished_at, timeout=120)
     again.refresh_from_db()
     assert again.state == MemberImport.State.DONE, again.report
     assert again.rows_read == ROWS

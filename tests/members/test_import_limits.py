@@ -74,12 +74,12 @@ def zip_bomb(tmp_path_factory):
 
 
 def _stored_import(anytown, data, name="members.csv"):
-    mapping = ImportMapping.objects.create(
+    mapping = ImportMapping.unscoped.create(
         constituency=anytown.constituency,
         name="Export",
         columns={"membership_number": "Membership Number", "first_name": "Forename", "last_name": "Surname"},
     )
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=anytown.constituency,
         mapping=mapping,
         file=ContentFile(data, name=name),
@@ -104,7 +104,7 @@ def test_a_zip_bomb_workbook_is_refused_at_upload_with_bounded_memory(
     assert response.status_code == 200
     (error,) = response.context["form"].errors["file"]
     assert "unpacks to more than" in error and "MB" in error
-    assert not MemberImport.objects.exists()
+    assert not MemberImport.unscoped.exists()
     print(f"upload of a zip bomb: memory rose {peak.rise_mb} MB")
 
 
@@ -114,7 +114,7 @@ def test_a_zip_bomb_workbook_stored_for_the_worker_is_rejected_with_bounded_memo
         member_import = importers.member_import_run(import_id=member_import.pk)
     assert member_import.state == MemberImport.State.REJECTED
     assert "unpacks to more than" in member_import.report["error"]
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
     print(f"worker given a zip bomb: memory rose {peak.rise_mb} MB")
 
 
@@ -138,7 +138,7 @@ def test_a_csv_over_the_upload_limit_is_refused_at_upload(client, anytown, anyto
     response = _upload(client, anytown, "members.csv", (HEADER + rows).encode())
     (error,) = response.context["form"].errors["file"]
     assert error == "The file is 2.7 MB; the limit is 2 MB. Export the members of one CLP at a time."
-    assert not MemberImport.objects.exists()
+    assert not MemberImport.unscoped.exists()
 
 
 def test_a_stored_csv_over_the_limit_is_rejected_by_the_worker(anytown, settings):
@@ -151,7 +151,7 @@ def test_a_stored_csv_over_the_limit_is_rejected_by_the_worker(anytown, settings
     assert member_import.report["error"] == (
         "The file is 1.4 MB; the limit is 1 MB. Export the members of one CLP at a time."
     )
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 def test_a_csv_is_read_with_flat_memory(anytown):
@@ -212,9 +212,9 @@ def test_a_utf16_csv_is_mapped_and_imported(client, anytown, anytown_secretary):
             "col_last_name": "Surname",
         },
     )
-    member_import = importers.member_import_run(import_id=MemberImport.objects.get().pk)
+    member_import = importers.member_import_run(import_id=MemberImport.unscoped.get().pk)
     assert member_import.state == MemberImport.State.DONE, member_import.report
-    assert Member.objects.get().first_name == "Zoë"
+    assert Member.unscoped.get().first_name == "Zoë"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_a_file_that_is_not_a_readable_csv_is_refused_at_upload_saying_why(
     response = _upload(client, anytown, "members.csv", data)
     assert response.status_code == 200
     assert response.context["form"].errors["file"] == [message]
-    assert not MemberImport.objects.exists()
+    assert not MemberImport.unscoped.exists()
 
 
 def test_a_long_line_is_rejected_by_the_worker_naming_it(anytown):
@@ -269,7 +269,7 @@ def test_a_csv_with_old_mac_line_endings_imports(anytown):
     data = (HEADER + "A100001,Ann,Anytownley\r\nA100002,Bob,Anytownby\r\n").replace("\r\n", "\r").encode()
     member_import = importers.member_import_run(import_id=_stored_import(anytown, data).pk)
     assert member_import.state == MemberImport.State.DONE, member_import.report
-    assert sorted(Member.objects.values_list("first_name", flat=True)) == ["Ann", "Bob"]
+    assert sorted(Member.unscoped.values_list("first_name", flat=True)) == ["Ann", "Bob"]
 
 
 def test_the_fuzz_tests_old_mac_file_is_offered_to_the_mapper(client, anytown, anytown_secretary):
@@ -288,12 +288,12 @@ def test_an_import_whose_worker_died_ends_failed_when_the_task_comes_back(anytow
     """A worker killed mid-import (out of memory, say) leaves it running; with late acks the broker
     delivers the task again. The import then ends failed, saying so, and is not run again."""
     member_import = _stored_import(anytown, (HEADER + "A100001,Ann,Anytownley\r\n").encode())
-    MemberImport.objects.filter(pk=member_import.pk).update(state=MemberImport.State.RUNNING)
+    MemberImport.unscoped.filter(pk=member_import.pk).update(state=MemberImport.State.RUNNING)
     tasks.member_import_run(member_import.pk)
     member_import.refresh_from_db()
     assert member_import.state == MemberImport.State.FAILED
     assert member_import.report["error"].startswith("The import stopped without finishing")
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 def test_a_workbook_whose_shared_text_is_over_the_limit_is_refused(anytown, tmp_path, monkeypatch):

@@ -19,12 +19,12 @@ def small_chunks(monkeypatch):
 
 
 def _stored_import(anytown, rows, name="Export"):
-    mapping = ImportMapping.objects.create(
+    mapping = ImportMapping.unscoped.create(
         constituency=anytown.constituency,
         name=name,
         columns=importers.guess_mapping(HEADER.strip().split(",")),
     )
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=anytown.constituency,
         mapping=mapping,
         file=ContentFile((HEADER + "".join(rows)).encode(), name="members.csv"),
@@ -57,7 +57,7 @@ def test_progress_is_saved_chunk_by_chunk_where_another_session_sees_it(anytown,
     assert {total for _, total in reported} == {2000}
     done = [read for read, _ in reported]
     assert done == sorted(set(done)) and done[0] > 0 and done[-1] == 2000
-    assert Member.objects.count() == 2000
+    assert Member.unscoped.count() == 2000
     member_import.refresh_from_db()
     assert (member_import.state, member_import.rows_read, member_import.rows_total) == ("done", 2000, 2000)
 
@@ -66,8 +66,8 @@ def test_a_line_break_inside_quotes_never_splits_a_row_between_chunks(anytown, s
     rows = [f'A{100000 + n},Ann,Anytownley,"Flat 1\r\n{n} Long Road"\r\n' for n in range(1000)]
     member_import = importers.member_import_run(import_id=_stored_import(anytown, rows).pk)
     assert member_import.state == "done", member_import.report
-    assert Member.objects.count() == 1000
-    assert Member.objects.get(membership_number="A100777").address_line1 == "Flat 1\r\n777 Long Road"
+    assert Member.unscoped.count() == 1000
+    assert Member.unscoped.get(membership_number="A100777").address_line1 == "Flat 1\r\n777 Long Road"
 
 
 def test_a_bad_line_in_a_later_chunk_is_named_by_its_line_in_the_file(anytown, small_chunks):
@@ -76,13 +76,13 @@ def test_a_bad_line_in_a_later_chunk_is_named_by_its_line_in_the_file(anytown, s
     member_import = importers.member_import_run(import_id=_stored_import(anytown, rows).pk)
     assert member_import.state == "rejected"
     assert member_import.report["error"] == "line 902: extra data after last expected column"
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
     # Nothing of the failed run is left in the session: the fixed file imports.
     rows[900] = "A100900,Ann,Anytownley,900 Long Road\r\n"
     assert (
         importers.member_import_run(import_id=_stored_import(anytown, rows, name="Fixed").pk).state == "done"
     )
-    assert Member.objects.count() == 1000
+    assert Member.unscoped.count() == 1000
 
 
 def test_the_progress_bar_shows_rows_read_of_the_total_while_the_file_is_read(

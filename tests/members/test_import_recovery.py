@@ -21,7 +21,7 @@ HEADER = "Membership Number,Forename,Surname,Email\r\n"
 
 def _stored_import(anytown, rows):
     data = HEADER + "".join(f"A{n:06d},First{n},Anytownley{n},m{n}@anytown.example\r\n" for n in range(rows))
-    mapping = ImportMapping.objects.create(
+    mapping = ImportMapping.unscoped.create(
         constituency=anytown.constituency,
         name="Export",
         columns={
@@ -31,7 +31,7 @@ def _stored_import(anytown, rows):
             "email": "Email",
         },
     )
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=anytown.constituency,
         mapping=mapping,
         file=ContentFile(data.encode(), name="members.csv"),
@@ -55,7 +55,7 @@ def test_a_database_failure_mid_copy_fails_the_import_without_blaming_a_line(how
     assert member_import.report["error"].startswith("The import failed: the database did not finish it")
     assert member_import.report["error"].endswith("Nothing was changed; try again.")
     assert "line " not in member_import.report["error"]
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_an_import_whose_worker_is_killed_is_failed_by_the_sweeper(stale_after, 
     time.sleep(stale_after + 0.5)  # the heartbeat goes stale
     celery_worker.start()
     run_beat_entry("members-import-sweep")
-    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=member_import.pk).finished_at is not None)
+    celery_worker.wait_for(lambda: MemberImport.unscoped.get(pk=member_import.pk).finished_at is not None)
     member_import.refresh_from_db()
     assert member_import.state == MemberImport.State.FAILED
     assert member_import.report["error"] == (
@@ -86,13 +86,13 @@ def test_an_import_whose_worker_is_killed_is_failed_by_the_sweeper(stale_after, 
         "it may have been restarted or run out of memory). Nothing was changed. Try again; if it stops "
         "again, tell the platform operator."
     )
-    assert not Member.objects.exists()
+    assert not Member.unscoped.exists()
 
 
 def test_the_sweeper_leaves_an_import_whose_worker_holds_it(stale_after, anytown):
     """No heartbeat for an hour, but a live session holds the import (a long apply step): left."""
     member_import = _stored_import(anytown, 1)
-    MemberImport.objects.filter(pk=member_import.pk).update(
+    MemberImport.unscoped.filter(pk=member_import.pk).update(
         state=MemberImport.State.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
     )
     held, release = threading.Event(), threading.Event()
@@ -111,19 +111,19 @@ def test_the_sweeper_leaves_an_import_whose_worker_holds_it(stale_after, anytown
         assert held.wait(10)
         assert services.member_import_sweep() == []
         assert tasks.member_import_run(member_import.pk) is None  # a second delivery leaves it too
-        assert MemberImport.objects.get(pk=member_import.pk).state == MemberImport.State.RUNNING
+        assert MemberImport.unscoped.get(pk=member_import.pk).state == MemberImport.State.RUNNING
     finally:
         release.set()
         holder.join(10)
     assert services.member_import_sweep() == [member_import.pk]
-    assert MemberImport.objects.get(pk=member_import.pk).state == MemberImport.State.FAILED
+    assert MemberImport.unscoped.get(pk=member_import.pk).state == MemberImport.State.FAILED
     assert services.member_import_sweep() == []
 
 
 def _same_file(member_import):
     with member_import.file.open("rb") as f:
         data = f.read()
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=member_import.constituency,
         mapping=member_import.mapping,
         file=ContentFile(data, name="members.csv"),
@@ -145,21 +145,21 @@ def test_an_import_whose_message_was_lost_is_queued_again_by_the_sweeper(
     IMPORT_QUEUED_STALE_AFTER_SECONDS, beat's sweeper queues it again and the worker imports it. An upload
     still waiting for its mapping, or one queued more recently, is left."""
     lost = _stored_import(anytown, 20)  # stored with its mapping; no task sent: the message is lost
-    MemberImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    MemberImport.unscoped.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     unmapped = _same_file(lost)
-    MemberImport.objects.filter(pk=unmapped.pk).update(
+    MemberImport.unscoped.filter(pk=unmapped.pk).update(
         mapping=None, created_at=timezone.now() - timedelta(hours=1)
     )
     run_beat_entry("members-import-sweep")
-    celery_worker.wait_for(lambda: MemberImport.objects.get(pk=lost.pk).finished_at, timeout=60)
+    celery_worker.wait_for(lambda: MemberImport.unscoped.get(pk=lost.pk).finished_at, timeout=60)
     lost.refresh_from_db()
     assert lost.state == MemberImport.State.DONE and lost.report["added"] == 20
-    assert MemberImport.objects.get(pk=unmapped.pk).state == MemberImport.State.WAITING
+    assert MemberImport.unscoped.get(pk=unmapped.pk).state == MemberImport.State.WAITING
     assert services.member_import_requeue_lost() == []
 
     celery_worker.stop()  # messages now stay in the broker: the import stays waiting
     queued = _same_file(lost)
-    MemberImport.objects.filter(pk=queued.pk).update(
+    MemberImport.unscoped.filter(pk=queued.pk).update(
         mapping=None, created_at=timezone.now() - timedelta(hours=1)
     )
     queued.refresh_from_db()

@@ -22,7 +22,7 @@ def _proposed_match(anytown):
         address_line1="1 Anytown Road",
     )
     services.member_match_electors(constituency=anytown.constituency)
-    return ElectorMatch.objects.get()
+    return ElectorMatch.unscoped.get()
 
 
 def test_a_certain_match_is_linked_and_an_uncertain_one_is_proposed(anytown):
@@ -40,7 +40,7 @@ def test_a_certain_match_is_linked_and_an_uncertain_one_is_proposed(anytown):
     assert services.member_match_electors(constituency=anytown.constituency) == (1, 1)
     member_ann.refresh_from_db()
     assert member_ann.elector == ann
-    proposal = ElectorMatch.objects.get(state=ElectorMatch.State.PROPOSED)
+    proposal = ElectorMatch.unscoped.get(state=ElectorMatch.State.PROPOSED)
     assert proposal.member == member_bob and "different first name" in proposal.reason
     assert services.member_match_electors(constituency=anytown.constituency) == (0, 0)  # nothing new
 
@@ -62,18 +62,18 @@ def test_officer_confirms_one_and_the_members_other_proposals_close(client, anyt
     client.force_login(anytown_secretary)
     page = client.get(reverse("members:matches"))
     assert page.context["page"].paginator.count == 2
-    match = ElectorMatch.objects.get(elector=first)
+    match = ElectorMatch.unscoped.get(elector=first)
     client.post(reverse("members:match_decide", args=[match.pk]), {"decision": "confirm"})
     member.refresh_from_db()
     assert member.elector == first
-    assert set(ElectorMatch.objects.values_list("state", flat=True)) == {"confirmed", "rejected"}
+    assert set(ElectorMatch.unscoped.values_list("state", flat=True)) == {"confirmed", "rejected"}
 
 
 def test_rejected_pairs_are_not_proposed_again(anytown, anytown_secretary):
     match = _proposed_match(anytown)
     services.elector_match_decide(match=match, confirm=False, user=anytown_secretary)
     assert services.member_match_electors(constituency=anytown.constituency) == (0, 0)
-    assert Member.objects.get().elector is None
+    assert Member.unscoped.get().elector is None
 
 
 def test_other_clps_officer_cannot_decide(client, anytown, otherton_secretary):

@@ -121,7 +121,7 @@ def test_compose_refuses_an_unknown_merge_field_and_saves_nothing(client, anytow
         },
     )
     assert b"unknown merge field {{nick}}" in response.content
-    assert not EmailSend.objects.exists()
+    assert not EmailSend.unscoped.exists()
 
 
 def test_compose_preview_and_send(
@@ -138,7 +138,7 @@ def test_compose_preview_and_send(
             "q": "Anytownley",
         },
     )
-    send = EmailSend.objects.get()
+    send = EmailSend.unscoped.get()
     assert send.audience == {"q": "Anytownley"}
     page = client.get(response.url)
     assert page.context["audience_count"] == 1
@@ -165,7 +165,7 @@ def test_import_upload_map_and_report(client, anytown, anytown_secretary):
         reverse("members:import_upload"),
         {"constituency": anytown.constituency.pk, "file": SimpleUploadedFile("export.csv", data)},
     )
-    member_import = MemberImport.objects.get()
+    member_import = MemberImport.unscoped.get()
     page = client.get(response.url)
     assert page.status_code == 200
     client.post(
@@ -180,7 +180,7 @@ def test_import_upload_map_and_report(client, anytown, anytown_secretary):
     importers.member_import_run(import_id=member_import.pk)  # what the worker does
     report = client.get(reverse("members:import_detail", args=[member_import.pk]))
     assert b"1 added, 0 changed, 0 unchanged" in report.content
-    assert Member.objects.get().last_name == "Anytownley"
+    assert Member.unscoped.get().last_name == "Anytownley"
 
 
 def test_member_sees_changes_consents_and_downloads_their_record(client, anytown):
@@ -221,7 +221,7 @@ def test_send_confirmed_for_a_count_that_has_changed_asks_again(client, anytown,
 
     MemberFactory(constituency=anytown.constituency, status="lapsed")
     send = make_send(anytown, audience={"status": "lapsed"})
-    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
+    EmailSend.unscoped.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
     MemberFactory(constituency=anytown.constituency, status="lapsed")
     client.force_login(anytown_secretary)
     asked = client.post(reverse("members:email_start", args=[send.pk]), {"confirmed_count": 1})
@@ -235,7 +235,7 @@ def test_an_email_nobody_would_get_offers_no_send(client, anytown, anytown_secre
     from tests.members.conftest import make_send
 
     send = make_send(anytown, audience={"status": "lapsed"})
-    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
+    EmailSend.unscoped.filter(pk=send.pk).update(state=EmailSend.State.DRAFT)
     client.force_login(anytown_secretary)
     page = client.post(reverse("members:email_start", args=[send.pk])).content.decode()
     assert "Nobody would get it" in page and "Yes, send" not in page

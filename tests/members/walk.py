@@ -27,7 +27,7 @@ def _send(anytown):
 
 
 def _mapping(anytown):
-    mapping, _ = ImportMapping.objects.get_or_create(
+    mapping, _ = ImportMapping.unscoped.get_or_create(
         constituency=anytown.constituency,
         name="Anytown export",
         defaults={"columns": {"last_name": "Surname"}},
@@ -40,7 +40,7 @@ def _import(anytown):
 
 
 def _make_import(anytown):
-    return MemberImport.objects.create(
+    return MemberImport.unscoped.create(
         constituency=anytown.constituency, mapping=_mapping(anytown), file_name="anytown.csv", file="x.csv"
     )
 
@@ -48,7 +48,7 @@ def _make_import(anytown):
 def _unsubscribe_token(anytown):
     send = _send(anytown)
     member = _member(anytown)
-    recipient = EmailRecipient.objects.create(
+    recipient = EmailRecipient.unscoped.create(
         send=send, member=member, email=member.email, batch_number=0, planned_at=timezone.now()
     )
     return {"token": signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient.pk))}
@@ -61,7 +61,7 @@ def _match(anytown):
 def _make_match(anytown):
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road")
     elector = ElectorFactory(home=home, surname="Anytownson")
-    return ElectorMatch.objects.create(
+    return ElectorMatch.unscoped.create(
         member=_member(anytown), elector=elector, state=ElectorMatch.State.PROPOSED, reason="Anytown test"
     )
 

@@ -61,7 +61,7 @@ def seed(count):
         User(email=f"requester{n}@bench.example", full_name=f"Requester {n}", password="!")
         for n in range(count)
     )
-    Member.objects.bulk_create(
+    Member.unscoped.bulk_create(
         Member(
             constituency=clps[n % len(clps)],
             membership_number=f"A{100000 + n}",

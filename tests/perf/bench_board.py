@@ -122,7 +122,7 @@ def seed(args):  # noqa: PLR0915
     organiser = user("organiser", 0, Role.ORGANISER)
     tellers = [user("teller", n, Role.TELLER) for n in range(20)]
     rooms = [
-        CommitteeRoom.objects.create(election=election, name=f"Room {r}", is_main=r == 0)
+        CommitteeRoom.unscoped.create(election=election, name=f"Room {r}", is_main=r == 0)
         for r in range(args.rooms)
     ]
     per_box = args.electors // args.boxes
@@ -131,11 +131,11 @@ def seed(args):  # noqa: PLR0915
     for b in range(args.boxes):
         pd = PollingDistrict.objects.create(constituency=constituency, code=f"BD{b:02d}")
         if b % 2 == 0:
-            station = PollingStation.objects.create(election=election, name=f"Station {b // 2:02d}")
-        box = BallotBox.objects.create(election=election, station=station, label=f"Box {b:02d}")
+            station = PollingStation.unscoped.create(election=election, name=f"Station {b // 2:02d}")
+        box = BallotBox.unscoped.create(election=election, station=station, label=f"Box {b:02d}")
         BallotBoxDistrict.objects.create(box=box, polling_district=pd)
         CommitteeRoomBox.objects.create(committee_room=rooms[b % len(rooms)], box=box)
-        homes = Property.objects.bulk_create(
+        homes = Property.unscoped.bulk_create(
             (
                 Property(
                     polling_district=pd,
@@ -152,7 +152,7 @@ def seed(args):  # noqa: PLR0915
             ),
             batch_size=BATCH,
         )
-        electors = Elector.objects.bulk_create(
+        electors = Elector.unscoped.bulk_create(
             (
                 Elector(
                     polling_district=pd,
@@ -168,7 +168,7 @@ def seed(args):  # noqa: PLR0915
             ),
             batch_size=BATCH,
         )
-        RegisterEntry.objects.bulk_create(
+        RegisterEntry.unscoped.bulk_create(
             (
                 RegisterEntry(
                     publication=publication,
@@ -194,7 +194,7 @@ def seed(args):  # noqa: PLR0915
     canvasser = user("canvasser", 0, Role.CANVASSER)
     now = timezone.now()
     canvassed = [(pk, labour) for pk, _ in ours] + [(pk, tory) for pk, _ in theirs]
-    visits = Visit.objects.bulk_create(
+    visits = Visit.unscoped.bulk_create(
         (
             Visit(campaign=election.campaign, elector_id=pk, canvasser=canvasser, outcome=spoke,
                   recorded_at=now - datetime.timedelta(days=20), digest="0" * 64)
@@ -202,7 +202,7 @@ def seed(args):  # noqa: PLR0915
         ),
         batch_size=BATCH,
     )  # fmt: skip
-    LatestIntention.objects.bulk_create(
+    LatestIntention.unscoped.bulk_create(
         (
             LatestIntention(elector_id=pk, intention=code, strength=rng.choice(["hard", "soft", ""]),
                             visit=visit, at=visit.received_at)
@@ -212,11 +212,11 @@ def seed(args):  # noqa: PLR0915
     )  # fmt: skip
 
     # Postal voters (12%), from an absent voters list.
-    source = RegisterImport.objects.create(
+    source = RegisterImport.unscoped.create(
         constituency=constituency, kind=RegisterImport.Kind.POSTAL, file_name="avl.csv"
     )
     postal = rng.sample(everyone, len(everyone) * 12 // 100)
-    ElectorMark.objects.bulk_create(
+    ElectorMark.unscoped.bulk_create(
         (
             ElectorMark(elector_id=pk, kind=ElectorMark.Kind.POSTAL, election=election.democracy_club_id,
                         source=source)
@@ -243,10 +243,10 @@ def seed(args):  # noqa: PLR0915
                           at=now + datetime.timedelta(seconds=1))
         for pk, _ in rng.sample(ours, 100)
     ]  # fmt: skip
-    PromiseAdjustment.objects.bulk_create(adjustments, batch_size=BATCH)
+    PromiseAdjustment.unscoped.bulk_create(adjustments, batch_size=BATCH)
     ours_set = set(ours)
     postal_ours = [pair for pair in postal if pair in ours_set][:600]
-    PostalChaseContact.objects.bulk_create(
+    PostalChaseContact.unscoped.bulk_create(
         PostalChaseContact(election=election, elector_id=pk, by=organiser, at=now, channel="phone",
                            outcome=rng.choice(PostalChaseContact.Outcome.values))
         for pk, _ in postal_ours
@@ -259,7 +259,7 @@ def seed(args):  # noqa: PLR0915
     box_of_district = {box_electors[0][1]: boxes[i] for i, box_electors in enumerate(electors_by_box)}
     pool = ours + everyone[: len(everyone) // 2]
     told = [rng.choice(pool) for _ in range(args.tellings)]
-    tellings = Telling.objects.bulk_create(
+    tellings = Telling.unscoped.bulk_create(
         (
             Telling(election=election, box=box_of_district[pd], teller=tellers[i % len(tellers)],
                     raw_number=str(pk), elector_id=pk, polling_district_id=pd, elector_number=1,
@@ -272,7 +272,7 @@ def seed(args):  # noqa: PLR0915
     first = {}
     for telling in tellings:
         first.setdefault(telling.elector_id, telling)
-    VoteRecord.objects.bulk_create(
+    VoteRecord.unscoped.bulk_create(
         (
             VoteRecord(election=election, elector_id=t.elector_id, polling_district_id=t.polling_district_id,
                        source=VoteRecord.Source.TELLING, telling=t, at=t.recorded_at)
@@ -280,16 +280,16 @@ def seed(args):  # noqa: PLR0915
         ),
         batch_size=BATCH,
     )  # fmt: skip
-    BoxTurnoutCount.objects.bulk_create(
+    BoxTurnoutCount.unscoped.bulk_create(
         BoxTurnoutCount(election=election, box=box, ballots_issued=100 * n + 50, recorded_by=tellers[0],
                         as_of=now - datetime.timedelta(hours=2 - n))
         for box in boxes
         for n in (1, 2)
     )  # fmt: skip
     for room in rooms:
-        KnockUpRound.objects.create(committee_room=room, number=1, tellings_up_to=now, created_by=organiser)
+        KnockUpRound.unscoped.create(committee_room=room, number=1, tellings_up_to=now, created_by=organiser)
         for n in range(2):
-            LiftRequest.objects.create(election=election, committee_room=room, name=f"Passenger {n}",
+            LiftRequest.unscoped.create(election=election, committee_room=room, name=f"Passenger {n}",
                                        address="3 High Street")  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -317,7 +317,7 @@ def main():
     old_name = connection.settings_dict["NAME"]
     creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
     try:
-        election = Election.objects.filter(name="Board general election").first() if args.keep else None
+        election = Election.unscoped.filter(name="Board general election").first() if args.keep else None
         seeded_s = None
         if election is None:
             started = time.perf_counter()
@@ -326,7 +326,7 @@ def main():
         organiser = User.objects.get(email="organiser0@board.example")
         if not organiser.authenticator_set.exists():
             TOTP.activate(organiser, generate_totp_secret())  # organisers must have MFA set up
-        room = CommitteeRoom.objects.filter(election=election).order_by("name").first()
+        room = CommitteeRoom.unscoped.filter(election=election).order_by("name").first()
         client = Client(secure=True)
         client.force_login(organiser)
         overview_url = reverse("gotv:board_overview_live", args=[election.pk])
@@ -367,7 +367,7 @@ def main():
             "promises_canvassed": args.promises,
             "tellings": election.tellings.count(),
             "boxes": election.boxes.count(),
-            "rooms": CommitteeRoom.objects.filter(election=election).count(),
+            "rooms": CommitteeRoom.unscoped.filter(election=election).count(),
             "seeded_s": seeded_s,
             "overview": timed(lambda: get(overview_url), args.repeat),
             "room": timed(lambda: get(room_url), args.repeat),

@@ -68,15 +68,15 @@ def seed(phones):
     region = Region.objects.create(name="Benchland", code="E15099902")
     constituency = Constituency.objects.create(name="Bench", gss_code="E14099902", region=region)
     pd = PollingDistrict.objects.create(constituency=constituency, code="BE1")
-    campaign = Campaign.objects.create(constituency=constituency, name="Bench campaign")
+    campaign = Campaign.unscoped.create(constituency=constituency, name="Bench campaign")
     version = survey_create(campaign=campaign, name="Doorstep").current_version
-    walk_list = WalkList.objects.create(campaign=campaign, name="Bench list")
+    walk_list = WalkList.unscoped.create(campaign=campaign, name="Bench list")
     month = timezone.localdate().replace(day=1)
     out = []
     for phone in range(phones):
         user = User.objects.create_user(f"phone{phone}@bench.example", None, full_name=f"Phone {phone}")
         grant_create(user=user, role=Role.CANVASSER, area=constituency)
-        homes = Property.objects.bulk_create(
+        homes = Property.unscoped.bulk_create(
             Property(
                 polling_district=pd,
                 address_key=f"{n} BENCH ROAD {phone}|BE11AA",
@@ -88,7 +88,7 @@ def seed(phones):
             )
             for n in range(1, DOORS_PER_PHONE + 1)
         )
-        electors = Elector.objects.bulk_create(
+        electors = Elector.unscoped.bulk_create(
             Elector(
                 polling_district=pd,
                 home=home,
@@ -101,7 +101,7 @@ def seed(phones):
             )
             for i, home in enumerate(homes)
         )
-        pack = Pack.objects.create(
+        pack = Pack.unscoped.create(
             walk_list=walk_list,
             number=phone + 1,
             name=f"Pack {phone}",
@@ -195,10 +195,10 @@ def walk_list_and_pack_figures():
     from labourhub.models import PollingDistrict
     from voters.models import Elector, Property
 
-    campaign = Campaign.objects.get(name="Bench campaign")
+    campaign = Campaign.unscoped.get(name="Bench campaign")
     pd = PollingDistrict.objects.create(constituency=campaign.constituency, code="BE2")
     month = timezone.localdate().replace(day=1)
-    homes = Property.objects.bulk_create(
+    homes = Property.unscoped.bulk_create(
         Property(
             polling_district=pd,
             address_key=f"{n} LONG ROAD {s}|BE21AA",
@@ -213,7 +213,7 @@ def walk_list_and_pack_figures():
         for s in range(30)
         for n in range(1, 101)
     )
-    Elector.objects.bulk_create(
+    Elector.unscoped.bulk_create(
         Elector(
             polling_district=pd,
             home=home,
@@ -232,7 +232,7 @@ def walk_list_and_pack_figures():
         campaign=campaign, name="BE2", criteria={"polling_districts": [pd.pk]}, pack_size=300
     )
     walk_list_ms = round((time.perf_counter() - started) * 1000, 1)
-    pack = Pack.objects.filter(walk_list=walk_list, door_count=300).first()
+    pack = Pack.unscoped.filter(walk_list=walk_list, door_count=300).first()
     body = json.dumps(pack_download(pack=pack, token="x" * 32), separators=(",", ":")).encode()
     return walk_list_ms, round(len(gzip.compress(body)) / 1024, 1)
 
@@ -374,9 +374,9 @@ def main():
     from campaigns.models import Visit
     from voters.models import Contact
 
-    stored = list(Visit.objects.values_list("client_uuid", flat=True))
+    stored = list(Visit.unscoped.values_list("client_uuid", flat=True))
     stored_set = {str(u) for u in stored}
-    contacts = Contact.objects.filter(source="canvass").count()
+    contacts = Contact.unscoped.filter(source="canvass").count()
     lost = len(acknowledged - stored_set)
     duplicated = (len(stored) - len(stored_set)) + (contacts - len(stored))
     connection.creation.destroy_test_db(settings.DATABASES["default"]["NAME"], verbosity=0)

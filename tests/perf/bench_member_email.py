@@ -184,7 +184,7 @@ def main():
         audience={},
         frequency_cap=3,
     )
-    EmailSend.objects.filter(pk=send.pk).update(state=EmailSend.State.SENDING, scheduled_for=timezone.now())
+    EmailSend.unscoped.filter(pk=send.pk).update(state=EmailSend.State.SENDING, scheduled_for=timezone.now())
     started = time.perf_counter()
     services.email_send_plan(send_id=send.pk)
     plan_seconds = time.perf_counter() - started
@@ -213,7 +213,7 @@ def main():
             file=sys.stderr,
         )
 
-        sample = EmailRecipient.objects.filter(send=send, state="sent").first()
+        sample = EmailRecipient.unscoped.filter(send=send, state="sent").first()
         baseline_bytes = _sample_message_bytes(send, sample)
         smtplib_rate = smtplib_loop(port, sent, baseline_bytes)
         print(f"smtplib: {smtplib_rate:.0f}/s", file=sys.stderr)
@@ -224,7 +224,7 @@ def main():
     sent += async_sent
     marked = {
         f"<member-email-{pk}@labourhub.localhost>"
-        for pk in EmailRecipient.objects.filter(send=send, state="sent").values_list("id", flat=True)
+        for pk in EmailRecipient.unscoped.filter(send=send, state="sent").values_list("id", flat=True)
     }
     ours = {mid: n for mid, n in counts.items() if mid.startswith("<member-email-")}
     duplicates = sum(n - 1 for n in ours.values() if n > 1)

@@ -81,7 +81,7 @@ def write_export(path, rows):
 
 def run_import(constituency, mapping, path):
     with path.open("rb") as handle:
-        member_import = MemberImport.objects.create(
+        member_import = MemberImport.unscoped.create(
             constituency=constituency, mapping=mapping, file=File(handle, name=path.name), file_name=path.name
         )
     started = time.perf_counter()
@@ -152,7 +152,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "members.csv"
         write_export(path, args.rows)
-        mapping = ImportMapping.objects.create(
+        mapping = ImportMapping.unscoped.create(
             constituency=constituency, name="Bench", columns=importers.guess_mapping(HEADERS)
         )
         first_seconds, first = run_import(constituency, mapping, path)
@@ -160,7 +160,7 @@ def main():
         again_seconds, again = run_import(constituency, mapping, path)
         print(f"again: {again_seconds:.1f}s {again.report}", file=sys.stderr)
         copy_seconds = raw_copy(path, constituency)
-        consents = Consent.objects.count()
+        consents = Consent.unscoped.count()
         copy_all_seconds = copy_seconds + raw_copy_consents(consents)
         print(
             f"raw COPY: {copy_seconds:.1f}s; with {consents} consent rows {copy_all_seconds:.1f}s",
@@ -169,7 +169,7 @@ def main():
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "rows": args.rows,
-        "imported": Member.objects.count(),
+        "imported": Member.unscoped.count(),
         "added": first.report.get("added"),
         "import_seconds": round(first_seconds, 2),
         "rows_per_s": round(args.rows / first_seconds),

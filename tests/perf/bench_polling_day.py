@@ -156,10 +156,10 @@ def seed(*, boxes, electors_per_box, tellers, knockers, boards):
     box_rows, homes_all = [], []
     for b in range(boxes):
         pd = PollingDistrict.objects.create(constituency=constituency, code=f"BX{b:02d}")
-        station = PollingStation.objects.create(election=election, name=f"Station {b}")
-        box = BallotBox.objects.create(election=election, station=station, label=f"Box {b}")
+        station = PollingStation.unscoped.create(election=election, name=f"Station {b}")
+        box = BallotBox.unscoped.create(election=election, station=station, label=f"Box {b}")
         BallotBoxDistrict.objects.create(box=box, polling_district=pd)
-        homes = Property.objects.bulk_create(
+        homes = Property.unscoped.bulk_create(
             Property(
                 polling_district=pd,
                 address_key=f"{n} BENCH ROAD {b}|BE11AA",
@@ -172,7 +172,7 @@ def seed(*, boxes, electors_per_box, tellers, knockers, boards):
             for n in range(1, electors_per_box // 2 + 1)
         )
         homes_all.extend(homes)
-        electors = Elector.objects.bulk_create(
+        electors = Elector.unscoped.bulk_create(
             Elector(
                 polling_district=pd,
                 home=homes[i // 2],
@@ -185,7 +185,7 @@ def seed(*, boxes, electors_per_box, tellers, knockers, boards):
             )
             for i in range(len(homes) * 2)
         )
-        RegisterEntry.objects.bulk_create(
+        RegisterEntry.unscoped.bulk_create(
             RegisterEntry(
                 publication=publication,
                 elector=e,
@@ -213,19 +213,19 @@ def seed(*, boxes, electors_per_box, tellers, knockers, boards):
                 "download": download_token_issue(user=person, election=election),
             }
         )
-    walk_list = WalkList.objects.create(campaign=election.campaign, name="Knock-up round 1")
+    walk_list = WalkList.unscoped.create(campaign=election.campaign, name="Knock-up round 1")
     version = election.campaign.current_survey_version()
     knocker_ids = []
     for k in range(knockers):
         person = user("knocker", k, Role.CANVASSER)
         doors = [homes_all[(k * PACK_DOORS + i) % len(homes_all)] for i in range(PACK_DOORS)]
-        pack = Pack.objects.create(
+        pack = Pack.unscoped.create(
             walk_list=walk_list, number=k + 1, name=f"Pack {k}", sheet_id=f"K{k}", assigned_to=person
         )
         PackDoor.objects.bulk_create(
             PackDoor(pack=pack, property=h, position=i) for i, h in enumerate(dict.fromkeys(doors))
         )
-        electors = list(Elector.objects.filter(home__in=doors).values_list("pk", flat=True)[:PACK_DOORS])
+        electors = list(Elector.unscoped.filter(home__in=doors).values_list("pk", flat=True)[:PACK_DOORS])
         knocker_ids.append({**_session(person), "pack": pack.pk, "electors": electors, "version": version.pk})
     board_ids = []
     for o in range(boards):
@@ -453,10 +453,10 @@ def main():
 
     from gotv.models import Telling, VoteRecord
 
-    stored = [str(u) for u in Telling.objects.values_list("client_uuid", flat=True)]
+    stored = [str(u) for u in Telling.unscoped.values_list("client_uuid", flat=True)]
     stored_set = set(stored)
-    distinct_told = Telling.objects.values("elector").distinct().count()
-    voted = VoteRecord.objects.count()
+    distinct_told = Telling.unscoped.values("elector").distinct().count()
+    voted = VoteRecord.unscoped.count()
     report = {
         "boxes": args.boxes,
         "tellers": args.tellers,

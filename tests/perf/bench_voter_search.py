@@ -84,7 +84,7 @@ def main():
         Grant.all_objects.create(user=canvasser, role=Role.CANVASSER, constituency=constituency)
         client = Client(secure=True)
         client.force_login(canvasser)
-        electors = Elector.objects.filter(polling_district__constituency=constituency)
+        electors = Elector.unscoped.filter(polling_district__constituency=constituency)
 
         def page(q):
             response = client.get("/voters/", {"q": q})

@@ -16,7 +16,7 @@ def xpress_row(prefix="AN1", number="1", surname="Anytownson", postcode="AT1 1AA
 
 def rejected(record):
     assert record.status == "rejected"
-    assert not Elector.objects.exists() and not Property.objects.exists()
+    assert not Elector.unscoped.exists() and not Property.unscoped.exists()
     return record.errors
 
 
@@ -142,7 +142,7 @@ def test_a_windows_1252_register_with_accents_and_curly_apostrophes_still_import
     path = write_rows(tmp_path / "cp1252.csv", XPRESS_HEADER, rows, encoding="cp1252")
     record = run_import(path, anytown.constituency)
     assert record.status == "done", record.errors
-    assert set(Elector.objects.values_list("surname", flat=True)) == {"O’Brien", "Brontë", "Þórðardóttir"}
+    assert set(Elector.unscoped.values_list("surname", flat=True)) == {"O’Brien", "Brontë", "Þórðardóttir"}
 
 
 def test_a_utf16_register_from_excel_unicode_text_imports(tmp_path, anytown, run_import):
@@ -150,7 +150,7 @@ def test_a_utf16_register_from_excel_unicode_text_imports(tmp_path, anytown, run
     path = write_rows(tmp_path / "u16.txt", XPRESS_HEADER, rows, encoding="utf-16", delimiter="\t")
     record = run_import(path, anytown.constituency)
     assert record.status == "done", record.errors
-    assert Elector.objects.filter(surname="Zoë").exists()
+    assert Elector.unscoped.filter(surname="Zoë").exists()
 
 
 def test_a_ten_megabyte_line_is_rejected_naming_the_line(tmp_path, anytown, run_import):
@@ -201,7 +201,7 @@ def test_a_workbook_uploaded_as_a_register_is_refused_by_the_form(client, anytow
         "This is not a CSV or tab-separated text file: it looks like a spreadsheet (XLSX) or zip file. "
         "Save it as CSV (UTF-8) and upload that."
     ]
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()
 
 
 def test_a_register_import_whose_worker_died_ends_failed_when_its_task_comes_back(tmp_path, anytown):
@@ -218,7 +218,7 @@ def test_a_register_import_whose_worker_died_ends_failed_when_its_task_comes_bac
         record = register_import_create(
             constituency=anytown.constituency, kind="full", file=File(f, name="r.csv")
         )
-    RegisterImport.objects.filter(pk=record.pk).update(status=RegisterImport.Status.RUNNING)
+    RegisterImport.unscoped.filter(pk=record.pk).update(status=RegisterImport.Status.RUNNING)
     register_import_task(record.pk)
     record.refresh_from_db()
     assert record.status == RegisterImport.Status.FAILED and record.finished_at
@@ -226,7 +226,7 @@ def test_a_register_import_whose_worker_died_ends_failed_when_its_task_comes_bac
         "The import stopped without finishing: the worker running it was stopped (it may have run out "
         "of memory). Nothing was changed. Try again; if it stops again, tell the platform operator."
     ]
-    assert not Elector.objects.exists()
+    assert not Elector.unscoped.exists()
 
 
 def test_a_nul_byte_in_a_bad_value_is_reported_not_a_crash(tmp_path, anytown, run_import):

@@ -26,13 +26,13 @@ def test_contact_record_moves_last_contact_forward_only(voter, anytown_canvasser
     )
     voter.refresh_from_db()
     assert voter.last_contact_at == now
-    assert [c.channel for c in Contact.objects.filter(elector=voter)] == ["door", "phone"]
+    assert [c.channel for c in Contact.unscoped.filter(elector=voter)] == ["door", "phone"]
 
 
 def test_contact_record_refuses_an_unknown_channel(voter, anytown_canvasser):
     with pytest.raises(ValueError):
         contact_record(elector=voter, channel="pigeon", user=anytown_canvasser)
-    assert not Contact.objects.exists()
+    assert not Contact.unscoped.exists()
 
 
 def test_due_for_door_honours_the_clp_quiet_period(voter, anytown, anytown_secretary):
@@ -42,24 +42,24 @@ def test_due_for_door_honours_the_clp_quiet_period(voter, anytown, anytown_secre
         user=anytown_secretary,
         at=timezone.now() - datetime.timedelta(days=10),
     )
-    assert not Elector.objects.due_for(Channel.DOOR).exists()  # default: 14 days for a door knock
+    assert not Elector.unscoped.due_for(Channel.DOOR).exists()  # default: 14 days for a door knock
     contact_rule_set(constituency=anytown.constituency, channel="door", quiet_days=7, user=anytown_secretary)
-    assert list(Elector.objects.due_for(Channel.DOOR)) == [voter]
-    assert list(Elector.objects.due_for(Channel.EMAIL)) == [voter]
+    assert list(Elector.unscoped.due_for(Channel.DOOR)) == [voter]
+    assert list(Elector.unscoped.due_for(Channel.EMAIL)) == [voter]
 
 
 def test_do_not_contact_removes_the_voter_from_every_list(voter, anytown_secretary):
     elector_set_do_not_contact(elector=voter, user=anytown_secretary, reason="Asked on the doorstep")
-    assert not Elector.objects.due_for(Channel.EMAIL).exists()
-    assert not Elector.objects.contactable().exists()
+    assert not Elector.unscoped.due_for(Channel.EMAIL).exists()
+    assert not Elector.unscoped.contactable().exists()
     assert AuditEvent.objects.filter(action="elector.do_not_contact", object_id=str(voter.pk)).exists()
 
 
 def test_not_contacted_since(voter, anytown_canvasser):
     since = timezone.now() - datetime.timedelta(days=30)
-    assert list(Elector.objects.not_contacted_since(since)) == [voter]
+    assert list(Elector.unscoped.not_contacted_since(since)) == [voter]
     contact_record(elector=voter, channel="door", user=anytown_canvasser)
-    assert not Elector.objects.not_contacted_since(since).exists()
+    assert not Elector.unscoped.not_contacted_since(since).exists()
 
 
 def test_electors_are_scoped_to_their_clp(voter, anytown, anytown_canvasser, otherton_secretary):
@@ -93,5 +93,5 @@ def test_an_import_that_breaks_is_marked_failed(tmp_path, anytown, run_import, m
     path = write_register(tmp_path / "r.csv", synthetic_people(5, pds=["AN9"]), "xpress14")
     with pytest.raises(RuntimeError):
         run_import(path, anytown.constituency)
-    assert RegisterImport.objects.get().status == "failed"
-    assert not Elector.objects.exists()
+    assert RegisterImport.unscoped.get().status == "failed"
+    assert not Elector.unscoped.exists()

@@ -131,7 +131,7 @@ def kinds(tmp_path, anytown, anytown_secretary, operator):
 
 def _mid_way(record):
     """Committed progress: at least one chunk of rows staged and saved with the heartbeat, rows left."""
-    record = RegisterImport.objects.get(pk=record.pk)
+    record = RegisterImport.unscoped.get(pk=record.pk)
     return record.status == RegisterImport.Status.RUNNING and 0 < record.rows_done < ROWS
 
 
@@ -159,7 +159,7 @@ def test_the_database_server_stopping_mid_import_changes_nothing_and_the_import_
     assert record.status == RegisterImport.Status.RUNNING, "the worker could not record the failure"
     # Beat's sweeper (run by the worker) finds the import left running by a server that restarted.
     run_beat_entry("voters-import-sweep")
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=record.pk).status != "running", timeout=60)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get(pk=record.pk).status != "running", timeout=60)
     record.refresh_from_db()
     assert record.status == RegisterImport.Status.FAILED
     assert record.errors == [] and record.rejected == 0
@@ -182,7 +182,7 @@ def _import_again_lands_whole(record, before, celery_worker):
         Path(record.file.path), record.kind, record.constituency, record.uploaded_by, **record.options
     )
     register_import_task.delay(again.pk)
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=again.pk).is_finished, timeout=120)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get(pk=again.pk).is_finished, timeout=120)
     again.refresh_from_db()
     assert again.status == RegisterImport.Status.DONE, (again.notes, again.errors[:3])
     assert again.rows_done == ROWS
@@ -215,7 +215,7 @@ def test_a_worker_killed_mid_import_changes_nothing_and_the_import_can_be_run_ag
     time.sleep(stale_after + 0.5)  # its heartbeat goes stale
     celery_worker.start()
     run_beat_entry("voters-import-sweep")
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=record.pk).is_finished, timeout=60)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get(pk=record.pk).is_finished, timeout=60)
     record.refresh_from_db()
     assert record.status == RegisterImport.Status.FAILED
     assert record.errors == [] and record.rejected == 0

@@ -56,12 +56,12 @@ def test_a_database_failure_mid_copy_fails_the_import_without_blaming_the_file(
     with StatementKiller("COPY voters_staging_", how=how) as killer, pytest.raises(Exception):  # noqa: B017
         register_import_run(register_import=record)
     assert killer.signalled, "the COPY was never seen running"
-    record = RegisterImport.objects.get(pk=record.pk)
+    record = RegisterImport.unscoped.get(pk=record.pk)
     assert record.status == RegisterImport.Status.FAILED
     assert record.errors == [] and record.rejected == 0
     assert record.notes[0].startswith("The import failed: the database did not finish it")
     assert "Nothing was changed; try again." in record.notes[0]
-    assert not Elector.objects.exists()
+    assert not Elector.unscoped.exists()
     assert _staging_tables() == []
 
 
@@ -91,7 +91,7 @@ def test_an_import_whose_worker_is_killed_is_failed_by_the_sweeper_and_its_table
     time.sleep(stale_after + 0.5)  # the heartbeat goes stale
     celery_worker.start()
     run_beat_entry("voters-import-sweep")
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=record.pk).is_finished)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get(pk=record.pk).is_finished)
     record.refresh_from_db()
     assert record.status == RegisterImport.Status.FAILED
     assert record.notes == [
@@ -100,7 +100,7 @@ def test_an_import_whose_worker_is_killed_is_failed_by_the_sweeper_and_its_table
         "again, tell the platform operator."
     ]
     assert _staging_tables() == []
-    assert not Elector.objects.exists()
+    assert not Elector.unscoped.exists()
 
 
 def _hold_lock(pk, held, release):
@@ -123,7 +123,7 @@ def test_the_sweeper_leaves_an_import_whose_worker_holds_it_even_without_a_heart
     its tables kept. Once the lock is free (the session gone) the sweeper fails it and drops them."""
     path = write_register(tmp_path / "r.csv", synthetic_people(3, pds=["AT2"]), "idox")
     record = _stored(path, anytown, anytown_secretary)
-    RegisterImport.objects.filter(pk=record.pk).update(
+    RegisterImport.unscoped.filter(pk=record.pk).update(
         status=RegisterImport.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
     )
     with connection.cursor() as cursor:
@@ -136,13 +136,13 @@ def test_the_sweeper_leaves_an_import_whose_worker_holds_it_even_without_a_heart
         assert held.wait(10)
         failed, dropped = register_import_sweep()
         assert failed == [] and dropped == [f"voters_staging_{record.pk + 1000}_homes"]
-        assert RegisterImport.objects.get(pk=record.pk).status == RegisterImport.Status.RUNNING
+        assert RegisterImport.unscoped.get(pk=record.pk).status == RegisterImport.Status.RUNNING
         assert _staging_tables() == [f"voters_staging_{record.pk}"]
     finally:
         release.set()
         holder.join(10)
     assert register_import_sweep() == ([record.pk], [])  # the import's own tables went with it
-    assert RegisterImport.objects.get(pk=record.pk).status == RegisterImport.Status.FAILED
+    assert RegisterImport.unscoped.get(pk=record.pk).status == RegisterImport.Status.FAILED
     assert _staging_tables() == []
     assert register_import_sweep() == ([], [])  # twice is harmless
 
@@ -165,18 +165,18 @@ def test_an_import_whose_message_was_lost_is_queued_again_by_the_sweeper_once_a_
     sweeper queues it again, once a period, and the worker imports it; a younger one is left."""
     path = write_register(tmp_path / "r.csv", synthetic_people(30, pds=["AT2"]), "idox")
     lost = _stored(path, anytown, anytown_secretary)  # no task sent: the message is lost
-    RegisterImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    RegisterImport.unscoped.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     young = _stored(path, anytown, anytown_secretary)
-    RegisterImport.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(minutes=9))
+    RegisterImport.unscoped.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(minutes=9))
     run_beat_entry("voters-import-sweep")
-    celery_worker.wait_for(lambda: RegisterImport.objects.get(pk=lost.pk).is_finished, timeout=60)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get(pk=lost.pk).is_finished, timeout=60)
     lost.refresh_from_db()
     assert lost.status == RegisterImport.Status.DONE and lost.added == 30
-    assert RegisterImport.objects.get(pk=young.pk).status == RegisterImport.Status.QUEUED
+    assert RegisterImport.unscoped.get(pk=young.pk).status == RegisterImport.Status.QUEUED
     assert register_import_requeue_lost() == []  # the young one, not yet
     celery_worker.stop()  # the messages below stay in the broker: the import stays queued
     later = timezone.now() + timedelta(minutes=2)
-    RegisterImport.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    RegisterImport.unscoped.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(hours=1))
     assert register_import_requeue_lost(now=later) == [young.pk]
     assert register_import_requeue_lost(now=later) == []  # queued again: it waits a full period again
     assert register_import_requeue_lost(now=later + timedelta(minutes=11)) == [young.pk]

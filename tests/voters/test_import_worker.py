@@ -17,11 +17,11 @@ def test_upload_is_imported_by_the_worker(
         response = client.post(
             reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
         )
-    record = RegisterImport.objects.get()
+    record = RegisterImport.unscoped.get()
     assert response.url == reverse("voters:import", args=[record.pk])
-    celery_worker.wait_for(lambda: RegisterImport.objects.get().is_finished)
+    celery_worker.wait_for(lambda: RegisterImport.unscoped.get().is_finished)
     record.refresh_from_db()
     assert (record.status, record.added, record.rows_done, record.file_format) == ("done", 300, 300, "idox")
-    assert Elector.objects.count() == 300
+    assert Elector.unscoped.count() == 300
     page = client.get(reverse("voters:import_progress", args=[record.pk])).content.decode()
     assert "Added <strong>300</strong>" in page and "hx-trigger" not in page

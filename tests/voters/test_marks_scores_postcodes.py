@@ -25,7 +25,7 @@ def test_marked_register_flags_who_voted(tmp_path, anytown, registered, run_impo
     record = run_import(path, anytown.constituency, kind="marked", election="parl.2024-07-04")
     assert record.status == "done", record.errors
     assert record.added == 50
-    mark = ElectorMark.objects.get(elector__elector_number_raw=registered[0].elector_number)
+    mark = ElectorMark.unscoped.get(elector__elector_number_raw=registered[0].elector_number)
     assert (mark.kind, mark.election, mark.source) == ("voted", "parl.2024-07-04", record)
     again = run_import(path, anytown.constituency, kind="marked", election="parl.2024-07-04")
     assert (again.added, again.unchanged) == (0, 50)
@@ -35,8 +35,8 @@ def test_postal_and_proxy_list(tmp_path, anytown, registered, run_import):
     path = write_absent_voters(tmp_path / "avl.csv", registered[:30], proxy_every=10)
     record = run_import(path, anytown.constituency, kind="postal", election="local.anytown.2026-05-07")
     assert record.status == "done", record.errors
-    assert ElectorMark.objects.filter(kind="proxy").count() == 3
-    assert ElectorMark.objects.filter(kind="postal").count() == 27
+    assert ElectorMark.unscoped.filter(kind="proxy").count() == 3
+    assert ElectorMark.unscoped.filter(kind="postal").count() == 27
 
 
 def test_marks_need_an_election_id(tmp_path, anytown, registered, run_import):
@@ -56,23 +56,23 @@ def test_scores_become_a_model_version_and_reimport_changes_nothing(
     path = write_scores(tmp_path / "s.csv", registered)
     record = run_import(path, anytown.constituency, kind="scores", model="Support model", run_on="2026-11-01")
     assert record.status == "done", record.errors
-    version = ModelVersion.objects.get()
+    version = ModelVersion.unscoped.get()
     assert (version.name, version.run_on, version.score_names) == (
         "Support model",
         datetime.date(2026, 11, 1),
         ["support", "turnout"],
     )
-    assert ElectorScore.objects.count() == 600
+    assert ElectorScore.unscoped.count() == 600
     again = run_import(path, anytown.constituency, kind="scores", model="Support model", run_on="2026-11-01")
     assert (again.added, again.changed, again.unchanged) == (0, 0, 600)
-    likely = Elector.objects.filter(
+    likely = Elector.unscoped.filter(
         scores__model_version=version, scores__name="support", scores__value__gte=0.5
     )
     assert 100 < likely.count() < 200
 
 
 def test_scores_by_elector_id(tmp_path, anytown, registered, run_import):
-    elector = Elector.objects.first()
+    elector = Elector.unscoped.first()
     path = write_rows(tmp_path / "ids.csv", ["Elector ID", "Support"], [[str(elector.pk), "0.75"]])
     record = run_import(path, anytown.constituency, kind="scores", model="By id")
     assert record.status == "done", record.errors
@@ -86,7 +86,7 @@ def test_non_numeric_score_rejects_the_file(tmp_path, anytown, registered, run_i
     record = run_import(path, anytown.constituency, kind="scores", model="Bad")
     assert record.status == "rejected"
     assert record.errors[0] == {"line": 2, "column": "support", "value": "high", "reason": "is not a number"}
-    assert not ModelVersion.objects.exists()
+    assert not ModelVersion.unscoped.exists()
 
 
 def test_postcode_locations_place_properties(tmp_path, anytown, registered, run_import):
@@ -104,7 +104,7 @@ def test_postcode_locations_place_properties(tmp_path, anytown, registered, run_
     )
     assert record.status == "done", record.errors
     assert PostcodeLocation.objects.get(postcode="ZZ11ZZ").terminated == datetime.date(2020, 1, 1)
-    placed = Elector.objects.filter(home__postcode_display=postcode).first().home
+    placed = Elector.unscoped.filter(home__postcode_display=postcode).first().home
     assert (placed.latitude, placed.longitude) == (52.1, 0.12)
 
 

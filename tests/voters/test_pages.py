@@ -99,15 +99,15 @@ def test_elector_page_shows_everything_in_fixed_queries(
             campaign_label="Anytown autumn",
             outcome="spoke",
         )
-    version = ModelVersion.objects.create(
+    version = ModelVersion.unscoped.create(
         constituency=anytown.constituency, name="Support", score_names=["support"]
     )
-    ElectorScore.objects.create(model_version=version, elector=voter, name="support", value=0.81)
+    ElectorScore.unscoped.create(model_version=version, elector=voter, name="support", value=0.81)
     for n in range(5):
-        source = RegisterImport.objects.create(
+        source = RegisterImport.unscoped.create(
             constituency=anytown.constituency, kind="marked", file_name=f"m{n}.csv"
         )
-        ElectorMark.objects.create(
+        ElectorMark.unscoped.create(
             elector=voter, kind="voted", election=f"local.anytown.202{n}-05-04", source=source
         )
     client.force_login(anytown_organiser)
@@ -135,13 +135,13 @@ def test_do_not_contact_from_the_elector_page(client, anytown_organiser, voter):
     assert response.status_code == 302
     voter.refresh_from_db()
     assert voter.do_not_contact and voter.do_not_contact_reason == "Asked us"
-    assert not Elector.objects.contactable().exists()
+    assert not Elector.unscoped.contactable().exists()
 
 
 def test_record_a_contact_from_the_elector_page(client, anytown_organiser, voter):
     client.force_login(anytown_organiser)
     client.post(reverse("voters:elector_contact", args=[voter.pk]), {"channel": "phone", "outcome": "spoke"})
-    contact = Contact.objects.get()
+    contact = Contact.unscoped.get()
     assert (contact.channel, contact.by, contact.outcome) == ("phone", anytown_organiser, "spoke")
 
 
@@ -168,7 +168,7 @@ def test_canvassers_cannot_export(client, anytown_canvasser, voter):
 
 
 def test_progress_bar_polls_while_running(client, anytown, anytown_secretary):
-    record = RegisterImport.objects.create(
+    record = RegisterImport.unscoped.create(
         constituency=anytown.constituency,
         kind="full",
         file_name="a.csv",
@@ -189,14 +189,14 @@ def test_upload_form_refuses_other_clps(client, tmp_path, anytown, otherton_secr
             reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
         )
     assert response.status_code == 200 and "constituency" in response.context["form"].errors
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()
 
 
 def test_model_version_page_lists_electors_by_score(client, anytown, anytown_organiser, voter):
-    version = ModelVersion.objects.create(
+    version = ModelVersion.unscoped.create(
         constituency=anytown.constituency, name="Turnout", score_names=["turnout"]
     )
-    ElectorScore.objects.create(model_version=version, elector=voter, name="turnout", value=0.9)
+    ElectorScore.unscoped.create(model_version=version, elector=voter, name="turnout", value=0.9)
     client.force_login(anytown_organiser)
     assert "Turnout" in client.get(reverse("voters:model_versions")).content.decode()
     response = client.get(
@@ -229,7 +229,7 @@ def test_admin_upload_creates_the_import_and_queues_it(
             {"constituency": anytown.constituency.pk, "kind": "full", "file": f, "options": "{}"},
         )
     assert response.status_code == 302, response.content.decode()[:2000]
-    record = RegisterImport.objects.get()
+    record = RegisterImport.unscoped.get()
     assert (record.file_name, record.status, record.uploaded_by) == ("admin.csv", "queued", anytown_secretary)
     assert [callback.__module__ for callback in queued] == ["voters.services"]
 
@@ -243,14 +243,14 @@ def test_office_upload_creates_the_import_and_queues_it_from_the_service(
         response = client.post(
             reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
         )
-    record = RegisterImport.objects.get()
+    record = RegisterImport.unscoped.get()
     assert response.status_code == 302 and record.status == "queued"
     assert [callback.__module__ for callback in queued] == ["voters.services"]
 
 
 def test_admin_shows_an_existing_import_read_only(client, anytown, anytown_secretary):
     """The import's admin page was a 500 (KeyError: 'file') for everyone who could open it."""
-    record = RegisterImport.objects.create(
+    record = RegisterImport.unscoped.create(
         constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
     )
     client.force_login(anytown_secretary)
@@ -271,4 +271,4 @@ def test_upload_over_the_size_limit_is_refused_before_storing(
             reverse("voters:imports"), {"constituency": anytown.constituency.pk, "kind": "full", "file": f}
         )
     assert "the limit is 0 MB" in response.context["form"].errors["file"][0]
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()

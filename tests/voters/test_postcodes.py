@@ -56,7 +56,7 @@ def test_command_reads_the_onspd_columns_by_default_and_keeps_terminated_postcod
     assert PostcodeLocation.objects.get(postcode="AT99ZZ").terminated == datetime.date(2019, 5, 1)
     anytown_home.refresh_from_db()
     assert (anytown_home.latitude, anytown_home.longitude) == (52.2053, 0.1218)
-    record = RegisterImport.objects.get()
+    record = RegisterImport.unscoped.get()
     assert (record.constituency, record.kind) == (None, "postcodes")
     assert record.options == {"postcode": "pcds", "latitude": "lat", "longitude": "long"}
 
@@ -76,7 +76,7 @@ def test_command_takes_the_column_names(tmp_path, anytown_home):
         52.3,
         datetime.date(2024, 1, 1),
     )
-    assert RegisterImport.objects.get().options == {
+    assert RegisterImport.unscoped.get().options == {
         "postcode": "Postcode",
         "latitude": "Latitude",
         "longitude": "Longitude",
@@ -101,7 +101,7 @@ def test_a_named_termination_column_must_be_there_and_a_blank_one_means_none(tmp
     path = write_rows(tmp_path / "locations.csv", ["pcds", "lat", "long"], [["AT1 1AA", "52.3", "0.15"]])
     with pytest.raises(CommandError):
         run_command(path, "--terminated-column", "Ended")
-    assert "Missing column(s) 'Ended' (termination date)" in RegisterImport.objects.get().errors[0]["reason"]
+    assert "Missing column(s) 'Ended' (termination date)" in RegisterImport.unscoped.get().errors[0]["reason"]
     assert "Imported" in run_command(path, "--terminated-column", "")
     assert PostcodeLocation.objects.get().terminated is None
 
@@ -134,7 +134,7 @@ def test_the_operator_names_the_columns_on_the_upload_page(client, tmp_path, ope
     }
     with path.open("rb") as f:
         response = client.post(reverse("voters:imports"), {"kind": "postcodes", "file": f, **columns})
-    record = RegisterImport.objects.get()
+    record = RegisterImport.unscoped.get()
     assert response.url == reverse("voters:import", args=[record.pk])
     assert record.options == {"postcode": "PC", "latitude": "Y", "longitude": "X", "terminated": ""}
     record = register_import_run(register_import=record)  # what the worker runs
@@ -163,7 +163,7 @@ def test_the_upload_page_needs_the_location_columns(client, tmp_path, operator):
         )
     assert response.status_code == 200
     assert response.context["form"].errors["latitude_column"] == ["Name the column with the latitude."]
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()
 
 
 def test_clp_officers_see_no_postcode_columns(client, anytown_secretary):

@@ -22,11 +22,11 @@ def registered(tmp_path, anytown, anytown_people, run_import):
 
 
 def on_register():
-    return Elector.objects.filter(on_register=True).count()
+    return Elector.unscoped.filter(on_register=True).count()
 
 
 def fingerprint():
-    return sorted(Elector.objects.values_list("pk", "on_register", "removed_month", "surname", "updated_at"))
+    return sorted(Elector.unscoped.values_list("pk", "on_register", "removed_month", "surname", "updated_at"))
 
 
 def test_a_short_full_register_waits_for_confirmation_and_changes_nothing(
@@ -102,7 +102,7 @@ def test_the_upload_form_has_no_default_kind_and_keeps_what_was_typed(client, an
     assert response.status_code == 200
     assert "Choose what is in the file." in page
     assert 'value="support 2026"' in page and "checked" not in page
-    assert not RegisterImport.objects.exists()
+    assert not RegisterImport.unscoped.exists()
     response = client.post(reverse("voters:imports"), {"kind": "scores"})  # no file, no CLP
     checked = re.findall(
         r'<input type="radio" name="kind" value="(\w+)"[^>]* checked', response.content.decode()
@@ -111,7 +111,7 @@ def test_the_upload_form_has_no_default_kind_and_keeps_what_was_typed(client, an
 
 
 def test_confirm_page_is_the_secretary_s_own(client, anytown, otherton_secretary, tmp_path):
-    record = RegisterImport.objects.create(
+    record = RegisterImport.unscoped.create(
         constituency=anytown.constituency, kind="full", file_name="short.csv", status="confirm", removed=280
     )
     client.force_login(otherton_secretary)

@@ -28,7 +28,7 @@ def test_full_register_imports_in_every_format(fmt, quirk, tmp_path, anytown, an
     assert record.status == RegisterImport.Status.DONE, record.errors
     assert record.file_format == fmt
     assert (record.added, record.changed, record.removed, record.rejected) == (300, 0, 0, 0)
-    electors = Elector.objects.filter(polling_district__constituency=anytown.constituency)
+    electors = Elector.unscoped.filter(polling_district__constituency=anytown.constituency)
     assert electors.count() == 300
     for person in anytown_people[:60]:
         elector = electors.get(
@@ -50,11 +50,11 @@ def test_full_register_imports_in_every_format(fmt, quirk, tmp_path, anytown, an
 def test_same_file_twice_changes_nothing(tmp_path, anytown, anytown_people, run_import):
     path = write_register(tmp_path / "r.csv", anytown_people, "xpress14")
     run_import(path, anytown.constituency)
-    before = list(Elector.objects.values_list("pk", "updated_at").order_by("pk"))
+    before = list(Elector.unscoped.values_list("pk", "updated_at").order_by("pk"))
     second = run_import(path, anytown.constituency)
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 300)
-    assert list(Elector.objects.values_list("pk", "updated_at").order_by("pk")) == before
-    assert RegisterEntry.objects.count() == 300
+    assert list(Elector.unscoped.values_list("pk", "updated_at").order_by("pk")) == before
+    assert RegisterEntry.unscoped.count() == 300
 
 
 def test_republication_keeps_ids_when_numbers_change(tmp_path, anytown, anytown_people, run_import):
@@ -63,7 +63,7 @@ def test_republication_keeps_ids_when_numbers_change(tmp_path, anytown, anytown_
         anytown.constituency,
         published_on="2025-12-01",
     )
-    ids = {(e.surname, e.first_names, e.home_id): e.pk for e in Elector.objects.all()}
+    ids = {(e.surname, e.first_names, e.home_id): e.pk for e in Elector.unscoped.all()}
     # December: one elector gone, everyone renumbered from 1000.
     gone, *kept = anytown_people
     for person in kept:
@@ -74,14 +74,14 @@ def test_republication_keeps_ids_when_numbers_change(tmp_path, anytown, anytown_
     assert record.status == "done", record.errors
     assert (record.added, record.removed) == (0, 1)
     assert record.changed == 299
-    for e in Elector.objects.filter(on_register=True):
+    for e in Elector.unscoped.filter(on_register=True):
         assert ids[(e.surname, e.first_names, e.home_id)] == e.pk
         assert e.elector_number > 1000
-    off = Elector.objects.get(on_register=False)
+    off = Elector.unscoped.get(on_register=False)
     assert (off.surname, off.elector_number) == (gone.surname, gone.number)
     assert any("marked off the register" in note for note in record.notes)
     assert not any("not matched" in note for note in record.notes)
-    assert RegisterEntry.objects.filter(publication__published_on=datetime.date(2026, 12, 1)).count() == 299
+    assert RegisterEntry.unscoped.filter(publication__published_on=datetime.date(2026, 12, 1)).count() == 299
 
 
 def test_hyphenated_prefixes_and_new_polling_districts(tmp_path, anytown, run_import):
@@ -91,9 +91,9 @@ def test_hyphenated_prefixes_and_new_polling_districts(tmp_path, anytown, run_im
     record = run_import(write_register(tmp_path / "k.csv", people, "xpress14"), anytown.constituency)
     assert record.status == "done", record.errors
     assert "New polling districts created: KD-2/2." in record.notes
-    elector = Elector.objects.get(polling_district__code="KD-2/2", elector_number=1)
+    elector = Elector.unscoped.get(polling_district__code="KD-2/2", elector_number=1)
     assert elector.elector_number_raw == "KD-2/2-1"
-    assert Property.objects.filter(polling_district__code="KD-2/2").exists()
+    assert Property.unscoped.filter(polling_district__code="KD-2/2").exists()
 
 
 def test_republication_reports_who_could_not_be_matched(tmp_path, anytown, anytown_people, run_import):
@@ -131,7 +131,7 @@ def test_a_polling_district_deleted_while_the_file_is_read_rejects_the_import(
     record = importer.run(record.file.path)
     assert record.status == RegisterImport.Status.REJECTED
     assert "deleted while the file was read" in record.errors[0]["reason"]
-    assert not Elector.objects.exists() and not Property.objects.exists()
+    assert not Elector.unscoped.exists() and not Property.unscoped.exists()
 
 
 def test_a_polling_district_with_electors_cannot_be_deleted(tmp_path, anytown, anytown_people, run_import):
@@ -142,8 +142,8 @@ def test_a_polling_district_with_electors_cannot_be_deleted(tmp_path, anytown, a
 
 def _clp_rows(clp):
     """Every property and elector of a CLP, as they are."""
-    properties = Property.objects.filter(polling_district__constituency=clp).order_by("pk")
-    electors = Elector.objects.filter(polling_district__constituency=clp).order_by("pk")
+    properties = Property.unscoped.filter(polling_district__constituency=clp).order_by("pk")
+    electors = Elector.unscoped.filter(polling_district__constituency=clp).order_by("pk")
     return (
         list(
             properties.values_list("pk", "polling_district_id", "address_key", "address", "uprn", "postcode")
@@ -165,12 +165,12 @@ def test_an_import_never_changes_another_clps_properties(tmp_path, anytown, othe
     record = run_import(write_register(tmp_path / "o.csv", moved, "xpress14"), otherton.constituency)
     assert record.status == RegisterImport.Status.DONE, (record.errors, record.notes)
     assert _clp_rows(anytown.constituency) == before
-    theirs = Elector.objects.filter(polling_district__constituency=otherton.constituency)
+    theirs = Elector.unscoped.filter(polling_district__constituency=otherton.constituency)
     assert theirs.count() == 40
-    homeless = Elector.objects.filter(polling_district__constituency=anytown.constituency, home=None)
+    homeless = Elector.unscoped.filter(polling_district__constituency=anytown.constituency, home=None)
     assert theirs.filter(home=None).count() == homeless.count()  # those with no address in the file
     assert not theirs.exclude(home__polling_district__constituency=otherton.constituency).exists()
-    assert Property.objects.count() == 2 * len(before[0])
+    assert Property.unscoped.count() == 2 * len(before[0])
 
 
 def test_the_migration_keys_existing_properties_as_imports_now_do(anytown):

@@ -37,19 +37,19 @@ def newcomer(pd):
 def test_update_adds_changes_and_removes(fmt, tmp_path, anytown, registered, run_import):
     moved, leaver = copy.deepcopy(registered[0]), registered[1]
     moved.lines, moved.postcode = ["7 Elsewhere Road", "Anytown"], "AT8 8YY"
-    leaver_elector = Elector.objects.get(elector_number_raw=leaver.elector_number)
+    leaver_elector = Elector.unscoped.get(elector_number_raw=leaver.elector_number)
     ContactFactory(elector=leaver_elector, notes="Anytown doorstep chat")
     changes = [(ADD, newcomer(registered[0].pd)), (CHANGE, moved), (DELETE, leaver)]
     record = run_import(write_update(tmp_path / "u.csv", changes, fmt), anytown.constituency, kind="update")
     assert record.status == "done", record.errors
     assert (record.added, record.changed, record.removed) == (1, 1, 1)
-    added = Elector.objects.get(surname="Newcomer")
+    added = Elector.unscoped.get(surname="Newcomer")
     assert added.on_register and added.first_seen_month is not None
-    assert Elector.objects.get(elector_number_raw=moved.elector_number).home.postcode_display == "AT8 8YY"
+    assert Elector.unscoped.get(elector_number_raw=moved.elector_number).home.postcode_display == "AT8 8YY"
     leaver_elector.refresh_from_db()
     assert not leaver_elector.on_register and leaver_elector.removed_month is not None
     assert leaver_elector.contacts.count() == 1  # history stays
-    assert not RegisterEntry.objects.filter(elector=leaver_elector).exists()
+    assert not RegisterEntry.unscoped.filter(elector=leaver_elector).exists()
     again = run_import(write_update(tmp_path / "u.csv", changes, fmt), anytown.constituency, kind="update")
     assert (again.added, again.changed, again.removed) == (0, 0, 0)
 
@@ -67,10 +67,10 @@ def test_xpress_month_precedence(tmp_path, anytown, registered, run_import):
     changes[1] = (CHANGE, b, ("0", "0", "0"))
     record = run_import(write_update(tmp_path / "u.csv", changes), anytown.constituency, kind="update")
     assert record.status == "done", record.errors
-    assert not Elector.objects.get(elector_number_raw=a.elector_number).on_register
-    assert Elector.objects.get(elector_number_raw=b.elector_number).first_names == "Amended"
-    assert not Elector.objects.filter(surname="Newcomer").exists()
-    assert Elector.objects.get(elector_number_raw=c.elector_number).on_register
+    assert not Elector.unscoped.get(elector_number_raw=a.elector_number).on_register
+    assert Elector.unscoped.get(elector_number_raw=b.elector_number).first_names == "Amended"
+    assert not Elector.unscoped.filter(surname="Newcomer").exists()
+    assert Elector.unscoped.get(elector_number_raw=c.elector_number).on_register
     assert record.removed == 1 and record.changed == 1 and record.added == 0
 
 
@@ -88,7 +88,7 @@ def test_an_objection_follows_the_voter_back_onto_the_register(
     from voters.services import elector_set_do_not_contact
 
     person = registered[5]
-    objector = Elector.objects.get(elector_number_raw=person.elector_number)
+    objector = Elector.unscoped.get(elector_number_raw=person.elector_number)
     elector_set_do_not_contact(elector=objector, user=anytown_secretary, reason="Objected to contact")
     run_import(write_update(tmp_path / "gone.csv", [(DELETE, person)]), anytown.constituency, kind="update")
     moved = copy.deepcopy(person)
@@ -96,7 +96,7 @@ def test_an_objection_follows_the_voter_back_onto_the_register(
     record = run_import(
         write_update(tmp_path / "back.csv", [(ADD, moved)]), anytown.constituency, kind="update"
     )
-    returned = Elector.objects.get(elector_number=9500)
+    returned = Elector.unscoped.get(elector_number=9500)
     assert returned.pk != objector.pk
     assert returned.do_not_contact and returned.do_not_contact_reason == "Objected to contact"
     assert "1 electors flagged do not contact from earlier objections." in record.notes
@@ -117,7 +117,7 @@ def test_new_electors_first_seen_in_the_month_the_update_names(
     path = write_update(tmp_path / "u.csv", changes, fmt, month=month)
     record = run_import(path, anytown.constituency, kind="update")
     assert record.status == "done", record.errors
-    assert Elector.objects.get(surname="Newcomer").first_seen_month == expected
+    assert Elector.unscoped.get(surname="Newcomer").first_seen_month == expected
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ def anytown_organiser(anytown):
 def make_street(anytown, homes, electors_per_home=1, street="Anytown Road", postcode="AT19ZZ"):
     """`homes` properties on one street, each with `electors_per_home` electors, in two queries."""
     pd = anytown.polling_district
-    properties = Property.objects.bulk_create(
+    properties = Property.unscoped.bulk_create(
         Property(
             polling_district=pd,
             address_key=f"{street}-{n}",
@@ -31,7 +31,7 @@ def make_street(anytown, homes, electors_per_home=1, street="Anytown Road", post
         for n in range(1, homes + 1)
     )
     month = timezone.localdate().replace(day=1)
-    return Elector.objects.bulk_create(
+    return Elector.unscoped.bulk_create(
         Elector(
             polling_district=pd,
             home=home,

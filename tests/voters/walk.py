@@ -33,7 +33,7 @@ def anytown_import(anytown):
 
 
 def _make_import(anytown):
-    return RegisterImport.objects.create(
+    return RegisterImport.unscoped.create(
         constituency=anytown.constituency, kind="full", file_name="anytown-register.csv", status="done"
     )
 
@@ -42,7 +42,7 @@ def anytown_import_to_confirm(anytown):
     """A full register that would take most of Anytown's register off it, waiting for confirmation."""
     return anytown.once(
         "register_import_to_confirm",
-        lambda anytown: RegisterImport.objects.create(
+        lambda anytown: RegisterImport.unscoped.create(
             constituency=anytown.constituency,
             kind="full",
             file_name="anytown-20-rows.csv",
@@ -54,7 +54,7 @@ def anytown_import_to_confirm(anytown):
 
 
 def anytown_model(anytown):
-    return ModelVersion.objects.get_or_create(
+    return ModelVersion.unscoped.get_or_create(
         constituency=anytown.constituency, name="Anytown support", defaults={"score_names": ["support"]}
     )[0]
 

@@ -482,7 +482,7 @@ class RegisterImporter(StagedImporter):
 
     def _apply_suppressions(self, cursor):
         """Voters who objected to contact stay suppressed when they come back under a new id."""
-        if not Suppression.objects.filter(constituency=self.constituency).exists():
+        if not Suppression.unscoped.filter(constituency=self.constituency).exists():
             return
         cursor.execute(
             """UPDATE voters_elector e SET do_not_contact = true, do_not_contact_reason = sup.reason,

@@ -106,7 +106,7 @@ class ScoresImporter(StagedImporter):
         )
 
     def apply(self, cursor, staging):
-        version, created = ModelVersion.objects.get_or_create(
+        version, created = ModelVersion.unscoped.get_or_create(
             constituency=self.constituency,
             name=self.options["model"].strip()[:100],
             run_on=self.options.get("run_on") or datetime.date.today().isoformat(),

@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 headers = importers.read_headers(handle, path.name)
             except importers.ImportRejected as rejected:
                 raise CommandError(str(rejected)) from None
-        saved = ImportMapping.objects.filter(constituency=clp, name=mapping).first()
+        saved = ImportMapping.unscoped.filter(constituency=clp, name=mapping).first()
         columns = dict(saved.columns) if saved else importers.guess_mapping(headers)
         for item in map:
             name, _, header = item.partition("=")
@@ -43,11 +43,11 @@ class Command(BaseCommand):
                     f"--map {item!r}: unknown field {name!r}; fields: {', '.join(importers.FIELDS)}"
                 )
             columns[name] = header
-        saved, _ = ImportMapping.objects.update_or_create(
+        saved, _ = ImportMapping.unscoped.update_or_create(
             constituency=clp, name=mapping, defaults={"columns": columns}
         )
         with path.open("rb") as handle:
-            member_import = MemberImport.objects.create(
+            member_import = MemberImport.unscoped.create(
                 constituency=clp, mapping=saved, file=File(handle, name=path.name), file_name=path.name
             )
         member_import = importers.member_import_run(
