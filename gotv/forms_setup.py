@@ -5,7 +5,7 @@ election form) or to the election's own boxes, districts and people (the committ
 from django import forms
 from django.contrib.auth import get_user_model
 
-from gotv.models import BallotBox, CommitteeRoomBox, Election
+from gotv.models import CommitteeRoomBox, Election
 from labourhub.models import Grant, PollingDistrict, Ward
 from labourhub.scoping import ROLES_FOR, Action, constituencies_for
 from voters.models import RegisterPublication
@@ -99,7 +99,8 @@ class CommitteeRoomForm(forms.Form):
     def __init__(self, *args, election, **kwargs):
         super().__init__(*args, **kwargs)
         self.election = election
-        free = BallotBox.objects.filter(election=election).exclude(
+        # The election was looked up within the user's areas; its boxes are reached through it.
+        free = election.boxes.exclude(
             pk__in=CommitteeRoomBox.objects.filter(box__election=election).values("box")
         )
         self.fields["boxes"].queryset = free.select_related("station").order_by("station__name", "label")
