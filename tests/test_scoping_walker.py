@@ -607,8 +607,12 @@ def other_region_officer(eastland):
 
 
 @pytest.fixture
-def walker(anytown, otherton, westland, other_region_officer, quiet_request_log):
+def walker(anytown, otherton, westland, other_region_officer, quiet_request_log, settings):
     """The plan, checked by its owners, and the personas to walk it."""
+    # Each persona signs in once for a walk of several minutes (over 15 on a loaded machine): allauth's
+    # five-minute window for re-entering a password before removing MFA would otherwise close mid-walk
+    # and turn those URLs into redirects the owner check counts as "nothing seen".
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 24 * 3600
     registry = _registry()
     plan, uncovered = _plan(anytown, registry)
     owners = _owners(anytown, westland)
