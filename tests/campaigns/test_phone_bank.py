@@ -216,9 +216,9 @@ def test_call_back_later_needs_a_time_in_the_service_too(anytown, anytown_canvas
     campaign = campaign_with_survey(anytown.constituency)
     people_with_phones(anytown, 1)
     call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
-    entry = call_claim_next(call_list=call_list, caller=anytown_canvasser)
+    entry = call_claim_next(call_list=call_list, user=anytown_canvasser)
     with pytest.raises(ValidationError, match="call_back_at"):
-        call_record(entry=entry, caller=anytown_canvasser, outcome="call_back", client_uuid=uuid.uuid4())
+        call_record(entry=entry, user=anytown_canvasser, outcome="call_back", client_uuid=uuid.uuid4())
     assert not Visit.unscoped.exists()
 
 
