@@ -4,11 +4,20 @@
 (`constituency__in=...`) is one SQL query with a subquery, however many grants.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
 from labourhub.models import Constituency, Grant, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from labourhub.models import User
 
 
 class Action(models.TextChoices):
@@ -61,7 +70,7 @@ ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER}
 MFA_ACTIONS = set(Action) - {Action.CANVASS, Action.TELL}
 
 
-def constituencies_for(user, action):
+def constituencies_for(user: User | AnonymousUser, action: Action) -> models.QuerySet[Constituency]:
     """The constituencies where `user` may do `action` now."""
     if not user.is_authenticated or not user.is_active:
         return Constituency.objects.none()
@@ -74,7 +83,7 @@ def constituencies_for(user, action):
     )
 
 
-def can(user, action, constituency=None):
+def can(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> bool:
     """May `user` do `action` anywhere (or in `constituency`, when given)?"""
     allowed = constituencies_for(user, action)
     if constituency is not None:
@@ -82,20 +91,20 @@ def can(user, action, constituency=None):
     return allowed.exists()
 
 
-def require(user, action, constituency=None):
+def require(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> None:
     """The one check a view makes before anything else: 403 unless `user` may do `action` (anywhere,
     or in `constituency`). Signed-out users and users with no such role get the same answer."""
     if not can(user, action, constituency):
         raise PermissionDenied("You have no role that allows this.")
 
 
-def needs_mfa(user):
+def needs_mfa(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA).exists()
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[Any]):
     """A queryset of personal data: `.for_user(user)` keeps only rows in the user's areas.
 
     Subclasses name the path from their model to its Constituency and the action
@@ -105,6 +114,6 @@ class ScopedQuerySet(models.QuerySet):
     constituency_path = "constituency"
     default_action = Action.VIEW_VOTERS
 
-    def for_user(self, user, action=None):
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
         allowed = constituencies_for(user, action or self.default_action)
         return self.filter(**{f"{self.constituency_path}__in": allowed})
