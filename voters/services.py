@@ -49,7 +49,7 @@ def contact_record(
     *,
     elector: Elector,
     channel: str,
-    user: User,
+    user: User | None,
     at: datetime | None = None,
     outcome: str = "",
     campaign_label: str = "",
