@@ -38,8 +38,11 @@ Scoping: every model holding personal data (or places an election reveals) has a
 `ScopedQuerySet` with `constituency_path` through its election, and `audit_constituency`.
 """
 
+from __future__ import annotations
+
 import datetime
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -64,10 +67,10 @@ class TellScopedQuerySet(ScopedQuerySet):
 class ElectionQuerySet(TellScopedQuerySet):
     constituency_path = "constituency"
 
-    def on_day(self, day=None):
+    def on_day(self, day: datetime.date | None = None) -> Self:
         return self.filter(poll_date=day or timezone.localdate())
 
-    def upcoming(self, day=None):
+    def upcoming(self, day: datetime.date | None = None) -> Self:
         return self.filter(poll_date__gte=day or timezone.localdate())
 
 
@@ -402,7 +405,7 @@ class OfflineFlag(models.TextChoices):
 
 
 class TellingQuerySet(TellScopedQuerySet):
-    def live(self):
+    def live(self) -> Self:
         """Not undone."""
         return self.filter(undo__isnull=True)
 
@@ -474,7 +477,7 @@ class TellingUndo(models.Model):
 
 
 class VoteRecordQuerySet(TellScopedQuerySet):
-    def in_district(self, polling_district):
+    def in_district(self, polling_district: PollingDistrict) -> Self:
         return self.filter(polling_district=polling_district)
 
 
@@ -596,7 +599,7 @@ class WarpCount(models.Model):
 class KnockUpRoundQuerySet(TellScopedQuerySet):
     constituency_path = "committee_room__election__constituency"
 
-    def out(self):
+    def out(self) -> Self:
         return self.filter(closed_at__isnull=True)
 
 
@@ -744,7 +747,7 @@ class Driver(models.Model):
 
 
 class LiftRequestQuerySet(TellScopedQuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status__in=[LiftRequest.Status.OPEN, LiftRequest.Status.ASSIGNED])
 
 
