@@ -5,6 +5,10 @@ decision is an inserted `Decision` row (a database trigger refuses UPDATE and DE
 the request's status is updated from it by a service in the same transaction.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -15,6 +19,9 @@ from django.utils import timezone
 
 from labourhub.models import Constituency, Region, Role, Ward
 from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class Level(models.TextChoices):
@@ -58,7 +65,7 @@ def roles_in_words(roles):
 
 
 class ToolQuerySet(models.QuerySet):
-    def offered(self):
+    def offered(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -274,7 +281,7 @@ class EscalationContact(models.Model):
 
 
 class DelegationQuerySet(models.QuerySet):
-    def in_force(self, at=None):
+    def in_force(self, at: datetime | None = None) -> Self:
         day = timezone.localdate(at or timezone.now())
         return self.filter(starts_on__lte=day, ends_on__gte=day)
 
@@ -335,18 +342,18 @@ class Tier(models.IntegerChoices):
 
 
 class AccessRequestQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def decided(self):
+    def decided(self) -> Self:
         return self.filter(status__in=[Status.APPROVED, Status.REFUSED])
 
-    def overdue(self, at=None):
+    def overdue(self, at: datetime | None = None) -> Self:
         return self.filter(
             status__in=[Status.ENDORSEMENT, Status.REVIEW], step_due_at__lt=at or timezone.now()
         )
 
-    def to_escalate(self, at=None):
+    def to_escalate(self, at: datetime | None = None) -> Self:
         """Overdue steps whose current tier has also had its deadline, and that can still climb."""
         at = at or timezone.now()
         return self.overdue(at).filter(
@@ -355,7 +362,7 @@ class AccessRequestQuerySet(models.QuerySet):
             | Q(step=Step.REVIEW, escalation_level__lt=Tier.NATIONAL - Tier.APPROVERS),
         )
 
-    def by_deadline(self):
+    def by_deadline(self) -> Self:
         return self.order_by("step_due_at", "pk")
 
 
@@ -486,11 +493,11 @@ class Decision(models.Model):
 class HoldingQuerySet(ScopedQuerySet):
     """`for_user` defaults to the region's reviewers (who make outside-tool accounts)."""
 
-    def active(self, at=None):
+    def active(self, at: datetime | None = None) -> Self:
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, starts_at__lte=at, expires_at__gt=at)
 
-    def expiring_between(self, start, end):
+    def expiring_between(self, start: datetime, end: datetime) -> Self:
         return self.active(start).filter(expires_at__lte=end)
 
 

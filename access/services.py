@@ -4,8 +4,11 @@ Bad input raises `AccessError` with a message for the person, and nothing is wri
 `now` may be passed to move time (tests of deadlines and expiry); it defaults to now.
 """
 
+from __future__ import annotations
+
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,6 +36,15 @@ from labourhub.models import Grant
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record, grant_create, grant_revoke
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import date, datetime
+    from typing import Any
+
+    from django.http import HttpRequest
+
+    from labourhub.models import Constituency, User, Ward
+
 Outcome = Decision.Outcome
 RENEWAL_WINDOW = timedelta(days=30)  # a holding this close to expiry may be renewed
 REMINDER_BEFORE = timedelta(days=14)
@@ -49,8 +61,17 @@ class AccessError(Exception):
 
 @transaction.atomic
 def request_submit(
-    *, tool, requester, submitted_by, constituency, reason, needed_by, ward=None, now=None, http_request=None
-):
+    *,
+    tool: Tool,
+    requester: User,
+    submitted_by: User,
+    constituency: Constituency,
+    reason: str,
+    needed_by: date,
+    ward: Ward | None = None,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """Ask for `tool` for `requester` through `constituency`. Auto-approves when the tool allows
     it and every condition holds; otherwise the first step's deciders are told."""
     now = now or timezone.now()
@@ -106,7 +127,15 @@ def request_submit(
     return access_request
 
 
-def _check_submission(tool, requester, submitted_by, constituency, needed_by, ward, now):
+def _check_submission(
+    tool: Tool,
+    requester: User,
+    submitted_by: User,
+    constituency: Constituency,
+    needed_by: date,
+    ward: Ward | None,
+    now: datetime,
+) -> None:
     if not tool.is_active:
         raise AccessError(f"{tool} is not offered for new requests.")
     _require_sound_rules(tool)
@@ -135,7 +164,7 @@ def _check_submission(tool, requester, submitted_by, constituency, needed_by, wa
         raise AccessError(_already_open_message(tool, requester, constituency))
 
 
-def _holds_already(tool, user, constituency, now):
+def _holds_already(tool: Tool, user: User, constituency: Constituency, now: datetime) -> bool:
     """Holds it for more than the renewal window (a role given by the office counts too)."""
     later = now + RENEWAL_WINDOW
     held = Holding.unscoped.active(now).filter(
@@ -154,19 +183,25 @@ def _holds_already(tool, user, constituency, now):
     return grants.filter(expires_at__isnull=True).exists() or grants.filter(expires_at__gt=later).exists()
 
 
-def _revoked_before(tool, user, constituency):
+def _revoked_before(tool: Tool, user: User, constituency: Constituency) -> bool:
     """Had this tool here revoked: then people decide, so a revocation is never undone by a click on
     the renew link. The holdings are locked first, so a revoke still committing is waited for."""
     holdings = Holding.unscoped.filter(user=user, tool=tool, constituency=constituency).select_for_update()
     return any(holding.revoked_at is not None for holding in holdings.only("revoked_at"))
 
 
-def _already_open_message(tool, requester, constituency):
+def _already_open_message(tool: Tool, requester: User, constituency: Constituency) -> str:
     return f"{requester} already has an open request for {tool} in {constituency}: follow that one."
 
 
 @transaction.atomic
-def request_withdraw(*, access_request_id, user, now=None, http_request=None):
+def request_withdraw(
+    *,
+    access_request_id: int,
+    user: User,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     now = now or timezone.now()
     access_request = _locked(access_request_id)
     if user.pk not in (access_request.requester_id, access_request.submitted_by_id):
@@ -179,7 +214,14 @@ def request_withdraw(*, access_request_id, user, now=None, http_request=None):
 
 
 @transaction.atomic
-def request_info_give(*, access_request_id, user, note, now=None, http_request=None):
+def request_info_give(
+    *,
+    access_request_id: int,
+    user: User,
+    note: str,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """The requester answers a question; the request goes back to the step that asked, with a fresh deadline."""
     now = now or timezone.now()
     access_request = _locked(access_request_id)
@@ -206,7 +248,9 @@ def request_info_give(*, access_request_id, user, note, now=None, http_request=N
 # --- Deciding -------------------------------------------------------------------------
 
 
-def _open_for_decision(access_request_id, *, user, expected_status, outcome, note, now):
+def _open_for_decision(
+    access_request_id: int, *, user: User, expected_status: str, outcome: str, note: str, now: datetime
+) -> tuple[AccessRequest, str, User | None]:
     """Lock the request and check what every decision needs: it is still at the status the decider
     saw, open, not waiting for the requester, not their own, and theirs to decide now. Returns the
     request, the decider's level and whose authority they act with (None: their own)."""
@@ -233,7 +277,15 @@ QUESTION_NEEDS_NOTE = "Say what information you need."
 
 
 @transaction.atomic
-def request_endorse(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+def request_endorse(
+    *,
+    access_request_id: int,
+    user: User,
+    expected_status: str,
+    note: str = "",
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """The CLP endorses: the request moves on to the region's review, whose deciders are told.
     The request row is locked, so of two deciders at once one wins and the other is told what
     happened (nothing changes); the same holds for every decision below."""
@@ -264,8 +316,15 @@ def request_endorse(*, access_request_id, user, expected_status, note="", now=No
 
 @transaction.atomic
 def request_approve(
-    *, access_request_id, user, expected_status, note="", duration_days=None, now=None, http_request=None
-):
+    *,
+    access_request_id: int,
+    user: User,
+    expected_status: str,
+    note: str = "",
+    duration_days: int | None = None,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """The region approves: the role is granted for `duration_days` (the tool's default if None)."""
     now, note = now or timezone.now(), note.strip()
     access_request, level, on_behalf_of = _open_for_decision(
@@ -292,7 +351,15 @@ def request_approve(
 
 
 @transaction.atomic
-def request_refuse(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+def request_refuse(
+    *,
+    access_request_id: int,
+    user: User,
+    expected_status: str,
+    note: str = "",
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """Refuse, with a reason the requester is sent; at either step."""
     now, note = now or timezone.now(), note.strip()
     access_request, _level, on_behalf_of = _open_for_decision(
@@ -319,7 +386,15 @@ def request_refuse(*, access_request_id, user, expected_status, note="", now=Non
 
 
 @transaction.atomic
-def request_info_ask(*, access_request_id, user, expected_status, note="", now=None, http_request=None):
+def request_info_ask(
+    *,
+    access_request_id: int,
+    user: User,
+    expected_status: str,
+    note: str = "",
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> AccessRequest:
     """Ask the requester for more information; the request waits for their answer."""
     now, note = now or timezone.now(), note.strip()
     access_request, _level, on_behalf_of = _open_for_decision(
@@ -338,7 +413,7 @@ def request_info_ask(*, access_request_id, user, expected_status, note="", now=N
 
 
 # The decision form's words -> the service for each; request_decide is for callers holding the word.
-DECISIONS = {
+DECISIONS: dict[str, Callable[..., AccessRequest]] = {
     "endorse": request_endorse,
     "approve": request_approve,
     "refuse": request_refuse,
@@ -346,7 +421,7 @@ DECISIONS = {
 }
 
 
-def request_decide(*, decision, duration_days=None, **kwargs):
+def request_decide(*, decision: str, duration_days: int | None = None, **kwargs: Any) -> AccessRequest:
     """The service for `decision` (one of DECISIONS), called with the rest of the arguments."""
     if decision not in DECISIONS:
         raise AccessError(f"Unknown decision {decision!r}: choose one of {', '.join(DECISIONS)}.")
@@ -356,8 +431,16 @@ def request_decide(*, decision, duration_days=None, **kwargs):
 
 
 def _approve(
-    access_request, *, user, outcome, duration_days, now, note="", on_behalf_of=None, http_request=None
-):
+    access_request: AccessRequest,
+    *,
+    user: User | None,
+    outcome: str,
+    duration_days: int | None,
+    now: datetime,
+    note: str = "",
+    on_behalf_of: User | None = None,
+    http_request: HttpRequest | None = None,
+) -> Holding:
     tool, requester = access_request.tool, access_request.requester
     _require_sound_rules(tool)
     if user is None and not tool.may_auto_approve:
@@ -413,13 +496,15 @@ def _approve(
     return holding
 
 
-def _end_renewed(holding, *, user, now, http_request=None):
+def _end_renewed(
+    holding: Holding, *, user: User | None, now: datetime, http_request: HttpRequest | None = None
+) -> list[int]:
     """A renewal takes over: what the holder had of the same tool over the same area ends as the
     new holding starts (its grant too, and any office-given grant of the same role there), so
     no two overlap. Each ending is a decision row on the old request and an audit event.
     Returns the ids of the holdings replaced."""
     tool, access_request = holding.tool, holding.request
-    same_area = (
+    same_area: dict[str, Any] = (
         {"region": holding.region} if tool.level == Level.REGION else {"constituency": holding.constituency}
     )
     old_holdings = (
@@ -472,7 +557,7 @@ def _end_renewed(holding, *, user, now, http_request=None):
     return replaced
 
 
-def _acting_for_whom(user, access_request, outcome, now):
+def _acting_for_whom(user: User, access_request: AccessRequest, outcome: str, now: datetime) -> User | None:
     """Whose authority `by` decides with (None: their own), after the two-person rule, checked on
     PEOPLE: whoever decides counts as both themselves and the person they act for. Nobody decides
     their own request through a delegate; nobody endorses or approves a request they asked for on
@@ -505,7 +590,9 @@ def _acting_for_whom(user, access_request, outcome, now):
     raise AccessError(problem or "You may not decide this request at its current step.")
 
 
-def decision_blocked(*, user, access_request, level, now=None):
+def decision_blocked(
+    *, user: User, access_request: AccessRequest, level: str, now: datetime | None = None
+) -> str:
     """Why the two-person rule stops `by` giving the step's first decision (endorse, or approve at
     review level), or "" when it does not: for the status page, which then offers only the rest."""
     outcome = Outcome.APPROVED if level == Step.REVIEW else Outcome.ENDORSED
@@ -516,7 +603,7 @@ def decision_blocked(*, user, access_request, level, now=None):
     return ""
 
 
-def _require_sound_rules(tool):
+def _require_sound_rules(tool: Tool) -> None:
     """The catalogue is validated when saved; this guards whatever reached the database anyway."""
     problem = tool.hand_out_problem()
     if problem:
@@ -524,7 +611,7 @@ def _require_sound_rules(tool):
 
 
 @transaction.atomic
-def tool_save(*, tool, user, http_request=None):
+def tool_save(*, tool: Tool, user: User, http_request: HttpRequest | None = None) -> Tool:
     """Add or change a tool of the catalogue. The catalogue decides who gets which role everywhere,
     so only the platform operator changes it; its rules are validated here as well as in forms,
     and every change is audited with the values before and after (shown on the public rules page)."""
@@ -559,12 +646,12 @@ CATALOGUE_FIELDS = [
 ]  # fmt: skip
 
 
-def _moved_on_message(access_request):
+def _moved_on_message(access_request: AccessRequest) -> str:
     last = access_request.decisions.select_related("by").order_by("-at", "-pk").first()
     who = f" by {last.by}" if last and last.by else ""
     return (
         f"Someone decided first: this request is now '{access_request.get_status_display()}'"
-        f" ({last.get_outcome_display().lower()}{who} at {_when(last.at)}). Nothing was changed."
+        f" ({last.get_outcome_display().lower()}{who} at {_when(last.at)}). Nothing was changed."  # type: ignore[union-attr]
     )
 
 
@@ -572,7 +659,7 @@ def _moved_on_message(access_request):
 
 
 @transaction.atomic
-def requests_escalate_overdue(*, now=None):
+def requests_escalate_overdue(*, now: datetime | None = None) -> int:
     """Every step past its deadline climbs one tier (endorsers → approvers → the regional
     contact → the national contact), and climbs again each time a further deadline period
     passes undecided. Everyone who may now decide is told. Returns the count."""
@@ -623,7 +710,14 @@ def requests_escalate_overdue(*, now=None):
 
 
 @transaction.atomic
-def holding_revoke(*, holding_id, user, reason, now=None, http_request=None):
+def holding_revoke(
+    *,
+    holding_id: int,
+    user: User,
+    reason: str,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> Holding:
     """Revoke at once: the holder's next request is refused."""
     now = now or timezone.now()
     holding = (
@@ -663,7 +757,7 @@ def holding_revoke(*, holding_id, user, reason, now=None, http_request=None):
 
 
 @transaction.atomic
-def holdings_remind_expiring(*, now=None):
+def holdings_remind_expiring(*, now: datetime | None = None) -> int:
     """Holders and their endorser hear 14 days before a holding ends, with a renewal link. Once each."""
     now = now or timezone.now()
     due = (
@@ -691,7 +785,7 @@ def holdings_remind_expiring(*, now=None):
 
 
 @transaction.atomic
-def holdings_record_expired(*, now=None):
+def holdings_record_expired(*, now: datetime | None = None) -> int:
     """Expired holdings already stop working (grants carry the same end); this records each expiry once."""
     now = now or timezone.now()
     ended = Holding.unscoped.filter(
@@ -708,7 +802,7 @@ def holdings_record_expired(*, now=None):
     return count
 
 
-def access_sweep(*, now=None):
+def access_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """What beat runs: escalations, reminders, expiries. Each part is its own transaction."""
     now = now or timezone.now()
     return {
@@ -719,7 +813,7 @@ def access_sweep(*, now=None):
     }
 
 
-def notifications_send_stuck(*, now=None):
+def notifications_send_stuck(*, now: datetime | None = None) -> int:
     """Send emails still unsent ten minutes after they were planned (the broker was down, or a
     worker died). Each is sent at most once (notification_send locks and marks the row)."""
     now = now or timezone.now()
@@ -731,7 +825,15 @@ def notifications_send_stuck(*, now=None):
 
 
 @transaction.atomic
-def delegation_create(*, delegator, delegate, starts_on, ends_on, now=None, http_request=None):
+def delegation_create(
+    *,
+    delegator: User,
+    delegate: User,
+    starts_on: date,
+    ends_on: date,
+    now: datetime | None = None,
+    http_request: HttpRequest | None = None,
+) -> Delegation:
     now = now or timezone.now()
     if delegate == delegator:
         raise AccessError("Choose someone else to decide while you are away.")
@@ -765,7 +867,7 @@ def delegation_create(*, delegator, delegate, starts_on, ends_on, now=None, http
 # --- Notifications --------------------------------------------------------------------
 
 
-def notification_send(*, notification_id):
+def notification_send(*, notification_id: int) -> bool:
     """Send one planned email, exactly once (the row is locked and marked in one transaction)."""
     with transaction.atomic():
         notification = (
@@ -782,7 +884,7 @@ def notification_send(*, notification_id):
     return True
 
 
-def _notify(users, access_request, subject, body):
+def _notify(users: Iterable[User], access_request: AccessRequest, subject: str, body: str) -> None:
     from access.tasks import notification_send_task
 
     link = settings.SITE_URL + reverse("access:request", kwargs={"pk": access_request.pk})
@@ -790,10 +892,10 @@ def _notify(users, access_request, subject, body):
         notification = Notification.objects.create(
             to=user, request=access_request, subject=subject[:200], body=f"{body}\n\n{link}\n"
         )
-        transaction.on_commit(lambda pk=notification.pk: _queue(notification_send_task, pk))
+        transaction.on_commit(lambda pk=notification.pk: _queue(notification_send_task, pk))  # type: ignore[misc]
 
 
-def _queue(task, notification_id):
+def _queue(task: Any, notification_id: int) -> None:
     """Hand the email to the worker. If the broker is down the decision still stands (it is
     committed): the row stays unsent and the next sweep sends it."""
     try:
@@ -802,7 +904,7 @@ def _queue(task, notification_id):
         logger.exception("Could not queue access notification %s; the sweep will send it", notification_id)
 
 
-def _tell_requester(access_request, subject, body):
+def _tell_requester(access_request: AccessRequest, subject: str, body: str) -> None:
     people = {access_request.requester, access_request.submitted_by}
     _notify(people, access_request, subject, body)
 
@@ -810,7 +912,7 @@ def _tell_requester(access_request, subject, body):
 # --- Small helpers ----------------------------------------------------------------------
 
 
-def _locked(access_request_id):
+def _locked(access_request_id: int) -> AccessRequest:
     access_request = (
         AccessRequest.objects.select_for_update(of=("self",))
         .select_related("tool", "requester", "submitted_by", "constituency", "region")
@@ -822,14 +924,23 @@ def _locked(access_request_id):
     return access_request
 
 
-def _require_open(access_request):
+def _require_open(access_request: AccessRequest) -> None:
     if not access_request.is_open:
         raise AccessError(
             f"This request is closed ({access_request.get_status_display().lower()}); nothing was changed."
         )
 
 
-def _decision(access_request, outcome, *, user, at, note="", on_behalf_of=None, duration_days=None):
+def _decision(
+    access_request: AccessRequest,
+    outcome: str,
+    *,
+    user: User | None,
+    at: datetime,
+    note: str = "",
+    on_behalf_of: User | None = None,
+    duration_days: int | None = None,
+) -> Decision:
     return Decision.objects.create(
         request=access_request,
         step=access_request.step,
@@ -842,7 +953,7 @@ def _decision(access_request, outcome, *, user, at, note="", on_behalf_of=None, 
     )
 
 
-def _set_status(access_request, status, decided_at=None):
+def _set_status(access_request: AccessRequest, status: str, decided_at: datetime | None = None) -> None:
     access_request.status = status
     fields = ["status"]
     if decided_at is not None:
@@ -854,12 +965,12 @@ def _set_status(access_request, status, decided_at=None):
 DEADLINE_FIELDS = ["step_due_at", "escalation_level", "next_escalation_at"]
 
 
-def _start_deadline(access_request, now):
+def _start_deadline(access_request: AccessRequest, now: datetime) -> None:
     """A step starts (or restarts) with its first tier and a fresh deadline."""
     access_request.step_due_at = now + timedelta(hours=access_request.tool.decision_hours)
     access_request.escalation_level = 0
     access_request.next_escalation_at = None
 
 
-def _when(moment):
+def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")

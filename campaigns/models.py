@@ -1,8 +1,11 @@
 """Canvassing: reference codes, campaigns, versioned surveys, walk lists and packs, door and phone
 visits (each applied once by its client UUID), follow-ups, relations and phone banks."""
 
+from __future__ import annotations
+
 import secrets
 import uuid
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +16,14 @@ from labourhub.models import Constituency
 from labourhub.scoping import Action, ScopedModel, ScopedQuerySet, constituencies_for
 from voters.models import Channel
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from labourhub.models import User
+
+
 # Canvassing happens on two of the channels of the one Channel enum (voters.models).
 CANVASS_CHANNELS = (Channel.DOOR, Channel.PHONE)
 CANVASS_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in CANVASS_CHANNELS]
@@ -21,7 +32,7 @@ CANVASS_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in CANVASS
 
 
 class ReferenceQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         return self.filter(active=True)
 
 
@@ -101,7 +112,7 @@ class CampaignScopedQuerySet(ScopedQuerySet):
 
 
 class CampaignQuerySet(CampaignScopedQuerySet):
-    def running(self, on=None):
+    def running(self, on: date | None = None) -> Self:
         on = on or timezone.localdate()
         return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
@@ -290,7 +301,7 @@ class WalkList(CampaignList):
 
 
 class PackQuerySet(CampaignScopedQuerySet):
-    def for_user(self, user, action=None):
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
         """To canvass, organisers open every pack of their CLPs; canvassers only the packs given
         to them (least privilege: a canvasser does not browse the CLP's doors)."""
         action = action or self.model.scope_action
@@ -381,11 +392,11 @@ class PackDownload(models.Model):
 
 
 class VisitQuerySet(CampaignScopedQuerySet):
-    def counted(self):
+    def counted(self) -> Self:
         """Not voided by an organiser: what reports count."""
         return self.filter(voided=False)
 
-    def on_day(self, day):
+    def on_day(self, day: date) -> Self:
         return self.filter(received_at__date=day)
 
 
@@ -555,7 +566,7 @@ class SyncProblem(ScopedModel):
 
 
 class FollowUpQuerySet(CampaignScopedQuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(done_at__isnull=True)
 
 
@@ -600,7 +611,7 @@ class FollowUp(ScopedModel):
 
 
 class RelationQuerySet(ScopedQuerySet):
-    def of(self, user):
+    def of(self, user: User | AnonymousUser) -> Self:
         return self.filter(owner=user)
 
 
@@ -635,7 +646,7 @@ class Relation(ScopedModel):
 
 
 class PhoneNumberQuerySet(ScopedQuerySet):
-    def callable(self):
+    def callable(self) -> Self:
         """Live calls must respect TPS and objections (PECR)."""
         return self.filter(tps=False, objected=False)
 

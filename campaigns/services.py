@@ -1,11 +1,14 @@
 """Writes for canvassing: surveys and their versions, walk lists and packs, visits (door and phone),
 follow-ups, voids, relations and phone banks. Keyword-only arguments, one transaction each."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -50,6 +53,18 @@ from labourhub.services import audit_record
 from voters.models import Channel
 from voters.services import contact_record
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import date
+    from typing import Any
+
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from campaigns.forms import PaperRow
+    from labourhub.models import Constituency
+    from voters.models import Elector
+
 STANDARD_QUESTIONS = [
     {"key": "vi", "kind": "intention", "text": "How will you vote?"},
     {"key": "labour-0-10", "kind": "likelihood", "text": "How likely to vote Labour (0-10)?", "party": "L"},
@@ -70,7 +85,7 @@ STANDARD_QUESTIONS = [
 ]
 
 
-def _questions_from_spec(spec):
+def _questions_from_spec(spec: object) -> list[Question]:
     """Validate a list of question dicts; return unsaved Questions or raise naming what and where."""
     if not isinstance(spec, list) or not spec:
         raise ValidationError("A survey needs at least one question.")
@@ -121,7 +136,9 @@ def _questions_from_spec(spec):
 
 
 @transaction.atomic
-def survey_create(*, campaign, name, questions=None, user=None):
+def survey_create(
+    *, campaign: Campaign, name: str, questions: list[dict[str, Any]] | None = None, user: User | None = None
+) -> Survey:
     """A new survey with version 1 (the standard questions unless others are given)."""
     built = _questions_from_spec(STANDARD_QUESTIONS if questions is None else questions)
     survey = Survey.unscoped.create(campaign=campaign, name=name)
@@ -131,7 +148,9 @@ def survey_create(*, campaign, name, questions=None, user=None):
 
 
 @transaction.atomic
-def survey_revise(*, survey, questions, note="", user=None):
+def survey_revise(
+    *, survey: Survey, questions: list[dict[str, Any]], note: str = "", user: User | None = None
+) -> SurveyVersion:
     """Edit a survey: always a new version; answers to earlier versions keep their questions."""
     built = _questions_from_spec(questions)
     Survey.unscoped.select_for_update().filter(pk=survey.pk).get()  # one reviser at a time
@@ -147,7 +166,16 @@ def survey_revise(*, survey, questions, note="", user=None):
 
 
 @transaction.atomic
-def survey_question_add(*, survey, key, kind, text, party=None, follow_up="", user=None):
+def survey_question_add(
+    *,
+    survey: Survey,
+    key: str,
+    kind: str,
+    text: str,
+    party: IntentionCode | None = None,
+    follow_up: str = "",
+    user: User | None = None,
+) -> SurveyVersion:
     """Add a question to the survey's current questions (a new version). `party`: an IntentionCode."""
     spec = _current_spec(survey)  # a key already there is refused by survey_revise, naming it
     question = {"key": key, "kind": kind, "text": text}
@@ -157,7 +185,7 @@ def survey_question_add(*, survey, key, kind, text, party=None, follow_up="", us
 
 
 @transaction.atomic
-def survey_question_remove(*, survey, key, user=None):
+def survey_question_remove(*, survey: Survey, key: str, user: User | None = None) -> SurveyVersion:
     spec = _current_spec(survey)
     kept = [question for question in spec if question["key"] != key]
     if len(kept) == len(spec):
@@ -166,7 +194,7 @@ def survey_question_remove(*, survey, key, user=None):
 
 
 @transaction.atomic
-def survey_question_reword(*, survey, key, text, user=None):
+def survey_question_reword(*, survey: Survey, key: str, text: str, user: User | None = None) -> SurveyVersion:
     spec = _current_spec(survey)
     matching = [question for question in spec if question["key"] == key]
     if not matching:
@@ -175,14 +203,16 @@ def survey_question_reword(*, survey, key, text, user=None):
     return survey_revise(survey=survey, questions=spec, note=f"Reworded {key}", user=user)
 
 
-def _current_spec(survey):
+def _current_spec(survey: Survey) -> list[dict[str, Any]]:
     """The latest version's questions, read under the survey's lock so that two editors at once each
     edit what the other saved, never an older copy."""
     survey = Survey.unscoped.select_for_update().get(pk=survey.pk)
     return survey_spec(survey.current_version)
 
 
-def _version_create(*, survey, questions, note, user):
+def _version_create(
+    *, survey: Survey, questions: list[Question], note: str, user: User | None
+) -> SurveyVersion:
     number = (survey.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = SurveyVersion.unscoped.create(survey=survey, number=number, note=note[:200], created_by=user)
     for question in questions:
@@ -191,14 +221,14 @@ def _version_create(*, survey, questions, note, user):
     return version
 
 
-def survey_spec(version):
+def survey_spec(version: SurveyVersion) -> list[dict[str, Any]]:
     """A version's questions as the list `survey_revise` takes (the starting point for an edit)."""
     return [
         {
             "key": q.key,
             "kind": q.kind,
             "text": q.text,
-            **({"party": q.party.code} if q.party_id else {}),
+            **({"party": q.party.code} if q.party_id else {}),  # type: ignore[union-attr]
             **({"options": [c for c, _ in q.options]} if q.kind == Question.Kind.ISSUES else {}),
             **({"follow_up": q.follow_up} if q.follow_up else {}),
         }
@@ -227,7 +257,7 @@ class VisitResult:
     status: SyncStatus
     message: str = ""
     visit: Visit | None = None
-    flags: list = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
 
 NOTE_LIMIT = 4000
@@ -235,7 +265,14 @@ SKEW_FUTURE = timedelta(minutes=10)
 SKEW_PAST = timedelta(days=3)
 
 
-def visit_digest(*, elector_id, outcome_code, answers, notes, survey_version_id):
+def visit_digest(
+    *,
+    elector_id: int,
+    outcome_code: str,
+    answers: dict[str, Any] | None,
+    notes: str,
+    survey_version_id: int | None,
+) -> str:
     """What a visit says, hashed: a repeat of a UUID with another digest is a conflict."""
     canonical = json.dumps(
         [elector_id, outcome_code, answers or {}, notes or "", survey_version_id],
@@ -246,7 +283,9 @@ def visit_digest(*, elector_id, outcome_code, answers, notes, survey_version_id)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _answers_built(version, outcome, answers, reference):
+def _answers_built(
+    version: SurveyVersion | None, outcome: DoorOutcome, answers: object, reference: ReferenceCodes
+) -> tuple[list[Answer], list[str], list[tuple[str, str]]]:
     """Check answers against the version's questions; return (Answer rows, issue codes, follow-ups)."""
     if not answers:
         return [], [], []
@@ -268,7 +307,7 @@ def _answers_built(version, outcome, answers, reference):
             if isinstance(value, str):
                 value = {"code": value}
             code = value.get("code") if isinstance(value, dict) else None
-            intention = reference.intentions.get(code)
+            intention = reference.intentions.get(code)  # type: ignore[arg-type]  # None finds nothing
             if intention is None:
                 raise VisitRefused(f"{key}: {code!r} is not a voting-intention code.")
             strength = value.get("strength") or ""
@@ -309,25 +348,25 @@ class ReferenceCodes:
     """Intention codes, outcomes and issues, read once per batch of visits rather than per visit."""
 
     @cached_property
-    def intentions(self):
+    def intentions(self) -> dict[str, IntentionCode]:
         return {c.code: c for c in IntentionCode.objects.all()}
 
     @cached_property
-    def outcomes(self):
+    def outcomes(self) -> dict[tuple[str, str], DoorOutcome]:
         return {(o.code, o.channel): o for o in DoorOutcome.objects.all()}
 
     @cached_property
-    def issues(self):
+    def issues(self) -> dict[str, Issue]:
         return {i.code: i for i in Issue.objects.all()}
 
-    def outcome(self, code, channel):
+    def outcome(self, code: str, channel: str) -> DoorOutcome:
         outcome = self.outcomes.get((code, channel))
         if outcome is None:
             raise VisitRefused(f"outcome {code!r} is not a {channel} outcome.")
         return outcome
 
 
-def _contact_time(recorded_at, now):
+def _contact_time(recorded_at: datetime | None, now: datetime) -> tuple[datetime, list[str]]:
     """Server time decides order: a phone clock far from ours is not believed (and is flagged)."""
     if recorded_at is None or recorded_at > now + SKEW_FUTURE or recorded_at < now - SKEW_PAST:
         return now, [Visit.Flag.CLOCK_SKEW]
@@ -339,17 +378,17 @@ class VisitInput:
     """One visit as a phone (or a caller's page) reports it; see `canvass_record_visits`."""
 
     campaign: Campaign
-    elector: object
-    outcome: object  # a DoorOutcome or its code
-    client_uuid: object
-    answers: dict | None = None
+    elector: Elector
+    outcome: DoorOutcome | str  # a DoorOutcome or its code
+    client_uuid: str | uuid.UUID
+    answers: dict[str, Any] | None = None
     notes: str = ""
-    recorded_at: object = None
+    recorded_at: datetime | None = None
     survey_version: SurveyVersion | None = None
     pack: Pack | None = None
     call_list: CallList | None = None
-    call_back_at: object = None
-    flags: tuple = ()
+    call_back_at: datetime | None = None
+    flags: tuple[str, ...] = ()
     channel: str | None = None  # door or phone; by default a phone when there is a call list
 
 
@@ -357,21 +396,25 @@ class VisitInput:
 class _Prepared:
     index: int
     visit: Visit
-    rows: list
-    issue_codes: list
-    follow_ups: list
-    call_back_at: object
+    rows: list[Answer]
+    issue_codes: list[str]
+    follow_ups: list[tuple[str, str]]
+    call_back_at: datetime | None
     full_notes: str
-    contacted_at: object
+    contacted_at: datetime
 
 
-def canvass_record_visit(*, canvasser, reference=None, **visit):
+def canvass_record_visit(
+    *, canvasser: User, reference: ReferenceCodes | None = None, **visit: Any
+) -> VisitResult:
     """Record one elector's result at a door or on a call, once per `client_uuid` (see below)."""
     return canvass_record_visits(canvasser=canvasser, visits=[VisitInput(**visit)], reference=reference)[0]
 
 
 @transaction.atomic(savepoint=False)  # one transaction; inside a sync batch, the batch's own
-def canvass_record_visits(*, canvasser, visits, reference=None):
+def canvass_record_visits(
+    *, canvasser: User, visits: Sequence[VisitInput], reference: ReferenceCodes | None = None
+) -> list[VisitResult]:
     """Record visits (VisitInput) by one canvasser, each once per client UUID; one VisitResult each.
 
     Writes each visit and its answers, a contact through voters' `contact_record` (so the
@@ -383,7 +426,7 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
     """
     reference = reference or ReferenceCodes()
     now = timezone.now()
-    results = [None] * len(visits)
+    results: list[VisitResult] = [None] * len(visits)  # type: ignore[list-item]  # each is filled below
     prepared = []
     for index, given in enumerate(visits):
         try:
@@ -410,7 +453,9 @@ def canvass_record_visits(*, canvasser, visits, reference=None):
     return results
 
 
-def _visit_prepare(index, given, canvasser, reference, now):
+def _visit_prepare(
+    index: int, given: VisitInput, canvasser: User, reference: ReferenceCodes, now: datetime
+) -> _Prepared:
     channel = given.channel or (Channel.PHONE if given.call_list is not None else Channel.DOOR)
     if channel not in CANVASS_CHANNELS:
         raise VisitRefused(f"channel {channel!r} is not door or phone.")
@@ -452,14 +497,15 @@ def _visit_prepare(index, given, canvasser, reference, now):
     return _Prepared(index, visit, rows, issue_codes, follow_ups, given.call_back_at, notes, contacted_at)
 
 
-def _visits_insert(prepared, results, canvasser):
+def _visits_insert(prepared: list[_Prepared], results: list[VisitResult], canvasser: User) -> list[_Prepared]:
     """Insert the visits whose UUIDs are new; fill in results for repeats. Returns the inserted."""
     uuids = [p.visit.client_uuid for p in prepared]
     existing = {
         v.client_uuid: v
         for v in Visit.unscoped.filter(client_uuid__in=uuids).only("pk", "digest", "client_uuid")
     }
-    fresh, first_in_batch = [], {}
+    fresh: list[_Prepared] = []
+    first_in_batch: dict[uuid.UUID, _Prepared] = {}
     for item in prepared:
         key = item.visit.client_uuid
         if key in existing:
@@ -490,7 +536,7 @@ def _visits_insert(prepared, results, canvasser):
     return inserted
 
 
-def _repeat(stored, sent, canvasser):
+def _repeat(stored: Visit, sent: Visit, canvasser: User) -> VisitResult:
     if stored.digest == sent.digest:
         return VisitResult(SyncStatus.DUPLICATE, "Already recorded.", visit=stored)
     message = "This UUID was already recorded with different answers; the first one stands."
@@ -505,8 +551,11 @@ def _repeat(stored, sent, canvasser):
     return VisitResult(SyncStatus.CONFLICT, message, visit=stored)
 
 
-def _visit_details_write(fresh, reference):
-    answers, issues, tasks, latest = [], [], [], {}
+def _visit_details_write(fresh: list[_Prepared], reference: ReferenceCodes) -> None:
+    answers: list[Answer] = []
+    issues: list[VisitIssue] = []
+    tasks: list[FollowUp] = []
+    latest: dict[int, tuple[Visit, Answer]] = {}
     for item in fresh:
         visit = item.visit
         for row in item.rows:
@@ -538,7 +587,7 @@ def _visit_details_write(fresh, reference):
     _latest_intentions_upsert([latest[elector] for elector in sorted(latest)])
 
 
-def _latest_intentions_upsert(pairs):
+def _latest_intentions_upsert(pairs: list[tuple[Visit, Answer]]) -> None:
     """Newest by server time wins, whatever order phones sync in. One constant statement: the rows
     come as one array parameter per column."""
     if not pairs:
@@ -566,7 +615,15 @@ ON CONFLICT (elector_id) DO UPDATE
 """
 
 
-def sync_problem_log(*, kind, user, message, payload, constituency=None, client_uuid=""):
+def sync_problem_log(
+    *,
+    kind: str,
+    user: User,
+    message: str,
+    payload: dict[str, Any],
+    constituency: Constituency | None = None,
+    client_uuid: str = "",
+) -> SyncProblem:
     """Keep what we refused or changed, exactly as sent, for an organiser to look at."""
     return SyncProblem.unscoped.create(
         kind=kind,
@@ -579,7 +636,16 @@ def sync_problem_log(*, kind, user, message, payload, constituency=None, client_
 
 
 @transaction.atomic
-def paper_sheet_record(*, campaign, pack, canvasser, knocked_on, rows, user, http_request=None):
+def paper_sheet_record(
+    *,
+    campaign: Campaign,
+    pack: Pack,
+    canvasser: User,
+    knocked_on: date,
+    rows: Iterable[PaperRow],
+    user: User,
+    http_request: HttpRequest | None = None,
+) -> list[VisitResult]:
     """Key in a returned paper sheet (`rows`: forms.PaperRow, one per elector with an outcome) as
     `canvasser`'s visits at noon on `knocked_on`, flagged as paper. Each row's UUID makes keying the
     sheet in twice record it once. Returns one VisitResult per row."""
@@ -588,7 +654,7 @@ def paper_sheet_record(*, campaign, pack, canvasser, knocked_on, rows, user, htt
     visits = [
         VisitInput(
             campaign=campaign,
-            elector=row.elector,
+            elector=row.elector,  # type: ignore[arg-type]  # PaperRow.elector is an Elector
             outcome=row.outcome,
             client_uuid=row.client_uuid,
             answers={"vi": {"code": row.intention, "strength": row.strength}} if row.intention else None,
@@ -614,7 +680,9 @@ def paper_sheet_record(*, campaign, pack, canvasser, knocked_on, rows, user, htt
 
 
 @transaction.atomic
-def walk_list_create(*, campaign, name, criteria, pack_size=40, user=None):
+def walk_list_create(
+    *, campaign: Campaign, name: str, criteria: dict[str, Any], pack_size: int = 40, user: User | None = None
+) -> WalkList:
     """Choose doors by `criteria` (see campaigns.walklists), order them along the streets and
     split them into packs of about `pack_size` doors."""
     if not 5 <= pack_size <= 500:
@@ -626,7 +694,16 @@ def walk_list_create(*, campaign, name, criteria, pack_size=40, user=None):
     )
 
 
-def walk_list_from_electors(*, campaign, name, criteria, electors, pack_size, user=None, sheet_prefix="W"):
+def walk_list_from_electors(
+    *,
+    campaign: Campaign,
+    name: str,
+    criteria: dict[str, Any],
+    electors: QuerySet[Elector],
+    pack_size: int,
+    user: User | None = None,
+    sheet_prefix: str = "W",
+) -> WalkList:
     """A walk list of the doors of `electors` (a queryset) in walking order, split into packs; used
     by walk_list_create and by polling day's knock-up rounds (which choose their own electors).
     Runs inside the caller's transaction."""
@@ -669,7 +746,7 @@ def walk_list_from_electors(*, campaign, name, criteria, electors, pack_size, us
     return walk_list
 
 
-def canvassers_for(constituency):
+def canvassers_for(constituency: Constituency) -> QuerySet[User]:
     """People who may canvass in this CLP now: the choices for assigning a pack or a call."""
     return (
         User.objects.filter(
@@ -680,13 +757,13 @@ def canvassers_for(constituency):
     )
 
 
-def pack_download_issue(*, pack, user):
+def pack_download_issue(*, pack: Pack, user: User) -> PackDownload:
     """Record that `user`'s phone is being sent `pack` now; the token goes with the data."""
     return PackDownload.objects.create(pack=pack, user=user)
 
 
 @transaction.atomic
-def pack_assign(*, pack, canvasser, user):
+def pack_assign(*, pack: Pack, canvasser: User | None, user: User) -> Pack:
     """Give a pack to a canvasser of its CLP (or take it back with canvasser=None)."""
     constituency = pack.walk_list.campaign.constituency
     if canvasser is not None and not canvassers_for(constituency).filter(pk=canvasser.pk).exists():
@@ -707,7 +784,7 @@ def pack_assign(*, pack, canvasser, user):
 
 
 @transaction.atomic
-def visit_void(*, visit, user, reason, voided=True):
+def visit_void(*, visit: Visit, user: User, reason: str, voided: bool = True) -> Visit:
     """Void a suspect visit (or restore it with voided=False). The VisitVoid row is the record;
     reports leave voided visits out. The contact on the voter's history stays, as it happened."""
     reason = (reason or "").strip()
@@ -729,7 +806,7 @@ def visit_void(*, visit, user, reason, voided=True):
 
 
 @transaction.atomic
-def follow_up_done(*, follow_up, user):
+def follow_up_done(*, follow_up: FollowUp, user: User) -> FollowUp:
     if follow_up.done_at is None:
         follow_up.done_at = timezone.now()
         follow_up.done_by = user
@@ -744,7 +821,7 @@ def follow_up_done(*, follow_up, user):
 
 
 @transaction.atomic
-def relation_add(*, owner, elector, kind):
+def relation_add(*, owner: User, elector: Elector, kind: str) -> Relation:
     """Someone the user knows, found on the register."""
     if kind not in Relation.Kind.values:
         raise ValidationError(f"kind {kind!r} is not one of {', '.join(Relation.Kind.values)}.")
@@ -759,7 +836,7 @@ def relation_add(*, owner, elector, kind):
 
 
 @transaction.atomic
-def relation_remove(*, relation, user):
+def relation_remove(*, relation: Relation, user: User) -> None:
     audit_record(
         action="relation.remove",
         user=user,
@@ -776,20 +853,22 @@ RETRY_AFTER = timedelta(hours=2)  # no answer: try again later in the session, n
 
 
 @transaction.atomic
-def call_list_create(*, campaign, name, criteria, script="", user=None):
+def call_list_create(
+    *, campaign: Campaign, name: str, criteria: dict[str, Any], script: str = "", user: User | None = None
+) -> CallList:
     """People to call, chosen like a walk list but only those with a number they may be called on."""
     criteria = criteria_clean(campaign, criteria)
     electors = electors_matching(campaign, criteria, channel=Channel.PHONE)
     call_list = CallList.unscoped.create(
         campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
     )
-    phones = {}
+    phones: dict[int, PhoneNumber] = {}
     for phone in (
         PhoneNumber.unscoped.callable().filter(elector__in=electors).order_by("elector_id", "-recorded_at")
     ):
         phones.setdefault(phone.elector_id, phone)
     # Members who consented to calls: their number from the membership record.
-    from_members = {}
+    from_members: dict[int, str] = {}
     for member in (
         member_phones().filter(elector__in=electors).exclude(elector__in=list(phones)).order_by("pk")
     ):
@@ -817,7 +896,7 @@ def call_list_create(*, campaign, name, criteria, script="", user=None):
 
 
 @transaction.atomic
-def call_claim_next(*, call_list, user):
+def call_claim_next(*, call_list: CallList, user: User) -> CallEntry | None:
     """The next person for this caller: never someone another caller has (SKIP LOCKED), never
     someone contacted inside the quiet period since the list was made (they are closed off), and
     call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
@@ -857,7 +936,16 @@ CALL_BACK_OUTCOME = "call_back"  # the phone outcome "Call back later" (referenc
 
 
 @transaction.atomic
-def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", call_back_at=None):
+def call_record(
+    *,
+    entry: CallEntry,
+    user: User,
+    outcome: str,
+    client_uuid: str,
+    answers: dict[str, Any] | None = None,
+    notes: str = "",
+    call_back_at: datetime | None = None,
+) -> VisitResult:
     """Record a call's outcome through the same service as a door; free or close the entry."""
     if outcome == CALL_BACK_OUTCOME and call_back_at is None:
         # Once accepted and rung again in an hour, whatever the person had asked (issue 14, item 12).
@@ -882,7 +970,7 @@ def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", ca
     if result.status != SyncStatus.RECORDED:
         return result
     entry.attempts += 1
-    try_again = result.visit.outcome.try_again and entry.attempts < 3
+    try_again = result.visit.outcome.try_again and entry.attempts < 3  # type: ignore[union-attr]  # recorded
     entry.status = CallEntry.Status.WAITING if try_again else CallEntry.Status.DONE
     entry.call_back_at = (call_back_at or timezone.now() + RETRY_AFTER) if try_again else None
     entry.claimed_by, entry.claimed_at = None, None
@@ -891,7 +979,14 @@ def call_record(*, entry, user, outcome, client_uuid, answers=None, notes="", ca
 
 
 @transaction.atomic
-def campaign_create(*, constituency, name, starts_on, ends_on=None, user=None):
+def campaign_create(
+    *,
+    constituency: Constituency,
+    name: str,
+    starts_on: date,
+    ends_on: date | None = None,
+    user: User | None = None,
+) -> Campaign:
     """A campaign with the standard doorstep survey, ready for walk lists."""
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError("ends_on: the campaign cannot end before it starts.")

@@ -38,8 +38,11 @@ Scoping: every model holding personal data (or places an election reveals) is a 
 whose `scope_path` runs through its election.
 """
 
+from __future__ import annotations
+
 import datetime
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -59,10 +62,10 @@ class TellScopedQuerySet(ScopedQuerySet):
 
 
 class ElectionQuerySet(TellScopedQuerySet):
-    def on_day(self, day=None):
+    def on_day(self, day: datetime.date | None = None) -> Self:
         return self.filter(poll_date=day or timezone.localdate())
 
-    def upcoming(self, day=None):
+    def upcoming(self, day: datetime.date | None = None) -> Self:
         return self.filter(poll_date__gte=day or timezone.localdate())
 
 
@@ -397,7 +400,7 @@ class OfflineFlag(models.TextChoices):
 
 
 class TellingQuerySet(TellScopedQuerySet):
-    def live(self):
+    def live(self) -> Self:
         """Not undone."""
         return self.filter(undo__isnull=True)
 
@@ -469,7 +472,7 @@ class TellingUndo(ScopedModel):
 
 
 class VoteRecordQuerySet(TellScopedQuerySet):
-    def in_district(self, polling_district):
+    def in_district(self, polling_district: PollingDistrict) -> Self:
         return self.filter(polling_district=polling_district)
 
 
@@ -589,7 +592,7 @@ class WarpCount(ScopedModel):
 
 
 class KnockUpRoundQuerySet(TellScopedQuerySet):
-    def out(self):
+    def out(self) -> Self:
         return self.filter(closed_at__isnull=True)
 
 
@@ -740,7 +743,7 @@ class Driver(ScopedModel):
 
 
 class LiftRequestQuerySet(TellScopedQuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status__in=[LiftRequest.Status.OPEN, LiftRequest.Status.ASSIGNED])
 
 

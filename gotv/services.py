@@ -18,9 +18,12 @@
 Reads live elsewhere: the promise and knock-up lists and their counts in `gotv.promises`.
 """
 
+from __future__ import annotations
+
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -62,6 +65,17 @@ from labourhub.services import audit_record
 from voters.importers.base import ImportRejected
 from voters.models import Elector, PostcodeLocation, RegisterEntry
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date, datetime, time
+    from pathlib import Path
+    from typing import Any
+
+    from campaigns.models import Campaign, IntentionCode, Pack
+    from gotv.stations import ParsedFile, StationRow
+    from labourhub.models import Constituency, User, Ward
+    from voters.models import RegisterPublication
+
 UNDO_LAST = 5  # a teller may undo their last five entries
 
 
@@ -71,20 +85,20 @@ UNDO_LAST = 5  # a teller may undo their last five entries
 @transaction.atomic
 def election_create(
     *,
-    constituency,
-    kind,
-    name,
-    poll_date,
-    publication,
-    user=None,
-    democracy_club_id="",
-    wards=(),
-    polls_open=None,
-    polls_close=None,
-    late_grace_minutes=30,
-    postal_chase_from=None,
-    campaign=None,
-):
+    constituency: Constituency,
+    kind: str,
+    name: str,
+    poll_date: date,
+    publication: RegisterPublication,
+    user: User | None = None,
+    democracy_club_id: str = "",
+    wards: Iterable[Ward] = (),
+    polls_open: time | None = None,
+    polls_close: time | None = None,
+    late_grace_minutes: int = 30,
+    postal_chase_from: date | None = None,
+    campaign: Campaign | None = None,
+) -> Election:
     """An election in `constituency` using `publication`, with its polling-day campaign (for
     knock-up walk lists and doorstep visits) unless one is given."""
     if kind not in Election.Kind.values:
@@ -130,16 +144,16 @@ def election_create(
 @transaction.atomic
 def committee_room_create(
     *,
-    election,
-    name,
-    boxes=(),
-    is_main=False,
-    organiser=None,
-    address="",
-    postcode="",
-    contact_number="",
-    user=None,
-):
+    election: Election,
+    name: str,
+    boxes: Iterable[BallotBox] = (),
+    is_main: bool = False,
+    organiser: User | None = None,
+    address: str = "",
+    postcode: str = "",
+    contact_number: str = "",
+    user: User | None = None,
+) -> CommitteeRoom:
     """A committee room covering `boxes` (each box is run from one room)."""
     wrong = [str(b) for b in boxes if b.election_id != election.pk]
     if wrong:
@@ -194,18 +208,18 @@ class TellingResult:
     STORED = ("found", "already_told", "duplicate")
 
     @property
-    def stored(self):
+    def stored(self) -> bool:
         return self.status in self.STORED
 
 
-def _phone_time(recorded_at, now):
+def _phone_time(recorded_at: datetime | None, now: datetime) -> tuple[datetime, list[str]]:
     """Server time decides: a phone clock far from ours is not believed (and is flagged)."""
     if recorded_at is None or recorded_at > now + SKEW_FUTURE or recorded_at < now - SKEW_PAST:
         return now, [OfflineFlag.CLOCK_SKEW]
     return min(recorded_at, now), []
 
 
-def _poll_window_refusal(election, recorded_at, now):
+def _poll_window_refusal(election: Election, recorded_at: datetime | None, now: datetime) -> str | None:
     local = timezone.localtime
     if now < election.opens_at or recorded_at < election.opens_at:
         return f"The polls open at {local(election.opens_at):%H:%M} on {election.poll_date:%-d %B %Y}."
@@ -219,7 +233,9 @@ def _poll_window_refusal(election, recorded_at, now):
     return None
 
 
-def _may_tell(teller, election, downloaded_at, now):
+def _may_tell(
+    teller: User, election: Election, downloaded_at: datetime | None, now: datetime
+) -> tuple[bool, list[str]]:
     """(allowed, flags): TELL now, or the late-entry rule for a grant that has ended since."""
     if can(teller, Action.TELL, election.constituency):
         return True, []
@@ -231,17 +247,17 @@ def _may_tell(teller, election, downloaded_at, now):
 @transaction.atomic
 def telling_record(
     *,
-    teller,
-    election,
-    box,
-    raw_number,
-    client_uuid,
-    recorded_at=None,
-    downloaded_at=None,
-    paper=False,
-    box_districts=None,
-    permission=None,
-):
+    teller: User,
+    election: Election,
+    box: BallotBox,
+    raw_number: str,
+    client_uuid: str | uuid.UUID,
+    recorded_at: datetime | None = None,
+    downloaded_at: datetime | None = None,
+    paper: bool = False,
+    box_districts: BoxDistricts | None = None,
+    permission: tuple[bool, list[str]] | None = None,
+) -> TellingResult:
     """Record one number a teller typed at `box`. Applied once per `client_uuid`; see TellingResult.
 
     `downloaded_at` must be a server-issued time (gotv.offline.download_time_read), never the
@@ -258,7 +274,7 @@ def telling_record(
     except ValueError:
         return TellingResult("invalid", f"uuid {client_uuid!r} is not a UUID.")
 
-    def unless_stored(result):
+    def unless_stored(result: TellingResult) -> TellingResult:
         stored = Telling.unscoped.filter(client_uuid=client_uuid).select_related("elector").first()
         return _telling_repeat(stored, teller, box, raw_number) if stored is not None else result
 
@@ -303,7 +319,7 @@ def telling_record(
     )
     head = rows[0]
     if head.prior_id is not None:
-        return unless_stored(None)
+        return unless_stored(None)  # type: ignore[arg-type]  # stored: prior_id says so
     resolution = resolution_of(
         entries=[row for row in rows if row.elector_id is not None],
         box_districts=box_districts,
@@ -315,7 +331,7 @@ def telling_record(
     entry = resolution.entry
     if head.telling_id is None:
         # Another request stored this UUID at the same moment (the insert waited for its commit).
-        repeat = unless_stored(None)
+        repeat = unless_stored(None)  # type: ignore[arg-type]  # None when nothing is stored
         if repeat is None:
             raise RuntimeError(f"telling {client_uuid}: {number} resolved, yet nothing was stored.")
         return repeat
@@ -359,7 +375,7 @@ def telling_record(
     )
 
 
-def _telling_repeat(stored, teller, box, raw_number):
+def _telling_repeat(stored: Telling, teller: User, box: BallotBox, raw_number: str) -> TellingResult:
     """A client UUID seen before: the same teller sending the same entry again is told it is safe
     to drop; anything else is a conflict, and says nothing about what was stored."""
     same = stored.teller_id == teller.pk and stored.box_id == box.pk
@@ -378,8 +394,15 @@ def _telling_repeat(stored, teller, box, raw_number):
 
 
 def _vote_record_insert(
-    *, election, elector_id, polling_district_id, source, at, telling_id=None, outcome_id=None
-):
+    *,
+    election: Election,
+    elector_id: int,
+    polling_district_id: int,
+    source: str,
+    at: datetime | None,
+    telling_id: int | None = None,
+    outcome_id: int | None = None,
+) -> bool:
     """Insert the elector's VoteRecord unless there is one. True when this call made it.
 
     When one exists, it is locked FOR SHARE before returning, so an undo that is about to
@@ -416,7 +439,7 @@ class UndoResult:
 
 
 @transaction.atomic
-def telling_undo(*, telling, user, client_uuid=None):
+def telling_undo(*, telling: Telling, user: User, client_uuid: str | uuid.UUID | None = None) -> UndoResult:
     """Undo a telling (a row, never a delete). The teller may undo their last five entries; an
     organiser of the CLP any. The elector stays "voted" if another live telling (or a doorstep or
     knock-up report) says so."""
@@ -435,6 +458,7 @@ def telling_undo(*, telling, user, client_uuid=None):
             return UndoResult("refused", f"Only your last {UNDO_LAST} entries can be undone.")
     elif not can(user, Action.ORGANISE, election.constituency):
         return UndoResult("refused", "You may not undo this entry.")
+    undo: TellingUndo | None
     try:
         with transaction.atomic():
             undo = TellingUndo.unscoped.create(telling=telling, client_uuid=client_uuid, by=user)
@@ -472,7 +496,14 @@ def telling_undo(*, telling, user, client_uuid=None):
 
 
 @transaction.atomic
-def vote_record_add(*, election, elector, source, at=None, knock_up_outcome=None):
+def vote_record_add(
+    *,
+    election: Election,
+    elector: Elector,
+    source: str,
+    at: datetime | None = None,
+    knock_up_outcome: KnockUpOutcome | None = None,
+) -> bool:
     """Mark an elector as voted from a doorstep "already voted" or a knock-up "voted".
     True when this made them voted; False when they already were."""
     if source not in (VoteRecord.Source.DOORSTEP, VoteRecord.Source.KNOCK_UP):
@@ -494,7 +525,16 @@ def vote_record_add(*, election, elector, source, at=None, knock_up_outcome=None
 
 
 @transaction.atomic
-def promise_adjust(*, election, elector, kind, value=True, reason="", user=None, source=None):
+def promise_adjust(
+    *,
+    election: Election,
+    elector: Elector,
+    kind: str,
+    value: bool = True,
+    reason: str = "",
+    user: User | None = None,
+    source: str | None = None,
+) -> PromiseAdjustment:
     """Add to / remove from the promises (kind PROMISE), or set/clear won't vote or do not return.
     A row each time; the latest per elector and kind is in force. Manual promise changes need a reason."""
     source = source or PromiseAdjustment.Source.MANUAL
@@ -527,13 +567,21 @@ def promise_adjust(*, election, elector, kind, value=True, reason="", user=None,
 # --- Agents' counts ----------------------------------------------------------------------------
 
 
-def _box_in_election(box, election):
+def _box_in_election(box: BallotBox, election: Election) -> None:
     if box.election_id != election.pk:
         raise ValidationError(f"box: {box.label} is not a box of {election}.")
 
 
 @transaction.atomic
-def box_turnout_record(*, user, election, box, ballots_issued, as_of=None, client_uuid=None):
+def box_turnout_record(
+    *,
+    user: User,
+    election: Election,
+    box: BallotBox,
+    ballots_issued: int,
+    as_of: datetime | None = None,
+    client_uuid: str | uuid.UUID | None = None,
+) -> BoxTurnoutCount:
     """A polling agent's count of ballot papers issued so far (a snapshot; the latest wins)."""
     _box_in_election(box, election)
     if not isinstance(ballots_issued, int) or isinstance(ballots_issued, bool) or ballots_issued < 0:
@@ -553,7 +601,16 @@ def box_turnout_record(*, user, election, box, ballots_issued, as_of=None, clien
 
 
 @transaction.atomic
-def warp_count_record(*, user, election, box, votes, party=None, label="", client_uuid=None):
+def warp_count_record(
+    *,
+    user: User,
+    election: Election,
+    box: BallotBox,
+    votes: int,
+    party: IntentionCode | None = None,
+    label: str = "",
+    client_uuid: str | uuid.UUID | None = None,
+) -> WarpCount:
     """Votes seen for a party at a box (added up with the box's other valid WARP counts)."""
     _box_in_election(box, election)
     if party is None and not label.strip():
@@ -576,7 +633,7 @@ def warp_count_record(*, user, election, box, votes, party=None, label="", clien
 
 
 @transaction.atomic
-def warp_count_invalidate(*, warp_count, user, reason):
+def warp_count_invalidate(*, warp_count: WarpCount, user: User, reason: str) -> WarpCount:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("reason: say why this count is wrong.")
@@ -593,7 +650,7 @@ def warp_count_invalidate(*, warp_count, user, reason):
     return warp_count
 
 
-def box_for(election, pk):
+def box_for(election: Election, pk: int) -> BallotBox | None:
     """A box of `election` by id, or None."""
     return BallotBox.unscoped.filter(election=election, pk=pk).select_related("station").first()
 
@@ -604,7 +661,7 @@ def box_for(election, pk):
 # check that everything belongs to one election and that each step follows the last.
 
 
-def _window(window_from, window_until):
+def _window(window_from: time | None, window_until: time | None) -> None:
     if window_from and window_until and window_until < window_from:
         raise ValidationError(
             f"window_until: {window_until:%H:%M} is before the start of the window ({window_from:%H:%M})."
@@ -614,17 +671,17 @@ def _window(window_from, window_until):
 @transaction.atomic
 def driver_create(
     *,
-    election,
-    name,
-    user,
-    phone="",
-    account=None,
-    seats=3,
-    wheelchair_accessible=False,
-    available_from=None,
-    available_until=None,
-    notes="",
-):
+    election: Election,
+    name: str,
+    user: User,
+    phone: str = "",
+    account: User | None = None,
+    seats: int = 3,
+    wheelchair_accessible: bool = False,
+    available_from: time | None = None,
+    available_until: time | None = None,
+    notes: str = "",
+) -> Driver:
     """A driver for `election`; `account` is their LabourHub login (their phone page shows the
     lifts given to them), `user` who adds them."""
     name = (name or "").strip()
@@ -653,22 +710,22 @@ def driver_create(
 @transaction.atomic
 def lift_request_create(
     *,
-    election,
-    user,
-    name="",
-    address="",
-    elector=None,
-    postcode="",
-    phone="",
-    window_from=None,
-    window_until=None,
-    passengers=1,
-    accessibility_needs="",
-    wheelchair=False,
-    committee_room=None,
-    knock_up_outcome=None,
-    notes="",
-):
+    election: Election,
+    user: User,
+    name: str = "",
+    address: str = "",
+    elector: Elector | None = None,
+    postcode: str = "",
+    phone: str = "",
+    window_from: time | None = None,
+    window_until: time | None = None,
+    passengers: int = 1,
+    accessibility_needs: str = "",
+    wheelchair: bool = False,
+    committee_room: CommitteeRoom | None = None,
+    knock_up_outcome: KnockUpOutcome | None = None,
+    notes: str = "",
+) -> LiftRequest:
     """A lift to the polling station. Name and address come from `elector` when given (and must
     then be on the election's register); otherwise both must be typed."""
     if elector is not None:
@@ -711,7 +768,7 @@ def lift_request_create(
     return lift
 
 
-def lift_request_from_knock_up(*, outcome, user=None):
+def lift_request_from_knock_up(*, outcome: KnockUpOutcome, user: User | None = None) -> LiftRequest:
     """The lift a knocker's "needs a lift" outcome asks for (made once per outcome; the knock-up
     service calls this when it records that outcome). The outcome's notes become the lift's."""
     if outcome.outcome != KnockUpOutcome.Outcome.NEEDS_LIFT:
@@ -730,12 +787,12 @@ def lift_request_from_knock_up(*, outcome, user=None):
     )
 
 
-def _lift_locked(lift):
+def _lift_locked(lift: LiftRequest) -> LiftRequest:
     return LiftRequest.unscoped.select_for_update().select_related("election__constituency").get(pk=lift.pk)
 
 
 @transaction.atomic
-def lift_assign(*, lift, driver, user):
+def lift_assign(*, lift: LiftRequest, driver: Driver, user: User) -> LiftRequest:
     """Give an open (or reassign an assigned, not yet picked up) lift to `driver`."""
     lift = _lift_locked(lift)
     if driver.election_id != lift.election_id:
@@ -754,7 +811,7 @@ def lift_assign(*, lift, driver, user):
 
 
 @transaction.atomic
-def lift_picked_up(*, lift, user):
+def lift_picked_up(*, lift: LiftRequest, user: User) -> LiftRequest:
     """The driver has the passenger in the car (said once; saying it again changes nothing)."""
     lift = _lift_locked(lift)
     if lift.status != LiftRequest.Status.ASSIGNED:
@@ -767,7 +824,7 @@ def lift_picked_up(*, lift, user):
 
 
 @transaction.atomic
-def lift_done(*, lift, user):
+def lift_done(*, lift: LiftRequest, user: User) -> LiftRequest:
     """Taken to vote (and home again): the lift is finished."""
     lift = _lift_locked(lift)
     if lift.status == LiftRequest.Status.DONE:
@@ -783,7 +840,7 @@ def lift_done(*, lift, user):
 
 
 @transaction.atomic
-def lift_cancel(*, lift, user, reason=""):
+def lift_cancel(*, lift: LiftRequest, user: User, reason: str = "") -> LiftRequest:
     """No longer needed (or could not be done); the reason goes in the lift's notes."""
     lift = _lift_locked(lift)
     if lift.status in (LiftRequest.Status.DONE, LiftRequest.Status.CANCELLED):
@@ -806,7 +863,7 @@ def lift_cancel(*, lift, user, reason=""):
 # anyone else's postal vote, and no per-voter return data exists before the close of poll.
 
 
-def postal_chase_open(election, now=None):
+def postal_chase_open(election: Election, now: datetime | None = None) -> str | None:
     """None while the chase runs, else why not (plain words for the page)."""
     now = now or timezone.now()
     if timezone.localtime(now).date() < election.postal_chase_starts:
@@ -817,7 +874,16 @@ def postal_chase_open(election, now=None):
 
 
 @transaction.atomic
-def postal_chase_record(*, election, elector, channel, outcome, user, notes="", client_uuid=None):
+def postal_chase_record(
+    *,
+    election: Election,
+    elector: Elector,
+    channel: str,
+    outcome: str,
+    user: User,
+    notes: str = "",
+    client_uuid: str | uuid.UUID | None = None,
+) -> PostalChaseContact:
     """One reminder call or door to a postal voter on the election's register."""
     closed = postal_chase_open(election)
     if closed:
@@ -860,11 +926,18 @@ class StationImportResult:
     counts: dict = field(default_factory=dict)
 
     @property
-    def rejected(self):
+    def rejected(self) -> bool:
         return self.status == "rejected"
 
 
-def station_import(*, election, path, layout, columns=None, user=None):
+def station_import(
+    *,
+    election: Election,
+    path: str | Path,
+    layout: str,
+    columns: dict[str, str] | None = None,
+    user: User | None = None,
+) -> StationImportResult:
     """Read the council's station file at `path` into `election` (see gotv.stations): all or
     nothing. `columns` are the operator's names for the columns ({"name": "Polling place"}); the
     layout's defaults fill the rest."""
@@ -895,13 +968,14 @@ def station_import(*, election, path, layout, columns=None, user=None):
     return result
 
 
-def _stations_apply(election, parsed, user):
+def _stations_apply(election: Election, parsed: ParsedFile, user: User | None) -> StationImportResult:
     districts = {
         pd.code.upper(): pd for pd in PollingDistrict.objects.filter(constituency_id=election.constituency_id)
     }
-    notes, elsewhere = [], set()
+    notes: list[str] = []
+    elsewhere: set[str] = set()
     wanted = []  # (StationRow, [(label, [PollingDistrict])])
-    label_station = {}
+    label_station: dict[str, list[StationRow]] = {}
     for station in parsed.stations.values():
         boxes = []
         for label, codes in sorted(station.boxes.items()):
@@ -1013,7 +1087,15 @@ def _stations_apply(election, parsed, user):
 
 
 @transaction.atomic
-def knock_up_round_create(*, committee_room, user, name="", polling_districts=(), streets=(), pack_size=30):
+def knock_up_round_create(
+    *,
+    committee_room: CommitteeRoom,
+    user: User,
+    name: str = "",
+    polling_districts: Iterable[PollingDistrict] = (),
+    streets: Iterable[str] = (),
+    pack_size: int = 30,
+) -> KnockUpRound:
     """A round from the room's knock-up list now (promises not voted, not won't vote, not do not
     return), by road group: optionally only some of the room's `polling_districts` and `streets`.
     Its doors are a walk list on the election's polling-day campaign, in packs of about `pack_size`
@@ -1047,7 +1129,7 @@ def knock_up_round_create(*, committee_room, user, name="", polling_districts=()
     number = (committee_room.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     stamp = timezone.now()
     walk_list = walk_list_from_electors(
-        campaign=election.campaign,
+        campaign=election.campaign,  # type: ignore[arg-type]  # made with the election
         name=f"{committee_room.name} knock-up round {number}",
         criteria={"knock_up": True, "districts": districts, "streets": streets},
         electors=electors.order_by(),
@@ -1073,12 +1155,12 @@ def knock_up_round_create(*, committee_room, user, name="", polling_districts=()
     return knock_up_round
 
 
-def _regex_literal(text):
+def _regex_literal(text: str) -> str:
     return re.escape(text)
 
 
 @transaction.atomic
-def knock_up_round_refresh(*, knock_up_round, user):
+def knock_up_round_refresh(*, knock_up_round: KnockUpRound, user: User) -> KnockUpRound:
     """Move the round's stamp on: its sheets and packs now include tellings up to now (the packs'
     doors are read against the knock-up list as it is, so whoever voted since drops off)."""
     knock_up_round.tellings_up_to = timezone.now()
@@ -1087,7 +1169,7 @@ def knock_up_round_refresh(*, knock_up_round, user):
 
 
 @transaction.atomic
-def knock_up_round_close(*, knock_up_round, user):
+def knock_up_round_close(*, knock_up_round: KnockUpRound, user: User) -> KnockUpRound:
     if knock_up_round.closed_at is None:
         knock_up_round.closed_at = timezone.now()
         knock_up_round.save(update_fields=["closed_at"])
@@ -1106,20 +1188,22 @@ class OutcomeResult:
 
 def knock_up_outcome_record(
     *,
-    knocker,
-    knock_up_round,
-    elector,
-    outcome,
-    client_uuid,
-    pack=None,
-    notes="",
-    recorded_at=None,
-    downloaded_at=None,
-    paper=False,
-):
+    knocker: User,
+    knock_up_round: KnockUpRound,
+    elector: Elector,
+    outcome: str,
+    client_uuid: str | uuid.UUID,
+    pack: Pack | None = None,
+    notes: str = "",
+    recorded_at: datetime | None = None,
+    downloaded_at: datetime | None = None,
+    paper: bool = False,
+) -> OutcomeResult:
     """What a knocker found at a door, applied once per `client_uuid`. "voted" marks them voted,
     "won't vote" takes them off the knock-up list, "needs a lift" opens a lift request for the
     committee room. Knockers need TELL or CANVASS in the CLP (or the late-entry rule)."""
+    home: Any  # the elector's Property: a knock-up door is a home
+    clock_flags: list[str]
     try:
         client_uuid = uuid.UUID(str(client_uuid))
     except ValueError:
@@ -1153,7 +1237,7 @@ def knock_up_outcome_record(
             flags.append(OfflineFlag.GRANT_ENDED)
         if (
             knock_up_round.walk_list_id is None
-            or not knock_up_round.walk_list.packs.filter(
+            or not knock_up_round.walk_list.packs.filter(  # type: ignore[union-attr,misc]  # walk_list_id is set
                 doors__property_id=elector.home_id, **({"pk": pack.pk} if pack is not None else {})
             ).exists()
         ):

@@ -1,6 +1,9 @@
 """The core: people who sign in, the party's shape, who may do what where, the audit log."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -9,6 +12,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 GSS_CODE_RE = re.compile(r"^[ENSW]\d{8}$")
 validate_gss_code = RegexValidator(
@@ -152,20 +158,20 @@ class Role(models.TextChoices):
 
 
 class GrantQuerySet(models.QuerySet):
-    def active(self, at=None):
+    def active(self, at: datetime | None = None) -> Self:
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, starts_at__lte=at).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=at)
         )
 
-    def covering(self, constituency):
+    def covering(self, constituency: Constituency) -> Self:
         return self.filter(Q(constituency=constituency) | Q(region_id=constituency.region_id))
 
 
 class ActiveGrantManager(models.Manager.from_queryset(GrantQuerySet)):
     """Safe by default: only grants in force now. Ask for `Grant.all_objects` by name."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> GrantQuerySet:
         return super().get_queryset().active()
 
 

@@ -4,12 +4,23 @@
 (`constituency__in=...`) is one SQL query with a subquery, however many grants.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Self
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
 from labourhub.models import Constituency, Grant, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from labourhub.models import User
 
 
 class Action(models.TextChoices):
@@ -62,7 +73,7 @@ ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER}
 MFA_ACTIONS = set(Action) - {Action.CANVASS, Action.TELL}
 
 
-def constituencies_for(user, action):
+def constituencies_for(user: User | AnonymousUser, action: Action) -> models.QuerySet[Constituency]:
     """The constituencies where `user` may do `action` now."""
     if not user.is_authenticated or not user.is_active:
         return Constituency.objects.none()
@@ -75,7 +86,7 @@ def constituencies_for(user, action):
     )
 
 
-def can(user, action, constituency=None):
+def can(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> bool:
     """May `user` do `action` anywhere (or in `constituency`, when given)?"""
     allowed = constituencies_for(user, action)
     if constituency is not None:
@@ -83,7 +94,7 @@ def can(user, action, constituency=None):
     return allowed.exists()
 
 
-def require(user, action, constituency=None):
+def require(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> None:
     """The one check a view makes before anything else: 403 unless `user` may do `action` (anywhere,
     or in `constituency`). Signed-out users and users with no such role get the same answer; the
     platform operator passes even where no constituency exists yet (national data: postcodes)."""
@@ -91,7 +102,7 @@ def require(user, action, constituency=None):
         raise PermissionDenied("You have no role that allows this.")
 
 
-def needs_mfa(user):
+def needs_mfa(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA).exists()
@@ -101,7 +112,7 @@ class UnscopedAccessError(RuntimeError):
     """`Model.objects` of personal data was used without `.for_user(user, action)`."""
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[Any]):
     """A queryset of personal data: `.for_user(user, action)` keeps only rows in the user's areas.
 
     The path to the constituency and the default action are the model's (`ScopedModel`).
@@ -110,35 +121,39 @@ class ScopedQuerySet(models.QuerySet):
     # The methods `Model.objects` lets through: each takes the acting user and returns only what
     # that user may see. A queryset adds one only for a second, user-bound way in (a member's own
     # record, a region's volunteer pool); tests/labourhub/test_scoping_by_default.py reads this.
-    entry_points = ("for_user",)
+    entry_points: tuple[str, ...] = ("for_user",)
 
-    def for_user(self, user, action=None):
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
         allowed = constituencies_for(user, action or self.model.scope_action)
         return self.filter(**{f"{self.model.scope_path}__in": allowed})
 
     @classmethod
-    def as_guarded_manager(cls):
+    def as_guarded_manager(cls) -> models.Manager[Any]:
         """`objects` of a ScopedModel: its only ways in are the queryset's `entry_points`."""
-        manager_class = GuardedManager.from_queryset(cls)
+        manager_class = _guarded_manager_class(cls)
         for name in cls.entry_points:
             setattr(manager_class, name, _entry_point(name))
         manager_class.__name__ = f"Guarded{cls.__name__}Manager"
         return manager_class()
 
 
-def _entry_point(name):
-    def method(self, *args, **kwargs):
+def _guarded_manager_class(queryset_class: type[ScopedQuerySet]) -> type[Any]:
+    return GuardedManager.from_queryset(queryset_class)
+
+
+def _entry_point(name: str) -> Callable[..., Any]:
+    def method(self: models.Manager[Any], *args: Any, **kwargs: Any) -> Any:
         return getattr(models.Manager.get_queryset(self), name)(*args, **kwargs)
 
     method.__name__ = name
     return method
 
 
-class GuardedManager(models.Manager):
+class GuardedManager(models.Manager[Any]):
     """Every queryset method but the entry points (and `none()`, which holds nothing) raises,
     naming the two ways in."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[Any]:
         name = self.model.__name__
         raise UnscopedAccessError(
             f"{name}.objects holds every CLP's rows and is only usable as "
@@ -146,7 +161,7 @@ class GuardedManager(models.Manager):
             f"imports, tasks, services and tests that mean every row ask for {name}.unscoped by name."
         )
 
-    def none(self):
+    def none(self) -> models.QuerySet[Any]:
         return super().get_queryset().none()
 
 
@@ -168,19 +183,19 @@ class ScopedModel(models.Model):
         objects = ElectorQuerySet.as_guarded_manager()
     """
 
-    scope_path = "constituency"
-    scope_action = Action.VIEW_VOTERS
+    scope_path: str = "constituency"
+    scope_action: Action = Action.VIEW_VOTERS
 
     unscoped = ScopedQuerySet.as_manager()
-    objects = ScopedQuerySet.as_guarded_manager()
+    objects = ScopedQuerySet.as_guarded_manager()  # type: ignore[django-manager-missing]  # built at run time
 
     class Meta:
         abstract = True
 
     @property
-    def audit_constituency(self):
+    def audit_constituency(self) -> Constituency | None:
         """The Constituency this row belongs to, by walking `scope_path`."""
-        obj = self
+        obj: Any = self
         for step in self.scope_path.split("__"):
             obj = getattr(obj, step, None)
             if obj is None:
@@ -188,7 +203,14 @@ class ScopedModel(models.Model):
         return obj
 
 
-def get_for_user(model, request, pk, action=None, *, related=()):
+def get_for_user(
+    model: type[ScopedModel],
+    request: HttpRequest,
+    pk: object,
+    action: Action | None = None,
+    *,
+    related: Sequence[str] = (),
+) -> Any:
     """The one access-checked lookup of views: row `pk` of the ScopedModel `model` within the
     areas where the user may do `action` (the model's `scope_action` by default), with the
     `related` rows joined in; 404 outside them, or when `pk` is not a valid key.

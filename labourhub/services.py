@@ -1,6 +1,13 @@
 """Writes in the core: the audit log and grants."""
 
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -8,18 +15,22 @@ from labourhub.client_ip import client_ip
 from labourhub.models import AuditEvent, Constituency, Grant, Region
 from labourhub.scoping import constituencies_for
 
+if TYPE_CHECKING:
+    from labourhub.models import User
+    from labourhub.scoping import Action
+
 
 def audit_record(
     *,
-    action,
-    user=None,
-    request=None,
-    obj=None,
-    constituency=None,
-    region=None,
-    detail=None,
-    scope_action=None,
-):
+    action: str,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+    obj: Model | None = None,
+    constituency: Constituency | None = None,
+    region: Region | None = None,
+    detail: dict[str, Any] | None = None,
+    scope_action: Action | None = None,
+) -> AuditEvent:
     """Append to the audit log. `request` supplies the user, the client's address and the request id.
 
     An event about one record carries that record's constituency (given, or the object's
@@ -43,7 +54,7 @@ def audit_record(
     # The operator's reach is every CLP: their events stay platform-wide, read by the operator.
     spans_areas = scope_action is not None and user is not None and not user.is_superuser
     if constituency is None and region is None and spans_areas:
-        events = _audit_record_per_area(fields, constituencies_for(user, scope_action))
+        events = _audit_record_per_area(fields, constituencies_for(user, scope_action))  # type: ignore[arg-type]  # spans_areas: both set
         if events:
             return events[0]
     return AuditEvent.objects.create(
@@ -56,7 +67,7 @@ def audit_record(
 _COLUMNS = ("at", "user_id", "action", "object_type", "object_id", "ip_address", "request_id", "detail")
 
 
-def _audit_record_per_area(fields, areas):
+def _audit_record_per_area(fields: dict[str, Any], areas: QuerySet[Constituency]) -> list[AuditEvent]:
     """One row per constituency of `areas`, in one INSERT ... SELECT (no extra query, so pinned
     query counts of list pages hold). The SQL is built from constant column names and the ORM's
     own compiled subquery; every value is a bound parameter."""
@@ -77,7 +88,16 @@ def _audit_record_per_area(fields, areas):
 
 
 @transaction.atomic
-def grant_create(*, user, role, area, granted_by=None, starts_at=None, expires_at=None, reason=""):
+def grant_create(
+    *,
+    user: User,
+    role: str,
+    area: Constituency | Region,
+    granted_by: User | None = None,
+    starts_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    reason: str = "",
+) -> Grant:
     """Give `user` a role over a constituency or a region, and log it."""
     grant = Grant.all_objects.create(
         user=user,
@@ -101,7 +121,7 @@ def grant_create(*, user, role, area, granted_by=None, starts_at=None, expires_a
 
 
 @transaction.atomic
-def grant_revoke(*, grant, revoked_by, reason=""):
+def grant_revoke(*, grant: Grant, revoked_by: User | None, reason: str = "") -> Grant:
     """Revoke at once; the holder's next request is refused."""
     grant.revoked_at = timezone.now()
     grant.revoked_by = revoked_by

@@ -19,13 +19,21 @@ set-based SQL that applies the staged rows in one transaction (all or nothing).
 This module imports no app (DESIGN.md: labourhub's helpers import none).
 """
 
+from __future__ import annotations
+
 import contextlib
 import re
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import psycopg
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+
+T = TypeVar("T")
 
 MAX_ERRORS = 1000  # problems listed in a report (all are counted)
 CHUNK_ROWS = 20_000  # rows between progress updates (each ends one COPY and starts the next)
@@ -36,7 +44,7 @@ class ImportRejected(Exception):
     """The file as a whole cannot be imported; the message says why and where, in the user's words."""
 
 
-def normalise_header(name):
+def normalise_header(name: str) -> str:
     """'Elector Number Prefix' -> 'electornumberprefix'; 'PostCode' -> 'postcode'; a BOM dropped."""
     return _NOT_WORDS.sub("", name.casefold())
 
@@ -47,14 +55,14 @@ def normalise_header(name):
 DATABASE_FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
 
 
-def is_database_failure(error):
+def is_database_failure(error: BaseException) -> bool:
     errors = (error, error.__cause__)
     if any(isinstance(e, psycopg.errors.ProgramLimitExceeded) for e in errors):
         return False  # a file too wide or a value too large: the file's shape, not the database
     return any(isinstance(e, DATABASE_FAILURES) for e in errors)
 
 
-def database_failure_message(error):
+def database_failure_message(error: BaseException) -> str:
     """What an import that the database failed says: not the file's fault, nothing changed, try again."""
     detail = str(error.__cause__ or error).strip().splitlines()[0][:200] if str(error).strip() else ""
     return (
@@ -63,7 +71,7 @@ def database_failure_message(error):
     )
 
 
-def worker_gone_message(seconds):
+def worker_gone_message(seconds: int) -> str:
     """What an import the sweeper ends says (every kind of import alike)."""
     quiet = f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
     return (
@@ -73,7 +81,7 @@ def worker_gone_message(seconds):
     )
 
 
-def database_started_at():
+def database_started_at() -> datetime:
     """When the database server last started: after a crash (or any restart), when it came back.
     An import whose last heartbeat is older ran on a server that stopped under it."""
     with connection.cursor() as cursor:
@@ -81,7 +89,7 @@ def database_started_at():
         return cursor.fetchone()[0]
 
 
-def database_restarted_message(started_at):
+def database_restarted_message(started_at: datetime) -> str:
     """What an import the sweeper ends says when the database server stopped while it ran (register and
     members alike): the database's failure, never the file's."""
     return (
@@ -90,7 +98,7 @@ def database_restarted_message(started_at):
     )
 
 
-def import_stopped_reason(heartbeat_at, *, seconds, started):
+def import_stopped_reason(heartbeat_at: datetime | None, *, seconds: int, started: datetime) -> str:
     """Why a running import that no session holds stopped, for the sweeper to say: heard of shortly
     before the database server (re)started at `started`, the server stopped under it; otherwise its
     worker went quiet (more than `seconds` ago)."""
@@ -99,7 +107,7 @@ def import_stopped_reason(heartbeat_at, *, seconds, started):
     return worker_gone_message(seconds)
 
 
-def on_a_working_connection(action):
+def on_a_working_connection(action: Callable[[], T]) -> T:
     """Run `action()`; if the connection went with an earlier failure, once more on a new one.
     Outside a transaction only (inside one, the caller's rollback owns the connection)."""
     try:
@@ -115,7 +123,7 @@ def on_a_working_connection(action):
 
 
 @contextlib.contextmanager
-def import_lock(namespace, pk, *, wait):
+def import_lock(namespace: int, pk: int, *, wait: bool) -> Iterator[bool]:
     """A session advisory lock on one import, held while a worker runs it: the sign, for the sweeper,
     that a live session owns the import (and its staging tables), also through a long apply step
     that saves no heartbeat. It dies with the session, so a killed worker's import is free at once.
@@ -141,12 +149,12 @@ class Report:
     """Problems and notes of one import. Every problem is counted; the first MAX_ERRORS are kept,
     listed by line (file-level problems first) whatever order the checks found them in."""
 
-    def __init__(self):
-        self._errors = []
+    def __init__(self) -> None:
+        self._errors: list[dict[str, Any]] = []
         self.error_count = 0
-        self.notes = []
+        self.notes: list[str] = []
 
-    def add_error(self, line, column, value, reason):
+    def add_error(self, line: int | None, column: str, value: object, reason: str) -> None:
         self.error_count += 1
         if len(self._errors) < MAX_ERRORS:
             self._errors.append(
@@ -159,16 +167,18 @@ class Report:
             )
 
     @property
-    def errors(self):
+    def errors(self) -> list[dict[str, Any]]:
         return sorted(self._errors, key=lambda e: (e["line"] is not None, e["line"] or 0))
 
 
-def _storable(text):
+def _storable(text: str) -> str:
     """Text a jsonb column can hold: a NUL byte from the file is shown as \\x00."""
     return text.replace("\x00", "\\x00")
 
 
-def report_duplicates(cursor, report, *, table, key, shown, column, reason):
+def report_duplicates(
+    cursor: CursorWrapper, report: Report, *, table: str, key: str, shown: str, column: str, reason: str
+) -> None:
     """Report every line of each group of staged rows that share `key` (SQL over `table`, which has
     a `line` column): the first line says where the others are, each later one where the first is.
     `shown` is the SQL of the value shown; `reason` a phrase ("duplicate elector number")."""
@@ -192,28 +202,34 @@ class StagingTable:
     and reported between chunks (`on_chunk`). Binary COPY when the rows hold Python values of the
     column types (the server then parses nothing); text COPY when some values are still text."""
 
-    def __init__(self, name, columns, on_chunk, binary=False):
+    def __init__(
+        self,
+        name: str,
+        columns: Sequence[tuple[str, str]],
+        on_chunk: Callable[[], object],
+        binary: bool = False,
+    ) -> None:
         self.name = name
         self.columns = columns  # [(name, sql type)]
         self.on_chunk = on_chunk
         self.binary = binary
-        self.copy = None
+        self.copy: Any = None
         self.open_copy = contextlib.ExitStack()
         self.pending = 0
         self.written = 0
 
-    def create(self, cursor):
+    def create(self, cursor: CursorWrapper) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
         cols = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns)
         cursor.execute(f"CREATE UNLOGGED TABLE {self.name} ({cols})")
 
-    def drop(self, cursor):
+    def drop(self, cursor: CursorWrapper) -> None:
         with contextlib.suppress(DatabaseError, psycopg.Error):  # the COPY failed: nothing to end
             self.open_copy.close()
         self.copy = None
         cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
-    def add(self, row):
+    def add(self, row: Sequence[object]) -> None:
         if self.copy is None:
             names = ", ".join(name for name, _ in self.columns)
             cursor = self.open_copy.enter_context(connection.cursor())
@@ -229,7 +245,7 @@ class StagingTable:
         if self.pending >= CHUNK_ROWS:
             self.flush()
 
-    def flush(self):
+    def flush(self) -> None:
         if self.copy is None:
             return
         self.open_copy.close()
@@ -243,7 +259,16 @@ class CopyRejected(ImportRejected):
     """COPY refused a piece of the file (a line with too many fields, say); the message names the line."""
 
 
-def copy_csv_chunks(cursor, *, table, names, path, delimiter, chunk_bytes, on_chunk):
+def copy_csv_chunks(
+    cursor: CursorWrapper,
+    *,
+    table: str,
+    names: str,
+    path: str | Path,
+    delimiter: str,
+    chunk_bytes: int,
+    on_chunk: Callable[[int], object],
+) -> int:
     """COPY a UTF-8 CSV file (its first line the headers) into `table` (`names` its columns), a chunk
     of about `chunk_bytes` at a time, each chunk committed on its own so that `on_chunk(rows so far)`
     can report progress the page sees. Returns the number of rows. A piece COPY refuses is
@@ -272,7 +297,7 @@ def copy_csv_chunks(cursor, *, table, names, path, delimiter, chunk_bytes, on_ch
     return rows
 
 
-def _csv_chunks(data, size):
+def _csv_chunks(data: IO[bytes], size: int) -> Iterator[bytes]:
     """The CSV file in pieces of about `size` bytes, each ending at the end of a row: a line break
     with an even number of quotes before it in the piece (one inside a quoted field does not end it)."""
     while piece := data.read(size):
@@ -287,7 +312,7 @@ def _csv_chunks(data, size):
         yield b"".join(pieces)
 
 
-def _copy_error(error, lines_before):
+def _copy_error(error: BaseException, lines_before: int) -> str:
     """A COPY failure (a line with too many or too few columns, say) as a line-level message."""
     diag = getattr(error, "__cause__", None) or error
     context = getattr(getattr(diag, "diag", None), "context", "") or ""
@@ -301,14 +326,14 @@ def _copy_error(error, lines_before):
 # --- Cleaning up -------------------------------------------------------------------------------
 
 
-def drop_tables(names):
+def drop_tables(names: Iterable[str]) -> None:
     """Drop staging tables (names the importers build from an integer pk, never from input)."""
     with connection.cursor() as cursor:
         for name in names:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def drop_orphan_tables(*, like, pattern, lock_namespace):
+def drop_orphan_tables(*, like: str, pattern: re.Pattern[str], lock_namespace: int) -> list[str]:
     """Drop the staging tables (`like`: their LIKE pattern; `pattern`: a regex whose group 1 is the
     import's pk) that no session running their import owns: left by a killed backend. Tables are
     created only under their import's lock, so a free lock means nobody owns them. Returns the
@@ -318,11 +343,11 @@ def drop_orphan_tables(*, like, pattern, lock_namespace):
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
             [like],
         )
-        owners = {}
+        owners: dict[int, list[str]] = {}
         for (name,) in cursor.fetchall():
             if match := pattern.match(name):
                 owners.setdefault(int(match[1]), []).append(name)
-    dropped = []
+    dropped: list[str] = []
     for pk, names in sorted(owners.items()):
         with import_lock(lock_namespace, pk, wait=False) as free:
             if free:

@@ -5,6 +5,8 @@ missing from the file are reported, never deleted. Consents in a file only ever 
 record: a consent withdrawn in LabourHub (say, by the unsubscribe link) is not given back by the next
 export."""
 
+from __future__ import annotations
+
 import codecs
 import csv
 import io
@@ -14,6 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 from django.conf import settings
@@ -32,6 +35,14 @@ from labourhub.staged_import import (
 )
 from members.models import Member, MemberImport, Status
 from voters.importers.encoding import EncodingScan, NotText, sniff
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import IO, Any
+
+    from django.db.backends.utils import CursorWrapper
+
+    from labourhub.models import Constituency
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +115,7 @@ DATES = ["date_of_birth", "joined_on", "arrears_since", "lapsed_on"]
 EMAIL_RE = r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"
 
 
-def guess_mapping(headers):
+def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
     """{field: header} for the headers that look like a field."""
     by_key = {normalise_header(h): h for h in headers}
     guessed = {}
@@ -141,11 +152,11 @@ class Table:
     rows_total: int
 
 
-def _is_workbook(file_name):
+def _is_workbook(file_name: str) -> bool:
     return file_name.lower().endswith((".xlsx", ".xlsm"))
 
 
-def check_size(size):
+def check_size(size: int) -> None:
     """ImportRejected when a file of `size` bytes is over the site's limit."""
     limit = settings.MEMBER_IMPORT_MAX_BYTES
     if size > limit:
@@ -155,7 +166,7 @@ def check_size(size):
         )
 
 
-def read_headers(file, file_name):
+def read_headers(file: IO[bytes], file_name: str) -> list[str]:
     """The header names of a CSV or XLSX, reading no more than its first line (or first row)."""
     if _is_workbook(file_name):
         for headers in _workbook_rows(file):
@@ -173,10 +184,10 @@ def read_headers(file, file_name):
     return _header_line(_prefix(first, encoding), complete=len(first) <= MAX_HEADER_BYTES)[0]
 
 
-def _header_line(text, complete):
+def _header_line(text: str, complete: bool) -> tuple[list[str], str, str]:
     """(headers, delimiter, line ending) from the start of a CSV's text."""
     match = _FIRST_LINE.match(text.lstrip("\ufeff"))
-    line, ending = match["line"], match["ending"]
+    line, ending = match["line"], match["ending"]  # type: ignore[index]  # the pattern matches any text
     if not ending and not complete:
         raise ImportRejected(
             f"The first line (the column headers) is longer than {MAX_HEADER_BYTES // 1024} KB: "
@@ -203,7 +214,7 @@ def _header_line(text, complete):
 _FIRST_LINE = re.compile(r"(?P<line>[^\r\n]*)(?P<ending>\r\n|\n|\r(?!$)|)", re.S)
 
 
-def write_table(file, file_name, out):
+def write_table(file: IO[bytes], file_name: str, out: IO[bytes]) -> Table:
     """Write the file's rows to the binary file `out` as UTF-8 CSV; return its Table. A CSV may be
     UTF-8 (with or without BOM), UTF-16 or Windows-1252; an XLSX is read from its first sheet."""
     if _is_workbook(file_name):
@@ -249,11 +260,11 @@ def write_table(file, file_name, out):
     return Table(headers, delimiter, out.name, _end_after_last_row(out))
 
 
-def _prefix(first, encoding):
+def _prefix(first: bytes, encoding: str) -> str:
     return codecs.getincrementaldecoder(encoding)(errors="replace").decode(first)
 
 
-def _end_after_last_row(out):
+def _end_after_last_row(out: IO[bytes]) -> int:
     """Drop trailing blank lines and end the last row with a line break like the others; return the
     number of rows after the header line (a line break inside a quoted field counts one more)."""
     out.flush()
@@ -282,7 +293,7 @@ def _end_after_last_row(out):
     return newlines - 1
 
 
-def _workbook_rows(file):
+def _workbook_rows(file: IO[bytes]) -> Iterator[list[str]]:
     """A workbook's first sheet, row by row as lists of text (the header row first, empty rows
     skipped), after checking what it unpacks to and refusing over-long cells and rows."""
     from openpyxl import load_workbook
@@ -340,7 +351,7 @@ def _workbook_rows(file):
             yield cells
 
 
-def _write_workbook(file, out):
+def _write_workbook(file: IO[bytes], out: IO[bytes]) -> Table:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     headers, written = None, 0
@@ -361,7 +372,7 @@ def _write_workbook(file, out):
     return Table(headers, ",", out.name, _end_after_last_row(out))
 
 
-def _flush(buffer, out):
+def _flush(buffer: io.StringIO, out: IO[bytes]) -> int:
     data = buffer.getvalue().encode("utf-8")
     out.write(data)
     buffer.seek(0)
@@ -369,7 +380,7 @@ def _flush(buffer, out):
     return len(data)
 
 
-def _cell_text(value):
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -384,7 +395,7 @@ def _cell_text(value):
 # --- Checking, in SQL --------------------------------------------------------------------
 
 
-def _columns(mapping, headers):
+def _columns(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
     """{field: staging column} for the mapped fields; ImportRejected when the mapping does not fit the file."""
     columns, missing = {}, []
     for name, header in mapping.items():
@@ -405,12 +416,12 @@ def _columns(mapping, headers):
     return columns
 
 
-def _key(sql):
+def _key(sql: str) -> str:
     """The same normalisation as `normalise_header` (for these ASCII names and codes), in SQL."""
     return f"regexp_replace(lower({sql}), '[^a-z0-9]', '', 'g')"
 
 
-def _stage(cursor, table, on_chunk):
+def _stage(cursor: CursorWrapper, table: Table, on_chunk: Callable[[int], object]) -> int:
     """COPY the file into a temporary staging table of text columns (an empty field is ''), a chunk
     at a time with progress committed between chunks (the core's copy_csv_chunks). Temporary: it dies
     with its session, so a killed worker leaves nothing behind. Returns the number of rows."""
@@ -431,7 +442,7 @@ def _stage(cursor, table, on_chunk):
     )
 
 
-def _drop_raw(cursor):
+def _drop_raw(cursor: CursorWrapper) -> None:
     """Drop the staging table on every path. A temporary table: when the failure took the connection,
     it went with it, and the failure (not this DROP's) is the error to report."""
     try:
@@ -442,7 +453,7 @@ def _drop_raw(cursor):
         logger.warning("Member import: the connection was lost; its temporary tables went with it")
 
 
-def member_import_drop_orphan_tables():
+def member_import_drop_orphan_tables() -> list[str]:
     """Drop the import tables a stopped database server left in the catalog. An import's tables are
     temporary: they go with its session, but when the server crashes their files go and their catalog
     entries stay, in the temporary schema of a session that no longer exists, until a new session with
@@ -474,7 +485,7 @@ def member_import_drop_orphan_tables():
     return dropped
 
 
-def _define_lines(cursor, columns):
+def _define_lines(cursor: CursorWrapper, columns: dict[str, str]) -> None:
     """The view of one row per line (`line` is the file's line number) with each field trimmed, and
     each coded field also as it is (`<field>_raw`, the key of its code)."""
     trimmed = {name: f"btrim({columns[name]})" if name in columns else "''::text" for name in FIELDS}
@@ -507,7 +518,7 @@ _CODED = {
 _DATE_RE = "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4})$"
 
 
-def _codes_sql(columns):
+def _codes_sql(columns: dict[str, str]) -> str:
     status_case = " ".join(f"WHEN '{word}' THEN '{status}'" for word, status in STATUS_WORDS.items())
     distinct = " UNION ".join(
         f"SELECT DISTINCT '{kind}' AS kind, {name}_raw AS raw FROM member_import_lines"
@@ -528,7 +539,7 @@ def _codes_sql(columns):
     """
 
 
-def _coded_joins(columns):
+def _coded_joins(columns: dict[str, str]) -> str:
     """LEFT JOINs from the lines `r` to the codes of their mapped coded fields: alias `k_<field>`."""
     return " ".join(
         f"LEFT JOIN member_import_codes k_{name} ON k_{name}.kind = '{kind}' AND k_{name}.raw = r.{name}_raw"
@@ -561,7 +572,7 @@ _CODE_MESSAGES = {
 }
 
 
-def _rows_sql(columns):
+def _rows_sql(columns: dict[str, str]) -> str:
     """The member table's values for every line, typed, and whether the line has a problem of its own:
     the one pass over the file's rows that both the check and the upsert read."""
     values = _values_sql(columns)
@@ -573,7 +584,7 @@ def _rows_sql(columns):
     """
 
 
-def _problems_sql(columns):
+def _problems_sql(columns: dict[str, str]) -> str:
     """Every problem with every line, as (line, message), in one pass over the lines (only run when
     the quick check found any)."""
     checks = [
@@ -596,7 +607,9 @@ def _problems_sql(columns):
     """
 
 
-def _check(cursor, constituency, columns):
+def _check(
+    cursor: CursorWrapper, constituency: Constituency, columns: dict[str, str]
+) -> tuple[int, list[dict[str, Any]]]:
     """Type every line into `member_import_rows`; (problem count, the first MAX_ERRORS_LISTED problems
     in line order). A value that does not type is seen once, in the codes; a line's own problems in
     its `bad` flag; so the messages are only worked out for a file that has problems."""
@@ -631,11 +644,11 @@ _UPDATED.remove("membership_number")
 _INSERTED = ["membership_number", *_UPDATED, "consent_email"]
 
 
-def _values_sql(columns):
+def _values_sql(columns: dict[str, str]) -> dict[str, str]:
     """The member table's columns from a line `r` and its codes, typed (a coded field not in the file
     takes its default)."""
     # A cast to varchar(n) cuts an over-long value to the column's length (and is cheaper than left()).
-    values = {name: f"r.{name}::varchar({Member._meta.get_field(name).max_length})" for name in _TEXT}
+    values = {name: f"r.{name}::varchar({Member._meta.get_field(name).max_length})" for name in _TEXT}  # type: ignore[union-attr]
     values |= {
         "email": "lower(r.email)",  # an address too long for the column is a line error, not cut
         "postcode": f"upper(r.postcode)::varchar({Member._meta.get_field('postcode').max_length})",
@@ -659,7 +672,9 @@ STOPPED = (
 MEMBER_IMPORT_LOCK = 0x4D4952  # "MIR": the advisory lock namespace of a running member import
 
 
-def member_import_run(*, import_id, on_progress=None):
+def member_import_run(
+    *, import_id: int, on_progress: Callable[[int, int], object] | None = None
+) -> MemberImport:
     """Run a stored import: stage the file, check every line, then apply all of it or none of it.
     While the rows are read, the import's rows_read and heartbeat are saved (and committed) after each
     chunk, and `on_progress(rows_read, rows_total)` is called: the page's progress bar and the
@@ -671,7 +686,7 @@ def member_import_run(*, import_id, on_progress=None):
         return _run_locked(import_id, on_progress)
 
 
-def member_import_abandon(*, member_import, reason=STOPPED):
+def member_import_abandon(*, member_import: MemberImport, reason: str = STOPPED) -> bool:
     """End a running import whose worker is gone as failed, with the reason; only when no session holds
     its lock and it is still running (safe twice, or beside a live worker). Returns whether it ended."""
     with import_lock(MEMBER_IMPORT_LOCK, member_import.pk, wait=False) as free:
@@ -684,7 +699,7 @@ def member_import_abandon(*, member_import, reason=STOPPED):
         return True
 
 
-def _run_locked(import_id, on_progress):
+def _run_locked(import_id: int, on_progress: Callable[[int, int], object] | None) -> MemberImport:
     member_import = MemberImport.unscoped.select_related("constituency", "mapping").get(pk=import_id)
     if member_import.state == MemberImport.State.RUNNING:
         # The task was delivered again (CELERY_TASK_ACKS_LATE) because the worker running it stopped:
@@ -712,7 +727,7 @@ def _run_locked(import_id, on_progress):
         raise
 
 
-def _run(member_import, on_progress):
+def _run(member_import: MemberImport, on_progress: Callable[[int, int], object] | None) -> MemberImport:
     import_id = member_import.pk
     try:
         check_size(member_import.file.size)
@@ -721,13 +736,13 @@ def _run(member_import, on_progress):
             tempfile.NamedTemporaryFile(prefix="member-import-", suffix=".csv") as out,
         ):
             table = write_table(file, member_import.file_name, out)
-            columns = _columns(member_import.mapping.columns, table.headers)
-            mapped = set(member_import.mapping.columns.values())
+            columns = _columns(member_import.mapping.columns, table.headers)  # type: ignore[union-attr]  # queued with its mapping
+            mapped = set(member_import.mapping.columns.values())  # type: ignore[union-attr]
             ignored = [h for h in table.headers if h and h not in mapped]
             rows_total = table.rows_total
             MemberImport.unscoped.filter(pk=import_id).update(rows_read=0, rows_total=rows_total)
 
-            def progress(rows_read):
+            def progress(rows_read: int) -> None:
                 MemberImport.unscoped.filter(pk=import_id).update(
                     rows_read=rows_read, heartbeat_at=timezone.now()
                 )
@@ -756,7 +771,9 @@ def _run(member_import, on_progress):
 
 
 @transaction.atomic
-def _check_and_apply(cursor, member_import, columns, rows):
+def _check_and_apply(
+    cursor: CursorWrapper, member_import: MemberImport, columns: dict[str, str], rows: int
+) -> dict[str, Any]:
     """Check the staged rows and apply them, in one transaction: all or nothing. Returns the report."""
     cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # 01/02/2020 is the 1st of February
     # Imports are re-runnable, so a crash losing the last commit costs nothing.
@@ -774,7 +791,7 @@ def _check_and_apply(cursor, member_import, columns, rows):
     return report
 
 
-def _finish(member_import, state, report, rows=0):
+def _finish(member_import: MemberImport, state: str, report: dict[str, Any], rows: int = 0) -> MemberImport:
     member_import.state, member_import.report = state, report
     member_import.rows_read = member_import.rows_total = rows
     member_import.finished_at = timezone.now()
@@ -788,7 +805,7 @@ def _finish(member_import, state, report, rows=0):
     return member_import
 
 
-def _apply(cursor, member_import, rows):
+def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dict[str, Any]:
     """Set-based: one UPDATE of the members whose details changed, one INSERT of the new ones (so an
     unchanged member's row is not even touched); consents only for new members. Returns the report."""
     constituency = member_import.constituency

@@ -1,6 +1,9 @@
 """Members, their consents and volunteer profiles; member emails; membership imports."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -12,6 +15,14 @@ from django.utils import timezone
 from labourhub.models import Branch, Constituency, Ward
 from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
 from voters.models import Elector
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from labourhub.models import User
 
 validate_membership_number = RegexValidator(
     r"^[A-Z]{0,2}\d{1,10}$", "A membership number is a letter and digits, e.g. A135679."
@@ -34,39 +45,39 @@ class Channel(models.TextChoices):
 class MemberQuerySet(ScopedQuerySet):
     entry_points = ("for_user", "for_linked_user")
 
-    def in_good_standing(self):
+    def in_good_standing(self) -> Self:
         """Members whose subscription is paid up: the test the access app applies."""
         return self.filter(status=Status.CURRENT)
 
-    def in_arrears(self):
+    def in_arrears(self) -> Self:
         return self.filter(status=Status.ARREARS)
 
-    def lapsed(self):
+    def lapsed(self) -> Self:
         return self.filter(status=Status.LAPSED)
 
-    def joined_since(self, day):
+    def joined_since(self, day: date) -> Self:
         return self.filter(joined_on__gte=day)
 
-    def lapsed_since(self, day):
+    def lapsed_since(self, day: date) -> Self:
         return self.filter(status=Status.LAPSED, lapsed_on__gte=day)
 
-    def with_email(self):
+    def with_email(self) -> Self:
         return self.exclude(email="")
 
-    def without_email(self):
+    def without_email(self) -> Self:
         return self.filter(email="")
 
-    def emailable(self):
+    def emailable(self) -> Self:
         """Who may get member email: an address, consent to email, and no repeated hard bounces."""
         return self.with_email().filter(consent_email=True, email_bounced_at__isnull=True)
 
-    def for_linked_user(self, user):
+    def for_linked_user(self, user: User | AnonymousUser) -> Self:
         """The membership record of a signed-in person (at most one: a person is a member in one CLP)."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user)
 
-    def matching(self, filters):
+    def matching(self, filters: Mapping[str, Any]) -> Self:
         """Apply the secretary's filters (the cleaned data of forms.MemberFilterForm)."""
         qs = self.search(filters.get("q") or "")
         if filters.get("status"):
@@ -89,7 +100,7 @@ class MemberQuerySet(ScopedQuerySet):
             qs = qs.filter(**{f"consent_{filters['consent']}": True})
         return qs
 
-    def search(self, text):
+    def search(self, text: str) -> Self:
         text = text.strip()
         if not text:
             return self
@@ -284,7 +295,7 @@ AVAILABILITY = [
 class VolunteerQuerySet(ScopedQuerySet):
     entry_points = ("for_user", "pool_for")
 
-    def pool_for(self, user):
+    def pool_for(self, user: User | AnonymousUser) -> Self:
         """Volunteers in the user's own CLPs, plus those anywhere in the user's regions who said they
         will help other CLPs."""
         from labourhub.scoping import constituencies_for
@@ -295,7 +306,7 @@ class VolunteerQuerySet(ScopedQuerySet):
             | Q(help_other_clps=True, member__constituency__region__in=mine.values("region"))
         )
 
-    def with_skill(self, skill):
+    def with_skill(self, skill: str) -> Self:
         return self.filter(skills__contains=[skill])
 
 
@@ -435,7 +446,7 @@ class EmailBatch(models.Model):
 
 
 class EmailRecipientQuerySet(ScopedQuerySet):
-    def sent_within(self, days, constituency):
+    def sent_within(self, days: int, constituency: Constituency) -> Self:
         since = timezone.now() - timedelta(days=days)
         return self.filter(send__constituency=constituency, planned_at__gte=since).exclude(
             state__in=[EmailRecipient.State.FAILED, EmailRecipient.State.CANCELLED]
@@ -593,7 +604,7 @@ class MemberImport(ScopedModel):
 
 
 class ElectorMatchQuerySet(ScopedQuerySet):
-    def to_review(self):
+    def to_review(self) -> Self:
         return self.filter(state=ElectorMatch.State.PROPOSED)
 
 

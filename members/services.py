@@ -17,10 +17,13 @@ Member email, step by step:
    its lock any more), after MEMBER_EMAIL_STALE_AFTER_SECONDS if no worker ever took it.
 """
 
+from __future__ import annotations
+
 import contextlib
 import logging
 import smtplib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -54,6 +57,22 @@ from voters.models import Channel as ContactChannel
 from voters.models import Elector
 from voters.services import contact_record
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+    from typing import Any
+
+    from django.core.files.uploadedfile import UploadedFile
+    from django.core.mail.backends.base import BaseEmailBackend
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from labourhub.models import Constituency, User
+    from members.email_content import Template
+    from members.mime import Composer
+    from members.models import MemberQuerySet
+    from members.sending import Row
+
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "members.unsubscribe"
 
@@ -62,7 +81,16 @@ UNSUBSCRIBE_SALT = "members.unsubscribe"
 
 
 @transaction.atomic
-def consent_record(*, member, channel, granted, wording, source, user=None, http_request=None):
+def consent_record(
+    *,
+    member: Member,
+    channel: str,
+    granted: bool,
+    wording: str,
+    source: str,
+    user: User | None = None,
+    http_request: HttpRequest | None = None,
+) -> Consent:
     """Record a consent given or withdrawn on one channel; the member's current answer follows it, and
     the audit log says who changed it (the member on their own page, an officer, an unsubscribe link)."""
     if channel not in Channel.values:
@@ -88,7 +116,16 @@ def consent_record(*, member, channel, granted, wording, source, user=None, http
 
 
 @transaction.atomic
-def volunteer_save(*, member, skills, other_skills, availability, help_other_clps, notes="", user=None):
+def volunteer_save(
+    *,
+    member: Member,
+    skills: Iterable[str],
+    other_skills: str,
+    availability: Iterable[str],
+    help_other_clps: bool,
+    notes: str = "",
+    user: User | None = None,
+) -> Volunteer:
     volunteer, _ = Volunteer.unscoped.update_or_create(
         member=member,
         defaults={
@@ -107,17 +144,28 @@ def volunteer_save(*, member, skills, other_skills, availability, help_other_clp
 
 
 @transaction.atomic
-def member_import_create(*, constituency, upload, user, http_request=None):
+def member_import_create(
+    *, constituency: Constituency, upload: UploadedFile, user: User, http_request: HttpRequest | None = None
+) -> MemberImport:
     """Store an uploaded membership file for its columns to be mapped; nothing is imported yet."""
     member_import = MemberImport.unscoped.create(
-        constituency=constituency, file=upload, file_name=upload.name[:200], uploaded_by=user
+        constituency=constituency,
+        file=upload,
+        file_name=upload.name[:200],  # type: ignore[index]  # an upload has a name
+        uploaded_by=user,
     )
     audit_record(action="members.import_upload", user=user, request=http_request, obj=member_import)
     return member_import
 
 
 @transaction.atomic
-def member_import_queue(*, member_import, mapping=None, mapping_name=None, columns=None):
+def member_import_queue(
+    *,
+    member_import: MemberImport,
+    mapping: ImportMapping | None = None,
+    mapping_name: str | None = None,
+    columns: dict[str, Any] | None = None,
+) -> MemberImport:
     """Fix the column mapping of an uploaded file and run the import in the worker. The mapping is
     given, or saved here under `mapping_name` (for the CLP's next file) with its `columns`."""
     from members.tasks import member_import_run
@@ -133,7 +181,7 @@ def member_import_queue(*, member_import, mapping=None, mapping_name=None, colum
     return member_import
 
 
-def member_import_sweep(*, now=None):
+def member_import_sweep(*, now: datetime | None = None) -> list[int]:
     """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
     whose worker is gone (no session holds their lock), with the reason. Their staging tables are
     temporary and went with the worker's session (what a crashed server left in the catalog is dropped
@@ -162,7 +210,7 @@ def member_import_sweep(*, now=None):
     return failed
 
 
-def member_import_requeue_lost(*, now=None):
+def member_import_requeue_lost(*, now: datetime | None = None) -> list[int]:
     """Run by beat. Queue again an import waiting with its mapping chosen (queued) for
     IMPORT_QUEUED_STALE_AFTER_SECONDS since it was queued (or last queued again): its message was lost.
     While waiting, heartbeat_at is when it was last queued. A second message is harmless: the task runs
@@ -188,7 +236,16 @@ def member_import_requeue_lost(*, now=None):
 
 
 @transaction.atomic
-def email_send_save(*, constituency, user, subject, body, audience, frequency_cap, send=None):
+def email_send_save(
+    *,
+    constituency: Constituency,
+    user: User,
+    subject: str,
+    body: str,
+    audience: dict[str, Any],
+    frequency_cap: int,
+    send: EmailSend | None = None,
+) -> EmailSend:
     """Create or change a draft. Raises email_content.ContentError (and changes nothing) for bad merge fields."""
     email_content.check(subject=subject, body=body)
     fields = {"subject": subject, "body": body, "audience": audience, "frequency_cap": frequency_cap}
@@ -205,7 +262,7 @@ def email_send_save(*, constituency, user, subject, body, audience, frequency_ca
     return send
 
 
-def email_audience(send, user=None):
+def email_audience(send: EmailSend, user: User | None = None) -> MemberQuerySet:
     """The members a send would reach now: its filters, in its CLP, with consent to email."""
     user = user or send.created_by
     if user is None:  # its author's account is gone: nobody's authority to send it remains
@@ -214,7 +271,7 @@ def email_audience(send, user=None):
     return members.matching(audience_filters(send)).emailable()
 
 
-def email_template(send):
+def email_template(send: EmailSend) -> Template:
     unsubscribe = "Unsubscribe from these emails: {{unsubscribe_url}}"
     why = f"You get this as a member of {send.constituency.name} Labour who agreed to email."
     return email_content.prepare(
@@ -225,7 +282,16 @@ def email_template(send):
     )
 
 
-def merge_values(*, send, first_name, last_name, membership_number, branch, ward, unsubscribe_url):
+def merge_values(
+    *,
+    send: EmailSend,
+    first_name: str,
+    last_name: str,
+    membership_number: str,
+    branch: str,
+    ward: str,
+    unsubscribe_url: str,
+) -> dict[str, str]:
     return {
         "first_name": first_name,
         "last_name": last_name,
@@ -238,7 +304,7 @@ def merge_values(*, send, first_name, last_name, membership_number, branch, ward
     }
 
 
-def email_preview(*, send, user):
+def email_preview(*, send: EmailSend, user: User) -> tuple[str, str, str]:
     """(subject, text, html) as the first member of the audience would get it, or a sample member."""
     member = email_audience(send, user).select_related("branch", "ward").order_by("id").first()
     sample = member or Member(first_name="Sam", last_name="Sample", membership_number="A000000")
@@ -247,14 +313,14 @@ def email_preview(*, send, user):
         first_name=sample.first_name,
         last_name=sample.last_name,
         membership_number=sample.membership_number,
-        branch=sample.branch.name if sample.branch_id else "",
-        ward=sample.ward.name if sample.ward_id else "",
+        branch=sample.branch.name if sample.branch_id else "",  # type: ignore[union-attr]
+        ward=sample.ward.name if sample.ward_id else "",  # type: ignore[union-attr]
         unsubscribe_url=settings.SITE_URL + reverse("members:unsubscribe", args=["preview"]),
     )
     return email_template(send).render(values)
 
 
-def email_send_test(*, send, user):
+def email_send_test(*, send: EmailSend, user: User) -> None:
     """Send the preview to the user's own address (from the worker, after commit)."""
     subject, text, html = email_preview(send=send, user=user)
     audit_record(action="members.email_test", user=user, obj=send)
@@ -270,7 +336,7 @@ def email_send_test(*, send, user):
 
 
 @transaction.atomic
-def email_send_start(*, send, user, when=None):
+def email_send_start(*, send: EmailSend, user: User, when: datetime | None = None) -> EmailSend:
     """Send now, or at `when`. Planning happens in the worker, against the audience as it is then."""
     from members.tasks import member_email_plan
 
@@ -283,7 +349,10 @@ def email_send_start(*, send, user, when=None):
     send.scheduled_for = when if later else now
     send.save(update_fields=["state", "scheduled_for"])
     audit_record(
-        action="members.email_start", user=user, obj=send, detail={"when": send.scheduled_for.isoformat()}
+        action="members.email_start",
+        user=user,
+        obj=send,
+        detail={"when": send.scheduled_for.isoformat()},  # type: ignore[union-attr]  # just set
     )
     if not later:
         transaction.on_commit(lambda: member_email_plan.delay(send.pk))
@@ -291,7 +360,7 @@ def email_send_start(*, send, user, when=None):
 
 
 @transaction.atomic
-def email_send_cancel(*, send, user):
+def email_send_cancel(*, send: EmailSend, user: User) -> EmailSend:
     """Cancel a send before anything went: scheduled, or started with no message sent or being sent."""
     send = EmailSend.unscoped.select_for_update().get(pk=send.pk)
     if send.state not in (EmailSend.State.SCHEDULED, EmailSend.State.SENDING):
@@ -303,7 +372,7 @@ def email_send_cancel(*, send, user):
 
 
 @transaction.atomic
-def email_send_stop(*, send, user):
+def email_send_stop(*, send: EmailSend, user: User) -> EmailSend:
     """Stop a send mid-way: nothing more is sent (a worker notices within about a second, so a message or
     two at most may still go, and is reported as sent); the page reports what went and what did not."""
     send = EmailSend.unscoped.select_for_update().get(pk=send.pk)
@@ -312,7 +381,7 @@ def email_send_stop(*, send, user):
     return _send_halt(send, user=user, state=EmailSend.State.STOPPED, action="members.email_stop")
 
 
-def _send_halt(send, *, user, state, action):
+def _send_halt(send: EmailSend, *, user: User, state: EmailSend.State, action: str) -> EmailSend:
     """Unsent rows become "not sent" (never claimed again; a worker's row marked sent after this still
     counts as sent), every batch is finished (the sweeper re-queues none) and the send ends."""
     now = timezone.now()
@@ -329,7 +398,7 @@ def _send_halt(send, *, user, state, action):
 # --- Planning ---------------------------------------------------------------------
 
 
-def email_send_plan(*, send_id, batch_size=None):
+def email_send_plan(*, send_id: int, batch_size: int | None = None) -> EmailSend:
     """Write one row per recipient in one statement, then queue the batches. Planning twice plans once."""
     from members.tasks import member_email_batch_send
 
@@ -371,14 +440,16 @@ def email_send_plan(*, send_id, batch_size=None):
 # The fast path (claim, SMTP loop, sent marks) is in members/sending.py, with the delivery guarantee.
 
 
-def email_composer(send):
+def email_composer(send: EmailSend) -> Composer:
     """What builds each recipient's message of `send` (prepared once, filled in per row)."""
     return mime.Composer(
         send, template=email_template(send), merge_values=merge_values, unsubscribe_salt=UNSUBSCRIBE_SALT
     )
 
 
-def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
+def email_batch_send(
+    *, batch_id: int, backend: BaseEmailBackend | None = None, rate_per_second: float | None = None
+) -> int:
     """Send one batch over one SMTP connection. Returns the number of messages the server took.
 
     A batch of a paused send (the mail server is down) is left for the sweeper to queue again when
@@ -406,7 +477,7 @@ def email_batch_send(*, batch_id, backend=None, rate_per_second=None):
     return sent
 
 
-def _batch_send_locked(batch, backend, rate):
+def _batch_send_locked(batch: EmailBatch, backend: BaseEmailBackend, rate: float) -> int:
     send = batch.send
     with transaction.atomic():
         rows = sending.claim(send_id=send.pk, batch_number=batch.number)
@@ -435,15 +506,15 @@ def _batch_send_locked(batch, backend, rate):
     return sent
 
 
-def _send_stopped(send):
+def _send_stopped(send: EmailSend) -> bool:
     return EmailSend.unscoped.filter(pk=send.pk, stopped_at__isnull=False).exists()
 
 
-def _batch_heartbeat(batch):
+def _batch_heartbeat(batch: EmailBatch) -> None:
     EmailBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
 
 
-def _contact_record(send, row):
+def _contact_record(send: EmailSend, row: Row) -> None:
     contact_record(
         elector=Elector(pk=row.elector_id),
         channel=ContactChannel.EMAIL,
@@ -454,7 +525,7 @@ def _contact_record(send, row):
     )
 
 
-def _row_refused(row, code, reason):
+def _row_refused(row: Row, code: int, reason: str | bytes) -> bool:
     """A server's answer about one recipient: 5xx fails the row (a hard bounce), 4xx defers it; a row
     still deferred days after planning fails with the answer. Returns True when the row waits for a retry."""
     reason = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"[:500]
@@ -471,7 +542,7 @@ def _row_refused(row, code, reason):
     return not given_up
 
 
-def _unsent(batch):
+def _unsent(batch: EmailBatch) -> QuerySet[EmailRecipient]:
     return EmailRecipient.unscoped.filter(
         send_id=batch.send_id,
         batch_number=batch.number,
@@ -479,7 +550,7 @@ def _unsent(batch):
     )
 
 
-def _batch_wait(batch, reason):
+def _batch_wait(batch: EmailBatch, reason: str) -> None:
     """Some rows were deferred by the server: the sweeper retries the batch later, with back-off."""
     with transaction.atomic():
         batch = EmailBatch.objects.select_for_update().get(pk=batch.pk)
@@ -492,7 +563,7 @@ def _batch_wait(batch, reason):
 
 
 @transaction.atomic
-def email_send_pause(*, batch, reason):
+def email_send_pause(*, batch: EmailBatch, reason: str) -> None:
     """The mail server is unreachable or refused us: the send pauses (its page says why) and nothing
     fails; the sweeper tries the server every minute and resumes every batch when it answers."""
     now = timezone.now()
@@ -507,7 +578,7 @@ def email_send_pause(*, batch, reason):
     EmailSend.unscoped.filter(pk=batch.send_id).update(pause_reason=reason[:500])
 
 
-def _batch_finish(batch):
+def _batch_finish(batch: EmailBatch) -> None:
     with transaction.atomic():
         if _unsent(batch).exists():
             return  # another worker holds rows of this batch; it finishes it
@@ -519,7 +590,7 @@ def _batch_finish(batch):
             )
 
 
-def _mail_server_answers():
+def _mail_server_answers() -> str | None:
     """None if the mail server takes a connection now, else its answer."""
     backend = get_connection(fail_silently=False)
     try:
@@ -530,11 +601,11 @@ def _mail_server_answers():
     return None
 
 
-def _tell_author_of_pause(send, now):
+def _tell_author_of_pause(send: EmailSend, now: datetime) -> None:
     """The author hears by email (once the server takes mail again) that their send was held up."""
     if send.created_by is None or not send.created_by.email:
         return
-    minutes = max(1, round((now - send.paused_at).total_seconds() / 60))
+    minutes = max(1, round((now - send.paused_at).total_seconds() / 60))  # type: ignore[operator]  # a paused send
     body = (
         f"Your email “{send.subject}” to {send.constituency.name} members was paused for about {minutes} "
         f"minute{'s' if minutes != 1 else ''} because the mail server was not taking messages "
@@ -549,7 +620,7 @@ def _tell_author_of_pause(send, now):
     )
 
 
-def email_sweep(*, now=None, stale_after=None):
+def email_sweep(*, now: datetime | None = None, stale_after: timedelta | None = None) -> int:
     """Start scheduled sends, resume paused sends when the mail server is back, retry waiting batches,
     and re-queue batches whose worker is gone: at once when a worker had taken the batch (its lock died
     with it), after `stale_after` for a batch that no worker took. Returns the number of batches queued.
@@ -600,7 +671,7 @@ def email_sweep(*, now=None, stale_after=None):
 # --- What comes back: bounces and unsubscribes -------------------------------------
 
 
-def recipient_from_token(token):
+def recipient_from_token(token: str) -> EmailRecipient | None:
     """The EmailRecipient a signed token names, or None for a forged or mangled one."""
     try:
         recipient_id = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
@@ -610,7 +681,7 @@ def recipient_from_token(token):
 
 
 @transaction.atomic
-def email_unsubscribe(*, recipient, source="unsubscribe link"):
+def email_unsubscribe(*, recipient: EmailRecipient, source: str = "unsubscribe link") -> Member:
     """Withdraw email consent for good (imports never give it back). Doing it twice changes nothing."""
     if recipient.unsubscribed_at is None:
         recipient.unsubscribed_at = timezone.now()
@@ -628,12 +699,12 @@ def email_unsubscribe(*, recipient, source="unsubscribe link"):
 
 
 @transaction.atomic
-def bounce_record(*, recipient, kind, reason, source):
+def bounce_record(*, recipient: EmailRecipient, kind: str, reason: str, source: str) -> None:
     """Record a bounce; a hard one fails the row, and repeated hard bounces stop email to the address.
     A complaint (marked as spam) counts as unsubscribing."""
     BounceEvent.unscoped.create(recipient=recipient, kind=kind, reason=reason[:500], source=source)
     now = timezone.now()
-    updates = {"bounced_at": now}
+    updates: dict[str, Any] = {"bounced_at": now}
     if kind == BounceEvent.Kind.HARD and recipient.state != EmailRecipient.State.SENT:
         updates |= {"state": EmailRecipient.State.FAILED, "last_error": reason[:500]}
     EmailRecipient.unscoped.filter(pk=recipient.pk).update(**updates)
@@ -650,7 +721,7 @@ def bounce_record(*, recipient, kind, reason, source):
 
 
 @transaction.atomic
-def member_match_electors(*, constituency, user=None):
+def member_match_electors(*, constituency: Constituency, user: User | None = None) -> tuple[int, int]:
     """Match the CLP's unlinked members to electors by name and address. Certain matches (same first
     name, surname and postcode, one such elector) are linked; the rest (several such electors, or the
     same surname at the same address with another first name) are proposed for review.
@@ -666,7 +737,7 @@ def member_match_electors(*, constituency, user=None):
 
 
 @transaction.atomic
-def elector_match_decide(*, match, confirm, user):
+def elector_match_decide(*, match: ElectorMatch, confirm: bool, user: User) -> ElectorMatch:
     """An officer's answer to a proposed match. Confirming links the member and closes their other
     proposals; rejecting means the pair is never proposed again."""
     now = timezone.now()

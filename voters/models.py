@@ -3,7 +3,10 @@ register entries that place them in a publication, marks from the marked registe
 absent voters lists, model scores, and the contact history of every voter.
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +16,11 @@ from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict
 from labourhub.scoping import Action, ScopedModel, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from labourhub.models import User
 
 
 class Marker(models.TextChoices):
@@ -101,7 +109,7 @@ class Property(ScopedModel):
 
 
 class RegisterImportQuerySet(ScopedQuerySet):
-    def for_user(self, user, action=None):
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
         # Postcode files are national (no constituency): only the platform operator sees them.
         if user.is_superuser:
             return self
@@ -230,20 +238,20 @@ class RegisterPublication(models.Model):
 
 
 class ElectorQuerySet(ScopedQuerySet):
-    def on_register(self):
+    def on_register(self) -> Self:
         return self.filter(on_register=True)
 
-    def in_polling_district(self, polling_district):
+    def in_polling_district(self, polling_district: PollingDistrict) -> Self:
         return self.filter(polling_district=polling_district)
 
-    def contactable(self):
+    def contactable(self) -> Self:
         """Not flagged do-not-contact. Every list of people to contact starts here."""
         return self.filter(do_not_contact=False)
 
-    def not_contacted_since(self, when):
+    def not_contacted_since(self, when: datetime.datetime) -> Self:
         return self.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when))
 
-    def due_for(self, channel, at=None):
+    def due_for(self, channel: Channel, at: datetime.datetime | None = None) -> Self:
         """Contactable electors outside their CLP's quiet period for `channel` (ContactRule)."""
         at = at or timezone.now()
         quiet_days = Coalesce(
@@ -264,7 +272,7 @@ class ElectorQuerySet(ScopedQuerySet):
             .filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=models.F("quiet_since")))
         )
 
-    def with_number(self, polling_district_code, number, suffix=0):
+    def with_number(self, polling_district_code: str, number: int, suffix: int = 0) -> Self:
         return self.filter(
             polling_district__code__iexact=polling_district_code, elector_number=number, elector_suffix=suffix
         )

@@ -1,9 +1,12 @@
 """Writes on the register: contacts, do-not-contact, contact rules. Imports live in voters/importers/."""
 
+from __future__ import annotations
+
 import logging
 import os
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -31,20 +34,29 @@ from voters.models import (
     name_key_expression,
 )
 
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+    from django.core.files import File
+    from django.http import HttpRequest
+
+    from labourhub.models import Constituency, User
+
 
 @transaction.atomic
 def contact_record(
     *,
-    elector,
-    channel,
-    user,
-    at=None,
-    outcome="",
-    campaign_label="",
-    campaign_ref="",
-    notes="",
-    source="manual",
-):
+    elector: Elector,
+    channel: str,
+    user: User | None,
+    at: datetime | None = None,
+    outcome: str = "",
+    campaign_label: str = "",
+    campaign_ref: str = "",
+    notes: str = "",
+    source: str = "manual",
+) -> Contact:
     """Record one contact with a voter (any channel) and move their last-contact time on.
 
     Every app that talks to voters calls this: canvassing, phone banks, SMS, email, events.
@@ -68,7 +80,9 @@ def contact_record(
 
 
 @transaction.atomic
-def elector_set_do_not_contact(*, elector, user, reason, request=None):
+def elector_set_do_not_contact(
+    *, elector: Elector, user: User, reason: str, request: HttpRequest | None = None
+) -> Elector:
     """Suppress a voter on every channel. Survives re-imports: imports never clear the flag, and the
     hashed-name Suppression flags them again if they leave the register and come back."""
     if not reason.strip():
@@ -88,12 +102,14 @@ def elector_set_do_not_contact(*, elector, user, reason, request=None):
     return elector
 
 
-def _name_key(elector):
+def _name_key(elector: Elector) -> str:
     return Elector.unscoped.filter(pk=elector.pk).values_list(name_key_expression(), flat=True).get()
 
 
 @transaction.atomic
-def elector_clear_do_not_contact(*, elector, user, reason, request=None):
+def elector_clear_do_not_contact(
+    *, elector: Elector, user: User, reason: str, request: HttpRequest | None = None
+) -> Elector:
     """Lift the suppression (the voter asked to be contacted again)."""
     elector.do_not_contact = False
     elector.do_not_contact_reason = ""
@@ -109,7 +125,7 @@ def elector_clear_do_not_contact(*, elector, user, reason, request=None):
 
 
 @transaction.atomic
-def contact_rule_set(*, constituency, channel, quiet_days, user):
+def contact_rule_set(*, constituency: Constituency, channel: str, quiet_days: int, user: User) -> ContactRule:
     """Set a CLP's quiet period for a channel (0 switches it off)."""
     rule, _ = ContactRule.objects.update_or_create(
         constituency=constituency, channel=Channel(channel), defaults={"quiet_days": quiet_days}
@@ -123,7 +139,15 @@ def contact_rule_set(*, constituency, channel, quiet_days, user):
     return rule
 
 
-def register_import_create(*, constituency, kind, file, user=None, options=None, queue=False):
+def register_import_create(
+    *,
+    constituency: Constituency,
+    kind: str,
+    file: File,
+    user: User | None = None,
+    options: dict[str, Any] | None = None,
+    queue: bool = False,
+) -> RegisterImport:
     """Store an uploaded file and its import record; run it with `register_import_run`, or with
     `queue=True` have the worker run it once this transaction commits.
 
@@ -138,7 +162,7 @@ def register_import_create(*, constituency, kind, file, user=None, options=None,
     record = RegisterImport(
         constituency=constituency,
         kind=RegisterImport.Kind(kind),
-        file_name=os.path.basename(file.name)[:255],
+        file_name=os.path.basename(file.name)[:255],  # type: ignore[type-var,index]  # an upload has a name
         uploaded_by=user,
         options=options or {},
     )
@@ -158,7 +182,7 @@ def register_import_create(*, constituency, kind, file, user=None, options=None,
     return record
 
 
-def register_import_run(*, register_import):
+def register_import_run(*, register_import: RegisterImport) -> RegisterImport:
     """Stream, validate, stage and apply the file (see voters/importers/base.py). All or nothing.
     Runs under the import's lock, and only a queued import: a second delivery of the task waits for
     the first and then finds it finished."""
@@ -169,7 +193,7 @@ def register_import_run(*, register_import):
         return importer_for(register_import).run(register_import.file.path)
 
 
-def register_import_confirm(*, register_import, user):
+def register_import_confirm(*, register_import: RegisterImport, user: User) -> RegisterImport:
     """Confirm an import that waited because it would take a large share of the register off it:
     queued to run again once this transaction commits, allowed to take off up to the number
     the person was shown (more, and it waits again). Returns the record; ValueError if it is not
@@ -220,7 +244,7 @@ _STAGING_NAME = re.compile(r"^voters_staging_(\d+)(_homes|_matched)?$")
 log = logging.getLogger(__name__)
 
 
-def register_import_stopped(*, register_import, reason=STOPPED):
+def register_import_stopped(*, register_import: RegisterImport, reason: str = STOPPED) -> bool:
     """End a running import whose worker is gone as failed, saying why, and drop its staging tables.
     Only when no session holds its lock (a live worker does, through a long apply step that saves no
     heartbeat), and only if it is still running: safe to call twice, or beside a live worker. Nothing
@@ -239,7 +263,7 @@ def register_import_stopped(*, register_import, reason=STOPPED):
     return bool(ended)
 
 
-def register_import_sweep(*, now=None):
+def register_import_sweep(*, now: datetime | None = None) -> tuple[list[int], list[str]]:
     """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
     whose worker is gone (no session holds their lock), with the reason; then drop staging tables no
     running import owns (left by a killed backend). Returns (imports failed, tables dropped)."""
@@ -265,7 +289,7 @@ def register_import_sweep(*, now=None):
     return failed, _drop_orphan_staging_tables()
 
 
-def register_import_requeue_lost(*, now=None):
+def register_import_requeue_lost(*, now: datetime | None = None) -> list[int]:
     """Run by beat. Queue again an import still queued IMPORT_QUEUED_STALE_AFTER_SECONDS after it was
     queued (or last queued again): its message was lost. While queued, heartbeat_at is when it was last
     queued again. A second message is harmless: the task runs only a queued import, under its lock.
@@ -289,7 +313,7 @@ def register_import_requeue_lost(*, now=None):
     return requeued
 
 
-def _drop_orphan_staging_tables():
+def _drop_orphan_staging_tables() -> list[str]:
     dropped = drop_orphan_tables(
         like="voters\\_staging\\_%", pattern=_STAGING_NAME, lock_namespace=REGISTER_IMPORT_LOCK
     )

@@ -11,14 +11,20 @@ A bad row does not stop the reading (every bad line is reported, the first 1,000
 but any bad row rejects the whole file before anything is applied.
 """
 
+from __future__ import annotations
+
 import csv
 import hashlib
 import logging
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from labourhub.staged_import import (  # noqa: F401  (the importers' names for the core's pieces)
@@ -45,7 +51,7 @@ MAX_LINE_CHARS = 1024 * 1024  # a register line is a few hundred characters
 REGISTER_IMPORT_LOCK = 0x52494D  # "RIM": the advisory lock namespace of a running register import
 
 
-def staging_table_names(pk):
+def staging_table_names(pk: int) -> list[str]:
     """The unlogged tables an import with this pk may have staged rows in."""
     base = f"voters_staging_{int(pk)}"
     return [base, f"{base}_homes", f"{base}_matched"]
@@ -66,7 +72,7 @@ class FileFacts:
     size: int
 
 
-def file_facts(path):
+def file_facts(path: str | Path) -> FileFacts:
     """Read the file once: SHA-256, encoding (UTF-8 with or without BOM, UTF-16, else windows-1252;
     see encoding.py), number of lines. Refuses files that are empty, too large, not text, or in
     another encoding."""
@@ -101,7 +107,7 @@ def file_facts(path):
     return FileFacts(checksum=digest.hexdigest(), encoding=encoding, lines=lines, size=size)
 
 
-def read_rows(path, encoding):
+def read_rows(path: str | Path, encoding: str) -> Iterator[tuple[Any, Any]]:
     """Yield (headers, original_headers) once, then (line_number, row dict) for each data row.
 
     Tab or comma separated, detected from the header line. Non-breaking spaces become spaces. A line
@@ -119,9 +125,9 @@ def read_rows(path, encoding):
         headers = [normalise_header(h) for h in original]
         yield headers, [h.strip().lstrip("\ufeff") for h in original]
         width = len(headers)
-        too_long = []
+        too_long: list[bool] = []
 
-        def lines():
+        def lines() -> Iterator[str]:
             while line := f.readline(MAX_LINE_CHARS + 1):
                 if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
                     while (rest := f.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
@@ -166,14 +172,22 @@ def read_rows(path, encoding):
             yield line, dict(zip(headers, values, strict=True))
 
 
+class RowAdapter(Protocol):
+    """What an importer's `adapter_for` returns: reads one row of the file into a staged row."""
+
+    name: str
+
+    def row(self, r: dict[str, str], line: int) -> Sequence[object] | None: ...
+
+
 class StagedImporter:
     """Base of every importer. Subclasses set `staging_columns`, pick an adapter from the
     headers (`adapter_for`) and write the set-based `apply`."""
 
-    staging_columns = []
+    staging_columns: ClassVar[list[tuple[str, str]]] = []
     staging_binary = False  # True when adapters return Python values of the staging column types
 
-    def __init__(self, record):
+    def __init__(self, record: RegisterImport) -> None:
         self.record = record
         self.options = record.options
         self.constituency = record.constituency
@@ -181,30 +195,30 @@ class StagedImporter:
         self.rows_seen = 0
 
     # -- to override -------------------------------------------------------------
-    def adapter_for(self, headers, original):
+    def adapter_for(self, headers: list[str], original: list[str]) -> RowAdapter:
         raise NotImplementedError
 
-    def apply(self, cursor, staging):
+    def apply(self, cursor: CursorWrapper, staging: StagingTable) -> dict[str, int]:
         """Apply the staged rows; return counts {added, changed, removed, unchanged}."""
         raise NotImplementedError
 
-    def check_staged(self, cursor, staging):
+    def check_staged(self, cursor: CursorWrapper, staging: StagingTable) -> None:
         """Checks across rows (duplicates), after staging and before applying."""
 
-    def needs_confirmation(self, counts):
+    def needs_confirmation(self, counts: Mapping[str, int]) -> str | None:
         """After `apply`, inside its transaction: the question to ask before these changes are kept
         (they are then rolled back and the import waits for an answer), or None to keep them."""
         return None
 
-    def staging_tables(self):
+    def staging_tables(self) -> list[StagingTable]:
         """Every table rows are staged in (an importer may stage into more than one)."""
         return [self.staging]
 
-    def stage(self, staged):
+    def stage(self, staged: Sequence[object]) -> None:
         self.staging.add(staged)
 
     # -- the pipeline --------------------------------------------------------------
-    def run(self, path):
+    def run(self, path: str | Path) -> RegisterImport:
         record = self.record
         started = time.monotonic()
         question = None
@@ -275,7 +289,7 @@ class StagedImporter:
         record.save()
         return record
 
-    def _stage_rows(self, path, encoding):
+    def _stage_rows(self, path: str | Path, encoding: str) -> None:
         rows = read_rows(path, encoding)
         headers, original = next(rows)
         self.original_names = dict(zip(headers, original, strict=True))
@@ -304,7 +318,7 @@ class StagedImporter:
         for table in self.staging_tables():
             table.flush()
 
-    def _fail(self, error):
+    def _fail(self, error: BaseException) -> None:
         """End the import as failed with the reason: a database failure says so (it is never the
         file's fault), anything else is unexpected. Recorded on a new connection if need be."""
         record = self.record
@@ -326,12 +340,12 @@ class StagedImporter:
         except DatabaseError:
             logger.exception("Import %s: could not record its failure (the sweeper will)", record.pk)
 
-    def _drop_staging(self):
+    def _drop_staging(self) -> None:
         """Drop the staging tables, whatever happened; on a new connection if the failure took the
         old one (they are unlogged tables, not temporary: they outlive their session). Never raises:
         the import's own outcome or error is what matters, and the sweeper drops what is left."""
 
-        def drop():
+        def drop() -> None:
             with connection.cursor() as cursor:
                 for table in self.staging_tables():
                     table.drop(cursor)
@@ -342,12 +356,12 @@ class StagedImporter:
         except DatabaseError:
             logger.exception("Import %s: staging tables left for the sweeper", self.record.pk)
 
-    def _progress(self):
+    def _progress(self) -> None:
         self.record.rows_done = self.rows_seen
         self.record.heartbeat_at = timezone.now()
         self.record.save(update_fields=["rows_done", "heartbeat_at"])
 
-    def _set_stage(self, stage):
+    def _set_stage(self, stage: str) -> None:
         self.record.stage = stage
         self.record.status = RegisterImport.Status.RUNNING
         self.record.heartbeat_at = timezone.now()
@@ -358,7 +372,7 @@ class _RolledBack(Exception):
     pass
 
 
-def unknown_format(original, formats):
+def unknown_format(original: Iterable[str], formats: Iterable[Any]) -> ImportRejected:
     """The message for headers no adapter recognises: what was seen and what was expected."""
     expected = "; ".join(f"{f.label}: {', '.join(f.expected_headers)}" for f in formats)
     return ImportRejected(

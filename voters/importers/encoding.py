@@ -7,6 +7,8 @@ refused, naming the first line that gives it away. Binary files (a workbook rena
 refused with what they look like.
 """
 
+from __future__ import annotations
+
 import codecs
 import re
 
@@ -34,7 +36,7 @@ class NotText(ValueError):
     """The file is not text in an encoding we read; the message says what it looks like instead."""
 
 
-def sniff(first):
+def sniff(first: bytes) -> str | None:
     """The encoding a file's first bytes declare ('utf-8-sig', 'utf-16'), or None (scan the file to
     tell UTF-8 from Windows-1252). Raises NotText for binary files."""
     if first.startswith(codecs.BOM_UTF8):
@@ -64,15 +66,15 @@ def sniff(first):
 class EncodingScan:
     """Feed a file's bytes in order; `encoding()` then says 'utf-8' or 'cp1252', or raises NotText."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self.utf8 = True
         self.lines = 1
         self.high = 0  # bytes beyond ASCII
         self.unusual = 0  # of those, bytes that are not letters or usual punctuation in Windows-1252
-        self.first_unusual_line = None
+        self.first_unusual_line: int | None = None
 
-    def feed(self, chunk, final=False):
+    def feed(self, chunk: bytes, final: bool = False) -> None:
         if self.utf8:
             try:
                 self._decoder.decode(chunk, final)
@@ -82,12 +84,12 @@ class EncodingScan:
         self.high += len(chunk) - len(chunk.translate(None, _HIGH))
         unusual = len(chunk) - len(chunk.translate(None, _UNUSUAL))
         if unusual and self.first_unusual_line is None:
-            offset = _UNUSUAL_RE.search(chunk).start()
+            offset = _UNUSUAL_RE.search(chunk).start()  # type: ignore[union-attr]  # `unusual` counted one
             self.first_unusual_line = self.lines + chunk.count(b"\n", 0, offset)
         self.unusual += unusual
         self.lines += chunk.count(b"\n")
 
-    def encoding(self):
+    def encoding(self) -> str:
         if self.utf8:
             return "utf-8"
         # Another encoding read as Windows-1252 is full of symbols (Shift-JIS: about half of the

@@ -1,9 +1,11 @@
 """Halarose registers: PD, ENO and Suffix columns, title and initials, up to nine address lines,
 an Opt Out column. Update files carry Status A/D/M (or ChangeTypeID N/D/M)."""
 
+from __future__ import annotations
+
 from voters.importers import fields
 from voters.importers.base import RowError
-from voters.importers.register import ADD, CHANGE, DELETE, PRESENT, RegisterAdapter, lines_from
+from voters.importers.register import ADD, CHANGE, DELETE, PRESENT, RegisterAdapter, StagedElector, lines_from
 from voters.models import RegisterImport
 
 ACTIONS = {"A": ADD, "N": ADD, "D": DELETE, "M": CHANGE}
@@ -12,7 +14,7 @@ ACTIONS = {"A": ADD, "N": ADD, "D": DELETE, "M": CHANGE}
 class Halarose(RegisterAdapter):
     name = "halarose"
     label = "Halarose"
-    expected_headers = (
+    expected_headers: tuple[str, ...] = (
         "PD",
         "ENO",
         "Status",
@@ -28,7 +30,7 @@ class Halarose(RegisterAdapter):
         "Opt Out",
     )
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> StagedElector:
         return self.elector(
             line,
             action=self.action(r),
@@ -50,7 +52,7 @@ class Halarose(RegisterAdapter):
             uprn=r.get("uprn", ""),
         )
 
-    def action(self, r):
+    def action(self, r: dict[str, str]) -> str:
         return PRESENT
 
 
@@ -59,7 +61,7 @@ class HalaroseUpdate(Halarose):
     label = "Halarose monthly update"
     kind = RegisterImport.Kind.UPDATE
 
-    def action(self, r):
+    def action(self, r: dict[str, str]) -> str:
         column = "changetypeid" if "changetypeid" in r else "status"
         value = r[column].strip().upper()
         if value not in ACTIONS:

@@ -1,9 +1,14 @@
 """Idox (Eros) registers: PD and ENO columns, flags, a '(z) ' prefix on opted-out surnames.
 Update files add a Change column: '+Jan' added, '-Jan' deleted, '=Jan' changed."""
 
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
 from voters.importers import fields
 from voters.importers.base import RowError
-from voters.importers.register import ADD, CHANGE, DELETE, PRESENT, RegisterAdapter, lines_from
+from voters.importers.register import ADD, CHANGE, DELETE, PRESENT, RegisterAdapter, StagedElector, lines_from
 from voters.models import RegisterImport
 
 ACTIONS = {"+": ADD, "-": DELETE, "=": CHANGE}
@@ -12,7 +17,7 @@ ACTIONS = {"+": ADD, "-": DELETE, "=": CHANGE}
 class Idox(RegisterAdapter):
     name = "idox"
     label = "Idox"
-    expected_headers = (
+    expected_headers: tuple[str, ...] = (
         "PD",
         "ENO",
         "Flags",
@@ -23,16 +28,16 @@ class Idox(RegisterAdapter):
         "Postcode",
     )
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> StagedElector:
         return self.elector(line, action=self.action(r), first_seen=self.first_seen(r), **self.fields(r))
 
-    def action(self, r):
+    def action(self, r: dict[str, str]) -> str:
         return PRESENT
 
-    def first_seen(self, r):
+    def first_seen(self, r: dict[str, str]) -> datetime.date | None:
         return None
 
-    def fields(self, r):
+    def fields(self, r: dict[str, str]) -> dict[str, Any]:
         number, _, suffix = r["eno"].partition("/")  # some exports write the suffix into ENO
         return {
             "pd": r["pd"].strip(),
@@ -57,7 +62,7 @@ class IdoxUpdate(Idox):
     kind = RegisterImport.Kind.UPDATE
     expected_headers = (*Idox.expected_headers, "Change")
 
-    def action(self, r):
+    def action(self, r: dict[str, str]) -> str:
         value = r["change"].strip()
         if not value or value[0] not in ACTIONS:
             raise RowError(
@@ -65,6 +70,6 @@ class IdoxUpdate(Idox):
             )
         return ACTIONS[value[0]]
 
-    def first_seen(self, r):
+    def first_seen(self, r: dict[str, str]) -> datetime.date | None:
         value = r["change"].strip()
         return fields.month_of_update(value[1:]) if value.startswith("+") else None

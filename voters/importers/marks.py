@@ -5,9 +5,15 @@ marks with the election and this file as their source. Numbers not on the regist
 """
 
 import re
+from collections.abc import Callable, Mapping
 
+from django.db.backends.utils import CursorWrapper
+
+from labourhub.models import Constituency
+from labourhub.staged_import import StagingTable
 from voters.importers import fields
 from voters.importers.base import ImportRejected, RowError, StagedImporter
+from voters.importers.fields import ElectorNumber
 from voters.importers.register import polling_district_ids
 from voters.models import ElectorMark, RegisterImport
 
@@ -20,13 +26,19 @@ class MarksAdapter:
     label = "Marked register or absent voters list"
     expected_headers = ("Elector Number (or PD + ENO)", "Absent Type (Postal/Proxy, optional)")
 
-    def __init__(self, read_number, type_column, default_kind, polling_districts):
+    def __init__(
+        self,
+        read_number: Callable[[Mapping[str, str]], ElectorNumber],
+        type_column: str | None,
+        default_kind: str,
+        polling_districts: dict[str, int],
+    ) -> None:
         self.read_number = read_number
         self.polling_districts = polling_districts
         self.type_column = type_column
         self.default_kind = default_kind
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> tuple[int, int, int, int, str]:
         pd, number, suffix = self.read_number(r)
         pd_id = self.polling_districts.get(pd)
         if pd_id is None:
@@ -42,6 +54,7 @@ class MarksAdapter:
 
 
 class MarksImporter(StagedImporter):
+    constituency: Constituency  # its electors' constituency
     staging_columns = [
         ("line", "integer"),
         ("pd_id", "integer"),
@@ -50,7 +63,7 @@ class MarksImporter(StagedImporter):
         ("kind", "text"),
     ]
 
-    def adapter_for(self, headers, original):
+    def adapter_for(self, headers: list[str], original: list[str]) -> MarksAdapter:
         election = self.options.get("election", "")
         if not ELECTION_ID_RE.match(election):
             raise ImportRejected(
@@ -67,7 +80,7 @@ class MarksImporter(StagedImporter):
         default_kind = ElectorMark.Kind.POSTAL if postal else ElectorMark.Kind.VOTED
         return MarksAdapter(read_number, type_column, default_kind, polling_district_ids(self.constituency))
 
-    def apply(self, cursor, staging):
+    def apply(self, cursor: CursorWrapper, staging: StagingTable) -> dict[str, int]:
         s = staging.name
         cursor.execute(
             f"""WITH matched AS (

@@ -7,6 +7,9 @@ termination column may be left out: when it is named (or given as "") the name i
 a file without `doterm` counts every postcode as live.
 """
 
+from django.db.backends.utils import CursorWrapper
+
+from labourhub.staged_import import StagingTable
 from voters.importers import fields
 from voters.importers.base import (
     ImportRejected,
@@ -29,10 +32,10 @@ class PostcodeAdapter:
     name = "ons_postcodes"
     label = "ONS Postcode Directory"
 
-    def __init__(self, columns):
+    def __init__(self, columns: dict[str, str]) -> None:
         self.columns = columns
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> tuple[int, str, str, float, float, str | None] | None:
         c = self.columns
         compact, display = fields.postcode(c["postcode"], r[c["postcode"]])
         if not compact:
@@ -49,7 +52,7 @@ class PostcodeAdapter:
         return (line, compact, display, latitude, longitude, terminated or None)
 
 
-def _coordinate(column, value, limit):
+def _coordinate(column: str, value: str, limit: int) -> float | None:
     value = value.strip()
     if not value:
         return None
@@ -72,7 +75,7 @@ class PostcodesImporter(StagedImporter):
         ("terminated", "date"),
     ]
 
-    def adapter_for(self, headers, original):
+    def adapter_for(self, headers: list[str], original: list[str]) -> PostcodeAdapter:
         named = {key: self.options.get(key, default) for key, default in DEFAULT_COLUMNS.items()}
         required = ["postcode", "latitude", "longitude"]
         if "terminated" in self.options:
@@ -96,7 +99,7 @@ class PostcodesImporter(StagedImporter):
             raise ImportRejected(f"Name the column that holds the {' and the '.join(unnamed)}.")
         return PostcodeAdapter({key: normalise_header(name) for key, name in named.items()})
 
-    def check_staged(self, cursor, staging):
+    def check_staged(self, cursor: CursorWrapper, staging: StagingTable) -> None:
         report_duplicates(
             cursor,
             self.report,
@@ -107,7 +110,7 @@ class PostcodesImporter(StagedImporter):
             reason="duplicate postcode",
         )
 
-    def apply(self, cursor, staging):
+    def apply(self, cursor: CursorWrapper, staging: StagingTable) -> dict[str, int]:
         cursor.execute(
             f"""WITH up AS (
                   INSERT INTO voters_postcodelocation AS p (postcode, postcode_display, latitude, longitude, terminated)

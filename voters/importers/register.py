@@ -9,12 +9,17 @@ Matching an elector to the person we already hold, in this order:
 A full register marks everyone on the register but not in the file as off the register.
 """
 
-import functools
-from typing import NamedTuple
+from __future__ import annotations
 
+import datetime
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from labourhub.models import PollingDistrict
+from labourhub.models import Constituency, PollingDistrict
 from voters.importers import fields
 from voters.importers.base import (
     ImportRejected,
@@ -27,6 +32,9 @@ from voters.importers.base import (
     unknown_format,
 )
 from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
+
+# What an adapter reads from one row: an ElectorRow and, when it has an address, a HomeRow (as tuples).
+StagedElector = tuple[tuple[Any, ...], tuple[Any, ...] | None]
 
 PRESENT, ADD, CHANGE, DELETE = "P", "A", "C", "D"
 # Taking more than this share of the register off it waits for a person to confirm (issue #14).
@@ -73,7 +81,7 @@ STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in ElectorRow._fiel
 HOME_STAGING_COLUMNS = [(name, _TYPES.get(name, "text")) for name in HomeRow._fields]
 
 
-def polling_district_ids(constituency):
+def polling_district_ids(constituency: Constituency) -> dict[str, int]:
     """{CODE: id} for the constituency's polling districts (codes compared in capitals)."""
     return {code.upper(): pk for pk, code in constituency.polling_districts.values_list("pk", "code")}
 
@@ -82,12 +90,12 @@ class PollingDistricts:
     """Codes in the file -> ids. A code not yet known gets a placeholder id, and is created
     under the constituency when the import is applied (and listed in the report)."""
 
-    def __init__(self, constituency):
+    def __init__(self, constituency: Constituency) -> None:
         self.constituency = constituency
         self.ids = polling_district_ids(constituency)
-        self.new = {}
+        self.new: dict[str, int] = {}
 
-    def id_for(self, code, column):
+    def id_for(self, code: str, column: str) -> int:
         key = code.upper()
         if key not in self.ids:
             if not key or len(key) > 20:
@@ -95,7 +103,7 @@ class PollingDistricts:
             self.new[key] = self.ids[key] = -1 - len(self.new)
         return self.ids[key]
 
-    def lock(self, cursor):
+    def lock(self, cursor: CursorWrapper) -> None:
         """Hold the constituency's polling districts until the import commits, as a key check on each
         row would, once; and refuse if one this file uses was deleted since the import began."""
         cursor.execute(
@@ -109,7 +117,7 @@ class PollingDistricts:
                 "Nothing was changed: run the import again."
             )
 
-    def create_new(self, cursor, staging_names):
+    def create_new(self, cursor: CursorWrapper, staging_names: Iterable[str]) -> list[str]:
         created = []
         for code, placeholder in self.new.items():
             pd = PollingDistrict.objects.create(constituency=self.constituency, code=code, name=code)
@@ -125,46 +133,46 @@ class RegisterAdapter:
     name = ""
     label = ""
     kind = RegisterImport.Kind.FULL
-    expected_headers = ()  # as a person would read them, for the unknown-format message
+    expected_headers: tuple[str, ...] = ()  # as a person would read them, for the unknown-format message
 
-    def __init__(self, polling_districts):
+    def __init__(self, polling_districts: PollingDistricts) -> None:
         self.pds = polling_districts
 
     @classmethod
-    def required(cls):
+    def required(cls) -> set[str]:
         return {normalise_header(h) for h in cls.expected_headers}
 
     @classmethod
-    def matches(cls, headers):
+    def matches(cls, headers: Iterable[str]) -> bool:
         return cls.required() <= set(headers)
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> StagedElector | None:
         raise NotImplementedError
 
     def elector(
         self,
-        line,
+        line: int,
         *,
-        pd,
-        number,
-        suffix,
-        surname,
-        first_names,
-        address_lines,
-        postcode_value,
-        action=PRESENT,
-        pd_column="",
-        surname_column="",
-        markers_raw="",
-        markers_column="",
-        attainment=None,
-        opted_out=False,
-        title="",
-        initials="",
-        uprn="",
-        postcode_column="postcode",
-        first_seen=None,
-    ):
+        pd: str,
+        number: int,
+        suffix: int,
+        surname: str,
+        first_names: str,
+        address_lines: tuple[str, ...],
+        postcode_value: str,
+        action: str = PRESENT,
+        pd_column: str = "",
+        surname_column: str = "",
+        markers_raw: str = "",
+        markers_column: str = "",
+        attainment: datetime.date | None = None,
+        opted_out: bool = False,
+        title: str = "",
+        initials: str = "",
+        uprn: str = "",
+        postcode_column: str = "postcode",
+        first_seen: datetime.date | None = None,
+    ) -> StagedElector:
         surname, z_prefix = fields.surname_and_opt_out(surname)
         if not surname:
             raise RowError(surname_column, "", "is empty; every elector has a surname")
@@ -215,59 +223,64 @@ class RegisterAdapter:
         )
 
 
-def property_key(constituency_id, address_key):
+def property_key(constituency_id: int, address_key: str) -> str:
     """A property's key: its address key within its CLP (migration voters 0011 keyed those before)."""
     return fields.md5(f"{constituency_id}|{address_key}") if address_key else ""
 
 
-def rowcount(cursor, sql, params=()):
+def rowcount(cursor: CursorWrapper, sql: str, params: Sequence[Any] = ()) -> int:
     cursor.execute(sql, params)
     return cursor.rowcount
 
 
-def lines_from(r, prefix, count):
+def lines_from(r: Mapping[str, str], prefix: str, count: int) -> tuple[str, ...]:
     """The address lines `prefix`1..`count` of a row (missing columns read as empty)."""
     return tuple([r.get(key, "") for key in _line_keys(prefix, count)])
 
 
 @functools.lru_cache
-def _line_keys(prefix, count):
+def _line_keys(prefix: str, count: int) -> list[str]:
     return [f"{prefix}{n}" for n in range(1, count + 1)]
 
 
 class RegisterImporter(StagedImporter):
     staging_columns = STAGING_COLUMNS
     staging_binary = True
+    constituency: Constituency  # a register always belongs to one
 
-    def __init__(self, record):
+    def __init__(self, record: RegisterImport) -> None:
         super().__init__(record)
         self.polling_districts = PollingDistricts(self.constituency)
         self.homes = StagingTable(
             staging_table_names(record.pk)[1], HOME_STAGING_COLUMNS, on_chunk=lambda: None, binary=True
         )
-        self.homes_staged = set()
-        self.homes_waiting = []  # one connection runs one COPY at a time: homes follow each chunk
+        self.homes_staged: set[str] = set()
+        self.homes_waiting: list[
+            tuple[Any, ...]
+        ] = []  # one connection runs one COPY at a time: homes follow each chunk
         self.on_register_before = 0
-        self.removal_sample = []  # (number, first names, surname) of some of those taken off
+        self.removal_sample: list[
+            tuple[str, str, str]
+        ] = []  # (number, first names, surname) of some of those taken off
 
-    def staging_tables(self):
+    def staging_tables(self) -> list[StagingTable]:
         return [self.staging, self.homes]
 
-    def stage(self, staged):
+    def stage(self, staged: Sequence[Any]) -> None:
         elector, home = staged
         self.staging.add(elector)
         if home is not None and home[0] not in self.homes_staged:
             self.homes_staged.add(home[0])
             self.homes_waiting.append(home)
 
-    def _progress(self):
+    def _progress(self) -> None:
         for home in self.homes_waiting:
             self.homes.add(home)
         self.homes.flush()
         self.homes_waiting.clear()
         super()._progress()
 
-    def adapter_for(self, headers, original):
+    def adapter_for(self, headers: list[str], original: list[str]) -> RegisterAdapter:
         from voters.importers.formats import ADAPTERS  # the adapters import this module
 
         if self.record.kind == RegisterImport.Kind.UPDATE and not self._latest_publication():
@@ -281,7 +294,7 @@ class RegisterImporter(StagedImporter):
                 return adapter(self.polling_districts)
         raise unknown_format(original, candidates)
 
-    def check_staged(self, cursor, staging):
+    def check_staged(self, cursor: CursorWrapper, staging: StagingTable) -> None:
         s = staging.name
         if self.record.kind == RegisterImport.Kind.UPDATE:
             # Several rows for one number: deleted beats changed beats created (DOMAIN.md §1).
@@ -309,7 +322,7 @@ class RegisterImporter(StagedImporter):
             reason="duplicate elector number",
         )
 
-    def apply(self, cursor, staging):
+    def apply(self, cursor: CursorWrapper, staging: StagingTable) -> dict[str, int]:
         s, h, m = staging.name, self.homes.name, staging_table_names(self.record.pk)[2]
         full = self.record.kind == RegisterImport.Kind.FULL
         month = self.options.get("month") or first_of_month().isoformat()
@@ -318,7 +331,7 @@ class RegisterImporter(StagedImporter):
         if new_pds:
             self.report.notes.append(f"New polling districts created: {', '.join(new_pds)}.")
 
-        def run(sql, params=()):
+        def run(sql: str, params: Sequence[Any] = ()) -> int:
             return rowcount(cursor, sql, params)
 
         run(
@@ -398,7 +411,7 @@ class RegisterImporter(StagedImporter):
             "unchanged": matched - changed - deleted_rows,
         }
 
-    def needs_confirmation(self, counts):
+    def needs_confirmation(self, counts: Mapping[str, int]) -> str | None:
         """A register that would take more than a small share of those on the register off it (a
         20-row file uploaded as the full register, say) is shown, with examples, and waits for a
         person to confirm: up to the number they saw (`confirmed_removals`), or any (`confirmed`,
@@ -421,7 +434,7 @@ class RegisterImporter(StagedImporter):
             "confirm: import it as a monthly update instead."
         )
 
-    def _on_register(self, cursor):
+    def _on_register(self, cursor: CursorWrapper) -> int:
         cursor.execute(
             """SELECT count(*) FROM voters_elector e JOIN labourhub_pollingdistrict pd
                  ON pd.id = e.polling_district_id WHERE pd.constituency_id = %s AND e.on_register""",
@@ -429,7 +442,7 @@ class RegisterImporter(StagedImporter):
         )
         return cursor.fetchone()[0]
 
-    def _holds_electors(self, cursor):
+    def _holds_electors(self, cursor: CursorWrapper) -> bool:
         """The first register of a constituency has nobody to match: skip the matching joins."""
         cursor.execute(
             """SELECT EXISTS (SELECT 1 FROM voters_elector e JOIN labourhub_pollingdistrict pd
@@ -438,7 +451,7 @@ class RegisterImporter(StagedImporter):
         )
         return cursor.fetchone()[0]
 
-    def _match(self, cursor, s, m):
+    def _match(self, cursor: CursorWrapper, s: str, m: str) -> int:
         """Fill the matched table {line: elector_id}; returns how many lines matched someone."""
         matched = rowcount(
             cursor,
@@ -468,7 +481,7 @@ class RegisterImporter(StagedImporter):
         )
         return matched
 
-    def _note_new_electors(self, cursor, s, m, added):
+    def _note_new_electors(self, cursor: CursorWrapper, s: str, m: str, added: int) -> None:
         """On re-publication, the people in the file we could not match to anyone we held."""
         cursor.execute(
             f"""SELECT raw_number, first_names, surname FROM {s} s WHERE s.action <> 'D'
@@ -480,7 +493,7 @@ class RegisterImporter(StagedImporter):
             f"changed name and address): {sample}{' ...' if added > 20 else ''}"
         )
 
-    def _apply_suppressions(self, cursor):
+    def _apply_suppressions(self, cursor: CursorWrapper) -> None:
         """Voters who objected to contact stay suppressed when they come back under a new id."""
         if not Suppression.unscoped.filter(constituency=self.constituency).exists():
             return
@@ -497,7 +510,7 @@ class RegisterImporter(StagedImporter):
                 f"{cursor.rowcount} electors flagged do not contact from earlier objections."
             )
 
-    def _mark_missing_off_register(self, cursor, m, month):
+    def _mark_missing_off_register(self, cursor: CursorWrapper, m: str, month: str) -> int:
         cursor.execute(
             f"""UPDATE voters_elector e SET on_register = false, removed_month = %s, updated_at = now()
                 FROM labourhub_pollingdistrict pd
@@ -516,7 +529,7 @@ class RegisterImporter(StagedImporter):
             )
         return len(gone)
 
-    def _note_unmatched_deletions(self, cursor, s, m):
+    def _note_unmatched_deletions(self, cursor: CursorWrapper, s: str, m: str) -> None:
         cursor.execute(
             f"""SELECT raw_number FROM {s} s WHERE s.action = 'D'
                 AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line) ORDER BY line LIMIT 1000"""
@@ -528,9 +541,10 @@ class RegisterImporter(StagedImporter):
                 + ", ".join(missing[:20])
             )
 
-    def _sync_publication(self, cursor, full):
+    def _sync_publication(self, cursor: CursorWrapper, full: bool) -> None:
         """The publication's entries mirror the electors now on the register."""
-        publication = self._publication(full)
+        # An update finds the full register it updates (adapter_for refuses one without).
+        publication: RegisterPublication = self._publication(full)  # type: ignore[assignment]
         cursor.execute(
             """DELETE FROM voters_registerentry r WHERE r.publication_id = %s AND NOT EXISTS (
                  SELECT 1 FROM voters_elector e WHERE e.id = r.elector_id AND e.on_register
@@ -548,7 +562,7 @@ class RegisterImporter(StagedImporter):
             [publication.pk, self.constituency.pk, publication.pk],
         )
 
-    def _publication(self, full):
+    def _publication(self, full: bool) -> RegisterPublication | None:
         if full:
             published_on = self.options.get("published_on") or timezone.localdate().isoformat()
             publication, _ = RegisterPublication.objects.get_or_create(
@@ -559,5 +573,5 @@ class RegisterImporter(StagedImporter):
             return publication
         return self._latest_publication()
 
-    def _latest_publication(self):
+    def _latest_publication(self) -> RegisterPublication | None:
         return RegisterPublication.objects.filter(constituency=self.constituency).first()

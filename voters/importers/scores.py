@@ -3,9 +3,16 @@ turnout, ...), stored as a named, dated model version. Re-importing the same fil
 
 import datetime
 import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from django.db.backends.utils import CursorWrapper
+
+from labourhub.models import Constituency
+from labourhub.staged_import import StagingTable
 from voters.importers import fields
 from voters.importers.base import ImportRejected, RowError, StagedImporter, report_duplicates
+from voters.importers.fields import ElectorNumber
 from voters.importers.register import polling_district_ids
 from voters.models import ModelVersion
 
@@ -16,24 +23,32 @@ class ScoresAdapter:
     name = "scores"
     label = "Model scores"
 
-    def __init__(self, read_id, read_number, score_columns, polling_districts):
+    def __init__(
+        self,
+        read_id: Callable[[Mapping[str, str]], int] | None,
+        read_number: Callable[[Mapping[str, str]], ElectorNumber] | None,
+        score_columns: Sequence[str],
+        polling_districts: dict[str, int],
+    ) -> None:
         self.read_id = read_id
         self.read_number = read_number
         self.score_columns = score_columns
         self.polling_districts = polling_districts
 
-    def row(self, r, line):
+    def row(
+        self, r: dict[str, str], line: int
+    ) -> tuple[int, int | None, int | None, int | None, int | None, str]:
         values = "{" + ",".join(_score(column, r[column]) for column in self.score_columns) + "}"
         if self.read_id:
             return (line, self.read_id(r), None, None, None, values)
-        pd, number, suffix = self.read_number(r)
+        pd, number, suffix = self.read_number(r)  # type: ignore[misc]  # no id column: a number reader
         pd_id = self.polling_districts.get(pd)
         if pd_id is None:
             raise RowError("electornumber", pd, "is not a polling district of this constituency")
         return (line, None, pd_id, number, suffix, values)
 
 
-def _score(column, value):
+def _score(column: str, value: str) -> str:
     try:
         number = float(value)
     except ValueError:
@@ -44,6 +59,7 @@ def _score(column, value):
 
 
 class ScoresImporter(StagedImporter):
+    constituency: Constituency  # its electors' constituency
     staging_columns = [
         ("line", "integer"),
         ("elector_id", "bigint"),
@@ -53,7 +69,7 @@ class ScoresImporter(StagedImporter):
         ("scores", "double precision[]"),
     ]
 
-    def adapter_for(self, headers, original):
+    def adapter_for(self, headers: list[str], original: list[str]) -> ScoresAdapter:
         name = (self.options.get("model") or "").strip()
         if not name:
             raise ImportRejected("Name the model these scores come from (e.g. 'support 2026').")
@@ -94,7 +110,7 @@ class ScoresImporter(StagedImporter):
         )
         return ScoresAdapter(read_id, read_number, score_columns, pds)
 
-    def check_staged(self, cursor, staging):
+    def check_staged(self, cursor: CursorWrapper, staging: StagingTable) -> None:
         report_duplicates(
             cursor,
             self.report,
@@ -105,7 +121,7 @@ class ScoresImporter(StagedImporter):
             reason="the same elector twice",
         )
 
-    def apply(self, cursor, staging):
+    def apply(self, cursor: CursorWrapper, staging: StagingTable) -> dict[str, int]:
         version, created = ModelVersion.unscoped.get_or_create(
             constituency=self.constituency,
             name=self.options["model"].strip()[:100],
@@ -122,7 +138,7 @@ class ScoresImporter(StagedImporter):
             JOIN voters_elector e ON {self.join}
             JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
             CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS names(name, i)"""
-        params = [version.pk, self.constituency.pk, self.score_names]
+        params: list[Any] = [version.pk, self.constituency.pk, self.score_names]
         if created:  # a new version has nothing to conflict with: a plain insert
             cursor.execute(
                 f"INSERT INTO voters_electorscore (model_version_id, elector_id, name, value) {scores}",

@@ -1,7 +1,9 @@
 """Xpress registers: the 14-column and 13-column full registers, and monthly update files."""
 
+from __future__ import annotations
+
 from voters.importers import fields
-from voters.importers.register import ADD, CHANGE, DELETE, RegisterAdapter, lines_from
+from voters.importers.register import ADD, CHANGE, DELETE, RegisterAdapter, StagedElector, lines_from
 from voters.models import RegisterImport
 
 ADDRESS = [f"Address{n}" for n in range(1, 7)]
@@ -10,7 +12,7 @@ ADDRESS = [f"Address{n}" for n in range(1, 7)]
 class Xpress14(RegisterAdapter):
     name = "xpress14"
     label = "Xpress (14 columns)"
-    expected_headers = (
+    expected_headers: tuple[str, ...] = (
         "Elector Number Prefix",
         "Elector Number",
         "Elector Number Suffix",
@@ -22,10 +24,10 @@ class Xpress14(RegisterAdapter):
         "Address1",
     )
 
-    def names(self, r):
+    def names(self, r: dict[str, str]) -> tuple[str, str, str]:
         return r["electorsurname"], r["electorforename"], "electorsurname"
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> StagedElector:
         surname, first_names, surname_column = self.names(r)
         return self.elector(
             line,
@@ -55,7 +57,7 @@ class Xpress13(Xpress14):
         if h != "Elector Forename"
     )
 
-    def names(self, r):
+    def names(self, r: dict[str, str]) -> tuple[str, str, str]:
         surname, first_names = fields.split_full_name(r["electorname"])
         return surname, first_names, "electorname"
 
@@ -64,7 +66,7 @@ class XpressUpdate(RegisterAdapter):
     name = "xpress_update"
     label = "Xpress monthly update"
     kind = RegisterImport.Kind.UPDATE
-    expected_headers = (
+    expected_headers: tuple[str, ...] = (
         "ElectorNumber",
         "ElectorForename",
         "ElectorSurname",
@@ -77,7 +79,7 @@ class XpressUpdate(RegisterAdapter):
         "PropertyPostCode",
     )
 
-    def row(self, r, line):
+    def row(self, r: dict[str, str], line: int) -> StagedElector | None:
         created, changed, deleted = (
             _has_month(r[key])
             for key in ("electorcreatedmonth", "electorchangedmonth", "electordeletedmonth")
@@ -106,5 +108,5 @@ class XpressUpdate(RegisterAdapter):
         )
 
 
-def _has_month(value):
+def _has_month(value: str) -> bool:
     return bool(value.strip().strip("0-/ "))
