@@ -399,11 +399,17 @@ class RegisterImporter(StagedImporter):
         self._apply_suppressions(cursor)
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
+        # Fresh statistics (ANALYZE counts this transaction's own rows), so the publication's sync
+        # below and the next import's joins and searches are planned for the real table sizes: with
+        # stale ones the sync's anti-join of 75,000 electors against the entries ran as a nested loop
+        # for over five minutes on a second import (autovacuum had not analysed yet), and autovacuum
+        # never analyses a table of a few dozen polling districts. Through the owner's function: the
+        # application's role owns no table (labourhub migration 0004).
+        run(
+            "SELECT labourhub_analyze('voters_elector', 'voters_property', 'labourhub_pollingdistrict',"
+            " 'voters_registerentry')"
+        )
         self._sync_publication(cursor, full)
-        # Fresh statistics, so the next import's joins and searches are planned for the real table
-        # sizes (autovacuum never analyses a table of a few dozen polling districts). Through the
-        # owner's function: the application's role owns no table (labourhub migration 0004).
-        run("SELECT labourhub_analyze('voters_elector', 'voters_property', 'labourhub_pollingdistrict')")
         return {
             "added": added,
             "changed": changed,
