@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Q
 from django.utils import timezone
 
 T = TypeVar("T")
@@ -105,6 +107,23 @@ def import_stopped_reason(heartbeat_at: datetime | None, *, seconds: int, starte
     if heartbeat_at and started - timedelta(seconds=seconds) <= heartbeat_at < started:
         return database_restarted_message(started)
     return worker_gone_message(seconds)
+
+
+def stopped_imports(running: Any, *, now: datetime) -> list[tuple[Any, str]]:
+    """Of `running` (a queryset of imports with `heartbeat_at`), those the sweeper should end: heard of
+    more than IMPORT_STALE_AFTER_SECONDS ago, never, or (at once) before the database server last
+    started. Each with the reason to give; the caller checks no session still holds it."""
+    seconds = settings.IMPORT_STALE_AFTER_SECONDS
+    started = database_started_at()
+    stale = running.filter(
+        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
+        | Q(heartbeat_at__lt=started)
+        | Q(heartbeat_at=None)
+    )
+    return [
+        (record, import_stopped_reason(record.heartbeat_at, seconds=seconds, started=started))
+        for record in stale
+    ]
 
 
 def on_a_working_connection(action: Callable[[], T]) -> T:

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from labourhub.scoping import Action
 from labourhub.services import audit_record
-from labourhub.staged_import import database_started_at, import_stopped_reason
+from labourhub.staged_import import stopped_imports
 from labourhub.tasks import account_email_send
 from members import conf, email_content, matching, mime, sending
 from members.forms import audience_filters
@@ -188,21 +188,12 @@ def member_import_sweep(*, now: datetime | None = None) -> list[int]:
     here). Returns the ids of the imports failed."""
     from members.importers import member_import_abandon, member_import_drop_orphan_tables
 
-    now = now or timezone.now()
-    seconds = settings.IMPORT_STALE_AFTER_SECONDS
-    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
-    started = database_started_at()
-    stale = MemberImport.unscoped.filter(state=MemberImport.State.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
-        | Q(heartbeat_at__lt=started)
-        | Q(heartbeat_at=None)
-    )
     failed = [
         m.pk
-        for m in stale
-        if member_import_abandon(
-            member_import=m, reason=import_stopped_reason(m.heartbeat_at, seconds=seconds, started=started)
+        for m, reason in stopped_imports(
+            MemberImport.unscoped.filter(state=MemberImport.State.RUNNING), now=now or timezone.now()
         )
+        if member_import_abandon(member_import=m, reason=reason)
     ]
     if failed:
         log.warning("Member imports %s failed: their workers are gone", failed)

@@ -16,11 +16,10 @@ from django.utils import timezone
 
 from labourhub.services import audit_record
 from labourhub.staged_import import (
-    database_started_at,
     drop_orphan_tables,
     drop_tables,
     import_lock,
-    import_stopped_reason,
+    stopped_imports,
 )
 from voters.importers import importer_for
 from voters.importers.base import REGISTER_IMPORT_LOCK, staging_table_names
@@ -267,22 +266,12 @@ def register_import_sweep(*, now: datetime | None = None) -> tuple[list[int], li
     """Run by beat. Fail running imports whose heartbeat is older than IMPORT_STALE_AFTER_SECONDS and
     whose worker is gone (no session holds their lock), with the reason; then drop staging tables no
     running import owns (left by a killed backend). Returns (imports failed, tables dropped)."""
-    now = now or timezone.now()
-    seconds = settings.IMPORT_STALE_AFTER_SECONDS
-    # Also at once, an import last heard of before the database server (re)started: it stopped under it.
-    started = database_started_at()
-    stale = RegisterImport.unscoped.filter(status=RegisterImport.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=now - timedelta(seconds=seconds))
-        | Q(heartbeat_at__lt=started)
-        | Q(heartbeat_at=None)
-    )
     failed = [
         record.pk
-        for record in stale
-        if register_import_stopped(
-            register_import=record,
-            reason=import_stopped_reason(record.heartbeat_at, seconds=seconds, started=started),
+        for record, reason in stopped_imports(
+            RegisterImport.unscoped.filter(status=RegisterImport.Status.RUNNING), now=now or timezone.now()
         )
+        if register_import_stopped(register_import=record, reason=reason)
     ]
     if failed:
         log.warning("Register imports %s failed: their workers are gone", failed)
