@@ -1,5 +1,6 @@
 from django import forms
 
+from labourhub.forms import DayFirstDateField
 from labourhub.models import Branch, Ward
 from members.models import AVAILABILITY, SKILLS, Channel, Status
 
@@ -13,8 +14,8 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
     branch = forms.ModelChoiceField(queryset=Branch.objects.none(), required=False, empty_label="Any branch")
     ward = forms.ModelChoiceField(queryset=Ward.objects.none(), required=False, empty_label="Any ward")
-    joined_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    lapsed_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_since = DayFirstDateField(required=False)
+    lapsed_since = DayFirstDateField(required=False)
     has_email = forms.ChoiceField(
         label="Email address",
         choices=[("", "Either"), ("yes", "Has email"), ("no", "No email")],
