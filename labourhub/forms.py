@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 class SearchForm(forms.Form):
@@ -109,3 +110,60 @@ class DayFirstDateField(forms.DateField):
         if isinstance(value, datetime.date):
             return value
         return parse_day_first(value)
+
+
+DATETIME_HINT = "dd/mm/yyyy hh:mm"
+_TIME = re.compile(r"^(?P<date>.*?)[\sT,]+(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?P<half>[ap]\.?m\.?)?$", re.I)
+
+
+def parse_day_first_datetime(text):
+    """A date and time typed day first, '31/01/2027 18:30' (or 6:30pm, or 2027-01-31T18:30), in UK
+    time; None when blank. Raises ValidationError saying what is wrong and how to write it."""
+    text = " ".join(str(text or "").split())
+    if not text:
+        return None
+    found = _TIME.match(text)
+    if not found:
+        raise ValidationError(
+            f"{text!r} needs a date and a time: type {DATETIME_HINT}, e.g. {DATE_EXAMPLE} 18:30.",
+            code="invalid",
+        )
+    day = parse_day_first(found["date"])
+    if day is None:
+        raise ValidationError(f"{text!r} needs a date: type {DATETIME_HINT}, e.g. {DATE_EXAMPLE} 18:30.")
+    hour, minute, half = int(found["h"]), int(found["m"]), (found["half"] or "").lower()[:1]
+    if half and not 1 <= hour <= 12:
+        raise ValidationError(f"{text!r}: {hour} is not an hour of the {half}m (1 to 12).", code="invalid")
+    if half:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    if hour > 23 or minute > 59:
+        raise ValidationError(f"{text!r}: {found['h']}:{found['m']} is not a time of day (00:00 to 23:59).")
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+class DayFirstDateTimeInput(forms.DateTimeInput):
+    """A text box showing the date and time as dd/mm/yyyy hh:mm (UK time), with that as its placeholder."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"placeholder": DATETIME_HINT, "autocomplete": "off", "size": 16, **(attrs or {})},
+            format="%d/%m/%Y %H:%M",
+        )
+
+
+class DayFirstDateTimeField(forms.DateTimeField):
+    """A date and time typed day first (see parse_day_first_datetime), in UK time."""
+
+    widget = DayFirstDateTimeInput
+
+    def __init__(self, *, help_text=f"Day first, 24-hour clock: {DATETIME_HINT}", **kwargs):
+        super().__init__(help_text=help_text, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value if timezone.is_aware(value) else timezone.make_aware(value)
+        return parse_day_first_datetime(value)

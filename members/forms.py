@@ -1,6 +1,6 @@
 from django import forms
 
-from labourhub.forms import DayFirstDateField
+from labourhub.forms import DayFirstDateField, DayFirstDateTimeField
 from labourhub.models import Branch, Ward
 from members.models import AVAILABILITY, SKILLS, Channel, Status
 
@@ -97,12 +97,7 @@ class EmailForm(forms.Form):
 
 
 class EmailStartForm(forms.Form):
-    when = forms.DateTimeField(
-        required=False,
-        label="Send at (leave empty to send now)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M"],
-    )
+    when = DayFirstDateTimeField(required=False, label="Send at (leave empty to send now)")
     # The audience count the sender confirmed: the send starts only when it is still the count now.
     confirmed_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 

@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Campaign
-from labourhub.forms import DayFirstDateField, parse_day_first
+from labourhub.forms import (
+    DayFirstDateField,
+    DayFirstDateTimeField,
+    parse_day_first,
+    parse_day_first_datetime,
+)
 from labourhub.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +65,9 @@ def test_the_box_is_text_showing_the_date_day_first():
 def test_no_date_box_on_the_site_is_drawn_by_the_browser():
     """Every form and template: no <input type="date"> (nor a widget asking for one) is left."""
     found = []
-    pattern = re.compile(r"""type\s*=\s*["']?date["'\s>]|["']type["']\s*:\s*["']date["']""")
+    pattern = re.compile(
+        r"""type\s*=\s*["']?(date|datetime-local)["'\s>]|["']type["']\s*:\s*["'](date|datetime-local)["']"""
+    )
     for folder in APPS:
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in (".py", ".html") and "migrations" not in path.parts:
@@ -109,3 +117,72 @@ def test_report_dates_are_typed_day_first_and_kept_when_wrong(client, anytown, o
     page = response.content.decode()
     assert "To: &#x27;31/13/2026&#x27;: there is no month 13" in page
     assert 'value="31/13/2026"' in page and 'value="01/11/2026"' in page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["31/01/2027 18:30", "31/1/2027 18.30", "31-01-2027, 6:30pm", "31 01 2027 6:30 PM", "2027-01-31T18:30"],
+)
+def test_a_date_and_time_typed_day_first_is_read_in_uk_time(typed):
+    assert timezone.localtime(parse_day_first_datetime(typed)) == timezone.make_aware(
+        datetime.datetime(2027, 1, 31, 18, 30)
+    )
+
+
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        ("31/01/2027", "needs a date and a time"),
+        ("01/31/2027 18:30", "there is no month 31 (the day comes first)"),
+        ("31/01/2027 25:00", "is not a time of day"),
+        ("31/01/2027 13:00pm", "13 is not an hour of the pm"),
+        ("2026-13-45T99:00", "there is no month 13"),
+    ],
+)
+def test_a_wrong_date_and_time_says_what_is_wrong(typed, says):
+    with pytest.raises(ValidationError) as raised:
+        parse_day_first_datetime(typed)
+    assert says in raised.value.messages[0]
+
+
+def test_the_date_and_time_box_is_text_showing_uk_time():
+    when = timezone.make_aware(datetime.datetime(2027, 7, 31, 18, 30))  # summer time
+    html = DayFirstDateTimeField().widget.render("when", DayFirstDateTimeField().prepare_value(when))
+    assert 'type="text"' in html and 'value="31/07/2027 18:30"' in html
+
+
+def test_call_back_later_is_typed_day_first(client, anytown, anytown_canvasser):
+    from campaigns.models import CallEntry, FollowUp
+    from campaigns.services import call_list_create
+    from tests.campaigns.factories import campaign_with_survey
+    from tests.campaigns.test_phone_bank import people_with_phones
+
+    campaign = campaign_with_survey(anytown.constituency)
+    people_with_phones(anytown, 1)
+    call_list = call_list_create(campaign=campaign, name="Calls", criteria={})
+    client.force_login(anytown_canvasser)
+    client.post(reverse("campaigns:call_next", args=[call_list.pk]))
+    entry = CallEntry.unscoped.get(status=CallEntry.Status.CLAIMED)
+    url = reverse("campaigns:call", args=[entry.pk])
+    response = client.post(
+        url,
+        {
+            "client_uuid": "6f1c2b9e-0000-4000-8000-000000000001",
+            "outcome": "call_back",
+            "call_back_at": "01/31/2027 18:30",
+        },
+    )
+    assert response.status_code == 200
+    assert "there is no month 31 (the day comes first)" in response.text
+    assert 'value="01/31/2027 18:30"' in response.text  # kept as typed
+    response = client.post(
+        url,
+        {
+            "client_uuid": "6f1c2b9e-0000-4000-8000-000000000002",
+            "outcome": "call_back",
+            "call_back_at": "31/01/2027 18:30",
+        },
+    )
+    assert response.status_code == 302
+    [follow_up] = FollowUp.unscoped.filter(kind="call_back")
+    assert timezone.localtime(follow_up.due_at).replace(tzinfo=None) == datetime.datetime(2027, 1, 31, 18, 30)
