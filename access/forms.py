@@ -8,12 +8,9 @@ from access.deciders import decidable_constituencies
 from access.models import Status, Tool
 from access.services import QUESTION_NEEDS_NOTE, REFUSAL_NEEDS_REASON
 from access.standing import member_constituencies
+from labourhub.forms import DayFirstDateField
 from labourhub.models import Constituency, Ward
 from labourhub.scoping import Action, can, constituencies_for
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class RequestForm(forms.Form):
@@ -32,7 +29,7 @@ class RequestForm(forms.Form):
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Why do you need it?"
     )
-    needed_by = forms.DateField(widget=DateInput, label="Needed by")
+    needed_by = DayFirstDateField(label="Needed by")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,8 +112,8 @@ class RevokeForm(forms.Form):
 
 class DelegationForm(forms.Form):
     delegate_email = forms.EmailField(label="Who decides while you are away (their email)")
-    starts_on = forms.DateField(widget=DateInput, label="First day away")
-    ends_on = forms.DateField(widget=DateInput, label="Last day away")
+    starts_on = DayFirstDateField(label="First day away")
+    ends_on = DayFirstDateField(label="Last day away")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,8 +162,8 @@ def nobody_message(email, constituency):
 class AuditSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Search", help_text="Action, person's email or object id")
     constituency = forms.ModelChoiceField(Constituency.objects.none(), required=False, label="CLP")
-    since = forms.DateField(required=False, widget=DateInput, label="From")
-    until = forms.DateField(required=False, widget=DateInput, label="To")
+    since = DayFirstDateField(required=False, label="From")
+    until = DayFirstDateField(required=False, label="To")
 
     def __init__(self, *args, constituencies, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,15 +4,15 @@ from django import forms
 from django.utils import timezone
 
 from campaigns.models import IntentionCode, Question, Relation
-from labourhub.forms import SearchForm
+from labourhub.forms import DayFirstDateField, SearchForm
 from labourhub.models import PollingDistrict
 
 
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=120)
     constituency = forms.ModelChoiceField(queryset=None, label="CLP")
-    starts_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = DayFirstDateField(initial=timezone.localdate)
+    ends_on = DayFirstDateField(required=False)
 
     def __init__(self, *args, constituencies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +48,7 @@ class PaperSheetForm(forms.Form):
     when the form was shown so that keying the sheet in twice records it once."""
 
     canvasser = forms.ModelChoiceField(queryset=None)
-    knocked_on = forms.DateField()
+    knocked_on = DayFirstDateField()
 
     def __init__(self, data=None, *, canvassers, electors):
         super().__init__(data)
@@ -60,8 +60,10 @@ class PaperSheetForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "canvasser" in self.errors or "knocked_on" in self.errors:
-            raise forms.ValidationError("Say who canvassed this sheet and on what day.")
+        problems = ["Say who canvassed this sheet."] if "canvasser" in self.errors else []
+        problems += [f"On: {message}" for message in self.errors.get("knocked_on", [])]
+        if problems:
+            raise forms.ValidationError(" ".join(problems))
         return data
 
     def rows(self):

@@ -4,14 +4,14 @@ Every figure counts visits that are not voided. Each function is a handful of gr
 whatever the number of visits.
 """
 
-from datetime import date
-
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import StreamingHttpResponse
 
 from campaigns.models import Answer, Question, Visit, VisitIssue
 from labourhub.csv_export import line_writer, safe_row
+from labourhub.forms import parse_day_first
 from voters.models import Elector
 
 
@@ -24,15 +24,14 @@ def csv_response(filename, header, rows):
 
 
 def date_range(params):
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD (either optional); bad dates are ignored and said so."""
+    """?from=31/01/2027&to=... typed day first (or YYYY-MM-DD), either optional; bad dates are
+    ignored and said so, naming the box."""
     errors, bounds = [], {}
     for name in ("from", "to"):
-        raw = params.get(name, "")
-        if raw:
-            try:
-                bounds[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors.append(f"'{raw}' is not a date (use YYYY-MM-DD); {name} ignored.")
+        try:
+            bounds[name] = parse_day_first(params.get(name, ""))
+        except ValidationError as problem:
+            errors.append(f"{name.capitalize()}: {problem.messages[0]} Not applied.")
     return bounds.get("from"), bounds.get("to"), errors
 
 

@@ -44,8 +44,8 @@ from campaigns.models import (
 )
 from campaigns.offline import service_worker_response
 from campaigns.services import SyncStatus
-from campaigns.sync import MAX_BATCH, parse_time, server_time, sync_batch
-from labourhub.forms import SearchForm
+from campaigns.sync import MAX_BATCH, server_time, sync_batch
+from labourhub.forms import SearchForm, parse_day_first_datetime
 from labourhub.scoping import Action, can, constituencies_for, get_for_user
 from labourhub.services import audit_record
 from voters.models import Channel, Elector
@@ -641,8 +641,8 @@ def call(request, pk):
     if request.method == "POST":
         outcome = request.POST.get("outcome", "")
         spoke = DoorOutcome.objects.filter(code=outcome, channel=Channel.PHONE, spoke=True).exists()
-        call_back_at = parse_time(request.POST.get("call_back_at"))
         try:
+            call_back_at = _call_back_at(request.POST.get("call_back_at"))
             result = services.call_record(
                 entry=entry,
                 user=request.user,
@@ -681,6 +681,14 @@ def call(request, pk):
             "likelihood": range(11),
         },
     )
+
+
+def _call_back_at(text):
+    """The call-back time typed day first (labourhub.forms.parse_day_first_datetime)."""
+    try:
+        return parse_day_first_datetime(text)
+    except ValidationError as problem:
+        raise ValidationError(f"Say when to call back: {problem.messages[0]}") from None
 
 
 # --- Relations ---------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from gotv.models import CommitteeRoomBox, Election
+from labourhub.forms import DayFirstDateField
 from labourhub.models import Grant, PollingDistrict, Ward
 from labourhub.scoping import ROLES_FOR, Action, constituencies_for
 from voters.models import RegisterPublication
 
-DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -18,7 +18,7 @@ class ElectionForm(forms.Form):
     constituency = forms.ModelChoiceField(queryset=None, label="CLP", empty_label="Choose…")
     kind = forms.ChoiceField(choices=[("", "Choose…"), *Election.Kind.choices], label="Kind of election")
     name = forms.CharField(max_length=150, help_text="e.g. 'General election 2029'.")
-    poll_date = forms.DateField(widget=DATE, label="Polling day")
+    poll_date = DayFirstDateField(label="Polling day")
     polls_open = forms.TimeField(widget=TIME, initial="07:00", label="Polls open")
     polls_close = forms.TimeField(widget=TIME, initial="22:00", label="Polls close")
     late_grace_minutes = forms.IntegerField(
@@ -36,8 +36,7 @@ class ElectionForm(forms.Form):
         label="Democracy Club id (optional)",
         help_text="e.g. parl.2029-05-03: how the postal list and marked register imports name it.",
     )
-    postal_chase_from = forms.DateField(
-        widget=DATE,
+    postal_chase_from = DayFirstDateField(
         required=False,
         label="Postal ballots go out (optional)",
         help_text="Blank: 14 days before.",

@@ -1,5 +1,6 @@
 from django import forms
 
+from labourhub.forms import DayFirstDateField, DayFirstDateTimeField
 from labourhub.models import Branch, Ward
 from members.models import AVAILABILITY, SKILLS, Channel, Status
 
@@ -13,8 +14,8 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
     branch = forms.ModelChoiceField(queryset=Branch.objects.none(), required=False, empty_label="Any branch")
     ward = forms.ModelChoiceField(queryset=Ward.objects.none(), required=False, empty_label="Any ward")
-    joined_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    lapsed_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_since = DayFirstDateField(required=False)
+    lapsed_since = DayFirstDateField(required=False)
     has_email = forms.ChoiceField(
         label="Email address",
         choices=[("", "Either"), ("yes", "Has email"), ("no", "No email")],
@@ -96,12 +97,7 @@ class EmailForm(forms.Form):
 
 
 class EmailStartForm(forms.Form):
-    when = forms.DateTimeField(
-        required=False,
-        label="Send at (leave empty to send now)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M"],
-    )
+    when = DayFirstDateTimeField(required=False, label="Send at (leave empty to send now)")
     # The audience count the sender confirmed: the send starts only when it is still the count now.
     confirmed_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 

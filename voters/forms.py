@@ -1,5 +1,6 @@
 from django import forms
 
+from labourhub.forms import DayFirstDateField
 from labourhub.models import Constituency
 from labourhub.scoping import Action, constituencies_for
 from voters.importers import base
@@ -26,8 +27,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         help_text="CSV or tab-separated text, as exported by the council's register system."
     )
-    published_on = forms.DateField(
-        required=False, label="Publication date (full register)", help_text="E.g. 2026-12-01. Default: today."
+    published_on = DayFirstDateField(
+        required=False, label="Publication date (full register)", help_text="E.g. 01/12/2026. Default: today."
     )
     election = forms.CharField(
         required=False,
@@ -35,7 +36,7 @@ class ImportForm(forms.Form):
         help_text="Democracy Club id, e.g. parl.2024-07-04",
     )
     model = forms.CharField(required=False, max_length=100, label="Model name (scores)")
-    run_on = forms.DateField(required=False, label="Date the model was run (scores)")
+    run_on = DayFirstDateField(required=False, label="Date the model was run (scores)")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

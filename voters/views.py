@@ -20,7 +20,7 @@ from labourhub.csv_export import line_writer, safe_row
 from labourhub.forms import SearchForm
 from labourhub.scoping import Action, can, get_for_user, require
 from labourhub.services import audit_record
-from voters import services
+from voters import learnt, services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
 from voters.models import Elector, ModelVersion, Property, RegisterImport
 from voters.search import NAME_ORDER, CappedPaginator, search_electors
@@ -47,6 +47,9 @@ def search(request):
     properties = Property.objects.for_user(request.user)
     results = search_electors(electors, q, properties).order_by(*NAME_ORDER) if q else electors.none()
     page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    summaries = learnt.summaries(request.user, [e.pk for e in page]) if q else {}
+    for e in page:
+        e.learnt = summaries.get(e.pk, "")
     if q:
         found = {"found": page.paginator.count, "more": page.paginator.more_than_cap}
         audit_record(
@@ -120,12 +123,17 @@ def elector_detail(request, pk):
     contact_counts = elector.contacts.aggregate(
         total=Count("pk"), recent=Count("pk", filter=Q(at__gte=since))
     )
+    contacts = list(elector.contacts.select_related("by")[:CONTACTS_SHOWN])
+    answers = learnt.on_contacts(request.user, [c.pk for c in contacts])
+    for c in contacts:
+        c.learnt = answers.get(c.pk, [])
     context = {
         "elector": elector,
         "household": household.order_by("-on_register", "surname", "first_names"),
         "marks": elector.marks.select_related("source").order_by("-election"),
         "scores": elector.scores.select_related("model_version").order_by("-model_version__run_on", "name"),
-        "contacts": elector.contacts.select_related("by")[:CONTACTS_SHOWN],
+        "latest": learnt.latest(request.user, elector),
+        "contacts": contacts,
         "contact_counts": contact_counts,
         "recent_days": RECENT_DAYS,
         "contacts_shown": CONTACTS_SHOWN,

@@ -394,7 +394,9 @@ def test_paper_sheet_form_reads_only_the_marked_lines_and_names_what_is_missing(
     canvassers = canvassers_for(anytown.constituency)
     bad = PaperSheetForm(data, canvassers=canvassers, electors=electors)
     assert not bad.is_valid()
-    assert bad.non_field_errors() == ["Say who canvassed this sheet and on what day."]
+    assert bad.non_field_errors() == [
+        "Say who canvassed this sheet. On: '2026-13-45': there is no month 13. Type dd/mm/yyyy, e.g. 31/01/2027."
+    ]
     canvasser = anytown.user(Role.CANVASSER)
     good = PaperSheetForm(
         data | {"canvasser": canvasser.pk, "knocked_on": "2026-11-21"},
@@ -419,6 +421,6 @@ def test_a_paper_sheet_with_an_impossible_date_says_so_and_records_nothing(
     )
     assert (
         response.status_code == 200
-        and "Say who canvassed this sheet and on what day." in response.content.decode()
+        and "On: &#x27;2026-02-30&#x27;: there is no day 30 in February 2026." in response.content.decode()
     )
     assert not Visit.unscoped.exists()
