@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.voters.factories import ContactFactory
 from voters.models import Contact, Elector, NameChangeReview, RegisterEntry, RegisterImport
-from voters.register_files import write_register
+from voters.register_files import ADD, CHANGE, DELETE, write_register, write_update
 from voters.services import name_change_review_decide, name_change_reviews_accept
 
 
@@ -344,3 +344,49 @@ def test_another_clp_cannot_see_or_decide(client, otherton_secretary, proposed):
 def test_bulk_accept_service_is_all_or_nothing(anytown_secretary, proposed):
     review, _, _, _ = proposed
     assert name_change_reviews_accept(reviews=[review, review], user=anytown_secretary) == 1
+
+
+def test_accepting_moves_every_row_pointing_at_the_later_elector(anytown, anytown_secretary, proposed):
+    """voters.merging finds the tables from Django's relations: a member link (members app) and a
+    register entry move, and where both electors have a row one may hold once, the earlier's stays."""
+    from tests.members.factories import MemberFactory
+
+    review, earlier_id, _, _ = proposed
+    later = review.later
+    member = MemberFactory(constituency=anytown.constituency, elector=later)
+    name_change_review_decide(review=review, accept=True, user=anytown_secretary)
+    member.refresh_from_db()
+    assert member.elector_id == earlier_id
+    assert RegisterEntry.unscoped.filter(elector_id=earlier_id).count() == 2  # 2025's and 2026's
+
+
+def test_a_name_change_in_a_monthly_update_is_counted_as_one(tmp_path, anytown, imported, run_import):
+    person = copy.deepcopy(single(imported))
+    elector = elector_of(person, anytown.constituency)
+    person.surname = "Newname"
+    record = run_import(
+        write_update(tmp_path / "u.csv", [(CHANGE, person)]), anytown.constituency, kind="update"
+    )
+    assert record.status == RegisterImport.Status.DONE, record.errors
+    assert (record.name_changes, record.changed, record.added, record.removed) == (1, 0, 0, 0)
+    elector.refresh_from_db()
+    assert elector.surname == "Newname"
+
+
+def test_a_monthly_update_deleting_and_adding_under_a_new_surname_is_proposed(
+    tmp_path, anytown, imported, run_import
+):
+    """Some councils record a marriage as a deletion and an addition under a new number."""
+    person = single(imported)
+    earlier = elector_of(person, anytown.constituency)
+    added = copy.deepcopy(person)
+    added.number, added.suffix, added.surname = 9000, 0, "Newname"
+    record = run_import(
+        write_update(tmp_path / "u.csv", [(DELETE, person), (ADD, added)]),
+        anytown.constituency,
+        kind="update",
+    )
+    assert record.status == RegisterImport.Status.DONE, record.errors
+    assert (record.added, record.removed, record.to_review) == (1, 1, 1)
+    review = NameChangeReview.unscoped.get()
+    assert review.earlier_id == earlier.pk and review.later.surname == "Newname"

@@ -530,6 +530,14 @@ class RegisterImporter(StagedImporter):
                   AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
                 ON CONFLICT DO NOTHING""",
         )
+        # An update's change of an elector (matched by number) under a new surname is a name change too.
+        if self.record.kind == RegisterImport.Kind.UPDATE:
+            rowcount(
+                cursor,
+                f"""UPDATE {m} m SET name_change = true FROM {s} s, voters_elector e
+                    WHERE s.line = m.line AND e.id = m.elector_id AND s.action = 'C'
+                      AND upper(e.surname) <> upper(s.surname) AND {same_person}""",
+            )
         # Everyone else at the property with those first names and another surname. An elector a
         # deletion in this file takes off is still a candidate: councils record some name changes
         # as a deletion and an addition.
