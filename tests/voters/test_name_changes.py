@@ -390,3 +390,24 @@ def test_a_monthly_update_deleting_and_adding_under_a_new_surname_is_proposed(
     assert (record.added, record.removed, record.to_review) == (1, 1, 1)
     review = NameChangeReview.unscoped.get()
     assert review.earlier_id == earlier.pk and review.later.surname == "Newname"
+
+
+@pytest.mark.parametrize("pairs", [2, 60])
+def test_review_page_query_count_is_fixed(
+    client, anytown, anytown_secretary, pairs, django_assert_max_num_queries
+):
+    from tests.voters.factories import ElectorFactory, PropertyFactory
+
+    for n in range(pairs):
+        home = PropertyFactory(polling_district=anytown.polling_district)
+        earlier = ElectorFactory(home=home, polling_district=anytown.polling_district, first_names="Jo")
+        ContactFactory(elector=earlier)
+        later = ElectorFactory(home=home, polling_district=anytown.polling_district, first_names="Jo")
+        NameChangeReview.unscoped.create(
+            earlier=earlier, later=later, later_summary=f"X-{n} Jo Wed", reason="test"
+        )
+    client.force_login(anytown_secretary)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("voters:name_changes"))
+    assert response.context["page"].paginator.count == pairs
+    assert response.content.decode().count("Same person</button>") == min(pairs, 50)
