@@ -166,6 +166,12 @@ class RegisterImport(ScopedModel):
     changed = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    name_changes = models.PositiveIntegerField(
+        default=0, help_text="Electors kept under their id with a new surname (not in changed)."
+    )
+    to_review = models.PositiveIntegerField(
+        default=0, help_text="Possible name changes left for a person to decide (NameChangeReview)."
+    )
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="The first 1,000 bad lines.")
     notes = models.JSONField(
@@ -440,6 +446,70 @@ class ElectorMark(ScopedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.election}"
+
+
+class NameChangeReviewQuerySet(ScopedQuerySet):
+    def to_review(self) -> Self:
+        return self.filter(state=NameChangeReview.State.PROPOSED)
+
+    def matching(self, q: str) -> Self:
+        """Either elector's names or number, or the address, containing `q`."""
+        if not q:
+            return self
+        found = Q()
+        for side in ("earlier", "later"):
+            found |= (
+                Q(**{f"{side}__surname__icontains": q})
+                | Q(**{f"{side}__first_names__icontains": q})
+                | Q(**{f"{side}__elector_number_raw__icontains": q})
+                | Q(**{f"{side}__home__address__icontains": q})
+            )
+        return self.filter(found)
+
+
+class NameChangeReview(ScopedModel):
+    """Two electors who may be one person under a new surname (a marriage, a double-barrelled name),
+    found by a register import at the same property with the same first names, but not certain
+    enough to merge: a different elector number and no date of birth to compare, or more than one
+    such elector. The import added `later` as a new elector; a person decides. Accepting merges
+    `later` into `earlier` (who keeps their id, contacts and everything else); rejecting leaves two
+    people. The register importer's docstring states which matches are certain."""
+
+    scope_path = "earlier__polling_district__constituency"
+    scope_action = Action.MANAGE_VOTERS
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "To review"
+        ACCEPTED = "accepted", "Same person (merged)"
+        REJECTED = "rejected", "Different people"
+
+    earlier = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="name_change_reviews")
+    # Empty once accepted: the later elector was merged into the earlier one and is gone.
+    later = models.ForeignKey(Elector, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    later_summary = models.CharField(
+        max_length=250, help_text="The later elector's number and name as found (kept after a merge)."
+    )
+    register_import = models.ForeignKey(
+        RegisterImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
+    reason = models.CharField(max_length=200)
+    found_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = NameChangeReviewQuerySet.as_manager()
+    objects = NameChangeReviewQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["earlier__surname", "earlier_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["earlier", "later"], name="name_change_review_once")]
+        indexes = [models.Index(fields=["state"], name="name_change_review_state")]
+
+    def __str__(self):
+        return f"{self.earlier_id} ~ {self.later_summary} ({self.get_state_display()})"
 
 
 class Channel(models.TextChoices):

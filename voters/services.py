@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from labourhub.models import PollingDistrict
 from labourhub.services import audit_record
 from labourhub.staged_import import (
     drop_orphan_tables,
@@ -23,11 +25,13 @@ from labourhub.staged_import import (
 )
 from voters.importers import importer_for
 from voters.importers.base import REGISTER_IMPORT_LOCK, staging_table_names
+from voters.merging import elector_merge
 from voters.models import (
     Channel,
     Contact,
     ContactRule,
     Elector,
+    NameChangeReview,
     RegisterImport,
     Suppression,
     name_key_expression,
@@ -35,7 +39,6 @@ from voters.models import (
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from typing import Any
 
     from django.core.files import File
     from django.http import HttpRequest
@@ -207,6 +210,7 @@ def register_import_confirm(*, register_import: RegisterImport, user: User) -> R
         record.options = {**record.options, "confirmed_removals": shown}
         record.status, record.stage = RegisterImport.Status.QUEUED, "Confirmed: waiting to be applied"
         record.added = record.changed = record.removed = record.unchanged = record.rows_done = 0
+        record.name_changes = record.to_review = 0
         record.notes, record.finished_at = [], None
         record.save(
             update_fields=[
@@ -217,6 +221,8 @@ def register_import_confirm(*, register_import: RegisterImport, user: User) -> R
                 "changed",
                 "removed",
                 "unchanged",
+                "name_changes",
+                "to_review",
                 "rows_done",
                 "notes",
                 "finished_at",
@@ -233,6 +239,71 @@ def register_import_confirm(*, register_import: RegisterImport, user: User) -> R
 
         transaction.on_commit(lambda: register_import_task.delay(record.pk))
     return record
+
+
+# --- Possible name changes a register import left for a person ------------------------------------
+
+
+@transaction.atomic
+def name_change_review_decide(
+    *, review: NameChangeReview, accept: bool, user: User, request: HttpRequest | None = None
+) -> NameChangeReview:
+    """A person's answer to a possible name change. Accepting merges the later elector into the
+    earlier one (who keeps their id and history: voters.merging) and closes the other proposals about
+    either of them (one person is one person); rejecting keeps two people, and the pair is not
+    proposed again. ValueError if it was already decided."""
+    review = NameChangeReview.unscoped.select_for_update().get(pk=review.pk)
+    if review.state != NameChangeReview.State.PROPOSED:
+        raise ValueError("This pair has already been decided.")
+    now = timezone.now()
+    detail: dict[str, Any] = {"accept": accept, "earlier": review.earlier_id, "later": review.later_id}
+    if accept:
+        if review.later_id is None:
+            raise ValueError("The later elector no longer exists: nothing to merge.")
+        # Wait for (or hold off) a register import of the constituency, which locks its polling
+        # districts while it matches and writes electors (PollingDistricts.lock: FOR KEY SHARE).
+        earlier = Elector.unscoped.select_related("polling_district").get(pk=review.earlier_id)
+        list(
+            PollingDistrict.objects.select_for_update()
+            .filter(constituency_id=earlier.polling_district.constituency_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        pair = {
+            e.pk: e
+            for e in Elector.unscoped.select_for_update().filter(pk__in=[review.earlier_id, review.later_id])
+        }
+        earlier, later = pair[review.earlier_id], pair[review.later_id]
+        NameChangeReview.unscoped.filter(state=NameChangeReview.State.PROPOSED).filter(
+            Q(earlier_id__in=[earlier.pk, later.pk]) | Q(later_id__in=[earlier.pk, later.pk])
+        ).exclude(pk=review.pk).update(state=NameChangeReview.State.REJECTED, decided_by=user, decided_at=now)
+        detail["moved"] = elector_merge(earlier=earlier, later=later)
+        if earlier.do_not_contact:  # the objection follows them under the new name too
+            Suppression.unscoped.get_or_create(
+                constituency_id=earlier.polling_district.constituency_id,
+                name_key=_name_key(earlier),
+                defaults={"reason": earlier.do_not_contact_reason, "created_by": user},
+            )
+    review.state = NameChangeReview.State.ACCEPTED if accept else NameChangeReview.State.REJECTED
+    review.decided_by, review.decided_at = user, now
+    review.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_record(action="elector.name_change_decide", user=user, request=request, obj=review, detail=detail)
+    return review
+
+
+@transaction.atomic
+def name_change_reviews_accept(
+    *, reviews: Iterable[NameChangeReview], user: User, request: HttpRequest | None = None
+) -> int:
+    """Accept each of `reviews` (a bulk accept the person confirmed), all or none; one already
+    decided (by someone else, or closed by accepting another of the list) is skipped. Returns how
+    many pairs were merged."""
+    merged = 0
+    for review in reviews:
+        if NameChangeReview.unscoped.filter(pk=review.pk, state=NameChangeReview.State.PROPOSED).exists():
+            name_change_review_decide(review=review, accept=True, user=user, request=request)
+            merged += 1
+    return merged
 
 
 STOPPED = (

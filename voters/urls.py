@@ -13,6 +13,8 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("name-changes/", views.name_changes, name="name_changes"),
+    path("name-changes/<int:pk>/", views.name_change_decide, name="name_change_decide"),
     path("models/", views.model_versions, name="model_versions"),
     path("models/<int:pk>/", views.model_version_detail, name="model_version"),
 ]

@@ -5,6 +5,7 @@ of personal data is written to the audit log.
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.db.models import Count, F, FloatField, Q
 from django.db.models.functions import Floor, Least
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,7 +24,7 @@ from labourhub.scoping import Action, can, get_for_user, require
 from labourhub.services import audit_record
 from voters import learnt, services
 from voters.forms import ContactForm, DoNotContactForm, ImportForm
-from voters.models import Elector, ModelVersion, Property, RegisterImport
+from voters.models import Elector, ModelVersion, NameChangeReview, Property, RegisterImport
 from voters.search import NAME_ORDER, CappedPaginator, search_electors
 
 PAGE_SIZE = 50
@@ -228,6 +230,74 @@ def import_progress(request, pk):
     """The progress bar (and, once finished, the report) that the import page polls with htmx."""
     record = get_object_or_404(RegisterImport.objects.for_user(request.user), pk=pk)
     return render(request, "voters/_import_progress.html", {"record": record})
+
+
+# --- Possible name changes left by register imports ------------------------------------------
+
+BULK_ACCEPT_MAX = 500  # one confirmation page lists every pair it accepts
+
+
+def _name_changes_for(request, q=""):
+    return (
+        NameChangeReview.objects.for_user(request.user, Action.MANAGE_VOTERS)
+        .to_review()
+        .matching(q)
+        .select_related(
+            "earlier__home", "earlier__polling_district", "later__home", "later__polling_district"
+        )
+        .annotate(
+            earlier_contacts=Count("earlier__contacts", distinct=True),
+            later_contacts=Count("later__contacts", distinct=True),
+        )
+        .order_by("earlier__surname", "earlier_id", "pk")  # Meta.ordering is dropped with a GROUP BY
+    )
+
+
+@login_required
+def name_changes(request):
+    """Pairs of electors a register import thinks may be one person under a new surname, for an
+    officer to decide; ticking several and accepting them asks first, naming each pair."""
+    require(request.user, Action.MANAGE_VOTERS)
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
+    reviews = _name_changes_for(request, q)
+    if request.method == "POST":
+        ids = [i for i in request.POST.getlist("review") if i.isdigit()]
+        if request.POST.get("all_shown"):
+            chosen = list(reviews[:BULK_ACCEPT_MAX])
+        else:
+            chosen = list(reviews.filter(pk__in=ids[:BULK_ACCEPT_MAX]))
+        if not chosen:
+            messages.error(request, "Tick the pairs you want to accept first.")
+        elif request.POST.get("confirmed") == "yes":
+            merged = services.name_change_reviews_accept(reviews=chosen, user=request.user, request=request)
+            messages.success(
+                request, f"{merged} pair{'s' if merged != 1 else ''} accepted as the same person."
+            )
+        else:
+            return render(request, "voters/name_changes_confirm.html", {"reviews": chosen, "q": q})
+        return redirect(
+            f"{reverse('voters:name_changes')}?{urlencode({'q': q})}" if q else "voters:name_changes"
+        )
+    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="elector.name_changes", request=request, scope_action=Action.MANAGE_VOTERS)
+    return render(request, "voters/name_changes.html", {"page": page, "q": q})
+
+
+@login_required
+@require_POST
+def name_change_decide(request, pk):
+    review = get_for_user(NameChangeReview, request, pk, Action.MANAGE_VOTERS)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.name_change_review_decide(review=review, accept=accept, user=request.user, request=request)
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request, "Merged: one person, with both histories." if accept else "Kept as two people."
+        )
+    q = request.POST.get("q", "").strip()[:100]
+    return redirect(f"{reverse('voters:name_changes')}?{urlencode({'q': q})}" if q else "voters:name_changes")
 
 
 # --- Model versions ------------------------------------------------------------------

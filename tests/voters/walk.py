@@ -7,6 +7,7 @@ from voters.models import (
     ContactRule,
     Elector,
     ModelVersion,
+    NameChangeReview,
     PostcodeLocation,
     Property,
     RegisterImport,
@@ -53,6 +54,27 @@ def anytown_import_to_confirm(anytown):
     )
 
 
+def anytown_name_change(anytown):
+    """Two Anytown electors an import thought may be one person under a new surname."""
+    return anytown.once("name_change", _make_name_change)
+
+
+def _make_name_change(anytown):
+    earlier = anytown_elector(anytown)
+    later = ElectorFactory(
+        home=earlier.home,
+        polling_district=anytown.polling_district,
+        first_names=earlier.first_names,
+        surname="Anytown-Wedd",
+    )
+    return NameChangeReview.unscoped.create(
+        earlier=earlier,
+        later=later,
+        later_summary=f"{later.elector_number_raw} {later.first_names} Anytown-Wedd",
+        reason="Same address and first names, new surname and elector number",
+    )
+
+
 def anytown_model(anytown):
     return ModelVersion.unscoped.get_or_create(
         constituency=anytown.constituency, name="Anytown support", defaults={"score_names": ["support"]}
@@ -79,6 +101,8 @@ URLS = {
     "voters:import_progress": lambda anytown: {"pk": anytown_import(anytown).pk},
     "voters:import_confirm": lambda anytown: {"pk": anytown_import_to_confirm(anytown).pk},
     "voters:model_version": lambda anytown: {"pk": anytown_model(anytown).pk},
+    "voters:name_changes": _no_kwargs,
+    "voters:name_change_decide": lambda anytown: {"pk": anytown_name_change(anytown).pk},
 }
 
 ADMIN_OBJECTS = {

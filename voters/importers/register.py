@@ -5,7 +5,15 @@ Matching an elector to the person we already hold, in this order:
    for an update's change or deletion the number alone is enough;
 2. the same name and address anywhere in the constituency (re-publication re-numbers everyone,
    and someone re-registering gets their history back);
-3. nobody: a new elector.
+3. a name change (a marriage, a double-barrelled name: issue #14 item 5), certain when the elector
+   on the register has the same number, property and first names, and a new surname; or, when the
+   number changed too (re-publication), the same property, first names and date of birth
+   (attainment date), with exactly one such elector for the row and one row for the elector.
+   Dates of birth that differ are never the same person;
+4. nobody: a new elector. When an elector on the register has the same property and first names but
+   a different surname, and rule 3 is not certain (a different number and no date of birth to
+   compare, or more than one such elector), the pair is left for a person to decide
+   (NameChangeReview; `voters.services.name_change_review_decide` merges or keeps them apart).
 A full register marks everyone on the register but not in the file as off the register.
 """
 
@@ -31,7 +39,13 @@ from voters.importers.base import (
     staging_table_names,
     unknown_format,
 )
-from voters.models import RegisterImport, RegisterPublication, Suppression, first_of_month
+from voters.models import (
+    NameChangeReview,
+    RegisterImport,
+    RegisterPublication,
+    Suppression,
+    first_of_month,
+)
 
 # What an adapter reads from one row: an ElectorRow and, when it has an address, a HomeRow (as tuples).
 StagedElector = tuple[tuple[Any, ...], tuple[Any, ...] | None]
@@ -351,10 +365,16 @@ class RegisterImporter(StagedImporter):
             [self.constituency.pk],
         )
         run(f"DROP TABLE IF EXISTS {m}")
-        run(f"CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE)")
+        run(
+            f"""CREATE UNLOGGED TABLE {m} (line integer PRIMARY KEY, elector_id bigint NOT NULL UNIQUE,
+                  name_change boolean NOT NULL DEFAULT false)"""
+        )
         holds_electors = self._holds_electors(cursor)
         self.on_register_before = self._on_register(cursor) if holds_electors else 0
         matched = self._match(cursor, s, m) if holds_electors else 0
+        uncertain = self._match_name_changes(cursor, s, m) if holds_electors else 0
+        name_changes = self._note_name_changes(cursor, s, m) if holds_electors else 0
+        matched += name_changes
         run(f"ANALYZE {m}")
         changed = run(
             f"""UPDATE voters_elector e SET polling_district_id = s.pd_id, elector_number = s.number,
@@ -396,6 +416,8 @@ class RegisterImporter(StagedImporter):
         )
         if added and matched:
             self._note_new_electors(cursor, s, m, added)
+        to_review = self._propose_name_changes(cursor, s) if uncertain else 0
+        run("DROP TABLE IF EXISTS pg_temp.name_change_candidates")
         self._apply_suppressions(cursor)
         self._note_unmatched_deletions(cursor, s, m)
         run(f"DROP TABLE {m}")
@@ -412,7 +434,9 @@ class RegisterImporter(StagedImporter):
         self._sync_publication(cursor, full)
         return {
             "added": added,
-            "changed": changed,
+            "changed": changed - name_changes,  # every name change is an update of its row
+            "name_changes": name_changes,
+            "to_review": to_review,
             "removed": removed,
             "unchanged": matched - changed - deleted_rows,
         }
@@ -486,6 +510,121 @@ class RegisterImporter(StagedImporter):
             [self.constituency.pk],
         )
         return matched
+
+    def _match_name_changes(self, cursor: CursorWrapper, s: str, m: str) -> int:
+        """Rule 3 of the module's docstring: add the certain name changes to the matched table (marked
+        `name_change`). Returns how many uncertain pairs (line, elector) are left in the temporary
+        table `name_change_candidates` for `_propose_name_changes`."""
+        same_person = """upper(e.first_names) = upper(s.first_names) AND s.first_names <> ''
+            AND (e.attainment_date IS NULL OR s.attainment IS NULL OR e.attainment_date = s.attainment)"""
+        # The same number, property and first names on the register: only the surname changed.
+        rowcount(
+            cursor,
+            f"""INSERT INTO {m} (line, elector_id, name_change)
+                SELECT s.line, e.id, true FROM {s} s JOIN voters_elector e
+                  ON e.polling_district_id = s.pd_id AND e.elector_number = s.number
+                 AND e.elector_suffix = s.suffix AND e.on_register
+                JOIN voters_property p ON p.id = e.home_id AND p.address_key = s.address_key
+                WHERE s.action <> 'D' AND s.address_key <> '' AND {same_person}
+                  AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)
+                  AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
+                ON CONFLICT DO NOTHING""",
+        )
+        # An update's change of an elector (matched by number) under a new surname is a name change too.
+        if self.record.kind == RegisterImport.Kind.UPDATE:
+            rowcount(
+                cursor,
+                f"""UPDATE {m} m SET name_change = true FROM {s} s, voters_elector e
+                    WHERE s.line = m.line AND e.id = m.elector_id AND s.action = 'C'
+                      AND upper(e.surname) <> upper(s.surname) AND {same_person}""",
+            )
+        # Everyone else at the property with those first names and another surname. An elector a
+        # deletion in this file takes off is still a candidate: councils record some name changes
+        # as a deletion and an addition.
+        # Dropped at commit, and before: tests run many imports in one transaction.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.name_change_candidates")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE name_change_candidates ON COMMIT DROP AS
+                SELECT s.line, e.id AS elector_id,
+                       s.attainment IS NOT NULL AND e.attainment_date = s.attainment AS same_birth,
+                       EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id) AS deleted
+                FROM {s} s JOIN voters_property p ON p.address_key = s.address_key
+                JOIN voters_elector e ON e.home_id = p.id AND e.on_register
+                 AND upper(e.surname) <> upper(s.surname)
+                JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id AND pd.constituency_id = %s
+                WHERE s.action <> 'D' AND s.address_key <> '' AND {same_person}
+                  AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {m} m JOIN {s} d ON d.line = m.line
+                    WHERE m.elector_id = e.id AND d.action <> 'D')""",
+            [self.constituency.pk],
+        )
+        if not cursor.rowcount:
+            return 0
+        # A date of birth to compare, and one candidate each way: the same person, renumbered.
+        rowcount(
+            cursor,
+            f"""INSERT INTO {m} (line, elector_id, name_change)
+                SELECT line, elector_id, true FROM (
+                  SELECT c.*, count(*) OVER (PARTITION BY line) AS per_line,
+                         count(*) OVER (PARTITION BY elector_id) AS per_elector
+                  FROM name_change_candidates c) c
+                WHERE same_birth AND NOT deleted AND per_line = 1 AND per_elector = 1
+                ON CONFLICT DO NOTHING""",
+        )
+        cursor.execute(f"DELETE FROM name_change_candidates c USING {m} m WHERE m.line = c.line")
+        cursor.execute("SELECT count(*) FROM name_change_candidates")
+        return cursor.fetchone()[0]
+
+    def _note_name_changes(self, cursor: CursorWrapper, s: str, m: str) -> int:
+        """How many rows matched as name changes, with examples in the report (before the update)."""
+        cursor.execute(f"SELECT count(*) FROM {m} WHERE name_change")
+        count: int = cursor.fetchone()[0]
+        if count:
+            cursor.execute(
+                f"""SELECT s.raw_number, e.first_names, e.surname, s.surname
+                    FROM {m} m JOIN {s} s ON s.line = m.line JOIN voters_elector e ON e.id = m.elector_id
+                    WHERE m.name_change ORDER BY s.line LIMIT 20"""
+            )
+            sample = "; ".join(f"{n} {f} {old} → {new}" for n, f, old, new in cursor.fetchall())
+            self.report.notes.append(
+                f"{count} name change{'s' if count != 1 else ''}: the same elector, kept with their "
+                f"history under a new surname: {sample}{' ...' if count > 20 else ''}"
+            )
+        return count
+
+    def _propose_name_changes(self, cursor: CursorWrapper, s: str) -> int:
+        """After the new electors are added: each uncertain pair becomes a NameChangeReview of the
+        elector we held and the one just added (found by its number and match key)."""
+        cursor.execute(
+            f"""INSERT INTO voters_namechangereview (earlier_id, later_id, later_summary, register_import_id,
+                    state, reason, found_at)
+                SELECT c.elector_id, n.id, left(concat_ws(' ', s.raw_number, s.first_names, s.surname), 250), %s,
+                       %s, CASE WHEN count(*) OVER (PARTITION BY c.line) > 1
+                                  OR count(*) OVER (PARTITION BY c.elector_id) > 1
+                           THEN 'Same address and first names, new surname; more than one such elector'
+                           WHEN c.same_birth THEN 'Same address, first names and date of birth, new surname'
+                           ELSE 'Same address and first names, new surname and elector number' END,
+                       now()
+                FROM name_change_candidates c JOIN {s} s ON s.line = c.line
+                CROSS JOIN LATERAL (
+                  SELECT e.id FROM voters_elector e
+                  WHERE e.polling_district_id = s.pd_id AND e.elector_number = s.number
+                    AND e.elector_suffix = s.suffix AND e.match_key = s.match_key AND e.on_register
+                    AND e.id <> c.elector_id
+                  ORDER BY e.id DESC LIMIT 1) n
+                ON CONFLICT DO NOTHING
+                RETURNING later_summary""",
+            [self.record.pk, NameChangeReview.State.PROPOSED],
+        )
+        found = [summary for (summary,) in cursor.fetchall()]
+        if found:
+            self.report.notes.append(
+                f"{len(found)} possible name change{'s' if len(found) != 1 else ''} to review (kept as "
+                f"separate electors until someone decides): {'; '.join(found[:20])}"
+                f"{' ...' if len(found) > 20 else ''}"
+            )
+        return len(found)
 
     def _note_new_electors(self, cursor: CursorWrapper, s: str, m: str, added: int) -> None:
         """On re-publication, the people in the file we could not match to anyone we held."""
