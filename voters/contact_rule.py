@@ -30,6 +30,9 @@ Not applied, on purpose:
   promise who has not voted, however recently they were contacted: that is the point of knocking
   up. They never call this module, and `pack_is_exempt` says so for their packs wherever a
   campaigns page shows one.
+- The postal chase (gotv.views_postal, from the day postal ballots go out to the close of poll)
+  does not check it either: like knock-up it is getting out the vote of promises, where chasing
+  again is the point.
 - Members not matched to an elector: there is no contact history to check them against.
 """
 
