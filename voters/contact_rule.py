@@ -1,10 +1,10 @@
 """The contact-frequency rule: ONE rule, checked wherever contact with a person is planned.
 
 The rule. A CLP sets a quiet period per channel (`voters.ContactRule`, in the office admin; a door
-knock and a call default to 14 days, the other channels to none). A person whose last contact, on
-any channel, is less than the quiet period of the channel about to be used ago is *resting*: they
-are left out of what is being planned, and the page that plans it says how many were left out
-("N skipped: contacted in the last D days"). Do-not-contact is a separate, absolute suppression
+knock and a call default to 14 days, the other channels to none). A person last contacted, on any
+channel, within the quiet period of the channel about to be used is *resting*: they are left out
+of what is being planned, and the page that plans it says how many were left out ("N skipped:
+contacted in the last D days"). Do-not-contact is a separate, absolute suppression
 (`ElectorQuerySet.contactable`), not counted as skipped here.
 
 Where it is checked (every channel that contacts a person), and where the count shows:
@@ -18,7 +18,7 @@ Where it is checked (every channel that contacts a person), and where the count 
     email  member email to members matched to an elector             the confirmation page and the
            (members.services.email_audience_due)                      send's report
     post   letters to members matched to an elector                  the letters page
-           (members letters page)
+           (members.views.member_letters, through members_due)
 
 Not applied, on purpose:
 
@@ -28,7 +28,7 @@ Not applied, on purpose:
   record one: the door was knocked, and the voter's history must say so.
 - POLLING DAY IS EXEMPT. Knock-up rounds (gotv.knockup, gotv.promises, gotv.services) knock every
   promise who has not voted, however recently they were contacted: that is the point of knocking
-  up. They never call this module, and `pack_is_exempt` says so for their packs wherever a
+  up. They never call this module, and `campaigns.packs.pack_is_exempt` says so for their packs wherever a
   campaigns page shows one.
 - The postal chase (gotv.views_postal, from the day postal ballots go out to the close of poll)
   does not check it either: like knock-up it is getting out the vote of promises, where chasing
@@ -55,9 +55,6 @@ if TYPE_CHECKING:
 
     from labourhub.models import Constituency
     from voters.models import ElectorQuerySet
-
-# Channels the rule is checked on. An event is not contact we plan to make to a person.
-PLANNED_CHANNELS = (Channel.DOOR, Channel.PHONE, Channel.EMAIL, Channel.POST)
 
 
 def quiet_days(*, constituency: Constituency | int, channel: str) -> int:
