@@ -279,6 +279,11 @@ class CampaignList(ScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The contact-frequency rule (voters.contact_rule) when the list was built: who it left out.
+    skipped_by_rule = models.PositiveIntegerField(
+        default=0, help_text="People left out: contacted inside the quiet period when the list was built."
+    )
+    quiet_days = models.PositiveIntegerField(default=0, help_text="The quiet period then, in days.")
 
     unscoped = CampaignListQuerySet.as_manager()
     objects = CampaignListQuerySet.as_guarded_manager()
@@ -690,6 +695,7 @@ class CallEntry(ScopedModel):
         WAITING = "waiting", "Waiting"
         CLAIMED = "claimed", "With a caller"
         DONE = "done", "Done"
+        SKIPPED = "skipped", "Contacted recently, skipped"  # by the contact-frequency rule
 
     call_list = models.ForeignKey(CallList, on_delete=models.CASCADE, related_name="entries")
     elector = models.ForeignKey("voters.Elector", on_delete=models.CASCADE, related_name="+")

@@ -1,10 +1,14 @@
 """What a phone downloads for a pack: compact, so 300 doors stay well under 150 KB gzipped."""
 
+from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, WalkList
 from labourhub.scoping import Action, constituencies_for
+from voters import contact_rule
 from voters.models import Channel, Elector
+
+SKIP_TEXT = "contacted recently, skip"
 
 
 def _survey(version):
@@ -52,10 +56,51 @@ def pack_doors(pack):
     return [(door.property, by_home.get(door.property_id, [])) for door in doors]
 
 
+def pack_is_exempt(pack):
+    """A knock-up round's pack (polling day): the contact-frequency rule does not apply to it."""
+    return WalkList.unscoped.filter(pk=pack.walk_list_id, knock_up_round__isnull=False).exists()
+
+
+def pack_resting(pack, doors):
+    """{elector id: their latest such contact} for the people on `doors` (from `pack_doors`) whom the
+    contact-frequency rule (voters.contact_rule) now says to skip: contacted inside the CLP's quiet
+    period for door knocking (the list was built without them, so: contacted since it was built or
+    printed; or a household member who was resting already), other than through this pack (its own
+    doors show as done, not as resting). Asked each time a pack is printed, or opened or
+    refreshed on a phone. Empty for a knock-up pack: polling day is exempt.
+
+    Only marks: nobody is taken off the sheet, so a door knocked anyway (the paper sheet was
+    printed before the quiet period started) is still keyed in (see paper_sheet_record)."""
+    if pack_is_exempt(pack):
+        return {}
+    return contact_rule.contacted_recently(
+        elector_ids=[e.pk for _, electors in doors for e in electors],
+        constituency=pack.walk_list.campaign.constituency_id,
+        channel=Channel.DOOR,
+        not_through=Q(visit__pack=pack),
+    )
+
+
+def doors_marked(doors, resting):
+    """`doors` as [(property, [(elector, last contact or None)], every person resting)] for pages."""
+    marked = []
+    for home, electors in doors:
+        people = [(e, resting.get(e.pk)) for e in electors]
+        marked.append((home, people, bool(people) and all(at is not None for _, at in people)))
+    return marked
+
+
+def _day(at):
+    return f"{timezone.localtime(at):%-d %b}" if at is not None else ""
+
+
 def pack_download(*, pack, token):
-    """`token` comes back with each answer (see campaigns.offline)."""
+    """`token` comes back with each answer (see campaigns.offline). Each person carries the day of
+    their last contact when the contact-frequency rule says to skip them ("" otherwise), and a door
+    whose every person is resting says so in `skip`."""
     campaign = pack.walk_list.campaign
     doors = pack_doors(pack)
+    resting = pack_resting(pack, doors)
     elector_ids = [e.pk for _, electors in doors for e in electors]
     latest = {
         li.elector_id: li.display
@@ -82,7 +127,11 @@ def pack_download(*, pack, token):
                 "ll": [round(home.latitude, 5), round(home.longitude, 5)]
                 if home.latitude is not None and home.longitude is not None
                 else None,
-                "e": [[e.pk, e.full_name, e.elector_number_raw, latest.get(e.pk, "")] for e in electors],
+                "e": [
+                    [e.pk, e.full_name, e.elector_number_raw, latest.get(e.pk, ""), _day(resting.get(e.pk))]
+                    for e in electors
+                ],
+                "skip": SKIP_TEXT if electors and all(e.pk in resting for e in electors) else "",
             }
             for home, electors in doors
         ],

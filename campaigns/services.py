@@ -45,11 +45,13 @@ from campaigns.walklists import (
     doors_in_walking_order,
     electors_matching,
     member_phones,
+    skipped_by_rule,
     split_into_packs,
 )
 from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
+from voters import contact_rule
 from voters.models import Channel
 from voters.services import contact_record
 
@@ -648,7 +650,12 @@ def paper_sheet_record(
 ) -> list[VisitResult]:
     """Key in a returned paper sheet (`rows`: forms.PaperRow, one per elector with an outcome) as
     `canvasser`'s visits at noon on `knocked_on`, flagged as paper. Each row's UUID makes keying the
-    sheet in twice record it once. Returns one VisitResult per row."""
+    sheet in twice record it once. Returns one VisitResult per row.
+
+    The contact-frequency rule (voters.contact_rule) is NOT applied here, on purpose: it is about
+    planning contact, not refusing to record one that happened. A sheet printed before the quiet
+    period started (someone called the voter since) is keyed in whole: the door was knocked, and
+    the voter's history must say so. The paper-entry page marks such people, and records them."""
     recorded_at = timezone.make_aware(datetime.combine(knocked_on, time(12)))
     version = campaign.current_survey_version()
     visits = [
@@ -689,9 +696,15 @@ def walk_list_create(
         raise ValidationError("pack_size: between 5 and 500 doors.")
     criteria = criteria_clean(campaign, criteria)
     electors = electors_matching(campaign, criteria)
-    return walk_list_from_electors(
+    walk_list = walk_list_from_electors(
         campaign=campaign, name=name, criteria=criteria, electors=electors, pack_size=pack_size, user=user
     )
+    walk_list.skipped_by_rule = skipped_by_rule(campaign, criteria, Channel.DOOR)
+    walk_list.quiet_days = contact_rule.quiet_days(
+        constituency=campaign.constituency_id, channel=Channel.DOOR
+    )
+    walk_list.save(update_fields=["skipped_by_rule", "quiet_days"])
+    return walk_list
 
 
 def walk_list_from_electors(
@@ -705,7 +718,8 @@ def walk_list_from_electors(
     sheet_prefix: str = "W",
 ) -> WalkList:
     """A walk list of the doors of `electors` (a queryset) in walking order, split into packs; used
-    by walk_list_create and by polling day's knock-up rounds (which choose their own electors).
+    by walk_list_create and by polling day's knock-up rounds (which choose their own electors, with
+    no contact-frequency rule: polling day is exempt, see voters.contact_rule).
     Runs inside the caller's transaction."""
     doors = doors_in_walking_order(electors)
     walk_list = WalkList.unscoped.create(
@@ -860,7 +874,13 @@ def call_list_create(
     criteria = criteria_clean(campaign, criteria)
     electors = electors_matching(campaign, criteria, channel=Channel.PHONE)
     call_list = CallList.unscoped.create(
-        campaign=campaign, name=name[:120], criteria=criteria, script=script, created_by=user
+        campaign=campaign,
+        name=name[:120],
+        criteria=criteria,
+        script=script,
+        created_by=user,
+        skipped_by_rule=skipped_by_rule(campaign, criteria, Channel.PHONE),
+        quiet_days=contact_rule.quiet_days(constituency=campaign.constituency_id, channel=Channel.PHONE),
     )
     phones: dict[int, PhoneNumber] = {}
     for phone in (
@@ -890,7 +910,7 @@ def call_list_create(
         user=user,
         obj=call_list,
         constituency=campaign.constituency,
-        detail={"criteria": criteria, "entries": len(phones)},
+        detail={"criteria": criteria, "entries": len(phones), "skipped_by_rule": call_list.skipped_by_rule},
     )
     return call_list
 
@@ -898,8 +918,9 @@ def call_list_create(
 @transaction.atomic
 def call_claim_next(*, call_list: CallList, user: User) -> CallEntry | None:
     """The next person for this caller: never someone another caller has (SKIP LOCKED), never
-    someone contacted inside the quiet period since the list was made (they are closed off), and
-    call-backs only once their time has come. Returns a CallEntry or None when the list is done."""
+    someone contacted inside the quiet period since the list was made (the contact-frequency rule,
+    voters.contact_rule: they are closed off as skipped), and call-backs only once their time has
+    come (a call-back was asked for by the person). Returns a CallEntry or None when the list is done."""
     now = timezone.now()
     mine = CallEntry.unscoped.filter(
         call_list=call_list, status=CallEntry.Status.CLAIMED, claimed_by=user
@@ -922,7 +943,7 @@ def call_claim_next(*, call_list: CallList, user: User) -> CallEntry | None:
             return None
         due = electors_matching(call_list.campaign, {}, channel=Channel.PHONE).filter(pk=entry.elector_id)
         if entry.call_back_at is None and not due.exists():
-            entry.status = CallEntry.Status.DONE  # contacted elsewhere since the list was made
+            entry.status = CallEntry.Status.SKIPPED  # contacted elsewhere since the list was made
             entry.save(update_fields=["status"])
             continue
         entry.status = CallEntry.Status.CLAIMED

@@ -370,12 +370,13 @@ def pack_print(request, pk):
     pack = get_pack_for_user(request, pk)
     audit_record(action="pack.print", request=request, obj=pack)
     qr = segno.make(_share_url(request, pack), error="m")
+    doors = packs.pack_doors(pack)
     return render(
         request,
         "campaigns/pack_print.html",
         {
             "pack": pack,
-            "doors": packs.pack_doors(pack),
+            "doors": packs.doors_marked(doors, packs.pack_resting(pack, doors)),
             "qr_svg": mark_safe(qr.svg_inline(scale=3, title=f"Pack {pack.sheet_id}")),  # noqa: S308 (segno's own SVG)
             "codes": IntentionCode.objects.active(),
             "outcomes": DoorOutcome.objects.active().filter(channel=Channel.DOOR),
@@ -595,6 +596,7 @@ def get_call_list_for_user(request, pk, action=Action.CANVASS):
 def calllist(request, pk):
     call_list = get_call_list_for_user(request, pk)
     counts = dict(call_list.entries.values_list("status").annotate(n=Count("pk")).order_by())
+    counts["finished"] = counts.get("done", 0) + counts.get("skipped", 0)
     return render(request, "campaigns/calllist.html", {"call_list": call_list, "counts": counts})
 
 
@@ -875,7 +877,15 @@ def paper_entry(request, pk):
             "campaign": campaign,
             "sheet": sheet,
             "pack": pack,
-            "rows": [(home, [(e, uuid.uuid4()) for e in electors]) for home, electors in doors],
+            # Marked, never left out: a door knocked from a sheet printed before someone else
+            # contacted the voter is still keyed in (the contact-frequency rule plans contact; it
+            # never refuses to record one that happened).
+            "rows": [
+                (home, [(e, uuid.uuid4(), at) for e, at in people])
+                for home, people, _ in packs.doors_marked(
+                    doors, packs.pack_resting(pack, doors) if pack else {}
+                )
+            ],
             "canvassers": canvassers,
             "outcomes": DoorOutcome.objects.active().filter(channel="door"),
             "codes": IntentionCode.objects.active(),

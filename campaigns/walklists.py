@@ -6,7 +6,8 @@ Criteria (a dict, stored on the list so it can be read back and rebuilt):
     score              {"model_version": id, "name": "support", "min": 0.3, "max": 0.7}
     intentions         ["L soft", "D", ...]  latest voting intention (code, optionally strength)
     not_contacted_days 21                    on top of the CLP's contact-frequency rule
-Every list leaves out do-not-contact electors and anyone inside the CLP's quiet period.
+Every list leaves out do-not-contact electors and anyone inside the CLP's quiet period (the
+contact-frequency rule, voters.contact_rule); `skipped_by_rule` counts who the rule left out.
 """
 
 import re
@@ -21,6 +22,7 @@ from django.utils import timezone
 from campaigns.models import IntentionCode, LatestIntention, PhoneNumber
 from labourhub.models import PollingDistrict
 from members.models import Member
+from voters import contact_rule
 from voters.models import Channel, ElectorScore, ModelVersion, Property
 from voters.models import Elector as ElectorModel
 
@@ -81,13 +83,13 @@ def criteria_clean(campaign, raw):
     return criteria
 
 
-def electors_matching(campaign, criteria, channel=Channel.DOOR):
-    """Electors in the campaign's CLP meeting `criteria`, contactable and outside the quiet period."""
-    electors = (
-        ElectorModel.unscoped.filter(polling_district__constituency=campaign.constituency)
-        .on_register()
-        .due_for(channel)
-    )
+def electors_matching(campaign, criteria, channel=Channel.DOOR, *, rule=True):
+    """Electors in the campaign's CLP meeting `criteria`, contactable and outside the quiet period
+    (with rule=False, inside it too: what `skipped_by_rule` counts from)."""
+    electors = ElectorModel.unscoped.filter(
+        polling_district__constituency=campaign.constituency
+    ).on_register()
+    electors = electors.due_for(channel) if rule else electors.contactable()
     if criteria.get("polling_districts"):
         electors = electors.filter(polling_district__in=criteria["polling_districts"])
     if criteria.get("streets"):
@@ -125,6 +127,11 @@ def electors_matching(campaign, criteria, channel=Channel.DOOR):
             )
         )
     return electors
+
+
+def skipped_by_rule(campaign, criteria, channel=Channel.DOOR):
+    """How many electors meeting `criteria` the contact-frequency rule leaves out, now."""
+    return contact_rule.resting(electors_matching(campaign, criteria, channel, rule=False), channel).count()
 
 
 def member_phones():

@@ -381,6 +381,10 @@ class EmailSend(ScopedModel):
     planned_at = models.DateTimeField(null=True, blank=True)
     planned_count = models.PositiveIntegerField(default=0)
     skipped_by_cap = models.PositiveIntegerField(default=0)
+    # The contact-frequency rule (voters.contact_rule) when it was planned: members matched to an
+    # elector contacted inside the CLP's quiet period for email were left out.
+    skipped_by_rule = models.PositiveIntegerField(default=0)
+    quiet_days = models.PositiveIntegerField(default=0, help_text="The quiet period for email then, in days.")
     finished_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(
         null=True,
@@ -418,6 +422,8 @@ class EmailSend(ScopedModel):
         )
         rows["planned"] = self.planned_count
         rows["skipped_by_cap"] = self.skipped_by_cap
+        rows["skipped_by_rule"] = self.skipped_by_rule
+        rows["quiet_days"] = self.quiet_days
         done = rows["sent"] + rows["failed"] + rows["not_sent"]
         rows["percent"] = round(100 * done / self.planned_count) if self.planned_count else 100
         return rows

@@ -4,7 +4,9 @@ Member email, step by step:
 1. `email_send_save` checks the content (unknown merge fields are refused here, not at send time).
 2. `email_send_start` (now or at a scheduled time; the sweeper starts scheduled ones) queues
    `email_send_plan`, which writes one EmailRecipient row per member in one INSERT ... SELECT,
-   applying consent, bounces and the frequency cap, and queues one task per EmailBatch.
+   applying consent, bounces, the frequency cap and the contact-frequency rule (members matched to
+   an elector contacted inside the CLP's quiet period for email are skipped, and counted:
+   voters.contact_rule), and queues one task per EmailBatch.
 3. `email_batch_send` sends a batch over one SMTP connection (the fast path is members/sending.py,
    which states the delivery guarantee): it takes the batch's advisory lock (held while its connection
    lives), claims the batch's rows in one UPDATE, and marks each row sent in its own durable commit
@@ -53,6 +55,7 @@ from members.models import (
     MemberImport,
     Volunteer,
 )
+from voters import contact_rule
 from voters.models import Channel as ContactChannel
 from voters.models import Elector
 from voters.services import contact_record
@@ -262,6 +265,28 @@ def email_audience(send: EmailSend, user: User | None = None) -> MemberQuerySet:
     return members.matching(audience_filters(send)).emailable()
 
 
+def email_quiet_since(send: EmailSend, at: datetime | None = None) -> datetime | None:
+    """The start of the CLP's quiet period for email (the contact-frequency rule, voters.contact_rule),
+    or None when the CLP has none: a member matched to an elector contacted since is skipped."""
+    return contact_rule.quiet_since(constituency=send.constituency_id, channel=ContactChannel.EMAIL, at=at)
+
+
+def email_audience_due(
+    send: EmailSend, user: User | None = None, at: datetime | None = None
+) -> MemberQuerySet:
+    """Who a send reaches: its audience less the members the contact-frequency rule skips."""
+    return email_audience(send, user).filter(contact_rule.member_due_q(email_quiet_since(send, at)))
+
+
+def email_skipped_by_rule(send: EmailSend, user: User | None = None, at: datetime | None = None) -> int:
+    """How many of the send's audience the contact-frequency rule skips now (matched to an elector
+    contacted inside the CLP's quiet period for email)."""
+    since = email_quiet_since(send, at)
+    if since is None:
+        return 0
+    return email_audience(send, user).filter(contact_rule.member_resting_q(since)).count()
+
+
 def email_template(send: EmailSend) -> Template:
     unsubscribe = "Unsubscribe from these emails: {{unsubscribe_url}}"
     why = f"You get this as a member of {send.constituency.name} Labour who agreed to email."
@@ -297,7 +322,7 @@ def merge_values(
 
 def email_preview(*, send: EmailSend, user: User) -> tuple[str, str, str]:
     """(subject, text, html) as the first member of the audience would get it, or a sample member."""
-    member = email_audience(send, user).select_related("branch", "ward").order_by("id").first()
+    member = email_audience_due(send, user).select_related("branch", "ward").order_by("id").first()
     sample = member or Member(first_name="Sam", last_name="Sample", membership_number="A000000")
     values = merge_values(
         send=send,
@@ -399,9 +424,13 @@ def email_send_plan(*, send_id: int, batch_size: int | None = None) -> EmailSend
         if send.planned_at is not None or send.state != EmailSend.State.SENDING:
             return send
         now = timezone.now()
+        send.quiet_days = contact_rule.quiet_days(
+            constituency=send.constituency_id, channel=ContactChannel.EMAIL
+        )
+        send.skipped_by_rule = email_skipped_by_rule(send, at=now)
         try:
             audience_sql, audience_params = (
-                email_audience(send).order_by().values("id", "email").query.sql_with_params()
+                email_audience_due(send, at=now).order_by().values("id", "email").query.sql_with_params()
             )
         except EmptyResultSet:  # an audience that can match nobody
             audience_sql, audience_params = "SELECT NULL::bigint AS id, NULL::text AS email WHERE false", ()
@@ -416,11 +445,26 @@ def email_send_plan(*, send_id: int, batch_size: int | None = None) -> EmailSend
         send.planned_at, send.planned_count, send.skipped_by_cap = now, planned, capped
         if planned == 0:
             send.state, send.finished_at = EmailSend.State.DONE, now
-        send.save(update_fields=["planned_at", "planned_count", "skipped_by_cap", "state", "finished_at"])
+        send.save(
+            update_fields=[
+                "planned_at",
+                "planned_count",
+                "skipped_by_cap",
+                "skipped_by_rule",
+                "quiet_days",
+                "state",
+                "finished_at",
+            ]
+        )
         audit_record(
             action="members.email_plan",
             obj=send,
-            detail={"planned": planned, "skipped_by_cap": capped, "batches": batches},
+            detail={
+                "planned": planned,
+                "skipped_by_cap": capped,
+                "skipped_by_rule": send.skipped_by_rule,
+                "batches": batches,
+            },
         )
         batch_ids = list(EmailBatch.objects.filter(send=send).values_list("id", flat=True))
         transaction.on_commit(lambda: [member_email_batch_send.delay(batch_id) for batch_id in batch_ids])

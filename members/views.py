@@ -35,6 +35,8 @@ from members.models import (
     MemberImport,
     Volunteer,
 )
+from voters import contact_rule
+from voters.models import Channel as ContactChannel
 
 PAGE_SIZE = 50
 
@@ -189,9 +191,10 @@ def member_letters(request):
         email_content.check(subject="", body=letter)
     except email_content.ContentError as problem:
         error, letter = str(problem), DEFAULT_LETTER
-    recipients = (
-        members.without_email().exclude(address_line1="").select_related("branch", "ward", "constituency")
-    )
+    recipients = members.without_email().exclude(address_line1="")
+    # The contact-frequency rule for post: members matched to an elector contacted recently are skipped.
+    recipients, skipped, quiet_days = contact_rule.members_due(recipients, ContactChannel.POST)
+    recipients = recipients.select_related("branch", "ward", "constituency")
     recipients = list(recipients.order_by("postcode", "last_name")[:2000])
     letters = [
         (
@@ -216,7 +219,7 @@ def member_letters(request):
         action="members.letters",
         request=request,
         scope_action=Action.MANAGE_MEMBERS,
-        detail={"rows": len(letters)},
+        detail={"rows": len(letters), "skipped_by_rule": skipped},
     )
     return render(
         request,
@@ -227,6 +230,8 @@ def member_letters(request):
             "letter": letter,
             "error": error,
             "labels": request.GET.get("format") == "labels",
+            "skipped_by_rule": skipped,
+            "quiet_days": " or ".join(str(days) for days in quiet_days),
         },
     )
 
@@ -341,7 +346,8 @@ def email_detail(request, pk):
             context["preview"] = services.email_preview(send=send, user=request.user)
         except (email_content.ContentError, ValueError) as problem:
             context["preview_error"] = str(problem)
-        context["audience_count"] = services.email_audience(send, request.user).count()
+        context["audience_count"] = services.email_audience_due(send, request.user).count()
+        context.update(_skipped_by_rule(send, request.user))
     context["bounces"] = (
         BounceEvent.objects.for_user(request.user, Action.MANAGE_MEMBERS)
         .filter(recipient__send=send)
@@ -379,7 +385,7 @@ def email_start(request, pk):
         return redirect("members:email_detail", pk=send.pk)
     when = form.cleaned_data["when"]
     if send.state == EmailSend.State.DRAFT:
-        count = services.email_audience(send, request.user).count()
+        count = services.email_audience_due(send, request.user).count()
         if form.cleaned_data["confirmed_count"] != count:
             confirm = EmailStartForm(initial={"when": when, "confirmed_count": count})
             context = {
@@ -389,6 +395,7 @@ def email_start(request, pk):
                 "when": when,
                 "changed": form.cleaned_data["confirmed_count"] is not None,
                 "form": confirm,
+                **_skipped_by_rule(send, request.user),
             }
             return render(request, "members/email_confirm.html", context)
     try:
@@ -398,6 +405,16 @@ def email_start(request, pk):
     else:
         messages.success(request, f"Scheduled for {when:%d %b %Y %H:%M}." if when else "Sending now.")
     return redirect("members:email_detail", pk=send.pk)
+
+
+def _skipped_by_rule(send, user):
+    """The contact-frequency rule's count for the page that plans a send (voters.contact_rule)."""
+    return {
+        "skipped_by_rule": services.email_skipped_by_rule(send, user),
+        "quiet_days": contact_rule.quiet_days(
+            constituency=send.constituency_id, channel=ContactChannel.EMAIL
+        ),
+    }
 
 
 @login_required

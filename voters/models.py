@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict
@@ -258,25 +258,11 @@ class ElectorQuerySet(ScopedQuerySet):
         return self.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when))
 
     def due_for(self, channel: Channel, at: datetime.datetime | None = None) -> Self:
-        """Contactable electors outside their CLP's quiet period for `channel` (ContactRule)."""
-        at = at or timezone.now()
-        quiet_days = Coalesce(
-            models.Subquery(
-                ContactRule.objects.filter(
-                    constituency=models.OuterRef("polling_district__constituency"), channel=channel
-                ).values("quiet_days")[:1]
-            ),
-            models.Value(ContactRule.DEFAULT_QUIET_DAYS.get(channel, 0)),
-        )
-        since = models.ExpressionWrapper(
-            models.Value(at) - quiet_days * models.Value(datetime.timedelta(days=1)),
-            output_field=models.DateTimeField(),
-        )
-        return (
-            self.contactable()
-            .alias(quiet_since=since)
-            .filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=models.F("quiet_since")))
-        )
+        """Contactable electors outside their CLP's quiet period for `channel`: the contact-frequency
+        rule, which lives in voters.contact_rule (where and where not it applies is written there)."""
+        from voters import contact_rule
+
+        return contact_rule.due(self, channel, at)
 
     def with_number(self, polling_district_code: str, number: int, suffix: int = 0) -> Self:
         return self.filter(
@@ -559,9 +545,7 @@ class Contact(ScopedModel):
 
 class ContactRule(models.Model):
     """A CLP's quiet period: no contact on `channel` within `quiet_days` of the last contact.
-
-    Not on polling day: knock-up rounds (gotv.knockup) knock every promise who has not voted,
-    however recently they were contacted, and never ask `due_for`."""
+    The rule itself, every channel it is checked on, and why polling day is exempt: voters.contact_rule."""
 
     DEFAULT_QUIET_DAYS = {Channel.DOOR: 14, Channel.PHONE: 14}
 

@@ -144,6 +144,7 @@
         mine.length ? (mine.every((r) => r.state === "sent") ? "Done, sent" : "Done, waiting to send") : "",
         doneEarlier ? `Done by you at ${today.mine}` : "",
         other ? `Knocked today by ${other.by} at ${other.at}` : "",
+        !mine.length && door.skip ? `Contacted recently, skip` : "",  // the contact-frequency rule
       ].filter(Boolean).join(" · ");
       return el("li", {},
         el("button", {
@@ -170,6 +171,7 @@
     const people = door.e.map((elector) => el("li", { class: "person" },
       el("span", { class: "person-name", text: elector[1] }),
       el("span", { class: "muted", text: ` ${elector[2]}${elector[3] ? " · last: " + elector[3] : ""}` }),
+      elector[4] ? el("span", { class: "skip", text: ` · contacted recently (${elector[4]}), skip` }) : null,
       done.has(elector[0])
         ? el("span", { class: "saved", text: " ✓ recorded" })
         : el("button", { type: "button", class: "big", onclick: () => renderSurvey(index, elector) }, `Spoke to ${elector[1].split(" ")[0]}`)));

@@ -155,6 +155,30 @@ def test_my_doors_knocked_earlier_today_show_as_done_on_a_second_phone(
         other_phone.close()
 
 
+def test_a_pack_reopened_marks_a_door_contacted_since_as_contacted_recently_skip(
+    browser_context, live_server, anytown, anytown_canvasser, pack
+):
+    """Issue 14, item 6: the contact-frequency rule on a pack already on the phone. Someone rang the
+    voter at door 2 after the pack was downloaded: re-opened, the door says to skip it."""
+    from voters.services import contact_record
+
+    sign_in(browser_context, live_server, anytown_canvasser)
+    page = browser_context.new_page()
+    open_pack(page, pack)
+    expect(page.locator("button.door").nth(1)).not_to_contain_text("Contacted recently")
+    called = pack.doors.get(position=2).property.electors.get()
+    contact_record(elector=called, channel="phone", user=anytown.user(Role.ORGANISER))
+    page.reload()
+    page.wait_for_selector("button.door")
+    door = page.locator("button.door").nth(1)
+    expect(door).to_contain_text("Contacted recently, skip")
+    assert "Contacted recently" not in page.locator("button.door").nth(0).inner_text()
+    door.click()
+    expect(page.locator(".person .skip")).to_contain_text(
+        f"contacted recently ({timezone.localtime():%-d %b}), skip"
+    )
+
+
 def test_going_online_signed_out_says_the_answers_are_waiting(
     browser_context, live_server, anytown_canvasser, pack
 ):

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from campaigns import packs
 from campaigns.models import Campaign
 from gotv import knockup
 from gotv.models import KnockUpOutcome, LiftRequest, PromiseAdjustment, VoteRecord
@@ -17,6 +18,7 @@ from tests.factories import PollingDistrictFactory
 from tests.gotv.factories import BallotBoxFactory, canvassed, enter, polling_day
 from tests.voters.factories import ElectorFactory, PropertyFactory
 from voters.models import Channel, Elector
+from voters.services import contact_record, contact_rule_set
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +107,26 @@ def test_the_quiet_period_does_not_apply_on_polling_day(anytown, day):
     # ... but they are knocked up all the same.
     made = knock_up_round_create(committee_room=day.room, user=anytown.user(Role.ORGANISER))
     assert day.people[2].pk in _in_round(made)
+
+
+def test_knock_up_packs_ignore_the_contact_frequency_rule(client, anytown, day):
+    """Polling day is exempt from the rule (voters.contact_rule): a knock-up pack neither leaves out
+    nor marks "contacted recently, skip" a promise contacted since it was printed, on the knocker's
+    page or on the campaigns pages that can show the same pack."""
+    organiser = anytown.user(Role.ORGANISER)
+    contact_rule_set(constituency=anytown.constituency, channel="door", quiet_days=60, user=organiser)
+    made = knock_up_round_create(committee_room=day.room, user=organiser)
+    pack = made.walk_list.packs.get()
+    contact_record(elector=day.people[2], channel="phone", user=organiser)  # rung since it was printed
+    assert Elector.unscoped.filter(pk=day.people[2].pk).due_for(Channel.DOOR).count() == 0  # rule: rest
+    assert packs.pack_is_exempt(pack) and packs.pack_resting(pack, packs.pack_doors(pack)) == {}
+    assert made.walk_list.skipped_by_rule == 0
+    client.force_login(anytown.user(Role.CANVASSER))
+    page = client.get(reverse("gotv:knockup_pack", args=[pack.pk])).content.decode()
+    assert "Anytownson2" in page and "contacted recently" not in page.lower()
+    client.force_login(organiser)
+    printed = client.get(reverse("campaigns:pack_print", args=[pack.pk])).content.decode()
+    assert "Anytownson2" in printed and "contacted recently" not in printed.lower()
 
 
 def test_a_refreshed_pack_drops_a_voter_told_meanwhile(client, anytown, day):
