@@ -194,7 +194,7 @@ def case_move(
     """Move a case along its lifecycle. Closing needs an outcome; awaiting an agency needs the agency
     (or the one already on the case), and sets the due date to its response target in working days."""
     _require_member(user, case.office)
-    case = Case.unscoped.select_for_update().select_related("office", "agency").get(pk=case.pk)
+    case = Case.unscoped.select_for_update(of=("self",)).select_related("office", "agency").get(pk=case.pk)
     target = Status(status)
     if target not in ALLOWED_MOVES[Status(case.status)]:
         raise ValidationError(
