@@ -22,4 +22,5 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("polling-day/", include("gotv.urls")),
     path("access/", include("access.urls")),
+    path("casework/", include("casework.urls")),
 ]

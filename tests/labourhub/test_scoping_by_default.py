@@ -55,6 +55,8 @@ NOT_SCOPED = {
     "campaigns.VisitVoid": "part of a scoped Visit: read only through it",
     "gotv.BallotBoxDistrict": "which districts a box serves: places, no person in it",
     "gotv.CommitteeRoomBox": "which boxes a committee room covers: places, no person in it",
+    "casework.Office": "an elected representative's office: public names and the area its "
+    "caseworkers' grants are on, no constituent in it",
     "access.AccessRequest": "scoped by its own rules (requester, CLP endorsers, region reviewers: "
     "a constituency or a region, not one path) in AccessRequestQuerySet",
 }

@@ -1,0 +1,110 @@
+"""Casework forms: what a caseworker types, checked before a service sees it."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from casework.models import Agency, Case, OfficeMembership, Status, TimelineEntry, Topic
+
+User = get_user_model()
+
+
+def _topics(office):
+    return (
+        Topic.objects.filter(office=office, active=True)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any open"), ("all", "Any"), *Status.choices])
+    topic = forms.ModelChoiceField(required=False, queryset=Topic.objects.none(), empty_label="Any topic")
+    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Anyone")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    q = forms.CharField(required=False, max_length=100, label="Reference, name or postcode")
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = _topics(office)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=OfficeMembership.objects.active().filter(office=office).values("user")
+        ).order_by("full_name")
+
+    def problem(self):
+        return "; ".join(
+            f"{self.fields[name].label or name.replace('_', ' ').capitalize()}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )
+
+
+class CaseOpenForm(forms.Form):
+    elector = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Leave empty when the constituent was found on the register.",
+    )
+    address = forms.CharField(required=False, max_length=300)
+    postcode = forms.CharField(required=False, max_length=10)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=30)
+    channel = forms.ChoiceField(choices=Case.Channel.choices)
+    summary = forms.CharField(max_length=300)
+    topic = forms.ModelChoiceField(required=False, queryset=Topic.objects.none())
+    urgency = forms.ChoiceField(choices=Case.Urgency.choices, initial=Case.Urgency.NORMAL)
+    special_category = forms.BooleanField(
+        required=False, label="Holds special category data (health, immigration, ...)"
+    )
+    article9_condition = forms.ChoiceField(
+        required=False, choices=[("", "—"), *Case.Article9.choices], label="Article 9 condition"
+    )
+    sensitive = forms.BooleanField(
+        required=False, label="Sensitive: only assignees and the office lead see it"
+    )
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all(), label="Referred to")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="First note")
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = _topics(office)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("elector") and not (data.get("name") or "").strip():
+            self.add_error("name", "Find the constituent on the register or enter their name.")
+        if data.get("special_category") and not data.get("article9_condition"):
+            self.add_error("article9_condition", "Special category data needs its Article 9 condition.")
+        return data
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[c for c in TimelineEntry.Kind.choices if c[0] != TimelineEntry.Kind.STATUS]
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=list(Status.choices))
+    outcome = forms.ChoiceField(required=False, choices=[("", "—"), *Case.Outcome.choices])
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all())
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        from casework.services import ALLOWED_MOVES
+
+        allowed = ALLOWED_MOVES[Status(case.status)]
+        self.fields["status"].choices = [c for c in Status.choices if c[0] in allowed]
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class ConsentForm(forms.Form):
+    WORDING = "May the Labour Party keep you updated about its campaigns in your area?"
+    wording = forms.CharField(max_length=500, initial=WORDING, widget=forms.Textarea(attrs={"rows": 2}))
+    given = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes", widget=forms.RadioSelect
+    )
+    given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,429 @@
+"""Casework: an elected representative's office, its cases and their timelines (issue 15).
+
+Sealed from campaigning. The representative is a separate data controller from the CLP, so these
+rows do not follow the CLP scoping path (`labourhub.scoping.constituencies_for`, which gives the
+platform operator every area and which CLP roles widen): `CaseQuerySet.for_user` asks its own
+question, "is this user a caseworker of the case's office, now?". That needs both
+
+- an active Grant of a role allowed Action.CASEWORK (the caseworker role) covering the office's
+  constituency: the platform's own record of who may do what where, expiring, revocable on the next
+  request, given through the access app or by the operator, and bringing MFA with it; and
+- an active OfficeMembership of that office: which office (an MP's and a councillor's office can
+  share a constituency, so the grant alone cannot say) and how much of it (lead; all cases; or
+  only the cases they are assigned to).
+
+A case marked sensitive is seen only by its assignees and the office's lead. The platform operator
+(a superuser) holds neither, so sees no case: only counts (`casework.counts`). No other app imports
+casework, and its links to an elector point one way (`related_name="+"`): nothing campaign-side
+can reach a case from an elector.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from labourhub.models import Constituency, Grant, Ward
+from labourhub.scoping import ROLES_FOR, Action, ScopedModel, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from labourhub.models import User
+
+
+class Office(models.Model):
+    """An elected representative's office: its own data controller. Its caseworkers hold the
+    caseworker role on `constituency` (the area its grants are given on) and a membership here."""
+
+    class Kind(models.TextChoices):
+        MP = "mp", "Member of Parliament"
+        COUNCILLOR = "councillor", "Councillor"
+        MAYOR = "mayor", "Mayor"
+        PCC = "pcc", "Police and crime commissioner"
+
+    class Nation(models.TextChoices):
+        """Whose bank holidays count against working-day deadlines (holidays.UK subdivisions)."""
+
+        ENGLAND_WALES = "ENG", "England and Wales"
+        SCOTLAND = "SCT", "Scotland"
+        NORTHERN_IRELAND = "NIR", "Northern Ireland"
+
+    name = models.CharField(max_length=150, help_text="e.g. 'Office of Jane Smith MP'.")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    representative = models.CharField(max_length=150, help_text="The elected representative's name.")
+    constituency = models.ForeignKey(
+        Constituency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The area its caseworkers' grants are given on.",
+    )
+    covers_constituencies = models.ManyToManyField(Constituency, blank=True, related_name="+")
+    covers_wards = models.ManyToManyField(Ward, blank=True, related_name="+")
+    reference_prefix = models.CharField(
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", "Two to eight capital letters.")],
+    )
+    nation = models.CharField(max_length=3, choices=Nation.choices, default=Nation.ENGLAND_WALES)
+    retention_days = models.PositiveIntegerField(
+        default=730, help_text="Closed cases are anonymised this many days after closing."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeMembershipQuerySet(models.QuerySet["OfficeMembership"]):
+    def active(self) -> Self:
+        return self.filter(ended_at__isnull=True)
+
+    def in_force_for(self, user: User | AnonymousUser) -> Self:
+        """`user`'s memberships that let them in now: active, and backed by an active caseworker
+        grant covering the office's constituency (directly or through its region)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        grants = Grant.objects.filter(user=user, role__in=ROLES_FOR[Action.CASEWORK])
+        return self.active().filter(
+            Q(office__constituency__in=grants.filter(constituency__isnull=False).values("constituency"))
+            | Q(office__constituency__region__in=grants.filter(region__isnull=False).values("region")),
+            user=user,
+        )
+
+
+class OfficeMembership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Office lead"
+        CASEWORKER = "caseworker", "Caseworker"
+
+    class Sees(models.TextChoices):
+        ALL = "all", "All the office's cases"
+        MINE = "mine", "Only cases assigned to them"
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.CASEWORKER)
+    sees = models.CharField(max_length=4, choices=Sees.choices, default=Sees.MINE)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OfficeMembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "user"], condition=Q(ended_at__isnull=True), name="one_active_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.office} ({self.get_role_display()})"
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role == self.Role.LEAD or self.sees == self.Sees.ALL
+
+
+class Topic(models.Model):
+    """An office's controlled list of topics, one level of sub-topics under each: no free tags."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="topics")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subtopics"
+    )
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "parent", "name"], name="topic_unique_name"),
+            models.UniqueConstraint(
+                fields=["office", "name"], condition=Q(parent__isnull=True), name="topic_unique_top_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
+
+
+class Agency(models.Model):
+    """Who a case is referred to, and how fast they promise to answer (in working days). Shared
+    reference data: public bodies' names and contact routes, no person in it."""
+
+    class Kind(models.TextChoices):
+        COUNCIL = "council", "Council department"
+        GOVERNMENT = "government", "Government department or agency"
+        NHS = "nhs", "NHS body"
+        HOUSING = "housing", "Housing association"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=150, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    contact_route = models.CharField(
+        max_length=300, blank=True, help_text="e.g. the MPs' hotline, an email address, a portal."
+    )
+    response_working_days = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(1)], help_text="Their target for replying."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGE = "triage", "Triage"
+    AWAITING_CONSTITUENT = "awaiting_constituent", "Awaiting constituent"
+    AWAITING_AGENCY = "awaiting_agency", "Awaiting agency"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StatusClass(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+STATUS_CLASS = {
+    Status.NEW: StatusClass.OPEN,
+    Status.TRIAGE: StatusClass.OPEN,
+    Status.AWAITING_CONSTITUENT: StatusClass.OPEN,
+    Status.AWAITING_AGENCY: StatusClass.OPEN,
+    Status.CLOSED: StatusClass.CLOSED,
+    Status.CANCELLED: StatusClass.CANCELLED,
+}
+OPEN_STATUSES = [s for s, c in STATUS_CLASS.items() if c == StatusClass.OPEN]
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Cases, sealed: see the module docstring. `for_user` here is the only way in."""
+
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
+        if (action or Action.CASEWORK) != Action.CASEWORK:
+            return self.none()  # no other action (VIEW_VOTERS, ORGANISE...) reaches a case
+        memberships = OfficeMembership.objects.in_force_for(user)
+        if not user.is_authenticated:
+            return self.none()
+        assigned = Q(pk__in=CaseAssignment.unscoped.filter(user=user).values("case"))
+        leads = memberships.filter(role=OfficeMembership.Role.LEAD).values("office")
+        sees_all = memberships.filter(
+            Q(role=OfficeMembership.Role.LEAD) | Q(sees=OfficeMembership.Sees.ALL)
+        ).values("office")
+        return self.filter(office__in=memberships.values("office")).filter(
+            Q(office__in=leads) | assigned | (Q(office__in=sees_all) & Q(sensitive=False))
+        )
+
+    def mine(self, user: User) -> Self:
+        return self.filter(pk__in=CaseAssignment.unscoped.filter(user=user).values("case"))
+
+    def open(self) -> Self:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: object = None) -> Self:
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class Case(ScopedModel):
+    """One constituent's case. The constituent is copied in (name, address, contact) whether found
+    on the register or entered fresh; `elector` links to the register inside casework only."""
+
+    scope_path = "office__constituency"
+    scope_action = Action.CASEWORK
+
+    class Channel(models.TextChoices):
+        SURGERY = "surgery", "Surgery"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone"
+        WEB = "web", "Web form"
+
+    class Urgency(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Article9(models.TextChoices):
+        """The UK GDPR Article 9 / DPA 2018 Schedule 1 condition for special category data."""
+
+        EXPLICIT_CONSENT = "explicit_consent", "Explicit consent (Art. 9(2)(a))"
+        ELECTED_REPRESENTATIVES = (
+            "elected_representatives",
+            "Elected representatives responding to requests (DPA 2018 Sch. 1 para 23)",
+        )
+        VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 9(2)(c))"
+        LEGAL_CLAIMS = "legal_claims", "Legal claims (Art. 9(2)(f))"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved in the constituent's favour"
+        PARTLY = "partly", "Partly resolved"
+        NOT_RESOLVED = "not_resolved", "Not resolved"
+        NO_RESPONSE = "no_response", "Constituent stopped responding"
+        ADVICE = "advice", "Advice given"
+        WITHDRAWN = "withdrawn", "Withdrawn by constituent"
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases")
+    reference_prefix = models.CharField(max_length=8)
+    reference_year = models.PositiveSmallIntegerField()
+    reference_seq = models.PositiveIntegerField()
+    elector = models.ForeignKey(
+        "voters.Elector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",  # one way only: nothing on the register side reaches a case
+        db_constraint=False,
+    )
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    summary = models.CharField(max_length=300)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    special_category = models.BooleanField(default=False)
+    article9_condition = models.CharField(max_length=30, choices=Article9.choices, blank=True)
+    sensitive = models.BooleanField(default=False, help_text="Only assignees and the office lead see it.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    status_class = models.CharField(max_length=10, choices=StatusClass.choices, default=StatusClass.OPEN)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_on = models.DateField(default=timezone.localdate)
+    due_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = CaseQuerySet.as_manager()
+    objects = CaseQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-reference_seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference_prefix", "reference_year", "reference_seq"], name="case_reference_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(outcome=""), name="closed_case_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=Q(special_category=False) | ~Q(article9_condition=""),
+                name="special_category_has_article9_condition",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "status_class", "due_on"], name="case_office_open_due"),
+            models.Index(fields=["office", "-opened_on"], name="case_office_opened"),
+            models.Index(fields=["postcode"], name="case_postcode"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"{self.reference_prefix}/{self.reference_seq}/{self.reference_year}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status_class == StatusClass.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
+
+
+class CaseChildQuerySet(ScopedQuerySet):
+    """Rows that belong to a case: seen exactly where the case is."""
+
+    def for_user(self, user: User | AnonymousUser, action: Action | None = None) -> Self:
+        return self.filter(case__in=Case.objects.for_user(user, action))
+
+
+class CaseAssignment(ScopedModel):
+    """Who works a case. The owner is always one."""
+
+    scope_path = "case__office__constituency"
+    scope_action = Action.CASEWORK
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = CaseChildQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_guarded_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_assignment_unique")]
+
+
+class TimelineEntry(ScopedModel):
+    """One dated thing on a case: a letter, an email in or out, a call, a note, a status change."""
+
+    scope_path = "case__office__constituency"
+    scope_action = Action.CASEWORK
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        LETTER_IN = "letter_in", "Letter received"
+        LETTER_OUT = "letter_out", "Letter sent"
+        EMAIL_IN = "email_in", "Email received"
+        EMAIL_OUT = "email_out", "Email sent"
+        CALL = "call", "Phone call"
+        STATUS = "status", "Status change"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    unscoped = CaseChildQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["case", "-at"], name="timeline_case_at")]
+        verbose_name_plural = "timeline entries"
+
+
+class CaseConsent(ScopedModel):
+    """The only bridge from casework to campaigning: the constituent's own answer to "may the party
+    keep you updated about its campaigns?", with the wording asked, the date and who recorded it."""
+
+    scope_path = "case__office__constituency"
+    scope_action = Action.CASEWORK
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    wording = models.TextField()
+    given = models.BooleanField()
+    given_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = CaseChildQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]

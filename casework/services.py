@@ -1,0 +1,322 @@
+"""Writes in casework: opening, assigning, moving and reopening cases, their timelines, and the one
+audited crossing into campaigning (consent_record). Every view of a case is audited too
+(`case_viewed`). Each function is keyword-only and one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from casework.models import (
+    STATUS_CLASS,
+    Agency,
+    Case,
+    CaseAssignment,
+    CaseConsent,
+    Office,
+    OfficeMembership,
+    Status,
+    StatusClass,
+    TimelineEntry,
+    Topic,
+)
+from casework.working_days import add_working_days
+from labourhub.services import audit_record
+from voters.models import Channel as ContactChannel
+from voters.services import contact_record
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from labourhub.models import User
+    from voters.models import Elector
+
+# Where a case may go from each status (closing and cancelling from any open status; reopening
+# only through case_reopen).
+ALLOWED_MOVES: dict[str, set[str]] = {
+    Status.NEW: {
+        Status.TRIAGE,
+        Status.AWAITING_CONSTITUENT,
+        Status.AWAITING_AGENCY,
+        Status.CLOSED,
+        Status.CANCELLED,
+    },
+    Status.TRIAGE: {Status.AWAITING_CONSTITUENT, Status.AWAITING_AGENCY, Status.CLOSED, Status.CANCELLED},
+    Status.AWAITING_CONSTITUENT: {Status.TRIAGE, Status.AWAITING_AGENCY, Status.CLOSED, Status.CANCELLED},
+    Status.AWAITING_AGENCY: {Status.TRIAGE, Status.AWAITING_CONSTITUENT, Status.CLOSED, Status.CANCELLED},
+    Status.CLOSED: set(),
+    Status.CANCELLED: set(),
+}
+
+
+def _audit(
+    action: str, *, user: User, case: Case, request: HttpRequest | None = None, **detail: object
+) -> None:
+    # Casework events name the case in `detail` and carry no area: an event with the case as its
+    # object would take the office's constituency and show on the CLP's audit page, and the CLP must
+    # learn nothing of casework, not even that a case was opened or read. (Reading them per office,
+    # for the office lead, is a later round's page.)
+    audit_record(
+        action=action,
+        user=user,
+        request=request,
+        detail={"case": case.pk, "office": case.office_id, "reference": case.reference, **detail},
+    )
+
+
+def _require_member(user: User, office: Office) -> OfficeMembership:
+    membership = OfficeMembership.objects.in_force_for(user).filter(office=office).first()
+    if membership is None:
+        raise ValidationError("You are not a caseworker of this office.")
+    return membership
+
+
+def _next_seq(office: Office, year: int) -> int:
+    Office.objects.select_for_update().filter(pk=office.pk).first()  # one reference at a time
+    top = Case.unscoped.filter(reference_prefix=office.reference_prefix, reference_year=year).aggregate(
+        top=Max("reference_seq")
+    )["top"]
+    return (top or 0) + 1
+
+
+@transaction.atomic
+def case_open(
+    *,
+    user: User,
+    office: Office,
+    channel: str,
+    summary: str,
+    elector: Elector | None = None,
+    name: str = "",
+    address: str = "",
+    postcode: str = "",
+    email: str = "",
+    phone: str = "",
+    topic: Topic | None = None,
+    urgency: str = Case.Urgency.NORMAL,
+    special_category: bool = False,
+    article9_condition: str = "",
+    sensitive: bool = False,
+    agency: Agency | None = None,
+    opened_on: datetime.date | None = None,
+    note: str = "",
+) -> Case:
+    """Open a case in `office`, owned by `user` (who must work there). The constituent is an
+    elector found on the register (their name and address are copied in) or entered fresh."""
+    _require_member(user, office)
+    if topic is not None and topic.office_id != office.pk:
+        raise ValidationError({"topic": "That topic is not one of this office's."})
+    if special_category and not article9_condition:
+        raise ValidationError({"article9_condition": "Special category data needs its Article 9 condition."})
+    if elector is not None:
+        name = name or " ".join(p for p in (elector.first_names, elector.surname) if p)
+        home = elector.home
+        if home is not None:
+            address = address or home.address
+            postcode = postcode or home.postcode_display or home.postcode
+    if not name.strip():
+        raise ValidationError({"name": "The constituent's name is needed."})
+    opened_on = opened_on or timezone.localdate()
+    case = Case.unscoped.create(
+        office=office,
+        reference_prefix=office.reference_prefix,
+        reference_year=opened_on.year,
+        reference_seq=_next_seq(office, opened_on.year),
+        elector=elector,
+        name=name.strip(),
+        address=address.strip(),
+        postcode=postcode.strip().upper(),
+        email=email.strip(),
+        phone=phone.strip(),
+        channel=Case.Channel(channel),
+        summary=summary.strip(),
+        topic=topic,
+        urgency=Case.Urgency(urgency),
+        special_category=special_category,
+        article9_condition=article9_condition,
+        sensitive=sensitive,
+        owner=user,
+        agency=agency,
+        opened_on=opened_on,
+        due_on=add_working_days(opened_on, agency.response_working_days, office.nation) if agency else None,
+    )
+    CaseAssignment.unscoped.create(case=case, user=user)
+    if note.strip():
+        TimelineEntry.unscoped.create(case=case, kind=TimelineEntry.Kind.NOTE, author=user, text=note.strip())
+    _audit("casework.case_open", user=user, case=case, elector_linked=elector is not None)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, user: User, case: Case, assignees: Iterable[User], owner: User | None = None) -> Case:
+    """Set who works the case (and, optionally, its owner, who is always an assignee). Each must
+    be a caseworker of the office now."""
+    _require_member(user, case.office)
+    people = {a.pk: a for a in assignees}
+    if owner is not None:
+        people[owner.pk] = owner
+        case.owner = owner
+    people.setdefault(case.owner_id, case.owner)
+    for person in people.values():
+        if not OfficeMembership.objects.in_force_for(person).filter(office=case.office).exists():
+            raise ValidationError({"assignees": f"{person} is not a caseworker of this office."})
+    CaseAssignment.unscoped.filter(case=case).exclude(user__in=list(people)).delete()
+    have = set(CaseAssignment.unscoped.filter(case=case).values_list("user_id", flat=True))
+    CaseAssignment.unscoped.bulk_create(
+        [CaseAssignment(case=case, user_id=pk) for pk in people if pk not in have]
+    )
+    case.updated_at = timezone.now()
+    case.save(update_fields=["owner", "updated_at"])
+    _audit("casework.case_assign", user=user, case=case, assignees=sorted(people), owner=case.owner_id)
+    return case
+
+
+def _status_entry(case: Case, user: User, text: str) -> None:
+    TimelineEntry.unscoped.create(case=case, kind=TimelineEntry.Kind.STATUS, author=user, text=text)
+
+
+@transaction.atomic
+def case_move(
+    *,
+    user: User,
+    case: Case,
+    status: str,
+    outcome: str = "",
+    agency: Agency | None = None,
+    on: datetime.date | None = None,
+) -> Case:
+    """Move a case along its lifecycle. Closing needs an outcome; awaiting an agency needs the agency
+    (or the one already on the case), and sets the due date to its response target in working days."""
+    _require_member(user, case.office)
+    case = Case.unscoped.select_for_update(of=("self",)).select_related("office", "agency").get(pk=case.pk)
+    target = Status(status)
+    if target not in ALLOWED_MOVES[Status(case.status)]:
+        raise ValidationError(
+            {
+                "status": f"A case that is {case.get_status_display().lower()} cannot move to {target.label.lower()}."
+            }
+        )
+    on = on or timezone.localdate()
+    fields = ["status", "status_class", "updated_at"]
+    if target == Status.CLOSED:
+        if outcome not in Case.Outcome.values:
+            raise ValidationError({"outcome": "Closing a case needs its outcome."})
+        case.outcome, case.closed_on = outcome, on
+        fields += ["outcome", "closed_on"]
+    elif target == Status.CANCELLED:
+        case.closed_on = on
+        fields += ["closed_on"]
+    elif target == Status.AWAITING_AGENCY:
+        agency = agency or case.agency
+        if agency is None:
+            raise ValidationError({"agency": "Say which agency the case is waiting for."})
+        case.agency = agency
+        case.due_on = add_working_days(on, agency.response_working_days, case.office.nation)
+        fields += ["agency", "due_on"]
+    before = case.get_status_display()
+    case.status, case.status_class = target, STATUS_CLASS[target]
+    case.updated_at = timezone.now()
+    case.save(update_fields=fields)
+    text = f"{before} → {target.label}"
+    if target == Status.CLOSED:
+        text += f" ({case.get_outcome_display()})"
+    elif target == Status.AWAITING_AGENCY:
+        text += f": {case.agency}, due {case.due_on:%-d %b %Y}"
+    _status_entry(case, user, text)
+    _audit("casework.case_move", user=user, case=case, status=target.value, outcome=case.outcome)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, user: User, case: Case, reason: str) -> Case:
+    """Reopen a closed or cancelled case into triage; the outcome is cleared, the reason noted."""
+    _require_member(user, case.office)
+    case = Case.unscoped.select_for_update().get(pk=case.pk)
+    if case.status_class == StatusClass.OPEN:
+        raise ValidationError({"status": "The case is already open."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the case is reopened."})
+    case.status, case.status_class = Status.TRIAGE, StatusClass.OPEN
+    case.outcome, case.closed_on, case.updated_at = "", None, timezone.now()
+    case.save(update_fields=["status", "status_class", "outcome", "closed_on", "updated_at"])
+    _status_entry(case, user, f"Reopened: {reason.strip()}")
+    _audit("casework.case_reopen", user=user, case=case)
+    return case
+
+
+@transaction.atomic
+def timeline_add(
+    *, user: User, case: Case, kind: str, text: str, at: datetime.datetime | None = None
+) -> TimelineEntry:
+    """Add a letter, email, call or note to the case's timeline."""
+    _require_member(user, case.office)
+    kind = TimelineEntry.Kind(kind)
+    if kind == TimelineEntry.Kind.STATUS:
+        raise ValidationError({"kind": "Status changes are written by moving the case."})
+    if not text.strip():
+        raise ValidationError({"text": "Write what happened."})
+    entry = TimelineEntry.unscoped.create(
+        case=case, kind=kind, author=user, text=text.strip(), at=at or timezone.now()
+    )
+    Case.unscoped.filter(pk=case.pk).update(updated_at=timezone.now())
+    _audit("casework.timeline_add", user=user, case=case, kind=kind.value)
+    return entry
+
+
+@transaction.atomic
+def consent_record(
+    *, user: User, case: Case, wording: str, given: bool, given_on: datetime.date | None = None
+) -> CaseConsent:
+    """Record the constituent's answer to the campaign-updates question. This is the only bridge
+    from casework to campaigning: when the answer is yes and the case is linked to an elector, the
+    elector gets one contact row on the register saying they agreed to campaign updates (the
+    wording, nothing of the case), and the crossing is audited in the CLP's area."""
+    _require_member(user, case.office)
+    if not wording.strip():
+        raise ValidationError({"wording": "Record the exact question the constituent answered."})
+    consent = CaseConsent.unscoped.create(
+        case=case,
+        wording=wording.strip(),
+        given=given,
+        given_on=given_on or timezone.localdate(),
+        recorded_by=user,
+    )
+    _audit("casework.consent_record", user=user, case=case, given=given)
+    if given and case.elector_id is not None:
+        elector = case.elector
+        assert elector is not None  # noqa: S101 (for the type checker: elector_id is set)
+        contact_record(
+            elector=elector,
+            channel=ContactChannel.POST,
+            user=user,
+            outcome="agreed to campaign updates",
+            notes=f"Agreed to: {consent.wording}",
+            source="consent",
+        )
+        audit_record(
+            action="casework.consent_crossing",
+            user=user,
+            obj=elector,
+            detail={"consent": consent.pk, "office": case.office_id},
+        )
+    return consent
+
+
+def case_viewed(*, user: User, case: Case, request: HttpRequest | None = None) -> None:
+    """Every view of a case is in the audit log."""
+    _audit("casework.case_view", user=user, case=case, request=request)
+
+
+def cases_listed(*, user: User, office: Office | None, what: str, request: HttpRequest | None = None) -> None:
+    audit_record(
+        action="casework.case_list",
+        user=user,
+        request=request,
+        detail={"office": office.pk if office else None, "list": what},
+    )

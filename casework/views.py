@@ -1,0 +1,297 @@
+"""Casework pages: my cases, the office's cases, a case with its timeline, opening a case, and the
+operator's counts. Each starts with one access-checked lookup; cases are read only through
+`Case.objects.for_user(user, Action.CASEWORK)` (casework/models.py: its own seal), and every case
+page shown is audited."""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from casework import counts as casework_counts
+from casework import services
+from casework.forms import CaseFilterForm, CaseOpenForm, ConsentForm, NoteForm, ReopenForm, StatusForm
+from casework.models import Case, Office, OfficeMembership, TimelineEntry
+from labourhub.scoping import Action, get_for_user
+from voters.models import Elector
+
+PAGE_SIZE = 50
+REFERENCE = re.compile(r"^\s*([A-Za-z]{2,8})\s*/\s*(\d+)\s*(?:/\s*(\d{4}))?\s*$")
+POSTCODE = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d?[A-Za-z]{0,2}$")
+
+
+def _cases(user):
+    return Case.objects.for_user(user, Action.CASEWORK)
+
+
+def _memberships(user):
+    return OfficeMembership.objects.in_force_for(user).select_related("office")
+
+
+def get_office_for_user(request, pk):
+    """The office `pk`, if the user works there now (404 otherwise), with their membership."""
+    membership = _memberships(request.user).filter(office_id=pk).first() if str(pk).isdigit() else None
+    if membership is None:
+        raise Http404("No such office here.")
+    return membership.office, membership
+
+
+def get_case_for_user(request, pk):
+    return get_for_user(
+        Case, request, pk, Action.CASEWORK, related=("office", "topic__parent", "agency", "owner")
+    )
+
+
+def _listed(cases):
+    return cases.select_related("topic__parent", "owner", "agency").order_by(
+        "due_on", "-opened_on", "-reference_seq"
+    )
+
+
+def search_cases(cases, q):
+    """By reference (ANY/12/2026 or ANY/12), postcode (with or without its space), or name."""
+    q = q.strip()
+    if not q:
+        return cases
+    if match := REFERENCE.match(q):
+        prefix, seq, year = match.groups()
+        found = cases.filter(reference_prefix=prefix.upper(), reference_seq=int(seq))
+        return found.filter(reference_year=int(year)) if year else found
+    if POSTCODE.match(q):
+        compact = q.replace(" ", "").upper()
+        spaced = f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+        by_postcode = cases.filter(Q(postcode__startswith=spaced) | Q(postcode__startswith=compact))
+        if len(compact) >= 5:
+            return by_postcode
+        return by_postcode | cases.filter(name__icontains=q)
+    return cases.filter(name__icontains=q)
+
+
+@login_required
+def my_cases(request):
+    """The caseworker's own cases (assigned to them), overdue first, in every office they work in."""
+    memberships = list(_memberships(request.user))
+    if not memberships:
+        raise PermissionDenied("You are not a caseworker of any office.")
+    mine = _cases(request.user).mine(request.user).open()
+    overdue = mine.overdue()
+    services.cases_listed(user=request.user, office=None, what="mine", request=request)
+    context = {
+        "memberships": memberships,
+        "overdue": _listed(overdue),
+        "cases": _listed(mine.exclude(pk__in=overdue.values("pk")))[:200],
+        "today": timezone.localdate(),
+    }
+    return render(request, "casework/my_cases.html", context)
+
+
+@login_required
+def office_cases(request, pk):
+    office, membership = get_office_for_user(request, pk)
+    form = CaseFilterForm(request.GET or None, office=office)
+    cases = _cases(request.user).filter(office=office)
+    if not membership.sees_all:
+        cases = cases.mine(request.user)
+    if form.is_bound and not form.is_valid():
+        page = Paginator(cases.none(), PAGE_SIZE).get_page(1)
+        context = {
+            "office": office,
+            "membership": membership,
+            "form": form,
+            "page": page,
+            "problem": form.problem(),
+        }
+        return render(request, "casework/office_cases.html", context, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    status = data.get("status") or ""
+    if status == "":
+        cases = cases.open()
+    elif status != "all":
+        cases = cases.filter(status=status)
+    if data.get("topic"):
+        topic = data["topic"]
+        cases = cases.filter(Q(topic=topic) | Q(topic__parent=topic))
+    if data.get("owner"):
+        cases = cases.filter(owner=data["owner"])
+    if data.get("overdue"):
+        cases = cases.overdue()
+    cases = search_cases(cases, data.get("q") or "")
+    page = Paginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    services.cases_listed(user=request.user, office=office, what="office", request=request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "office": office,
+        "membership": membership,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "casework/office_cases.html", context)
+
+
+@login_required
+def case_detail(request, pk):
+    case = get_case_for_user(request, pk)
+    services.case_viewed(user=request.user, case=case, request=request)
+    context = {
+        "case": case,
+        "timeline": TimelineEntry.objects.for_user(request.user, Action.CASEWORK)
+        .filter(case=case)
+        .select_related("author"),
+        "assignees": [a.user for a in case.assignments.select_related("user").order_by("assigned_at")],
+        "consents": case.consents.select_related("recorded_by"),
+        "note_form": NoteForm(),
+        "status_form": StatusForm(case=case) if case.is_open else None,
+        "reopen_form": ReopenForm() if not case.is_open else None,
+        "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+    }
+    return render(request, "casework/case.html", context)
+
+
+def _back(case, problem=None, request=None):
+    if problem is not None and request is not None:
+        messages.error(request, problem)
+    return redirect("casework:case", pk=case.pk)
+
+
+def _message(error):
+    if hasattr(error, "message_dict"):
+        return "; ".join(" ".join(v) for v in error.message_dict.values())
+    return " ".join(error.messages)
+
+
+@login_required
+@require_POST
+def case_note(request, pk):
+    case = get_case_for_user(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _back(case, "The note was not saved: " + _message(ValidationError(form.errors)), request)
+    try:
+        services.timeline_add(
+            user=request.user, case=case, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"]
+        )
+    except ValidationError as error:
+        return _back(case, _message(error), request)
+    messages.success(request, "Added to the timeline.")
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_status(request, pk):
+    """Move the case on (or reopen it, when closed or cancelled)."""
+    case = get_case_for_user(request, pk)
+    try:
+        if case.is_open:
+            form = StatusForm(request.POST, case=case)
+            if not form.is_valid():
+                return _back(
+                    case, "The status was not changed: " + _message(ValidationError(form.errors)), request
+                )
+            services.case_move(user=request.user, case=case, **form.cleaned_data)
+        else:
+            form = ReopenForm(request.POST)
+            if not form.is_valid():
+                return _back(case, "Say why the case is reopened.", request)
+            services.case_reopen(user=request.user, case=case, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        return _back(case, _message(error), request)
+    messages.success(request, "Status changed.")
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_consent(request, pk):
+    case = get_case_for_user(request, pk)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        return _back(case, "The consent was not recorded: " + _message(ValidationError(form.errors)), request)
+    try:
+        services.consent_record(user=request.user, case=case, **form.cleaned_data)
+    except ValidationError as error:
+        return _back(case, _message(error), request)
+    messages.success(request, "The constituent's answer is recorded.")
+    return _back(case)
+
+
+def _office_electors(request, office):
+    """Electors on the register of the office's area, as the caseworker's grants allow."""
+    area = Q(polling_district__constituency=office.constituency) | Q(
+        polling_district__constituency__in=office.covers_constituencies.values("pk")
+    )
+    if office.covers_wards.exists():
+        area = Q(polling_district__ward__in=office.covers_wards.values("pk"))
+    return Elector.objects.for_user(request.user, Action.CASEWORK).filter(area).select_related("home")
+
+
+def _find_electors(electors, find):
+    find = find.strip()
+    if not find:
+        return electors.none()
+    if POSTCODE.match(find) and len(find.replace(" ", "")) >= 5:
+        return electors.filter(home__postcode=find.replace(" ", "").upper())
+    words = find.split()
+    found = electors.filter(surname__iexact=words[-1])
+    if len(words) > 1:
+        found = found.filter(first_names__istartswith=words[0])
+    return found
+
+
+@login_required
+def case_open(request, pk):
+    office, _ = get_office_for_user(request, pk)
+    find = request.GET.get("find", "")[:100]
+    electors = _office_electors(request, office)
+    chosen = None
+    form = CaseOpenForm(request.POST or None, office=office, initial={"channel": Case.Channel.EMAIL})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        elector_id = data.pop("elector")
+        if elector_id:
+            chosen = electors.filter(pk=elector_id).first()
+            if chosen is None:
+                form.add_error(None, "That elector is not on the register of this office's area.")
+        if not form.errors:
+            try:
+                case = services.case_open(user=request.user, office=office, elector=chosen, **data)
+            except ValidationError as error:
+                form.add_error(None, _message(error))
+            else:
+                messages.success(request, f"Case {case.reference} opened.")
+                return redirect("casework:case", pk=case.pk)
+    elif request.GET.get("elector", "").isdigit():
+        chosen = electors.filter(pk=request.GET["elector"]).first()
+        if chosen is not None:
+            form = CaseOpenForm(office=office, initial={"elector": chosen.pk, "channel": Case.Channel.EMAIL})
+    context = {
+        "office": office,
+        "form": form,
+        "find": find,
+        "found": _find_electors(electors, find).order_by("surname", "first_names")[:25],
+        "chosen": chosen,
+    }
+    return render(request, "casework/case_open.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def counts(request):
+    """The platform operator's view of casework: how many cases each office holds, never a case."""
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only the platform operator sees casework counts.")
+    return render(request, "casework/counts.html", {"offices": casework_counts.per_office()})
+
+
+def office_home_url(office: Office) -> str:
+    return reverse("casework:office_cases", args=[office.pk])

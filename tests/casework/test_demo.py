@@ -1,0 +1,31 @@
+import io
+
+from casework import demo
+from casework.models import Case, Office, StatusClass
+from labourhub import demo as core_demo
+from labourhub.models import User
+from labourhub.scoping import Action
+
+
+def test_demo_office_has_a_working_caseload_and_is_idempotent(db):
+    core_demo.seed(io.StringIO())
+    out = io.StringIO()
+    demo.seed(out)
+    office = Office.objects.get(name=demo.OFFICE_NAME)
+    cases = Case.unscoped.filter(office=office)
+    assert cases.count() == demo.CASES
+    assert cases.overdue().exists()
+    assert set(cases.values_list("status_class", flat=True)) >= {StatusClass.OPEN, StatusClass.CLOSED}
+    assert cases.filter(status="awaiting_agency").exists() and cases.filter(special_category=True).exists()
+    lead = User.objects.get(email="caseworker@anytown.demo")
+    second = User.objects.get(email=demo.SECOND_CASEWORKER[0])
+    assert Case.objects.for_user(lead, Action.CASEWORK).count() == demo.CASES
+    theirs = Case.objects.for_user(second, Action.CASEWORK)
+    assert 0 < theirs.count() < demo.CASES
+    assert set(theirs.values_list("owner", flat=True)) == {second.pk}
+    secretary = User.objects.get(email="secretary@anytown.demo")
+    assert Case.objects.for_user(secretary, Action.CASEWORK).count() == 0
+    assert "overdue" in out.getvalue()
+    demo.seed(out)
+    assert "already seeded" in out.getvalue()
+    assert Case.unscoped.count() == demo.CASES

@@ -1,0 +1,62 @@
+"""Casework URLs for the scoping walker (see tests/test_scoping_walker.py). Anytown's office, its
+cases and constituents carry the word "Anytown". Their owner is the office's caseworker who sees all
+its cases (Anytown's caseworker persona, with a membership of the office): the CLP's secretary, the
+regional staff and the operator see no case, so the walker's default owners would see nothing.
+Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
+
+from tests.casework.factories import TimelineEntryFactory, case_in, office_of
+from tests.voters.factories import ElectorFactory, PropertyFactory
+
+
+def _worker(anytown):
+    return office_of(anytown)["worker"]
+
+
+def _office(anytown):
+    return {"pk": office_of(anytown)["office"].pk}
+
+
+def _open_args(anytown):
+    """An elector on Anytown's register for the owner's "find" search to offer."""
+    home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road", postcode="AT11AA",
+                           postcode_display="AT1 1AA")  # fmt: skip
+    ElectorFactory(home=home, first_names="Ada", surname="Anytownson")
+    return _office(anytown)
+
+
+def _case(anytown):
+    case = case_in(anytown)
+    TimelineEntryFactory(case=case, text="Anytown council rang back")
+    return {"pk": case.pk}
+
+
+def _my_cases(anytown):
+    case_in(anytown)
+    return {}
+
+
+def _office_cases(anytown):
+    case_in(anytown)
+    return _office(anytown)
+
+
+def _counts(anytown):
+    office_of(anytown)
+    return {}
+
+
+URLS = {
+    "casework:my_cases": _my_cases,
+    "casework:office_cases": _office_cases,
+    "casework:case_open": _open_args,
+    "casework:case": _case,
+    "casework:case_note": _case,
+    "casework:case_status": _case,
+    "casework:case_consent": _case,
+    "casework:counts": _counts,
+}
+OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator"}
+QUERIES = {
+    "casework:case_open": lambda anytown: {"find": "Anytownson"},
+    "casework:office_cases": lambda anytown: {"q": "Anytown Constituent", "status": "all"},
+}
