@@ -2,9 +2,23 @@
 
 from django.utils import timezone
 
-from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, Question
 from labourhub.scoping import Action, constituencies_for
 from voters.models import Channel, Elector
+
+
+def phone_order(questions):
+    """The survey's questions in the order the phone asks them: voting intention first (the answer
+    every door is for), then the rest in the survey's own order.
+
+    Not by how often each is answered: the organiser orders the survey as the conversation goes,
+    a canvasser learns where each question sits on the screen, and an order that moved as answers
+    came in would move it under their thumb from one session to the next (and bury for good the
+    questions that are rarely answered because they sit low)."""
+    questions = list(questions)
+    return [q for q in questions if q.kind == Question.Kind.INTENTION] + [
+        q for q in questions if q.kind != Question.Kind.INTENTION
+    ]
 
 
 def _survey(version):
@@ -21,7 +35,7 @@ def _survey(version):
                 "party": q.party.code if q.party_id else None,
                 "options": q.options,
             }
-            for q in version.questions.all()
+            for q in phone_order(version.questions.all())
         ],
     }
 
