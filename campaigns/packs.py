@@ -40,6 +40,18 @@ def _survey(version):
     }
 
 
+# What a pack's download (pack_download below, compact JSON) takes, measured on factory and demo
+# packs: the survey, codes and outcomes, then each door and each person on it.
+_DOWNLOAD_BYTES = {"fixed": 1900, "door": 80, "person": 60}
+
+
+def download_kb(*, doors, people):
+    """About how many KB a pack of `doors` doors and `people` people takes on the phone (the pack
+    list shows it before downloading; within a third of the real size for ordinary packs)."""
+    size = _DOWNLOAD_BYTES["fixed"] + doors * _DOWNLOAD_BYTES["door"] + people * _DOWNLOAD_BYTES["person"]
+    return max(1, round(size / 1024))
+
+
 def pack_to_claim(user, token):
     """The pack an organiser's sheet or link hands out (`token`), if nobody has it yet, in a CLP
     where `user` may canvass. A pack given to someone else stays theirs. (Pack.objects.for_user
