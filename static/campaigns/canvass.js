@@ -50,7 +50,7 @@
     counter.classList.toggle("waiting", waiting.length > 0);
     counter.textContent = waiting.length
       ? `${plural(doors.size, "door", "doors")} waiting to send` + (navigator.onLine ? "" : " (no signal)")
-      : (lastSent ? `All sent at ${lastSent}` : "Nothing waiting to send");
+      : (lastSent ? `All sent at ${lastSent}` : "Nothing to send");
     const refused = records.filter((r) => r.state === "refused" && r.pack === PACK);
     const list = document.getElementById("refused");
     if (list) list.remove();
@@ -222,7 +222,7 @@
       const strength = ["hard", "soft"].map((s) => el("label", { class: "choice" },
         el("input", { type: "radio", name: `${name}-strength`, value: s }), s));
       return el("fieldset", { class: "question", "data-key": question.key, "data-kind": question.kind },
-        legend, el("div", { class: "choices" }, codes), el("div", { class: "choices" }, strength));
+        legend, el("div", { class: "choices codes" }, codes), el("div", { class: "choices" }, strength));
     }
     if (question.kind === "likelihood") {
       const options = [el("option", { value: "", text: "Not asked" })].concat(

@@ -81,7 +81,7 @@ def test_the_header_is_compact_and_the_sync_status_is_one_line(
     header = rect(page, ".site-header")["height"] + rect(page, ".queue-bar")["height"]
     assert header <= HEADER_SHARE * SCREEN, f"header and sync block take {header:.0f} px of {SCREEN}"
     line = page.locator("#queue-count")
-    assert line.inner_text() == "Nothing waiting to send"
+    assert line.inner_text() == "Nothing to send"
     line_height = page.evaluate(
         "parseFloat(getComputedStyle(document.getElementById('queue-count')).lineHeight)"
     )
