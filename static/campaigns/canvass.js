@@ -337,8 +337,9 @@
     checkClock();
     if (!(await loadPack())) {
       show("missing", el("p", {
-        text: "This pack is not on this phone: open it once where there is signal. If it has been " +
-          "closed to you, answers you recorded before are still sent from here.",
+        text: "This pack is not on this phone: open it once where there is signal, or use \"Download " +
+          "my packs for offline\" on your list of packs. If it has been closed to you, answers you " +
+          "recorded before are still sent from here.",
       }));
       await refreshCounter();
       syncNow();

@@ -61,6 +61,8 @@
     }
     await showOnPhone();
     status.textContent = "Making the pages work with no signal…";
+    // This list too, so "On this phone" opens with no signal (pack names, no people).
+    await caches.open(CACHE).then((cache) => cache.add(new Request(location.pathname, { credentials: "same-origin" }))).catch(() => {});
     await workerReady; // the service worker serves the pages (and their CSS and JS) offline
     const done = items.length - failed.length;
     status.textContent = `${plural(done, "pack is", "packs are")} on this phone, ready with no signal.` +

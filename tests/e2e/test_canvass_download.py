@@ -101,8 +101,13 @@ def test_packs_downloaded_online_open_offline_sync_once_and_sign_out_wipes_them(
     assert len(pack_pages(page.evaluate(STORED))) == 2  # and each pack's page, for no signal
 
     browser_context.set_offline(True)
+    probe = browser_context.new_page()
     with pytest.raises(PlaywrightError):  # really offline, the service worker's fetches too
-        page.goto(reverse("campaigns:relations"))
+        probe.goto(reverse("campaigns:relations"))
+    probe.close()
+    page.goto(reverse("campaigns:index"))  # the list of what is on the phone opens offline too
+    for pack in two_packs:
+        expect(page.locator("#on-phone")).to_contain_text(f"{pack.sheet_id} · {pack.name} — 3 doors")
     for pack in two_packs:  # neither was ever opened: both open from what was downloaded
         page.goto(reverse("campaigns:pack_canvass", args=[pack.pk]))
         page.wait_for_selector("button.door")
