@@ -37,6 +37,29 @@
     root.dataset.onPhone = String(stored.length);
   }
 
+  /* A pack's page (every pack's, for id null) out of the cache. */
+  async function removePages(id) {
+    const cache = await caches.open(CACHE);
+    for (const request of await cache.keys()) {
+      const match = new URL(request.url).pathname.match(/\/packs\/(\d+)\/canvass\/$/);
+      if (match && (id === null || Number(match[1]) === id)) await cache.delete(request);
+    }
+  }
+
+  async function removePack(id) {
+    await db.remove("packs", id);
+    await removePages(id);
+  }
+
+  /* Packs on the phone that are no longer given to me (taken back, or another person's from
+     before) leave it when I download mine: their doors are not mine to carry. */
+  async function forgetOthers(items) {
+    const mine = new Set(items.map((item) => Number(item.dataset.pack)));
+    for (const pack of await db.all("packs")) {
+      if (pack && pack.pack && !mine.has(pack.pack.id)) await removePack(pack.pack.id);
+    }
+  }
+
   async function download(item) {
     const response = await fetch(item.dataset.dataUrl, { credentials: "same-origin" });
     if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) {
@@ -59,6 +82,7 @@
       status.textContent = `Downloading ${index + 1} of ${items.length}…`;
       try { await download(item); } catch (error) { failed.push(`${item.dataset.sheet} (${error.message})`); }
     }
+    await forgetOthers(items);
     await showOnPhone();
     status.textContent = "Making the pages work with no signal…";
     // This list too, so "On this phone" opens with no signal (pack names, no people).
@@ -72,12 +96,8 @@
   });
 
   wipe.addEventListener("click", async () => {
-    const stored = await db.all("packs");
-    for (const pack of stored) await db.remove("packs", pack.pack.id);
-    const cache = await caches.open(CACHE);
-    for (const request of await cache.keys()) {
-      if (/\/packs\/\d+\/canvass\/$/.test(new URL(request.url).pathname)) await cache.delete(request);
-    }
+    for (const pack of await db.all("packs")) await db.remove("packs", pack.pack.id);
+    await removePages(null);
     // Sent answers go (the server has them); waiting ones stay until they are sent.
     const records = await db.all("queue");
     for (const record of records.filter((r) => r.state === "sent")) await db.remove("queue", record.uuid);

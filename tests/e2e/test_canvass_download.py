@@ -67,7 +67,6 @@ def two_packs(anytown, anytown_canvasser):
 
 def download_all(page):
     page.goto(reverse("campaigns:index"))
-    expect(page.locator("#on-phone")).to_contain_text("No packs")
     page.get_by_role("button", name="Download my packs for offline").click()
     expect(page.locator("#offline-packs")).to_have_attribute("data-state", "done", timeout=30_000)
 
@@ -88,6 +87,7 @@ def test_packs_downloaded_online_open_offline_sync_once_and_sign_out_wipes_them(
         expect(page.locator(f"[data-sheet='{pack.sheet_id}']")).to_contain_text(
             re.compile(r"3 doors · about \d+ KB")
         )
+    expect(page.locator("#on-phone")).to_contain_text("No packs")
     download_all(page)
     on_phone = page.locator("#on-phone")
     for pack in two_packs:
@@ -147,7 +147,23 @@ def test_remove_from_this_phone_deletes_the_packs_and_their_pages(
 ):
     sign_in(browser_context, live_server, anytown_canvasser)
     page = browser_context.new_page()
+    page.goto(reverse("campaigns:index"))
+    page.evaluate(  # a pack taken back from me since an earlier download
+        """() => new Promise((resolve) => {
+          const open = indexedDB.open("labourhub-canvass", 1);
+          open.onupgradeneeded = () => {
+            open.result.createObjectStore("packs");
+            open.result.createObjectStore("queue", {keyPath: "uuid"}).createIndex("state", "state");
+          };
+          open.onsuccess = () => {
+            const tx = open.result.transaction("packs", "readwrite");
+            tx.objectStore("packs").put({pack: {id: 999999, sheet: "T-OLD", name: "Old"}, doors: [], at: new Date().toISOString()}, 999999);
+            tx.oncomplete = () => { open.result.close(); resolve(); };
+          };
+        })"""
+    )
     download_all(page)
+    # Mine are on the phone; the one no longer mine has left it.
     assert sorted(page.evaluate(PACKS_IN_DB)) == sorted(pack.pk for pack in two_packs)
     page.get_by_role("button", name="Remove packs from this phone").click()
     expect(page.locator("#download-status")).to_contain_text("Removed from this phone")
