@@ -45,7 +45,7 @@ def _survey(version):
 _DOWNLOAD_BYTES = {"fixed": 1900, "door": 80, "person": 60}
 
 
-def download_kb(*, doors, people):
+def download_kb(*, doors: int, people: int) -> int:
     """About how many KB a pack of `doors` doors and `people` people takes on the phone (the pack
     list shows it before downloading; within a third of the real size for ordinary packs)."""
     size = _DOWNLOAD_BYTES["fixed"] + doors * _DOWNLOAD_BYTES["door"] + people * _DOWNLOAD_BYTES["person"]
