@@ -3,12 +3,26 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, WalkList
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, Question, WalkList
 from labourhub.scoping import Action, constituencies_for
 from voters import contact_rule
 from voters.models import Channel, Elector
 
 SKIP_TEXT = "contacted recently, skip"
+
+
+def phone_order(questions):
+    """The survey's questions in the order the phone asks them: voting intention first (the answer
+    every door is for), then the rest in the survey's own order.
+
+    Not by how often each is answered: the organiser orders the survey as the conversation goes,
+    a canvasser learns where each question sits on the screen, and an order that moved as answers
+    came in would move it under their thumb from one session to the next (and bury for good the
+    questions that are rarely answered because they sit low)."""
+    questions = list(questions)
+    return [q for q in questions if q.kind == Question.Kind.INTENTION] + [
+        q for q in questions if q.kind != Question.Kind.INTENTION
+    ]
 
 
 def _survey(version):
@@ -25,9 +39,21 @@ def _survey(version):
                 "party": q.party.code if q.party_id else None,
                 "options": q.options,
             }
-            for q in version.questions.all()
+            for q in phone_order(version.questions.all())
         ],
     }
+
+
+# What a pack's download (pack_download below, compact JSON) takes, measured on factory and demo
+# packs: the survey, codes and outcomes, then each door and each person on it.
+_DOWNLOAD_BYTES = {"fixed": 1900, "door": 80, "person": 60}
+
+
+def download_kb(*, doors: int, people: int) -> int:
+    """About how many KB a pack of `doors` doors and `people` people takes on the phone (the pack
+    list shows it before downloading; within a third of the real size for ordinary packs)."""
+    size = _DOWNLOAD_BYTES["fixed"] + doors * _DOWNLOAD_BYTES["door"] + people * _DOWNLOAD_BYTES["person"]
+    return max(1, round(size / 1024))
 
 
 def pack_to_claim(user, token):

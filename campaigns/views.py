@@ -159,11 +159,14 @@ _SW_SHELL = [
     "offline/queue.js",
     "campaigns/canvass.js",
     "campaigns/canvass.css",
+    "campaigns/packlist.js",
+    "offline/signout.js",
     "campaigns/campaigns.css",
     "campaigns/icon.svg",
     "campaigns/manifest.webmanifest",
 ]
-_SW_PAGES = r"/packs/\d+/canvass/$"
+# The pack list too, so "On this phone" opens with no signal (it holds pack names, no people).
+_SW_PAGES = r"^/campaigns/$|/packs/\d+/canvass/$"
 
 
 @require_GET
@@ -182,6 +185,7 @@ def index(request):
         Pack.objects.for_user(request.user)
         .filter(assigned_to=request.user)
         .select_related("walk_list__campaign")
+        .annotate(people=Count("doors__property__electors"))
         .order_by("-walk_list__created_at", "number")
     )
     # Phone bankers are canvassers too: the call lists of the campaigns they may canvass for.
@@ -195,7 +199,9 @@ def index(request):
         "campaigns/index.html",
         {
             "campaigns": campaigns,
-            "my_packs": my_packs,
+            "my_packs": [
+                (pack, packs.download_kb(doors=pack.door_count, people=pack.people)) for pack in my_packs
+            ],
             "call_lists": call_lists,
             "organiser": can(request.user, Action.ORGANISE),
         },

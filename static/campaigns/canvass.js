@@ -17,6 +17,16 @@
   const counter = document.getElementById("queue-count");
   const receipt = document.getElementById("receipt");
   const readyNote = document.getElementById("offline-ready");
+  // The sync status is one line (the counter); receipts, "ready offline" and the clock note sit
+  // under "Details", which opens by itself when something needs the canvasser (issue 14, item 9).
+  const details = document.getElementById("sync-details");
+  const toggle = document.getElementById("sync-toggle");
+  function setDetails(open) {
+    details.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  toggle.addEventListener("click", () => setDetails(details.hidden));
+  let lastSent = null;
 
   let pack = null;
   let knockedToday = {};
@@ -40,7 +50,7 @@
     counter.classList.toggle("waiting", waiting.length > 0);
     counter.textContent = waiting.length
       ? `${plural(doors.size, "door", "doors")} waiting to send` + (navigator.onLine ? "" : " (no signal)")
-      : "Nothing waiting: every answer is safe on the server";
+      : (lastSent ? `All sent at ${lastSent}` : "Nothing to send");
     const refused = records.filter((r) => r.state === "refused" && r.pack === PACK);
     const list = document.getElementById("refused");
     if (list) list.remove();
@@ -48,11 +58,15 @@
       receipt.after(el("div", { id: "refused", class: "refused", role: "alert" },
         el("p", { text: `${plural(refused.length, "answer was", "answers were")} not accepted (kept on this phone; tell your organiser):` }),
         el("ul", {}, refused.map((r) => el("li", { text: `${r.name}: ${r.message}` })))));
+      setDetails(true);
     }
     return records;
   }
 
-  function setReceipt(text) { receipt.textContent = text; }
+  function setReceipt(text, alert) {
+    receipt.textContent = text;
+    if (alert) setDetails(true);
+  }
 
   function markReady(part) {
     ready[part] = true;
@@ -82,7 +96,10 @@
     },
     onSent() {
       // Counted in doors, as the counter above counts what is waiting (issue 14, item 12).
-      if (sentDoors.size) setReceipt(`Sent ${plural(sentDoors.size, "door", "doors")} at ${clock(new Date())}: safe on the server.`);
+      if (sentDoors.size) {
+        lastSent = clock(new Date());
+        setReceipt(`Sent ${plural(sentDoors.size, "door", "doors")} at ${lastSent}: safe on the server.`);
+      }
       sentDoors.clear();
     },
     onError(message, signedOut, backoff) {
@@ -90,11 +107,11 @@
         // Say how much is waiting, not only that something went wrong (issue 14, item 12).
         queueAll().then((records) => {
           const doors = new Set(records.filter((r) => r.state === "waiting").map((r) => `${r.pack}:${r.door}`));
-          setReceipt(`Sign in again to send your answers: ${plural(doors.size, "door is", "doors are")} waiting, safe on this phone.`);
+          setReceipt(`Sign in again to send your answers: ${plural(doors.size, "door is", "doors are")} waiting, safe on this phone.`, true);
           receipt.append(" ", el("a", { href: root.dataset.loginUrl, text: "Sign in" }));
         });
       } else if (!receipt.textContent.startsWith("Sign in")) {
-        setReceipt(`Could not send yet (${message}); trying again in ${Math.round(backoff / 1000)} s.`);
+        setReceipt(`Could not send yet (${message}); trying again in ${Math.round(backoff / 1000)} s.`, navigator.onLine);
       }
     },
     async after(tried) {
@@ -207,7 +224,7 @@
       const strength = ["hard", "soft"].map((s) => el("label", { class: "choice" },
         el("input", { type: "radio", name: `${name}-strength`, value: s }), s));
       return el("fieldset", { class: "question", "data-key": question.key, "data-kind": question.kind },
-        legend, el("div", { class: "choices" }, codes), el("div", { class: "choices" }, strength));
+        legend, el("div", { class: "choices codes" }, codes), el("div", { class: "choices" }, strength));
     }
     if (question.kind === "likelihood") {
       const options = [el("option", { value: "", text: "Not asked" })].concat(
@@ -262,7 +279,9 @@
     const form = el("form", { class: "survey", novalidate: true },
       questions,
       el("label", {}, "Notes", el("textarea", { name: "notes", rows: 3, maxlength: 4000 })),
-      el("button", { type: "submit", class: "big" }, "Save"));
+      // Sticks to the bottom of the screen while the form scrolls under it (canvass.css), so Save
+      // is always under the thumb; the page's scroll padding keeps a focused field above it.
+      el("div", { class: "save-bar" }, el("button", { type: "submit", class: "big" }, "Save")));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       await record(door, elector, "spoke", readAnswers(form), form.elements.notes.value);
@@ -300,6 +319,7 @@
     const note = document.getElementById("clock");
     note.hidden = !text;
     note.textContent = text;
+    if (text) setDetails(true);
   }
 
   async function loadToday() {
@@ -319,8 +339,9 @@
     checkClock();
     if (!(await loadPack())) {
       show("missing", el("p", {
-        text: "This pack is not on this phone: open it once where there is signal. If it has been " +
-          "closed to you, answers you recorded before are still sent from here.",
+        text: "This pack is not on this phone: open it once where there is signal, or use \"Download " +
+          "my packs for offline\" on your list of packs. If it has been closed to you, answers you " +
+          "recorded before are still sent from here.",
       }));
       await refreshCounter();
       syncNow();

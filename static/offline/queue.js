@@ -23,7 +23,11 @@
           (options.indexes || []).forEach((index) => store.createIndex(index, index));
         });
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        // Let a sign-out delete the database (static/offline/signout.js) while this page is open.
+        request.result.onversionchange = () => request.result.close();
+        resolve(request.result);
+      };
       request.onerror = () => reject(request.error);
     });
     function idb(store, mode, operation) {
