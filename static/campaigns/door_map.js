@@ -135,13 +135,13 @@
         title: label, keyboard: true, riseOnHover: true,
       }).bindPopup(el("span", {}, el("strong", { text: `${index + 1}. ${door.a}` }), el("br"),
         `${door.pc} · ${plural(door.e.length, "person", "people")} · ${STATUS_TEXT[state]}`));
-      marker.addTo(layer);
-      const icon = marker.getElement();
-      if (icon) {
+      marker.on("add", () => { // the icon exists once the map has a view
+        const icon = marker.getElement();
         icon.setAttribute("aria-label", label);
         icon.dataset.door = String(door.id);
         icon.dataset.state = state;
-      }
+      });
+      marker.addTo(layer);
       markers[index] = marker;
       points.push(door.m);
     });
