@@ -93,63 +93,118 @@
   }
 
   // --- Drawing ----------------------------------------------------------------------------------
+  /* Two ways of drawing the doors, by zoom: "full" (each door a numbered pin to tap, once the doors
+     of a postcode are at least PIN_GAP px apart) and "compact" (each door a small dot, still shaped
+     and coloured by its state, with the postcode's count to tap to zoom in), so a pin never covers
+     another pin. Every door is drawn in both. */
+  const PIN_GAP = 26;
   let map = null;
   let layer = null;
   let fitted = false;
+  let mode = null;
+  let minGap = Infinity; // metres between the two closest doors
+  let drawn = null; // {pack, states}
   const markers = [];
 
-  function pinHtml(number) {
-    return `<span class="pin-n">${Number(number)}</span>`;
+  function metresPerPixel() {
+    const lat = map.getCenter().lat * Math.PI / 180;
+    return 40075016.686 * Math.cos(lat) / Math.pow(2, map.getZoom() + 8);
+  }
+
+  function pinMode() {
+    if (map.getZoom() >= 19) return "full";
+    return minGap / metresPerPixel() >= PIN_GAP ? "full" : "compact";
+  }
+
+  /* How close doors are: the distance to its nearest door that nine doors in ten have at least
+     (a single pair of nearly touching doors does not keep the whole map in dots). */
+  function closestDoors(pack) {
+    const spots = pack.doors.filter((door) => door.m).map((door) => L.latLng(door.m));
+    const nearest = spots.map((spot, i) => spots.reduce(
+      (best, other, j) => (i === j ? best : Math.min(best, spot.distanceTo(other))), Infinity));
+    nearest.sort((a, b) => a - b);
+    return nearest.length ? nearest[Math.floor(nearest.length / 10)] : Infinity;
+  }
+
+  function placeLabel(place, done) {
+    const radius = place.r + 8;
+    const circle = L.circle(place.ll, {
+      radius, color: "#44546a", weight: 1, dashArray: "3 4", fill: false, interactive: false,
+    }).addTo(layer);
+    const top = [place.ll[0] + radius / 111320, place.ll[1]];
+    const text = `${Number(place.doors)} doors at ${place.pc || "one point"}, ${done} done: show them`;
+    const label = L.marker(top, {
+      icon: L.divIcon({ className: "place-label", html: `${Number(place.doors)} doors`, iconSize: [84, 24], iconAnchor: [42, 28] }),
+      title: text, keyboard: true,
+    }).on("click", () => map.fitBounds(circle.getBounds(), { maxZoom: 19 }));
+    label.on("add", () => label.getElement().setAttribute("aria-label", text));
+    label.addTo(layer);
+    return top;
+  }
+
+  function doorMarker(door, index, state) {
+    const label = `${index + 1}. ${door.a}, ${door.pc}: ${STATUS_TEXT[state]}`;
+    const full = mode === "full";
+    const marker = L.marker(door.m, {
+      icon: L.divIcon({
+        className: `door-pin door-${state}${full ? "" : " door-small"}`,
+        html: full ? `<span class="pin-n">${Number(index + 1)}</span>` : "",
+        iconSize: full ? [26, 26] : [12, 12],
+      }),
+      title: full ? label : "", keyboard: full, interactive: full, riseOnHover: true,
+    });
+    if (full) {
+      marker.bindPopup(el("span", {}, el("strong", { text: `${index + 1}. ${door.a}` }), el("br"),
+        `${door.pc} · ${plural(door.e.length, "person", "people")} · ${STATUS_TEXT[state]}`));
+    }
+    marker.on("add", () => { // the icon exists once the map has a view
+      const icon = marker.getElement();
+      if (full) icon.setAttribute("aria-label", label);
+      icon.dataset.door = String(door.id);
+      icon.dataset.state = state;
+    });
+    return marker.addTo(layer);
+  }
+
+  function render() {
+    const { pack, states } = drawn;
+    mode = pinMode();
+    holder.dataset.mode = mode;
+    layer.clearLayers();
+    markers.length = 0;
+    const done = new Map();
+    pack.doors.forEach((door, index) => {
+      if (!door.m || states[index] === "todo") return;
+      const point = `${door.ll[0]},${door.ll[1]}`;
+      done.set(point, (done.get(point) || 0) + 1);
+    });
+    (pack.places || []).forEach((place) => placeLabel(place, done.get(`${place.ll[0]},${place.ll[1]}`) || 0));
+    pack.doors.forEach((door, index) => {
+      if (door.m) markers[index] = doorMarker(door, index, states[index]);
+    });
   }
 
   function drawMap(pack, states) {
     if (!window.L) { holder.hidden = true; return; }
+    const points = pack.doors.filter((door) => door.m).map((door) => door.m);
+    holder.hidden = !points.length;
+    if (!points.length) return;
     if (!map) {
       map = L.map(holder, { scrollWheelZoom: false, maxZoom: 20 });
       if (TILES) {
         L.tileLayer(TILES, { maxZoom: 19, attribution: "Map data © OpenStreetMap contributors" }).addTo(map);
       }
       layer = L.layerGroup().addTo(map);
+      map.on("zoomend", () => { if (drawn && pinMode() !== mode) render(); });
     }
-    layer.clearLayers();
-    markers.length = 0;
-    const points = [];
-    (pack.places || []).forEach((place) => {
-      const radius = place.r + 8;
-      L.circle(place.ll, {
-        radius, color: "#44546a", weight: 1, dashArray: "3 4", fill: false, interactive: false,
-      }).addTo(layer);
-      const top = [place.ll[0] + radius / 111320, place.ll[1]];
-      L.marker(top, {
-        icon: L.divIcon({ className: "place-label", html: `${Number(place.doors)} doors`, iconSize: [72, 20], iconAnchor: [36, 22] }),
-        interactive: false, keyboard: false,
-      }).addTo(layer);
-      points.push(top);
-    });
-    pack.doors.forEach((door, index) => {
-      if (!door.m) return;
-      const state = states[index];
-      const label = `${index + 1}. ${door.a}, ${door.pc}: ${STATUS_TEXT[state]}`;
-      const marker = L.marker(door.m, {
-        icon: L.divIcon({ className: `door-pin door-${state}`, html: pinHtml(index + 1), iconSize: [26, 26] }),
-        title: label, keyboard: true, riseOnHover: true,
-      }).bindPopup(el("span", {}, el("strong", { text: `${index + 1}. ${door.a}` }), el("br"),
-        `${door.pc} · ${plural(door.e.length, "person", "people")} · ${STATUS_TEXT[state]}`));
-      marker.on("add", () => { // the icon exists once the map has a view
-        const icon = marker.getElement();
-        icon.setAttribute("aria-label", label);
-        icon.dataset.door = String(door.id);
-        icon.dataset.state = state;
-      });
-      marker.addTo(layer);
-      markers[index] = marker;
-      points.push(door.m);
-    });
-    holder.hidden = !points.length;
-    if (points.length && !fitted) {
-      map.fitBounds(points, { padding: [28, 28], maxZoom: 19 });
+    minGap = closestDoors(pack);
+    if (!fitted) {
+      const tops = (pack.places || []).map((place) => [place.ll[0] + (place.r + 8) / 111320, place.ll[1]]);
+      map.fitBounds(points.concat(tops), { padding: [32, 32], maxZoom: 19 });
       fitted = true;
     }
+    drawn = { pack, states };
+    render();
   }
 
   function drawList(pack, states) {
@@ -159,7 +214,11 @@
       const name = markers[index]
         ? el("button", {
           type: "button", class: "link-button",
-          onclick: () => { map.setView(door.m, Math.max(map.getZoom(), 18)); markers[index].openPopup(); },
+          onclick: () => {
+            map.setView(door.m, Math.max(map.getZoom(), 19), { animate: false }); // pins, not dots
+            markers[index].openPopup();
+            holder.scrollIntoView({ block: "center" });
+          },
         }, door.a)
         : el("span", { text: door.a });
       return el("li", { class: `door-item door-${state}`, "data-door": door.id, "data-state": state },

@@ -3,6 +3,7 @@ forty markers with a count on each postcode, a door answered turns "done" (from 
 queued on this one with no signal), and the map reloads offline with every door."""
 
 import importlib
+import math
 import re
 import uuid
 
@@ -76,26 +77,43 @@ def test_forty_doors_on_two_postcodes_are_forty_markers_with_their_counts(
     sign_in(browser_context, live_server, anytown_canvasser)
     page = browser_context.new_page()
     open_map(page, pack)
+    box = page.locator("#map").bounding_box()
 
+    # The whole pack in view: 40 dots, none on another, round their postcodes' points.
+    expect(page.locator("#map")).to_have_attribute("data-mode", "compact")
     pins = markers(page)
     assert len(pins) == 40
-    assert len({(x, y) for _, _, x, y in pins}) == 40  # no two drawn on one spot
+    assert len({(x, y) for _, _, x, y in pins}) == 40
+    for _, _, x, y in pins:
+        assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
     assert {state for _, state, _, _ in pins} == {"todo"}
     labels = page.locator(".leaflet-marker-pane .place-label")
     expect(labels).to_have_count(2)
     assert labels.all_inner_texts() == ["20 doors", "20 doors"]
     expect(page.locator("#map-status")).to_have_text("0 of 40 doors done.")
-    # Each door says where it is: its marker's name, and its popup when tapped.
+    assert_accessible(page)
+
+    # Tapping a postcode's count zooms in to its doors: numbered pins, none covering another.
+    page.get_by_role("button", name="20 doors at AB1 1AA, 0 done: show them").click()
+    expect(page.locator("#map")).to_have_attribute("data-mode", "full")
+    high_street = {str(door.property_id) for door in pack.doors.filter(property__street="High Street")}
+    shown = [
+        (x, y) for door, _, x, y in markers(page)
+        if door in high_street and box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
+    ]  # fmt: skip
+    assert len(shown) == 20
+    assert min(math.dist(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]) >= 24
+    # Each door says where it is: its pin's name, and its popup when tapped.
     first = pack.doors.order_by("position").first().property
     pin = page.locator(f".door-pin[data-door='{first.pk}']")
     expect(pin).to_have_attribute("aria-label", "1. 1 High Street, AB1 1AA: not done yet")
+    expect(pin).to_have_text("1")
     pin.click()
     expect(page.locator(".leaflet-popup-content")).to_contain_text("1. 1 High Street")
     # The key says done / not done in words and shapes, not by colour alone.
     legend = page.locator("#map-legend").inner_text()
-    assert (
-        "Not done yet: white circle with its number" in legend and "Done: dark square with a tick" in legend
-    )
+    assert "Not done yet: white circle with its number" in legend
+    assert "Done: dark square, its number and a tick" in legend
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
 
