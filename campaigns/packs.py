@@ -3,7 +3,8 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, Question, WalkList
+from campaigns import door_map
+from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Pack, Question, Visit, WalkList
 from labourhub.scoping import Action, constituencies_for
 from voters import contact_rule
 from voters.models import Channel, Elector
@@ -120,6 +121,42 @@ def _day(at):
     return f"{timezone.localtime(at):%-d %b}" if at is not None else ""
 
 
+def pack_map(pack, doors):
+    """The pack's map, sent with its download so the map works offline too: each door's position
+    spread around its postcode's point in street order (campaigns.door_map), the points shared by
+    several doors (drawn with their count), and the doors done on the server: an answer recorded
+    for the door in this pack, from any phone or keyed in from paper (not voided)."""
+    homes = [home for home, _ in doors]
+    spread = door_map.spread(
+        [(home.latitude, home.longitude) for home in homes],
+        [door_map.street_order(home.street, home.house_number, home.address) for home in homes],
+    )
+    postcodes = {}
+    for home in homes:
+        if home.latitude is not None and home.longitude is not None:
+            point = (
+                round(home.latitude, door_map.POINT_DIGITS),
+                round(home.longitude, door_map.POINT_DIGITS),
+            )
+            postcodes.setdefault(point, set()).add(home.postcode_display)
+    done = set(
+        Visit.unscoped.filter(pack=pack, voided=False).values_list("elector__home_id", flat=True).distinct()
+    )
+    return {
+        "positions": [list(p) if p else None for p in spread.positions],
+        "places": [
+            {
+                "ll": [place.latitude, place.longitude],
+                "doors": place.doors,
+                "r": place.radius_m,
+                "pc": " / ".join(sorted(postcodes[(place.latitude, place.longitude)] - {""})),
+            }
+            for place in spread.places
+        ],
+        "done": [home.pk for home in homes if home.pk in done],
+    }
+
+
 def pack_download(*, pack, token):
     """`token` comes back with each answer (see campaigns.offline). Each person carries the day of
     their last contact when the contact-frequency rule says to skip them ("" otherwise), and a door
@@ -127,6 +164,7 @@ def pack_download(*, pack, token):
     campaign = pack.walk_list.campaign
     doors = pack_doors(pack)
     resting = pack_resting(pack, doors)
+    on_map = pack_map(pack, doors)
     elector_ids = [e.pk for _, electors in doors for e in electors]
     latest = {
         li.elector_id: li.display
@@ -153,13 +191,17 @@ def pack_download(*, pack, token):
                 "ll": [round(home.latitude, 5), round(home.longitude, 5)]
                 if home.latitude is not None and home.longitude is not None
                 else None,
+                # Where the map draws the door: spread round a point shared with other doors.
+                "m": on_map["positions"][index],
                 "e": [
                     [e.pk, e.full_name, e.elector_number_raw, latest.get(e.pk, ""), _day(resting.get(e.pk))]
                     for e in electors
                 ],
                 "skip": SKIP_TEXT if electors and all(e.pk in resting for e in electors) else "",
             }
-            for home, electors in doors
+            for index, (home, electors) in enumerate(doors)
         ],
+        "places": on_map["places"],
+        "done": on_map["done"],
         "at": timezone.now().isoformat(),
     }

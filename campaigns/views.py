@@ -164,9 +164,14 @@ _SW_SHELL = [
     "campaigns/campaigns.css",
     "campaigns/icon.svg",
     "campaigns/manifest.webmanifest",
+    # The pack's map (issue 14, item 11): opens offline from the pack on the phone.
+    "campaigns/door_map.js",
+    "campaigns/door_map.css",
+    "vendor/leaflet-1.9.4/leaflet.js",
+    "vendor/leaflet-1.9.4/leaflet.css",
 ]
 # The pack list too, so "On this phone" opens with no signal (it holds pack names, no people).
-_SW_PAGES = r"^/campaigns/$|/packs/\d+/canvass/$"
+_SW_PAGES = r"^/campaigns/$|/packs/\d+/(canvass|map)/$"
 
 
 @require_GET
@@ -392,19 +397,11 @@ def pack_print(request, pk):
 
 @login_required
 def pack_map(request, pk):
-    """A map of the pack's doors. Without a tile server the dots still show, in walking order."""
+    """A map of the pack's doors. Like the canvassing page it is a shell holding no personal data:
+    door_map.js draws the pack kept on the phone (campaigns.packs.pack_map), so it opens offline."""
     pack = get_pack_for_user(request, pk)
-    doors = [
-        {"n": position, "a": home.address, "ll": [home.latitude, home.longitude]}
-        for position, (home, _) in enumerate(packs.pack_doors(pack), start=1)
-        if home.latitude is not None and home.longitude is not None
-    ]
     audit_record(action="pack.map", request=request, obj=pack)
-    return render(
-        request,
-        "campaigns/pack_map.html",
-        {"pack": pack, "map": {"doors": doors, "tiles": settings.MAP_TILE_URL}},
-    )
+    return render(request, "campaigns/pack_map.html", {"pack": pack, "tiles": settings.MAP_TILE_URL})
 
 
 @login_required

@@ -1,5 +1,5 @@
-/* Maps for packs (numbered doors in walking order) and the issue map (circles per polling
-   district). Tiles come from the MAP_TILE_URL setting; without one, the points still show. */
+/* The issue map (circles per polling district). Tiles come from the MAP_TILE_URL setting; without
+   one, the points still show. (A pack's map is static/campaigns/door_map.js.) */
 (function () {
   "use strict";
   const holder = document.getElementById("map");
@@ -16,18 +16,6 @@
     const span = document.createElement("span");
     span.textContent = value;
     return span;
-  }
-
-  (data.doors || []).forEach((door) => {
-    points.push(door.ll);
-    L.marker(door.ll, {
-      icon: L.divIcon({ className: "door-dot", html: String(door.n), iconSize: [22, 22] }),
-      title: door.a,
-      keyboard: true,
-    }).bindPopup(text(`${door.n}. ${door.a}`)).addTo(map);
-  });
-  if ((data.doors || []).length > 1) {
-    L.polyline(data.doors.map((d) => d.ll), { color: "#8f0b21", weight: 2, dashArray: "4 6" }).addTo(map);
   }
 
   const byPd = new Map();
