@@ -1,7 +1,9 @@
 """The office admin: every page a CLP officer sees is filtered to their own areas."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -27,6 +29,21 @@ class LabourHubAdminSite(admin.AdminSite):
         )
 
 
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time boxes, each with a label of its own: Django's only label the pair."""
+
+    template_name = "labourhub/admin/split_datetime.html"
+
+
+class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
+    """Filter by each value in a free-text column, with the empty one shown as "(blank)" rather than
+    as a link with no text."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "(blank)"}
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     """Base for every admin page. Rows, foreign-key choices and actions are limited to the
     constituencies where the user may do `scope_action`; views and changes are audited.
@@ -38,6 +55,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     scope_action = Action.USE_ADMIN
     constituency_path = "constituency"
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
     operator_only = False  # platform-wide records only superusers may touch
 
     def scoped(self, request, queryset):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from labourhub.scoped_admin import ScopedModelAdmin
+from labourhub.scoped_admin import NamedBlankValuesFilter, ScopedModelAdmin
 from labourhub.scoping import Action
 from members.models import Consent, EmailSend, ImportMapping, Member, MemberImport, Volunteer
 
@@ -20,7 +20,7 @@ class ConsentInline(admin.TabularInline):
 class MemberAdmin(ScopedModelAdmin):
     scope_action = Action.MANAGE_MEMBERS
     list_display = ["membership_number", "last_name", "first_name", "status", "branch", "joined_on", "email"]
-    list_filter = ["status", "branch", "ward", "membership_type", "consent_email"]
+    list_filter = ["status", "branch", "ward", ("membership_type", NamedBlankValuesFilter), "consent_email"]
     search_fields = ["membership_number", "last_name", "first_name", "email", "postcode"]
     list_select_related = ["branch"]
     raw_id_fields = ["user"]
