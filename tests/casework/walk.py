@@ -20,7 +20,7 @@ def _open_args(anytown):
     """An elector on Anytown's register for the owner's "find" search to offer."""
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road", postcode="AT11AA",
                            postcode_display="AT1 1AA")  # fmt: skip
-    ElectorFactory(home=home, first_names="Ada", surname="Anytownson")
+    ElectorFactory(home=home, first_names="Ada", surname="Walkerson")  # found by name, shown with "Anytown Road"
     return _office(anytown)
 
 
@@ -64,7 +64,9 @@ URLS = {
     "casework:counts": _counts,
 }
 OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator"}
+# No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
+# walker would take that echo for a leak.
 QUERIES = {
-    "casework:case_open": lambda anytown: {"find": "Anytownson"},
-    "casework:office_cases": lambda anytown: {"q": "Anytown Constituent", "status": "all"},
+    "casework:case_open": lambda anytown: {"find": "Walkerson"},
+    "casework:office_cases": lambda anytown: {"q": "Constituent", "status": "all"},
 }
