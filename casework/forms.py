@@ -82,6 +82,13 @@ class NoteForm(forms.Form):
         choices=[c for c in TimelineEntry.Kind.choices if c[0] != TimelineEntry.Kind.STATUS]
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    # When the letter arrived or the call was made (a letter is often logged days later).
+    at = forms.DateTimeField(
+        required=False,
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
 
 
 class StatusForm(forms.Form):
@@ -95,6 +102,7 @@ class StatusForm(forms.Form):
 
         allowed = ALLOWED_MOVES[Status(case.status)]
         self.fields["status"].choices = [c for c in Status.choices if c[0] in allowed]
+        self.fields["agency"].initial = case.agency_id
 
 
 class ReopenForm(forms.Form):
@@ -104,7 +112,12 @@ class ReopenForm(forms.Form):
 class ConsentForm(forms.Form):
     WORDING = "May the Labour Party keep you updated about its campaigns in your area?"
     wording = forms.CharField(max_length=500, initial=WORDING, widget=forms.Textarea(attrs={"rows": 2}))
+    # No answer is taken for a yes: "No" is the one chosen until the caseworker changes it.
     given = forms.TypedChoiceField(
-        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes", widget=forms.RadioSelect
+        choices=[("no", "No"), ("yes", "Yes")],
+        coerce=lambda v: v == "yes",
+        initial="no",
+        label="Their answer",
     )
-    given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input sends and shows ISO dates, whatever the locale's display format.
+    given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -150,7 +150,7 @@ def case_detail(request, pk):
         .select_related("author"),
         "assignees": [a.user for a in case.assignments.select_related("user").order_by("assigned_at")],
         "consents": case.consents.select_related("recorded_by"),
-        "note_form": NoteForm(),
+        "note_form": NoteForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
         "status_form": StatusForm(case=case) if case.is_open else None,
         "reopen_form": ReopenForm() if not case.is_open else None,
         "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
@@ -178,9 +178,7 @@ def case_note(request, pk):
     if not form.is_valid():
         return _back(case, "The note was not saved: " + _message(ValidationError(form.errors)), request)
     try:
-        services.timeline_add(
-            user=request.user, case=case, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"]
-        )
+        services.timeline_add(user=request.user, case=case, **form.cleaned_data)
     except ValidationError as error:
         return _back(case, _message(error), request)
     messages.success(request, "Added to the timeline.")

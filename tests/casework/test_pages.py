@@ -182,3 +182,21 @@ def test_operator_sees_counts_not_cases(client, anytown, office):
     assert client.get(reverse("casework:office_cases", args=[office["office"].pk])).status_code == 404
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     assert client.get(reverse("casework:counts")).status_code == 403
+
+
+def test_note_dated_in_the_past_and_consent_through_the_case_page(as_worker, anytown, office):
+    case = case_in(anytown)
+    page = as_worker.get(reverse("casework:case", args=[case.pk])).content.decode()
+    assert 'type="datetime-local"' in page and 'type="date"' in page
+    as_worker.post(reverse("casework:case_note", args=[case.pk]),
+                   {"kind": "letter_in", "text": "Letter from DWP", "at": "2026-11-02T09:30"})  # fmt: skip
+    entry = case.timeline.get(kind="letter_in")
+    assert timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M") == "2026-11-02 09:30"
+    as_worker.post(reverse("casework:case_consent", args=[case.pk]),
+                   {"wording": "May the party keep you updated?", "given": "yes", "given_on": "2026-11-20"})  # fmt: skip
+    consent = case.consents.get()
+    assert (consent.given, consent.given_on.isoformat(), consent.recorded_by) == (
+        True,
+        "2026-11-20",
+        office["worker"],
+    )

@@ -4,7 +4,7 @@ its cases (Anytown's caseworker persona, with a membership of the office): the C
 regional staff and the operator see no case, so the walker's default owners would see nothing.
 Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
 
-from tests.casework.factories import TimelineEntryFactory, case_in, office_of
+from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in, office_of
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
@@ -20,14 +20,22 @@ def _open_args(anytown):
     """An elector on Anytown's register for the owner's "find" search to offer."""
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road", postcode="AT11AA",
                            postcode_display="AT1 1AA")  # fmt: skip
-    ElectorFactory(home=home, first_names="Ada", surname="Anytownson")
+    ElectorFactory(home=home, first_names="Ada", surname="Walkerson")  # found by name, shown with "Anytown Road"
     return _office(anytown)
 
 
 def _case(anytown):
-    case = case_in(anytown)
-    TimelineEntryFactory(case=case, text="Anytown council rang back")
-    return {"pk": case.pk}
+    """One case for the case page and the forms it posts (the owner's POSTs take their bodies from
+    the forms the case page shows, which name this case's URLs)."""
+
+    def make(anytown):
+        # Awaiting an agency already, so the status form offers it chosen (a real value to post).
+        agency = AgencyFactory(name="Walk agency")
+        case = case_in(anytown, agency=agency)
+        TimelineEntryFactory(case=case, text="Anytown council rang back")
+        return case
+
+    return {"pk": anytown.once("walk_case", make).pk}
 
 
 def _my_cases(anytown):
@@ -56,7 +64,9 @@ URLS = {
     "casework:counts": _counts,
 }
 OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator"}
+# No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
+# walker would take that echo for a leak.
 QUERIES = {
-    "casework:case_open": lambda anytown: {"find": "Anytownson"},
-    "casework:office_cases": lambda anytown: {"q": "Anytown Constituent", "status": "all"},
+    "casework:case_open": lambda anytown: {"find": "Walkerson"},
+    "casework:office_cases": lambda anytown: {"q": "Constituent", "status": "all"},
 }
