@@ -3,8 +3,8 @@
     .venv/bin/python tests/perf/bench_board.py [--electors 75000] [--promises 25000]
         [--tellings 20000] [--boxes 60] [--rooms 3] [--repeat 30] [--keep]
 
-1. makes a throwaway database (not timed): one constituency, an election today on a register
-   publication of N electors (two to a home, every home on the map) in one polling district per box,
+1. makes a throwaway database (not timed; tests/perf/bootstrap.seed_polling_day): one
+   constituency, an election today on a register publication of N electors (two to a home, every home on the map) in one polling district per box,
    a station per two boxes, the boxes shared among the committee rooms; `--promises` electors whose
    latest intention is ours and as many others canvassed for another party; 12% postal voters,
    a few hundred won't-vote / do-not-return / manual adds / postal chases; `--tellings` tellings
@@ -12,7 +12,8 @@
    counts per box, a knock-up round and two lifts per room;
 2. times, as an organiser (MFA set up) through the Django test client, the overview's live part
    (`gotv:board_overview_live`) and one room's (`gotv:board_live`): median and p95 over --repeat,
-   with the queries each runs (count and the slowest);
+   CPU per refresh (this process + its Postgres backend: what a refresh costs whatever the
+   machine's load), with the queries each runs (count and the slowest);
 3. times, in the same run and the same way, the trivial view (`campaigns:ping`) and `SELECT 1`.
 --keep keeps the database (bench_board) and reuses it on the next run with --keep (seeded once).
 The last line printed is one JSON object; the target (issue #13) is p95 < 500 ms for a board refresh.
