@@ -1,23 +1,31 @@
 """The board's heavy read in one statement: the promise counts per (district, box) and the
 not-yet-voted promises by door for the map, from ONE evaluation of the promise list.
 
-Before, the board built the promise list twice (`promises.counts` and the knock-up doors), each
-time reading the election's wards and box districts again and rebuilding every hashed subquery
-(in each parallel worker), and each COUNT(... FILTER) re-evaluated the flags. Here the promise
-list (`gotv.promises.promises`, the one definition of who is a promise) is compiled by the ORM
-into a MATERIALIZED CTE of one row per promise with its flags, and grouped twice from it.
+Why written by hand (issue 13, "Performance"): the ORM's promise list (`gotv.promises.promises`,
+the one definition of who is a promise) starts from the electors and joins their register entries
+and homes for all 25,000 promises of a constituency, and compiling it cost the request ~35 ms of
+Python before Postgres started. The board needs neither the elector row nor the home for its
+counts: every fact it counts is keyed by elector id, which the register entry has. So here the
+promise list is read from the register entries alone (one row per promise, with its flags) and the
+homes are joined only for the map's doors (the knock-up list at the boxes shown). On the
+benchmark's 75,000 electors this halves Postgres' work for the counts (tests/perf/bench_board.py).
 
-Why the string-built SQL is safe: the only SQL text spliced in is the ORM's own compilation of
-`promises(election)` (its values passed as parameters, in order) and fixed text written here;
-every value from outside (box ids, the limit) is a parameter.
+It must stay the same list as `promises()`: the same rules, restated in SQL below (marked "as
+promises()" where each comes from), and tests/gotv/test_board_perf.py checks every count and
+door against `promises.counts` / `promises.knock_up` on data with every kind of adjustment,
+postal voter, chase, ward, split district and a second election.
 
-Why work_mem is raised for this one statement: every flag of the promise list is `pk IN
-(subquery)`, which Postgres runs as a hashed SubPlan only while it ESTIMATES the hash fits in
-work_mem (default 4 MB); past that it silently falls back to re-running the subquery for every
-elector, O(electors x promises): minutes, not milliseconds, at a constituency's size (or sooner when
-the statistics over-estimate, as just after a bulk load). That cliff is what a 40,000-elector board
-run fell off. The statement therefore runs with work_mem = WORK_MEM (SET LOCAL: this transaction
-only), enough for every set a constituency has (100,000 ids hash in about 8 MB).
+The facts are joined (LEFT JOIN to one row per elector: each source is unique per elector, or made
+so by DISTINCT ON as `_in_force` picks the latest row), not tested with `pk IN (subquery)`: a hash
+join that outgrows work_mem spills to disk in batches, where a hashed SubPlan silently falls back
+to re-running the subquery for every row, the cliff a 40,000-elector board once fell off. The
+statement still runs with work_mem = WORK_MEM (SET LOCAL: this transaction only) so nothing spills
+at a constituency's size.
+
+Why the string-built SQL is safe: the only text put together here is fixed text written in this
+file, table names taken from the models, and one `WHEN ... THEN` per box district whose values
+are all bound parameters; every value (ids, codes, the states from their TextChoices, the limit)
+is a parameter.
 
 tallies_and_doors(election, *, door_box_ids, door_limit) -> (rows, doors)
     rows:  [TallyRow(poll_district_id, box_id, promises, postal, voted, wont_vote, do_not_return,
@@ -29,9 +37,12 @@ tallies_and_doors(election, *, door_box_ids, door_limit) -> (rows, doors)
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F
 
+from campaigns.models import IntentionCode, LatestIntention
 from gotv import promises as promise_lists
+from gotv.models import PostalChaseContact, PromiseAdjustment, VoteRecord
+from labourhub.models import PollingDistrict
+from voters.models import Elector, ElectorMark, Property, RegisterEntry
 
 
 class TallyRow(NamedTuple):
@@ -45,49 +56,129 @@ class TallyRow(NamedTuple):
     to_get_out: int
 
 
-# The knock-up rule (gotv.promises.knock_up) over the CTE's flags; keep the two the same.
+_T = {
+    "entry": RegisterEntry._meta.db_table,
+    "district": PollingDistrict._meta.db_table,
+    "latest": LatestIntention._meta.db_table,
+    "code": IntentionCode._meta.db_table,
+    "adjustment": PromiseAdjustment._meta.db_table,
+    "mark": ElectorMark._meta.db_table,
+    "vote": VoteRecord._meta.db_table,
+    "chase": PostalChaseContact._meta.db_table,
+    "elector": Elector._meta.db_table,
+    "property": Property._meta.db_table,
+}
+
+# The knock-up rule (gotv.promises.knock_up) over the flags; keep the two the same.
 _GET_OUT = "NOT voted AND NOT wont_vote AND NOT do_not_return AND (NOT postal OR postal_at_home)"
 
-_STATEMENT = f"""
-WITH p AS MATERIALIZED ({{promises}})
+_STATEMENT = """
+WITH adjusted AS (  -- as promises._adjusted: each elector's latest adjustment of each kind
+    SELECT DISTINCT ON (elector_id, kind) elector_id, kind, value
+      FROM {adjustment}
+     WHERE election_id = %(election)s
+     ORDER BY elector_id, kind, at DESC, id DESC
+),
+chased AS (  -- as promises(): the latest postal chase contact per elector
+    SELECT DISTINCT ON (elector_id) elector_id, outcome
+      FROM {chase}
+     WHERE election_id = %(election)s
+     ORDER BY elector_id, at DESC, id DESC
+),
+promised AS (  -- as promises(): ours by canvassing and not taken off by hand, or put on by hand
+    SELECT latest.elector_id
+      FROM {latest} AS latest
+      JOIN {code} AS code ON code.id = latest.intention_id AND code.is_ours
+     WHERE NOT EXISTS (SELECT 1 FROM adjusted AS a
+                        WHERE a.elector_id = latest.elector_id AND a.kind = %(promise)s AND NOT a.value)
+    UNION
+    SELECT elector_id FROM adjusted WHERE kind = %(promise)s AND value
+),
+p AS MATERIALIZED (
+    SELECT entry.elector_id, entry.polling_district_id AS poll_district_id, {box} AS box_id,
+           mark.elector_id IS NOT NULL AS postal,
+           vote.elector_id IS NOT NULL AS voted,
+           COALESCE(wont.value, false) AS wont_vote,
+           COALESCE(dnr.value, false) AS do_not_return,
+           COALESCE(chased.outcome = %(at_home)s, false) AS postal_at_home
+      FROM {entry} AS entry{wards}
+      JOIN promised ON promised.elector_id = entry.elector_id
+      LEFT JOIN adjusted AS wont ON wont.elector_id = entry.elector_id AND wont.kind = %(wont_vote)s
+      LEFT JOIN adjusted AS dnr ON dnr.elector_id = entry.elector_id AND dnr.kind = %(do_not_return)s
+      LEFT JOIN {mark} AS mark
+             ON mark.elector_id = entry.elector_id AND mark.election = %(democracy_club_id)s
+            AND mark.kind = %(postal)s
+      LEFT JOIN {vote} AS vote ON vote.elector_id = entry.elector_id AND vote.election_id = %(election)s
+      LEFT JOIN chased ON chased.elector_id = entry.elector_id
+     WHERE entry.publication_id = %(publication)s
+)
 SELECT 0 AS part, poll_district_id, box_id, COUNT(*) AS n,
        COUNT(*) FILTER (WHERE postal), COUNT(*) FILTER (WHERE voted),
        COUNT(*) FILTER (WHERE wont_vote), COUNT(*) FILTER (WHERE do_not_return),
-       COUNT(*) FILTER (WHERE {_GET_OUT}),
+       COUNT(*) FILTER (WHERE {get_out}),
        NULL::double precision AS lat, NULL::double precision AS lng
   FROM p
  GROUP BY poll_district_id, box_id
 UNION ALL
-(SELECT 1, NULL, NULL, COUNT(*), 0, 0, 0, 0, 0, lat, lng
+(SELECT 1, NULL, NULL, COUNT(*), 0, 0, 0, 0, 0, home.latitude, home.longitude
    FROM p
-  WHERE {_GET_OUT} AND box_id = ANY(%s) AND lat IS NOT NULL AND lng IS NOT NULL
-  GROUP BY lat, lng
-  LIMIT %s)
+   JOIN {elector} AS elector ON elector.id = p.elector_id
+   JOIN {property} AS home ON home.id = elector.home_id
+  WHERE {get_out} AND p.box_id = ANY(%(door_boxes)s::bigint[])
+    AND home.latitude IS NOT NULL AND home.longitude IS NOT NULL
+  GROUP BY home.latitude, home.longitude
+  LIMIT %(door_limit)s)
 """
+
+_WARDS = (
+    "\n      JOIN {district} AS ward_pd ON ward_pd.id = entry.polling_district_id"
+    " AND ward_pd.ward_id = ANY(%(wards)s::bigint[])"
+).format(**_T)
 
 
 WORK_MEM = "64MB"
 
 
+def _box_case(links, params):
+    """The box each (district, number) votes at, as promises._box_case: a split district's ranges
+    first, then whole districts, the first that matches wins. Values go into `params`."""
+    ranged = [link for link in links if link.first_number is not None or link.last_number is not None]
+    whole = [link for link in links if link.first_number is None and link.last_number is None]
+    whens = []
+    for n, link in enumerate(ranged + whole):
+        params[f"d{n}"], params[f"b{n}"] = link.polling_district_id, link.box_id
+        condition = f"entry.polling_district_id = %(d{n})s"
+        if link.first_number is not None:
+            params[f"f{n}"] = link.first_number
+            condition += f" AND entry.elector_number >= %(f{n})s"
+        if link.last_number is not None:
+            params[f"l{n}"] = link.last_number
+            condition += f" AND entry.elector_number <= %(l{n})s"
+        whens.append(f"WHEN {condition} THEN %(b{n})s::bigint")
+    return f"CASE {' '.join(whens)} END" if whens else "NULL::bigint"
+
+
 def statement(election, *, door_box_ids, door_limit, links=None):
     """The statement and its parameters (for tallies_and_doors, and for EXPLAIN in tests)."""
-    rows = (
-        promise_lists.promises(election, links=links)
-        .order_by()
-        .values(
-            "poll_district_id",
-            "box_id",
-            "postal",
-            "voted",
-            "wont_vote",
-            "do_not_return",
-            "postal_at_home",
-            lat=F("home__latitude"),
-            lng=F("home__longitude"),
-        )
-    )
-    sql, params = rows.query.sql_with_params()
-    return _STATEMENT.format(promises=sql), [*params, list(door_box_ids), door_limit]
+    if links is None:
+        links = promise_lists.box_links(election)
+    ward_ids = list(election.wards.values_list("pk", flat=True))  # as promises.on_register
+    params = {
+        "election": election.pk,
+        "publication": election.publication_id,
+        "democracy_club_id": election.democracy_club_id or None,  # none: nobody is a postal voter
+        "wards": ward_ids,
+        "promise": PromiseAdjustment.Kind.PROMISE.value,
+        "wont_vote": PromiseAdjustment.Kind.WONT_VOTE.value,
+        "do_not_return": PromiseAdjustment.Kind.DO_NOT_RETURN.value,
+        "postal": ElectorMark.Kind.POSTAL.value,
+        "at_home": PostalChaseContact.Outcome.AT_HOME.value,
+        "door_boxes": list(door_box_ids),
+        "door_limit": door_limit,
+    }
+    box = _box_case(links, params)
+    sql = _STATEMENT.format(box=box, wards=_WARDS if ward_ids else "", get_out=_GET_OUT, **_T)
+    return sql, params
 
 
 def run(sql, params):

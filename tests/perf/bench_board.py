@@ -3,8 +3,8 @@
     .venv/bin/python tests/perf/bench_board.py [--electors 75000] [--promises 25000]
         [--tellings 20000] [--boxes 60] [--rooms 3] [--repeat 30] [--keep]
 
-1. makes a throwaway database (not timed): one constituency, an election today on a register
-   publication of N electors (two to a home, every home on the map) in one polling district per box,
+1. makes a throwaway database (not timed; tests/perf/bootstrap.seed_polling_day): one
+   constituency, an election today on a register publication of N electors (two to a home, every home on the map) in one polling district per box,
    a station per two boxes, the boxes shared among the committee rooms; `--promises` electors whose
    latest intention is ours and as many others canvassed for another party; 12% postal voters,
    a few hundred won't-vote / do-not-return / manual adds / postal chases; `--tellings` tellings
@@ -12,17 +12,16 @@
    counts per box, a knock-up round and two lifts per room;
 2. times, as an organiser (MFA set up) through the Django test client, the overview's live part
    (`gotv:board_overview_live`) and one room's (`gotv:board_live`): median and p95 over --repeat,
-   with the queries each runs (count and the slowest);
+   CPU per refresh (this process + its Postgres backend: what a refresh costs whatever the
+   machine's load), with the queries each runs (count and the slowest);
 3. times, in the same run and the same way, the trivial view (`campaigns:ping`) and `SELECT 1`.
 --keep keeps the database (bench_board) and reuses it on the next run with --keep (seeded once).
 The last line printed is one JSON object; the target (issue #13) is p95 < 500 ms for a board refresh.
 """
 
 import argparse
-import datetime
 import json
 import os
-import random
 import re
 import statistics
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import setup_django  # noqa: E402
+from tests.perf.bootstrap import percentile, seed_polling_day, setup_django  # noqa: E402
 
 setup_django("bench_board", DEBUG="true")  # DEBUG: static files without a manifest
 
@@ -41,259 +40,33 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-BATCH = 5000
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+def _cpu_ms():
+    """CPU milliseconds used so far by this process and its Postgres backend (from /proc): what a
+    request costs whatever else the machine is running, where wall-clock times are not."""
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    backend = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return time.process_time() * 1000 + backend, backend
 
 
 def timed(fn, repeat):
     fn()  # warm
     times = []
+    (cpu_before, pg_before) = _cpu_ms()
     for _ in range(repeat):
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1)}
-
-
-def seed(args):  # noqa: PLR0915
-    import importlib
-
-    from django.apps import apps
-
-    from campaigns.models import DoorOutcome, IntentionCode, LatestIntention, Visit
-    from campaigns.services import survey_create
-    from gotv.models import (
-        BallotBox,
-        BallotBoxDistrict,
-        BoxTurnoutCount,
-        CommitteeRoom,
-        CommitteeRoomBox,
-        KnockUpRound,
-        LiftRequest,
-        PollingStation,
-        PostalChaseContact,
-        PromiseAdjustment,
-        Telling,
-        VoteRecord,
-    )
-    from gotv.services import election_create
-    from labourhub.models import Constituency, PollingDistrict, Region, Role, User
-    from labourhub.services import grant_create
-    from voters.models import (
-        Elector,
-        ElectorMark,
-        Property,
-        RegisterEntry,
-        RegisterImport,
-        RegisterPublication,
-    )
-
-    rng = random.Random(13)
-    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
-    region = Region.objects.create(name="Boardland", code="E15099913")
-    constituency = Constituency.objects.create(name="Board", gss_code="E14099913", region=region)
-    today = timezone.localdate()
-    publication = RegisterPublication.objects.create(
-        constituency=constituency, published_on=today - datetime.timedelta(days=150)
-    )
-    election = election_create(
-        constituency=constituency,
-        kind="general",
-        name="Board general election",
-        poll_date=today,
-        publication=publication,
-        democracy_club_id=f"parl.{today.isoformat()}",
-        polls_open=datetime.time(0, 0),
-        polls_close=datetime.time(23, 59, 59),
-    )
-    survey_create(campaign=election.campaign, name="Doorstep")
-
-    def user(kind, n, role):
-        person = User.objects.create_user(f"{kind}{n}@board.example", None, full_name=f"{kind} {n}")
-        grant_create(user=person, role=role, area=constituency)
-        return person
-
-    organiser = user("organiser", 0, Role.ORGANISER)
-    tellers = [user("teller", n, Role.TELLER) for n in range(20)]
-    rooms = [
-        CommitteeRoom.unscoped.create(election=election, name=f"Room {r}", is_main=r == 0)
-        for r in range(args.rooms)
-    ]
-    per_box = args.electors // args.boxes
-    month = today.replace(day=1)
-    boxes, electors_by_box = [], []
-    for b in range(args.boxes):
-        pd = PollingDistrict.objects.create(constituency=constituency, code=f"BD{b:02d}")
-        if b % 2 == 0:
-            station = PollingStation.unscoped.create(election=election, name=f"Station {b // 2:02d}")
-        box = BallotBox.unscoped.create(election=election, station=station, label=f"Box {b:02d}")
-        BallotBoxDistrict.objects.create(box=box, polling_district=pd)
-        CommitteeRoomBox.objects.create(committee_room=rooms[b % len(rooms)], box=box)
-        homes = Property.unscoped.bulk_create(
-            (
-                Property(
-                    polling_district=pd,
-                    address_key=f"{n} BOARD ROAD {b}|BD11AA",
-                    address=f"{n} Board Road {b}",
-                    street=f"Board Road {b}",
-                    house_number=n,
-                    postcode="BD11AA",
-                    postcode_display="BD1 1AA",
-                    latitude=53.0 + b / 100 + n / 100000,
-                    longitude=-1.5 - n / 100000,
-                )
-                for n in range(1, (per_box + 1) // 2 + 1)
-            ),
-            batch_size=BATCH,
-        )
-        electors = Elector.unscoped.bulk_create(
-            (
-                Elector(
-                    polling_district=pd,
-                    home=homes[i // 2],
-                    elector_number=i + 1,
-                    elector_number_raw=f"BD{b:02d}-{i + 1}",
-                    first_names="Board",
-                    surname=f"Voter{b}x{i}",
-                    first_seen_month=month,
-                    match_key=f"board{b}-{i}",
-                )
-                for i in range(per_box)
-            ),
-            batch_size=BATCH,
-        )
-        RegisterEntry.unscoped.bulk_create(
-            (
-                RegisterEntry(
-                    publication=publication,
-                    elector=e,
-                    polling_district=pd,
-                    elector_number=e.elector_number,
-                    elector_suffix=0,
-                    elector_number_raw=e.elector_number_raw,
-                )
-                for e in electors
-            ),
-            batch_size=BATCH,
-        )
-        boxes.append(box)
-        electors_by_box.append([(e.pk, pd.pk) for e in electors])
-    everyone = [pair for box_electors in electors_by_box for pair in box_electors]
-    rng.shuffle(everyone)
-    ours, theirs = everyone[: args.promises], everyone[args.promises : 2 * args.promises]
-
-    # Canvassing: a visit and the latest intention for each canvassed elector.
-    labour, tory = IntentionCode.objects.get(code="L"), IntentionCode.objects.get(code="T")
-    spoke = DoorOutcome.objects.get(code="spoke")
-    canvasser = user("canvasser", 0, Role.CANVASSER)
-    now = timezone.now()
-    canvassed = [(pk, labour) for pk, _ in ours] + [(pk, tory) for pk, _ in theirs]
-    visits = Visit.unscoped.bulk_create(
-        (
-            Visit(campaign=election.campaign, elector_id=pk, canvasser=canvasser, outcome=spoke,
-                  recorded_at=now - datetime.timedelta(days=20), digest="0" * 64)
-            for pk, _ in canvassed
-        ),
-        batch_size=BATCH,
-    )  # fmt: skip
-    LatestIntention.unscoped.bulk_create(
-        (
-            LatestIntention(elector_id=pk, intention=code, strength=rng.choice(["hard", "soft", ""]),
-                            visit=visit, at=visit.received_at)
-            for (pk, code), visit in zip(canvassed, visits, strict=True)
-        ),
-        batch_size=BATCH,
-    )  # fmt: skip
-
-    # Postal voters (12%), from an absent voters list.
-    source = RegisterImport.unscoped.create(
-        constituency=constituency, kind=RegisterImport.Kind.POSTAL, file_name="avl.csv"
-    )
-    postal = rng.sample(everyone, len(everyone) * 12 // 100)
-    ElectorMark.unscoped.bulk_create(
-        (
-            ElectorMark(elector_id=pk, kind=ElectorMark.Kind.POSTAL, election=election.democracy_club_id,
-                        source=source)
-            for pk, _ in postal
-        ),
-        batch_size=BATCH,
-    )  # fmt: skip
-
-    # Adjustments: won't vote, do not return, manual adds (some later taken off), postal chases.
-    kind = PromiseAdjustment.Kind
-    adjustments = [
-        PromiseAdjustment(
-            election=election, elector_id=pk, kind=k, value=True, by=organiser, at=now, reason="bench"
-        )
-        for k, people in (
-            (kind.WONT_VOTE, rng.sample(ours, 400)),
-            (kind.DO_NOT_RETURN, rng.sample(ours, 150)),
-            (kind.PROMISE, rng.sample(theirs, 300)),
-        )
-        for pk, _ in people
-    ]
-    adjustments += [
-        PromiseAdjustment(election=election, elector_id=pk, kind=kind.PROMISE, value=False, by=organiser, reason="bench",
-                          at=now + datetime.timedelta(seconds=1))
-        for pk, _ in rng.sample(ours, 100)
-    ]  # fmt: skip
-    PromiseAdjustment.unscoped.bulk_create(adjustments, batch_size=BATCH)
-    ours_set = set(ours)
-    postal_ours = [pair for pair in postal if pair in ours_set][:600]
-    PostalChaseContact.unscoped.bulk_create(
-        PostalChaseContact(election=election, elector_id=pk, by=organiser, at=now, channel="phone",
-                           outcome=rng.choice(PostalChaseContact.Outcome.values))
-        for pk, _ in postal_ours
-    )  # fmt: skip
-
-    # Tellings over the day so far (a promise is twice as likely to be told), with VoteRecords.
-    opens = timezone.make_aware(datetime.datetime.combine(today, datetime.time(7, 0)))
-    span = max((now - opens).total_seconds(), 3600)
-    start = now - datetime.timedelta(seconds=span)
-    box_of_district = {box_electors[0][1]: boxes[i] for i, box_electors in enumerate(electors_by_box)}
-    pool = ours + everyone[: len(everyone) // 2]
-    told = [rng.choice(pool) for _ in range(args.tellings)]
-    tellings = Telling.unscoped.bulk_create(
-        (
-            Telling(election=election, box=box_of_district[pd], teller=tellers[i % len(tellers)],
-                    raw_number=str(pk), elector_id=pk, polling_district_id=pd, elector_number=1,
-                    recorded_at=start + datetime.timedelta(seconds=span * i / args.tellings),
-                    received_at=start + datetime.timedelta(seconds=span * i / args.tellings))
-            for i, (pk, pd) in enumerate(told)
-        ),
-        batch_size=BATCH,
-    )  # fmt: skip
-    first = {}
-    for telling in tellings:
-        first.setdefault(telling.elector_id, telling)
-    VoteRecord.unscoped.bulk_create(
-        (
-            VoteRecord(election=election, elector_id=t.elector_id, polling_district_id=t.polling_district_id,
-                       source=VoteRecord.Source.TELLING, telling=t, at=t.recorded_at)
-            for t in first.values()
-        ),
-        batch_size=BATCH,
-    )  # fmt: skip
-    BoxTurnoutCount.unscoped.bulk_create(
-        BoxTurnoutCount(election=election, box=box, ballots_issued=100 * n + 50, recorded_by=tellers[0],
-                        as_of=now - datetime.timedelta(hours=2 - n))
-        for box in boxes
-        for n in (1, 2)
-    )  # fmt: skip
-    for room in rooms:
-        KnockUpRound.unscoped.create(committee_room=room, number=1, tellings_up_to=now, created_by=organiser)
-        for n in range(2):
-            LiftRequest.unscoped.create(election=election, committee_room=room, name=f"Passenger {n}",
-                                       address="3 High Street")  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return election
+    cpu_after, pg_after = _cpu_ms()
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "cpu_ms": round((cpu_after - cpu_before) / repeat, 1),
+        "postgres_cpu_ms": round((pg_after - pg_before) / repeat, 1),
+    }
 
 
 def main():
@@ -321,9 +94,12 @@ def main():
         seeded_s = None
         if election is None:
             started = time.perf_counter()
-            election = seed(args)
+            election = seed_polling_day(
+                name="Board general election", code=13, electors=args.electors, boxes=args.boxes,
+                rooms=args.rooms, promises=args.promises, tellings=args.tellings,
+            ).election  # fmt: skip
             seeded_s = round(time.perf_counter() - started, 1)
-        organiser = User.objects.get(email="organiser0@board.example")
+        organiser = User.objects.get(email="organiser0@seed13.example")
         if not organiser.authenticator_set.exists():
             TOTP.activate(organiser, generate_totp_secret())  # organisers must have MFA set up
         room = CommitteeRoom.unscoped.filter(election=election).order_by("name").first()

@@ -16,11 +16,8 @@ The last line printed is one JSON object.
 """
 
 import argparse
-import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -31,7 +28,15 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import database_url, setup_django  # noqa: E402
+from tests.perf.bootstrap import (  # noqa: E402
+    Phone,
+    free_port,
+    gunicorn,
+    percentile,
+    run_phones,
+    session_for,
+    setup_django,
+)
 
 setup_django("bench_canvass", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="false")
 
@@ -44,19 +49,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DOORS_PER_PHONE = 60
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def seed(phones):
     """One CLP, a campaign with the standard survey, and for each phone a canvasser and a pack."""
     import importlib
 
     from django.apps import apps
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.middleware.csrf import _get_new_csrf_string
 
     from campaigns.models import Campaign, Pack, PackDoor, WalkList
     from campaigns.services import survey_create
@@ -109,79 +106,8 @@ def seed(phones):
             assigned_to=user,
         )  # a canvasser sends answers only for the packs given to them
         PackDoor.objects.bulk_create(PackDoor(pack=pack, property=h, position=i) for i, h in enumerate(homes))
-        session = SessionStore()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session.create()
-        out.append(
-            {
-                "pack": pack.pk,
-                "electors": [e.pk for e in electors],
-                "session": session.session_key,
-                "csrf": _get_new_csrf_string(),
-            }
-        )
+        out.append({"pack": pack.pk, "electors": [e.pk for e in electors], **session_for(user)})
     return out, version.pk
-
-
-class Phone:
-    def __init__(self, port, identity):
-        self.port = port
-        self.identity = identity
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {
-            "Cookie": f"{settings.SESSION_COOKIE_NAME}={identity['session']}; csrftoken={identity['csrf']}",
-            "X-CSRFToken": identity["csrf"],
-            "Content-Type": "application/json",
-            "Host": "127.0.0.1",
-        }
-
-    def request(self, method, path, body=None):
-        started = time.perf_counter()
-        for attempt in (1, 2):
-            try:
-                self.connection.request(method, path, body=body, headers=self.headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                break
-            except (http.client.HTTPException, OSError):
-                self.connection.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        return response.status, data, (time.perf_counter() - started) * 1000
-
-
-def run_phones(phones, seconds, work, interval=None):
-    """Each phone calls `work` until time is up: back to back, or every `interval` seconds
-    (phones staggered) for a steady offered load."""
-    stop = time.monotonic() + seconds
-    results = [[] for _ in phones]
-    errors = []
-
-    def loop(i):
-        next_at = time.monotonic() + (interval * i / len(phones) if interval else 0)
-        try:
-            while time.monotonic() < stop:
-                if interval:
-                    time.sleep(max(0.0, next_at - time.monotonic()))
-                    next_at += interval
-                results[i].append(work(phones[i], i))
-        except Exception as error:  # a failed phone is reported, not hidden
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(phones))]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, time.perf_counter() - started, errors
-
-
-def percentile(values, pct):
-    return round(values[int(pct / 100 * (len(values) - 1))], 1) if values else None
 
 
 def walk_list_and_pack_figures():
@@ -256,43 +182,7 @@ def main():
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     identities, version_id = seed(args.phones)
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "STATIC_MANIFEST": "false",
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "labourhub.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread" if args.threads > 1 else "sync",
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(port, workers=args.workers, threads=args.threads, backlog=2048):
         phones = [Phone(port, identity) for identity in identities]
         # Warm every worker (imports, connections) before timing anything.
         for phone in phones:
@@ -359,9 +249,6 @@ def main():
         paced_results, paced_seconds, paced_errors = run_phones(
             phones, args.seconds, lambda phone, i: send(phone, i, args.paced_batch), interval=interval
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     calls = [r for per in sync_results for r in per]
     latencies = sorted(ms for _, ms, _ in calls)

@@ -2,20 +2,24 @@
 
     .venv/bin/python tests/perf/bench_polling_day.py [--seconds 120] [--small]
 
-1. makes a throwaway database: one constituency, an election today with 60 boxes (one polling
-   district each, 1,000 electors per box on the election's register publication), 300 tellers,
-   100 knockers each with a 300-door pack, 10 organisers watching boards (not timed);
+1. makes a throwaway database (tests/perf/bootstrap.seed_polling_day, as bench_board): one
+   constituency, an election today with 60 boxes (one polling district each, 1,000 electors per box
+   on the election's register publication) run from 3 committee rooms, 40% of the electors
+   promises, 10% already told; a knock-up round per room in packs of 300 doors (the real
+   gotv.services.knock_up_round_create); 300 tellers, 100 knockers (each holding a 300-door pack;
+   there are fewer packs than knockers, so two or three share one), 10 organisers with MFA
+   watching boards (not timed);
 2. starts gunicorn on the project (the same settings and middleware as production);
-3. baseline: every simulated user hammers the trivial view (`campaigns:ping`, as the other
-   benchmarks; /healthz also probes the broker) for a few seconds, back to back: requests/s; then the
-   tellers alone, back to back, for as long: the server CPU (gunicorn workers + their Postgres
-   backends, from /proc) per request of each, which does not depend on what else the machine runs;
+3. baseline: every simulated user hammers the trivial view (`campaigns:ping`) for a few seconds,
+   back to back: requests/s; then the tellers alone, back to back, for as long: the server CPU
+   (gunicorn workers + their Postgres backends, from /proc) per request of each, which does not
+   depend on what else the machine runs;
 4. capacity (--capacity-seconds): the tellers post numbers back to back (one telling per request,
    as a phone with signal sends it; numbers drawn at random from the box's register, so some are
-   already told; one in fifty re-sent as after a lost reply) while the knockers refresh their
-   300-door pack and post an outcome every --knocker-interval s and the boards refresh every
-   --board-interval s: the most tellings/s the server takes with the rest running (tellings_per_s;
-   ratio_vs_baseline compares its request rate with the baseline's);
+   already told; one in fifty re-sent as after a lost reply) while the knockers refresh their pack
+   and post an outcome every --knocker-interval s and the boards refresh every --board-interval s:
+   the most tellings/s the server takes with the rest running (tellings_per_s; ratio_vs_baseline
+   compares its request rate with the baseline's);
 5. steady peak (--seconds): the same, with the tellers paced to --target tellings/s in all
    (staggered; or 90% of capacity if lower): the p95 latencies as tellers, knockers and boards see
    them;
@@ -23,15 +27,14 @@
    (lost / duplicated), and the VoteRecords must equal the distinct electors told.
 The last line printed is one JSON object.
 
-Load generator: threads with http.client (keep-alive, one connection per simulated user), as
-bench_canvass_sync: no async HTTP client is installed. It runs on the same 2 cores as the server, so
-its CPU share (reported as client_cpu_s) is taken from the server.
-
-Knock-up packs and the board: the knock-up and board pages are being built on another branch
-(gotv-board). Until they exist, `--knockup-pack-url`/`--knockup-post-url`/`--board-url` default to
-stand-ins that do comparable work: the canvassing pack download of the same 300 doors
-(campaigns:pack_data), the canvassing sync for the outcome (campaigns:sync, outcome not_in), and the
-agents' counts page (gotv:telling_counts) for the board. The JSON says which were used.
+What is timed is what the pages really fetch:
+- a board refresh is the board's live part as htmx fetches it every 20 s (`gotv:board_live` for a
+  committee room's organiser; the first board is the agent's constituency overview,
+  `gotv:board_overview_live`): p95_board_ms over all of them, and each kind on its own;
+- a pack refresh is the knocker's pack page (`gotv:knockup_pack`, 300 doors, the knock-up list read
+  now), which the phone loads on Refresh and then fetches once more to keep for offline use
+  (static/gotv/knockup.js `checkPage`): both requests are made, p95_knockup_ms is the first (what
+  the knocker waits for); an outcome ("not in") goes to `gotv:knockup_sync` as the queue sends it.
 """
 
 import argparse
@@ -40,8 +43,6 @@ import json
 import os
 import random
 import resource
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -52,7 +53,17 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import database_url, setup_django  # noqa: E402
+from tests.perf.bootstrap import (  # noqa: E402
+    Phone,
+    ServerCpu,
+    free_port,
+    gunicorn,
+    percentile,
+    run_phones,
+    seed_polling_day,
+    session_for,
+    setup_django,
+)
 
 setup_django("bench_polling_day", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="false")
 
@@ -60,183 +71,66 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-# The canvass benchmark's simulated phone (one keep-alive connection, a session) and its thread loop.
-from tests.perf.bench_canvass_sync import Phone, free_port, percentile, run_phones  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
 PACK_DOORS = 300
 
 
-def _session(user):
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.middleware.csrf import _get_new_csrf_string
-
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    return {"session": session.session_key, "csrf": _get_new_csrf_string()}
-
-
-class ServerCpu:
-    """CPU seconds used by the gunicorn workers under `master` and the Postgres backends serving the
-    benchmark's database (both from /proc), between start() and stop() (returns milliseconds)."""
-
-    TICK = os.sysconf("SC_CLK_TCK")
-
-    def __init__(self, master):
-        self.master = master
-
-    def _pids(self):
-        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            backends = [str(row[0]) for row in cursor.fetchall()]
-        self.backends = set(backends)
-        return children + backends
-
-    def _ticks(self):
-        ticks = {}
-        for pid in self._pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
-        return ticks
-
-    def start(self):
-        self.before = self._ticks()
-
-    def stop(self):
-        """Total milliseconds; `self.postgres_ms` is the Postgres backends' share."""
-        after = self._ticks()
-        used = {pid: t - self.before.get(pid, 0) for pid, t in after.items()}
-        self.postgres_ms = sum(t for pid, t in used.items() if pid in self.backends) * 1000 / self.TICK
-        return sum(used.values()) * 1000 / self.TICK
-
-
-def seed(*, boxes, electors_per_box, tellers, knockers, boards):
-    """The election, its boxes and register, and the simulated users (see the module docstring)."""
-    import datetime
-    import importlib
-
+def seed(*, boxes, electors_per_box, rooms, tellers, knockers, boards):
+    """The polling day (bootstrap.seed_polling_day), its knock-up rounds, and the simulated users'
+    identities: tellers at their boxes, knockers with their packs, organisers at their boards."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.apps import apps
 
-    from campaigns.models import Pack, PackDoor, WalkList
-    from campaigns.services import survey_create
-    from gotv.models import BallotBox, BallotBoxDistrict, PollingStation
+    from campaigns.models import Pack
+    from gotv import knockup
     from gotv.offline import download_token_issue
-    from gotv.services import election_create
-    from labourhub.models import Constituency, PollingDistrict, Region, Role, User
+    from gotv.services import knock_up_round_create
+    from labourhub.models import Role, User
     from labourhub.services import grant_create
-    from voters.models import Elector, Property, RegisterEntry, RegisterPublication
 
-    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
-    region = Region.objects.create(name="Benchland", code="E15099903")
-    constituency = Constituency.objects.create(name="Bench", gss_code="E14099903", region=region)
-    publication = RegisterPublication.objects.create(
-        constituency=constituency, published_on=timezone.localdate() - datetime.timedelta(days=150)
-    )
-    election = election_create(
-        constituency=constituency,
-        kind="general",
-        name="Bench general election",
-        poll_date=timezone.localdate(),
-        publication=publication,
-        polls_open=datetime.time(0, 0),
-        polls_close=datetime.time(23, 59, 59),
-    )
-    survey_create(campaign=election.campaign, name="Knock-up")
-    month = timezone.localdate().replace(day=1)
-    box_rows, homes_all = [], []
-    for b in range(boxes):
-        pd = PollingDistrict.objects.create(constituency=constituency, code=f"BX{b:02d}")
-        station = PollingStation.unscoped.create(election=election, name=f"Station {b}")
-        box = BallotBox.unscoped.create(election=election, station=station, label=f"Box {b}")
-        BallotBoxDistrict.objects.create(box=box, polling_district=pd)
-        homes = Property.unscoped.bulk_create(
-            Property(
-                polling_district=pd,
-                address_key=f"{n} BENCH ROAD {b}|BE11AA",
-                address=f"{n} Bench Road {b}",
-                street=f"Bench Road {b}",
-                house_number=n,
-                postcode="BE11AA",
-                postcode_display="BE1 1AA",
-            )
-            for n in range(1, electors_per_box // 2 + 1)
-        )
-        homes_all.extend(homes)
-        electors = Elector.unscoped.bulk_create(
-            Elector(
-                polling_district=pd,
-                home=homes[i // 2],
-                elector_number=i + 1,
-                elector_number_raw=f"BX{b:02d}-{i + 1}",
-                first_names="Bench",
-                surname=f"Voter{b}x{i}",
-                first_seen_month=month,
-                match_key=f"bench{b}-{i}",
-            )
-            for i in range(len(homes) * 2)
-        )
-        RegisterEntry.unscoped.bulk_create(
-            RegisterEntry(
-                publication=publication,
-                elector=e,
-                polling_district=pd,
-                elector_number=e.elector_number,
-                elector_suffix=0,
-                elector_number_raw=e.elector_number_raw,
-            )
-            for e in electors
-        )
-        box_rows.append({"box": box.pk, "numbers": len(electors)})
+    electors = boxes * electors_per_box
+    day = seed_polling_day(name="Bench general election", code=3, electors=electors, boxes=boxes, rooms=rooms,
+                           promises=electors * 2 // 5, tellings=electors // 10)  # fmt: skip
+    election = day.election
 
     def user(kind, n, role):
         person = User.objects.create_user(f"{kind}{n}@bench.example", None, full_name=f"{kind} {n}")
-        grant_create(user=person, role=role, area=constituency)
+        grant_create(user=person, role=role, area=day.constituency)
         return person
 
     teller_ids = []
     for t in range(tellers):
         person = user("teller", t, Role.TELLER)
-        teller_ids.append(
-            {
-                **_session(person),
-                **box_rows[t % boxes],
-                "download": download_token_issue(user=person, election=election),
-            }
+        box, numbers = day.boxes[t % boxes]
+        teller_ids.append({**session_for(person), "box": box.pk, "numbers": numbers,
+                           "download": download_token_issue(user=person, election=election)})  # fmt: skip
+    packs = []
+    for room in day.rooms:
+        knock_up_round = knock_up_round_create(committee_room=room, user=day.organiser, pack_size=PACK_DOORS)
+        packs += Pack.unscoped.filter(walk_list=knock_up_round.walk_list, door_count=PACK_DOORS).order_by(
+            "pk"
         )
-    walk_list = WalkList.unscoped.create(campaign=election.campaign, name="Knock-up round 1")
-    version = election.campaign.current_survey_version()
+    if not packs:
+        raise SystemExit("No knock-up pack of 300 doors: more electors per box, please.")
+    on_pack = {pack.pk: [e.pk for door in knockup.pack_doors_now(pack, election) for e in door.electors]
+               for pack in packs}  # fmt: skip
     knocker_ids = []
     for k in range(knockers):
         person = user("knocker", k, Role.CANVASSER)
-        doors = [homes_all[(k * PACK_DOORS + i) % len(homes_all)] for i in range(PACK_DOORS)]
-        pack = Pack.unscoped.create(
-            walk_list=walk_list, number=k + 1, name=f"Pack {k}", sheet_id=f"K{k}", assigned_to=person
-        )
-        PackDoor.objects.bulk_create(
-            PackDoor(pack=pack, property=h, position=i) for i, h in enumerate(dict.fromkeys(doors))
-        )
-        electors = list(Elector.unscoped.filter(home__in=doors).values_list("pk", flat=True)[:PACK_DOORS])
-        knocker_ids.append({**_session(person), "pack": pack.pk, "electors": electors, "version": version.pk})
+        pack = packs[k % len(packs)]
+        knocker_ids.append({**session_for(person), "pack": pack.pk, "electors": on_pack[pack.pk],
+                            "download": download_token_issue(user=person, election=election)})  # fmt: skip
     board_ids = []
     for o in range(boards):
         person = user("board", o, Role.ORGANISER)
         TOTP.activate(person, generate_totp_secret())  # organisers must have MFA set up
-        board_ids.append(_session(person))
+        room = day.rooms[(o - 1) % len(day.rooms)]
+        url = (f"/polling-day/{election.pk}/board/live/" if o == 0
+               else f"/polling-day/{election.pk}/board/{room.pk}/live/")  # fmt: skip
+        board_ids.append({**session_for(person), "url": url, "kind": "overview" if o == 0 else "room"})
     from django.db import connection as db
 
     with db.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return election, teller_ids, knocker_ids, board_ids
+    return election, teller_ids, knocker_ids, board_ids, len(packs)
 
 
 def queries_per_telling(identity, election):
@@ -279,8 +173,7 @@ def main():
     parser.add_argument("--board-interval", type=float, default=5, help="seconds between board refreshes")
     parser.add_argument("--baseline-seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
-    parser.add_argument("--board-url", default="", help="a board URL (default: the stand-in, see above)")
-    parser.add_argument("--knockup-pack-url", default="", help="a pack refresh URL with {pack}")
+    parser.add_argument("--rooms", type=int, default=3)
     args = parser.parse_args()
     if args.small:
         args.boxes, args.tellers, args.knockers, args.boards = 6, 30, 10, 2
@@ -289,40 +182,19 @@ def main():
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     seed_started = time.perf_counter()
-    election, teller_ids, knocker_ids, board_ids = seed(
+    election, teller_ids, knocker_ids, board_ids, n_packs = seed(
         boxes=args.boxes,
         electors_per_box=args.electors_per_box,
+        rooms=args.rooms,
         tellers=args.tellers,
         knockers=args.knockers,
         boards=args.boards,
     )
     seed_s = round(time.perf_counter() - seed_started, 1)
-    board_url = args.board_url or f"/polling-day/telling/{election.pk}/counts/"
-    pack_url = args.knockup_pack_url or "/campaigns/packs/{pack}/data.json"
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "STATIC_MANIFEST": "false",
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "labourhub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--keep-alive", "30", "--log-level", "warning", "--backlog", "2048"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
     lock = threading.Lock()
     sent, acknowledged, statuses = set(), set(), {}
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(port, workers=args.workers) as server:
         tellers = [Phone(port, identity) for identity in teller_ids]
         knockers = [Phone(port, identity) for identity in knocker_ids]
         boards = [Phone(port, identity) for identity in board_ids]
@@ -387,24 +259,38 @@ def main():
             return status, ms, fresh
 
         def knock(phone, i):
+            """Refresh the pack as the phone does (the page, then the copy kept for offline), then
+            send one outcome as the queue does."""
             identity = phone.identity
-            status, _, pack_ms = phone.request("GET", pack_url.format(pack=identity["pack"]))
+            page = f"/polling-day/knockup/pack/{identity['pack']}/"
+            status, body, pack_ms = phone.request("GET", page)
+            if status == 200 and b"knockup-doors" not in body:
+                status = 590  # not the pack page (a sign-in page, say): counted as an error
+            phone.request("GET", page)  # static/gotv/knockup.js checkPage: the copy for offline
             with lock:
-                elector = rng.choice(identity["electors"])
-            answer = {"uuid": str(uuid.uuid4()), "pack": identity["pack"], "elector": elector,
-                      "survey_version": identity["version"], "outcome": "not_in", "answers": {},
-                      "notes": "", "recorded_at": timezone.now().isoformat()}  # fmt: skip
-            post_status, _, post_ms = phone.request(
-                "POST", "/campaigns/sync/", json.dumps({"answers": [answer]})
+                elector = rng.choice(identity["electors"]) if identity["electors"] else 0
+            outcome = {"uuid": str(uuid.uuid4()), "pack": identity["pack"], "elector": elector,
+                       "outcome": "not_in", "notes": "", "recorded_at": timezone.now().isoformat(),
+                       "token": identity["download"]}  # fmt: skip
+            post_status, data, post_ms = phone.request(
+                "POST", "/polling-day/knockup/sync/", json.dumps({"outcomes": [outcome]})
             )
+            if post_status == 200 and json.loads(data)["results"][0]["status"] not in (
+                "recorded",
+                "duplicate",
+            ):
+                post_status = 591  # refused: counted as an error
             return status, pack_ms, post_status, post_ms
 
         def board(phone, i):
-            return phone.request("GET", board_url)
+            status, body, ms = phone.request("GET", phone.identity["url"])
+            if status == 200 and b"board-totals" not in body:
+                status = 590  # not the board (a sign-in or MFA page, say): counted as an error
+            return status, phone.identity["kind"], ms
 
         tell = survive(tell, lambda ms: (0, ms, 0))
         knock = survive(knock, lambda ms: (0, ms, 0, ms))
-        board = survive(board, lambda ms: (0, b"", ms))
+        board = survive(board, lambda ms: (0, "", ms))
 
         def peak(teller_interval, seconds):
             """Tellers, knockers and boards at once; tellers back to back when teller_interval is None."""
@@ -438,9 +324,6 @@ def main():
         steady_rate = min(args.target, 0.9 * capacity)
         outcome, load_seconds = peak(args.tellers / steady_rate, args.seconds)
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     tell_calls = [r for per in outcome["tell"][0] for r in per]
     knock_calls = [r for per in outcome["knock"][0] for r in per]
@@ -449,6 +332,8 @@ def main():
     pack_ms = sorted(r[1] for r in knock_calls)
     outcome_ms = sorted(r[3] for r in knock_calls)
     board_ms = sorted(ms for _, _, ms in board_calls)
+    room_ms = sorted(ms for _, kind, ms in board_calls if kind == "room")
+    overview_ms = sorted(ms for _, kind, ms in board_calls if kind == "overview")
     tellings_told = sum(n for status, _, n in tell_calls if status == 200)
 
     from gotv.models import Telling, VoteRecord
@@ -487,17 +372,20 @@ def main():
         "load_average_1m": round(os.getloadavg()[0], 1),
         "p50_telling_ms": percentile(tell_ms, 50),
         "p95_telling_ms": percentile(tell_ms, 95),
+        "p50_board_ms": percentile(board_ms, 50),
         "p95_board_ms": percentile(board_ms, 95),
+        "p50_board_room_ms": percentile(room_ms, 50),
+        "p95_board_room_ms": percentile(room_ms, 95),
+        "p50_board_overview_ms": percentile(overview_ms, 50),
+        "p95_board_overview_ms": percentile(overview_ms, 95),
+        "p50_knockup_ms": percentile(pack_ms, 50),
         "p95_knockup_ms": percentile(pack_ms, 95),
         "p95_knockup_outcome_ms": percentile(outcome_ms, 95),
         "board_refreshes": len(board_calls),
         "pack_refreshes": len(knock_calls) + sum(len(per) for per in full["knock"][0]),
-        "board_endpoint": board_url if args.board_url else "stand-in: gotv:telling_counts",
-        "knockup_endpoints": (
-            pack_url
-            if args.knockup_pack_url
-            else "stand-in: campaigns:pack_data (300 doors) + campaigns:sync"
-        ),
+        "knockup_packs": n_packs,
+        "board_endpoint": "gotv:board_live (rooms) and gotv:board_overview_live (the first board)",
+        "knockup_endpoints": "gotv:knockup_pack (300 doors, fetched twice as the phone does) + gotv:knockup_sync",
         "statuses": statuses,
         "http_errors": sum(1 for s, _, _ in tell_calls + full_calls if s != 200)
         + sum(1 for r in knock_calls if r[0] != 200 or r[2] != 200)
