@@ -5,6 +5,7 @@ the shared points with their counts, and which doors are done on the server."""
 import json
 import math
 import random
+import re
 import uuid
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from campaigns import door_map
 from campaigns.services import canvass_record_visit, visit_void
-from labourhub.models import Role
+from labourhub.models import AuditEvent, Role
 from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
@@ -183,3 +184,25 @@ def test_the_pack_download_says_which_doors_are_done_in_this_pack(
     data = json.loads(client.get(reverse("campaigns:pack_data", args=[pack.pk])).content)
 
     assert data["done"] == [homes[1].pk]
+
+
+def test_the_map_page_is_a_shell_with_no_addresses_for_the_offline_cache(
+    client, anytown, anytown_canvasser, campaign
+):
+    """The service worker keeps the page for offline use: the doors come from the pack's download
+    (kept in IndexedDB, which sign-out wipes), never from the cached page."""
+    homes = _homes(anytown, "Anytown Road", HIGH_STREET, "AB1 1AA", 3)
+    pack = pack_with_doors(campaign, homes)
+    pack.assigned_to = anytown_canvasser
+    pack.save(update_fields=["assigned_to"])
+    client.force_login(anytown_canvasser)
+
+    page = client.get(reverse("campaigns:pack_map", args=[pack.pk])).content.decode()
+
+    assert reverse("campaigns:pack_data", args=[pack.pk]) in page
+    assert "1 Anytown Road" not in page and "Anytownson" not in page
+    assert AuditEvent.objects.filter(action="pack.map", user=anytown_canvasser).exists()
+    worker = client.get(reverse("campaigns:service_worker")).content.decode()
+    assert "door_map.js" in worker and "leaflet.js" in worker  # the map's shell opens offline
+    pages = json.loads(re.search(r"const PAGES = new RegExp\((.*)\);", worker).group(1))
+    assert re.search(pages, reverse("campaigns:pack_map", args=[pack.pk]))  # and the page itself
