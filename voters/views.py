@@ -279,8 +279,11 @@ def name_changes(request):
 @require_POST
 def name_change_decide(request, pk):
     review = get_for_user(NameChangeReview, request, pk, Action.MANAGE_VOTERS)
-    accept = request.POST.get("decision") == "accept"
+    decision = request.POST.get("decision")
+    accept = decision == "accept"
     try:
+        if decision not in ("accept", "reject"):
+            raise ValueError("Choose Same person or Different people.")
         services.name_change_review_decide(review=review, accept=accept, user=request.user, request=request)
     except ValueError as problem:
         messages.error(request, str(problem))

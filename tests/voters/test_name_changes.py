@@ -310,6 +310,15 @@ def test_deciding_from_the_page(client, anytown_secretary, proposed):
     assert Elector.unscoped.get(pk=earlier_id).surname == "Newname"
 
 
+def test_a_decision_must_be_chosen(client, anytown_secretary, proposed):
+    review, _, _, _ = proposed
+    client.force_login(anytown_secretary)
+    response = client.post(reverse("voters:name_change_decide", args=[review.pk]), {}, follow=True)
+    assert "Choose Same person or Different people" in response.content.decode()
+    review.refresh_from_db()
+    assert review.state == "proposed"
+
+
 def test_bulk_accept_asks_first(client, anytown_secretary, proposed):
     review, earlier_id, _, _ = proposed
     client.force_login(anytown_secretary)
