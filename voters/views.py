@@ -188,7 +188,12 @@ def imports(request):
         )
         return redirect("voters:import", pk=record.pk)
     recent = RegisterImport.objects.for_user(request.user).select_related("constituency", "uploaded_by")[:50]
-    return render(request, "voters/imports.html", {"form": form, "imports": recent})
+    to_review = NameChangeReview.objects.for_user(request.user, Action.MANAGE_VOTERS).to_review().count()
+    return render(
+        request,
+        "voters/imports.html",
+        {"form": form, "imports": recent, "name_changes_to_review": to_review},
+    )
 
 
 @login_required

@@ -295,6 +295,13 @@ def test_review_page_shows_both_records_side_by_side(client, anytown_secretary, 
     assert list(response.context["page"]) == [review]
 
 
+def test_the_imports_page_says_how_many_wait(client, anytown_secretary, otherton_secretary, proposed):
+    client.force_login(anytown_secretary)
+    assert "1 possible name change</a> to decide" in client.get(reverse("voters:imports")).content.decode()
+    client.force_login(otherton_secretary)
+    assert "possible name change" not in client.get(reverse("voters:imports")).content.decode()
+
+
 def test_review_page_search(client, anytown_secretary, proposed):
     review, _, _, _ = proposed
     client.force_login(anytown_secretary)
