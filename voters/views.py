@@ -196,7 +196,12 @@ def imports(request):
         )
         return redirect("voters:import", pk=record.pk)
     recent = RegisterImport.objects.for_user(request.user).select_related("constituency", "uploaded_by")[:50]
-    return render(request, "voters/imports.html", {"form": form, "imports": recent})
+    to_review = NameChangeReview.objects.for_user(request.user, Action.MANAGE_VOTERS).to_review().count()
+    return render(
+        request,
+        "voters/imports.html",
+        {"form": form, "imports": recent, "name_changes_to_review": to_review},
+    )
 
 
 @login_required
@@ -287,8 +292,11 @@ def name_changes(request):
 @require_POST
 def name_change_decide(request, pk):
     review = get_for_user(NameChangeReview, request, pk, Action.MANAGE_VOTERS)
-    accept = request.POST.get("decision") == "accept"
+    decision = request.POST.get("decision")
+    accept = decision == "accept"
     try:
+        if decision not in ("accept", "reject"):
+            raise ValueError("Choose Same person or Different people.")
         services.name_change_review_decide(review=review, accept=accept, user=request.user, request=request)
     except ValueError as problem:
         messages.error(request, str(problem))

@@ -295,6 +295,13 @@ def test_review_page_shows_both_records_side_by_side(client, anytown_secretary, 
     assert list(response.context["page"]) == [review]
 
 
+def test_the_imports_page_says_how_many_wait(client, anytown_secretary, otherton_secretary, proposed):
+    client.force_login(anytown_secretary)
+    assert "1 possible name change</a> to decide" in client.get(reverse("voters:imports")).content.decode()
+    client.force_login(otherton_secretary)
+    assert "possible name change" not in client.get(reverse("voters:imports")).content.decode()
+
+
 def test_review_page_search(client, anytown_secretary, proposed):
     review, _, _, _ = proposed
     client.force_login(anytown_secretary)
@@ -308,6 +315,15 @@ def test_deciding_from_the_page(client, anytown_secretary, proposed):
     response = client.post(reverse("voters:name_change_decide", args=[review.pk]), {"decision": "accept"})
     assert response.status_code == 302
     assert Elector.unscoped.get(pk=earlier_id).surname == "Newname"
+
+
+def test_a_decision_must_be_chosen(client, anytown_secretary, proposed):
+    review, _, _, _ = proposed
+    client.force_login(anytown_secretary)
+    response = client.post(reverse("voters:name_change_decide", args=[review.pk]), {}, follow=True)
+    assert "Choose Same person or Different people" in response.content.decode()
+    review.refresh_from_db()
+    assert review.state == "proposed"
 
 
 def test_bulk_accept_asks_first(client, anytown_secretary, proposed):
