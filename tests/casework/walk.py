@@ -20,7 +20,8 @@ def _open_args(anytown):
     """An elector on Anytown's register for the owner's "find" search to offer."""
     home = PropertyFactory(polling_district=anytown.polling_district, street="Anytown Road", postcode="AT11AA",
                            postcode_display="AT1 1AA")  # fmt: skip
-    ElectorFactory(home=home, first_names="Ada", surname="Walkerson")  # found by name, shown with "Anytown Road"
+    # Found by name, shown with "Anytown Road".
+    ElectorFactory(home=home, first_names="Ada", surname="Walkerson")
     return _office(anytown)
 
 
