@@ -75,6 +75,10 @@
 
   if (button) button.addEventListener("click", async () => {
     const items = Array.from(document.querySelectorAll("[data-download-pack]"));
+    if (!navigator.onLine) {
+      status.textContent = "No signal: download your packs where there is signal, before you go out.";
+      return;
+    }
     button.disabled = true;
     root.dataset.state = "downloading";
     const failed = [];
@@ -96,7 +100,7 @@
   });
 
   wipe.addEventListener("click", async () => {
-    for (const pack of await db.all("packs")) await db.remove("packs", pack.pack.id);
+    await db.idb("packs", "readwrite", (store) => store.clear());
     await removePages(null);
     // Sent answers go (the server has them); waiting ones stay until they are sent.
     const records = await db.all("queue");
