@@ -330,11 +330,20 @@
     } catch (error) { /* offline */ }
   }
 
+  /* The pack's map page is an address-free shell that draws the doors from this pack as stored on
+     the phone (door_map.js): kept with this page, so the map opens with no signal too. */
+  function cacheMapPage() {
+    if (!navigator.onLine || !("caches" in window)) return;
+    caches.open(CACHE).then((cache) => cache.add(new Request(root.dataset.mapUrl, { credentials: "same-origin" })))
+      .catch(() => {}); // tried again next time the page opens
+  }
+
   async function start() {
     // Ask the browser not to clear this site's storage when the phone runs low on space.
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     registerWorker(root.dataset.swUrl, root.dataset.swScope, () => markReady("worker"));
     if (await cacheThisPage(CACHE)) markReady("page");
+    cacheMapPage();
     await loadToday();
     checkClock();
     if (!(await loadPack())) {

@@ -37,11 +37,11 @@
     root.dataset.onPhone = String(stored.length);
   }
 
-  /* A pack's page (every pack's, for id null) out of the cache. */
+  /* A pack's pages, canvassing and map (every pack's, for id null), out of the cache. */
   async function removePages(id) {
     const cache = await caches.open(CACHE);
     for (const request of await cache.keys()) {
-      const match = new URL(request.url).pathname.match(/\/packs\/(\d+)\/canvass\/$/);
+      const match = new URL(request.url).pathname.match(/\/packs\/(\d+)\/(canvass|map)\/$/);
       if (match && (id === null || Number(match[1]) === id)) await cache.delete(request);
     }
   }
@@ -70,7 +70,9 @@
     pack.bytes = text.length;
     await db.put("packs", pack, pack.pack.id);
     const cache = await caches.open(CACHE);
-    await cache.add(new Request(item.dataset.canvassUrl, { credentials: "same-origin" }));
+    // The pack's map too: it holds no addresses and draws the doors from the pack stored above.
+    await cache.addAll([item.dataset.canvassUrl, item.dataset.mapUrl].map(
+      (url) => new Request(url, { credentials: "same-origin" })));
   }
 
   if (button) button.addEventListener("click", async () => {

@@ -114,6 +114,12 @@ def test_packs_downloaded_online_open_offline_sync_once_and_sign_out_wipes_them(
         expect(page.locator("#canvass")).to_have_attribute("data-offline-ready", "true")
         assert page.locator("button.door").count() == 3
         expect(page.locator("h1")).to_contain_text(pack.sheet_id)
+    for pack in two_packs:  # and each pack's map, never opened either
+        page.goto(reverse("campaigns:pack_map", args=[pack.pk]))
+        expect(page.locator("#map-note")).to_contain_text("No signal: showing the doors kept on this phone")
+        expect(page.locator("#door-list li")).to_have_count(3)
+    page.goto(reverse("campaigns:pack_canvass", args=[two_packs[-1].pk]))
+    page.wait_for_selector("button.door")
     page.locator("button.door").first.click()
     page.get_by_role("button", name=re.compile(r"^Spoke to ")).first.click()
     page.locator("input[name=q-vi][value=L]").check()
