@@ -172,6 +172,15 @@ def _reseed_reference_data_if_missing(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with allauth's rate limits unspent: they live in the in-process cache, so the
+    walker's sign-in POSTs (10 a minute from 127.0.0.1) otherwise lock the next file's sign-in test out."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Personas are many; the real hasher is tested by signing in through the browser."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,6 +2,7 @@
 its forms, opening a case from the register or by hand, the home page's links and counts."""
 
 import datetime
+import html
 
 import pytest
 from django.urls import reverse
@@ -112,8 +113,22 @@ def test_bad_note_says_what_is_wrong(as_worker, anytown, office):
     response = as_worker.post(
         reverse("casework:case_note", args=[case.pk]), {"kind": "nonsense", "text": ""}, follow=True
     )
-    assert response.status_code == 200
-    assert "The note was not saved" in response.content.decode()
+    assert response.status_code == 400
+    assert response.context["note_form"].errors.keys() == {"kind", "text"}
+    assert not case.timeline.exists()
+
+
+def test_a_note_with_a_wrong_date_keeps_what_was_typed(as_worker, anytown, office):
+    case = case_in(anytown)
+    typed = "Rang DWP: the PIP assessment is booked; they will write to her <b>this week</b>."
+    response = as_worker.post(
+        reverse("casework:case_note", args=[case.pk]),
+        {"kind": "call", "text": typed, "at": "01/31/2026 10:00"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "there is no month 31" in page  # the day comes first, said beside the box
+    assert html.escape(typed) in page and 'value="01/31/2026 10:00"' in page
     assert not case.timeline.exists()
 
 
@@ -187,13 +202,14 @@ def test_operator_sees_counts_not_cases(client, anytown, office):
 def test_note_dated_in_the_past_and_consent_through_the_case_page(as_worker, anytown, office):
     case = case_in(anytown)
     page = as_worker.get(reverse("casework:case", args=[case.pk])).content.decode()
-    assert 'type="datetime-local"' in page and 'type="date"' in page
+    # Both dates typed day first (labourhub.forms), not drawn by the browser in its own order.
+    assert page.count('placeholder="dd/mm/yyyy') == 2
     as_worker.post(reverse("casework:case_note", args=[case.pk]),
-                   {"kind": "letter_in", "text": "Letter from DWP", "at": "2026-11-02T09:30"})  # fmt: skip
+                   {"kind": "letter_in", "text": "Letter from DWP", "at": "02/11/2026 09:30"})  # fmt: skip
     entry = case.timeline.get(kind="letter_in")
     assert timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M") == "2026-11-02 09:30"
     as_worker.post(reverse("casework:case_consent", args=[case.pk]),
-                   {"wording": "May the party keep you updated?", "given": "yes", "given_on": "2026-11-20"})  # fmt: skip
+                   {"wording": "May the party keep you updated?", "given": "yes", "given_on": "20/11/2026"})  # fmt: skip
     consent = case.consents.get()
     assert (consent.given, consent.given_on.isoformat(), consent.recorded_by) == (
         True,
