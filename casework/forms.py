@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from casework.models import Agency, Case, OfficeMembership, Status, TimelineEntry, Topic
+from labourhub.forms import DayFirstDateField, DayFirstDateTimeField
 
 User = get_user_model()
 
@@ -83,12 +84,7 @@ class NoteForm(forms.Form):
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
     # When the letter arrived or the call was made (a letter is often logged days later).
-    at = forms.DateTimeField(
-        required=False,
-        label="When",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-    )
+    at = DayFirstDateTimeField(required=False, label="When")
 
 
 class StatusForm(forms.Form):
@@ -119,5 +115,4 @@ class ConsentForm(forms.Form):
         initial="no",
         label="Their answer",
     )
-    # A date input sends and shows ISO dates, whatever the locale's display format.
-    given_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    given_on = DayFirstDateField(label="Given on")

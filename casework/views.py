@@ -142,6 +142,11 @@ def office_cases(request, pk):
 @login_required
 def case_detail(request, pk):
     case = get_case_for_user(request, pk)
+    return _case_page(request, case)
+
+
+def _case_page(request, case, *, note_form=None, status=200):
+    """The case page; `note_form` is a refused note, shown with its errors and what was typed."""
     services.case_viewed(user=request.user, case=case, request=request)
     context = {
         "case": case,
@@ -150,12 +155,13 @@ def case_detail(request, pk):
         .select_related("author"),
         "assignees": [a.user for a in case.assignments.select_related("user").order_by("assigned_at")],
         "consents": case.consents.select_related("recorded_by"),
-        "note_form": NoteForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
+        "note_form": note_form
+        or NoteForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
         "status_form": StatusForm(case=case) if case.is_open else None,
         "reopen_form": ReopenForm() if not case.is_open else None,
         "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
     }
-    return render(request, "casework/case.html", context)
+    return render(request, "casework/case.html", context, status=status)
 
 
 def _back(case, problem=None, request=None):
@@ -176,7 +182,7 @@ def case_note(request, pk):
     case = get_case_for_user(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _back(case, "The note was not saved: " + _message(ValidationError(form.errors)), request)
+        return _case_page(request, case, note_form=form, status=400)
     try:
         services.timeline_add(user=request.user, case=case, **form.cleaned_data)
     except ValidationError as error:

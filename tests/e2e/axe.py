@@ -29,6 +29,12 @@ RUN_OPTIONS = {
 
 def axe_violations(page, context=None):
     """axe's violations on the page (its raw JSON), injecting axe first if the page lacks it."""
+    # Judge the settled page: colours read mid-fade (a map popup opening, a zoom) fail contrast.
+    # (Polled from here: wait_for_function evaluates a string, which the page's CSP refuses.)
+    for _ in range(50):
+        if page.evaluate("document.getAnimations().every((a) => a.playState !== 'running')"):
+            break
+        page.wait_for_timeout(100)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, which the page's Content-Security-Policy (no
         # inline scripts) does not apply to; a <script> tag would be refused, as it should be.
