@@ -4,11 +4,9 @@ chromium at 360 px: packs never opened before open with no signal, an answer fro
 says what the phone holds, and removing them or signing out wipes them from IndexedDB and Cache
 Storage."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -38,11 +36,6 @@ PACKS_IN_DB = """() => new Promise((resolve, reject) => {
     all.onerror = () => reject(all.error);
   };
 })"""
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
 
 
 @pytest.fixture

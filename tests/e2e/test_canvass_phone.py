@@ -2,11 +2,9 @@
 chromium: a compact header, Save always under the thumb without hiding what is typed, voting
 intention first, and a saved answer still queued offline and sent once."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -24,11 +22,6 @@ SCREEN = 740
 # the top of the page; scrolled, only the sync line stays, at most 6%.
 HEADER_SHARE = 0.12
 STICKY_SHARE = 0.06
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
 
 
 @pytest.fixture

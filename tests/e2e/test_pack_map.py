@@ -2,13 +2,11 @@
 forty markers with a count on each postcode, a door answered turns "done" (from another phone, and
 queued on this one with no signal), and the map reloads offline with every door."""
 
-import importlib
 import math
 import re
 import uuid
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -21,12 +19,6 @@ from tests.voters.factories import ElectorFactory, PropertyFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 POINTS = {"High Street": ((52.40001, -1.50002), "AB1 1AA"), "Mill Lane": ((52.40301, -1.49602), "AB1 2BB")}
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """Transactional tests flush the tables a data migration filled: put the codes back."""
-    importlib.import_module("campaigns.migrations.0002_seed_reference_data").seed(apps, None)
 
 
 @pytest.fixture
