@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.apps import apps
-from django.conf import settings
-from django.utils.module_loading import module_has_submodule
+from labourhub.apps import app_modules
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -56,17 +52,10 @@ class Learnt:
     warning: str = ""  # e.g. the contact was voided by an organiser
 
 
-def _modules() -> list[ModuleType]:
-    found = []
-    for name in settings.LABOURHUB_APPS:
-        config = apps.get_app_config(name)
-        if config.name != "voters" and module_has_submodule(config.module, "voter_page"):
-            found.append(import_module(f"{config.name}.voter_page"))
-    return found
-
-
 def latest(user: User | AnonymousUser, elector: Elector) -> list[Learnt]:
-    return [found for module in _modules() if (found := module.latest(user, elector)) is not None]
+    return [
+        found for module in app_modules("voter_page") if (found := module.latest(user, elector)) is not None
+    ]
 
 
 def on_contacts(user: User | AnonymousUser, contact_ids: Iterable[int]) -> dict[int, list[Line]]:
@@ -74,7 +63,7 @@ def on_contacts(user: User | AnonymousUser, contact_ids: Iterable[int]) -> dict[
     lines: dict[int, list[Line]] = {}
     if not ids:
         return lines
-    for module in _modules():
+    for module in app_modules("voter_page"):
         for contact_id, found in module.on_contacts(user, ids).items():
             lines.setdefault(contact_id, []).extend(found)
     return lines
@@ -85,7 +74,7 @@ def summaries(user: User | AnonymousUser, elector_ids: Iterable[int]) -> dict[in
     found: dict[int, list[str]] = {}
     if not ids:
         return {}
-    for module in _modules():
+    for module in app_modules("voter_page"):
         for elector_id, text in module.summaries(user, ids).items():
             found.setdefault(elector_id, []).append(text)
     return {elector_id: "; ".join(texts) for elector_id, texts in found.items()}

@@ -1,10 +1,6 @@
-from importlib import import_module
-
-from django.apps import apps
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils.module_loading import module_has_submodule
 
+from labourhub.apps import app_modules
 from labourhub.demo import OPERATOR_EMAIL, logins_table
 
 
@@ -18,11 +14,7 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         # INSTALLED_APPS is in dependency order, so each app's demo can build on the last.
-        demos = [
-            import_module(f"{name}.demo")
-            for name in settings.LABOURHUB_APPS
-            if module_has_submodule(apps.get_app_config(name).module, "demo")
-        ]
+        demos = app_modules("demo")
         if if_new and get_user_model().objects.filter(email=OPERATOR_EMAIL).exists():
             self.stdout.write("Demo data already loaded.")
         else:
