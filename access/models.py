@@ -52,6 +52,7 @@ ROLE_RANK = {
     Role.ORGANISER: 2,
     Role.CASEWORKER: 2,
     Role.CLP_OFFICER: 3,
+    Role.DATA_PROTECTION_LEAD: 3,
     Role.CLP_SECRETARY: 4,
     Role.ADMIN: 4,
     Role.REGIONAL_STAFF: 4,

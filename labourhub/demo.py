@@ -31,6 +31,7 @@ DEMO_ACCOUNTS = [
     ("teller@anytown.demo", "Tess Teller", Role.TELLER, ANYTOWN_CODE),
     ("caseworker@anytown.demo", "Casey Caseworker", Role.CASEWORKER, ANYTOWN_CODE),
     ("admin@anytown.demo", "Ade Admin", Role.ADMIN, ANYTOWN_CODE),
+    ("privacy@anytown.demo", "Dara Data-Protection", Role.DATA_PROTECTION_LEAD, ANYTOWN_CODE),
     ("secretary@otherton.demo", "Oona Secretary", Role.CLP_SECRETARY, OTHERTON_CODE),
     ("regional@eastern.demo", "Rhys Regional", Role.REGIONAL_STAFF, REGION_CODE),
 ]

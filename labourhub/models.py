@@ -153,6 +153,7 @@ class Role(models.TextChoices):
     CANVASSER = "canvasser", "Canvasser"
     TELLER = "teller", "Teller"
     CASEWORKER = "caseworker", "Caseworker"
+    DATA_PROTECTION_LEAD = "data_protection_lead", "Data protection lead"
     REGIONAL_STAFF = "regional_staff", "Regional staff"
     ADMIN = "admin", "Area administrator"
 

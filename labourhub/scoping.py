@@ -41,6 +41,10 @@ class Action(models.TextChoices):
     ENDORSE_ACCESS = "endorse_access", "Endorse access requests for a CLP"
     REVIEW_ACCESS = "review_access", "Approve access requests for a region"
     VIEW_AUDIT = "view_audit", "Read the audit log"
+    PROTECT_DATA = (
+        "protect_data",
+        "Answer data-subject requests, erase or suppress a person, record breaches",
+    )
     USE_ADMIN = "use_admin", "Use the office admin"
 
 
@@ -63,6 +67,7 @@ ROLES_FOR = {
     Action.ENDORSE_ACCESS: {R.CLP_SECRETARY, R.CLP_OFFICER},
     Action.REVIEW_ACCESS: {R.REGIONAL_STAFF},
     Action.VIEW_AUDIT: {R.CLP_SECRETARY, R.REGIONAL_STAFF, R.ADMIN},
+    Action.PROTECT_DATA: {R.CLP_SECRETARY, R.DATA_PROTECTION_LEAD},
     Action.USE_ADMIN: OFFICERS | {R.ORGANISER, R.REGIONAL_STAFF},
 }
 
