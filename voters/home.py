@@ -1,4 +1,5 @@
-"""The register's part of the home page (labourhub/home.py): imports running, and failed lately."""
+"""The register's part of the home page (labourhub/home.py): imports running, failed lately, and
+possible name changes waiting for a person to decide."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from labourhub.home import Need
 from labourhub.scoping import Action, can
-from voters.models import RegisterImport
+from voters.models import NameChangeReview, RegisterImport
 
 FAILED_WITHIN = timedelta(days=7)
 
@@ -32,5 +33,11 @@ def needs(user):
             ).count(),
             "register imports failed or rejected in the last 7 days",
             url,
+        ),
+        Need(
+            "name_changes_to_review",
+            NameChangeReview.objects.for_user(user, Action.MANAGE_VOTERS).to_review().count(),
+            "possible name changes to review",
+            reverse("voters:name_changes"),
         ),
     ]

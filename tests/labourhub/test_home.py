@@ -23,7 +23,7 @@ from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.factories import UserFactory
 from tests.members.factories import EmailSendFactory, MemberFactory
 from tests.voters.factories import ElectorFactory, PropertyFactory
-from voters.models import RegisterImport
+from voters.models import NameChangeReview, RegisterImport
 
 # The jobs of each action in the role table (labourhub/scoping.py, ROLES_FOR): the pages a person
 # with that action comes to LabourHub for. Every action must say (a new one fails the first test).
@@ -40,11 +40,14 @@ JOBS = {
     Action.VIEW_MEMBERS: ["members:list", "members:volunteers"],
     Action.MANAGE_MEMBERS: ["members:emails", "members:import_upload"],
     Action.TELL: ["gotv:telling_home"],
-    Action.CASEWORK: [],  # the casework app is not built yet: its people are shown nothing of it
+    # A CASEWORK grant alone shows nothing: casework's pages need an office membership too
+    # (tests/casework/test_pages.py follows the home link as a member of an office).
+    Action.CASEWORK: [],
     Action.ENDORSE_ACCESS: ["access:endorser_queue"],
     Action.REVIEW_ACCESS: ["access:reviewer_queue"],
     Action.VIEW_AUDIT: ["admin:index"],  # the audit log is in the office admin
     Action.USE_ADMIN: ["admin:index"],
+    Action.PROTECT_DATA: [],  # its pages (issue 16) are being built: each joins here as it lands
 }
 CLICKS = 2  # every job within this many clicks of home
 HREF = re.compile(r'href="([^"#]+)')
@@ -177,6 +180,14 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
                 UserFactory(email=f"asker{k}@{clp.constituency.name.lower()}.example"), clp.constituency
             )
             submit(tool, person, clp.constituency)
+        for state in NameChangeReview.State:
+            for _ in range(n):
+                NameChangeReview.unscoped.create(
+                    earlier=ElectorFactory(home=PropertyFactory(polling_district=clp.polling_district)),
+                    later_summary="1 Smith, Ann",
+                    state=state,
+                    reason="same address and first names",
+                )
     secretary = anytown.user(Role.CLP_SECRETARY)
     client.force_login(secretary)
 
@@ -199,6 +210,7 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
         "access_to_endorse": AccessRequest.objects.filter(
             constituency=mine, status=AccessStatus.ENDORSEMENT
         ).count(),
+        "name_changes_to_review": 1,
     }
     assert needs["register_imports_running"] == 1 and needs["register_imports_failed"] == 2
     assert needs["access_to_endorse"] == 3
