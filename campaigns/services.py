@@ -26,6 +26,7 @@ from campaigns.models import (
     FollowUp,
     IntentionCode,
     Issue,
+    LatestIntention,
     Pack,
     PackDoor,
     PackDownload,
@@ -617,6 +618,28 @@ ON CONFLICT (elector_id) DO UPDATE
 """
 
 
+def _latest_intention_recount(elector_id: int) -> None:
+    """The elector's latest intention from their counted visits alone, after one is voided or restored."""
+    newest = (
+        Answer.objects.filter(visit__elector_id=elector_id, visit__voided=False, intention__isnull=False)
+        .select_related("visit")
+        .order_by("-visit__received_at", "-visit_id")
+        .first()
+    )
+    if newest is None:
+        LatestIntention.unscoped.filter(elector_id=elector_id).delete()
+        return
+    LatestIntention.unscoped.update_or_create(
+        elector_id=elector_id,
+        defaults={
+            "intention_id": newest.intention_id,
+            "strength": newest.strength,
+            "visit": newest.visit,
+            "at": newest.visit.received_at,
+        },
+    )
+
+
 def sync_problem_log(
     *,
     kind: str,
@@ -800,7 +823,8 @@ def pack_assign(*, pack: Pack, canvasser: User | None, user: User) -> Pack:
 @transaction.atomic
 def visit_void(*, visit: Visit, user: User, reason: str, voided: bool = True) -> Visit:
     """Void a suspect visit (or restore it with voided=False). The VisitVoid row is the record;
-    reports leave voided visits out. The contact on the voter's history stays, as it happened."""
+    reports leave voided visits out, and so does the elector's latest intention (promises and
+    knock-up lists read it). The contact on the voter's history stays, as it happened."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Say why this visit is being voided or restored.")
@@ -809,6 +833,8 @@ def visit_void(*, visit: Visit, user: User, reason: str, voided: bool = True) ->
     VisitVoid.objects.create(visit=visit, voided=voided, by=user, reason=reason[:300])
     visit.voided = voided
     visit.save(update_fields=["voided"])
+    if visit.elector_id is not None:
+        _latest_intention_recount(visit.elector_id)
     audit_record(
         action="visit.void" if voided else "visit.restore",
         user=user,

@@ -35,7 +35,6 @@ def latest(user, elector):
         by=str(visit.canvasser),
         campaign=visit.campaign.name,
         lines=[_line(a) for a in visit.answers.all() if a.question.kind != Question.Kind.INTENTION],
-        warning=f"That contact was {VOIDED}." if visit.voided else "",
     )
 
 

@@ -49,7 +49,6 @@ class Learnt:
     by: str
     campaign: str
     lines: list[Line] = field(default_factory=list)  # the other answers given at the same contact
-    warning: str = ""  # e.g. the contact was voided by an organiser
 
 
 def latest(user: User | AnonymousUser, elector: Elector) -> list[Learnt]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import voter_page
-from campaigns.models import Visit
+from campaigns.models import LatestIntention, Visit
 from campaigns.services import canvass_record_visit, visit_void
 from labourhub.models import Role
 from tests.campaigns.factories import campaign_with_survey
@@ -109,13 +109,34 @@ def test_each_contact_in_the_history_shows_its_answers(client, anytown, organise
     assert "<dd>Yes</dd>" in full[0] and "<dd>No</dd>" in full[0]  # postal vote yes, poster no
 
 
-def test_a_voided_visit_says_so(client, anytown, organiser, voter, campaign):
+def test_a_voided_visit_says_so_and_no_longer_gives_the_latest_intention(
+    client, anytown, organiser, voter, campaign
+):
     visit = knock(campaign, voter, anytown.user(Role.CANVASSER), FULL)
     visit_void(visit=visit, user=organiser, reason="Anytown test data")
     client.force_login(organiser)
     page = client.get(reverse("voters:elector", args=[voter.pk])).content.decode()
-    assert "That contact was voided by an organiser" in page
-    assert page.count("voided by an organiser") == 2  # at the top and on the contact
+    assert page.count("voided by an organiser") == 1  # on the contact in the history
+    assert not LatestIntention.unscoped.filter(elector=voter).exists()
+
+
+def test_voiding_and_restoring_a_visit_moves_the_latest_intention(anytown, organiser, voter, campaign):
+    canvasser = anytown.user(Role.CANVASSER)
+    first = knock(campaign, voter, canvasser, {"vi": {"code": "L", "strength": "soft"}})
+    second = knock(campaign, voter, canvasser, {"vi": {"code": "T", "strength": "hard"}})
+    knock(campaign, voter, canvasser, None, outcome="not_in")  # no intention: never the latest
+
+    def latest():
+        found = LatestIntention.unscoped.select_related("intention").get(elector=voter)
+        return found.intention.code, found.strength, found.visit_id, found.at
+
+    assert latest() == ("T", "hard", second.pk, second.received_at)
+    visit_void(visit=second, user=organiser, reason="made up")
+    assert latest() == ("L", "soft", first.pk, first.received_at)
+    visit_void(visit=second, user=organiser, reason="checked: real", voided=False)
+    assert latest() == ("T", "hard", second.pk, second.received_at)
+    visit_void(visit=first, user=organiser, reason="made up")
+    assert latest()[2] == second.pk  # voiding an older visit leaves the newer one standing
 
 
 def test_search_results_show_the_latest_intention(client, anytown, organiser, voter, campaign):
