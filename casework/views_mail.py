@@ -17,7 +17,7 @@ from casework import attachments, inbound
 from casework.forms_mail import AttachmentForm, EmlUploadForm, MailboxForm
 from casework.models import Case, OfficeMembership
 from casework.models_mail import Attachment, InboundMessage, OfficeMailbox
-from casework.views import _message, get_case_for_user, get_office_for_user
+from casework.views import _case_page, _message, get_case_for_user, get_office_for_user
 from labourhub.scoping import Action, get_for_user
 
 HEADER_BYTES = 65536  # what is read of a message too big to file: enough for its headers
@@ -73,7 +73,7 @@ def _result(request, name, filed):
 def inbox(request, pk):
     """Messages taken in (from the mailbox or uploaded), and the .eml upload (one or many files)."""
     office, membership = get_office_for_user(request, pk)
-    form = EmlUploadForm(request.POST or None, request.FILES or None)
+    form = EmlUploadForm(request.POST, request.FILES) if request.method == "POST" else EmlUploadForm()
     results = []
     if request.method == "POST" and form.is_valid():
         for upload in form.cleaned_data["files"]:
@@ -117,11 +117,12 @@ def message_raw(request, pk):
 @login_required
 @require_POST
 def case_attach(request, pk):
+    """Attach a file on the case page; a refused file is said on the case page again (400)."""
     case = get_case_for_user(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Nothing attached: choose a file.")
-        return redirect("casework:case", pk=case.pk)
+        messages.error(request, "Nothing attached: " + " ".join(form.errors.get("file", ["choose a file."])))
+        return _case_page(request, case, status=400)
     upload = form.cleaned_data["file"]
     if upload.size > settings.CASEWORK_MAX_ATTACHMENT_BYTES:
         data = upload.read(settings.CASEWORK_MAX_ATTACHMENT_BYTES + 1)  # enough to be refused
@@ -133,8 +134,8 @@ def case_attach(request, pk):
         )
     except ValidationError as error:
         messages.error(request, "Nothing attached: " + _message(error))
-    else:
-        messages.success(request, "Attached.")
+        return _case_page(request, case, status=400)
+    messages.success(request, "Attached.")
     return redirect("casework:case", pk=case.pk)
 
 
