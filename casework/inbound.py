@@ -304,7 +304,9 @@ def _elector_by_email(office: Office, address: str) -> Any:
     if "email" not in {f.name for f in Elector._meta.get_fields()}:
         return None
     found = list(
-        Elector.unscoped.filter(polling_district__constituency=office.constituency, email__iexact=address)[:2]
+        Elector.unscoped.filter(
+            polling_district__constituency=office.constituency, **{"email__iexact": address}
+        )[:2]
     )
     return found[0] if len(found) == 1 else None
 
@@ -589,7 +591,7 @@ def _poll(
 ) -> None:
     client = _connect(mailbox)
     try:
-        status, data = client.uid("SEARCH", None, "UNSEEN")
+        status, data = client.uid("SEARCH", "UNSEEN")
         if status != "OK":
             raise MailboxError(
                 f"The mailbox at {mailbox.host}:{mailbox.port} would not list unseen messages."
