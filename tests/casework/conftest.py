@@ -38,3 +38,16 @@ def imap_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def imap_tls_server():
+    """The same dovecot, also offering IMAPS and STARTTLS with a certificate made for the test."""
+    from tests.casework.dovecot import DOVECOT, Dovecot
+
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; `make test` does it as root)")
+    server = Dovecot(tls=True)
+    server.start()
+    yield server
+    server.stop()

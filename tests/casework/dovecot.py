@@ -24,7 +24,7 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/Maildir
@@ -45,7 +45,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -57,8 +58,11 @@ service anvil {{
 class Dovecot:
     user, password = "office@anytown-office.example", "mailbox-password-1"
 
-    def __init__(self):
+    def __init__(self, tls=False):
+        """`tls`: also listen for IMAPS on `tls_port` and offer STARTTLS, with a certificate for
+        127.0.0.1 made for this run (`cert_file`, which no client trusts unless told to)."""
         self.host, self.port = "127.0.0.1", _free_port()
+        self.tls, self.tls_port, self.cert_file = tls, (_free_port() if tls else 0), None
         # Its own folder under /tmp, readable by the mail user (pytest's tmp_path is private to us).
         self.root = Path(tempfile.mkdtemp(prefix="labourhub-dovecot-"))
         self.root.chmod(0o755)
@@ -79,8 +83,14 @@ class Dovecot:
         (self.root / "passwd").write_text(
             f"{self.user}:{{PLAIN}}{self.password}:{mail_user.pw_uid}:{mail_user.pw_gid}::{self.root}/mail\n"
         )
+        ssl = "ssl = no"
+        if self.tls:
+            self.cert_file, key_file = _self_signed(self.root, self.host)
+            ssl = f"ssl = yes\nssl_cert = <{self.cert_file}\nssl_key = <{key_file}"
         config = self.root / "dovecot.conf"
-        config.write_text(CONFIG.format(root=self.root, port=self.port, users=users))
+        config.write_text(
+            CONFIG.format(root=self.root, port=self.port, tls_port=self.tls_port, users=users, ssl=ssl)
+        )
         self.process = subprocess.Popen(  # noqa: S603 (our own binary and config)
             [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -129,3 +139,41 @@ class Dovecot:
         with self.client() as client:
             _, data = client.uid("SEARCH", None, "ALL")
             return len(data[0].split())
+
+
+def _self_signed(root, host):
+    """A certificate for `host` (an IP address) and its key, written under `root`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = root / "cert.pem", root / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    key_file.chmod(0o600)
+    return cert_file, key_file

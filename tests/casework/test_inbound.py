@@ -199,6 +199,28 @@ def test_the_poll_says_why_when_the_mailbox_refuses_the_password(anytown, office
     assert OfficeMailbox.objects.get().problem == report.problem
 
 
+@pytest.mark.parametrize(
+    ("security", "port"),
+    [(OfficeMailbox.Security.SSL, "tls_port"), (OfficeMailbox.Security.STARTTLS, "port")],
+)
+def test_tls_mailboxes_are_read_only_with_a_certificate_the_machine_trusts(
+    monkeypatch, anytown, office, imap_tls_server, security, port
+):
+    server = imap_tls_server
+    inbound.mailbox_set(
+        user=office["lead"], office=office["office"], host=server.host, port=getattr(server, port),
+        security=security, username=server.user, password=server.password,
+    )  # fmt: skip
+    server.deliver(email_bytes(subject="Over TLS"))
+    refused = poll(office)
+    assert "certificate verify failed" in refused.problem and refused.read == 0
+    assert server.unseen() == 1 and not InboundMessage.unscoped.exists()
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert_file))  # now the machine trusts it
+    report = poll(office)
+    assert (report.filed, report.problem) == (1, "")
+    assert InboundMessage.unscoped.get().subject == "Over TLS" and server.unseen() == 0
+
+
 def test_the_worker_polls_the_mailbox(anytown, office, mailbox, celery_worker):
     from casework import tasks
 
