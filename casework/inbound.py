@@ -442,7 +442,7 @@ def _case_open_from_email(*, office: Office, parsed: Parsed, owner: User) -> Cas
         reference_year=today.year,
         reference_seq=_next_seq(office, today.year),
         elector=elector,
-        name=parsed.from_name or parsed.from_address,
+        name=(parsed.from_name or parsed.from_address)[:200],
         email=parsed.from_address,
         channel=Case.Channel.EMAIL,
         summary=(parsed.subject or "Email with no subject")[:300],

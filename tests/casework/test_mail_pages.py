@@ -57,6 +57,18 @@ def test_uploading_several_emls_files_each_and_says_what_happened(client, anytow
     assert TimelineEntry.unscoped.get(case=case).author == office["worker"]
 
 
+def test_a_sender_with_a_long_address_and_no_name_opens_a_case(client, office):
+    address = "someone@" + ".".join(["averyveryverylongsubdomainpart"] * 7) + ".example.org"
+    assert 200 < len(address) <= 254
+    client.force_login(office["worker"])
+    response = client.post(
+        reverse("casework:inbox", args=[office["office"].pk]),
+        {"files": [eml("l.eml", email_bytes(sender=address))]},
+    )
+    case = response.context["results"][0]["case"]
+    assert case.email == address and case.name == address[:200]
+
+
 def test_an_upload_over_the_size_limit_is_recorded_and_not_kept(settings, client, anytown, office):
     settings.CASEWORK_MAX_MESSAGE_BYTES = 2048
     client.force_login(office["worker"])
