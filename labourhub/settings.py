@@ -149,7 +149,10 @@ CELERY_BEAT_SCHEDULE = {
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
     # Casework: read new mail from each office's mailbox (casework/inbound.py).
-    "casework-mailbox-poll": {"task": "casework.tasks.mailboxes_poll", "schedule": env_int("CASEWORK_MAIL_POLL_SECONDS", 120, minimum=10)},
+    "casework-mailbox-poll": {
+        "task": "casework.tasks.mailboxes_poll",
+        "schedule": env_int("CASEWORK_MAIL_POLL_SECONDS", 120, minimum=10),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
