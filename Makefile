@@ -3,7 +3,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium redis-server docker-compose
+SYSTEM_PACKAGES := chromium redis-server docker-compose dovecot-imapd
 # Type-check the typed core (pyproject's [tool.mypy] `files`). The settings only need to import: a
 # DATABASE_URL that is never connected to keeps the embedded Postgres from starting.
 MYPY := DEBUG=true DATABASE_URL=postgres://mypy@localhost/mypy $(BIN)/mypy
@@ -55,10 +55,11 @@ $(VENV)/.installed-dev: requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-# The browser and Redis tests need Debian's chromium and redis-server; as root we install them,
+# The browser, Redis and IMAP tests need Debian's chromium, redis-server and dovecot-imapd (only its
+# binary: the tests start it with their own config, never the system service); as root we install them,
 # otherwise those tests are skipped with a message saying so.
 system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing with apt-get ..."; \

@@ -427,3 +427,8 @@ class CaseConsent(ScopedModel):
 
     class Meta:
         ordering = ["-recorded_at"]
+
+
+# Inbound correspondence (the mailbox, messages taken in, attachments) lives in its own module;
+# imported here so Django finds its models in this app.
+from casework.models_mail import Attachment, InboundMessage, OfficeMailbox  # noqa: E402, F401, I001

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import views, views_mail
 
 app_name = "casework"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),
     path("cases/<int:pk>/consent/", views.case_consent, name="case_consent"),
     path("counts/", views.counts, name="counts"),
+    # Inbound correspondence (casework/views_mail.py).
+    path("offices/<int:pk>/mailbox/", views_mail.mailbox_settings, name="mailbox"),
+    path("offices/<int:pk>/inbox/", views_mail.inbox, name="inbox"),
+    path("messages/<int:pk>/raw/", views_mail.message_raw, name="message_raw"),
+    path("cases/<int:pk>/attachments/", views_mail.case_attach, name="case_attach"),
+    path("attachments/<int:pk>/", views_mail.attachment_download, name="attachment"),
 ]

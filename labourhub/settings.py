@@ -148,6 +148,11 @@ CELERY_BEAT_SCHEDULE = {
     # drop staging tables no running import owns.
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
+    # Casework: read new mail from each office's mailbox (casework/inbound.py).
+    "casework-mailbox-poll": {
+        "task": "casework.tasks.mailboxes_poll",
+        "schedule": env_int("CASEWORK_MAIL_POLL_SECONDS", 120, minimum=10),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -281,6 +286,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Casework's files (attachments, raw inbound messages): outside MEDIA and the static files, served
+# only through casework's scoped, audited views. Size limits in bytes.
+CASEWORK_FILES_DIR = Path(env_str("CASEWORK_FILES_DIR", str(DATA_DIR / "casework-files")))
+CASEWORK_MAX_MESSAGE_BYTES = env_int("CASEWORK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
+CASEWORK_MAX_ATTACHMENT_BYTES = env_int("CASEWORK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

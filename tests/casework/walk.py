@@ -49,6 +49,33 @@ def _office_cases(anytown):
     return _office(anytown)
 
 
+def _lead(anytown):
+    return office_of(anytown)["lead"]
+
+
+def _message(anytown):
+    """A message taken in for Anytown's case (kept as received, with "Anytown" in it)."""
+    from casework import inbound
+    from tests.casework.mail import email_bytes
+
+    case = case_in(anytown)
+    raw = email_bytes(subject=f"Re: {case.reference}", text="From an Anytown constituent")
+    made = office_of(anytown)
+    return {
+        "pk": inbound.message_file(
+            office=made["office"], raw=raw, source="upload", user=made["worker"]
+        ).message.pk
+    }
+
+
+def _attachment(anytown):
+    from casework import attachments
+
+    case = case_in(anytown)
+    attachment = attachments.attachment_add(case=case, filename="notes.txt", data=b"Anytown notes\n")
+    return {"pk": attachment.pk}
+
+
 def _counts(anytown):
     office_of(anytown)
     return {}
@@ -63,8 +90,13 @@ URLS = {
     "casework:case_status": _case,
     "casework:case_consent": _case,
     "casework:counts": _counts,
+    "casework:mailbox": _office,
+    "casework:inbox": _office,
+    "casework:message_raw": _message,
+    "casework:case_attach": _case,
+    "casework:attachment": _attachment,
 }
-OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator"}
+OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator", "casework:mailbox": _lead}
 # No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
 # walker would take that echo for a leak.
 QUERIES = {
