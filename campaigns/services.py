@@ -998,9 +998,11 @@ def call_record(
     )
     if result.status == SyncStatus.REFUSED:
         raise VisitRefused(result.message)
-    if result.status == SyncStatus.SUPPRESSED:  # objected or erased since the list was made: closed
-        entry.status, entry.claimed_by, entry.claimed_at = CallEntry.Status.SKIPPED, None, None
-        entry.save(update_fields=["status", "claimed_by", "claimed_at"])
+    if result.status == SyncStatus.SUPPRESSED:
+        # Objected or erased since the list was made: the entry is closed (an erasure deleted it).
+        CallEntry.unscoped.filter(pk=entry.pk).update(
+            status=CallEntry.Status.SKIPPED, claimed_by=None, claimed_at=None
+        )
         return result
     if result.status != SyncStatus.RECORDED:
         return result
