@@ -324,6 +324,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--electors", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true", help="print where one export's time goes")
     args = parser.parse_args()
 
     from labourhub.models import Grant, Role, User
@@ -354,6 +355,13 @@ def main():
             return len(response.content)
 
         seconds, size = best(export)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(export)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         from labourhub.models import AuditEvent
 
         records = AuditEvent.objects.filter(action="privacy.subject_access").latest("at").detail["records"]
