@@ -24,6 +24,17 @@ def _for(person: Person, model):
     )
 
 
+def _elector_ids(person: Person) -> list[int]:
+    """The person's electors in their CLP only: erasure never reaches another CLP's rows."""
+    from voters.models import Elector
+
+    return list(
+        Elector.unscoped.filter(
+            pk__in=person.elector_ids, polling_district__constituency=person.constituency
+        ).values_list("pk", flat=True)
+    )
+
+
 def held(person: Person) -> list[Section]:
     if not person.elector_ids:
         return []
@@ -134,13 +145,13 @@ def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> lis
         return []
     if not erase:
         return [("phone numbers marked do not call", _for(person, PhoneNumber).update(objected=True))]
-    ids = list(person.elector_ids)
+    ids = _elector_ids(person)
     visits = _for(person, Visit).count()
     FollowUp.unscoped.filter(elector_id__in=ids).delete()
     LatestIntention.unscoped.filter(elector_id__in=ids).delete()
     Visit.unscoped.filter(elector_id__in=ids).delete()
     # Refused answers kept for review carry the elector's id in their payload.
-    SyncProblem.unscoped.filter(
+    SyncProblem.unscoped.filter(constituency=person.constituency).filter(
         Q(payload__elector__in=ids) | Q(payload__elector__in=[str(pk) for pk in ids])
     ).delete()
     CallEntry.unscoped.filter(elector_id__in=ids).delete()

@@ -17,6 +17,7 @@ from gotv.models import (
     VoteRecord,
 )
 from labourhub.privacy import Person, Section
+from voters.models import Elector
 
 if TYPE_CHECKING:
     from labourhub.models import User
@@ -111,7 +112,12 @@ def preview(person: Person, *, erase: bool) -> list[tuple[str, int]]:
 def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> list[tuple[str, int]]:
     if not person.elector_ids or not erase:
         return []
-    ids = list(person.elector_ids)
+    # The person's electors in their CLP only: erasure never reaches another CLP's rows.
+    ids = list(
+        Elector.unscoped.filter(
+            pk__in=person.elector_ids, polling_district__constituency=person.constituency
+        ).values_list("pk", flat=True)
+    )
     lifts = LiftRequest.unscoped.filter(elector_id__in=ids).delete()[0]
     records = VoteRecord.unscoped.filter(elector_id__in=ids).delete()[0]
     records += PromiseAdjustment.unscoped.filter(elector_id__in=ids).delete()[0]

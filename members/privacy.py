@@ -61,7 +61,12 @@ def _members(person: Person):
 def linked(person: Person) -> Person:
     if not person.member_ids and not person.elector_ids:
         return person
-    rows = list(_members(person).values_list("pk", "elector_id"))
+    # Only an elector of the same CLP: a member's link never reaches another CLP's register.
+    rows = list(
+        _members(person)
+        .filter(Q(elector__isnull=True) | Q(elector__polling_district__constituency=person.constituency))
+        .values_list("pk", "elector_id")
+    )
     return person.with_ids(
         member_ids={pk for pk, _ in rows}, elector_ids={elector for _, elector in rows if elector is not None}
     )

@@ -297,3 +297,25 @@ def test_a_household_member_is_not_linked_to_the_person(anytown, history):
     assert person.elector_ids == frozenset({history["jane"].pk})
     assert person.member_ids == frozenset({history["member"].pk})
     assert not Elector.unscoped.filter(pk__in=person.elector_ids, surname="Hedge").exists()
+
+
+def test_erasure_never_reaches_another_clps_rows(otherton, dpl, history):
+    """A member of Otherton wrongly linked to Anytown's elector: erasing either side touches only
+    its own CLP."""
+    from tests.voters.factories import ContactFactory as Contacts
+
+    jane = history["jane"]
+    stray = MemberFactory(
+        constituency=otherton.constituency, first_name="Jane", last_name="Privet", elector=jane
+    )
+    person_erase(
+        person=Person(otherton.constituency, member_ids=frozenset({stray.pk})), user=None, reason="Otherton"
+    )
+    assert Contact.unscoped.filter(elector=jane).exists() and Visit.unscoped.filter(elector=jane).exists()
+    assert not Elector.unscoped.get(pk=jane.pk).do_not_contact
+    stray = MemberFactory(constituency=otherton.constituency, membership_number="Z1", elector=jane)
+    Contacts(elector=jane)
+    person_erase(
+        person=Person(jane.polling_district.constituency, frozenset({jane.pk})), user=dpl, reason="Anytown"
+    )
+    assert Member.unscoped.filter(pk=stray.pk).exists()
