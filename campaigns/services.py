@@ -55,6 +55,7 @@ from labourhub.services import audit_record
 from voters import contact_rule
 from voters.models import Channel
 from voters.services import contact_record
+from voters.suppression import suppressed_elector_ids
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -253,6 +254,8 @@ class SyncStatus(models.TextChoices):
     DUPLICATE = "duplicate", "Already recorded"
     CONFLICT = "conflict", "Its UUID was used for something else"
     REFUSED = "refused", "Cannot be applied"
+    # The person objected to contact or was erased (a tombstone, voters.suppression): nothing kept.
+    SUPPRESSED = "suppressed", "Not recorded: the person asked not to be contacted"
 
 
 @dataclass
@@ -264,6 +267,9 @@ class VisitResult:
 
 
 NOTE_LIMIT = 4000
+SUPPRESSED_MESSAGE = (
+    "Not recorded: this person objected to contact or asked to be erased, so nothing about them is kept."
+)
 SKEW_FUTURE = timedelta(minutes=10)
 SKEW_PAST = timedelta(days=3)
 
@@ -431,7 +437,11 @@ def canvass_record_visits(
     now = timezone.now()
     results: list[VisitResult] = [None] * len(visits)  # type: ignore[list-item]  # each is filled below
     prepared = []
+    suppressed = suppressed_elector_ids(given.elector.pk for given in visits)
     for index, given in enumerate(visits):
+        if given.elector.pk in suppressed:
+            results[index] = VisitResult(SyncStatus.SUPPRESSED, SUPPRESSED_MESSAGE)
+            continue
         try:
             prepared.append(_visit_prepare(index, given, canvasser, reference, now))
         except VisitRefused as refusal:
@@ -1014,6 +1024,12 @@ def call_record(
     )
     if result.status == SyncStatus.REFUSED:
         raise VisitRefused(result.message)
+    if result.status == SyncStatus.SUPPRESSED:
+        # Objected or erased since the list was made: the entry is closed (an erasure deleted it).
+        CallEntry.unscoped.filter(pk=entry.pk).update(
+            status=CallEntry.Status.SKIPPED, claimed_by=None, claimed_at=None
+        )
+        return result
     if result.status != SyncStatus.RECORDED:
         return result
     entry.attempts += 1

@@ -143,7 +143,9 @@ def sync(request):
             {"error": f"At most {MAX_BATCH} answers per batch, got {len(items)}."}, status=400
         )
     results = sync_batch(user=request.user, items=items, request=request)
-    return JsonResponse({"server_time": server_time(), "results": results})
+    # How many answers a tombstone caught (the person objected or was erased): not recorded.
+    caught = sum(result["status"] == SyncStatus.SUPPRESSED for result in results)
+    return JsonResponse({"server_time": server_time(), "results": results, "suppressed": caught})
 
 
 @never_cache

@@ -167,3 +167,25 @@ class DayFirstDateTimeField(forms.DateTimeField):
         if isinstance(value, datetime.datetime):
             return value if timezone.is_aware(value) else timezone.make_aware(value)
         return parse_day_first_datetime(value)
+
+
+class ErasureForm(forms.Form):
+    """Erase a person, or record their objection (labourhub.privacy.person_erase)."""
+
+    ERASE, OBJECT = "erase", "object"
+    what = forms.ChoiceField(
+        label="What they asked for",
+        choices=[
+            (
+                ERASE,
+                "Erasure: remove what the party holds on them, keep them on the register as do not contact",
+            ),
+            (OBJECT, "Objection: stop all contact and campaigning, withdraw consents, keep the records"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Reason, for the record",
+        max_length=200,
+        help_text="e.g. the request's reference and date. Kept on the tombstone, not in the audit log.",
+    )

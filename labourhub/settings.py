@@ -224,6 +224,10 @@ IMPORT_QUEUED_STALE_AFTER_SECONDS = env_int("IMPORT_QUEUED_STALE_AFTER_SECONDS",
 # Answers made offline reach the server at most this long after the person's grant ended
 # (and only from data downloaded before it ended: campaigns.offline.late_entry_allowed).
 OFFLINE_LATE_ENTRY_HOURS = env_int("OFFLINE_LATE_ENTRY_HOURS", 72, minimum=0, maximum=24 * 30)
+# The key of the erasure and objection tombstones' HMAC (labourhub/privacy.py). Unset: derived from
+# SECRET_KEY with its own salt, so rotating SECRET_KEY would orphan the tombstones: set it in production
+# and never change it.
+SUPPRESSION_SECRET = env_str("SUPPRESSION_SECRET", "")
 # The envelope and From address of member emails (the display name is the CLP's).
 MEMBER_EMAIL_FROM = env_str("MEMBER_EMAIL_FROM", "members@labourhub.localhost")
 

@@ -34,6 +34,7 @@ from labourhub.staged_import import (
     on_a_working_connection,
 )
 from members.models import Member, MemberImport, Status
+from members.privacy import drop_suppressed_rows
 from voters.importers.encoding import EncodingScan, NotText, sniff
 
 if TYPE_CHECKING:
@@ -812,6 +813,9 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
     now = timezone.now()
     # One import per CLP at a time, so the INSERT's "not there yet" holds until commit.
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::int)", [_IMPORT_LOCK_NAMESPACE, constituency.pk])
+    # Erased members stay erased: their rows are taken out before anything is applied (members.privacy).
+    suppressed = drop_suppressed_rows(cursor, constituency.pk, "member_import_rows")
+    rows -= suppressed
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM members_member WHERE constituency_id = %s)", [constituency.pk]
     )
@@ -877,4 +881,5 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
         "unchanged": rows - added - changed_count,
         "missing": missing_count,
         "missing_sample": missing_sample or [],
+        "suppressed": suppressed,
     }

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from members import views
+from members import views, views_privacy
 
 app_name = "members"
 
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/subject-access/", views_privacy.member_subject_access, name="subject_access"),
+    path("<int:pk>/erase/", views_privacy.member_erase, name="erase"),
     path("export.csv", views.member_export, name="export"),
     path("letters/", views.member_letters, name="letters"),
     path("chart/", views.membership_chart, name="chart"),

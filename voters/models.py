@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from labourhub.models import Constituency, PollingDistrict
@@ -173,6 +172,9 @@ class RegisterImport(ScopedModel):
         default=0, help_text="Possible name changes left for a person to decide (NameChangeReview)."
     )
     rejected = models.PositiveIntegerField(default=0)
+    suppressed = models.PositiveIntegerField(
+        default=0, help_text="Electors an objection or erasure tombstone caught (kept do not contact)."
+    )
     errors = models.JSONField(default=list, blank=True, help_text="The first 1,000 bad lines.")
     notes = models.JSONField(
         default=list, blank=True, help_text="New polling districts, unmatched electors, skipped rows."
@@ -563,17 +565,29 @@ class ContactRule(models.Model):
 
 
 class Suppression(ScopedModel):
-    """A voter's objection to being contacted, kept as a hash of their name so it survives the
-    register: if they leave and re-register (even at a new address) the import flags them again.
-    Errs on the side of not contacting: a namesake in the same CLP is suppressed too."""
+    """A tombstone: a person's objection to being contacted, or the erasure of what the party held on
+    them, kept only as a keyed hash of who they are (labourhub.privacy.tombstone_key: HMAC-SHA256 with
+    SUPPRESSION_SECRET) so it survives the register: every intake (register and member imports, canvass
+    sync, phone banks, `reapply_suppressions` after a restore) checks it (voters.suppression). A `name`
+    key is of SURNAME|FIRST NAMES: if they leave and re-register (even at a new address) the import
+    flags them again, erring on the side of not contacting (a namesake in the same CLP is suppressed
+    too); a `membership` key is of the membership number, which member imports check."""
 
     scope_path = "constituency"
     scope_action = Action.MANAGE_VOTERS
 
+    class Kind(models.TextChoices):
+        OBJECTION = "objection", "Objected to contact"
+        ERASURE = "erasure", "Erased on request"
+
+    class Field(models.TextChoices):
+        NAME = "name", "Surname and first names"
+        MEMBERSHIP = "membership", "Membership number"
+
     constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="suppressions")
-    name_key = models.CharField(
-        max_length=32, help_text="MD5 of SURNAME|FIRST NAMES, as Postgres computes it."
-    )
+    field = models.CharField(max_length=12, choices=Field.choices, default=Field.NAME)
+    key = models.CharField(max_length=64, help_text="HMAC-SHA256 (hex) of the normalised field(s).")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OBJECTION)
     reason = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -582,23 +596,11 @@ class Suppression(ScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["constituency", "name_key"], name="suppression_once_per_name")
+            models.UniqueConstraint(fields=["constituency", "field", "key"], name="suppression_once_per_key")
         ]
 
     def __str__(self):
-        return f"Suppression {self.name_key[:8]}"
-
-
-def name_key_expression(prefix=""):
-    """MD5(UPPER(surname) || '|' || UPPER(first_names)) for Elector rows (or via `prefix`)."""
-    return models.functions.MD5(
-        models.functions.Concat(
-            Upper(f"{prefix}surname"),
-            models.Value("|"),
-            Upper(f"{prefix}first_names"),
-            output_field=models.CharField(),
-        )
-    )
+        return f"{self.get_kind_display()} {self.key[:8]}"
 
 
 class ModelVersion(ScopedModel):

@@ -34,8 +34,8 @@ from voters.models import (
     NameChangeReview,
     RegisterImport,
     Suppression,
-    name_key_expression,
 )
+from voters.suppression import elector_tombstone_key
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -95,7 +95,8 @@ def elector_set_do_not_contact(
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
     Suppression.unscoped.get_or_create(
         constituency=elector.polling_district.constituency,
-        name_key=_name_key(elector),
+        field=Suppression.Field.NAME,
+        key=_name_key(elector),
         defaults={"reason": elector.do_not_contact_reason, "created_by": user},
     )
     audit_record(
@@ -105,7 +106,7 @@ def elector_set_do_not_contact(
 
 
 def _name_key(elector: Elector) -> str:
-    return Elector.unscoped.filter(pk=elector.pk).values_list(name_key_expression(), flat=True).get()
+    return elector_tombstone_key(elector)
 
 
 @transaction.atomic
@@ -118,7 +119,9 @@ def elector_clear_do_not_contact(
     elector.do_not_contact_at = None
     elector.save(update_fields=["do_not_contact", "do_not_contact_reason", "do_not_contact_at"])
     Suppression.unscoped.filter(
-        constituency=elector.polling_district.constituency, name_key=_name_key(elector)
+        constituency=elector.polling_district.constituency,
+        field=Suppression.Field.NAME,
+        key=_name_key(elector),
     ).delete()
     audit_record(
         action="elector.contact_allowed", user=user, request=request, obj=elector, detail={"reason": reason}
@@ -281,7 +284,8 @@ def name_change_review_decide(
         if earlier.do_not_contact:  # the objection follows them under the new name too
             Suppression.unscoped.get_or_create(
                 constituency_id=earlier.polling_district.constituency_id,
-                name_key=_name_key(earlier),
+                field=Suppression.Field.NAME,
+                key=_name_key(earlier),
                 defaults={"reason": earlier.do_not_contact_reason, "created_by": user},
             )
     review.state = NameChangeReview.State.ACCEPTED if accept else NameChangeReview.State.REJECTED

@@ -79,6 +79,8 @@ URLS = {
     "members:bounce_webhook": _none,
     "members:list": _none,
     "members:detail": _pk(_member),
+    "members:subject_access": _pk(_member),
+    "members:erase": _pk(_member),
     "members:export": _none,
     "members:letters": _none,
     "members:chart": _none,
@@ -119,6 +121,8 @@ DENIED_TO = {
         "members:emails",
         "members:import_upload",
         "members:matches",
+        "members:subject_access",
+        "members:erase",
     ]
     for role in (Role.CANVASSER, Role.TELLER)
 }

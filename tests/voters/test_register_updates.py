@@ -99,7 +99,11 @@ def test_an_objection_follows_the_voter_back_onto_the_register(
     returned = Elector.unscoped.get(elector_number=9500)
     assert returned.pk != objector.pk
     assert returned.do_not_contact and returned.do_not_contact_reason == "Objected to contact"
-    assert "1 electors flagged do not contact from earlier objections." in record.notes
+    assert record.suppressed == 1
+    assert (
+        "1 electors match an earlier objection or erasure and are kept do not contact (1 newly flagged); "
+        "nothing the party held on them is brought back."
+    ) in record.notes
 
 
 @pytest.mark.parametrize(

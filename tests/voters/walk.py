@@ -97,6 +97,10 @@ URLS = {
     "voters:elector": _elector,
     "voters:elector_do_not_contact": _elector,
     "voters:elector_contact": _elector,
+    # Issue 16: subject access and erasure, for PROTECT_DATA (secretary, data protection lead). The
+    # export is a stored (uncompressed) zip, so the walker reads the names in it.
+    "voters:elector_subject_access": _elector,
+    "voters:elector_erase": _elector,
     "voters:import": lambda anytown: {"pk": anytown_import(anytown).pk},
     "voters:import_progress": lambda anytown: {"pk": anytown_import(anytown).pk},
     "voters:import_confirm": lambda anytown: {"pk": anytown_import_to_confirm(anytown).pk},

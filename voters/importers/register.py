@@ -46,6 +46,7 @@ from voters.models import (
     Suppression,
     first_of_month,
 )
+from voters.suppression import flag_suppressed
 
 # What an adapter reads from one row: an ElectorRow and, when it has an address, a HomeRow (as tuples).
 StagedElector = tuple[tuple[Any, ...], tuple[Any, ...] | None]
@@ -639,20 +640,17 @@ class RegisterImporter(StagedImporter):
         )
 
     def _apply_suppressions(self, cursor: CursorWrapper) -> None:
-        """Voters who objected to contact stay suppressed when they come back under a new id."""
+        """Voters who objected to contact, or were erased, stay suppressed when they come back (under
+        a new id too): the tombstones' keyed hashes are checked against everyone now on the register,
+        and the report says how many it caught."""
         if not Suppression.unscoped.filter(constituency=self.constituency).exists():
             return
-        cursor.execute(
-            """UPDATE voters_elector e SET do_not_contact = true, do_not_contact_reason = sup.reason,
-                   do_not_contact_at = sup.created_at
-               FROM labourhub_pollingdistrict pd, voters_suppression sup
-               WHERE pd.id = e.polling_district_id AND pd.constituency_id = %s AND sup.constituency_id = %s
-                 AND NOT e.do_not_contact AND sup.name_key = md5(upper(e.surname) || '|' || upper(e.first_names))""",
-            [self.constituency.pk, self.constituency.pk],
-        )
-        if cursor.rowcount:
+        caught = flag_suppressed(cursor, self.constituency.pk)
+        self.record.suppressed = caught.matched
+        if caught.matched:
             self.report.notes.append(
-                f"{cursor.rowcount} electors flagged do not contact from earlier objections."
+                f"{caught.matched} electors match an earlier objection or erasure and are kept do not contact"
+                f" ({caught.flagged} newly flagged); nothing the party held on them is brought back."
             )
 
     def _mark_missing_off_register(self, cursor: CursorWrapper, m: str, month: str) -> int:

@@ -63,5 +63,7 @@ class Command(BaseCommand):
             f"{report['unchanged']} unchanged; {report['missing']} members of the CLP are not in the file "
             "(kept, not deleted)."
         )
+        if report.get("suppressed"):
+            self.stdout.write(f"{report['suppressed']} rows of people erased at their request were left out.")
         if report["ignored_columns"]:
             self.stdout.write(f"Columns not imported: {', '.join(report['ignored_columns'])}")
