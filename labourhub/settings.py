@@ -148,6 +148,11 @@ CELERY_BEAT_SCHEDULE = {
     # drop staging tables no running import owns.
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
+    # Data protection: subject requests' deadline reminders (7 days, 2 days, overdue; once each).
+    "dataprotection-remind": {
+        "task": "labourhub.dataprotection.tasks.subject_requests_remind_task",
+        "schedule": 60 * 60,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
