@@ -1,5 +1,6 @@
 """Data protection's URLs for the scoping walker (see tests/test_scoping_walker.py)."""
 
+from labourhub.models import Role
 from tests.dataprotection.factories import BreachFactory, SubjectRequestFactory
 
 
@@ -48,6 +49,8 @@ URLS = {
 NO_CANARY = {
     "dataprotection:overdue": "Anytown's walk request is not overdue: the list is empty",
     "dataprotection:records": "generated from the code's declarations: no CLP's records",
-    "dataprotection:request_new": "an empty form (a secretary of one CLP is not shown its name)",
-    "dataprotection:breach_new": "an empty form (a secretary of one CLP is not shown its name)",
 }
+
+# Canvassers and tellers (no MFA) open none of it, even in their own CLP
+# (tests/labourhub/test_least_privilege.py).
+DENIED_TO = dict.fromkeys([Role.CANVASSER, Role.TELLER], list(URLS))
