@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from labourhub.dataprotection import services
-from labourhub.dataprotection.models import RequestStatus
+from labourhub.dataprotection.models import RequestStatus, SubjectRequest
 from labourhub.dataprotection.tasks import subject_requests_remind_task
 from labourhub.models import Role
 from tests.dataprotection.factories import SubjectRequestFactory
@@ -101,3 +101,15 @@ def test_the_beat_schedule_runs_the_reminders(settings):
 
     app.loader.import_default_modules()
     assert "labourhub.dataprotection.tasks.subject_requests_remind_task" in app.tasks
+
+
+def test_the_worker_runs_the_beat_task_and_sends_the_reminder(anytown, smtp_server, celery_worker):
+    """The beat entry's task, queued as beat queues it, runs in a real worker process."""
+    request = _due_in(anytown, 2, handler=anytown.user(Role.DATA_PROTECTION_LEAD))
+    subject_requests_remind_task.delay()
+    celery_worker.wait_for(lambda: smtp_server.messages)
+    assert f"{request.reference} is due in 2 days" in _subjects(smtp_server)[0]
+    assert "labourhub.dataprotection.tasks.subject_requests_remind_task" in celery_worker.log_path.read_text()
+    celery_worker.wait_for(
+        lambda: SubjectRequest.unscoped.get(pk=request.pk).reminders_sent == ["week", "two_days"]
+    )
