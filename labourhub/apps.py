@@ -27,4 +27,8 @@ class LabourhubConfig(AppConfig):
     # shows a link when the user may do that action somewhere.
     home_links = [
         ("admin:index", "Office admin", "use_admin"),
+        ("dataprotection:requests", "Data-subject requests", "protect_data"),
+        ("dataprotection:breaches", "Breach log", "read_data_protection"),
+        ("dataprotection:report", "Data requests report", "read_data_protection"),
+        ("dataprotection:records", "Records of processing", "read_data_protection"),
     ]

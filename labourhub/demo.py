@@ -75,6 +75,9 @@ def seed(stdout):
     stdout.write(
         "Core: region Eastern, CLPs Anytown and Otherton with wards, branches, polling districts, users."
     )
+    from labourhub.dataprotection import demo as dataprotection_demo
+
+    dataprotection_demo.seed(stdout)
 
 
 def logins_table(more=()):

@@ -260,3 +260,12 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
+
+
+# --- Data protection (issue 16): the register of subject requests and the breach log -------------
+# Defined in their own package and imported here so they belong to the core app.
+from labourhub.dataprotection.models import (  # noqa: E402, F401
+    Breach,
+    SubjectRequest,
+    SubjectRequestEvent,
+)

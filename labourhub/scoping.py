@@ -45,6 +45,10 @@ class Action(models.TextChoices):
         "protect_data",
         "Answer data-subject requests, erase or suppress a person, record breaches",
     )
+    READ_DATA_PROTECTION = (
+        "read_data_protection",
+        "Read the data-subject requests report and the breach log (no requester's details)",
+    )
     USE_ADMIN = "use_admin", "Use the office admin"
 
 
@@ -68,6 +72,9 @@ ROLES_FOR = {
     Action.REVIEW_ACCESS: {R.REGIONAL_STAFF},
     Action.VIEW_AUDIT: {R.CLP_SECRETARY, R.REGIONAL_STAFF, R.ADMIN},
     Action.PROTECT_DATA: {R.CLP_SECRETARY, R.DATA_PROTECTION_LEAD},
+    # Regional staff oversee their region's CLPs: the report's figures and the breach log, never the
+    # register of requests itself (requesters' names and what they asked).
+    Action.READ_DATA_PROTECTION: {R.CLP_SECRETARY, R.DATA_PROTECTION_LEAD, R.REGIONAL_STAFF},
     Action.USE_ADMIN: OFFICERS | {R.ORGANISER, R.REGIONAL_STAFF},
 }
 

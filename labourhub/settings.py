@@ -152,6 +152,11 @@ CELERY_BEAT_SCHEDULE = {
     "casework-mailbox-poll": {
         "task": "casework.tasks.mailboxes_poll",
         "schedule": env_int("CASEWORK_MAIL_POLL_SECONDS", 120, minimum=10),
+
+    # Data protection: subject requests' deadline reminders (7 days, 2 days, overdue; once each).
+    "dataprotection-remind": {
+        "task": "labourhub.dataprotection.tasks.subject_requests_remind_task",
+        "schedule": 60 * 60,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

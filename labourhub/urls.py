@@ -23,4 +23,5 @@ urlpatterns = [
     path("polling-day/", include("gotv.urls")),
     path("access/", include("access.urls")),
     path("casework/", include("casework.urls")),
+    path("data-protection/", include("labourhub.dataprotection.urls")),
 ]

@@ -1,0 +1,32 @@
+"""What the campaigns app holds on people, for the records of processing."""
+
+DEFAULTS = {
+    "purpose": "Democratic engagement: canvassing voters on the doorstep and the phone",
+    "lawful_basis": "Public task / democratic engagement (DPA 2018 s.8(e)); political opinions under "
+    "DPA 2018 schedule 1 paragraph 22 (political parties)",
+    "source": "Canvassers and phone bankers, from what the voter says",
+    "retention": "The current and previous electoral cycle",
+    "recipients": "None outside the party",
+}
+
+PROCESSING = {
+    "WalkList": {"data": "Which electors and doors are in a walk list, who made it"},
+    "Pack": {"data": "The doors given to a canvasser, and which canvasser"},
+    "Visit": {"data": "Each doorstep or phone visit: the elector, the canvasser, the outcome, notes"},
+    "LatestIntention": {"data": "The latest voting intention recorded for an elector"},
+    "SyncProblem": {"data": "Answers from the doorstep that could not be applied, for an organiser"},
+    "FollowUp": {"data": "Things a voter asked for on the doorstep (a poster, a postal vote form)"},
+    "Relation": {"data": "Relations recorded between electors (same household, family)"},
+    "PhoneNumber": {
+        "data": "Voters' phone numbers",
+        "source": "The voter, or a canvasser on the doorstep",
+    },
+    "CallList": {"data": "Which electors are on a phone bank's call list"},
+    "CallEntry": {"data": "Each call: elector, caller, outcome"},
+}
+
+NOT_PERSONAL = {
+    "Campaign": "a campaign's name and dates: no person",
+    "Survey": "a survey's title: no person",
+    "SurveyVersion": "a survey's questions: no person",
+}

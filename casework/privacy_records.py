@@ -1,0 +1,22 @@
+"""What the casework app holds on people, for the records of processing. Casework is the elected
+representative's data (a separate controller): campaign roles never see it."""
+
+DEFAULTS = {
+    "purpose": "Helping constituents with their problems, on behalf of the elected representative",
+    "lawful_basis": "Public task of the elected representative (DPA 2018 schedule 1 paragraph 23, "
+    "elected representatives responding to requests); explicit consent to share where recorded",
+    "source": "The constituent, and agencies replying to the office",
+    "retention": "As the office's casework retention schedule sets, after the case is closed",
+    "recipients": "Agencies the constituent asked the office to contact (councils, departments)",
+}
+
+PROCESSING = {
+    "Case": {"data": "The constituent's name, contact details, the problem, its status and deadlines"},
+    "CaseAssignment": {"data": "Which caseworker handles a case"},
+    "TimelineEntry": {"data": "Letters, emails, calls and notes on a case"},
+    "CaseConsent": {"data": "What the constituent agreed the office may share, with whom"},
+    "OfficeMembership": {
+        "data": "Which caseworkers belong to which office",
+        "who": "The office's caseworkers; the platform operator",
+    },
+}

@@ -1,0 +1,11 @@
+"""Thin Celery tasks: call a service."""
+
+from celery import shared_task
+
+from labourhub.dataprotection import services
+
+
+@shared_task
+def subject_requests_remind_task():
+    """Beat runs this hourly: reminders 7 and 2 days before a request's deadline and when overdue."""
+    return services.subject_requests_remind()

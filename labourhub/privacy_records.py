@@ -1,0 +1,52 @@
+"""What the core holds on people, for the records of processing (labourhub/dataprotection/records.py)."""
+
+DEFAULTS = {
+    "purpose": "Running the platform: who signs in, what they may do where, and accountability for it",
+    "lawful_basis": "Legitimate interests (security and accountability of the party's systems)",
+    "source": "The person, and the officers or approvals that gave them access",
+    "retention": "While the account is in use, then as the retention schedule sets",
+    "recipients": "None outside the party",
+}
+
+PROCESSING = {
+    "User": {
+        "data": "Sign-in email, name, password hash, MFA devices, when they joined",
+        "who": "The person themself; the platform operator",
+    },
+    "Grant": {
+        "data": "Which role a user holds where, from when to when, who gave it and why",
+        "who": "The user; officers and regional staff in the office admin for their area; the operator",
+    },
+    "AuditEvent": {
+        "data": "Who looked at or changed what, when, from which address (internal ids, never names)",
+        "purpose": "Accountability: answering 'who saw this person's data' and investigating breaches",
+        "retention": "N years, as the retention schedule sets; kept intact by erasure (ids only)",
+        "who": "CLP secretaries and administrators (their CLP), regional staff (their region)",
+    },
+    "SubjectRequest": {
+        "data": "Who asked to exercise a data protection right, how to reach them, the identity check, "
+        "what was sent",
+        "purpose": "Answering data-subject requests within the legal time limit, and showing that we did",
+        "lawful_basis": "Legal obligation (UK GDPR articles 12 to 22)",
+        "source": "The requester",
+        "retention": "Two years after the request is closed",
+        "recipients": "The requester; the ICO if it asks",
+    },
+    "SubjectRequestEvent": {
+        "data": "Each change to a data-subject request: when, by whom, what",
+        "purpose": "The request's timeline, to show the legal clock was respected",
+        "lawful_basis": "Legal obligation (UK GDPR article 5(2), accountability)",
+        "source": "Officers handling the request",
+        "retention": "As its request",
+        "recipients": "The ICO if it asks",
+    },
+    "Breach": {
+        "data": "What happened in a personal data breach, numbers of people and records affected, "
+        "kinds of data, who found it, the decision and who was told",
+        "purpose": "Recording and reporting personal data breaches",
+        "lawful_basis": "Legal obligation (UK GDPR articles 33 and 34)",
+        "source": "Whoever found it; the data protection lead",
+        "retention": "Six years",
+        "recipients": "The ICO when reported; the people affected when told",
+    },
+}
