@@ -69,6 +69,7 @@ URLS = dict.fromkeys(
 def _public_clp():
     return ConstituencyFactory(name="Publicville", gss_code="E14000777")
 
+
 ADMIN_OBJECTS = {
     Region: lambda anytown: anytown.constituency.region,
     Constituency: lambda anytown: anytown.constituency,
