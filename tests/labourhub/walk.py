@@ -116,7 +116,6 @@ NO_CANARY = dict.fromkeys(
     ],
     _OWN_ACCOUNT,
 ) | {
-    "retention_index": "redirects a user of one CLP to its preview; otherwise lists the user's own CLPs",
     "privacy_notice": "public by design (a CLP's published notice): walked with another CLP's code",
     "privacy_notice_short": "redirects to a CLP's public notice by its code: walked with another CLP's",
     "healthz": "reports whether the database and broker answer, nothing else",
