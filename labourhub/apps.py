@@ -27,4 +27,5 @@ class LabourhubConfig(AppConfig):
     # shows a link when the user may do that action somewhere.
     home_links = [
         ("admin:index", "Office admin", "use_admin"),
+        ("retention_index", "Retention: what expires", "protect_data"),
     ]

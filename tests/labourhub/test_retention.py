@@ -304,3 +304,10 @@ def test_another_clps_data_protection_lead_sees_nothing(client, anytown, otherto
 def test_an_unknown_category_is_a_404(client, anytown):
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     assert client.get(reverse("retention_records", args=[anytown.constituency.pk, "nope"])).status_code == 404
+
+
+def test_the_home_page_links_the_preview_for_those_who_may_see_it(client, anytown):
+    client.force_login(anytown.user(Role.DATA_PROTECTION_LEAD))
+    assert reverse("retention_index") in client.get(reverse("home")).content.decode()
+    client.force_login(anytown.user(Role.ORGANISER))
+    assert reverse("retention_index") not in client.get(reverse("home")).content.decode()
