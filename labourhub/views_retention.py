@@ -5,7 +5,7 @@ secretary and the data protection lead (PROTECT_DATA)."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from labourhub import retention
 from labourhub.models import AuditEvent, Constituency
@@ -28,9 +28,7 @@ def get_protected_constituency(request, pk) -> Constituency:
 @login_required
 def retention_index(request):
     require(request.user, Action.PROTECT_DATA)
-    clps = list(constituencies_for(request.user, Action.PROTECT_DATA).order_by("name")[:200])
-    if len(clps) == 1:
-        return redirect("retention_preview", pk=clps[0].pk)
+    clps = list(constituencies_for(request.user, Action.PROTECT_DATA).order_by("name")[:1000])
     return render(request, "labourhub/retention_index.html", {"clps": clps})
 
 
