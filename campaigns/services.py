@@ -457,13 +457,21 @@ def canvass_record_visits(
             campaign_label=item.visit.campaign.name,
             campaign_ref=str(item.visit.client_uuid),
             notes=item.visit.notes,
-            source="canvass" if item.visit.channel == Channel.DOOR else "phone bank",
+            source=_contact_source(item.visit),
         )
     Visit.unscoped.bulk_update([p.visit for p in fresh], ["contact"])
     _visit_details_write(fresh, reference)
     for item in fresh:
         results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)
     return results
+
+
+def _contact_source(visit: Visit) -> str:
+    """Where a visit's contact came from (issue 16, item 5): the door (the phone page), a paper sheet
+    keyed in, or the phone bank."""
+    if visit.channel != Channel.DOOR:
+        return "phone bank"
+    return "paper sheet" if Visit.Flag.PAPER in visit.flags else "canvass"
 
 
 def _visit_prepare(

@@ -189,3 +189,23 @@ class ErasureForm(forms.Form):
         max_length=200,
         help_text="e.g. the request's reference and date. Kept on the tombstone, not in the audit log.",
     )
+
+
+class PrivacyNoticeForm(forms.Form):
+    """A CLP's details as controller, for its privacy notice (labourhub.models.PrivacyNotice)."""
+
+    controller_name = forms.CharField(label="The CLP as controller", max_length=200)
+    address = forms.CharField(
+        label="Postal address", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
+    )
+    email = forms.EmailField(label="Email for data questions", required=False)
+    phone = forms.CharField(label="Phone", max_length=30, required=False)
+    contact_role = forms.CharField(label="Who answers (a role, not a person)", max_length=100)
+    ico_registration = forms.CharField(label="ICO registration number", max_length=20, required=False)
+    consent_uses = forms.CharField(
+        label="What you do only with consent",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="e.g. email newsletters and text messages to members who agreed to them.",
+    )

@@ -269,3 +269,43 @@ from labourhub.dataprotection.models import (  # noqa: E402, F401
     SubjectRequest,
     SubjectRequestEvent,
 )
+
+# --- The privacy notice -------------------------------------------------------------------------
+
+
+class PrivacyNotice(models.Model):
+    """A CLP's own details as data controller, shown on its public privacy notice (issue 16, item 5).
+    Edited by the CLP secretary and the data protection lead; everything else on the notice (lawful
+    bases, sources, retention) comes from the code and the settings, so it cannot drift."""
+
+    constituency = models.OneToOneField(Constituency, on_delete=models.CASCADE, related_name="privacy_notice")
+    controller_name = models.CharField(
+        max_length=200, help_text="The CLP as controller, e.g. Anytown Constituency Labour Party."
+    )
+    address = models.TextField(blank=True, help_text="Where to write to the CLP.")
+    email = models.EmailField(blank=True, help_text="Where to ask about your data.")
+    phone = models.CharField(max_length=30, blank=True)
+    contact_role = models.CharField(
+        max_length=100, default="Data protection lead", help_text="Who answers: a role, not a person."
+    )
+    ico_registration = models.CharField("ICO registration number", max_length=20, blank=True)
+    consent_uses = models.TextField(
+        blank=True,
+        help_text="What the CLP does only with consent (e.g. email newsletters, text messages).",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Privacy notice of {self.constituency}"
+
+    @classmethod
+    def for_constituency(cls, constituency: Constituency) -> PrivacyNotice:
+        """The CLP's saved details, or the defaults (unsaved) where none are saved yet."""
+        found = cls.objects.filter(constituency=constituency).first()
+        return found or cls(
+            constituency=constituency,
+            controller_name=f"{constituency.name} Constituency Labour Party",
+        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from labourhub.client_ip import client_ip
-from labourhub.models import AuditEvent, Constituency, Grant, Region
+from labourhub.models import AuditEvent, Constituency, Grant, PrivacyNotice, Region
 from labourhub.scoping import constituencies_for
 
 if TYPE_CHECKING:
@@ -135,3 +135,53 @@ def grant_revoke(*, grant: Grant, revoked_by: User | None, reason: str = "") -> 
         detail={"holder": grant.user.email, "role": grant.role, "reason": reason},
     )
     return grant
+
+
+@transaction.atomic
+def retention_apply(*, constituency: Constituency, at: datetime | None = None) -> dict[str, int]:
+    """Remove (anonymise or delete) what every category holds past its period in `constituency` at
+    `at` (now by default), in one transaction, and write the counts to the audit log
+    (`retention.run`, the CLP's area): the preview page shows the last one. Categories held by design
+    (the append-only audit log) are counted under `held`, never removed."""
+    from labourhub import retention
+
+    at = at or timezone.now()
+    removed: dict[str, int] = {}
+    held: dict[str, int] = {}
+    cutoffs: dict[str, str] = {}
+    for item in retention.due(constituency, at):
+        cutoffs[item.category.key] = item.cutoff.isoformat()
+        if item.category.held:
+            held[item.category.key] = item.count
+        else:
+            removed[item.category.key] = item.category.remove(item.queryset)
+    audit_record(
+        action="retention.run",
+        constituency=constituency,
+        detail={"at": at.isoformat(), "removed": removed, "held": held, "cutoffs": cutoffs},
+    )
+    return removed
+
+
+@transaction.atomic
+def privacy_notice_update(*, user: User, constituency: Constituency, **details: Any) -> PrivacyNotice:
+    """Save a CLP's details as controller on its privacy notice (the fields of PrivacyNotice), and log
+    it with the fields that changed."""
+    notice = PrivacyNotice.objects.select_for_update().filter(constituency=constituency).first()
+    notice = notice or PrivacyNotice.for_constituency(constituency)
+    changed = [name for name, value in details.items() if getattr(notice, name) != value]
+    for name, value in details.items():
+        setattr(notice, name, value)
+    notice.updated_at, notice.updated_by = timezone.now(), user
+    if notice.pk is None:
+        notice.save()
+    else:
+        notice.save(update_fields=[*details, "updated_at", "updated_by"])
+    audit_record(
+        action="privacy_notice.update",
+        user=user,
+        obj=notice,
+        constituency=constituency,
+        detail={"changed": changed},
+    )
+    return notice

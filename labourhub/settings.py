@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from labourhub.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -152,11 +153,16 @@ CELERY_BEAT_SCHEDULE = {
     "casework-mailbox-poll": {
         "task": "casework.tasks.mailboxes_poll",
         "schedule": env_int("CASEWORK_MAIL_POLL_SECONDS", 120, minimum=10),
-
+    },
     # Data protection: subject requests' deadline reminders (7 days, 2 days, overdue; once each).
     "dataprotection-remind": {
         "task": "labourhub.dataprotection.tasks.subject_requests_remind_task",
         "schedule": 60 * 60,
+    },
+    # Data protection: records past their retention period removed nightly (labourhub.retention).
+    "retention-nightly": {
+        "task": "labourhub.tasks.retention_nightly",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -224,6 +230,35 @@ IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 300, minimum=
 # An import still queued (no worker started it) this long after it was queued is queued again by the
 # sweeper: its message was lost (a cleared broker folder, a Redis restarted without its data).
 IMPORT_QUEUED_STALE_AFTER_SECONDS = env_int("IMPORT_QUEUED_STALE_AFTER_SECONDS", 900, minimum=1)
+
+# --- Retention (issue 16, item 4; labourhub/retention.py, README "Data protection: retention") ----
+# Canvass answers and contacts: this many electoral cycles (2: the current and the previous one).
+RETENTION_CANVASS_CYCLES = env_int("RETENTION_CANVASS_CYCLES", 2, minimum=1, maximum=5)
+# The elections (gotv's kinds) whose polls start a cycle, and a cycle's length where none is recorded.
+RETENTION_CYCLE_ELECTION_KINDS = env_list("RETENTION_CYCLE_ELECTION_KINDS", ["general"])
+if not RETENTION_CYCLE_ELECTION_KINDS or set(RETENTION_CYCLE_ELECTION_KINDS) - {
+    "general",
+    "local",
+    "by_election",
+    "mayoral",
+    "pcc",  # gotv.models.Election.Kind
+}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Environment variable RETENTION_CYCLE_ELECTION_KINDS must list election kinds from general, "
+        f"local, by_election, mayoral, pcc (comma-separated), got {RETENTION_CYCLE_ELECTION_KINDS!r}."
+    )
+RETENTION_CYCLE_YEARS = env_int("RETENTION_CYCLE_YEARS", 5, minimum=1, maximum=10)
+# Lapsed members: deleted this many years after they lapsed.
+RETENTION_LAPSED_MEMBER_YEARS = env_int("RETENTION_LAPSED_MEMBER_YEARS", 2, minimum=1, maximum=20)
+# Member email send logs (who was sent what, bounces): this many months after the send was planned.
+RETENTION_EMAIL_LOG_MONTHS = env_int("RETENTION_EMAIL_LOG_MONTHS", 24, minimum=1, maximum=240)
+# The audit log: counted past this many years, but append-only (never removed; see README).
+RETENTION_AUDIT_YEARS = env_int("RETENTION_AUDIT_YEARS", 6, minimum=1, maximum=50)
+# Uploaded import files (register, members): deleted this many days after upload (the import's
+# report and rows stay).
+RETENTION_UPLOAD_DAYS = env_int("RETENTION_UPLOAD_DAYS", 30, minimum=1, maximum=3650)
 
 # --- Offline pages ------------------------------------------------------------
 # Answers made offline reach the server at most this long after the person's grant ended

@@ -1,6 +1,9 @@
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from labourhub.models import Constituency
+from labourhub.services import retention_apply
+
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
 def account_email_send(*, subject, body, from_email, to, html=None):
@@ -10,3 +13,11 @@ def account_email_send(*, subject, body, from_email, to, html=None):
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def retention_nightly():
+    """Celery beat, nightly: each CLP's records past their retention period removed, one
+    transaction and one audit entry per CLP (labourhub.services.retention_apply)."""
+    for constituency in Constituency.objects.order_by("pk"):
+        retention_apply(constituency=constituency)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
 
-from labourhub import mfa_enrolment, views
+from labourhub import mfa_enrolment, views, views_privacy, views_retention
 from labourhub.api import router
 
 autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
@@ -10,6 +10,13 @@ autodiscover_modules("api")  # each app's api.py registers its viewsets on `rout
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Data protection: retention (issue 16, item 4) and the privacy notice (item 5).
+    path("retention/", views_retention.retention_index, name="retention_index"),
+    path("retention/<int:pk>/", views_retention.retention_preview, name="retention_preview"),
+    path("retention/<int:pk>/<slug:key>/", views_retention.retention_records, name="retention_records"),
+    path("privacy/<str:gss>/", views_privacy.privacy_notice, name="privacy_notice"),
+    path("p/<str:gss>", views_privacy.privacy_notice_short, name="privacy_notice_short"),
+    path("privacy-notice/<int:pk>/edit/", views_privacy.privacy_notice_edit, name="privacy_notice_edit"),
     # Before allauth's own: setting up an authenticator also needs a code emailed to the user.
     path("accounts/2fa/totp/activate/", mfa_enrolment.activate_totp, name="mfa_activate_totp"),
     # And allauth's recovery codes page, with a way on to where the user was going (`?next=`).

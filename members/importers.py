@@ -33,7 +33,7 @@ from labourhub.staged_import import (
     normalise_header,
     on_a_working_connection,
 )
-from members.models import Member, MemberImport, Status
+from members.models import Member, MemberImport, Source, Status
 from members.privacy import drop_suppressed_rows
 from voters.importers.encoding import EncodingScan, NotText, sniff
 
@@ -856,8 +856,8 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
         WITH added AS (
             INSERT INTO members_member (
                 {", ".join(_INSERTED)}, constituency_id, consent_sms, consent_phone, consent_post,
-                email_hard_bounces, created_at, updated_at)
-            SELECT {", ".join(f"t.{n}" for n in _INSERTED)}, %s, false, false, false, 0, %s, %s
+                email_hard_bounces, created_at, updated_at, source, source_import_id)
+            SELECT {", ".join(f"t.{n}" for n in _INSERTED)}, %s, false, false, false, 0, %s, %s, %s, %s
             FROM member_import_rows t {not_there}
             RETURNING id, consent_email
         ), consents AS (
@@ -870,6 +870,8 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
             constituency.pk,
             now,
             now,
+            Source.IMPORT,
+            member_import.pk,
             now,
             f"Agreed to email, as recorded in the membership export {member_import.file_name}.",
         ],

@@ -42,6 +42,15 @@ class Channel(models.TextChoices):
     POST = "post", "Post"
 
 
+class Source(models.TextChoices):
+    """Where a member's record came from (issue 16, item 5)."""
+
+    IMPORT = "import", "Membership export"
+    MANUAL = "manual", "Added by an officer"
+    SIGN_UP = "sign_up", "Signed up online"
+    API = "api", "API client"
+
+
 class MemberQuerySet(ScopedQuerySet):
     entry_points = ("for_user", "for_linked_user")
 
@@ -185,6 +194,19 @@ class Member(ScopedModel):
         help_text="The member's entry on the register, when matched.",
         db_index=False,
         db_constraint=False,
+    )
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.MANUAL, help_text="Where the record came from."
+    )
+    source_import = models.ForeignKey(
+        "MemberImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        help_text="The membership export that first brought this member in.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

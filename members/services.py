@@ -290,11 +290,14 @@ def email_skipped_by_rule(send: EmailSend, user: User | None = None, at: datetim
 def email_template(send: EmailSend) -> Template:
     unsubscribe = "Unsubscribe from these emails: {{unsubscribe_url}}"
     why = f"You get this as a member of {send.constituency.name} Labour who agreed to email."
+    # The CLP's privacy notice in every member email (issue 16, item 5).
+    privacy_url = settings.SITE_URL + reverse("privacy_notice", args=[send.constituency.gss_code])
     return email_content.prepare(
         subject=send.subject,
         body=send.body,
-        footer_text=f"{why}\n{unsubscribe}",
-        footer_html=f'{why} <a href="{{{{unsubscribe_url}}}}">Unsubscribe</a>.',
+        footer_text=f"{why}\n{unsubscribe}\nHow we use your information: {privacy_url}",
+        footer_html=f'{why} <a href="{{{{unsubscribe_url}}}}">Unsubscribe</a>. '
+        f'<a href="{privacy_url}">How we use your information</a>.',
     )
 
 

@@ -322,6 +322,19 @@ class Elector(ScopedModel):
     do_not_contact_at = models.DateTimeField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Where the record came from (issue 16, item 5): electors enter only from the council's register;
+    # the import (a full register or a monthly update) that first brought them in. Set by the
+    # importer's INSERT; no key check, as for polling_district.
+    source_import = models.ForeignKey(
+        RegisterImport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        help_text="The register file that first brought this elector in.",
+    )
 
     unscoped = ElectorQuerySet.as_manager()
     objects = ElectorQuerySet.as_guarded_manager()

@@ -47,7 +47,7 @@ JOBS = {
     Action.REVIEW_ACCESS: ["access:reviewer_queue"],
     Action.VIEW_AUDIT: ["admin:index"],  # the audit log is in the office admin
     Action.USE_ADMIN: ["admin:index"],
-    Action.PROTECT_DATA: [],  # its pages (issue 16) are being built: each joins here as it lands
+    Action.PROTECT_DATA: ["retention_preview"],  # and the other issue-16 pages as they are built
 }
 CLICKS = 2  # every job within this many clicks of home
 HREF = re.compile(r'href="([^"#]+)')

@@ -41,6 +41,8 @@ NOT_SCOPED = {
     "labourhub.PollingDistrict": "the party's shape: public codes of areas, no person in it",
     "labourhub.Grant": "safe by default already: `objects` is active grants, read per user; the "
     "admin filters it by its constituency",
+    "labourhub.PrivacyNotice": "a CLP's published details as data controller (a role's contact, not a "
+    "person's): public on its privacy notice by design",
     "labourhub.AuditEvent": "read only through the audit pages, which filter by VIEW_AUDIT areas "
     "(constituency or region)",
     "voters.RegisterPublication": "a publication's date and constituency: no person in it",

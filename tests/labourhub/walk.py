@@ -15,7 +15,7 @@ from labourhub.models import (
     Ward,
 )
 from labourhub.services import audit_record
-from tests.factories import BranchFactory
+from tests.factories import BranchFactory, ConstituencyFactory
 
 
 def _no_kwargs(anytown):
@@ -54,7 +54,21 @@ URLS = dict.fromkeys(
     "account_confirm_email": lambda anytown: {"key": "not-a-real-key"},
     "account_reset_password_from_key": lambda anytown: {"uidb36": "1", "key": "not-a-real-key"},
     "admin:auth_user_password_change": lambda anytown: {"id": anytown.user(Role.CLP_SECRETARY).pk},
+    # Data protection (issue 16, items 4 and 5).
+    "retention_index": _no_kwargs,
+    "retention_preview": lambda anytown: {"pk": anytown.constituency.pk},
+    "retention_records": lambda anytown: {"pk": anytown.constituency.pk, "key": "contacts"},
+    "privacy_notice_edit": lambda anytown: {"pk": anytown.constituency.pk},
+    # Public by design: a CLP's notice shows that CLP's name to everyone, so it is walked with a CLP
+    # that is not Anytown (the walk still checks that nothing of Anytown's shows or changes there).
+    "privacy_notice": lambda anytown: {"gss": _public_clp().gss_code},
+    "privacy_notice_short": lambda anytown: {"gss": _public_clp().gss_code},
 }
+
+
+def _public_clp():
+    return ConstituencyFactory(name="Publicville", gss_code="E14000777")
+
 
 ADMIN_OBJECTS = {
     Region: lambda anytown: anytown.constituency.region,
@@ -102,6 +116,8 @@ NO_CANARY = dict.fromkeys(
     ],
     _OWN_ACCOUNT,
 ) | {
+    "privacy_notice": "public by design (a CLP's published notice): walked with another CLP's code",
+    "privacy_notice_short": "redirects to a CLP's public notice by its code: walked with another CLP's",
     "healthz": "reports whether the database and broker answer, nothing else",
     "api-root": "lists the API's endpoints, no rows",
     "admin:app_list": "lists the models the user may open, never rows",

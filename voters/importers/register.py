@@ -407,13 +407,13 @@ class RegisterImporter(StagedImporter):
             f"""INSERT INTO voters_elector (polling_district_id, home_id, elector_number, elector_suffix,
                     elector_number_raw, title, first_names, initials, surname, markers_raw, markers,
                     attainment_date, opted_out, on_register, first_seen_month, match_key,
-                    do_not_contact, do_not_contact_reason, updated_at)
+                    do_not_contact, do_not_contact_reason, updated_at, source_import_id)
                 SELECT s.pd_id, p.id, s.number, s.suffix, s.raw_number, s.title, s.first_names, s.initials,
                     s.surname, s.markers_raw, s.markers, s.attainment, s.opted_out, true, COALESCE(s.first_seen, %s), s.match_key,
-                    false, '', now()
+                    false, '', now(), %s
                 FROM {s} s LEFT JOIN voters_property p ON p.address_key = s.address_key AND s.address_key <> ''
                 WHERE s.action <> 'D' AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.line = s.line)""",
-            [month],
+            [month, self.record.pk],
         )
         if added and matched:
             self._note_new_electors(cursor, s, m, added)
