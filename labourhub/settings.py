@@ -148,6 +148,9 @@ CELERY_BEAT_SCHEDULE = {
     # drop staging tables no running import owns.
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
+    # Casework: a chaser task on every case whose agency is past its due date (once per missed date,
+    # so running it more often only finds lateness sooner).
+    "casework-chasers": {"task": "casework.tasks.chasers_create_task", "schedule": 60 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

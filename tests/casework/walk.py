@@ -39,6 +39,29 @@ def _case(anytown):
     return {"pk": anytown.once("walk_case", make).pk}
 
 
+def _letter(anytown):
+    """A printed letter on Anytown's case (its address block names Anytown)."""
+    from casework import services
+
+    def make(anytown):
+        case = case_in(anytown)
+        return services.letter_create(
+            user=_worker(anytown), case=case, kind="acknowledgement", medium="letter",
+            recipient_name="Anytown Constituent", recipient_address="1 Anytown Road", subject="Anytown case",
+            body="Dear Anytown Constituent",
+        )  # fmt: skip
+
+    return {"pk": anytown.once("walk_letter", make).pk}
+
+
+def _templates(anytown):
+    return _office(anytown)
+
+
+def _template_edit(anytown):
+    return {**_office(anytown), "kind": "referral"}
+
+
 def _my_cases(anytown):
     case_in(anytown)
     return {}
@@ -62,9 +85,19 @@ URLS = {
     "casework:case_note": _case,
     "casework:case_status": _case,
     "casework:case_consent": _case,
+    "casework:case_assign": _case,
+    "casework:letter_new": _case,
+    "casework:letter": _letter,
+    "casework:letter_templates": _templates,
+    "casework:letter_template_edit": _template_edit,
     "casework:counts": _counts,
 }
-OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator"}
+OWNERS = dict.fromkeys(URLS, _worker) | {
+    "casework:counts": "operator",
+    # Only the office lead edits the letter templates.
+    "casework:letter_templates": lambda anytown: office_of(anytown)["lead"],
+    "casework:letter_template_edit": lambda anytown: office_of(anytown)["lead"],
+}
 # No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
 # walker would take that echo for a leak.
 QUERIES = {

@@ -1,0 +1,19 @@
+"""Celery tasks for casework: each loads ids and calls a service."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from casework import services
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60, max_retries=None
+)
+def letter_email_send_task(letter_id):
+    services.letter_email_send(letter_id=letter_id)
+
+
+@shared_task
+def chasers_create_task():
+    """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
+    return services.chasers_create()
