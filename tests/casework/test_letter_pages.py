@@ -257,3 +257,13 @@ def test_case_page_without_errors_still_redirects(as_worker, anytown):
     response = as_worker.post(reverse("casework:case_status", args=[case.pk]), {"status": "triage"})
     assert response.status_code == 302
     assert Case.unscoped.get(pk=case.pk).status == Status.TRIAGE
+
+
+def test_home_page_counts_my_chasers_to_send(as_worker, anytown, office):
+    late = {"status": Status.AWAITING_AGENCY, "agency": AgencyFactory(),
+                "due_on": timezone.localdate() - datetime.timedelta(days=1)}  # fmt: skip
+    case_in(anytown, **late)
+    case_in(anytown, owner=office["lead"], **late)  # the office's, not mine
+    services.chasers_create()
+    needs = {n.key: n.count for n in as_worker.get(reverse("home")).context["needs"]}
+    assert needs["casework_my_chasers"] == 1
