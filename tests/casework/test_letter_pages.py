@@ -267,3 +267,25 @@ def test_home_page_counts_my_chasers_to_send(as_worker, anytown, office):
     services.chasers_create()
     needs = {n.key: n.count for n in as_worker.get(reverse("home")).context["needs"]}
     assert needs["casework_my_chasers"] == 1
+
+
+def test_a_sensitive_cases_letters_and_chasers_stay_with_its_assignees(client, anytown, office):
+    late = {"status": Status.AWAITING_AGENCY, "agency": AgencyFactory(),
+            "due_on": timezone.localdate() - datetime.timedelta(days=1)}  # fmt: skip
+    case = case_in(anytown, owner=office["lead"], sensitive=True, **late)
+    letter = services.letter_create(
+        user=office["lead"], case=case, kind="holding", medium="letter",
+        recipient_name="Anytown Constituent", recipient_address="1 Anytown Road", subject="s", body="b",
+    )  # fmt: skip
+    case.due_on = late["due_on"]
+    case.save(update_fields=["due_on"])
+    services.chasers_create()
+    client.force_login(office["worker"])  # sees all the office's cases, but not the sensitive ones
+    assert client.get(reverse("casework:letter", args=[letter.pk])).status_code == 404
+    assert client.get(reverse("casework:letter_new", args=[case.pk])).status_code == 404
+    assert not client.get(reverse("casework:my_cases")).context["chasers"]
+    office_url = reverse("casework:office_cases", args=[office["office"].pk])
+    assert not client.get(office_url, {"overdue": "on"}).context["chasers"]
+    client.force_login(office["lead"])
+    assert client.get(reverse("casework:letter", args=[letter.pk])).status_code == 200
+    assert len(client.get(office_url, {"overdue": "on"}).context["chasers"]) == 1
