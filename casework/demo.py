@@ -106,8 +106,9 @@ def seed(stdout):
     for n in range(CASES):
         _one_case(rng, n, office, lead, second, subtopics, agencies, electors, today)
     overdue = Case.unscoped.filter(office=office).overdue(today).count()
+    chasers = services.chasers_create(today=today)  # what the worker's hourly check would set
     stdout.write(
-        f"Casework: {OFFICE_NAME} with {CASES} cases ({overdue} overdue), caseworkers "
+        f"Casework: {OFFICE_NAME} with {CASES} cases ({overdue} overdue, {chasers} chasers to send), caseworkers "
         f"caseworker@anytown.demo (office lead) and {SECOND_CASEWORKER[0]} (own cases)."
     )
 

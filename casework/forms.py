@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from casework.models import Agency, Case, OfficeMembership, Status, TimelineEntry, Topic
+from casework.models import Agency, Case, Letter, LetterKind, OfficeMembership, Status, TimelineEntry, Topic
 from labourhub.forms import DayFirstDateField, DayFirstDateTimeField
 
 User = get_user_model()
@@ -116,3 +116,75 @@ class ConsentForm(forms.Form):
         label="Their answer",
     )
     given_on = DayFirstDateField(label="Given on")
+
+
+def _office_people(office):
+    """Who a case in `office` may be given to: its caseworkers whose membership is in force."""
+    return User.objects.filter(pk__in=OfficeMembership.objects.in_force_in(office).values("user")).order_by(
+        "full_name", "email"
+    )
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.email
+
+
+class _PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.email
+
+
+class AssignForm(forms.Form):
+    owner = _PersonChoice(queryset=User.objects.none(), empty_label=None)
+    assignees = _PeopleChoice(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Assignees"
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = _office_people(case.office)
+        self.fields["owner"].queryset = people
+        self.fields["assignees"].queryset = people
+        self.fields["owner"].initial = case.owner_id
+        self.fields["assignees"].help_text = "The owner is always one."
+
+
+class LetterForm(forms.Form):
+    """A letter or email as the caseworker finishes it: pre-filled from the merged template."""
+
+    kind = forms.ChoiceField(choices=LetterKind.choices, widget=forms.HiddenInput)
+    medium = forms.ChoiceField(
+        choices=Letter.Medium.choices,
+        widget=forms.RadioSelect,
+        label="Send it as",
+        initial=Letter.Medium.LETTER,
+    )
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all(), label="Agency")
+    recipient_name = forms.CharField(max_length=200, label="To")
+    recipient_address = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Their address (for a letter)",
+    )
+    to_email = forms.EmailField(required=False, label="Their email address (for an email)")
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 14}), label="Letter")
+
+
+class LetterTemplateForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 16}))
+
+    def clean(self):
+        from casework import letters
+
+        data = super().clean()
+        for field in ("subject", "body"):
+            if field in data:
+                try:
+                    letters.check(data[field])
+                except letters.UnknownMergeField as error:
+                    self.add_error(field, str(error))
+        return data

@@ -3,7 +3,7 @@ office's for those who see all of it. Nobody else gets a casework number."""
 
 from django.urls import reverse
 
-from casework.models import Case, OfficeMembership
+from casework.models import Case, Chaser, OfficeMembership
 from labourhub.home import Need
 from labourhub.scoping import Action
 
@@ -19,7 +19,16 @@ def needs(user):
             cases.mine(user).overdue().count(),
             "of my cases overdue",
             reverse("casework:my_cases"),
-        )
+        ),
+        Need(
+            "casework_my_chasers",
+            Chaser.objects.for_user(user, Action.CASEWORK)
+            .to_send()
+            .filter(case__in=cases.mine(user))
+            .count(),
+            "chasers to send on my cases",
+            reverse("casework:my_cases"),
+        ),
     ]
     for membership in memberships:
         if membership.sees_all:

@@ -99,6 +99,14 @@ class OfficeMembershipQuerySet(models.QuerySet["OfficeMembership"]):
             user=user,
         )
 
+    def in_force_in(self, office: Office) -> Self:
+        """The memberships of `office` that let their holders in now (each backed by an active
+        caseworker grant on its constituency or region): who a case there may be given to."""
+        grants = Grant.objects.filter(role__in=ROLES_FOR[Action.CASEWORK]).filter(
+            Q(constituency_id=office.constituency_id) | Q(region__constituencies=office.constituency_id)
+        )
+        return self.active().filter(office=office, user__in=grants.values("user"))
+
 
 class OfficeMembership(models.Model):
     class Role(models.TextChoices):
@@ -391,6 +399,7 @@ class TimelineEntry(ScopedModel):
         EMAIL_OUT = "email_out", "Email sent"
         CALL = "call", "Phone call"
         STATUS = "status", "Status change"
+        TASK = "task", "Task"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -432,3 +441,114 @@ class CaseConsent(ScopedModel):
 # Inbound correspondence (the mailbox, messages taken in, attachments) lives in its own module;
 # imported here so Django finds its models in this app.
 from casework.models_mail import Attachment, InboundMessage, OfficeMailbox  # noqa: E402, F401, I001
+
+# --- Letters and emails out, and the chasers for late agencies (issue 15 items 3 and 4) ----------
+
+
+class LetterKind(models.TextChoices):
+    """The four letters an office sends (casework/letters.py ships a default of each)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement to the constituent"
+    REFERRAL = "referral", "Referral to an agency"
+    HOLDING = "holding", "Holding reply to the constituent"
+    CHASER = "chaser", "Chaser to an agency"
+
+
+class LetterTemplate(models.Model):
+    """An office's own wording for one kind of letter, written by its lead; an office without one
+    uses the shipped default (casework.letters.DEFAULTS). Words only, no constituent in it."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="letter_templates")
+    kind = models.CharField(max_length=16, choices=LetterKind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=20000)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "kind"], name="letter_template_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office}: {self.get_kind_display()}"
+
+
+class Letter(ScopedModel):
+    """One letter printed or email sent from a case, as it went out (merged, then edited by the
+    caseworker). Emails are sent by the worker: queued → sending → sent (or failed), claimed once."""
+
+    scope_path = "case__office__constituency"
+    scope_action = Action.CASEWORK
+
+    class Medium(models.TextChoices):
+        LETTER = "letter", "Printed letter"
+        EMAIL = "email", "Email"
+
+    class State(models.TextChoices):
+        PRINTED = "printed", "Ready to print"
+        QUEUED = "queued", "Queued to send"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="letters")
+    kind = models.CharField(max_length=16, choices=LetterKind.choices)
+    medium = models.CharField(max_length=8, choices=Medium.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recipient_name = models.CharField(max_length=200)
+    recipient_address = models.TextField(max_length=1000, blank=True)
+    to_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(max_length=20000)
+    state = models.CharField(max_length=8, choices=State.choices)
+    error = models.CharField(max_length=500, blank=True)
+    entry = models.OneToOneField(TimelineEntry, on_delete=models.PROTECT, related_name="letter")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = CaseChildQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(medium="letter") | ~Q(to_email=""), name="email_letter_has_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_medium_display()} on {self.case_id}: {self.subject}"
+
+
+class ChaserQuerySet(CaseChildQuerySet):
+    def to_send(self) -> Self:
+        return self.filter(done_at__isnull=True)
+
+
+class Chaser(ScopedModel):
+    """A task the nightly check (casework.services.chasers_create) sets when the agency a case awaits
+    is past its due date: chase them. One per case and missed due date; done when a chaser goes."""
+
+    scope_path = "case__office__constituency"
+    scope_action = Action.CASEWORK
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="chasers")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    missed_due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_letter = models.ForeignKey(
+        Letter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    unscoped = ChaserQuerySet.as_manager()
+    objects = ChaserQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["missed_due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "missed_due_on"], name="one_chaser_per_missed_date")
+        ]

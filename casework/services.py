@@ -8,17 +8,24 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
+from casework import letters
 from casework.models import (
     STATUS_CLASS,
     Agency,
     Case,
     CaseAssignment,
     CaseConsent,
+    Chaser,
+    Letter,
+    LetterKind,
+    LetterTemplate,
     Office,
     OfficeMembership,
     Status,
@@ -313,6 +320,11 @@ def case_viewed(*, user: User, case: Case, request: HttpRequest | None = None) -
     _audit("casework.case_view", user=user, case=case, request=request)
 
 
+def letter_viewed(*, user: User, letter: Letter, request: HttpRequest | None = None) -> None:
+    """Every view of a letter is in the audit log, as a case's is."""
+    _audit("casework.letter_view", user=user, case=letter.case, request=request, letter=letter.pk)
+
+
 def cases_listed(*, user: User, office: Office | None, what: str, request: HttpRequest | None = None) -> None:
     audit_record(
         action="casework.case_list",
@@ -320,3 +332,214 @@ def cases_listed(*, user: User, office: Office | None, what: str, request: HttpR
         request=request,
         detail={"office": office.pk if office else None, "list": what},
     )
+
+
+# --- Letters and emails out, templates, chasers (issue 15 items 3 and 4) ----------------------
+
+# After a chaser goes, the agency is given this many more working days before the next chaser.
+CHASE_AGAIN_AFTER_WORKING_DAYS = 10
+
+
+def _require_lead(user: User, office: Office) -> None:
+    if _require_member(user, office).role != OfficeMembership.Role.LEAD:
+        raise ValidationError("Only the office lead edits its letter templates.")
+
+
+@transaction.atomic
+def letter_template_save(*, user: User, office: Office, kind: str, subject: str, body: str) -> LetterTemplate:
+    """The office lead's own wording for one kind of letter (every merge field must exist)."""
+    _require_lead(user, office)
+    kind = LetterKind(kind)
+    problems: dict[str, str] = {}
+    for field, text in (("subject", subject), ("body", body)):
+        try:
+            letters.check(text)
+        except letters.UnknownMergeField as error:
+            problems[field] = str(error)
+        if not text.strip():
+            problems[field] = "This is needed."
+    if problems:
+        raise ValidationError(problems)
+    template, _ = LetterTemplate.objects.update_or_create(
+        office=office,
+        kind=kind,
+        defaults={
+            "subject": subject.strip(),
+            "body": body.strip(),
+            "updated_by": user,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="casework.letter_template_save", user=user, detail={"office": office.pk, "kind": kind.value}
+    )
+    return template
+
+
+def _await_agency(case: Case, user: User, agency: Agency, on: datetime.date, why: str) -> None:
+    """Set `case` awaiting `agency`, due `days` working days from `on` (a referral sent, a chaser)."""
+    before = case.get_status_display()
+    case.status, case.status_class, case.agency = Status.AWAITING_AGENCY, StatusClass.OPEN, agency
+    case.due_on = add_working_days(on, agency.response_working_days, case.office.nation)
+    case.updated_at = timezone.now()
+    case.save(update_fields=["status", "status_class", "agency", "due_on", "updated_at"])
+    _status_entry(
+        case,
+        user,
+        f"{before} → {Status.AWAITING_AGENCY.label}: {agency}, due {case.due_on:%-d %b %Y} ({why})",
+    )
+
+
+@transaction.atomic
+def letter_create(
+    *,
+    user: User,
+    case: Case,
+    kind: str,
+    medium: str,
+    recipient_name: str,
+    recipient_address: str = "",
+    to_email: str = "",
+    subject: str,
+    body: str,
+    agency: Agency | None = None,
+) -> Letter:
+    """A letter to print or an email to send, as the caseworker finished it, on the case's timeline.
+
+    A referral sets the case awaiting `agency`, due in its response target of working days; a chaser
+    marks the agency's open chasers done and gives it CHASE_AGAIN_AFTER_WORKING_DAYS more. An email is
+    queued for the worker (casework.tasks.letter_email_send) when this transaction commits."""
+    _require_member(user, case.office)
+    case = Case.unscoped.select_for_update(of=("self",)).select_related("office", "agency").get(pk=case.pk)
+    kind, medium = LetterKind(kind), Letter.Medium(medium)
+    problems: dict[str, str] = {}
+    if not recipient_name.strip():
+        problems["recipient_name"] = "Say who the letter is to."
+    if medium == Letter.Medium.EMAIL and not to_email.strip():
+        problems["to_email"] = "An email needs the address it goes to."
+    if medium == Letter.Medium.LETTER and not recipient_address.strip():
+        problems["recipient_address"] = "A printed letter needs the address it goes to."
+    if not subject.strip():
+        problems["subject"] = "Write a subject."
+    if not body.strip():
+        problems["body"] = "Write the letter."
+    if kind in (LetterKind.REFERRAL, LetterKind.CHASER):
+        agency = agency or case.agency
+        if agency is None:
+            problems["agency"] = "Say which agency it goes to."
+        if not case.is_open:
+            problems["kind"] = "The case is closed: reopen it before writing to an agency."
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    if medium == Letter.Medium.EMAIL:
+        text = f"Email to {recipient_name.strip()} <{to_email.strip()}>: {subject.strip()}"
+        entry_kind = TimelineEntry.Kind.EMAIL_OUT
+    else:
+        text = f"Letter to {recipient_name.strip()}: {subject.strip()}"
+        entry_kind = TimelineEntry.Kind.LETTER_OUT
+    entry = TimelineEntry.unscoped.create(case=case, kind=entry_kind, author=user, text=text, at=now)
+    letter = Letter.unscoped.create(
+        case=case,
+        kind=kind,
+        medium=medium,
+        agency=agency if kind in (LetterKind.REFERRAL, LetterKind.CHASER) else None,
+        recipient_name=recipient_name.strip(),
+        recipient_address=recipient_address.strip(),
+        to_email=to_email.strip(),
+        subject=subject.strip(),
+        body=body.strip(),
+        state=Letter.State.QUEUED if medium == Letter.Medium.EMAIL else Letter.State.PRINTED,
+        entry=entry,
+        created_by=user,
+        created_at=now,
+    )
+    today = timezone.localdate()
+    if kind == LetterKind.REFERRAL:
+        assert agency is not None  # noqa: S101 (checked above; for the type checker)
+        _await_agency(case, user, agency, today, "referral sent")
+    elif kind == LetterKind.CHASER:
+        assert agency is not None  # noqa: S101 (checked above; for the type checker)
+        Chaser.unscoped.filter(case=case, done_at__isnull=True).update(done_at=now, done_letter=letter)
+        before = case.get_status_display()
+        case.agency = agency
+        case.due_on = add_working_days(today, CHASE_AGAIN_AFTER_WORKING_DAYS, case.office.nation)
+        case.updated_at = now
+        case.save(update_fields=["agency", "due_on", "updated_at"])
+        _status_entry(case, user, f"{before}: {agency} chased, due again {case.due_on:%-d %b %Y}")
+    else:
+        Case.unscoped.filter(pk=case.pk).update(updated_at=now)
+    _audit(
+        "casework.letter_create", user=user, case=case, letter=letter.pk, kind=kind.value, medium=medium.value
+    )
+    if medium == Letter.Medium.EMAIL:
+        from casework.tasks import letter_email_send_task
+
+        transaction.on_commit(lambda: letter_email_send_task.delay(letter.pk))
+    return letter
+
+
+def _claim(letter_id: int) -> Letter | None:
+    """Take a queued email for this worker, in its own commit: a second delivery of the task, or a
+    second worker, finds it no longer queued and sends nothing."""
+    with transaction.atomic():
+        letter = (
+            Letter.unscoped.select_for_update(skip_locked=True)
+            .filter(pk=letter_id, state=Letter.State.QUEUED)
+            .first()
+        )
+        if letter is None:
+            return None
+        letter.state = Letter.State.SENDING
+        letter.save(update_fields=["state"])
+    return letter
+
+
+def letter_email_send(*, letter_id: int) -> bool:
+    """Send one queued email, at most once: claimed (queued → sending) in a commit of its own before
+    the SMTP server sees it, marked sent (or failed, with the server's words) after. A worker killed
+    between the two leaves it "sending", shown on the case page, never sent twice. Returns whether
+    this call sent it."""
+    letter = _claim(letter_id)
+    if letter is None:
+        return False
+    case = Case.unscoped.select_related("office").get(pk=letter.case_id)
+    message = EmailMessage(
+        subject=letter.subject,
+        body=f"{letter.body}\n\n{letters.signature(user=letter.created_by, case=case)}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[letter.to_email],
+        headers={"X-Case-Reference": case.reference},
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:  # noqa: BLE001 (any refusal is recorded on the letter)
+        Letter.unscoped.filter(pk=letter.pk).update(state=Letter.State.FAILED, error=str(error)[:500])
+        return False
+    Letter.unscoped.filter(pk=letter.pk).update(state=Letter.State.SENT, sent_at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def chasers_create(*, today: datetime.date | None = None) -> int:
+    """The nightly check: a chaser task on every open case whose agency is past its due date, once
+    per missed date, with a task on the case's timeline (by the case's owner, for whom it is set).
+    Returns how many were set."""
+    today = today or timezone.localdate()
+    late = (
+        Case.unscoped.filter(status=Status.AWAITING_AGENCY, agency__isnull=False, due_on__lt=today)
+        .exclude(chasers__missed_due_on=F("due_on"))
+        .select_related("agency")
+    )
+    made = 0
+    for case in late:
+        assert case.agency is not None and case.due_on is not None  # noqa: S101 (filtered above)
+        Chaser.unscoped.create(case=case, agency=case.agency, missed_due_on=case.due_on)
+        TimelineEntry.unscoped.create(
+            case=case,
+            kind=TimelineEntry.Kind.TASK,
+            author_id=case.owner_id,
+            text=f"Chase {case.agency}: their reply was due {case.due_on:%-d %b %Y}.",
+        )
+        made += 1
+    return made

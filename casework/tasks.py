@@ -1,8 +1,9 @@
-"""Celery tasks for casework: each calls a service."""
+"""Celery tasks for casework: each loads ids and calls a service."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from casework import inbound
+from casework import inbound, services
 
 
 @shared_task
@@ -13,3 +14,16 @@ def mailboxes_poll():
 @shared_task
 def mailbox_poll(office_id):
     inbound.mailbox_poll(office_id=office_id)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60, max_retries=None
+)
+def letter_email_send_task(letter_id):
+    services.letter_email_send(letter_id=letter_id)
+
+
+@shared_task
+def chasers_create_task():
+    """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
+    return services.chasers_create()

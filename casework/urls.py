@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views, views_mail
+from casework import views, views_letters, views_mail
 
 app_name = "casework"
 urlpatterns = [
@@ -11,6 +11,15 @@ urlpatterns = [
     path("cases/<int:pk>/timeline/", views.case_note, name="case_note"),
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),
     path("cases/<int:pk>/consent/", views.case_consent, name="case_consent"),
+    path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<int:pk>/letters/new/", views_letters.letter_new, name="letter_new"),
+    path("letters/<int:pk>/", views_letters.letter_detail, name="letter"),
+    path("offices/<int:pk>/templates/", views_letters.office_templates, name="letter_templates"),
+    path(
+        "offices/<int:pk>/templates/<str:kind>/",
+        views_letters.office_template_edit,
+        name="letter_template_edit",
+    ),
     path("counts/", views.counts, name="counts"),
     # Inbound correspondence (casework/views_mail.py).
     path("offices/<int:pk>/mailbox/", views_mail.mailbox_settings, name="mailbox"),

@@ -18,8 +18,16 @@ from django.views.decorators.http import require_POST
 
 from casework import counts as casework_counts
 from casework import services
-from casework.forms import CaseFilterForm, CaseOpenForm, ConsentForm, NoteForm, ReopenForm, StatusForm
-from casework.models import Case, Office, OfficeMembership, TimelineEntry
+from casework.forms import (
+    AssignForm,
+    CaseFilterForm,
+    CaseOpenForm,
+    ConsentForm,
+    NoteForm,
+    ReopenForm,
+    StatusForm,
+)
+from casework.models import Case, Chaser, LetterKind, Office, OfficeMembership, TimelineEntry
 from labourhub.scoping import Action, get_for_user
 from voters.models import Elector
 
@@ -47,6 +55,16 @@ def get_office_for_user(request, pk):
 def get_case_for_user(request, pk):
     return get_for_user(
         Case, request, pk, Action.CASEWORK, related=("office", "topic__parent", "agency", "owner")
+    )
+
+
+def _chasers(user):
+    """Chasers still to send, on the cases `user` sees, the longest late first."""
+    return (
+        Chaser.objects.for_user(user, Action.CASEWORK)
+        .to_send()
+        .select_related("case", "agency")
+        .order_by("missed_due_on", "pk")
     )
 
 
@@ -86,6 +104,7 @@ def my_cases(request):
     services.cases_listed(user=request.user, office=None, what="mine", request=request)
     context = {
         "memberships": memberships,
+        "chasers": _chasers(request.user).filter(case__in=mine)[:200],
         "overdue": _listed(overdue),
         "cases": _listed(mine.exclude(pk__in=overdue.values("pk")))[:200],
         "today": timezone.localdate(),
@@ -121,8 +140,10 @@ def office_cases(request, pk):
         cases = cases.filter(Q(topic=topic) | Q(topic__parent=topic))
     if data.get("owner"):
         cases = cases.filter(owner=data["owner"])
+    chasers = None
     if data.get("overdue"):
         cases = cases.overdue()
+        chasers = _chasers(request.user).filter(case__in=cases)[:200]
     cases = search_cases(cases, data.get("q") or "")
     page = Paginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
     services.cases_listed(user=request.user, office=office, what="office", request=request)
@@ -135,6 +156,7 @@ def office_cases(request, pk):
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),
+        "chasers": chasers,
     }
     return render(request, "casework/office_cases.html", context)
 
@@ -145,21 +167,27 @@ def case_detail(request, pk):
     return _case_page(request, case)
 
 
-def _case_page(request, case, *, note_form=None, status=200):
-    """The case page; `note_form` is a refused note, shown with its errors and what was typed."""
+def _case_page(request, case, *, status=200, **forms):
+    """The case page. A refused form (`note_form`, `status_form`, `reopen_form`, `consent_form`,
+    `assign_form`) is passed in bound, and shown again with its errors beside the boxes and what
+    was typed."""
     services.case_viewed(user=request.user, case=case, request=request)
     context = {
         "case": case,
         "timeline": TimelineEntry.objects.for_user(request.user, Action.CASEWORK)
         .filter(case=case)
-        .select_related("author"),
+        .select_related("author", "letter"),
         "assignees": [a.user for a in case.assignments.select_related("user").order_by("assigned_at")],
         "consents": case.consents.select_related("recorded_by"),
-        "note_form": note_form
+        "chasers": list(Chaser.objects.for_user(request.user, Action.CASEWORK).filter(case=case).to_send()),
+        "letter_kinds": LetterKind.choices,
+        "note_form": forms.get("note_form")
         or NoteForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
-        "status_form": StatusForm(case=case) if case.is_open else None,
-        "reopen_form": ReopenForm() if not case.is_open else None,
-        "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+        "status_form": forms.get("status_form") or (StatusForm(case=case) if case.is_open else None),
+        "reopen_form": forms.get("reopen_form") or (ReopenForm() if not case.is_open else None),
+        "consent_form": forms.get("consent_form") or ConsentForm(initial={"given_on": timezone.localdate()}),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(case=case, initial={"assignees": [a.user_id for a in case.assignments.all()]}),
     }
     return render(request, "casework/case.html", context, status=status)
 
@@ -176,17 +204,27 @@ def _message(error):
     return " ".join(error.messages)
 
 
+def add_errors(form, error):
+    """A service's refusal shown on the form: beside the box it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
 @login_required
 @require_POST
 def case_note(request, pk):
     case = get_case_for_user(request, pk)
     form = NoteForm(request.POST)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            services.timeline_add(user=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+    if form.errors:
         return _case_page(request, case, note_form=form, status=400)
-    try:
-        services.timeline_add(user=request.user, case=case, **form.cleaned_data)
-    except ValidationError as error:
-        return _back(case, _message(error), request)
     messages.success(request, "Added to the timeline.")
     return _back(case)
 
@@ -196,21 +234,24 @@ def case_note(request, pk):
 def case_status(request, pk):
     """Move the case on (or reopen it, when closed or cancelled)."""
     case = get_case_for_user(request, pk)
-    try:
-        if case.is_open:
-            form = StatusForm(request.POST, case=case)
-            if not form.is_valid():
-                return _back(
-                    case, "The status was not changed: " + _message(ValidationError(form.errors)), request
-                )
-            services.case_move(user=request.user, case=case, **form.cleaned_data)
-        else:
-            form = ReopenForm(request.POST)
-            if not form.is_valid():
-                return _back(case, "Say why the case is reopened.", request)
-            services.case_reopen(user=request.user, case=case, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        return _back(case, _message(error), request)
+    if case.is_open:
+        form = StatusForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                services.case_move(user=request.user, case=case, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+        if form.errors:
+            return _case_page(request, case, status_form=form, status=400)
+    else:
+        form = ReopenForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_reopen(user=request.user, case=case, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                add_errors(form, error)
+        if form.errors:
+            return _case_page(request, case, reopen_form=form, status=400)
     messages.success(request, "Status changed.")
     return _back(case)
 
@@ -220,13 +261,36 @@ def case_status(request, pk):
 def case_consent(request, pk):
     case = get_case_for_user(request, pk)
     form = ConsentForm(request.POST)
-    if not form.is_valid():
-        return _back(case, "The consent was not recorded: " + _message(ValidationError(form.errors)), request)
-    try:
-        services.consent_record(user=request.user, case=case, **form.cleaned_data)
-    except ValidationError as error:
-        return _back(case, _message(error), request)
+    if form.is_valid():
+        try:
+            services.consent_record(user=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+    if form.errors:
+        return _case_page(request, case, consent_form=form, status=400)
     messages.success(request, "The constituent's answer is recorded.")
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_assign(request, pk):
+    """Give the case an owner and assignees (each a caseworker of the office now)."""
+    case = get_case_for_user(request, pk)
+    form = AssignForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.case_assign(
+                user=request.user,
+                case=case,
+                owner=form.cleaned_data["owner"],
+                assignees=form.cleaned_data["assignees"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+    if form.errors:
+        return _case_page(request, case, assign_form=form, status=400)
+    messages.success(request, "Owner and assignees saved.")
     return _back(case)
 
 

@@ -1,7 +1,7 @@
 import io
 
 from casework import demo
-from casework.models import Case, Office, StatusClass
+from casework.models import Case, Chaser, Office, StatusClass
 from labourhub import demo as core_demo
 from labourhub.models import User
 from labourhub.scoping import Action
@@ -26,6 +26,7 @@ def test_demo_office_has_a_working_caseload_and_is_idempotent(db):
     secretary = User.objects.get(email="secretary@anytown.demo")
     assert Case.objects.for_user(secretary, Action.CASEWORK).count() == 0
     assert "overdue" in out.getvalue()
+    assert Chaser.unscoped.filter(case__office=office).to_send().exists()  # the late agencies' chasers
     demo.seed(out)
     assert "already seeded" in out.getvalue()
     assert Case.unscoped.count() == demo.CASES

@@ -39,6 +39,29 @@ def _case(anytown):
     return {"pk": anytown.once("walk_case", make).pk}
 
 
+def _letter(anytown):
+    """A printed letter on Anytown's case (its address block names Anytown)."""
+    from casework import services
+
+    def make(anytown):
+        case = case_in(anytown)
+        return services.letter_create(
+            user=_worker(anytown), case=case, kind="acknowledgement", medium="letter",
+            recipient_name="Anytown Constituent", recipient_address="1 Anytown Road", subject="Anytown case",
+            body="Dear Anytown Constituent",
+        )  # fmt: skip
+
+    return {"pk": anytown.once("walk_letter", make).pk}
+
+
+def _templates(anytown):
+    return _office(anytown)
+
+
+def _template_edit(anytown):
+    return {**_office(anytown), "kind": "referral"}
+
+
 def _my_cases(anytown):
     case_in(anytown)
     return {}
@@ -89,6 +112,11 @@ URLS = {
     "casework:case_note": _case,
     "casework:case_status": _case,
     "casework:case_consent": _case,
+    "casework:case_assign": _case,
+    "casework:letter_new": _case,
+    "casework:letter": _letter,
+    "casework:letter_templates": _templates,
+    "casework:letter_template_edit": _template_edit,
     "casework:counts": _counts,
     "casework:mailbox": _office,
     "casework:inbox": _office,
@@ -96,7 +124,13 @@ URLS = {
     "casework:case_attach": _case,
     "casework:attachment": _attachment,
 }
-OWNERS = dict.fromkeys(URLS, _worker) | {"casework:counts": "operator", "casework:mailbox": _lead}
+OWNERS = dict.fromkeys(URLS, _worker) | {
+    "casework:counts": "operator",
+    "casework:mailbox": _lead,
+    # Only the office lead edits the letter templates.
+    "casework:letter_templates": _lead,
+    "casework:letter_template_edit": _lead,
+}
 # No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
 # walker would take that echo for a leak.
 QUERIES = {
