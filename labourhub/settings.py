@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from labourhub.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -148,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
     # drop staging tables no running import owns.
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
+    # Casework: anonymise closed cases past their office's retention period, nightly at 02:30.
+    "casework-retention": {
+        "task": "casework.tasks.case_retention_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
