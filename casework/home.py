@@ -4,14 +4,16 @@ office's for those who see all of it. Nobody else gets a casework number."""
 from django.urls import reverse
 
 from casework.models import Case, Chaser, OfficeMembership
+from casework.reports import CLP_ROLES, sharing_offices
 from labourhub.home import Need
+from labourhub.models import Grant
 from labourhub.scoping import Action
 
 
 def needs(user):
     memberships = list(OfficeMembership.objects.in_force_for(user).select_related("office"))
     if not memberships:
-        return []
+        return _clp_counts(user)
     cases = Case.objects.for_user(user, Action.CASEWORK)
     found = [
         Need(
@@ -42,4 +44,20 @@ def needs(user):
                     url,
                 )
             )
+    return found
+
+
+def _clp_counts(user):
+    """A CLP secretary's or officer's link to the suppressed counts offices share with the CLP: the
+    number is how many offices share, never a number of cases."""
+    if not user.is_authenticated:
+        return []
+    found = []
+    grants = Grant.objects.filter(user=user, role__in=CLP_ROLES, constituency__isnull=False)
+    for grant in grants.select_related("constituency"):
+        offices = sharing_offices(grant.constituency).count()
+        if offices:
+            url = reverse("casework:clp_counts", args=[grant.constituency_id])
+            label = f"casework office{'s' if offices != 1 else ''} sharing counts with {grant.constituency}"
+            found.append(Need(f"casework_clp_counts_{grant.constituency_id}", offices, label, url))
     return found

@@ -74,6 +74,11 @@ class Office(models.Model):
     retention_days = models.PositiveIntegerField(
         default=730, help_text="Closed cases are anonymised this many days after closing."
     )
+    # Issue 15 item 5: the CLP sees suppressed, anonymised counts only if the office lead says so.
+    share_counts_with_clp = models.BooleanField(
+        default=False,
+        help_text="Let the CLP's secretary and officers see anonymised counts (cells under 5 suppressed).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -321,6 +326,13 @@ class Case(ScopedModel):
     due_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Reports and retention (issue 15 items 5 and 7): when the case was last referred to its agency
+    # and when it came back from them (the move out of "awaiting agency"), for response times; the
+    # ward kept when the constituent's details are anonymised; when that happened.
+    referred_on = models.DateField(null=True, blank=True)
+    agency_replied_on = models.DateField(null=True, blank=True)
+    ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     unscoped = CaseQuerySet.as_manager()
     objects = CaseQuerySet.as_guarded_manager()
@@ -343,6 +355,11 @@ class Case(ScopedModel):
             models.Index(fields=["office", "status_class", "due_on"], name="case_office_open_due"),
             models.Index(fields=["office", "-opened_on"], name="case_office_opened"),
             models.Index(fields=["postcode"], name="case_postcode"),
+            models.Index(
+                fields=["office", "closed_on"],
+                condition=Q(anonymised_at__isnull=True),
+                name="case_retention_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -225,7 +225,11 @@ def case_move(
             raise ValidationError({"agency": "Say which agency the case is waiting for."})
         case.agency = agency
         case.due_on = add_working_days(on, agency.response_working_days, case.office.nation)
-        fields += ["agency", "due_on"]
+        case.referred_on, case.agency_replied_on = on, None  # response times (casework/reports.py)
+        fields += ["agency", "due_on", "referred_on", "agency_replied_on"]
+    if case.status == Status.AWAITING_AGENCY and target != Status.AWAITING_AGENCY:
+        case.agency_replied_on = on  # leaving "awaiting agency": the agency has answered (or given up on)
+        fields += ["agency_replied_on"]
     before = case.get_status_display()
     case.status, case.status_class = target, STATUS_CLASS[target]
     case.updated_at = timezone.now()
@@ -338,11 +342,6 @@ def cases_listed(*, user: User, office: Office | None, what: str, request: HttpR
 
 # After a chaser goes, the agency is given this many more working days before the next chaser.
 CHASE_AGAIN_AFTER_WORKING_DAYS = 10
-
-
-def _require_lead(user: User, office: Office) -> None:
-    if _require_member(user, office).role != OfficeMembership.Role.LEAD:
-        raise ValidationError("Only the office lead edits its letter templates.")
 
 
 @transaction.atomic
@@ -543,3 +542,179 @@ def chasers_create(*, today: datetime.date | None = None) -> int:
         )
         made += 1
     return made
+
+# --- Reports, sharing, retention and handover (issue 15, items 5 and 7) --------------------------
+
+
+def _require_lead(user: User, office: Office) -> OfficeMembership:
+    membership = _require_member(user, office)
+    if membership.role != OfficeMembership.Role.LEAD:
+        raise ValidationError("Only the office lead may do this.")
+    return membership
+
+
+def report_viewed(
+    *, user: User, office: Office | None, report: str, request: HttpRequest | None = None, **detail: object
+) -> None:
+    """Every report shown or downloaded is in the audit log (counts, but of the office's cases)."""
+    audit_record(
+        action="casework.report_view",
+        user=user,
+        request=request,
+        detail={"office": office.pk if office else None, "report": report, **detail},
+    )
+
+
+@transaction.atomic
+def office_settings_update(
+    *, user: User, office: Office, share_counts_with_clp: bool, retention_days: int
+) -> Office:
+    """The office lead's choices: whether the CLP sees suppressed counts, and how long closed cases
+    are kept before they are anonymised."""
+    _require_lead(user, office)
+    if not 30 <= retention_days <= 36500:
+        raise ValidationError({"retention_days": "Keep closed cases between 30 days and 100 years."})
+    office = Office.objects.select_for_update().get(pk=office.pk)
+    before = {"share_counts_with_clp": office.share_counts_with_clp, "retention_days": office.retention_days}
+    office.share_counts_with_clp, office.retention_days = share_counts_with_clp, retention_days
+    office.save(update_fields=["share_counts_with_clp", "retention_days"])
+    audit_record(
+        action="casework.office_settings",
+        user=user,
+        detail={
+            "office": office.pk,
+            "before": before,
+            "after": {"share_counts_with_clp": share_counts_with_clp, "retention_days": retention_days},
+        },
+    )
+    return office
+
+
+def case_retention_run(*, on: datetime.date | None = None) -> dict[int, int]:
+    """The nightly run: in each office, anonymise the closed cases past its retention period (see
+    casework/retention.py). One transaction per office; each office's count is in the audit log.
+    Returns {office id: cases anonymised}."""
+    from casework import retention
+
+    on = on or timezone.localdate()
+    done: dict[int, int] = {}
+    for office in Office.objects.order_by("pk"):
+        with transaction.atomic():
+            ids = list(retention.due(office, on).values_list("pk", flat=True))
+            count = retention.anonymise(ids, timezone.now()) if ids else 0
+            audit_record(
+                action="casework.retention_run",
+                detail={"office": office.pk, "anonymised": count, "on": on.isoformat()},
+            )
+        done[office.pk] = count
+    return done
+
+
+class HandoverPlan:
+    """What a bulk action will do, shown before it is done: which cases, and to whom or how."""
+
+    def __init__(self, cases: list[Case], action: str, to_user: User | None, outcome: str):
+        self.cases, self.action, self.to_user, self.outcome = cases, action, to_user, outcome
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+
+def _handover_cases(office: Office, from_user: User, topic: Topic | None, include_closed: bool) -> list[Case]:
+    cases = Case.unscoped.filter(office=office).filter(
+        pk__in=CaseAssignment.unscoped.filter(user=from_user).values("case")
+    )
+    if not include_closed:
+        cases = cases.filter(status_class=StatusClass.OPEN)
+    if topic is not None:
+        cases = cases.filter(topic__in=[topic, *topic.subtopics.all()])
+    return list(cases.order_by("reference_year", "reference_seq"))
+
+
+def cases_handover_plan(
+    *,
+    user: User,
+    office: Office,
+    from_user: User,
+    action: str,
+    to_user: User | None = None,
+    outcome: str = "",
+    topic: Topic | None = None,
+    include_closed: bool = False,
+) -> HandoverPlan:
+    """Check a bulk handover or bulk close and say what it would do (nothing is written)."""
+    _require_lead(user, office)
+    if action == "hand_over":
+        if to_user is None:
+            raise ValidationError({"to_user": "Say who takes the cases over."})
+        if to_user.pk == from_user.pk:
+            raise ValidationError({"to_user": "Choose someone other than the caseworker leaving."})
+        if not OfficeMembership.objects.in_force_for(to_user).filter(office=office).exists():
+            raise ValidationError({"to_user": f"{to_user} is not a caseworker of this office."})
+    elif action == "close":
+        if outcome not in Case.Outcome.values:
+            raise ValidationError({"outcome": "Closing cases needs their outcome."})
+        include_closed = False
+    else:
+        raise ValidationError({"action": "Choose to hand the cases over or to close them."})
+    if topic is not None and topic.office_id != office.pk:
+        raise ValidationError({"topic": "That topic is not one of this office's."})
+    return HandoverPlan(_handover_cases(office, from_user, topic, include_closed), action, to_user, outcome)
+
+
+@transaction.atomic
+def cases_hand_over(
+    *,
+    user: User,
+    office: Office,
+    from_user: User,
+    to_user: User,
+    case_ids: Iterable[int],
+    on: datetime.date | None = None,
+) -> int:
+    """The office lead hands `case_ids` (cases `from_user` works) to `to_user`: the assignment moves,
+    and ownership too where `from_user` owned the case. Each case's timeline says so."""
+    plan = cases_handover_plan(user=user, office=office, from_user=from_user, action="hand_over", to_user=to_user,
+                               include_closed=True)  # fmt: skip
+    ids = [c.pk for c in plan.cases if c.pk in set(case_ids)]
+    cases = Case.unscoped.select_for_update().filter(pk__in=ids)
+    now = timezone.now()
+    cases.filter(owner=from_user).update(owner=to_user, updated_at=now)
+    cases.exclude(owner=from_user).update(updated_at=now)
+    CaseAssignment.unscoped.filter(case__in=ids, user=from_user).delete()
+    have = set(CaseAssignment.unscoped.filter(case__in=ids, user=to_user).values_list("case_id", flat=True))
+    CaseAssignment.unscoped.bulk_create(
+        [CaseAssignment(case_id=pk, user=to_user) for pk in ids if pk not in have]
+    )
+    text = f"Handed over from {from_user.get_short_name()} to {to_user.get_short_name()}"
+    TimelineEntry.unscoped.bulk_create(
+        [TimelineEntry(case_id=pk, kind=TimelineEntry.Kind.STATUS, author=user, text=text) for pk in ids]
+    )
+    audit_record(
+        action="casework.cases_hand_over",
+        user=user,
+        detail={"office": office.pk, "from": from_user.pk, "to": to_user.pk, "cases": ids, "count": len(ids)},
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def cases_close_bulk(
+    *, user: User, office: Office, from_user: User, case_ids: Iterable[int], outcome: str
+) -> int:
+    """The office lead closes `case_ids` (open cases `from_user` works) with `outcome`, each through
+    the case's own lifecycle (case_move: its timeline entry and audit row)."""
+    plan = cases_handover_plan(user=user, office=office, from_user=from_user, action="close", outcome=outcome)
+    wanted = set(case_ids)
+    closed = 0
+    for case in plan.cases:
+        if case.pk in wanted:
+            case_move(user=user, case=case, status=Status.CLOSED, outcome=outcome)
+            closed += 1
+    audit_record(
+        action="casework.cases_close_bulk",
+        user=user,
+        detail={"office": office.pk, "from": from_user.pk, "outcome": outcome, "count": closed},
+    )
+    return closed

@@ -27,3 +27,9 @@ def letter_email_send_task(letter_id):
 def chasers_create_task():
     """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
     return services.chasers_create()
+
+
+@shared_task
+def case_retention_task():
+    """Beat runs this nightly: anonymise closed cases past their office's retention period."""
+    return services.case_retention_run()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views, views_letters, views_mail
+from casework import views, views_letters, views_mail, views_reports
 
 app_name = "casework"
 urlpatterns = [
@@ -27,4 +27,13 @@ urlpatterns = [
     path("messages/<int:pk>/raw/", views_mail.message_raw, name="message_raw"),
     path("cases/<int:pk>/attachments/", views_mail.case_attach, name="case_attach"),
     path("attachments/<int:pk>/", views_mail.attachment_download, name="attachment"),
+    # Reports, settings, retention and handover (issue 15, items 5 and 7: casework/views_reports.py).
+    path("offices/<int:pk>/reports/", views_reports.office_reports, name="office_reports"),
+    path(
+        "offices/<int:pk>/reports/<slug:kind>.csv", views_reports.office_report_csv, name="office_report_csv"
+    ),
+    path("offices/<int:pk>/settings/", views_reports.office_settings, name="office_settings"),
+    path("offices/<int:pk>/retention/", views_reports.retention_preview, name="retention_preview"),
+    path("offices/<int:pk>/handover/", views_reports.handover, name="handover"),
+    path("clp/<int:pk>/", views_reports.clp_counts, name="clp_counts"),
 ]

@@ -164,10 +164,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labourhub.tasks.retention_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
-
     # Casework: a chaser task on every case whose agency is past its due date (once per missed date,
     # so running it more often only finds lateness sooner).
     "casework-chasers": {"task": "casework.tasks.chasers_create_task", "schedule": 60 * 60},
+    # Casework: anonymise closed cases past their office's retention period, nightly at 02:30.
+    "casework-retention": {
+        "task": "casework.tasks.case_retention_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

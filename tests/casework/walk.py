@@ -4,6 +4,7 @@ its cases (Anytown's caseworker persona, with a membership of the office): the C
 regional staff and the operator see no case, so the walker's default owners would see nothing.
 Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
 
+from labourhub.models import Role
 from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in, office_of
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
@@ -104,6 +105,21 @@ def _counts(anytown):
     return {}
 
 
+def _report_csv(anytown):
+    """The caseload CSV names the case owners: Anytown's caseworker persona."""
+    case_in(anytown)
+    return _office(anytown) | {"kind": "caseload"}
+
+
+def _clp_counts(anytown):
+    """Anytown's office shares its counts with the CLP: the page names the constituency and wards."""
+    office = office_of(anytown)["office"]
+    office.share_counts_with_clp = True
+    office.save(update_fields=["share_counts_with_clp"])
+    case_in(anytown, ward=anytown.ward)
+    return {"pk": anytown.constituency.pk}
+
+
 URLS = {
     "casework:my_cases": _my_cases,
     "casework:office_cases": _office_cases,
@@ -123,14 +139,21 @@ URLS = {
     "casework:message_raw": _message,
     "casework:case_attach": _case,
     "casework:attachment": _attachment,
+
+    "casework:office_reports": _office_cases,
+    "casework:office_report_csv": _report_csv,
+    "casework:office_settings": _office_cases,
+    "casework:retention_preview": _office_cases,
+    "casework:handover": _office_cases,
+    "casework:clp_counts": _clp_counts,
 }
-OWNERS = dict.fromkeys(URLS, _worker) | {
-    "casework:counts": "operator",
-    "casework:mailbox": _lead,
-    # Only the office lead edits the letter templates.
-    "casework:letter_templates": _lead,
-    "casework:letter_template_edit": _lead,
-}
+LEAD_PAGES = ("casework:office_settings", "casework:retention_preview", "casework:handover")
+OWNERS = (
+    dict.fromkeys(URLS, _worker)
+    | dict.fromkeys(LEAD_PAGES, _lead)
+    | {"casework:counts": "operator", "casework:clp_counts": Role.CLP_SECRETARY}
+    | dict.fromkeys(("casework:mailbox", "casework:letter_templates", "casework:letter_template_edit"), _lead)
+)
 # No "Anytown" in a query: a signed-out visitor is sent to sign in with the query in `next`, and the
 # walker would take that echo for a leak.
 QUERIES = {

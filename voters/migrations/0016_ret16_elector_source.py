@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("voters", "0014_rename14_name_change_review"),
+        ("voters", "0015_sar16_hmac_suppressions"),
     ]
 
     operations = [

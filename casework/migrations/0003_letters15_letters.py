@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0001_initial'),
+        ('casework', '0002_mail15_inbound'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,84 @@
+"""Casework retention (issue 15, item 7): which closed cases are past their office's retention
+period, which will be next month, and the set-based anonymising of them.
+
+A case closed or cancelled on day D is anonymised on D + `Office.retention_days` (730 by default:
+two years). Anonymising keeps what the reports count (office, topic, ward, agency, dates, status,
+outcome, owner, assignees) and removes who the constituent is and what was said: name, address,
+postcode, email, phone, the summary, the link to the register and every timeline entry's text. The
+ward is copied from the linked elector first, so "cases by ward" still counts the case. The writes
+are run by `casework.services.case_retention_run` (one transaction per office, audited).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import NamedTuple
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from casework.models import Case, Office, StatusClass, TimelineEntry
+from voters.models import Elector
+
+ANONYMISED_NAME = "Anonymised"
+PREVIEW_DAYS = 31  # "will be anonymised next month"
+
+
+def _closed_in_office(office: Office) -> QuerySet[Case]:
+    return Case.unscoped.filter(
+        office=office,
+        status_class__in=[StatusClass.CLOSED, StatusClass.CANCELLED],
+        closed_on__isnull=False,
+        anonymised_at__isnull=True,
+    )
+
+
+def due(office: Office, on: datetime.date) -> QuerySet[Case]:
+    """Closed and cancelled cases of `office` whose retention period has ended by `on`."""
+    return _closed_in_office(office).filter(
+        closed_on__lte=on - datetime.timedelta(days=office.retention_days)
+    )
+
+
+class PreviewRow(NamedTuple):
+    pk: int
+    reference: str
+    name: str
+    topic: str
+    closed_on: datetime.date
+    anonymise_on: datetime.date
+
+
+def preview(office: Office, today: datetime.date | None = None, days: int = PREVIEW_DAYS) -> list[PreviewRow]:
+    """Cases the nightly run will anonymise within `days` (oldest first), not yet due today."""
+    today = today or timezone.localdate()
+    keep = datetime.timedelta(days=office.retention_days)
+    rows = (
+        _closed_in_office(office)
+        .filter(closed_on__gt=today - keep, closed_on__lte=today + datetime.timedelta(days=days) - keep)
+        .select_related("topic__parent")
+        .order_by("closed_on", "reference_seq")
+    )
+    return [
+        PreviewRow(c.pk, c.reference, c.name, str(c.topic or "—"), c.closed_on, c.closed_on + keep)
+        for c in rows
+    ]
+
+
+def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
+    """Anonymise the cases `case_ids` (the caller holds the transaction). Returns how many."""
+    cases = Case.unscoped.filter(pk__in=case_ids, anonymised_at__isnull=True)
+    elector_ward = Elector.unscoped.filter(pk=OuterRef("elector_id")).values("polling_district__ward")[:1]
+    cases.filter(ward__isnull=True, elector__isnull=False).update(ward=Subquery(elector_ward))
+    TimelineEntry.unscoped.filter(case__in=case_ids).exclude(text="").update(text="")
+    return cases.update(
+        name=ANONYMISED_NAME,
+        address="",
+        postcode="",
+        email="",
+        phone="",
+        summary=ANONYMISED_NAME,
+        elector=None,
+        anonymised_at=at,
+        updated_at=at,
+    )
