@@ -148,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
     # drop staging tables no running import owns.
     "voters-import-sweep": {"task": "voters.tasks.register_import_sweep_task", "schedule": 60},
     "members-import-sweep": {"task": "members.tasks.member_import_sweep", "schedule": 60},
+    # Events: the reminder sequence (day before 11:00, morning 08:00, thank-yous, "did they come?").
+    "campaigns-event-reminders": {"task": "campaigns.tasks.event_reminders_task", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
