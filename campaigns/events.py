@@ -222,7 +222,7 @@ def due(now: datetime.datetime) -> dict[str, QuerySet[Signup]]:
     today = timezone.localtime(now).date()
     tomorrow = today + datetime.timedelta(days=1)
     day_before_cutoff = _local_at(today, DAY_BEFORE_AT)
-    plans = {}
+    plans: dict[str, QuerySet[Signup]] = {}
     # The day before at 11:00: for shifts tomorrow, to people booked before 11:00 today (a later
     # booking had its confirmation just now and gets the morning message).
     if now >= day_before_cutoff:

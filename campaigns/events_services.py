@@ -590,7 +590,7 @@ def _deliver(message: EventMessage, subject: str, template: str, context: dict[s
     message.save(update_fields=["sent_at"])
 
 
-_SUBJECTS = {
+_SUBJECTS: dict[str, str] = {
     EventMessage.Kind.CONFIRMATION: "You signed up: {title}",
     EventMessage.Kind.BOOKED: "You're booked: {title}",
     EventMessage.Kind.DAY_BEFORE: "Tomorrow: {title}",
@@ -612,7 +612,7 @@ def event_message_send(*, signup_id: int, kind: str, ref: int = 0) -> bool:
     if signup.status in (Signup.Status.CANCELLED, Signup.Status.DECLINED):
         return False
     event = signup.shift.event
-    if kind in (EventMessage.Kind.DAY_BEFORE, EventMessage.Kind.MORNING) and (
+    if kind in (EventMessage.Kind.BOOKED, EventMessage.Kind.DAY_BEFORE, EventMessage.Kind.MORNING) and (
         signup.status != Signup.Status.BOOKED or event.status != Event.Status.PLANNED
     ):
         return False

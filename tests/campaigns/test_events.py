@@ -504,3 +504,19 @@ def test_shift_rows_are_scoped(anytown, otherton, client):
 
 def test_event_factory_default_is_public(anytown):
     assert EventFactory(constituency=anytown.constituency).visibility == Event.Visibility.PUBLIC
+
+
+@pytest.mark.parametrize("field", ["name", "email", "phone", "shift", "website"])
+def test_a_nul_byte_anywhere_is_a_form_error_not_a_500(anytown, client, field):
+    event, shift = event_with_shift(anytown.constituency)
+    response = _sign_up(client, event, shift, **{field: "a\x00b"})
+    assert response.status_code in (400, 404)  # 404: the trap field, filled in
+    assert not Signup.unscoped.exists()
+
+
+def test_a_booked_message_is_not_sent_once_the_booking_is_gone(anytown, smtp_server):
+    _, shift = event_with_shift(anytown.constituency)
+    signup = booked(shift)
+    events_services.signup_cancel(signup=signup)
+    assert not events_services.event_message_send(signup_id=signup.pk, kind=EventMessage.Kind.BOOKED)
+    assert smtp_server.messages == []
