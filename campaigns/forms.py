@@ -3,8 +3,8 @@ from typing import NamedTuple
 from django import forms
 from django.utils import timezone
 
-from campaigns.models import IntentionCode, Question, Relation
-from labourhub.forms import DayFirstDateField, SearchForm
+from campaigns.models import Event, IntentionCode, Question, Relation
+from labourhub.forms import DayFirstDateField, DayFirstDateTimeField, SearchForm
 from labourhub.models import PollingDistrict
 
 
@@ -154,3 +154,123 @@ class KnownPersonForm(forms.Form):
 
     def clean_postcode(self):
         return self.cleaned_data["postcode"].replace(" ", "").upper()
+
+
+# --- Events (issue 17) -----------------------------------------------------------------------
+
+
+class ShiftForm(forms.Form):
+    starts_at = DayFirstDateTimeField(label="Starts")
+    ends_at = DayFirstDateTimeField(label="Ends")
+    role = forms.CharField(max_length=80, required=False, help_text="e.g. canvasser, driver, caller")
+    minimum = forms.IntegerField(min_value=0, max_value=10000, initial=1, label="Minimum needed")
+    maximum = forms.IntegerField(
+        min_value=1, max_value=10000, required=False, help_text="Blank for no limit."
+    )
+
+    def clean(self):
+        return _check_shift(self, super().clean())
+
+
+def _check_shift(form, data):
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts and ends and ends <= starts:
+        form.add_error("ends_at", "The shift must end after it starts.")
+    if (
+        data.get("maximum") is not None
+        and data.get("minimum") is not None
+        and data["maximum"] < data["minimum"]
+    ):
+        form.add_error("maximum", "The maximum cannot be under the minimum.")
+    return data
+
+
+class EventForm(forms.Form):
+    """An event's details; on creation (`with_shift`) its CLP and first shift too."""
+
+    constituency = forms.ModelChoiceField(queryset=None, label="CLP")
+    kind = forms.ChoiceField(choices=Event.Kind.choices, label="Type")
+    title = forms.CharField(max_length=150)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    meeting_area = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Meeting area",
+        help_text="Shown to everyone, e.g. near the station.",
+    )
+    meeting_point = forms.CharField(
+        max_length=300, required=False, label="Exact meeting point", help_text="Shown only to people booked."
+    )
+    accessibility = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Accessibility notes"
+    )
+    contact = forms.ModelChoiceField(queryset=None, required=False, label="Contact person")
+    visibility = forms.ChoiceField(choices=Event.Visibility.choices)
+    capacity = forms.IntegerField(
+        min_value=1, max_value=100000, required=False, help_text="Blank for no limit."
+    )
+    needs_approval = forms.BooleanField(required=False, label="I book each sign-up myself")
+    walk_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a canvass session.")
+    call_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a phone bank.")
+
+    def __init__(self, *args, constituencies, organisers, walk_lists, call_lists, with_shift=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["constituency"].queryset = constituencies
+        self.fields["contact"].queryset = organisers
+        self.fields["walk_list"].queryset = walk_lists
+        self.fields["call_list"].queryset = call_lists
+        if not with_shift:
+            del self.fields["constituency"]
+        else:
+            shift = ShiftForm()
+            for name, field in shift.fields.items():
+                self.fields[name] = field
+
+    def clean(self):
+        data = super().clean()
+        return _check_shift(self, data) if "starts_at" in self.fields else data
+
+
+class RepeatForm(forms.Form):
+    every_days = forms.IntegerField(min_value=1, max_value=31, initial=7, label="Every (days)")
+    count = forms.IntegerField(min_value=1, max_value=52, initial=4, label="Occurrences")
+
+
+class EventSignupForm(forms.Form):
+    """The public sign-up form. `website` is a trap: people never see it, bots fill it in."""
+
+    shift = forms.TypedChoiceField(coerce=int, choices=(), label="When")
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(max_length=254, label="Email")
+    phone = forms.CharField(max_length=30, required=False, label="Phone (optional)")
+    consent_email = forms.BooleanField(
+        required=True,
+        label="Email me about this event: my booking, reminders and any change",
+        error_messages={"required": "Tick the email box: we need it to send your booking and reminders."},
+    )
+    consent_sms = forms.BooleanField(required=False, label="Text me reminders about this event")
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def __init__(self, *args, shifts, sms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].choices = [(shift.pk, label) for shift, label in shifts]
+        if not sms:
+            del self.fields["consent_sms"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Type your name.")
+        return name
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not all(ch.isdigit() or ch in " +()-" for ch in phone):
+            raise forms.ValidationError("A phone number has digits, spaces and + ( ) - only.")
+        return phone
+
+
+class WalkInForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=30, required=False)

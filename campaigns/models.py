@@ -717,3 +717,293 @@ class CallEntry(ScopedModel):
 
     def __str__(self):
         return f"{self.call_list} #{self.position}"
+
+
+# --- Events, shifts and sign-ups (issue 17) ----------------------------------------------------
+# Reading, counting, calendars and reminder planning: campaigns/events.py; writes:
+# campaigns/events_services.py; pages: campaigns/views_events.py.
+
+
+def _event_token():
+    return secrets.token_urlsafe(12)
+
+
+class EventQuerySet(ScopedQuerySet):
+    def planned(self) -> Self:
+        return self.filter(status=Event.Status.PLANNED)
+
+    def upcoming(self, now=None) -> Self:
+        """Events with a shift still to end."""
+        return self.filter(shifts__ends_at__gt=now or timezone.now()).distinct()
+
+
+class Event(ScopedModel):
+    """A session people come to: a canvass session, a phone bank, a meeting. People book onto its
+    shifts. The public page is reached by `token` (unguessable), and shows only what `visibility`
+    allows; the exact meeting address only to people booked."""
+
+    scope_path = "constituency"
+    scope_action = Action.ORGANISE
+
+    class Kind(models.TextChoices):
+        CANVASS = "canvass", "Canvass session"
+        PHONE_BANK = "phone_bank", "Phone bank"
+        LEAFLETING = "leafleting", "Leafleting"
+        TELLING = "telling", "Telling shift"
+        COMMITTEE_ROOM = "committee_room", "Committee room"
+        MEETING = "meeting", "Meeting"
+        TRAINING = "training", "Training"
+        SOCIAL = "social", "Social"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public: anyone with the link, no sign-in"
+        MEMBERS = "members", "Members of the CLP (signed in)"
+        INVITED = "invited", "Invited: only people given the link"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        CANCELLED = "cancelled", "Cancelled"
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CANVASS)
+    title = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    meeting_area = models.CharField(
+        max_length=200, blank=True, help_text="Shown to everyone, e.g. 'Near Anytown station'."
+    )
+    meeting_point = models.CharField(
+        max_length=300, blank=True, help_text="The exact address: shown to people booked only."
+    )
+    accessibility = models.TextField("accessibility notes", blank=True)
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The organiser people can ask; gets the 'did they make it?' message.",
+    )
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="People the event can take in all; blank for no limit."
+    )
+    needs_approval = models.BooleanField(
+        default=False, help_text="The organiser books each sign-up (otherwise they are booked at once)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    walk_list = models.ForeignKey(
+        WalkList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    call_list = models.ForeignKey(
+        CallList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    series = models.UUIDField(null=True, blank=True, help_text="Occurrences of one recurring session.")
+    token = models.CharField(max_length=24, unique=True, default=_event_token)
+    revision = models.PositiveIntegerField(default=0, help_text="Raised by each change of time or place.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    unscoped = EventQuerySet.as_manager()
+    objects = EventQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["constituency", "status"], name="event_clp_status")]
+
+    def __str__(self):
+        return self.title
+
+
+class ShiftQuerySet(ScopedQuerySet):
+    pass
+
+
+class Shift(ScopedModel):
+    """A slot within an event: from `starts_at` to `ends_at`, for a role, needing `minimum` people
+    and taking at most `maximum`."""
+
+    scope_path = "event__constituency"
+    scope_action = Action.ORGANISE
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    role = models.CharField(max_length=80, blank=True, help_text="e.g. canvasser, driver, caller")
+    minimum = models.PositiveIntegerField(default=1)
+    maximum = models.PositiveIntegerField(null=True, blank=True, help_text="Blank for no limit.")
+
+    unscoped = ShiftQuerySet.as_manager()
+    objects = ShiftQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum__isnull=True) | Q(maximum__gte=models.F("minimum")),
+                name="shift_maximum_at_least_minimum",
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at"], name="shift_starts")]
+
+    def __str__(self):
+        return f"{self.event} {timezone.localtime(self.starts_at):%a %d %b %H:%M}"
+
+
+class EventContactQuerySet(ScopedQuerySet):
+    pass
+
+
+class EventContact(ScopedModel):
+    """A person who signed up to a CLP's events: matched to a member of that CLP by email where one
+    exists, otherwise a new contact with its source recorded. One per CLP and email address."""
+
+    scope_path = "constituency"
+    scope_action = Action.ORGANISE
+
+    constituency = models.ForeignKey(Constituency, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=30, blank=True)
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=50, default="event sign-up")
+    # Transactional reminders about what they booked: kept apart from campaign messages.
+    consent_email = models.BooleanField(default=False)
+    consent_sms = models.BooleanField(default=False)
+    consent_wording = models.TextField(blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = EventContactQuerySet.as_manager()
+    objects = EventContactQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "constituency", models.functions.Lower("email"), name="event_contact_once_per_clp"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SignupQuerySet(ScopedQuerySet):
+    def booked(self) -> Self:
+        return self.filter(status=Signup.Status.BOOKED)
+
+    def waiting(self) -> Self:
+        return self.filter(status=Signup.Status.WAITING).order_by("status_at", "id")
+
+    def holding_a_place(self) -> Self:
+        return self.filter(status__in=[Signup.Status.BOOKED])
+
+
+def _signup_token():
+    return secrets.token_urlsafe(16)
+
+
+class Signup(ScopedModel):
+    """A person's sign-up to one shift, and what became of it: requested (the organiser books),
+    booked, on the waiting list, declined, cancelled. Check-in records attendance."""
+
+    scope_path = "shift__event__constituency"
+    scope_action = Action.ORGANISE
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Signed up, waiting for the organiser"
+        BOOKED = "booked", "Booked"
+        WAITING = "waiting", "On the waiting list"
+        DECLINED = "declined", "Declined by the organiser"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "", "Not checked in"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "No-show"
+        WALK_IN = "walk_in", "Walk-in"
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
+    contact = models.ForeignKey(EventContact, on_delete=models.CASCADE, related_name="signups")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    status_at = models.DateTimeField(default=timezone.now, help_text="When the status last changed.")
+    booked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The person confirmed from the day-before reminder."
+    )
+    attendance = models.CharField(max_length=10, choices=Attendance.choices, blank=True, default="")
+    pack = models.ForeignKey(Pack, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    token = models.CharField(max_length=32, unique=True, default=_signup_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = SignupQuerySet.as_manager()
+    objects = SignupQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["shift", "contact"], name="signup_once_per_shift")]
+        indexes = [models.Index(fields=["shift", "status", "status_at"], name="signup_shift_status")]
+
+    def __str__(self):
+        return f"{self.contact} · {self.get_status_display()}"
+
+
+class EventMessageQuerySet(ScopedQuerySet):
+    pass
+
+
+class EventMessage(ScopedModel):
+    """One message of the reminder sequence, sent once: the row is claimed before sending, so a
+    retried or second worker never sends it twice. `ref` tells apart repeated notices (a change of
+    time or place: the event's revision). Messages to the organiser name the shift, not a sign-up."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        BOOKED = "booked", "Booked from the waiting list or by the organiser"
+        DAY_BEFORE = "day_before", "The day before, 11:00"
+        MORNING = "morning", "The morning of the day, 08:00"
+        CHANGED = "changed", "Time or place changed"
+        CANCELLED = "cancelled", "Event cancelled"
+        THANK_YOU = "thank_you", "Thank you, after the shift"
+        DID_THEY_COME = "did_they_come", "Did they make it? (to the organiser)"
+
+    scope_path = "shift__event__constituency"
+    scope_action = Action.ORGANISE
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    signup = models.ForeignKey(
+        Signup, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="messages")
+    ref = models.PositiveIntegerField(default=0)
+    to = models.EmailField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = EventMessageQuerySet.as_manager()
+    objects = EventMessageQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signup", "kind", "ref"],
+                condition=Q(signup__isnull=False),
+                name="event_message_once_per_signup",
+            ),
+            models.UniqueConstraint(
+                fields=["shift", "kind", "ref"],
+                condition=Q(signup__isnull=True),
+                name="event_message_once_per_shift",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to}"

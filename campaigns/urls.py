@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import views
+from campaigns import views, views_events
 
 app_name = "campaigns"
 
@@ -36,4 +36,22 @@ urlpatterns = [
     path("relations/", views.relations, name="relations"),
     path("relations/<int:pk>/remove/", views.relation_remove, name="relation_remove"),
     path("relations/<int:pk>/contact/", views.relation_contact, name="relation_contact"),
+    # Events (issue 17): the organiser's pages
+    path("events/", views_events.event_list, name="events"),
+    path("events/new/", views_events.event_create, name="event_create"),
+    path("events/<int:pk>/", views_events.event_detail, name="event"),
+    path("events/<int:pk>/edit/", views_events.event_edit, name="event_edit"),
+    path("events/<int:pk>/cancel/", views_events.event_cancel, name="event_cancel"),
+    path("events/<int:pk>/repeat/", views_events.event_repeat, name="event_repeat"),
+    path("events/<int:pk>/shifts/new/", views_events.shift_add, name="shift_add"),
+    path("events/<int:pk>/check-in/", views_events.event_check_in, name="event_check_in"),
+    path("shifts/<int:pk>/", views_events.shift_edit, name="shift_edit"),
+    path("shifts/<int:pk>/sign-me-up/", views_events.member_signup, name="member_signup"),
+    path("signups/<int:pk>/decide/", views_events.signup_decide, name="signup_decide"),
+    # ... and the public ones: an event's link, a booking's link, a reminder's signed link
+    path("e/<str:token>/", views_events.event_public, name="event_public"),
+    path("e/<str:token>/event.ics", views_events.event_ics, name="event_ics"),
+    path("b/<str:token>/", views_events.signup_page, name="signup"),
+    path("b/<str:token>/event.ics", views_events.signup_ics, name="signup_ics"),
+    path("r/<str:token>/", views_events.event_link, name="event_link"),
 ]

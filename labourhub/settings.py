@@ -172,6 +172,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.case_retention_task",
         "schedule": crontab(hour=2, minute=30),
     },
+
+    # Events: the reminder sequence (day before 11:00, morning 08:00, thank-yous, "did they come?").
+    "campaigns-event-reminders": {"task": "campaigns.tasks.event_reminders_task", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

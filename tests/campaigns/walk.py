@@ -273,3 +273,114 @@ NO_CANARY = {
     for model in ("intentioncode", "dooroutcome", "issue")
     for view in ("changelist", "add", "change", "delete", "history")
 }
+
+
+# --- Events (issue 17) -------------------------------------------------------------------------
+
+
+def _event(anytown):
+    return anytown.once("event", _make_event)
+
+
+def _make_event(anytown):
+    """A members-only session (so its link opens for nobody outside Anytown), with a booking."""
+    from campaigns.models import Event, Signup
+    from tests.campaigns.event_factories import booked, event_with_shift
+
+    event, shift = event_with_shift(
+        anytown.constituency, title="Anytown doors", visibility=Event.Visibility.MEMBERS
+    )
+    booked(shift, name="Anytown Volunteer", email="volunteer@anytown.example")
+    booked(shift, name="Anytown Waiter", email="waiter@anytown.example", status=Signup.Status.WAITING)
+    return event
+
+
+def _bearer_signup(anytown):
+    return anytown.once("bearer_signup", _make_bearer_signup)
+
+
+def _make_bearer_signup(anytown):
+    """The booking behind the links in one person's own emails. Whoever holds such a link sees that
+    booking (that is what it is for), so this one carries no word of Anytown: the walk still checks
+    that nothing else shows and nothing breaks; tests/campaigns/test_events.py and
+    test_event_reminders.py check what the holder may do."""
+    from tests.campaigns.event_factories import booked, event_with_shift
+
+    _, shift = event_with_shift(
+        anytown.constituency, title="Saturday doors", meeting_area="By the station", meeting_point="1 High St"
+    )
+    return booked(shift, name="Sam Bearer", email="sam@bearer.example")
+
+
+def _member_owner(anytown):
+    """Anytown's canvasser, with a membership record: the one-tap sign-up is a member's."""
+    from members.models import Member
+    from tests.members.factories import MemberFactory
+
+    user = anytown.user(Role.CANVASSER)
+    if not Member.unscoped.filter(user=user).exists():
+        MemberFactory(constituency=anytown.constituency, user=user, email="canvasser@anytown.example")
+    return user
+
+
+def _event_pk(anytown):
+    return {"pk": _event(anytown).pk}
+
+
+def _event_token(anytown):
+    return {"token": _event(anytown).token}
+
+
+def _link_token(anytown):
+    from campaigns import events
+
+    return {"token": events.link_token(_bearer_signup(anytown), "confirm")}
+
+
+URLS |= {
+    "campaigns:events": _no_kwargs,
+    "campaigns:event_create": _no_kwargs,
+    "campaigns:event": _event_pk,
+    "campaigns:event_edit": _event_pk,
+    "campaigns:event_cancel": _event_pk,
+    "campaigns:event_repeat": _event_pk,
+    "campaigns:shift_add": _event_pk,
+    "campaigns:event_check_in": _event_pk,
+    "campaigns:shift_edit": lambda anytown: {"pk": _event(anytown).shifts.get().pk},
+    "campaigns:member_signup": lambda anytown: {"pk": _event(anytown).shifts.get().pk},
+    # The waiting one: the decision form's first choice (book) changes it.
+    "campaigns:signup_decide": lambda anytown: {
+        "pk": _event(anytown).shifts.get().signups.get(status="waiting").pk
+    },
+    "campaigns:event_public": _event_token,
+    "campaigns:event_ics": _event_token,
+    "campaigns:signup": lambda anytown: {"token": _bearer_signup(anytown).token},
+    "campaigns:signup_ics": lambda anytown: {"token": _bearer_signup(anytown).token},
+    "campaigns:event_link": _link_token,
+}
+OWNERS["campaigns:member_signup"] = _member_owner
+NO_CANARY |= {
+    "campaigns:member_signup": "POST only: books the signed-in member and redirects to the booking's own link",
+    "campaigns:signup": "a bearer link in one person's own emails (see _make_bearer_signup)",
+    "campaigns:signup_ics": "a bearer link in one person's own emails (see _make_bearer_signup)",
+    "campaigns:event_link": "a signed link in one person's own reminder (see _make_bearer_signup)",
+}
+# The links in a person's own emails: holding one lets you confirm or cancel that booking.
+CAPABILITIES = {
+    "campaigns:signup": "the booking's own link, in the person's confirmation email: cancels it",
+    "campaigns:event_link": "the signed confirm/cancel link in the person's day-before reminder",
+}
+_EVENT_ORGANISER_PAGES = [
+    "campaigns:events",
+    "campaigns:event_create",
+    "campaigns:event",
+    "campaigns:event_edit",
+    "campaigns:event_cancel",
+    "campaigns:event_repeat",
+    "campaigns:shift_add",
+    "campaigns:event_check_in",
+    "campaigns:shift_edit",
+    "campaigns:signup_decide",
+]
+for _names in DENIED_TO.values():
+    _names.extend(_EVENT_ORGANISER_PAGES)
