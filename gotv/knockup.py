@@ -12,9 +12,10 @@ on polling day: every promise not yet voted is knocked, however recently contact
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from campaigns.models import Pack, PackDoor
-from gotv import offline
+from gotv import knockup_sql, offline
 from gotv import promises as promise_lists
 from gotv.models import Election, KnockUpRound
 from labourhub.scoping import Action
@@ -30,7 +31,7 @@ def _knock_up_pack(pack_pk):
     """(pack, round) for a pack of a knock-up round, or None. Unscoped: callers decide who may."""
     pack = (
         Pack.unscoped.filter(pk=pack_pk, walk_list__knock_up_round__isnull=False)
-        .select_related("walk_list__knock_up_round__committee_room__election__constituency")
+        .select_related("walk_list__knock_up_round__committee_room__election__constituency__region")
         .first()
     )
     return None if pack is None else (pack, pack.walk_list.knock_up_round)
@@ -87,16 +88,31 @@ def _doors_with(doors, electors):
     ]
 
 
+class Home(NamedTuple):
+    pk: int
+    address: str
+
+
+class Person(NamedTuple):
+    """A promise still to get out, as the pack page and sheet show them (no model: a pack page
+    is ~350 of these, read on every refresh)."""
+
+    pk: int
+    home_id: int
+    full_name: str
+    poll_number_raw: str
+
+
 def pack_doors_now(pack, election):
     """The pack's doors, in walking order, with the promises still to get out at each; doors
-    with nobody left are left out. One query for the doors, one for the electors."""
-    doors = list(PackDoor.objects.filter(pack=pack).select_related("property").order_by("position"))
-    wanted = (
-        promise_lists.knock_up(election)
-        .filter(home__in=[door.property_id for door in doors])
-        .order_by("home_id", "surname", "first_names")
-    )
-    return _doors_with(doors, wanted)
+    with nobody left are left out. One statement (gotv.knockup_sql), rows not models."""
+    doors = []
+    for row in knockup_sql.pack_rows(pack_id=pack.pk, election=election):
+        if not doors or doors[-1].home.pk != row.home_id:
+            doors.append(Door(row.position, Home(row.home_id, row.address), []))
+        name = " ".join(part for part in (row.first_names, row.surname) if part)  # as Elector.full_name
+        doors[-1].electors.append(Person(row.elector_id, row.home_id, name, row.poll_number_raw or ""))
+    return doors
 
 
 def round_packs(knock_up_round):

@@ -99,6 +99,11 @@ def election_read(*, election_id, scope):
         row = cursor.fetchone()
     if row is None:
         return None, False
+    return _election_of(row)
+
+
+def _election_of(row):
+    """(election, allowed) from an _ELECTION_SQL row."""
     objects, start = [], 0
     for model, names in _ELECTION_PARTS:
         objects.append(model.from_db(connection.alias, names, row[start : start + len(names)]))
@@ -154,7 +159,58 @@ def box_context(*, box_id, election_id):
     BoxDistricts.build)."""
     with _prepared_cursor() as cursor:
         cursor.execute(_BOX_SQL, {"box": box_id, "election": election_id})
-        rows = [BoxRow(*row) for row in cursor.fetchall()]
+        return _box_of([BoxRow(*row) for row in cursor.fetchall()])
+
+
+# The election read and its box read in one statement, for a batch's first entry (which names
+# both): the box's rows as _BOX_SQL gives them, joined to the election row (repeated on each).
+_ELECTION_AND_BOX_SQL = _ELECTION_SQL.replace(" AS allowed\n", " AS allowed, b.*\n").replace(
+    "\n WHERE e.id = %s",
+    """
+  LEFT JOIN LATERAL (
+        SELECT box.id, box.election_id, box.station_id, box.label, box.co_located,
+               d.kind, d.district_id, d.code, d.first_number, d.last_number
+          FROM {box} AS box
+          LEFT JOIN LATERAL (
+                SELECT 'link' AS kind, link.polling_district_id AS district_id, pd.code,
+                       link.first_number, link.last_number
+                  FROM {box} AS served
+                  JOIN {link} AS link ON link.box_id = served.id
+                  JOIN {district} AS pd ON pd.id = link.polling_district_id
+                 WHERE served.station_id = box.station_id AND (box.co_located OR served.id = box.id)
+                UNION ALL
+                SELECT 'district', pd.id, pd.code, NULL, NULL
+                  FROM {district} AS pd
+                 WHERE pd.constituency_id = e.constituency_id
+          ) AS d ON true
+         WHERE box.id = %s AND box.election_id = e.id
+  ) AS b ON true
+ WHERE e.id = %s""".format(**_T),
+)
+assert _ELECTION_AND_BOX_SQL != _ELECTION_SQL
+_ELECTION_WIDTH = sum(len(names) for _, names in _ELECTION_PARTS) + 1  # + allowed
+
+
+def election_and_box_read(*, election_id, box_id, scope):
+    """(election, allowed, box, districts): election_read and box_context in one statement (box
+    and districts None when the box is not the election's, all four None/False without the
+    election). The box is read only together with its election, as box_context reads it; the
+    caller refuses an election that is not allowed before it uses the box."""
+    scope_sql, scope_params = scope
+    with _prepared_cursor() as cursor:
+        cursor.execute(_ELECTION_AND_BOX_SQL.format(scope=scope_sql), [*scope_params, box_id, election_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, False, None, None
+    election, allowed = _election_of(rows[0][:_ELECTION_WIDTH])
+    box, districts = _box_of(
+        [BoxRow(*row[_ELECTION_WIDTH:]) for row in rows if row[_ELECTION_WIDTH] is not None]
+    )
+    return election, allowed, box, districts
+
+
+def _box_of(rows):
+    """(BallotBox, BoxDistricts) from a box's BoxRows, or (None, None) for none."""
     if not rows:
         return None, None
     head = rows[0]

@@ -37,6 +37,7 @@ from labourhub.scoping_sql import constituencies_sql
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
+BOXED = {"telling", "turnout", "warp"}  # the kinds whose entries name a box
 STORED = {"found", "already_told", "duplicate", "undone", "already_undone", "recorded"}
 
 
@@ -79,10 +80,22 @@ class _Batch:
     def election(self, item):
         pk = _int(item, "election")
         if pk not in self.elections:
-            # One statement: which election, and may this user tell there now (labourhub.scoping).
-            self.elections[pk] = telling_sql.election_read(
-                election_id=pk, scope=constituencies_sql(self.user, Action.TELL)
-            )
+            # One statement: which election, and may this user tell there now (labourhub.scoping);
+            # with the entry's box too when it names one (the box is used only once let in).
+            scope = constituencies_sql(self.user, Action.TELL)
+            box_pk = item.get("box")
+            if (
+                item.get("kind", "telling") in BOXED
+                and isinstance(box_pk, int)
+                and not isinstance(box_pk, bool)
+            ):
+                election, allowed, box, districts = telling_sql.election_and_box_read(
+                    election_id=pk, box_id=box_pk, scope=scope
+                )
+                self.elections[pk] = election, allowed
+                self.boxes[pk, box_pk], self.districts[pk, box_pk] = box, districts
+            else:
+                self.elections[pk] = telling_sql.election_read(election_id=pk, scope=scope)
         election, allowed_now = self.elections[pk]
         not_open = f"Election {pk} is not open to you."
         if election is None:

@@ -11,8 +11,9 @@ import uuid
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -109,12 +110,22 @@ def round_detail(request, pk, round_pk):
 
 @login_required
 def pack(request, pack_pk):
-    """The knocker's phone page: the pack's doors with promises still to get out, read now."""
+    """The knocker's phone page: the pack's doors with promises still to get out, read now. HEAD
+    answers only whether the pack is still this knocker's (the page's check, knockup.js)."""
     found, knock_up_round = _pack(request, pack_pk)
+    if request.method == "HEAD":
+        # The phone asking whether the pack is still theirs (static/gotv/knockup.js checkPage):
+        # answered by the look-up above (404 once it is not), with no doors read or rendered.
+        return HttpResponse()
     election = knock_up_round.committee_room.election
     now = timezone.now()
     doors = knockup.pack_doors_now(found, election)
     audit_record(action="knock_up.pack", request=request, obj=found, constituency=election.constituency)
+    token = offline.download_token_issue(user=request.user, election=election, now=now)
+    # What every person's form shares (CSRF, the download token, the outcome buttons) is rendered
+    # once here: a pack is ~350 forms, refreshed all day (rendering each in full was most of the
+    # page's cost). Each form keeps its own UUID, so a form posted twice is applied once.
+    parts = {"token": token, "outcomes": KnockUpOutcome.Outcome.choices}
     return render(
         request,
         "gotv/knockup_pack.html",
@@ -122,14 +133,17 @@ def pack(request, pack_pk):
             "pack": found,
             "round": knock_up_round,
             "election": election,
-            "doors": doors,
+            "doors": [(door, [(e, uuid.uuid4()) for e in door.electors]) for door in doors],
             "stamp": now,
-            "token": offline.download_token_issue(user=request.user, election=election, now=now),
-            "outcomes": KnockUpOutcome.Outcome.choices,
-            "new_uuid": uuid.uuid4,
+            "token": token,
+            "form_hidden": render_to_string(PERSON_PARTS, {**parts, "part": "hidden"}, request),
+            "buttons": render_to_string(PERSON_PARTS, {**parts, "part": "buttons"}, request),
             "sw_scope": _sw_scope(),
         },
     )
+
+
+PERSON_PARTS = "gotv/knockup_person_parts.html"
 
 
 @login_required

@@ -164,22 +164,28 @@
   }
 
   /* Keep this page for offline reloads; when the copy on screen may be the cached one (the worker
-     serves it when the network fails or refuses), ask the server whether the pack is still ours. */
+     serves it when the network fails or refuses), ask the server whether the pack is still ours.
+     The worker keeps each pack page it fetches, so once a copy is kept the question is a HEAD
+     request (the server checks the pack is ours and renders nothing): only a first visit, before
+     the worker controlled the page, fetches the page again to keep it. */
   async function checkPage() {
     if (!("caches" in window)) return;
+    const kept = await caches.match(location.pathname, { ignoreVary: true, ignoreSearch: true });
     if (!navigator.onLine) {
-      if (await caches.match(location.pathname, { ignoreVary: true })) markReady("page");
+      if (kept) markReady("page");
       return;
     }
     try {
-      const response = await fetch(location.pathname, { credentials: "same-origin", cache: "no-store" });
+      const response = await fetch(location.pathname, {
+        method: kept ? "HEAD" : "GET", credentials: "same-origin", cache: "no-store",
+      });
       if (response.status === 403 || response.status === 404) {
         if ((await sender.waiting()).length) await sender.syncNow(); // late entries go first
         await forgetPack("This pack is no longer yours: ask the committee room for another. Outcomes you recorded have been sent.");
         return;
       }
       if (response.ok && !response.redirected) {
-        await (await caches.open(CACHE)).put(location.pathname, response);
+        if (!kept) await (await caches.open(CACHE)).put(location.pathname, response);
         markReady("page");
       }
     } catch (error) { /* no signal after all: try again next time the page opens */ }

@@ -35,22 +35,24 @@ def _entries(day, teller, numbers):
     ]  # fmt: skip
 
 
-def _post(client, entries):
+def _post(client, entries, *, savepoints=False):
     with CaptureQueriesContext(connection) as queries:
         response = client.post(SYNC, json.dumps({"entries": entries}), content_type="application/json")
     assert response.status_code == 200, response.content
-    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    statements = [q["sql"] for q in queries.captured_queries if savepoints or "SAVEPOINT" not in q["sql"]]
     return response.json()["results"], statements
 
 
 def test_one_number_is_one_statement_after_the_batchs_election_and_box(client, anytown, day):
     teller = anytown.user(Role.TELLER)
     client.force_login(teller)
-    [result], statements = _post(client, _entries(day, teller, ["7"]))
+    [result], statements = _post(client, _entries(day, teller, ["7"]), savepoints=True)
     assert (result["status"], result["name"]) == ("found", Telling.unscoped.get().elector.full_name)
-    # session, user, MFA check; the election (with TELL now); the box and its districts; the
-    # telling (resolve, insert, voted); the audit row.
-    assert len(statements) == 7, "\n\n".join(statements)
+    # session, user, MFA check; the election (with TELL now) and the box with its districts, in
+    # one; the telling (resolve, insert, voted) in its transaction (here a savepoint and its
+    # release; in production BEGIN and COMMIT); the audit row. It was 9: the box was read apart.
+    assert len(statements) == 8, "\n\n".join(statements)
+    assert sum("SAVEPOINT" in sql for sql in statements) == 2
 
 
 def test_a_batch_costs_one_statement_a_number(client, anytown, day):
@@ -59,4 +61,20 @@ def test_a_batch_costs_one_statement_a_number(client, anytown, day):
     results, statements = _post(client, _entries(day, teller, [str(n) for n in range(1, 21)] + ["5"]))
     assert [r["status"] for r in results] == ["found"] * 20 + ["already_told"]
     assert (Telling.unscoped.count(), VoteRecord.unscoped.count()) == (21, 20)
-    assert len(statements) == 6 + 21, "\n\n".join(statements)
+    assert len(statements) == 5 + 21, "\n\n".join(statements)
+
+
+def test_a_batch_over_two_boxes_reads_the_second_box_on_its_own(client, anytown, day):
+    """The first entry's box comes with the election; another box of the same election is read
+    once, the first time an entry names it; an entry naming another election's box is refused."""
+    from tests.gotv.factories import BallotBoxFactory
+
+    teller = anytown.user(Role.TELLER)
+    client.force_login(teller)
+    other = BallotBoxFactory(station=day.box.station, label="Box 2")
+    entries = _entries(day, teller, ["7", "8", "9"])
+    entries[1]["box"] = entries[2]["box"] = other.pk
+    results, statements = _post(client, entries)
+    assert [r["status"] for r in results] == ["found", "not_on_box", "not_on_box"]
+    # the first batch of one number (6), the second box read once, a statement for each number
+    assert len(statements) == 6 + 1 + 2, "\n\n".join(statements)

@@ -17,7 +17,8 @@
 4. capacity (--capacity-seconds): the tellers post numbers back to back (one telling per request,
    as a phone with signal sends it; numbers drawn at random from the box's register, so some are
    already told; one in fifty re-sent as after a lost reply) while the knockers refresh their pack
-   and post an outcome every --knocker-interval s and the boards refresh every --board-interval s:
+   and post an outcome every --knocker-interval s (60) and the boards refresh every --board-interval s
+   (20, as the board page does):
    the most tellings/s the server takes with the rest running (tellings_per_s; ratio_vs_baseline
    compares its request rate with the baseline's);
 5. steady peak (--seconds): the same, with the tellers paced to --target tellings/s in all
@@ -32,9 +33,15 @@ What is timed is what the pages really fetch:
   committee room's organiser; the first board is the agent's constituency overview,
   `gotv:board_overview_live`): p95_board_ms over all of them, and each kind on its own;
 - a pack refresh is the knocker's pack page (`gotv:knockup_pack`, 300 doors, the knock-up list read
-  now), which the phone loads on Refresh and then fetches once more to keep for offline use
-  (static/gotv/knockup.js `checkPage`): both requests are made, p95_knockup_ms is the first (what
-  the knocker waits for); an outcome ("not in") goes to `gotv:knockup_sync` as the queue sends it.
+  now), which the phone loads on Refresh, then the page's start-up: a HEAD of the same page to ask
+  whether the pack is still the knocker's (static/gotv/knockup.js `checkPage`; the service worker
+  has kept the page itself) and the server's clock (`gotv:telling_ping`); p95_knockup_ms is the page
+  (what the knocker waits for); an outcome ("not in") goes to `gotv:knockup_sync` as the queue
+  sends it. Every --knocker-interval s (60: see KNOCKER_INTERVAL);
+- alone, before the peak, each kind's server CPU is measured as the tellings' is (tellings, pack
+  refreshes, board refreshes back to back): server_cpu_ms_per_*; knockers_cpu_ms_per_s and
+  boards_cpu_ms_per_s are what they take at their intervals, and
+  projected_tellings_per_s_beside_knockers_and_boards what two free cores leave for tellings.
 """
 
 import argparse
@@ -71,7 +78,15 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from gotv.views_board import REFRESH_SECONDS  # noqa: E402
+
 PACK_DOORS = 300
+# How often a knocker's phone fetches the pack page. static/gotv/knockup.js has no timer: the page
+# is fetched when the knocker taps Refresh or opens the pack again coming back to the list, and an
+# outcome tapped at a door is queued and sent without fetching the page. A door takes a knocker a
+# minute or two (walk up, knock, wait, talk, walk on), so a refresh and an outcome a minute each
+# is the busy end of what a phone really does (--knocker-interval to try others; it was 10 s).
+KNOCKER_INTERVAL = 60
 
 
 def seed(*, boxes, electors_per_box, rooms, tellers, knockers, boards):
@@ -168,9 +183,17 @@ def main():
     )
     parser.add_argument("--capacity-seconds", type=float, default=30, help="the back-to-back phase")
     parser.add_argument(
-        "--knocker-interval", type=float, default=10, help="seconds between a knocker's rounds"
+        "--knocker-interval",
+        type=float,
+        default=KNOCKER_INTERVAL,
+        help="seconds between a knocker's refreshes (each with one outcome sent)",
     )
-    parser.add_argument("--board-interval", type=float, default=5, help="seconds between board refreshes")
+    parser.add_argument(
+        "--board-interval",
+        type=float,
+        default=REFRESH_SECONDS,
+        help="seconds between board refreshes (the board's own: gotv.views_board.REFRESH_SECONDS)",
+    )
     parser.add_argument("--baseline-seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     parser.add_argument("--rooms", type=int, default=3)
@@ -258,15 +281,24 @@ def main():
                             fresh += 1
             return status, ms, fresh
 
-        def knock(phone, i):
-            """Refresh the pack as the phone does (the page, then the copy kept for offline), then
-            send one outcome as the queue does."""
-            identity = phone.identity
-            page = f"/polling-day/knockup/pack/{identity['pack']}/"
+        def refresh_pack(phone, i=0):
+            """Refresh the pack as the phone does once the service worker keeps the page: the page,
+            then static/gotv/knockup.js asks whether the pack is still ours (checkPage: a HEAD
+            request) and the server's clock (clockNote: gotv:telling_ping)."""
+            page = f"/polling-day/knockup/pack/{phone.identity['pack']}/"
             status, body, pack_ms = phone.request("GET", page)
             if status == 200 and b"knockup-doors" not in body:
                 status = 590  # not the pack page (a sign-in page, say): counted as an error
-            phone.request("GET", page)  # static/gotv/knockup.js checkPage: the copy for offline
+            check, _, _ = phone.request("HEAD", page)
+            if status == 200 and check != 200:
+                status = 592  # the check refused a pack the page showed: counted as an error
+            phone.request("GET", "/polling-day/telling/ping.json")
+            return status, pack_ms
+
+        def knock(phone, i):
+            """Refresh the pack as the phone does, then send one outcome as the queue does."""
+            identity = phone.identity
+            status, pack_ms = refresh_pack(phone)
             with lock:
                 elector = rng.choice(identity["electors"]) if identity["electors"] else 0
             outcome = {"uuid": str(uuid.uuid4()), "pack": identity["pack"], "elector": elector,
@@ -317,6 +349,17 @@ def main():
         telling_cpu_ms = server_cpu.stop() / max(1, len(alone))
         telling_pg_ms = server_cpu.postgres_ms / max(1, len(alone))
 
+        server_cpu.start()
+        packs_results, packs_seconds, _ = run_phones(knockers, args.baseline_seconds, refresh_pack)
+        packs_alone = [r for per in packs_results for r in per]
+        pack_cpu_ms = server_cpu.stop() / max(1, len(packs_alone))
+        pack_pg_ms = server_cpu.postgres_ms / max(1, len(packs_alone))
+        server_cpu.start()
+        boards_results, _, _ = run_phones(boards, args.baseline_seconds, board)
+        boards_alone = [r for per in boards_results for r in per]
+        board_cpu_ms = server_cpu.stop() / max(1, len(boards_alone))
+        board_pg_ms = server_cpu.postgres_ms / max(1, len(boards_alone))
+
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         full, full_seconds = peak(None, args.capacity_seconds)
         full_calls = [r for per in full["tell"][0] for r in per]
@@ -359,7 +402,7 @@ def main():
         "steady_offered_tellings_per_s": round(steady_rate, 1),
         "steady_tellings_per_s": round(tellings_told / load_seconds, 1),
         "all_requests_per_s": round(
-            (len(tell_calls) + 2 * len(knock_calls) + len(board_calls)) / load_seconds, 1
+            (len(tell_calls) + 4 * len(knock_calls) + len(board_calls)) / load_seconds, 1
         ),
         "baseline_req_per_s": round(len(baseline) / base_seconds, 1),
         "baseline_p95_ms": percentile(sorted(ms for _, _, ms in baseline), 95),
@@ -369,6 +412,18 @@ def main():
         "postgres_cpu_ms_per_telling": round(telling_pg_ms, 2),
         "queries_per_telling_request": queries_per_telling(teller_ids[0], election),
         "tellings_alone_per_s": round(len(alone) / alone_seconds, 1),
+        "server_cpu_ms_per_pack_refresh": round(pack_cpu_ms, 1),
+        "postgres_cpu_ms_per_pack_refresh": round(pack_pg_ms, 1),
+        "pack_refreshes_alone_per_s": round(len(packs_alone) / packs_seconds, 1),
+        "p50_knockup_ms_alone": percentile([ms for _, ms in packs_alone], 50),
+        "server_cpu_ms_per_board_refresh": round(board_cpu_ms, 1),
+        "postgres_cpu_ms_per_board_refresh": round(board_pg_ms, 1),
+        "knocker_interval_s": args.knocker_interval,
+        "board_interval_s": args.board_interval,
+        # The server CPU the knockers' and boards' refreshes take at their intervals (ms per second
+        # of the 2,000 two cores give), from the CPU each costs measured alone above.
+        "knockers_cpu_ms_per_s": round(args.knockers / args.knocker_interval * pack_cpu_ms, 1),
+        "boards_cpu_ms_per_s": round(args.boards / args.board_interval * board_cpu_ms, 1),
         "load_average_1m": round(os.getloadavg()[0], 1),
         "p50_telling_ms": percentile(tell_ms, 50),
         "p95_telling_ms": percentile(tell_ms, 95),
@@ -385,7 +440,7 @@ def main():
         "pack_refreshes": len(knock_calls) + sum(len(per) for per in full["knock"][0]),
         "knockup_packs": n_packs,
         "board_endpoint": "gotv:board_live (rooms) and gotv:board_overview_live (the first board)",
-        "knockup_endpoints": "gotv:knockup_pack (300 doors, fetched twice as the phone does) + gotv:knockup_sync",
+        "knockup_endpoints": "gotv:knockup_pack (300 doors; then HEAD + ping as the phone does) + gotv:knockup_sync",
         "statuses": statuses,
         "http_errors": sum(1 for s, _, _ in tell_calls + full_calls if s != 200)
         + sum(1 for r in knock_calls if r[0] != 200 or r[2] != 200)
@@ -409,6 +464,10 @@ def main():
     report["cpu_ratio_ping_vs_telling"] = round(ping_cpu_ms / telling_cpu_ms, 2) if telling_cpu_ms else None
     report["projected_tellings_per_s_on_2_free_cores"] = (
         round(2000 / telling_cpu_ms, 1) if telling_cpu_ms else None
+    )
+    left = 2000 - report["knockers_cpu_ms_per_s"] - report["boards_cpu_ms_per_s"]
+    report["projected_tellings_per_s_beside_knockers_and_boards"] = (
+        round(left / telling_cpu_ms, 1) if telling_cpu_ms else None
     )
     connection.creation.destroy_test_db(settings.DATABASES["default"]["NAME"], verbosity=0)
     print(json.dumps(report))
