@@ -47,7 +47,8 @@ JOBS = {
     Action.REVIEW_ACCESS: ["access:reviewer_queue"],
     Action.VIEW_AUDIT: ["admin:index"],  # the audit log is in the office admin
     Action.USE_ADMIN: ["admin:index"],
-    Action.PROTECT_DATA: ["retention_preview"],  # and the other issue-16 pages as they are built
+    Action.PROTECT_DATA: ["retention_preview", "dataprotection:requests", "dataprotection:breaches"],
+    Action.READ_DATA_PROTECTION: ["dataprotection:breaches", "dataprotection:report", "dataprotection:records"],
 }
 CLICKS = 2  # every job within this many clicks of home
 HREF = re.compile(r'href="([^"#]+)')
