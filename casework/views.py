@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from casework.forms import (
 from casework.models import Case, Chaser, LetterKind, Office, OfficeMembership, TimelineEntry
 from labourhub.scoping import Action, get_for_user
 from voters.models import Elector
+from voters.search import CappedPaginator
 
 PAGE_SIZE = 50
 REFERENCE = re.compile(r"^\s*([A-Za-z]{2,8})\s*/\s*(\d+)\s*(?:/\s*(\d{4}))?\s*$")
@@ -89,8 +91,24 @@ def search_cases(cases, q):
         by_postcode = cases.filter(Q(postcode__startswith=spaced) | Q(postcode__startswith=compact))
         if len(compact) >= 5:
             return by_postcode
-        return by_postcode | cases.filter(name__icontains=q)
-    return cases.filter(name__icontains=q)
+        return by_postcode | _by_name(cases, q)
+    return _by_name(cases, q)
+
+
+NAME_WORD = re.compile(r"[^\W_]+")
+
+
+def _by_name(cases, q):
+    """Names with a word starting with each word typed ("smi" finds Alice Smith; "a smith" too),
+    through the full-text index case_name_words (migration 0003: no pg_trgm in the embedded
+    Postgres). The query text is built only from letters and digits, so it is always valid."""
+    words = NAME_WORD.findall(q.lower())[:6]
+    if not words:
+        return cases.none()
+    query = " & ".join(f"{word}:*" for word in words)
+    matches = RawSQL("to_tsvector('simple'::regconfig, casework_case.name) @@ to_tsquery('simple'::regconfig, %s)",
+                     [query], output_field=BooleanField())  # fmt: skip
+    return cases.alias(name_matches=matches).filter(name_matches=True)
 
 
 @login_required
@@ -145,7 +163,7 @@ def office_cases(request, pk):
         cases = cases.overdue()
         chasers = _chasers(request.user).filter(case__in=cases)[:200]
     cases = search_cases(cases, data.get("q") or "")
-    page = Paginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
     services.cases_listed(user=request.user, office=office, what="office", request=request)
     query = request.GET.copy()
     query.pop("page", None)

@@ -15,6 +15,12 @@ from tests.e2e.axe import SIZES, axe_problems
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def _cells(page, caption, row):
+    """The figures of the row headed `row` in the table captioned `caption`."""
+    table = page.locator("table", has=page.locator("caption", has_text=caption))
+    return table.locator("tr", has=page.locator(f"th:text-is('{row}')")).locator("td")
+
+
 def _fits_and_passes_axe(page):
     problems = []
     for size in ("phone", "desktop"):
@@ -39,7 +45,7 @@ def test_lead_reads_reports_shares_counts_and_hands_cases_over(browser_page, liv
     page.goto(f"/casework/offices/{office.pk}/reports/")
     page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('month-chart') !== undefined")
     page.wait_for_function("Chart.getChart('topic-chart') !== undefined")
-    expect(page.get_by_role("row", name="Housing 6 6 0")).to_be_visible()
+    expect(_cells(page, "Cases by topic", "Housing")).to_have_text(["6", "6", "0"])
     _fits_and_passes_axe(page)
 
     page.goto(f"/casework/offices/{office.pk}/settings/")
@@ -69,9 +75,10 @@ def test_lead_reads_reports_shares_counts_and_hands_cases_over(browser_page, liv
         clp_page.set_default_timeout(20_000)
         sign_in(secretary_context, live_server, anytown.user(Role.CLP_SECRETARY))
         clp_page.goto(f"{live_server.url}/casework/clp/{anytown.constituency.pk}/?topic=Housing")
-        expect(clp_page.get_by_role("row", name=f"{anytown.ward.name} 6")).to_be_visible()
-        expect(clp_page.get_by_role("row", name="Ward not known <5")).to_be_visible()
-        expect(clp_page.get_by_role("row", name="Total at least 6")).to_be_visible()
+        table = "Housing cases by ward"
+        expect(_cells(clp_page, table, anytown.ward.name)).to_have_text(["6"])
+        expect(_cells(clp_page, table, "Ward not known")).to_have_text(["<5"])
+        expect(_cells(clp_page, table, "Total")).to_have_text(["at least 6"])
         assert leaving[0].name not in clp_page.content()
         _fits_and_passes_axe(clp_page)
     finally:
