@@ -173,6 +173,11 @@ def request_detail(request, pk):
         if op not in forms:
             messages.error(request, "Choose what to change: the status, an extension or the details.")
             return redirect("dataprotection:request", pk=subject_request.pk)
+        if op != "details" and not subject_request.is_open:
+            messages.error(
+                request, f"This request is {subject_request.get_status_display().lower()}: it cannot change."
+            )
+            return redirect("dataprotection:request", pk=subject_request.pk)
         form = _bound(op, request.POST, subject_request)
         forms[op] = form
         if form.is_valid():
