@@ -48,5 +48,7 @@ PROCESSING = {
         "source": "Whoever found it; the data protection lead",
         "retention": "Six years",
         "recipients": "The ICO when reported; the people affected when told",
+        "who": "CLP secretary and data protection lead (their CLP) record and edit it; "
+        "regional staff read it (their region)",
     },
 }

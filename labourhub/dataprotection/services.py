@@ -118,6 +118,8 @@ def subject_request_set_status(
         raise DataProtectionError(f"This request is already {old.label.lower()}.")
     if on < subject_request.received_on:
         raise DataProtectionError("A change cannot be dated before the request was received.")
+    if on > timezone.localdate():
+        raise DataProtectionError(f"{on:%d/%m/%Y} is in the future.")
     if new in NEEDS_REASON and not reason.strip():
         raise DataProtectionError(f"Say why the request is {new.label.lower()}.")
     if new == RequestStatus.ANSWERED and not (what_was_sent.strip() or subject_request.what_was_sent):

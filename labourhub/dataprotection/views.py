@@ -45,6 +45,12 @@ CSV_COLUMNS = [
 ]
 
 
+def _render(request, template, context, status=200):
+    """The page, with whether the user may open the register (the nav links to it only then)."""
+    context = {**context, "can_protect": can(request.user, Action.PROTECT_DATA)}
+    return render(request, template, context, status=status)
+
+
 def _requests(user):
     return SubjectRequest.objects.for_user(user, Action.PROTECT_DATA).select_related(
         "constituency", "handler"
@@ -68,7 +74,7 @@ def request_list(request):
             "page": Paginator(rows.none(), PAGE_SIZE).get_page(1),
             "problem": form.problem(),
         }
-        return render(request, "dataprotection/request_list.html", context, status=400)
+        return _render(request, "dataprotection/request_list.html", context, status=400)
     data = form.cleaned_data if form.is_bound else {}
     status = data.get("status") or ""
     if status == "":
@@ -85,7 +91,7 @@ def request_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "today": today}
-    return render(request, "dataprotection/request_list.html", context)
+    return _render(request, "dataprotection/request_list.html", context)
 
 
 def _csv(request, rows, today):
@@ -128,7 +134,7 @@ def request_overdue(request):
     today = timezone.localdate()
     rows = _requests(request.user).overdue(today).order_by("due_on", "pk")
     audit_record(action="dataprotection.request.overdue", request=request, scope_action=Action.PROTECT_DATA)
-    return render(request, "dataprotection/request_overdue.html", {"rows": rows, "today": today})
+    return _render(request, "dataprotection/request_overdue.html", {"rows": rows, "today": today})
 
 
 @login_required
@@ -151,7 +157,7 @@ def request_new(request):
             messages.success(request, f"Logged as {created.reference}, due {created.due_on:%d/%m/%Y}.")
             return redirect("dataprotection:request", pk=created.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "dataprotection/request_new.html", {"form": form}, status=status)
+    return _render(request, "dataprotection/request_new.html", {"form": form}, status=status)
 
 
 @login_required
@@ -172,6 +178,11 @@ def request_detail(request, pk):
         op = request.POST.get("op", "")
         if op not in forms:
             messages.error(request, "Choose what to change: the status, an extension or the details.")
+            return redirect("dataprotection:request", pk=subject_request.pk)
+        if op != "details" and not subject_request.is_open:
+            messages.error(
+                request, f"This request is {subject_request.get_status_display().lower()}: it cannot change."
+            )
             return redirect("dataprotection:request", pk=subject_request.pk)
         form = _bound(op, request.POST, subject_request)
         forms[op] = form
@@ -199,7 +210,7 @@ def request_detail(request, pk):
         "days_left": (subject_request.due_on - timezone.localdate()).days,
         "days_over": (timezone.localdate() - subject_request.due_on).days,
     }
-    return render(request, "dataprotection/request_detail.html", context, status=status)
+    return _render(request, "dataprotection/request_detail.html", context, status=status)
 
 
 def _bound(op, data, subject_request):
@@ -236,7 +247,7 @@ def report(request):
         action="dataprotection.report.view", request=request, scope_action=Action.READ_DATA_PROTECTION
     )
     context = {"report": result, "since": request.GET.get("since", ""), "problem": problem}
-    return render(request, "dataprotection/report.html", context, status=400 if problem else 200)
+    return _render(request, "dataprotection/report.html", context, status=400 if problem else 200)
 
 
 # --- The breach log ----------------------------------------------------------------------------
@@ -256,7 +267,7 @@ def breach_list(request):
         "can_record": can(request.user, Action.PROTECT_DATA),
         "now": timezone.now(),
     }
-    return render(request, "dataprotection/breach_list.html", context)
+    return _render(request, "dataprotection/breach_list.html", context)
 
 
 @login_required
@@ -281,7 +292,7 @@ def breach_new(request):
             messages.success(request, "Breach recorded. The ICO's 72-hour clock runs from when it was found.")
             return redirect("dataprotection:breach", pk=breach.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "dataprotection/breach_new.html", {"form": form}, status=status)
+    return _render(request, "dataprotection/breach_new.html", {"form": form}, status=status)
 
 
 @login_required
@@ -313,7 +324,7 @@ def breach_detail(request, pk):
     else:
         audit_record(action="dataprotection.breach.view", request=request, obj=breach)
     context = {"breach": breach, "form": form, "now": timezone.now()}
-    return render(request, "dataprotection/breach_detail.html", context, status=status)
+    return _render(request, "dataprotection/breach_detail.html", context, status=status)
 
 
 # --- Records of processing ------------------------------------------------------------------
@@ -324,4 +335,4 @@ def records_of_processing(request):
     """What personal data the platform holds and why, generated from the apps' declarations and
     the role table. Holds no personal data itself; shown to whoever answers for data protection."""
     require(request.user, Action.READ_DATA_PROTECTION)
-    return render(request, "dataprotection/records.html", {"records": records.processing_records()})
+    return _render(request, "dataprotection/records.html", {"records": records.processing_records()})

@@ -307,3 +307,13 @@ def test_the_home_page_links_to_data_protection(client, anytown, regional_office
     assert reverse("dataprotection:requests") not in page and reverse("dataprotection:report") in page
     _login(client, anytown.user(Role.CANVASSER))
     assert "data-protection" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_closed_request_refuses_a_status_change_with_a_message(client, anytown):
+    request = _anytown_request(anytown, status=RequestStatus.ANSWERED, closed_on=TODAY())
+    _login(client, anytown.user(Role.DATA_PROTECTION_LEAD))
+    url = reverse("dataprotection:request", args=[request.pk])
+    response = client.post(url, {"op": "status", "status": "in_progress"}, follow=True)
+    assert b"This request is answered: it cannot change." in response.content
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ANSWERED

@@ -205,3 +205,16 @@ def test_a_breach_cannot_be_found_before_it_happened(anytown):
                 "risk": "risk",
             },
         )
+
+
+def test_a_status_change_cannot_be_dated_in_the_future_or_before_receipt(anytown):
+    created = _create(anytown, TODAY() - datetime.timedelta(days=2))
+    user = anytown.user(Role.DATA_PROTECTION_LEAD)
+    for on, message in (
+        (TODAY() + datetime.timedelta(days=1), "in the future"),
+        (TODAY() - datetime.timedelta(days=3), "before"),
+    ):
+        with pytest.raises(services.DataProtectionError, match=message):
+            services.subject_request_set_status(
+                user=user, subject_request=created, status=RequestStatus.IN_PROGRESS, on=on
+            )
