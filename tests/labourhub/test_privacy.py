@@ -319,3 +319,27 @@ def test_erasure_never_reaches_another_clps_rows(otherton, dpl, history):
         person=Person(jane.polling_district.constituency, frozenset({jane.pk})), user=dpl, reason="Anytown"
     )
     assert Member.unscoped.filter(pk=stray.pk).exists()
+
+
+def test_an_objection_from_the_member_page(client, anytown, history):
+    member = history["member"]
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("members:erase", args=[member.pk])).content.decode()
+    assert "membership records: every consent withdrawn: <strong>1</strong>" in page
+    response = client.post(
+        reverse("members:erase", args=[member.pk]), {"what": "object", "reason": "Phoned in"}
+    )
+    assert "Objection recorded" in response.content.decode()
+    member.refresh_from_db()
+    assert not member.consent_email
+    assert Elector.unscoped.get(pk=history["jane"].pk).do_not_contact  # the member's elector too
+    assert AuditEvent.objects.filter(action=privacy.OBJECT_ACTION).count() == 1
+
+
+def test_the_buttons_show_only_to_those_who_may_use_them(client, anytown, history):
+    url = reverse("voters:elector", args=[history["jane"].pk])
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    assert "Download everything held (subject access)" in client.get(url).content.decode()
+    client.force_login(anytown.user(Role.ORGANISER))
+    page = client.get(url).content.decode()
+    assert "Jane Anne Privet" in page and "Download everything held" not in page
