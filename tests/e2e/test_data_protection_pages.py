@@ -30,8 +30,11 @@ def _wider_than_the_phone(page):
 
 
 def test_data_protection_pages_pass_axe_on_a_phone_and_a_desktop(
-    browser_context, live_server, anytown, records
-):  # noqa: F811
+    browser_context,
+    live_server,
+    anytown,
+    records,  # noqa: F811 (the fixture imported above)
+):
     lead = anytown.user(Role.DATA_PROTECTION_LEAD)
     privacy_notice_update(user=lead, constituency=anytown.constituency, **DETAILS)
     canvasser = anytown.user(Role.CANVASSER)
