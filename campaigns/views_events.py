@@ -5,7 +5,7 @@ from allauth.core.internal import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -65,7 +65,11 @@ def event_list(request):
         Event.objects.for_user(request.user, Action.ORGANISE).select_related("constituency")
     )
     now = timezone.now()
-    listed = listed.filter(shifts__ends_at__lte=now) if show_past else listed.filter(shifts__ends_at__gt=now)
+    # An Exists, not a join on shifts: a join would multiply the counts by the shifts it matched.
+    later = Shift.objects.for_user(request.user, Action.ORGANISE).filter(
+        event=OuterRef("pk"), ends_at__gt=now
+    )
+    listed = listed.filter(~Exists(later)) if show_past else listed.filter(Exists(later))
     listed = listed.prefetch_related(
         Prefetch("shifts", queryset=Shift.objects.for_user(request.user).order_by("starts_at"))
     )

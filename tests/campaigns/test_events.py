@@ -520,3 +520,12 @@ def test_a_booked_message_is_not_sent_once_the_booking_is_gone(anytown, smtp_ser
     events_services.signup_cancel(signup=signup)
     assert not events_services.event_message_send(signup_id=signup.pk, kind=EventMessage.Kind.BOOKED)
     assert smtp_server.messages == []
+
+
+def test_list_counts_are_not_multiplied_by_the_number_of_shifts(anytown, organiser, client):
+    event, shift = event_with_shift(anytown.constituency)
+    later = ShiftFactory(event=event, starts_at=shift.starts_at + datetime.timedelta(hours=3))
+    ShiftFactory(event=event, starts_at=shift.starts_at + datetime.timedelta(hours=6))
+    booked(shift), booked(later)
+    listed = client.get(reverse("campaigns:events")).context["events"]
+    assert [(e.pk, e.booked) for e in listed] == [(event.pk, 2)]
