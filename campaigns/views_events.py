@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,10 +17,6 @@ from campaigns.forms import EventForm, EventSignupForm, RepeatForm, ShiftForm, W
 from campaigns.models import CallList, Event, Pack, Shift, Signup, WalkList
 from labourhub.models import User
 from labourhub.scoping import ROLES_FOR, Action, constituencies_for, get_for_user
-
-# ret16 builds a privacy notice page per CLP this round; until its URL exists the sign-up form
-# links to the event's contact person instead (see _privacy_link).
-PRIVACY_NOTICE_URL_NAME = "privacy_notice"
 
 
 def _number(value):
@@ -299,11 +295,7 @@ def _public_event(request, token):
 
 
 def _privacy_link(event):
-    """The CLP's privacy notice; until that page exists, the event's contact person (a placeholder)."""
-    try:
-        return reverse(PRIVACY_NOTICE_URL_NAME, kwargs={"pk": event.constituency_id})
-    except NoReverseMatch:
-        return f"mailto:{event.contact.email}" if event.contact and event.contact.email else ""
+    return reverse("privacy_notice", kwargs={"gss": event.constituency.gss_code})
 
 
 def _shift_label(shift):

@@ -543,6 +543,7 @@ def chasers_create(*, today: datetime.date | None = None) -> int:
         made += 1
     return made
 
+
 # --- Reports, sharing, retention and handover (issue 15, items 5 and 7) --------------------------
 
 

@@ -31,6 +31,5 @@ class LabourhubConfig(AppConfig):
         ("dataprotection:breaches", "Breach log", "read_data_protection"),
         ("dataprotection:report", "Data requests report", "read_data_protection"),
         ("dataprotection:records", "Records of processing", "read_data_protection"),
-
         ("retention_index", "Retention: what expires", "protect_data"),
     ]

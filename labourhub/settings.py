@@ -172,7 +172,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.case_retention_task",
         "schedule": crontab(hour=2, minute=30),
     },
-
     # Events: the reminder sequence (day before 11:00, morning 08:00, thank-yous, "did they come?").
     "campaigns-event-reminders": {"task": "campaigns.tasks.event_reminders_task", "schedule": 5 * 60},
 }

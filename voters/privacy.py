@@ -56,9 +56,7 @@ def held(person: Person) -> list[Section]:
     contacts = (
         Contact.unscoped.filter(elector__in=_electors(person))
         .order_by("at", "pk")
-        .values_list(
-            "at", "channel", "outcome", "campaign_label", "notes", "source", "by__full_name"
-        )
+        .values_list("at", "channel", "outcome", "campaign_label", "notes", "source", "by__full_name")
     )
     channels = dict(Contact._meta.get_field("channel").choices)
     kinds = dict(ElectorMark.Kind.choices)

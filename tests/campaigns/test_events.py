@@ -221,6 +221,8 @@ def test_the_exact_address_is_hidden_until_booked(anytown, client):
     event, shift = event_with_shift(anytown.constituency, needs_approval=True)
     page = client.get(reverse("campaigns:event_public", args=[event.token]))
     assert "Near Anytown station" in page.text and "12 Anytown Road" not in page.text
+    notice = reverse("privacy_notice", args=[anytown.constituency.gss_code])
+    assert f'href="{notice}"' in page.text  # the CLP's privacy notice, at the point of collection
     assert "12 Anytown Road" not in client.get(reverse("campaigns:event_ics", args=[event.token])).text
     response = _sign_up(client, event, shift)
     signup = Signup.unscoped.get()

@@ -139,7 +139,6 @@ URLS = {
     "casework:message_raw": _message,
     "casework:case_attach": _case,
     "casework:attachment": _attachment,
-
     "casework:office_reports": _office_cases,
     "casework:office_report_csv": _report_csv,
     "casework:office_settings": _office_cases,

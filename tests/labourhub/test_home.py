@@ -46,15 +46,13 @@ JOBS = {
     Action.ENDORSE_ACCESS: ["access:endorser_queue"],
     Action.REVIEW_ACCESS: ["access:reviewer_queue"],
     Action.VIEW_AUDIT: ["admin:index"],  # the audit log is in the office admin
-    Action.PROTECT_DATA: ["dataprotection:requests", "dataprotection:breaches"],
-    Action.READ_DATA_PROTECTION: [
-        "dataprotection:report",
-        "dataprotection:breaches",
-        "dataprotection:records",
-    ],
     Action.USE_ADMIN: ["admin:index"],
     Action.PROTECT_DATA: ["retention_preview", "dataprotection:requests", "dataprotection:breaches"],
-    Action.READ_DATA_PROTECTION: ["dataprotection:breaches", "dataprotection:report", "dataprotection:records"],
+    Action.READ_DATA_PROTECTION: [
+        "dataprotection:breaches",
+        "dataprotection:report",
+        "dataprotection:records",
+    ],
 }
 CLICKS = 2  # every job within this many clicks of home
 HREF = re.compile(r'href="([^"#]+)')

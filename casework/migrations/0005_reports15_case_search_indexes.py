@@ -21,6 +21,6 @@ INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0002_reports15_reports_retention")]
+    dependencies = [("casework", "0004_reports15_reports_retention")]
 
     operations = [migrations.RunSQL(sql, f"DROP INDEX {name}") for name, sql in INDEXES]
