@@ -23,9 +23,32 @@ PROCESSING = {
     },
     "CallList": {"data": "Which electors are on a phone bank's call list"},
     "CallEntry": {"data": "Each call: elector, caller, outcome"},
+    "EventContact": {
+        "data": "People who signed up to events: name, email, phone, their consents, the member matched",
+        "purpose": "Organising canvass sessions, phone banks and meetings, and reminding people who booked",
+        "lawful_basis": "Consent (given on the sign-up form) and legitimate interests for the booking",
+        "source": "The person, on the event's sign-up form or their member page",
+        "retention": "As event attendance in the retention schedule",
+    },
+    "Signup": {
+        "data": "Who booked which shift, and whether they came",
+        "purpose": "Organising events and recording attendance",
+        "lawful_basis": "Legitimate interests for the booking",
+        "source": "The person, and the organiser at check-in",
+        "retention": "As event attendance in the retention schedule",
+    },
+    "EventMessage": {
+        "data": "Which reminder emails were sent to whom, and when",
+        "purpose": "Sending each reminder once",
+        "lawful_basis": "Consent (given on the sign-up form)",
+        "source": "The worker sending the reminders",
+        "retention": "As email logs in the retention schedule",
+    },
 }
 
 NOT_PERSONAL = {
+    "Event": "an event's title, place and times; its contact person is a user of the site",
+    "Shift": "a slot's times and role: no person",
     "Campaign": "a campaign's name and dates: no person",
     "Survey": "a survey's title: no person",
     "SurveyVersion": "a survey's questions: no person",

@@ -15,6 +15,15 @@ PROCESSING = {
     "CaseAssignment": {"data": "Which caseworker handles a case"},
     "TimelineEntry": {"data": "Letters, emails, calls and notes on a case"},
     "CaseConsent": {"data": "What the constituent agreed the office may share, with whom"},
+    "InboundMessage": {
+        "data": "Emails taken in from the office's mailbox or uploaded: sender, subject, text"
+    },
+    "Attachment": {"data": "Files on a case (letters, forms, photos), from emails or uploaded"},
+    "Letter": {
+        "data": "Letters and emails the office sent on a case: recipient, address, text",
+        "recipients": "The constituent, and the agency a referral or chaser was addressed to",
+    },
+    "Chaser": {"data": "Reminders to chase an agency that is late replying on a case"},
     "OfficeMembership": {
         "data": "Which caseworkers belong to which office",
         "who": "The office's caseworkers; the platform operator",
