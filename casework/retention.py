@@ -4,7 +4,9 @@ period, which will be next month, and the set-based anonymising of them.
 A case closed or cancelled on day D is anonymised on D + `Office.retention_days` (730 by default:
 two years). Anonymising keeps what the reports count (office, topic, ward, agency, dates, status,
 outcome, owner, assignees) and removes who the constituent is and what was said: name, address,
-postcode, email, phone, the summary, the link to the register and every timeline entry's text. The
+postcode, email, phone, the summary, the link to the register, every timeline entry's text, the
+emails taken in (sender, subject, text, the stored message), the letters sent (recipient and text)
+and every attachment with its file (files go once the transaction commits). The
 ward is copied from the linked elector first, so "cases by ward" still counts the case. The writes
 are run by `casework.services.case_retention_run` (one transaction per office, audited).
 """
@@ -14,10 +16,12 @@ from __future__ import annotations
 import datetime
 from typing import NamedTuple
 
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from casework.models import Case, Office, StatusClass, TimelineEntry
+from casework.attachments import stored_path
+from casework.models import Attachment, Case, InboundMessage, Letter, Office, StatusClass, TimelineEntry
 from voters.models import Elector
 
 ANONYMISED_NAME = "Anonymised"
@@ -71,6 +75,7 @@ def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
     elector_ward = Elector.unscoped.filter(pk=OuterRef("elector_id")).values("polling_district__ward")[:1]
     cases.filter(ward__isnull=True, elector__isnull=False).update(ward=Subquery(elector_ward))
     TimelineEntry.unscoped.filter(case__in=case_ids).exclude(text="").update(text="")
+    _files_and_correspondence_remove(case_ids)
     return cases.update(
         name=ANONYMISED_NAME,
         address="",
@@ -82,3 +87,19 @@ def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
         anonymised_at=at,
         updated_at=at,
     )
+
+
+def _files_and_correspondence_remove(case_ids: list[int]) -> None:
+    files = list(Attachment.unscoped.filter(case__in=case_ids).values_list("stored_as", flat=True))
+    messages = InboundMessage.unscoped.filter(case__in=case_ids)
+    files += messages.exclude(raw_file="").values_list("raw_file", flat=True)
+    Attachment.unscoped.filter(case__in=case_ids).delete()
+    messages.update(from_address="", from_name="", subject="", body="", raw_file="")
+    Letter.unscoped.filter(case__in=case_ids).update(
+        recipient_name=ANONYMISED_NAME, recipient_address="", subject=ANONYMISED_NAME, body=""
+    )
+    # An email letter must keep an address (a database constraint): one that reaches nobody.
+    Letter.unscoped.filter(case__in=case_ids).exclude(to_email="").update(
+        to_email="anonymised@example.invalid"
+    )
+    transaction.on_commit(lambda: [stored_path(name).unlink(missing_ok=True) for name in files])

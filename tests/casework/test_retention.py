@@ -8,8 +8,18 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from casework import reports, retention, services
-from casework.models import Case, CaseAssignment, Office, Status, StatusClass, TimelineEntry
+from casework import attachments, reports, retention, services
+from casework.models import (
+    Attachment,
+    Case,
+    CaseAssignment,
+    InboundMessage,
+    Letter,
+    Office,
+    Status,
+    StatusClass,
+    TimelineEntry,
+)
 from casework.tasks import case_retention_task
 from labourhub.models import AuditEvent
 from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in
@@ -63,6 +73,50 @@ def test_closed_cases_past_the_period_are_anonymised_and_counts_kept(anytown, of
     assert {r.label: r.closed for r in reports.by_agency(cases, period)}["Anytown Council"] == 1
     event = AuditEvent.objects.get(action="casework.retention_run", detail__office=office["office"].pk)
     assert event.detail["anonymised"] == 2
+
+
+def test_anonymising_removes_the_cases_files_messages_and_letters(
+    anytown, office, casework_files, django_capture_on_commit_callbacks
+):
+    old, kept = closed_case(anytown, 731), closed_case(anytown, 10)
+    lead = office["lead"]
+    stored = {}
+    for case in (old, kept):
+        attachment = attachments.attachment_add(case=case, filename="tenancy.txt", data=b"Her tenancy\n")
+        raw = attachments.store_bytes(
+            b"From: a@example.com\n\nHer health", office_id=case.office_id, suffix=".eml"
+        )
+        InboundMessage.unscoped.create(
+            office=case.office, message_id=f"<{case.pk}@example.com>", source=InboundMessage.Source.UPLOAD,
+            state=InboundMessage.State.ATTACHED, case=case, from_address="a@example.com", from_name="Ann Smith",
+            subject="My tenancy", body="Her health", raw_file=raw,
+        )  # fmt: skip
+        entry = TimelineEntryFactory(case=case, text="Email to Ann Smith")
+        Letter.unscoped.create(
+            case=case, kind="acknowledgement", medium=Letter.Medium.EMAIL, recipient_name="Ann Smith",
+            recipient_address="1 Anytown Road", to_email="a@example.com", subject="Your case", body="Dear Ann",
+            state=Letter.State.SENT, entry=entry, created_by=lead,
+        )  # fmt: skip
+        stored[case.pk] = [attachments.stored_path(attachment.stored_as), attachments.stored_path(raw)]
+    assert all(path.exists() for paths in stored.values() for path in paths)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_retention_run()
+
+    assert not any(path.exists() for path in stored[old.pk])
+    assert all(path.exists() for path in stored[kept.pk])
+    assert not Attachment.unscoped.filter(case=old).exists()
+    message = InboundMessage.unscoped.get(case=old)
+    assert (message.from_address, message.from_name, message.subject, message.body, message.raw_file) == (
+        "", "", "", "", ""
+    )  # fmt: skip
+    letter = Letter.unscoped.get(case=old)
+    assert (
+        "Ann"
+        not in f"{letter.recipient_name} {letter.recipient_address} {letter.to_email} {letter.subject} {letter.body}"
+    )
+    assert Letter.unscoped.get(case=kept).body == "Dear Ann"
+    assert InboundMessage.unscoped.get(case=kept).from_name == "Ann Smith"
 
 
 def test_a_second_run_changes_nothing(anytown, office):
