@@ -232,7 +232,8 @@ def _contact_for(
 ) -> EventContact:
     """The CLP's contact for this email: matched to a member of the CLP with that address (matched,
     not duplicated), or a new contact with its source recorded. A repeat sign-up keeps the contact
-    and records the latest consent."""
+    and records the latest consent, but only fills a name or phone that is missing: the public form
+    proves no one owns the address, so it may not rewrite who the contact is."""
     from members.models import Member
 
     email = email.strip()
@@ -267,7 +268,7 @@ def _contact_for(
             contact = EventContact.unscoped.select_for_update().get(
                 constituency=constituency, email__iexact=email
             )
-    contact.name, contact.phone = name or contact.name, phone or contact.phone
+    contact.name, contact.phone = contact.name or name, contact.phone or phone
     contact.member = contact.member or member
     contact.consent_email, contact.consent_sms = consent_email, consent_sms
     contact.consent_wording, contact.consent_at = wording, now

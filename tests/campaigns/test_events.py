@@ -314,6 +314,8 @@ def test_an_email_that_belongs_to_a_member_is_matched_not_duplicated(anytown, cl
     contact = EventContact.unscoped.get()
     assert contact.member == member
     assert Signup.unscoped.filter(contact=contact).count() == 2
+    # Anyone can type an address on a public page: a second sign-up never rewrites who it is.
+    assert contact.name == "Ada"
 
 
 def test_a_member_of_another_clp_is_not_linked(anytown, otherton, client):
