@@ -1,6 +1,7 @@
 """What canvassing keeps for a limited time (labourhub.retention): each visit with its answers,
-issues, notes and follow-ups, and what phones sent that could not be applied. Kept for the
-canvass cycles of settings.RETENTION_CANVASS_CYCLES (the current and previous electoral cycle)."""
+issues, notes and follow-ups, and what phones sent that could not be applied, kept for the canvass
+cycles of settings.RETENTION_CANVASS_CYCLES (the current and previous electoral cycle); and event
+sign-ups with their attendance, kept RETENTION_EVENT_ATTENDANCE_MONTHS after the shift."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from campaigns.models import SyncProblem, Visit
+from campaigns.models import EventContact, Signup, SyncProblem, Visit
 from labourhub.models import Constituency
 from labourhub.retention import Category, Period
 
@@ -47,6 +48,25 @@ def _problem_line(problem: SyncProblem) -> str:
     return f"{problem.at:%d/%m/%Y} · {problem.get_kind_display()} · {problem.message}"
 
 
+def _signups_due(constituency: Constituency, cutoff: datetime.datetime) -> QuerySet[Any]:
+    return Signup.unscoped.filter(shift__event__constituency=constituency, shift__ends_at__lt=cutoff)
+
+
+def _signups_remove(queryset: QuerySet[Any]) -> int:
+    """Deletes the sign-ups with the reminders sent for them, then each contact left with none."""
+    contact_ids = set(queryset.values_list("contact_id", flat=True))
+    removed = queryset.order_by().delete()[1].get(Signup._meta.label, 0)
+    EventContact.unscoped.filter(pk__in=contact_ids, signups__isnull=True).delete()
+    return removed
+
+
+def _signup_line(signup: Signup) -> str:
+    return (
+        f"{signup.shift.ends_at:%d/%m/%Y} · {signup.shift.event.title} · {signup.contact.name} · "
+        f"{signup.get_status_display()}"
+    )
+
+
 def retention_categories() -> list[Category]:
     return [
         Category(
@@ -70,6 +90,18 @@ def retention_categories() -> list[Category]:
             due=_problems_due,
             remove=_problems_remove,
             describe=_problem_line,
+            order=40,
+        ),
+        Category(
+            key="event_attendance",
+            label="Event sign-ups and attendance (and the sign-up contacts left with none)",
+            period=Period.MONTHS,
+            setting="RETENTION_EVENT_ATTENDANCE_MONTHS",
+            removes="deleted",
+            due=_signups_due,
+            remove=_signups_remove,
+            describe=_signup_line,
+            related=("shift__event", "contact"),
             order=40,
         ),
     ]

@@ -264,6 +264,9 @@ RETENTION_CYCLE_YEARS = env_int("RETENTION_CYCLE_YEARS", 5, minimum=1, maximum=1
 RETENTION_LAPSED_MEMBER_YEARS = env_int("RETENTION_LAPSED_MEMBER_YEARS", 2, minimum=1, maximum=20)
 # Member email send logs (who was sent what, bounces): this many months after the send was planned.
 RETENTION_EMAIL_LOG_MONTHS = env_int("RETENTION_EMAIL_LOG_MONTHS", 24, minimum=1, maximum=240)
+# Event sign-ups and attendance (who booked, came, the reminders sent them): this many months after
+# the shift ended; a sign-up contact with nothing left booked goes with them.
+RETENTION_EVENT_ATTENDANCE_MONTHS = env_int("RETENTION_EVENT_ATTENDANCE_MONTHS", 24, minimum=1, maximum=240)
 # The audit log: counted past this many years, but append-only (never removed; see README).
 RETENTION_AUDIT_YEARS = env_int("RETENTION_AUDIT_YEARS", 6, minimum=1, maximum=50)
 # Uploaded import files (register, members): deleted this many days after upload (the import's
