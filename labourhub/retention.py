@@ -208,6 +208,16 @@ AUDIT_HELD = (
 )
 
 
+def upload_files_remove(queryset: QuerySet[Any]) -> int:
+    """Delete the uploaded file of each import in `queryset`, keeping the import and its report."""
+    count = 0
+    for upload in queryset.order_by("pk"):
+        upload.file.delete(save=False)
+        upload.save(update_fields=["file"])
+        count += 1
+    return count
+
+
 def _audit_due(constituency: Constituency, cutoff: datetime.datetime) -> QuerySet[Any]:
     from labourhub.models import AuditEvent
 

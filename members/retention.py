@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from labourhub.models import Constituency
-from labourhub.retention import Category, Period
+from labourhub.retention import Category, Period, upload_files_remove
 from members.models import EmailRecipient, Member, MemberImport, Status
 
 
@@ -50,15 +50,6 @@ def _import_files_due(constituency: Constituency, cutoff: datetime.datetime) -> 
     )
 
 
-def _import_files_remove(queryset: QuerySet[Any]) -> int:
-    count = 0
-    for member_import in queryset.order_by("pk"):
-        member_import.file.delete(save=False)
-        member_import.save(update_fields=["file"])
-        count += 1
-    return count
-
-
 def _import_line(member_import: MemberImport) -> str:
     return f"{member_import.created_at:%d/%m/%Y} · {member_import.file_name}"
 
@@ -95,7 +86,7 @@ def retention_categories() -> list[Category]:
             setting="RETENTION_UPLOAD_DAYS",
             removes="file deleted (the import's report stays)",
             due=_import_files_due,
-            remove=_import_files_remove,
+            remove=upload_files_remove,
             describe=_import_line,
             order=90,
         ),

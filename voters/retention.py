@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from labourhub.models import Constituency
-from labourhub.retention import Category, Period
+from labourhub.retention import Category, Period, upload_files_remove
 from voters.models import Contact, RegisterImport
 
 
@@ -37,15 +37,6 @@ def _import_files_due(constituency: Constituency, cutoff: datetime.datetime) -> 
     )
 
 
-def _import_files_remove(queryset: QuerySet[Any]) -> int:
-    count = 0
-    for register_import in queryset.order_by("pk"):
-        register_import.file.delete(save=False)
-        register_import.save(update_fields=["file"])
-        count += 1
-    return count
-
-
 def _import_line(register_import: RegisterImport) -> str:
     return f"{register_import.created_at:%d/%m/%Y} · {register_import.get_kind_display()} · {register_import.file_name}"
 
@@ -71,7 +62,7 @@ def retention_categories() -> list[Category]:
             setting="RETENTION_UPLOAD_DAYS",
             removes="file deleted (the import's report stays)",
             due=_import_files_due,
-            remove=_import_files_remove,
+            remove=upload_files_remove,
             describe=_import_line,
             order=90,
         ),
