@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from access import services
+from labourhub.status.services import heartbeat_ping
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
@@ -13,4 +14,6 @@ def notification_send_task(notification_id):
 @shared_task
 def access_sweep_task():
     """Beat runs this every 15 minutes: escalate overdue steps, send expiry reminders, record expiries."""
-    return services.access_sweep()
+    result = services.access_sweep()
+    heartbeat_ping(job="access-sweep")
+    return result

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from campaigns import events_services
+from labourhub.status.services import heartbeat_ping
 
 # A message not sent (the mail server or the database away) is tried again; its claim row was
 # removed, so it is sent once when it goes.
@@ -31,3 +32,4 @@ def event_notify_task(event_id, kind, ref):
 @shared_task
 def event_reminders_task():
     events_services.event_reminders_send()
+    heartbeat_ping(job="campaigns-event-reminders")

@@ -4,11 +4,13 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from casework import inbound, services
+from labourhub.status.services import heartbeat_ping
 
 
 @shared_task
 def mailboxes_poll():
     inbound.mailboxes_poll()
+    heartbeat_ping(job="casework-mailbox-poll")
 
 
 @shared_task
@@ -26,10 +28,14 @@ def letter_email_send_task(letter_id):
 @shared_task
 def chasers_create_task():
     """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
-    return services.chasers_create()
+    result = services.chasers_create()
+    heartbeat_ping(job="casework-chasers")
+    return result
 
 
 @shared_task
 def case_retention_task():
     """Beat runs this nightly: anonymise closed cases past their office's retention period."""
-    return services.case_retention_run()
+    result = services.case_retention_run()
+    heartbeat_ping(job="casework-retention")
+    return result

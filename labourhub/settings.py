@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     *LABOURHUB_APPS,
+    "labourhub.status",  # the public status page (issue 18, items 6-8): checks, heartbeats, incidents
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Events: the reminder sequence (day before 11:00, morning 08:00, thank-yous, "did they come?").
     "campaigns-event-reminders": {"task": "campaigns.tasks.event_reminders_task", "schedule": 5 * 60},
+    # Status page: a check round every 30 s; outside polling-day mode the task skips every other one.
+    "status-check-round": {
+        "task": "labourhub.status.tasks.status_check_round_task",
+        "schedule": 30,
+        "options": {"expires": 300},  # labourhub.status.tasks.ROUND_EXPIRES_SECONDS
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -240,6 +247,28 @@ IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 300, minimum=
 # An import still queued (no worker started it) this long after it was queued is queued again by the
 # sweeper: its message was lost (a cleared broker folder, a Redis restarted without its data).
 IMPORT_QUEUED_STALE_AFTER_SECONDS = env_int("IMPORT_QUEUED_STALE_AFTER_SECONDS", 900, minimum=1)
+
+# --- Status page (issue 18, items 6-8; labourhub/status/, README "Status page") ----------------
+# Where the checks send their HTTP round trips: this site as a visitor reaches it (default SITE_URL).
+STATUS_CHECK_BASE_URL = env_str("STATUS_CHECK_BASE_URL", SITE_URL).rstrip("/")
+STATUS_CHECK_TIMEOUT_SECONDS = env_int("STATUS_CHECK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# A probe slower than this makes its component "slow" (degraded), not down.
+STATUS_SLOW_MS = env_int("STATUS_SLOW_MS", 2000, minimum=10)
+# Member emails: the oldest unfinished batch waiting longer than this is slow; three times it, down.
+STATUS_EMAIL_LAG_SECONDS = env_int("STATUS_EMAIL_LAG_SECONDS", 600, minimum=10)
+# Imports: tasks waiting in the broker longer than this (the check round's own wait) is slow.
+STATUS_QUEUE_AGE_SECONDS = env_int("STATUS_QUEUE_AGE_SECONDS", 120, minimum=1)
+STATUS_QUEUE_DEPTH_SLOW = env_int("STATUS_QUEUE_DEPTH_SLOW", 1000, minimum=1)
+# Raw check rows are kept this many days; the daily roll-ups (the 90-day bars) for 120 days.
+STATUS_RAW_RETENTION_DAYS = env_int("STATUS_RAW_RETENTION_DAYS", 14, minimum=1, maximum=365)
+# Polling-day mode: this many days either side of an election's poll date, checks run every 30 s
+# and maintenance cannot be scheduled.
+STATUS_POLLING_DAY_WINDOW_DAYS = env_int("STATUS_POLLING_DAY_WINDOW_DAYS", 1, minimum=0, maximum=14)
+# After each check round the page is written here as index.html + summary.json (+ status.css), for
+# another server to serve when this one is down. Empty: no snapshot.
+STATUS_SNAPSHOT_DIR = env_str("STATUS_SNAPSHOT_DIR", str(DATA_DIR / "status-snapshot"))
+# The account the sync and page probes sign in as: no grants, no password, sessions deleted each round.
+STATUS_PROBE_EMAIL = env_str("STATUS_PROBE_EMAIL", "status-probe@labourhub.invalid")
 
 # --- Retention (issue 16, item 4; labourhub/retention.py, README "Data protection: retention") ----
 # Canvass answers and contacts: this many electoral cycles (2: the current and the previous one).

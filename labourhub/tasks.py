@@ -3,6 +3,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from labourhub.models import Constituency
 from labourhub.services import retention_apply
+from labourhub.status.services import heartbeat_ping
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
@@ -21,3 +22,4 @@ def retention_nightly():
     transaction and one audit entry per CLP (labourhub.services.retention_apply)."""
     for constituency in Constituency.objects.order_by("pk"):
         retention_apply(constituency=constituency)
+    heartbeat_ping(job="retention-nightly")

@@ -10,6 +10,7 @@ autodiscover_modules("api")  # each app's api.py registers its viewsets on `rout
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("labourhub.status.urls")),  # public (issue 18, items 6-8)
     # Data protection: retention (issue 16, item 4) and the privacy notice (item 5).
     path("retention/", views_retention.retention_index, name="retention_index"),
     path("retention/<int:pk>/", views_retention.retention_preview, name="retention_preview"),

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from labourhub.status.services import heartbeat_ping
 from members import importers, services
 
 # A task that cannot reach Postgres (down, restarting after a crash) is tried again, every minute at
@@ -29,6 +30,7 @@ def member_email_batch_send(batch_id):
 @shared_task
 def member_email_sweep():
     services.email_sweep()
+    heartbeat_ping(job="members-email-sweep")
 
 
 @shared_task
@@ -39,4 +41,6 @@ def member_import_run(import_id):
 @shared_task
 def member_import_sweep():
     """Beat: fail member imports whose worker is gone, queue again those whose message was lost."""
-    return {"failed": services.member_import_sweep(), "requeued": services.member_import_requeue_lost()}
+    result = {"failed": services.member_import_sweep(), "requeued": services.member_import_requeue_lost()}
+    heartbeat_ping(job="members-import-sweep")
+    return result

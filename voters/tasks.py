@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from labourhub.status.services import heartbeat_ping
 from voters.models import RegisterImport
 from voters.services import (
     register_import_requeue_lost,
@@ -26,4 +27,6 @@ def register_import_sweep_task():
     """Beat: fail imports whose worker is gone, drop staging tables nobody owns, queue again imports
     whose message was lost."""
     failed, dropped = register_import_sweep()
-    return {"failed": failed, "dropped": dropped, "requeued": register_import_requeue_lost()}
+    result = {"failed": failed, "dropped": dropped, "requeued": register_import_requeue_lost()}
+    heartbeat_ping(job="voters-import-sweep")
+    return result
