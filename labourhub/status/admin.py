@@ -3,24 +3,13 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from labourhub.scoped_admin import ScopedModelAdmin
 from labourhub.status import services
 from labourhub.status.forms import IncidentForm, MaintenanceForm
 from labourhub.status.models import Incident, IncidentUpdate, Maintenance
 
 
-class OperatorsOnly:
-    """Not a CLP's records: the platform's operators run the status page."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
-
-
-class IncidentUpdateInline(OperatorsOnly, admin.TabularInline):
+class IncidentUpdateInline(admin.TabularInline):
     model = IncidentUpdate
     extra = 1
     fields = ["status", "at", "body"]
@@ -32,7 +21,9 @@ class IncidentUpdateInline(OperatorsOnly, admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(OperatorsOnly, admin.ModelAdmin):
+class IncidentAdmin(ScopedModelAdmin):
+    operator_only = True  # the platform's status page: no CLP's record
+    constituency_path = None
     form = IncidentForm
     inlines = [IncidentUpdateInline]
     list_display = ["title", "status", "impact", "created_at", "resolved_at"]
@@ -44,6 +35,8 @@ class IncidentAdmin(OperatorsOnly, admin.ModelAdmin):
 
 
 @admin.register(Maintenance)
-class MaintenanceAdmin(OperatorsOnly, admin.ModelAdmin):
+class MaintenanceAdmin(ScopedModelAdmin):
+    operator_only = True
+    constituency_path = None
     form = MaintenanceForm
     list_display = ["title", "starts_at", "ends_at"]
