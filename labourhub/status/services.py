@@ -3,6 +3,7 @@
 import datetime
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -137,7 +138,7 @@ def _component_record(*, component: Component, found: list, now: datetime.dateti
     elif failed and status.failures_in_a_row >= FAILURES_BEFORE_DOWN:
         state = State.MAJOR_OUTAGE if len(failed) == len(found) else State.PARTIAL_OUTAGE
     elif failed:  # the first failure: keep the state it had (no flapping), but say what is wrong
-        state = previous if previous != State.MAINTENANCE else State.OPERATIONAL
+        state = State(previous) if previous != State.MAINTENANCE else State.OPERATIONAL
     else:
         state = State.DEGRADED if slow else State.OPERATIONAL
     detail = "; ".join(probe.detail for probe in failed + slow if probe.detail)[:300]
@@ -199,7 +200,7 @@ def status_transitions_notify() -> int:
     return sent
 
 
-def _transition_message(transition: Transition, recipients: list[str], connection) -> EmailMessage:
+def _transition_message(transition: Transition, recipients: list[str], connection: Any) -> EmailMessage:
     name = Component(transition.component).label
     down = transition.to_state in DOWN_STATES
     when = timezone.localtime(transition.at).strftime("%H:%M on %d %B %Y")
@@ -213,13 +214,13 @@ def _transition_message(transition: Transition, recipients: list[str], connectio
     return EmailMessage(subject=subject, body=body, bcc=recipients, connection=connection)
 
 
-def status_subscriber_may(*, user) -> bool:
+def status_subscriber_may(*, user: Any) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_staff or Grant.objects.filter(user=user, role__in=SUBSCRIBER_ROLES).exists()
 
 
-def status_subscription_set(*, user, subscribed: bool) -> bool:
+def status_subscription_set(*, user: Any, subscribed: bool) -> bool:
     """Turn the down/recovered emails on or off for an officer; returns whether they are on."""
     if not status_subscriber_may(user=user):
         raise PermissionError("Only officers, organisers and staff can get status emails.")
