@@ -256,7 +256,7 @@ _INSERT = """
            jsonb_build_object('id', e.event_id, 'type', %(type)s,
                               'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                               'constituency', c.gss_code, 'data', e.data),
-           %(pending)s, 0, %(now)s, %(now)s
+           %(pending)s, 0, %(emitted_at)s, %(emitted_at)s
     FROM events e
     JOIN webhook_subscription s
       ON s.constituency_id = e.constituency_id AND s.state = %(active)s AND %(type)s = ANY (s.event_types)
@@ -300,7 +300,7 @@ def _insert(sql: str, params: dict[str, Any], event_type: EventType) -> list[int
         "type": str(event_type),
         "pending": Delivery.State.PENDING,
         "active": Subscription.State.ACTIVE,
-        "now": timezone.now(),
+        "emitted_at": timezone.now(),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
