@@ -13,3 +13,18 @@ def subscribe(clp, url, events=tuple(EventType.values[:-1]), role=Role.CLP_SECRE
         url=url,
         event_types=list(events),
     )
+
+
+def subscription_made(clp, url="https://hooks.example/in", events=(EventType.CONTACT_RECORDED,), name=None):
+    """A subscription written directly (no address check: the walker runs without DNS), owned by
+    `clp`'s secretary; for pages and walks. The services are tested on their own."""
+    from labourhub.webhooks.models import Subscription
+
+    return Subscription.unscoped.create(
+        constituency=clp.constituency,
+        owner=clp.user(Role.CLP_SECRETARY),
+        name=name or f"{clp.constituency.name} integration",
+        url=url,
+        event_types=list(events),
+        secret_encrypted=services._fernet().encrypt(b"whsec_test").decode("ascii"),
+    )

@@ -37,7 +37,9 @@ def _payloads(event_type):
 def _import(clp, tmp_path, *lines):
     path = tmp_path / f"members-{uuid.uuid4().hex}.csv"
     path.write_bytes((HEADER + "".join(line + "\r\n" for line in lines)).encode())
-    call_command("import_members", str(path), "--constituency", clp.constituency.gss_code, stdout=io.StringIO())
+    call_command(
+        "import_members", str(path), "--constituency", clp.constituency.gss_code, stdout=io.StringIO()
+    )
 
 
 def test_a_contact_carries_ids_channel_and_outcome_never_notes_or_answers(anytown):
@@ -53,7 +55,9 @@ def test_a_contact_carries_ids_channel_and_outcome_never_notes_or_answers(anytow
 
 def test_members_joined_and_lapsed_from_an_import_without_contact_details(anytown, tmp_path):
     subscribe(anytown, URL, [EventType.MEMBER_JOINED, EventType.MEMBER_LAPSED])
-    _import(anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,current,01/02/2020,03/04/1980")
+    _import(
+        anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,current,01/02/2020,03/04/1980"
+    )
     [joined] = _payloads(EventType.MEMBER_JOINED)
     assert set(joined["data"]) == set(MEMBER_FIELDS)
     assert (joined["data"]["membership_number"], joined["data"]["status"]) == ("A100001", "current")
@@ -62,14 +66,20 @@ def test_members_joined_and_lapsed_from_an_import_without_contact_details(anytow
     for private in ("ann@anytown.example", "AT1 1AA", "1980"):
         assert private not in str(joined)
     # The same file again: nobody joined or lapsed.
-    _import(anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,current,01/02/2020,03/04/1980")
+    _import(
+        anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,current,01/02/2020,03/04/1980"
+    )
     assert Delivery.unscoped.count() == 1
-    _import(anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,lapsed,01/02/2020,03/04/1980")
+    _import(
+        anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,lapsed,01/02/2020,03/04/1980"
+    )
     [lapsed] = _payloads(EventType.MEMBER_LAPSED)
     assert lapsed["data"]["status"] == "lapsed"
     assert set(lapsed["data"]) == set(MEMBER_FIELDS)
     # Lapsed already: not again.
-    _import(anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,lapsed,01/02/2020,03/04/1980")
+    _import(
+        anytown, tmp_path, "A100001,Ann,Anytownley,ann@anytown.example,AT1 1AA,lapsed,01/02/2020,03/04/1980"
+    )
     assert Delivery.unscoped.count() == 2
 
 
@@ -94,7 +104,9 @@ def test_a_sign_up_carries_the_name_not_the_email_or_phone(anytown):
 def test_a_first_telling_is_emitted_without_the_electors_name(anytown):
     subscribe(anytown, URL, [EventType.TELLING_RECORDED])
     elector = ElectorFactory(
-        home=PropertyFactory(polling_district=anytown.polling_district), elector_number=7, surname="Anytownson"
+        home=PropertyFactory(polling_district=anytown.polling_district),
+        elector_number=7,
+        surname="Anytownson",
     )
     day = polling_day(anytown, electors=[elector])
 
