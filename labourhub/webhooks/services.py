@@ -109,11 +109,11 @@ def url_problem(url: str) -> str | None:
         return None
     try:
         port = parts.port or 443
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
     except (OSError, ValueError, UnicodeError):
         return f"url: the host {host!r} cannot be found."
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = ipaddress.ip_address(str(address).split("%")[0])
         if not ip.is_global or ip.is_multicast:
             return (
                 f"url: {host} is a private or local address ({ip}); webhooks go to the public internet only."
