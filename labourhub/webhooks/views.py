@@ -62,7 +62,9 @@ def subscription_detail(request, pk):
     deliveries = (
         Delivery.objects.for_user(request.user)
         .filter(subscription=subscription)
-        .prefetch_related(Prefetch("attempt_log", queryset=Attempt.unscoped.order_by("at", "pk")))
+        .prefetch_related(
+            Prefetch("attempt_log", queryset=Attempt.objects.for_user(request.user).order_by("at", "pk"))
+        )
         .order_by("-created_at", "-pk")[:LOG_SIZE]
     )
     audit_record(action="webhook.log.view", request=request, obj=subscription)
