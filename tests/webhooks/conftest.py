@@ -31,6 +31,8 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.received: list[Received] = []
         self.answers: list[int] = []
+        self.hold = threading.Event()  # cleared: requests wait for it before answering
+        self.hold.set()
         self.server = None
 
     def start(self):
@@ -40,6 +42,7 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append(Received(self.path, self.headers, body))  # case-insensitive
+                receiver.hold.wait(timeout=30)
                 code = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(code)
                 self.send_header("Content-Type", "text/plain")
