@@ -51,7 +51,7 @@ def test_one_number_is_one_statement_after_the_batchs_election_and_box(client, a
     # session, user, MFA check; the election (with TELL now) and the box with its districts, in
     # one; the telling (resolve, insert, voted) in its transaction (here a savepoint and its
     # release; in production BEGIN and COMMIT); the webhooks' INSERT ... SELECT for a first telling
-    # (issue 18 item 5: one statement, no row without a subscriber); the audit row. It was 9: the box
+    # (issue 18 item 5: a look for subscribers; the insert only when there are); the audit row. It was 9: the box
     # was read apart; 8 before webhooks.
     assert len(statements) == 9, "\n\n".join(statements)
     assert sum("SAVEPOINT" in sql for sql in statements) == 2
