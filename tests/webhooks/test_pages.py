@@ -162,3 +162,10 @@ def test_private_addresses_are_refused_unless_allowed(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     assert services.url_problem("http://localhost:8000/hook") is None
     assert services.url_problem("http://crm.example/hook") == "url: the address must start with https://"
+
+
+def test_the_home_page_links_webhooks_for_organisers_only(client, anytown):
+    client.force_login(anytown.user(Role.ORGANISER))
+    assert reverse("webhooks:list") in client.get("/").content.decode()
+    client.force_login(anytown.user(Role.CANVASSER))
+    assert reverse("webhooks:list") not in client.get("/").content.decode()
