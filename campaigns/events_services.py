@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from campaigns import events
 from campaigns.models import Event, EventContact, EventMessage, Pack, Shift, Signup
+from campaigns.webhooks import signup_emit
 from labourhub.services import audit_record
 
 if TYPE_CHECKING:
@@ -367,6 +368,7 @@ def event_signup(
         status = Signup.Status.BOOKED if _places_left(shift) else Signup.Status.WAITING
     _set_status(signup, status)
     audit_record(action="event.signup", obj=signup, detail={"status": status, "source": contact.source})
+    signup_emit(signup)  # webhooks (campaigns/webhooks.py)
     _send_later(signup, EventMessage.Kind.CONFIRMATION, ref=_next_ref(signup, EventMessage.Kind.CONFIRMATION))
     return signup
 

@@ -49,6 +49,7 @@ from campaigns.walklists import (
     skipped_by_rule,
     split_into_packs,
 )
+from campaigns.webhooks import contacts_emit
 from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
@@ -460,6 +461,7 @@ def canvass_record_visits(
             source=_contact_source(item.visit),
         )
     Visit.unscoped.bulk_update([p.visit for p in fresh], ["contact"])
+    contacts_emit([p.visit for p in fresh])  # webhooks: one statement for the batch (campaigns/webhooks.py)
     _visit_details_write(fresh, reference)
     for item in fresh:
         results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)

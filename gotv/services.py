@@ -59,6 +59,7 @@ from gotv.poll_numbers import (
     parse_poll_number,
     resolution_of,
 )
+from gotv.webhooks import telling_emit
 from labourhub.models import PollingDistrict
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record
@@ -369,6 +370,9 @@ def telling_record(
     name = Elector(first_names=entry.first_names or "", surname=entry.surname or "").full_name
     display = entry.elector_number_raw or str(number)
     if first:
+        telling_emit(
+            telling, election
+        )  # webhooks: one statement, for a first telling only (gotv/webhooks.py)
         return TellingResult("found", f"{display} {name}", telling, name, display, telling.flags)
     return TellingResult(
         "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags

@@ -32,4 +32,5 @@ class LabourhubConfig(AppConfig):
         ("dataprotection:report", "Data requests report", "read_data_protection"),
         ("dataprotection:records", "Records of processing", "read_data_protection"),
         ("retention_index", "Retention: what expires", "protect_data"),
+        ("webhooks:list", "Webhooks (integrations)", "organise"),
     ]

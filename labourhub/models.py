@@ -270,6 +270,9 @@ from labourhub.dataprotection.models import (  # noqa: E402, F401
     SubjectRequestEvent,
 )
 
+# --- Webhooks (issue 18, item 5): subscriptions, deliveries and their attempts ---------------------
+from labourhub.webhooks.models import Attempt, Delivery, Subscription  # noqa: E402, F401
+
 # --- The privacy notice -------------------------------------------------------------------------
 
 

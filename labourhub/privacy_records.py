@@ -51,4 +51,27 @@ PROCESSING = {
         "who": "CLP secretary and data protection lead (their CLP) record and edit it; "
         "regional staff read it (their region)",
     },
+    "Subscription": {
+        "data": "A webhook: who set it up, where it sends, which events, its signing secret (encrypted)",
+        "purpose": "Sending the CLP's events to an integration its officers chose",
+        "source": "The officer who subscribed",
+        "retention": "Until deleted; it stops when its owner's role ends",
+        "recipients": "The integration at its address",
+    },
+    "Delivery": {
+        "data": "One event sent to a webhook: ids, a member's or sign-up's name, status and dates, "
+        "a contact's channel and outcome, a telling's elector number (never notes, answers or "
+        "contact details)",
+        "purpose": "Sending the CLP's events to an integration, once, with retries",
+        "source": "The services that recorded the contact, membership, sign-up or telling",
+        "retention": "As the retention schedule sets (webhook deliveries)",
+        "recipients": "The integration the CLP's officers subscribed",
+    },
+    "Attempt": {
+        "data": "When a webhook delivery was tried, the answer's status code and first characters",
+        "purpose": "The delivery log: showing what the integration answered",
+        "source": "The integration's answer",
+        "retention": "As its delivery",
+        "recipients": "None outside the party",
+    },
 }

@@ -233,6 +233,8 @@ def _audit_line(event: Any) -> str:
 
 
 def retention_categories() -> list[Category]:
+    from labourhub.webhooks.retention import webhook_categories
+
     return [
         Category(
             key="audit_log",
@@ -245,5 +247,6 @@ def retention_categories() -> list[Category]:
             describe=_audit_line,
             held=AUDIT_HELD,
             order=100,
-        )
+        ),
+        *webhook_categories(),
     ]

@@ -181,7 +181,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30,
         "options": {"expires": 300},  # labourhub.status.tasks.ROUND_EXPIRES_SECONDS
     },
+
+    # Webhooks: send deliveries whose retry time has come (labourhub/webhooks/services.py).
+    "webhooks-due": {"task": "labourhub.webhooks.tasks.webhook_deliveries_due_task", "schedule": 60},
 }
+# Webhooks may be sent to private, loopback and link-local addresses (and by plain http to
+# localhost) only when this is on: a development machine or the tests. Off in production, so a
+# subscription cannot make the worker call the party's own network (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Sign-in: django-allauth with MFA -----------------------------------------
@@ -297,6 +304,8 @@ RETENTION_EMAIL_LOG_MONTHS = env_int("RETENTION_EMAIL_LOG_MONTHS", 24, minimum=1
 # the shift ended; a sign-up contact with nothing left booked goes with them.
 RETENTION_EVENT_ATTENDANCE_MONTHS = env_int("RETENTION_EVENT_ATTENDANCE_MONTHS", 24, minimum=1, maximum=240)
 # The audit log: counted past this many years, but append-only (never removed; see README).
+# Webhook deliveries and their log (what was sent to an integration, its answers): this many days.
+RETENTION_WEBHOOK_LOG_DAYS = env_int("RETENTION_WEBHOOK_LOG_DAYS", 90, minimum=1, maximum=3650)
 RETENTION_AUDIT_YEARS = env_int("RETENTION_AUDIT_YEARS", 6, minimum=1, maximum=50)
 # Uploaded import files (register, members): deleted this many days after upload (the import's
 # report and rows stay).

@@ -32,4 +32,5 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("casework/", include("casework.urls")),
     path("data-protection/", include("labourhub.dataprotection.urls")),
+    path("webhooks/", include("labourhub.webhooks.urls")),
 ]

@@ -35,6 +35,7 @@ from labourhub.staged_import import (
 )
 from members.models import Member, MemberImport, Source, Status
 from members.privacy import drop_suppressed_rows
+from members.webhooks import members_joined_emit, members_lapsing_emit
 from voters.importers.encoding import EncodingScan, NotText, sniff
 
 if TYPE_CHECKING:
@@ -833,6 +834,7 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
             [constituency.pk],
         )
         missing_count, missing_sample = cursor.fetchone()
+        members_lapsing_emit(constituency_id=constituency.pk, now=now)  # webhooks, before the UPDATE
         changed = " OR ".join(f"m.{name} IS DISTINCT FROM t.{name}" for name in _UPDATED)
         cursor.execute(
             f"""
@@ -877,6 +879,7 @@ def _apply(cursor: CursorWrapper, member_import: MemberImport, rows: int) -> dic
         ],
     )
     (added,) = cursor.fetchone()
+    members_joined_emit(import_id=member_import.pk, now=now)  # webhooks (members/webhooks.py)
     return {
         "added": added,
         "changed": changed_count,
