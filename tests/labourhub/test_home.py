@@ -36,7 +36,12 @@ JOBS = {
         "campaigns:calllist",
         "campaigns:pack_canvass",
     ],
-    Action.ORGANISE: ["campaigns:campaign_create", "campaigns:campaign"],
+    Action.ORGANISE: [
+        "campaigns:campaign_create",
+        "campaigns:campaign",
+        "campaigns:events",
+        "campaigns:event_reports",
+    ],
     Action.VIEW_MEMBERS: ["members:list", "members:volunteers"],
     Action.MANAGE_MEMBERS: ["members:emails", "members:import_upload"],
     Action.TELL: ["gotv:telling_home"],
