@@ -26,24 +26,20 @@ from gotv.models import BallotBox, CommitteeRoom, PollingStation, RotaSlot
 if TYPE_CHECKING:
     from gotv.models import Election
 
-# A person counts on the rota while booked and not marked a no-show, or once checked in.
-ON_THE_ROTA = (Q(status=Signup.Status.BOOKED) & ~Q(attendance=Signup.Attendance.NO_SHOW)) | Q(
-    attendance__in=[Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN]
-)
 CHECKED_IN = [Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN]
+
+
+def on_the_rota(prefix: str = "") -> Q:
+    """A person counts on the rota while booked and not marked a no-show, or once checked in
+    (`prefix`: the path from the queried model to the sign-up, e.g. "shift__signups__")."""
+    return (
+        Q(**{f"{prefix}status": Signup.Status.BOOKED})
+        & ~Q(**{f"{prefix}attendance": Signup.Attendance.NO_SHOW})
+    ) | Q(**{f"{prefix}attendance__in": CHECKED_IN})
+
 
 DEFAULT_BLOCK_HOURS = 3
 ROOM_KINDS = (RotaSlot.Kind.KNOCKER, RotaSlot.Kind.DRIVER)
-
-
-def _prefixed(condition: Q, prefix: str) -> Q:
-    """`condition` on sign-ups, rewritten for a query from the shift (`shift__signups__...`)."""
-    children = [
-        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
-        for child in condition.children
-    ]
-    rewritten = Q(*children, _connector=condition.connector, _negated=condition.negated)
-    return rewritten
 
 
 def slots_with_fill(election: Election) -> list[Any]:
@@ -53,7 +49,7 @@ def slots_with_fill(election: Election) -> list[Any]:
         RotaSlot.unscoped.filter(election=election)
         .select_related("shift__event")
         .annotate(
-            people=Count("shift__signups", filter=_prefixed(ON_THE_ROTA, "shift__signups__")),
+            people=Count("shift__signups", filter=on_the_rota("shift__signups__")),
             checked_in=Count("shift__signups", filter=Q(shift__signups__attendance__in=CHECKED_IN)),
             waiting=Count("shift__signups", filter=Q(shift__signups__status=Signup.Status.WAITING)),
         )
@@ -152,7 +148,7 @@ def rostered_hours(election: Election) -> dict[int, set[int]]:
     every co-located box of its station). Two queries."""
     covered = (
         RotaSlot.unscoped.filter(election=election, kind=RotaSlot.Kind.TELLER)
-        .annotate(people=Count("shift__signups", filter=_prefixed(ON_THE_ROTA, "shift__signups__")))
+        .annotate(people=Count("shift__signups", filter=on_the_rota("shift__signups__")))
         .filter(people__gt=0)
         .values_list("station_id", "box_id", "shift__starts_at", "shift__ends_at")
     )
@@ -235,14 +231,14 @@ def plan(
             "kind", "station_id", "committee_room_id", "shift__starts_at"
         )
     }
-    wanted: list[tuple[str, Any, int]] = []
+    wanted: list[tuple[str, Any, int]] = []  # (kind, place, people needed)
     if tellers:
         for station in PollingStation.unscoped.filter(election=election).order_by("name", "pk"):
             wanted.append((RotaSlot.Kind.TELLER, station, tellers))
     rooms = list(CommitteeRoom.unscoped.filter(election=election).order_by("-is_main", "name", "pk"))
-    for kind, minimum in ((RotaSlot.Kind.KNOCKER, knockers), (RotaSlot.Kind.DRIVER, drivers)):
-        if minimum:
-            wanted += [(kind, room, minimum) for room in rooms]
+    for room_kind, needed in ((RotaSlot.Kind.KNOCKER, knockers), (RotaSlot.Kind.DRIVER, drivers)):
+        if needed:
+            wanted += [(room_kind, room, needed) for room in rooms]
     new, already = [], 0
     for kind, place, minimum in wanted:
         for starts_at, ends_at in blocks_for(election, block_hours):
@@ -279,7 +275,7 @@ def csv_rows(election: Election) -> list[list[Any]]:
     names: dict[int, list[str]] = defaultdict(list)
     for shift_id, name in (
         Signup.unscoped.filter(shift__rota_slot__election=election)
-        .filter(ON_THE_ROTA)
+        .filter(on_the_rota())
         .order_by("contact__name")
         .values_list("shift_id", "contact__name")
     ):
