@@ -52,14 +52,13 @@ def _choices(request, constituencies):
 
 @login_required
 def event_list(request):
-    """Upcoming and recent events with booked, confirmed and attended counts: one query for the list."""
+    """Upcoming and recent events with booked, confirmed and attended counts: a fixed number of
+    queries (the events, their shifts, one grouped count of their sign-ups)."""
     constituencies = constituencies_for(request.user, Action.ORGANISE)
     if not constituencies.exists():
         raise PermissionDenied("Only organisers and officers run events.")
     show_past = request.GET.get("past") == "1"
-    listed = events.with_counts(
-        Event.objects.for_user(request.user, Action.ORGANISE).select_related("constituency")
-    )
+    listed = Event.objects.for_user(request.user, Action.ORGANISE).select_related("constituency")
     now = timezone.now()
     # An Exists, not a join on shifts: a join would multiply the counts by the shifts it matched.
     later = Shift.objects.for_user(request.user, Action.ORGANISE).filter(
@@ -72,7 +71,7 @@ def event_list(request):
     return render(
         request,
         "campaigns/events/list.html",
-        {"events": listed.order_by("-created_at")[:200], "past": show_past},
+        {"events": events.counted(listed.order_by("-created_at")[:200]), "past": show_past},
     )
 
 
