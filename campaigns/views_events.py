@@ -50,6 +50,9 @@ def _choices(request, constituencies):
 # --- The organiser's pages ----------------------------------------------------------------------
 
 
+EVENTS_PAGE = 50  # a page a phone can scroll; 200 rows took most of the list's time (bench_events)
+
+
 @login_required
 def event_list(request):
     """Upcoming and recent events with booked, confirmed and attended counts: a fixed number of
@@ -68,10 +71,17 @@ def event_list(request):
     listed = listed.prefetch_related(
         Prefetch("shifts", queryset=Shift.objects.for_user(request.user).order_by("starts_at"))
     )
+    page = max(_number(request.GET.get("page")), 1)
+    shown = events.counted(listed.order_by("-created_at")[(page - 1) * EVENTS_PAGE : page * EVENTS_PAGE + 1])
     return render(
         request,
         "campaigns/events/list.html",
-        {"events": events.counted(listed.order_by("-created_at")[:200]), "past": show_past},
+        {
+            "events": shown[:EVENTS_PAGE],
+            "past": show_past,
+            "page": page,
+            "more": len(shown) > EVENTS_PAGE,
+        },
     )
 
 

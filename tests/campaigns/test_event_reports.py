@@ -107,3 +107,16 @@ def test_canvassers_do_not_read_events_reports(client, anytown, session):
     client.force_login(anytown.user(Role.CANVASSER))
     assert client.get(reverse("campaigns:event_reports")).status_code == 403
     assert client.get(reverse("campaigns:event_reports_csv")).status_code == 403
+
+
+def test_the_events_list_shows_fifty_a_page_with_counts(client, anytown):
+    for _ in range(51):
+        event_with_shift(anytown.constituency)
+    client.force_login(anytown.user(Role.ORGANISER))
+    first = client.get(reverse("campaigns:events"))
+    assert len(first.context["events"]) == 50 and first.context["more"]
+    assert 'href="?page=2"' in first.text
+    second = client.get(reverse("campaigns:events"), {"page": "2"})
+    assert len(second.context["events"]) == 1 and not second.context["more"]
+    assert second.context["events"][0].booked == 0
+    assert client.get(reverse("campaigns:events"), {"page": "x"}).status_code == 200  # bad page: the first

@@ -159,7 +159,7 @@ def main():
     args = parser.parse_args()
 
     from campaigns import events as event_reads
-    from campaigns.models import Event, EventMessage, Signup
+    from campaigns.models import Event, EventMessage, Shift, Signup
     from labourhub.models import User
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -169,7 +169,13 @@ def main():
     try:
         organiser = User.objects.filter(email="organiser@events.example").first() if args.keep else None
         seeded_s = None
-        same = Event.unscoped.count() == args.events and Signup.unscoped.count() == args.signups
+        same = (
+            Event.unscoped.count() == args.events
+            and Signup.unscoped.count() == args.signups
+            and not Shift.unscoped.exclude(
+                starts_at__date=timezone.localdate() + datetime.timedelta(days=1)
+            ).exists()
+        )  # kept data is reused only while its shifts are still tomorrow
         if organiser is None or not same:
             started = time.perf_counter()
             organiser = seed(args.events, args.signups)
