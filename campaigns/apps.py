@@ -8,4 +8,5 @@ class CampaignsConfig(AppConfig):
         ("campaigns:index", "Canvassing and phone banks: packs, call lists, campaigns", "canvass"),
         ("campaigns:relations", "My people", "canvass"),
         ("campaigns:campaign_create", "Start a campaign", "organise"),
+        ("campaigns:events", "Events: sessions, sign-ups, check-in and reports", "organise"),
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import views, views_events
+from campaigns import views, views_event_reports, views_events
 
 app_name = "campaigns"
 
@@ -39,6 +39,8 @@ urlpatterns = [
     # Events (issue 17): the organiser's pages
     path("events/", views_events.event_list, name="events"),
     path("events/new/", views_events.event_create, name="event_create"),
+    path("events/reports/", views_event_reports.event_reports, name="event_reports"),
+    path("events/reports.csv", views_event_reports.event_reports_csv, name="event_reports_csv"),
     path("events/<int:pk>/", views_events.event_detail, name="event"),
     path("events/<int:pk>/edit/", views_events.event_edit, name="event_edit"),
     path("events/<int:pk>/cancel/", views_events.event_cancel, name="event_cancel"),

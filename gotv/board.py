@@ -23,7 +23,7 @@ from django.utils import timezone
 from campaigns.models import Pack
 from gotv import board_sql, turnout
 from gotv import promises as promise_lists
-from gotv.coverage import hours_label
+from gotv.coverage import hours_label, with_rota
 from gotv.models import BallotBox, KnockUpOutcome, KnockUpRound, LiftRequest
 
 # Share of a polling day's in-person votes usually cast by the end of each hour (07:00-22:00),
@@ -202,7 +202,7 @@ def board(election, room=None, now=None):
     told = defaultdict(int)
     for (district, _), n in voted.items():
         told[district] += n
-    coverage = turnout.coverage(election)
+    coverage = with_rota(turnout.coverage(election), election)  # tellings and the rota (issue 17)
     agents = turnout.latest_counts(election)
     rounds = _rounds(election)
     lifts = _lifts_open(election)

@@ -16,6 +16,7 @@ from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from gotv.models import BallotBox, Telling
+from gotv.rota import rostered_hours
 
 
 def telling_coverage(*, election, boxes=None):
@@ -58,3 +59,13 @@ def hours_label(hours):
     if start is not None:
         spans.append((start, previous))
     return ", ".join(f"{a:02d}–{b + 1:02d}" for a, b in spans)
+
+
+def with_rota(coverage, election):
+    """`coverage` ({box id: hours}) with the hours the polling-day rota has a teller booked or
+    checked in at each box added (gotv/rota.py `rostered_hours`): the board counts a box covered
+    by the rota as well as by tellings. Two queries."""
+    merged = {box: set(hours) for box, hours in coverage.items()}
+    for box, hours in rostered_hours(election).items():
+        merged.setdefault(box, set()).update(hours)
+    return {box: sorted(hours) for box, hours in merged.items()}

@@ -856,3 +856,51 @@ class PostalChaseContact(ScopedModel):
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+
+# --- The polling-day rota (issue 17 item 6): which event shifts staff which station or room ------
+# Reading (the grid, coverage): gotv/rota.py; writes: gotv/rota_services.py.
+
+
+class RotaSlotQuerySet(TellScopedQuerySet):
+    pass
+
+
+class RotaSlot(ScopedModel):
+    """A shift of a telling or committee-room event placed on an election's rota: tellers at a
+    station (and box, when the station's boxes are told apart), knockers or drivers at a committee
+    room. The people are the shift's sign-ups (campaigns.Signup); this row only says where."""
+
+    scope_path = "election__constituency"
+    scope_action = Action.ORGANISE
+
+    class Kind(models.TextChoices):
+        TELLER = "teller", "Tellers"
+        KNOCKER = "knocker", "Knockers"
+        DRIVER = "driver", "Drivers"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="rota_slots")
+    shift = models.OneToOneField("campaigns.Shift", on_delete=models.CASCADE, related_name="rota_slot")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.CASCADE, null=True, blank=True, related_name="rota_slots"
+    )
+    box = models.ForeignKey(BallotBox, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    committee_room = models.ForeignKey(
+        CommitteeRoom, on_delete=models.CASCADE, null=True, blank=True, related_name="rota_slots"
+    )
+
+    unscoped = RotaSlotQuerySet.as_manager()
+    objects = RotaSlotQuerySet.as_guarded_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="teller") & Q(station__isnull=False) & Q(committee_room__isnull=True))
+                | (~Q(kind="teller") & Q(committee_room__isnull=False) & Q(station__isnull=True)),
+                name="rota_slot_teller_at_station_else_room",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.station or self.committee_room}"

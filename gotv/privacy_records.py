@@ -29,4 +29,5 @@ NOT_PERSONAL = {
     "CommitteeRoom": "a committee room's address: no person",
     "BoxTurnoutCount": "counts of votes per box: no person",
     "WarpCount": "counts of votes per ward: no person",
+    "RotaSlot": "which station or room a shift staffs: the people are the shift's sign-ups (campaigns)",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gotv import views, views_board, views_knockup, views_lifts, views_postal, views_telling
+from gotv import views, views_board, views_knockup, views_lifts, views_postal, views_rota, views_telling
 
 app_name = "gotv"
 
@@ -40,6 +40,11 @@ urlpatterns = [
     path("<int:pk>/board/<int:room_pk>/", views_board.board, name="board"),
     path("<int:pk>/board/<int:room_pk>/live/", views_board.board_live, name="board_live"),
     path("<int:pk>/after-poll/", views_board.after_poll, name="after_poll"),
+    # --- The polling-day rota (rota17, gotv/views_rota.py) ---
+    path("<int:pk>/rota/", views_rota.rota_page, name="rota"),
+    path("<int:pk>/rota/live/", views_rota.rota_live, name="rota_live"),
+    path("<int:pk>/rota/create/", views_rota.rota_create, name="rota_create"),
+    path("<int:pk>/rota.csv", views_rota.rota_csv, name="rota_csv"),
     # --- Knock-up rounds (gotv-board) ---
     path("<int:pk>/rooms/<int:room_pk>/knockup/", views_knockup.rounds, name="knockup_rounds"),
     path("<int:pk>/knockup/<int:round_pk>/", views_knockup.round_detail, name="knockup_round"),

@@ -46,6 +46,9 @@ def index(request):
         .annotate(
             may_tell=Exists(telling.filter(pk=OuterRef("pk"))),
             may_canvass=Exists(canvassing.filter(pk=OuterRef("pk"))),
+            may_organise=Exists(
+                Election.objects.for_user(request.user, Action.ORGANISE).filter(pk=OuterRef("pk"))
+            ),
         )
     )
     jobs = {

@@ -357,6 +357,9 @@ URLS |= {
     "campaigns:signup": lambda anytown: {"token": _bearer_signup(anytown).token},
     "campaigns:signup_ics": lambda anytown: {"token": _bearer_signup(anytown).token},
     "campaigns:event_link": _link_token,
+    # The events reports (rota17): Anytown's event (its title) is on them for its organisers.
+    "campaigns:event_reports": lambda anytown: (_event(anytown), {})[1],
+    "campaigns:event_reports_csv": lambda anytown: (_event(anytown), {})[1],
 }
 OWNERS["campaigns:member_signup"] = _member_owner
 NO_CANARY |= {
@@ -381,6 +384,8 @@ _EVENT_ORGANISER_PAGES = [
     "campaigns:event_check_in",
     "campaigns:shift_edit",
     "campaigns:signup_decide",
+    "campaigns:event_reports",
+    "campaigns:event_reports_csv",
 ]
 for _names in DENIED_TO.values():
     _names.extend(_EVENT_ORGANISER_PAGES)

@@ -273,6 +273,29 @@ URLS |= {
 
 # --- The knocker's pack offline (knockup-offline) ---
 URLS |= {"gotv:knockup_service_worker": _no_kwargs}
+
+# --- The polling-day rota (rota17): an Anytown election whose rota has a booked teller ---
+
+
+def _rota_args(anytown):
+    def make(anytown):
+        from gotv.rota_services import rota_create
+        from tests.campaigns.event_factories import booked
+
+        day = _day(anytown)
+        slots = rota_create(user=anytown.user(Role.ORGANISER), election=day.election, tellers=1, drivers=1)
+        booked(slots[0].shift, name="Anytown teller")
+        return day.election
+
+    return {"pk": anytown.once("rota", make).pk}
+
+
+URLS |= {
+    "gotv:rota": _rota_args,
+    "gotv:rota_live": _rota_args,
+    "gotv:rota_create": _rota_args,
+    "gotv:rota_csv": _rota_args,
+}
 # --- end of the knocker's pack offline ---
 
 ADMIN_OBJECTS = {

@@ -36,7 +36,12 @@ JOBS = {
         "campaigns:calllist",
         "campaigns:pack_canvass",
     ],
-    Action.ORGANISE: ["campaigns:campaign_create", "campaigns:campaign"],
+    Action.ORGANISE: [
+        "campaigns:campaign_create",
+        "campaigns:campaign",
+        "campaigns:events",
+        "campaigns:event_reports",
+    ],
     Action.VIEW_MEMBERS: ["members:list", "members:volunteers"],
     Action.MANAGE_MEMBERS: ["members:emails", "members:import_upload"],
     Action.TELL: ["gotv:telling_home"],
@@ -102,6 +107,9 @@ def anytown_work(anytown):
     PhoneNumber.unscoped.create(elector=elector, number="07700900123")
     call_list_create(campaign=campaign, name="Anytown calls", criteria={})
     anytown.made["pack"] = pack_with_doors(campaign, [home])
+    from tests.gotv.factories import polling_day
+
+    polling_day(anytown)  # an election, so its rota is a job to reach (organisers)
     return anytown
 
 
