@@ -25,7 +25,7 @@ def letter_email_send_task(letter_id):
 
 @shared_task
 def chasers_create_task():
-    """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
+    """Hourly (CELERY_BEAT_SCHEDULE "casework-chasers"): a chaser task for every agency past its due date."""
     return services.chasers_create()
 
 
