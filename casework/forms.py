@@ -146,6 +146,11 @@ class AssignForm(forms.Form):
         people = _office_people(case.office)
         self.fields["owner"].queryset = people
         self.fields["assignees"].queryset = people
+        # Shown from one read (a ModelChoiceField reads its queryset again each time it renders:
+        # three times for these two); what is posted is still checked against `people`.
+        choices = [(person.pk, self.fields["owner"].label_from_instance(person)) for person in people]
+        self.fields["owner"].choices = choices
+        self.fields["assignees"].choices = choices
         self.fields["owner"].initial = case.owner_id
         self.fields["assignees"].help_text = "The owner is always one."
 

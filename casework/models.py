@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Self
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from labourhub.models import Constituency, Grant, Ward
@@ -235,13 +235,16 @@ class CaseQuerySet(ScopedQuerySet):
         memberships = OfficeMembership.objects.in_force_for(user)
         if not user.is_authenticated:
             return self.none()
-        assigned = Q(pk__in=CaseAssignment.unscoped.filter(user=user).values("case"))
+        # "Assigned to this case" is asked of each case (EXISTS on the (case, user) unique index),
+        # and last: as `pk IN (the user's assignments)` it made Postgres hash every assignment the
+        # user has (10,000 for a busy caseworker, ~15 ms) in every case query, even a one-case page.
+        assigned = Exists(CaseAssignment.unscoped.filter(case=OuterRef("pk"), user=user))
         leads = memberships.filter(role=OfficeMembership.Role.LEAD).values("office")
         sees_all = memberships.filter(
             Q(role=OfficeMembership.Role.LEAD) | Q(sees=OfficeMembership.Sees.ALL)
         ).values("office")
         return self.filter(office__in=memberships.values("office")).filter(
-            Q(office__in=leads) | assigned | (Q(office__in=sees_all) & Q(sensitive=False))
+            Q(office__in=leads) | (Q(office__in=sees_all) & Q(sensitive=False)) | assigned
         )
 
     def mine(self, user: User) -> Self:
@@ -400,6 +403,9 @@ class CaseAssignment(ScopedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_assignment_unique")]
+        # The seal's "cases assigned to this user" (CaseQuerySet.for_user, mine) read from the index
+        # alone, not from ~1,500 heap pages for a caseworker with 10,000 cases (bench_casework).
+        indexes = [models.Index(fields=["user", "case"], name="case_assignment_user_case")]
 
 
 class TimelineEntry(ScopedModel):

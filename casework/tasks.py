@@ -32,6 +32,9 @@ def chasers_create_task():
     heartbeat_ping(job="casework-chasers")
     return result
 
+    """Hourly (CELERY_BEAT_SCHEDULE "casework-chasers"): a chaser task for every agency past its due date."""
+    return services.chasers_create()
+
 
 @shared_task
 def case_retention_task():

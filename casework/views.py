@@ -28,7 +28,7 @@ from casework.forms import (
     ReopenForm,
     StatusForm,
 )
-from casework.models import Case, Chaser, LetterKind, Office, OfficeMembership, TimelineEntry
+from casework.models import Case, Chaser, LetterKind, Office, OfficeMembership
 from labourhub.scoping import Action, get_for_user
 from voters.models import Elector
 from voters.search import CappedPaginator
@@ -190,14 +190,15 @@ def _case_page(request, case, *, status=200, **forms):
     `assign_form`) is passed in bound, and shown again with its errors beside the boxes and what
     was typed."""
     services.case_viewed(user=request.user, case=case, request=request)
+    # `case` came through the seal (get_case_for_user), so its own rows are read through it
+    # rather than through the seal again: each sealed query costs ~4 ms of planning alone.
+    assignments = list(case.assignments.select_related("user").order_by("assigned_at"))
     context = {
         "case": case,
-        "timeline": TimelineEntry.objects.for_user(request.user, Action.CASEWORK)
-        .filter(case=case)
-        .select_related("author", "letter"),
-        "assignees": [a.user for a in case.assignments.select_related("user").order_by("assigned_at")],
+        "timeline": case.timeline.select_related("author", "letter"),
+        "assignees": [a.user for a in assignments],
         "consents": case.consents.select_related("recorded_by"),
-        "chasers": list(Chaser.objects.for_user(request.user, Action.CASEWORK).filter(case=case).to_send()),
+        "chasers": list(case.chasers.to_send()),
         "letter_kinds": LetterKind.choices,
         "note_form": forms.get("note_form")
         or NoteForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
@@ -205,7 +206,7 @@ def _case_page(request, case, *, status=200, **forms):
         "reopen_form": forms.get("reopen_form") or (ReopenForm() if not case.is_open else None),
         "consent_form": forms.get("consent_form") or ConsentForm(initial={"given_on": timezone.localdate()}),
         "assign_form": forms.get("assign_form")
-        or AssignForm(case=case, initial={"assignees": [a.user_id for a in case.assignments.all()]}),
+        or AssignForm(case=case, initial={"assignees": [a.user_id for a in assignments]}),
     }
     return render(request, "casework/case.html", context, status=status)
 

@@ -234,6 +234,21 @@ def test_nightly_check_sets_one_chaser_per_missed_due_date(anytown, office):
     assert task.author == late.owner and str(late.agency) in task.text
 
 
+def test_the_beat_runs_the_chaser_check_every_hour(anytown, office):
+    """Issue 15 item 4's "automatic chaser tasks": the beat entry names the task, and the task runs
+    the check (called here as the worker would; tests/casework/test_letter_worker.py runs a worker)."""
+    from django.conf import settings
+
+    from casework.tasks import chasers_create_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["casework-chasers"]
+    assert entry["task"] == chasers_create_task.name == "casework.tasks.chasers_create_task"
+    assert entry["schedule"] == 60 * 60
+    late = _late(anytown)
+    assert chasers_create_task() == 1
+    assert Chaser.unscoped.get().case == late
+
+
 def test_sending_the_chaser_marks_it_done_and_gives_the_agency_more_days(anytown, office):
     late = _late(anytown)
     services.chasers_create()

@@ -127,9 +127,10 @@ def seed(n_cases, per_case):
             """,
             [per_case, office.pk],
         )
-        cursor.execute(
-            "ANALYZE casework_case; ANALYZE casework_caseassignment; ANALYZE casework_timelineentry"
-        )
+        # VACUUM as well: the visibility map lets index-only scans skip the heap, as on a live
+        # database that autovacuum has been through.
+        for table in ("casework_case", "casework_caseassignment", "casework_timelineentry"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     return office, users[1]
 
 
@@ -185,11 +186,26 @@ def main():
         case_urls = [reverse("casework:case", args=[s[4]]) for s in sample]
         ping_url = reverse("campaigns:ping")
 
-        def get(url, params=None):
-            started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        cpu = {}  # kind -> [requests, Django's CPU ms, Postgres backend's CPU ms]: load-independent
+
+        def backend_ms():
+            fields = backend_stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+
+        def get(url, params=None, kind=None):
+            started, cpu_started, pg_started = time.perf_counter(), time.process_time(), backend_ms()
             response = client.get(url, params or {})
             elapsed = (time.perf_counter() - started) * 1000
             assert response.status_code == 200, (url, params, response.status_code)
+            if kind:
+                used = cpu.setdefault(kind, [0, 0.0, 0.0])
+                used[0] += 1
+                used[1] += (time.process_time() - cpu_started) * 1000
+                used[2] += backend_ms() - pg_started
             return elapsed
 
         def queries(url, params=None):
@@ -202,15 +218,15 @@ def main():
         get(ping_url)
         times = {"list": {}, "search": {}, "case": [], "ping": []}
         for i in range(args.repeat):
-            times["ping"].append(get(ping_url))
+            times["ping"].append(get(ping_url, kind="ping"))
             for n, params in enumerate(lists):
-                times["list"].setdefault(n, []).append(get(list_url, params))
+                times["list"].setdefault(n, []).append(get(list_url, params, kind="list"))
             for kind, qs in searches.items():
                 times["search"].setdefault(kind, []).append(
-                    get(list_url, {"q": qs[i % len(qs)], "status": "all"})
+                    get(list_url, {"q": qs[i % len(qs)], "status": "all"}, kind="search")
                 )
-            times["case"].append(get(case_urls[i % len(case_urls)]))
-            times["case"].append(get(case_urls[rng.randrange(len(case_urls))]))
+            times["case"].append(get(case_urls[i % len(case_urls)], kind="case"))
+            times["case"].append(get(case_urls[rng.randrange(len(case_urls))], kind="case"))
         all_list = [t for ts in times["list"].values() for t in ts]
         all_search = [t for ts in times["search"].values() for t in ts]
         result = {
@@ -230,6 +246,12 @@ def main():
                 json.dumps(p): percentile(times["list"][n], 95) for n, p in enumerate(lists)
             },
             "p95_search_by_kind_ms": {k: percentile(v, 95) for k, v in times["search"].items()},
+            # CPU per request, averaged over all of a kind (the clock ticks are 10 ms): the Django
+            # process (test client: middleware, view, template) and its Postgres backend.
+            "cpu_ms_per_request": {
+                kind: {"django": round(django_ms / n, 1), "postgres": round(pg_ms / n, 1)}
+                for kind, (n, django_ms, pg_ms) in cpu.items()
+            },
             "queries": {
                 "list": queries(list_url, lists[1]),
                 "search": queries(list_url, {"q": searches["name"][0]}),
