@@ -9,10 +9,12 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from campaigns.models import EventContact, Signup
 from labourhub.dataprotection.models import SubjectRequest, SubjectRequestEvent
 from labourhub.dataprotection.services import DataProtectionError, subject_request_link
 from labourhub.models import AuditEvent, Role
 from members.models import Member
+from tests.campaigns.event_factories import event_with_shift
 from tests.dataprotection.factories import SubjectRequestFactory
 from tests.members.factories import MemberFactory
 from tests.voters.factories import ContactFactory, ElectorFactory, PropertyFactory
@@ -75,6 +77,11 @@ def test_subject_access_and_erasure_are_one_click_from_the_request(client, anyto
     SubjectRequest.unscoped.filter(pk=request.pk).update(
         subject_elector_id=elector.pk, subject_member_id=member.pk
     )
+    _, shift = event_with_shift(anytown.constituency, title="Mill Lane litter pick")
+    contact = EventContact.unscoped.create(
+        constituency=anytown.constituency, name="P Q", email="PQ@example.org"
+    )
+    Signup.unscoped.create(shift=shift, contact=contact, status=Signup.Status.BOOKED)
     client.force_login(anytown.user(Role.DATA_PROTECTION_LEAD))
 
     response = client.post(reverse("dataprotection:request_subject_access", args=[request.pk]))
@@ -82,6 +89,7 @@ def test_subject_access_and_erasure_are_one_click_from_the_request(client, anyto
     data = zipfile.ZipFile(io.BytesIO(response.content)).read("data.json").decode()
     assert "Asked about Anytown's bus routes" in data  # the elector's contact
     assert "pq@example.org" in data  # the (unmatched) member's record: both linked, both exported
+    assert "Mill Lane litter pick" in data  # an event sign-up with the member's address
 
     response = client.post(
         reverse("dataprotection:request_erase", args=[request.pk]),
@@ -94,6 +102,7 @@ def test_subject_access_and_erasure_are_one_click_from_the_request(client, anyto
     assert events.filter(what__startswith="Subject access export made: ").exists()
     erased = events.get(what="Erased")
     assert "membership records (this CLP's copy): 1" in erased.note and "contacts: 1" in erased.note
+    assert "event sign-ups: 1" in erased.note and not EventContact.unscoped.exists()
 
 
 def test_without_a_link_the_request_says_to_find_the_person_first(client, anytown, case):
