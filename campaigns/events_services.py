@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import events
+from campaigns import events, events_privacy
 from campaigns.models import Event, EventContact, EventMessage, Pack, Shift, Signup
 from campaigns.webhooks import signup_emit
 from labourhub.services import audit_record
@@ -329,10 +329,11 @@ def event_signup(
     wording: str,
     member: Member | None = None,
     source: str = SOURCE_EVENT_SIGNUP,
-) -> Signup:
+) -> Signup | None:
     """Someone signs up to a shift. Booked at once if there is a place and the organiser books
     automatically; otherwise waiting for the organiser, or on the waiting list. A confirmation
-    goes out at once (by the worker)."""
+    goes out at once (by the worker). None, with nothing stored or sent, when an erasure tombstone
+    covers them (campaigns/events_privacy.py)."""
     if shift.event_id != event.pk:
         raise ValidationError("That shift is not part of this event.")
     if event.status != Event.Status.PLANNED:
@@ -341,6 +342,8 @@ def event_signup(
         raise ValidationError("This shift is over.")
     if not consent_email:
         raise ValidationError("Tick the box to get emails about this event: we need it to send your booking.")
+    if member is None and events_privacy.signup_caught(event=event, name=name, email=email, how="sign-up"):
+        return None
     shift = _lock_shift(shift)
     contact = _contact_for(
         constituency=event.constituency,
@@ -380,7 +383,7 @@ def _next_ref(signup: Signup, kind: str) -> int:
 
 def signup_member(*, user: User, member: Member, shift: Shift) -> Signup:
     """One tap from the member's own page: their details and their email consent as held."""
-    return event_signup(
+    signup = event_signup(
         event=shift.event,
         shift=shift,
         name=member.full_name,
@@ -392,6 +395,9 @@ def signup_member(*, user: User, member: Member, shift: Shift) -> Signup:
         member=member,
         source=SOURCE_MEMBER_PAGE,
     )
+    if signup is None:  # not reached: a member's own sign-up is not checked against the tombstones
+        raise ValidationError(events_privacy.SIGNUP_NOT_TAKEN)
+    return signup
 
 
 # --- The organiser's decisions ---------------------------------------------------------------
@@ -536,8 +542,11 @@ def signup_check_in(*, user: User, signup: Signup, attendance: str, pack: Pack |
 
 
 @transaction.atomic
-def signup_walk_in(*, user: User, shift: Shift, name: str, email: str, phone: str = "") -> Signup:
-    """Someone who turned up without signing up: booked and checked in at once."""
+def signup_walk_in(*, user: User, shift: Shift, name: str, email: str, phone: str = "") -> Signup | None:
+    """Someone who turned up without signing up: booked and checked in at once. None, with nothing
+    stored, when an erasure tombstone covers them (campaigns/events_privacy.py)."""
+    if events_privacy.signup_caught(event=shift.event, name=name, email=email, how="walk-in", user=user):
+        return None
     shift = _lock_shift(shift)
     contact = _contact_for(
         constituency=shift.event.constituency,

@@ -11,6 +11,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
 from django.db.models.functions import JSONObject
 
+from campaigns import events_privacy
 from campaigns.models import CallEntry, FollowUp, LatestIntention, PhoneNumber, Relation, SyncProblem, Visit
 from labourhub.privacy import Mention, Person, Section
 
@@ -37,7 +38,7 @@ def _elector_ids(person: Person) -> list[int]:
 
 def held(person: Person) -> list[Section]:
     if not person.elector_ids:
-        return []
+        return events_privacy.held(person)
     visits = (
         _for(person, Visit)
         .order_by("recorded_at", "pk")
@@ -125,24 +126,28 @@ def held(person: Person) -> list[Section]:
                 for number, tps, objected, source, at in phones
             ],
         ),
+        *events_privacy.held(person),
     ]
 
 
 def preview(person: Person, *, erase: bool) -> list[tuple[str, int]]:
+    events = events_privacy.preview(person, erase=erase)
     if not person.elector_ids:
-        return []
+        return events
     if not erase:
         return [("phone numbers: marked do not call", _for(person, PhoneNumber).count())]
     return [
         ("canvass and phone answers (visits)", _for(person, Visit).count()),
         ("relations", _for(person, Relation).count()),
         ("phone numbers", _for(person, PhoneNumber).count()),
+        *events,
     ]
 
 
 def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> list[tuple[str, int]]:
+    events = events_privacy.erase(person, user=user, reason=reason, erase=erase)
     if not person.elector_ids:
-        return []
+        return events
     if not erase:
         return [("phone numbers marked do not call", _for(person, PhoneNumber).update(objected=True))]
     ids = _elector_ids(person)
@@ -159,6 +164,7 @@ def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> lis
         ("canvass and phone answers (visits)", visits),
         ("relations", Relation.unscoped.filter(elector_id__in=ids).delete()[0]),
         ("phone numbers", PhoneNumber.unscoped.filter(elector_id__in=ids).delete()[0]),
+        *events,
     ]
 
 
@@ -178,3 +184,7 @@ def mentions(person: Person) -> list[Mention]:
         .filter(names)
         .values_list("pk", "notes")[:100]
     ]
+
+
+# A restore from backup: event contacts an erasure tombstone covers (campaigns/events_privacy.py).
+reapply = events_privacy.reapply

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from campaigns import events, events_services
+from campaigns import events, events_privacy, events_services
 from campaigns.forms import EventForm, EventSignupForm, RepeatForm, ShiftForm, WalkInForm
 from campaigns.models import CallList, Event, Pack, Shift, Signup, WalkList
 from labourhub.models import User
@@ -250,7 +250,11 @@ def event_check_in(request, pk):
                     raise ValidationError("Choose the shift they came to.")
                 if not walk_in.is_valid():
                     raise ValidationError([f"{k}: {' '.join(v)}" for k, v in walk_in.errors.items()])
-                events_services.signup_walk_in(user=request.user, shift=shift, **walk_in.cleaned_data)
+                if (
+                    events_services.signup_walk_in(user=request.user, shift=shift, **walk_in.cleaned_data)
+                    is None
+                ):
+                    raise ValidationError(events_privacy.WALK_IN_NOT_RECORDED)
             else:
                 signup = get_for_user(Signup, request, _number(request.POST.get("signup")), Action.ORGANISE)
                 if signup.shift.event_id != event.pk:
@@ -350,7 +354,9 @@ def event_public(request, token):
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
-                return redirect("campaigns:signup", token=signup.token)
+                if signup is not None:
+                    return redirect("campaigns:signup", token=signup.token)
+                form.add_error(None, events_privacy.SIGNUP_NOT_TAKEN)  # erased: nothing kept, no reason given
         status = 400
     member = events_services.member_for(request.user)
     return render(

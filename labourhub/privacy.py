@@ -401,3 +401,47 @@ def suppressions_reapply(*, constituencies: list[Constituency]) -> list[tuple[st
         for label, count in result.removed:
             removed[label] = removed.get(label, 0) + count
     return caught + [(f"removed again: {label}", count) for label, count in removed.items() if count]
+
+
+# --- Finding the person a request is about ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """One record that may be the person a request is about: an elector or a member of the CLP.
+    Each app with people says how it finds them (`SUBJECT_KIND` and `find(constituency, *, text,
+    pk, limit)` in its privacy.py), reusing its own search."""
+
+    kind: str  # the app's SUBJECT_KIND: "elector" or "member"
+    pk: int
+    name: str
+    detail: str
+    page_url: str
+
+
+def subject_kinds() -> tuple[str, ...]:
+    return tuple(module.SUBJECT_KIND for module in _apps() if hasattr(module, "SUBJECT_KIND"))
+
+
+def person_find(*, constituency: Constituency, text: str, limit: int = 20) -> list[Found]:
+    """Electors and members of `constituency` matching `text` (a name, postcode, elector number,
+    email or membership number: each app's own search), at most `limit` of each."""
+    if not text.strip():
+        return []
+    return [
+        found
+        for module in _apps()
+        if hasattr(module, "SUBJECT_KIND")
+        for found in module.find(constituency, text=text, limit=limit)
+    ]
+
+
+def person_found(*, constituency: Constituency, kind: str, pk: int | None) -> Found | None:
+    """The one record of that kind and id in `constituency`, or None (another CLP's, or gone)."""
+    if pk is None:
+        return None
+    for module in _apps():
+        if getattr(module, "SUBJECT_KIND", None) == kind:
+            rows = module.find(constituency, pk=pk, limit=1)
+            return rows[0] if rows else None
+    return None

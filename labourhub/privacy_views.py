@@ -9,16 +9,20 @@ from labourhub import privacy
 from labourhub.forms import ErasureForm
 
 
-def subject_access_response(request, person, file_name):
-    """One click: the zip of everything held, audited."""
+def subject_access_response(request, person, file_name, *, after=None):
+    """One click: the zip of everything held, audited. `after(export)` notes it elsewhere (a request's
+    timeline)."""
     export = privacy.subject_access_export(person=person, user=request.user, request=request)
+    if after is not None:
+        after(export)
     response = HttpResponse(export.archive(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
 
-def erase_page(request, person, *, name, back_url):
-    """GET: what erasing (or an objection) would remove, and the notes that may name them; POST: do it."""
+def erase_page(request, person, *, name, back_url, after=None):
+    """GET: what erasing (or an objection) would remove, and the notes that may name them; POST: do it,
+    then `after(result)` notes it elsewhere (a request's timeline)."""
     person = privacy.person_linked(person)
     form = ErasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -29,6 +33,8 @@ def erase_page(request, person, *, name, back_url):
             erase=form.cleaned_data["what"] == ErasureForm.ERASE,
             request=request,
         )
+        if after is not None:
+            after(result)
         return render(request, "labourhub/privacy/erased.html", {"result": result, "back_url": back_url})
     return render(
         request,

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from labourhub.privacy import Mention, Person, Section, tombstone_key, tombstone_key_sql
+from labourhub.privacy import Found, Mention, Person, Section, tombstone_key, tombstone_key_sql
 from members.models import Channel, Consent, EmailRecipient, Member, Volunteer
 from voters.models import Suppression
 
@@ -250,3 +251,33 @@ def reapply(constituencies: list[Constituency]) -> tuple[list[tuple[str, int]], 
                 for (pk,) in cursor.fetchall()
             ]
     return [("member records covered by a tombstone", len(to_erase))], to_erase
+
+
+SUBJECT_KIND = "member"
+
+
+def find(
+    constituency: Constituency, *, text: str = "", pk: int | None = None, limit: int = 20
+) -> list[Found]:
+    """Members of the CLP by name, email, membership number or postcode (Member.search), or by id."""
+    members = Member.unscoped.filter(constituency=constituency)
+    members = members.filter(pk=pk) if pk is not None else members.search(text)
+    return [
+        Found(
+            SUBJECT_KIND,
+            member.pk,
+            member.full_name,
+            " · ".join(
+                part
+                for part in (
+                    member.membership_number,
+                    member.email,
+                    member.postcode,
+                    member.get_status_display(),
+                )
+                if part
+            ),
+            reverse("members:detail", args=[member.pk]),
+        )
+        for member in members.order_by("last_name", "first_name", "pk")[:limit]
+    ]

@@ -584,7 +584,8 @@ class Suppression(ScopedModel):
     sync, phone banks, `reapply_suppressions` after a restore) checks it (voters.suppression). A `name`
     key is of SURNAME|FIRST NAMES: if they leave and re-register (even at a new address) the import
     flags them again, erring on the side of not contacting (a namesake in the same CLP is suppressed
-    too); a `membership` key is of the membership number, which member imports check."""
+    too); a `membership` key is of the membership number, which member imports check; an `email` key
+    is of an address an erased member or event contact used, which event sign-ups check."""
 
     scope_path = "constituency"
     scope_action = Action.MANAGE_VOTERS
@@ -596,6 +597,7 @@ class Suppression(ScopedModel):
     class Field(models.TextChoices):
         NAME = "name", "Surname and first names"
         MEMBERSHIP = "membership", "Membership number"
+        EMAIL = "email", "Email address"
 
     constituency = models.ForeignKey(Constituency, on_delete=models.CASCADE, related_name="suppressions")
     field = models.CharField(max_length=12, choices=Field.choices, default=Field.NAME)

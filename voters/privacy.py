@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from labourhub.privacy import Mention, Person, Section
+from labourhub.privacy import Found, Mention, Person, Section
 from voters.models import Contact, Elector, ElectorMark, ElectorScore, RegisterEntry, Suppression
 from voters.suppression import elector_tombstone_key, flag_suppressed
 
@@ -240,3 +241,39 @@ def reapply(constituencies: list[Constituency]) -> tuple[list[tuple[str, int]], 
                 for pk in found.erased_ids
             ]
     return [("electors covered by a tombstone (kept do not contact)", caught)], to_erase
+
+
+SUBJECT_KIND = "elector"
+
+
+def find(
+    constituency: Constituency, *, text: str = "", pk: int | None = None, limit: int = 20
+) -> list[Found]:
+    """Electors of the CLP by name, postcode, address or elector number (voters.search), or by id."""
+    from voters.models import Property
+    from voters.search import NAME_ORDER, search_electors
+
+    electors = Elector.unscoped.filter(polling_district__constituency=constituency)
+    if pk is not None:
+        electors = electors.filter(pk=pk)
+    else:
+        homes = Property.unscoped.filter(polling_district__constituency=constituency)
+        electors = search_electors(electors, text, homes).order_by(*NAME_ORDER)
+    return [
+        Found(
+            SUBJECT_KIND,
+            elector.pk,
+            elector.full_name,
+            " · ".join(
+                part
+                for part in (
+                    elector.elector_number_display,
+                    elector.home.address if elector.home_id else "",
+                    "" if elector.on_register else "no longer on the register",
+                )
+                if part
+            ),
+            reverse("voters:elector", args=[elector.pk]),
+        )
+        for elector in electors.select_related("polling_district", "home")[:limit]
+    ]

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection
+from django.db.models import Q
 
 from labourhub.privacy import tombstone_key, tombstone_key_sql
 from voters.models import Suppression
@@ -86,3 +87,43 @@ def flag_suppressed(cursor: CursorWrapper, constituency_id: int, *, on_register_
     )
     matched, flagged, erased = cursor.fetchone()
     return Caught(matched, flagged, list(erased))
+
+
+def name_parts(name: str) -> tuple[str, str] | None:
+    """(surname, first names) of a name typed in one box ("Jane Mary Smith", "Smith, Jane Mary"), as
+    an elector's tombstone keys them; None for a single word (no surname to tell apart)."""
+    if "," in name:
+        surname, _, first = (part.strip() for part in name.partition(","))
+        return (surname, first) if surname and first else None
+    words = name.split()
+    return (words[-1], " ".join(words[:-1])) if len(words) > 1 else None
+
+
+def erased_identity(*, constituency_id: int, name: str, email: str) -> bool:
+    """Whether an erasure tombstone of the CLP covers a person who gives only a name and an email (an
+    event sign-up): their address, or their name read as first names then surname. Objections are not
+    checked here: signing up is the person's own request, with its own consent."""
+    keys = Q(field=Suppression.Field.EMAIL, key=tombstone_key(email.strip())) if email.strip() else Q()
+    parts = name_parts(name)
+    if parts:
+        keys |= Q(field=Suppression.Field.NAME, key=tombstone_key(*parts))
+    if not keys:
+        return False
+    return Suppression.unscoped.filter(
+        keys, constituency_id=constituency_id, kind=Suppression.Kind.ERASURE
+    ).exists()
+
+
+def erased_event_contact_ids(constituency_id: int) -> list[int]:
+    """The CLP's event contacts whose address an erasure tombstone covers (a restore from backup
+    brought them back): one statement, the key computed in PostgreSQL."""
+    key_sql, key_params = tombstone_key_sql("c.email")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT c.id FROM campaigns_eventcontact c WHERE c.constituency_id = %s AND EXISTS (
+                  SELECT 1 FROM voters_suppression s
+                  WHERE s.constituency_id = c.constituency_id AND s.field = %s AND s.kind = %s
+                    AND s.key = {key_sql})""",
+            [constituency_id, Suppression.Field.EMAIL, Suppression.Kind.ERASURE, *key_params],
+        )
+        return [pk for (pk,) in cursor.fetchall()]

@@ -93,10 +93,11 @@ class SubjectRequest(ScopedModel):
     requester_contact = models.CharField(
         max_length=300, blank=True, help_text="How to reach them: an email or postal address, a phone number."
     )
-    # An optional link to the person as the platform knows them (an elector or member of this CLP),
-    # kept as a label and a reference so the core imports no app.
-    subject_type = models.CharField(max_length=40, blank=True)
-    subject_id = models.CharField(max_length=40, blank=True)
+    # The person as the platform knows them, found and linked by the handler (an elector and/or a
+    # member of this CLP: labourhub.privacy.person_find), kept as ids so the core imports no app; the
+    # label is what the handler typed, or the linked records' names.
+    subject_elector_id = models.BigIntegerField(null=True, blank=True)
+    subject_member_id = models.BigIntegerField(null=True, blank=True)
     subject_label = models.CharField(max_length=200, blank=True)
     identity_verified_on = models.DateField(null=True, blank=True)
     identity_verified_how = models.CharField(max_length=200, blank=True)

@@ -240,6 +240,56 @@ def subject_request_update(
     return subject_request
 
 
+@transaction.atomic
+def subject_request_link(
+    *,
+    user: User,
+    subject_request: SubjectRequest,
+    kind: str,
+    pk: int | None,
+    http_request: HttpRequest | None = None,
+) -> SubjectRequest:
+    """Link the request to the person it is about as the platform knows them: an elector or a member
+    of the request's own CLP (found with labourhub.privacy.person_find), or unlink with `pk=None`.
+    A record of another CLP, or one that is gone, is refused as not found."""
+    from labourhub.privacy import person_found
+
+    subject_request = _locked(subject_request)
+    field = {"elector": "subject_elector_id", "member": "subject_member_id"}.get(kind)
+    if field is None:
+        raise DataProtectionError(f"{kind!r} is not an elector or a member.")
+    found = person_found(constituency=subject_request.constituency, kind=kind, pk=pk)
+    if pk is not None and found is None:
+        raise DataProtectionError(f"No {kind} {pk} in {subject_request.constituency}.")
+    if getattr(subject_request, field) == pk:
+        raise DataProtectionError(
+            f"The request is already linked to that {kind}." if pk else f"No {kind} linked."
+        )
+    setattr(subject_request, field, pk)
+    fields = [field]
+    if found is not None and not subject_request.subject_label:
+        subject_request.subject_label = found.name[:200]
+        fields.append("subject_label")
+    subject_request.save(update_fields=fields)
+    what = f"Linked to {kind} {found.name} ({found.detail})" if found else f"The {kind} unlinked"
+    _event(subject_request, user, what)
+    audit_record(
+        action="dataprotection.request.link",
+        user=user,
+        request=http_request,
+        obj=subject_request,
+        detail={"kind": kind, "id": pk},
+    )
+    return subject_request
+
+
+@transaction.atomic
+def subject_request_note(*, user: User, subject_request: SubjectRequest, what: str, note: str = "") -> None:
+    """A line in the request's timeline for something done from it elsewhere (the subject access
+    export, an erasure), which audits itself."""
+    _event(subject_request, user, what, note=note)
+
+
 def _locked(subject_request: SubjectRequest) -> SubjectRequest:
     return (
         SubjectRequest.unscoped.select_for_update(of=("self",))

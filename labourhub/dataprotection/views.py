@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from labourhub.csv_export import line_writer, safe_row
 from labourhub.dataprotection import records, services
@@ -23,6 +25,8 @@ from labourhub.dataprotection.forms import (
 from labourhub.dataprotection.models import Breach, SubjectRequest, SubjectRequestEvent
 from labourhub.dataprotection.report import requests_report
 from labourhub.forms import parse_day_first
+from labourhub.privacy import Person, person_find, person_found, subject_kinds
+from labourhub.privacy_views import erase_page, subject_access_response
 from labourhub.scoping import Action, can, constituencies_for, get_for_user, require
 from labourhub.services import audit_record
 
@@ -209,8 +213,126 @@ def request_detail(request, pk):
         "today": timezone.localdate(),
         "days_left": (subject_request.due_on - timezone.localdate()).days,
         "days_over": (timezone.localdate() - subject_request.due_on).days,
+        "linked": _linked(subject_request),
     }
     return _render(request, "dataprotection/request_detail.html", context, status=status)
+
+
+def _linked(subject_request):
+    """The records the request is linked to, as (kind, Found or None when it is no longer held)."""
+    ids = {"elector": subject_request.subject_elector_id, "member": subject_request.subject_member_id}
+    return [
+        (kind, person_found(constituency=subject_request.constituency, kind=kind, pk=ids[kind]))
+        for kind in subject_kinds()
+        if ids.get(kind) is not None
+    ]
+
+
+def _person(subject_request):
+    """The person the request is about, as labourhub.privacy knows them, or None if nobody is linked."""
+    linked = {kind: found.pk for kind, found in _linked(subject_request) if found is not None}
+    if not linked:
+        return None
+    return Person(
+        subject_request.constituency,
+        elector_ids=frozenset({linked["elector"]} if "elector" in linked else ()),
+        member_ids=frozenset({linked["member"]} if "member" in linked else ()),
+    )
+
+
+@login_required
+def request_person(request, pk):
+    """Find the person a request is about among the CLP's electors (name, postcode, address, elector
+    number) and members (name, email, membership number, postcode), and link or unlink them."""
+    subject_request = get_request_for_user(request, pk)
+    if request.method == "POST":
+        kind, raw = request.POST.get("kind", ""), request.POST.get("pk", "").strip()
+        try:
+            if request.POST.get("op") == "unlink":
+                target = None
+            elif raw.isdigit() and len(raw) < 19:
+                target = int(raw)
+            else:
+                raise services.DataProtectionError(f"pk: {raw[:20]!r} is not the number of a record.")
+            services.subject_request_link(
+                user=request.user, subject_request=subject_request, kind=kind, pk=target, http_request=request
+            )
+        except services.DataProtectionError as error:
+            messages.error(request, str(error))
+            return redirect("dataprotection:request_person", pk=subject_request.pk)
+        messages.success(request, "Linked." if target else "Unlinked.")
+        return redirect("dataprotection:request", pk=subject_request.pk)
+    q = " ".join(request.GET.get("q", "").split())[:200]
+    found = person_find(constituency=subject_request.constituency, text=q) if q else []
+    if q:  # the count only: the audit log keeps no names
+        audit_record(
+            action="dataprotection.request.find",
+            request=request,
+            obj=subject_request,
+            detail={"found": len(found)},
+        )
+    linked = {(kind, f.pk) for kind, f in _linked(subject_request) if f is not None}
+    context = {
+        "r": subject_request,
+        "q": q,
+        "found": found,
+        "linked": _linked(subject_request),
+        "ids": linked,
+    }
+    return _render(request, "dataprotection/request_person.html", context)
+
+
+@login_required
+@require_POST
+def request_subject_access(request, pk):
+    """One click from the request: the zip of everything held on the linked person, noted in its timeline."""
+    subject_request = get_request_for_user(request, pk)
+    person = _person(subject_request)
+    if person is None:
+        messages.error(
+            request, "Find and link the person first: nobody on our records is linked to this request."
+        )
+        return redirect("dataprotection:request_person", pk=subject_request.pk)
+
+    def noted(export):
+        services.subject_request_note(
+            user=request.user,
+            subject_request=subject_request,
+            what=f"Subject access export made: {export.records} records",
+        )
+
+    return subject_access_response(
+        request, person, f"subject-access-{subject_request.reference}.zip", after=noted
+    )
+
+
+@login_required
+def request_erase(request, pk):
+    """Erasure or an objection for the linked person, from the request: noted in its timeline."""
+    subject_request = get_request_for_user(request, pk)
+    person = _person(subject_request)
+    if person is None:
+        messages.error(
+            request, "Find and link the person first: nobody on our records is linked to this request."
+        )
+        return redirect("dataprotection:request_person", pk=subject_request.pk)
+
+    def noted(result):
+        removed = ", ".join(f"{label}: {count}" for label, count in result.removed if count)
+        services.subject_request_note(
+            user=request.user,
+            subject_request=subject_request,
+            what="Erased" if result.erased else "Objection recorded",
+            note=removed or "Nothing held to remove.",
+        )
+
+    return erase_page(
+        request,
+        person,
+        name=subject_request.subject_label or subject_request.requester_name,
+        back_url=reverse("dataprotection:request", args=[subject_request.pk]),
+        after=noted,
+    )
 
 
 def _bound(op, data, subject_request):

@@ -43,7 +43,7 @@ def dp_walker(anytown, otherton, westland, other_region_officer, quiet_request_l
 
 
 def test_nobody_else_sees_or_changes_anytowns_data_protection_records(dp_walker):
-    assert len(dp_walker["plan"]) == 9
+    assert len(dp_walker["plan"]) == 12
     assert not dp_walker["owner_problems"], "\n".join(dp_walker["owner_problems"])
     problems = []
     for persona in dp_walker["personas"]:

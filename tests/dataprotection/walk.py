@@ -2,6 +2,7 @@
 
 from labourhub.models import Role
 from tests.dataprotection.factories import BreachFactory, SubjectRequestFactory
+from tests.voters.walk import anytown_elector
 
 
 def _no_kwargs(anytown):
@@ -15,6 +16,7 @@ def _request(anytown):
             constituency=clp.constituency,
             requester_name="Anne Anytown",
             requester_contact="anne@anytown.example",
+            subject_elector_id=anytown_elector(clp).pk,  # linked: its export and erasure are reachable
         ),
     )
 
@@ -39,6 +41,9 @@ URLS = {
     "dataprotection:overdue": _no_kwargs,
     "dataprotection:request_new": _no_kwargs,
     "dataprotection:request": lambda anytown: {"pk": _request(anytown).pk},
+    "dataprotection:request_person": lambda anytown: {"pk": _request(anytown).pk},
+    "dataprotection:request_subject_access": lambda anytown: {"pk": _request(anytown).pk},
+    "dataprotection:request_erase": lambda anytown: {"pk": _request(anytown).pk},
     "dataprotection:report": _with_rows,
     "dataprotection:breaches": _with_rows,
     "dataprotection:breach_new": _no_kwargs,

@@ -1,6 +1,7 @@
 """Erasure that sticks (issue 16, item 3): after a person is erased, a register re-import, a member
-import, a canvass sync, a phone bank outcome and `reapply_suppressions` after a restore each catch
-them, say how many they caught, and none brings their data back. And `erase_elector`'s output and
+import, a canvass sync, a phone bank outcome, a write through the shared visit service (the API's
+way in), an event sign-up or walk-in and `reapply_suppressions` after a restore each catch them, say
+how many they caught, and none brings their data back. And `erase_elector`'s output and
 exit codes."""
 
 import io
@@ -11,8 +12,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from campaigns.models import CallEntry, PhoneNumber, Visit
-from campaigns.services import SyncStatus, call_claim_next, call_list_create, call_record
+from campaigns import events_services
+from campaigns.events_privacy import SIGNUP_CAUGHT_ACTION
+from campaigns.models import CallEntry, EventContact, EventMessage, PhoneNumber, Signup, Visit
+from campaigns.services import (
+    SyncStatus,
+    VisitInput,
+    call_claim_next,
+    call_list_create,
+    call_record,
+    canvass_record_visits,
+)
 from labourhub.models import AuditEvent, Role
 from labourhub.privacy import ERASE_ACTION, Person, person_erase
 from members.models import Member
@@ -168,7 +178,8 @@ def test_erase_elector_prints_what_went(anytown, jane):
     assert "  membership records (this CLP's copy): 1" in printed
     jane.refresh_from_db()
     assert jane.do_not_contact
-    assert Suppression.unscoped.filter(kind=Suppression.Kind.ERASURE, reason="Letter of 3 March").count() == 2
+    tombstones = Suppression.unscoped.filter(kind=Suppression.Kind.ERASURE, reason="Letter of 3 March")
+    assert sorted(tombstones.values_list("field", flat=True)) == ["email", "membership", "name"]
     assert AuditEvent.objects.get(action=ERASE_ACTION).user is None
 
 
@@ -232,3 +243,138 @@ def test_the_md5_suppressions_are_migrated_to_the_keyed_hash(anytown, jane):
     assert list(Suppression.unscoped.values_list("key", "reason")) == [
         (tombstone_key(jane.surname, jane.first_names), "Objected in 2024")
     ]
+
+
+# --- Event sign-ups, and writes through the shared visit service (the API's way in) ---------------
+
+
+def _jane_booked(anytown, jane):
+    """Jane's member record booked on an event before she asked to be erased."""
+    from tests.campaigns.event_factories import event_with_shift
+
+    member = Member.unscoped.get(membership_number="A777777")
+    event, shift = event_with_shift(anytown.constituency)
+    contact = EventContact.unscoped.create(
+        constituency=anytown.constituency, name=member.full_name, email=member.email, member=member
+    )
+    Signup.unscoped.create(shift=shift, contact=contact, status=Signup.Status.BOOKED)
+    return member, event, shift
+
+
+def _public_sign_up(client, event, shift, name, email):
+    return client.post(
+        reverse("campaigns:event_public", args=[event.token]),
+        {"shift": shift.pk, "name": name, "email": email, "consent_email": "on", "website": ""},
+    )
+
+
+def test_an_event_sign_up_by_them_is_caught_and_stores_nothing(client, anytown, jane):
+    member, event, shift = _jane_booked(anytown, jane)
+    email = member.email
+    _erase(anytown, jane)
+    assert not EventContact.unscoped.filter(email__iexact=email).exists()  # erased with her
+    assert not Signup.unscoped.filter(shift=shift).exists()
+
+    by_email = _public_sign_up(client, event, shift, "J. Doe", email.upper())
+    by_name = _public_sign_up(client, event, shift, f"{jane.first_names} {jane.surname}", "new@example.org")
+    someone_else = _public_sign_up(client, event, shift, "Sam Otherperson", "sam@example.org")
+
+    for response in (by_email, by_name):
+        assert response.status_code == 400
+        text = response.content.decode()
+        assert "could not take this sign-up online" in text
+        assert "erase" not in text.lower() and "objected" not in text.lower()  # the reason is not told
+    assert someone_else.status_code == 302
+    assert list(EventContact.unscoped.values_list("email", flat=True)) == ["sam@example.org"]
+    assert Signup.unscoped.count() == 1
+    assert not EventMessage.unscoped.exclude(signup__contact__email="sam@example.org").exists()
+    caught = AuditEvent.objects.filter(action=SIGNUP_CAUGHT_ACTION, object_id=str(event.pk))
+    assert caught.count() == 2
+    assert jane.surname not in json.dumps(list(caught.values("detail")))
+
+
+def test_a_walk_in_of_theirs_is_caught_and_the_organiser_told(client, anytown, jane):
+    _, event, shift = _jane_booked(anytown, jane)
+    _erase(anytown, jane)
+    organiser = anytown.user(Role.ORGANISER)
+    assert (
+        events_services.signup_walk_in(
+            user=organiser, shift=shift, name=f"{jane.first_names} {jane.surname}", email="walkin@example.org"
+        )
+        is None
+    )
+    client.force_login(organiser)
+    response = client.post(
+        reverse("campaigns:event_check_in", args=[event.pk]),
+        {
+            "part": "walk_in",
+            "shift": shift.pk,
+            "name": f"{jane.first_names} {jane.surname}",
+            "email": "w@x.org",
+        },
+        follow=True,
+    )
+    assert "asked the party to erase" in response.content.decode()
+    assert not EventContact.unscoped.exists() and not Signup.unscoped.exists()
+    assert AuditEvent.objects.filter(action=SIGNUP_CAUGHT_ACTION).count() == 2
+
+
+def test_an_objection_does_not_stop_them_signing_up_themselves(anytown, jane):
+    from tests.campaigns.event_factories import event_with_shift
+
+    person_erase(
+        person=Person(anytown.constituency, frozenset({jane.pk})),
+        user=anytown.user(Role.DATA_PROTECTION_LEAD),
+        reason="No leaflets",
+        erase=False,
+    )
+    event, shift = event_with_shift(anytown.constituency)
+    signup = events_services.event_signup(
+        event=event,
+        shift=shift,
+        name=f"{jane.first_names} {jane.surname}",
+        email="jane@example.org",
+        consent_email=True,
+        wording="Emails about this event",
+    )
+    assert signup is not None and signup.pk
+
+
+def test_a_write_through_the_shared_visit_service_is_caught_as_the_api_will_be(anytown, jane):
+    """The API (issue 18) writes contacts through canvass_record_visits, as the phone and phone-bank
+    pages do: the tombstone check is in that service, not in the sync view."""
+    campaign = campaign_with_survey(anytown.constituency)
+    _erase(anytown, jane)
+    [result] = canvass_record_visits(
+        canvasser=anytown.user(Role.CANVASSER),
+        visits=[
+            VisitInput(
+                campaign=campaign,
+                elector=jane,
+                outcome="spoke",
+                client_uuid=uuid.uuid4(),
+                notes="Written by an API client",
+                channel="door",
+            )
+        ],
+    )
+    assert result.status == SyncStatus.SUPPRESSED
+    assert not Visit.unscoped.filter(elector=jane).exists()
+    assert not Contact.unscoped.filter(elector=jane).exists()
+
+
+def test_reapply_suppressions_deletes_their_restored_event_sign_ups(anytown, jane):
+    member, event, shift = _jane_booked(anytown, jane)
+    email = member.email
+    _erase(anytown, jane)
+    # Tuesday's backup is restored: her event contact and sign-up are back, no longer linked.
+    contact = EventContact.unscoped.create(constituency=anytown.constituency, name="Jane", email=email)
+    Signup.unscoped.create(shift=shift, contact=contact)
+    kept = EventContact.unscoped.create(
+        constituency=anytown.constituency, name="Sam", email="sam@example.org"
+    )
+    out = io.StringIO()
+    call_command("reapply_suppressions", "--constituency", anytown.constituency.gss_code, stdout=out)
+    assert list(EventContact.unscoped.all()) == [kept]
+    assert not Signup.unscoped.exists()
+    assert "event contacts covered by a tombstone (deleted again): 1" in out.getvalue()
