@@ -212,9 +212,23 @@ class EventForm(forms.Form):
     needs_approval = forms.BooleanField(required=False, label="I book each sign-up myself")
     walk_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a canvass session.")
     call_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a phone bank.")
+    visiting_regions = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        label="Open to visitors from these regions",
+        help_text="Members of other CLPs there may sign up; checked in, they canvass the pack you hand "
+        "them until the end of the day (no access request).",
+    )
+    visiting_constituencies = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label="Open to visitors from these CLPs"
+    )
 
     def __init__(self, *args, constituencies, organisers, walk_lists, call_lists, with_shift=True, **kwargs):
+        from labourhub.models import Constituency, Region
+
         super().__init__(*args, **kwargs)
+        self.fields["visiting_regions"].queryset = Region.objects.order_by("name")
+        self.fields["visiting_constituencies"].queryset = Constituency.objects.order_by("name")
         self.fields["constituency"].queryset = constituencies
         self.fields["contact"].queryset = organisers
         self.fields["walk_list"].queryset = walk_lists

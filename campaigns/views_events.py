@@ -98,6 +98,8 @@ def event_edit(request, pk):
     event = get_event_for_user(request, pk)
     constituencies = constituencies_for(request.user, Action.ORGANISE).filter(pk=event.constituency_id)
     initial = {name: getattr(event, name) for name in events_services.EVENT_FIELDS}
+    initial["visiting_regions"] = list(event.visiting_regions.all())
+    initial["visiting_constituencies"] = list(event.visiting_constituencies.all())
     form = EventForm(
         request.POST or None,
         initial=initial,
@@ -352,7 +354,10 @@ def event_public(request, token):
             "shifts": [(s, events.fill_status(s), _shift_label(s)) for s in shifts],
             "form": form,
             "privacy_link": _privacy_link(event),
-            "member": member if member and member.constituency_id == event.constituency_id else None,
+            "member": member
+            if member
+            and (member.constituency_id == event.constituency_id or events.open_to_visitor(event, member))
+            else None,
         },
         status=status,
     )
