@@ -528,6 +528,43 @@ def _promote_waiting(*, shift: Shift, skip: Signup | None = None) -> list[Signup
     return promoted
 
 
+# --- Invitations ----------------------------------------------------------------------------
+
+
+def invitation_text(event: Event) -> tuple[str, str]:
+    """The default subject and body of an invitation: what, when, where, and the sign-up link."""
+    first = event.shifts.order_by("starts_at").first()
+    when = f" on {timezone.localtime(first.starts_at):%A %-d %B at %H:%M}" if first else ""
+    where = f", meeting {event.meeting_area}" if event.meeting_area else ""
+    link = events.absolute(reverse("campaigns:event_public", args=[event.token]))
+    return (
+        f"Join us: {event.title}",
+        f"Hello {{{{first_name}}}},\n\n{event.get_kind_display()}: **{event.title}**{when}{where}.\n\n"
+        f"Sign up (it takes a minute): {link}\n",
+    )
+
+
+@transaction.atomic
+def event_invite(
+    *, user: User, event: Event, audience: dict[str, Any], subject: str, body: str, frequency_cap: int
+) -> Any:
+    """Invite a filtered audience of the CLP's members and volunteers: a draft of the member email
+    engine (its audience, weekly cap, count, confirmation and sending), returned for the sender to
+    confirm on its page. Raises members.email_content.ContentError for bad merge fields."""
+    from members.services import email_send_save
+
+    send = email_send_save(
+        constituency=event.constituency,
+        user=user,
+        subject=subject,
+        body=body,
+        audience=audience,
+        frequency_cap=frequency_cap,
+    )
+    audit_record(action="event.invite", user=user, obj=event, detail={"email": send.pk, "audience": audience})
+    return send
+
+
 # --- Check-in ---------------------------------------------------------------------------------
 
 

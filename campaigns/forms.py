@@ -288,3 +288,16 @@ class WalkInForm(forms.Form):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=30, required=False)
+
+
+class InviteForm(forms.Form):
+    """An invitation to an event, sent as a member email (the audience is a MemberFilterForm)."""
+
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{full_name}}, {{ward}}.",
+    )
+    frequency_cap = forms.IntegerField(
+        min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"
+    )
