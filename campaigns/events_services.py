@@ -605,7 +605,7 @@ def _visitor_access(*, user: User, signup: Signup) -> None:
     if not events.is_visitor(signup) or signup.visitor_grant_id is not None:
         return
     event, member = signup.shift.event, signup.contact.member
-    if event.walk_list_id is None or not events.open_to_visitor(event, member):
+    if member is None or event.walk_list_id is None or not events.open_to_visitor(event, member):
         return
     if member.user is None:
         raise ValidationError(
