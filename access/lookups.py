@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from access.deciders import decidable_constituencies
 from access.models import Holding
-from labourhub.models import Grant
+from labourhub.models import Grant, Role
 from labourhub.scoping import Action
 from members.models import Member
 from members.models import Status as MemberStatus
@@ -52,7 +52,7 @@ def people_of(constituencies):
     )
     grants = Grant.objects.filter(
         Q(constituency__in=constituencies) | Q(region__in=constituencies.values("region"))
-    )
+    ).exclude(role=Role.VISITING_ACTIVIST)
     return (
         get_user_model()
         .objects.filter(Q(pk__in=members.values("user")) | Q(pk__in=grants.values("user")))

@@ -39,14 +39,15 @@ def default_approver_roles():
 
 
 # Only the lowest roles are ever approved automatically (issue 10): a tool for anything more waits
-# for people to decide. A "visiting activist" role would join these if one is added.
-AUTO_APPROVE_ROLES = (Role.CANVASSER, Role.TELLER)
+# for people to decide. A visiting activist's day at a checked-in session (issue 17) is one of them.
+AUTO_APPROVE_ROLES = (Role.CANVASSER, Role.TELLER, Role.VISITING_ACTIVIST)
 
 # How senior each role is, for the rule that nobody decides on a role as high as their own: a tool
 # hands out a role only if every role that may endorse or approve it ranks above it. The top roles
 # (CLP secretary, area administrator, regional staff) outrank every decider, so no tool hands them
 # out: the platform operator gives them (as grants).
 ROLE_RANK = {
+    Role.VISITING_ACTIVIST: 1,
     Role.CANVASSER: 1,
     Role.TELLER: 1,
     Role.ORGANISER: 2,
@@ -136,7 +137,8 @@ class Tool(models.Model):
                 condition=Q(default_days__lte=models.F("max_days")), name="tool_default_le_max"
             ),
             models.CheckConstraint(
-                condition=~Q(level="region") | ~Q(role__in=[Role.CANVASSER, Role.TELLER]),
+                condition=~Q(level="region")
+                | ~Q(role__in=[Role.CANVASSER, Role.TELLER, Role.VISITING_ACTIVIST]),
                 name="tool_doorstep_roles_not_regional",
             ),
             models.CheckConstraint(

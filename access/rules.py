@@ -31,7 +31,9 @@ class Facts:
         return [
             grant
             for grant in self.grants.get(user_id, [])
-            if grant.constituency_id == constituency.pk or grant.region_id == constituency.region_id
+            if (grant.constituency_id == constituency.pk or grant.region_id == constituency.region_id)
+            # A visiting activist's day somewhere is not belonging there.
+            and grant.role != Role.VISITING_ACTIVIST
         ]
 
 

@@ -30,9 +30,9 @@ from access.models import (
     Tier,
     Tool,
 )
-from access.rules import all_met, conditions_for
-from access.standing import member_constituencies
-from labourhub.models import Grant
+from access.rules import Condition, all_met, conditions_for
+from access.standing import member_constituencies, requester_standing
+from labourhub.models import Grant, Role
 from labourhub.scoping import Action, can
 from labourhub.services import audit_record, grant_create, grant_revoke
 
@@ -974,3 +974,144 @@ def _start_deadline(access_request: AccessRequest, now: datetime) -> None:
 
 def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+
+
+# --- Visiting activists (issue 17, item 5) ------------------------------------------------------
+
+VISITING_TOOL_NAME = "Visiting activist at a checked-in session"
+VISITING_TOOL_SLUG = "visiting-activist"
+
+
+def visiting_tool() -> Tool:
+    """The catalogue's rule for visiting activists: auto-approved, for one day. Made on first use;
+    the catalogue may switch it off (then visitors are not let in) but not make it wider."""
+    tool, _ = Tool.objects.get_or_create(
+        role=Role.VISITING_ACTIVIST,
+        defaults={
+            "name": VISITING_TOOL_NAME,
+            "slug": VISITING_TOOL_SLUG,
+            "description": "A member of another CLP checked in at a session open to visitors: canvass "
+            "that session's walk list, with the pack handed to them, until the end of the day.",
+            "auto_approve": True,
+            "needs_endorsement": False,
+            "requires_good_standing": True,
+            "default_days": 1,
+            "max_days": 1,
+            "decision_hours": 1,
+        },
+    )
+    return tool
+
+
+@transaction.atomic
+def visiting_grant_give(
+    *,
+    user: User,
+    requester: User,
+    constituency: Constituency,
+    home: Constituency,
+    session: str,
+    starts_at: datetime,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> Holding:
+    """The rule "visiting activist at a checked-in session": `requester`, a member of `home`, was
+    checked in by `user` at `session` in `constituency` (the caller has checked the session is
+    open to `home` and that they are booked there). Approved at once when every condition holds,
+    as a request, a decision, a grant and a holding on the CLP's public register that end at
+    `expires_at` (the end of the session's day); refused otherwise, with nothing written."""
+    now = now or timezone.now()
+    tool = visiting_tool()
+    _require_sound_rules(tool)
+    if not tool.is_active or not tool.may_auto_approve:
+        raise AccessError(f"{tool} is switched off in the catalogue: visitors cannot be let in.")
+    if not requester.is_active:
+        raise AccessError(f"{requester}'s account is suspended.")
+    if home.pk == constituency.pk:
+        raise AccessError(f"{requester} is a member here: they canvass as the CLP's own canvassers do.")
+    if expires_at <= max(now, starts_at):
+        raise AccessError("The session's day is over: a visitor is let in on the day only.")
+    standing = requester_standing(requester, home)
+    conditions = [
+        Condition(f"Checked in at a session of {constituency} open to {home}", True, session),
+    ]
+    if tool.requires_good_standing:
+        conditions.append(
+            Condition(
+                f"Member in good standing in {home}", standing.in_good_standing, standing.membership_label
+            )
+        )
+    unmet = [c.label for c in conditions if not c.met]
+    if unmet:
+        raise AccessError(f"{requester} cannot be let in as a visitor: {'; '.join(unmet)}.")
+    access_request = AccessRequest.objects.create(
+        tool=tool,
+        requester=requester,
+        submitted_by=user,
+        constituency=constituency,
+        region=constituency.region,
+        reason=f"Checked in at {session}"[:500],
+        needed_by=timezone.localdate(now),
+        status=Status.REVIEW,
+        step=Step.REVIEW,
+        submitted_at=now,
+    )
+    _decision(access_request, Outcome.SUBMITTED, user=user, note=access_request.reason, at=now)
+    _decision(
+        access_request,
+        Outcome.AUTO_APPROVED,
+        user=None,
+        note="Every condition held: " + "; ".join(f"{c.label} ({c.detail})" for c in conditions),
+        duration_days=1,
+        at=now,
+    )
+    _set_status(access_request, Status.APPROVED, decided_at=now)
+    grant = grant_create(
+        user=requester,
+        role=Role.VISITING_ACTIVIST,
+        area=constituency,
+        granted_by=None,
+        starts_at=starts_at,
+        expires_at=expires_at,
+        reason=f"Access request {access_request.pk}: {tool}",
+    )
+    holding = Holding.unscoped.create(
+        request=access_request,
+        tool=tool,
+        user=requester,
+        constituency=constituency,
+        region=constituency.region,
+        grant=grant,
+        starts_at=starts_at,
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="access.request.approve",
+        user=user,
+        obj=access_request,
+        detail={
+            "holding": holding.pk,
+            "automatic": True,
+            "visiting": session,
+            "until": expires_at.isoformat(),
+        },
+    )
+    _tell_requester(
+        access_request,
+        f"Welcome to {constituency}: {session}",
+        f"You may canvass the pack you were given at {session} until {_when(expires_at)}.",
+    )
+    return holding
+
+
+@transaction.atomic
+def visiting_grant_end(*, user: User, grant: Grant, reason: str, now: datetime | None = None) -> None:
+    """A visitor's check-in undone: their day's access ends at once (holding and grant)."""
+    now = now or timezone.now()
+    holding = Holding.unscoped.select_for_update(of=("self",)).filter(grant=grant).first()
+    if holding is not None and holding.revoked_at is None:
+        holding.revoked_at, holding.revoked_by, holding.revoke_reason = now, user, reason
+        holding.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_record(action="access.holding.revoke", user=user, obj=holding, detail={"reason": reason})
+    if grant.revoked_at is None:
+        grant_revoke(grant=grant, revoked_by=user, reason=reason)

@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import Max, Q
 
 from access.models import TrainingRecord
-from labourhub.models import Constituency, Grant
+from labourhub.models import Constituency, Grant, Role
 from members.models import Member
 from members.models import Status as MemberStatus
 
@@ -67,7 +67,8 @@ def member_constituencies(user):
     if not user.is_authenticated or not user.is_active:
         return Constituency.objects.none()
     memberships = Member.objects.for_linked_user(user).exclude(status=MemberStatus.LAPSED)
-    grants = Grant.objects.filter(user=user)
+    # A visiting activist's day in another CLP does not make them belong there (issue 17).
+    grants = Grant.objects.filter(user=user).exclude(role=Role.VISITING_ACTIVIST)
     return Constituency.objects.filter(
         Q(pk__in=memberships.values("constituency"))
         | Q(pk__in=grants.filter(constituency__isnull=False).values("constituency"))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
+from campaigns import events_demo
 from campaigns.models import Campaign, LatestIntention, PackDoor, PhoneNumber, Visit
 from campaigns.services import (
     SyncStatus,
@@ -78,11 +79,16 @@ def seed(stdout):
     _spread_over_four_weeks(campaign, rng)
     relations = _relations(rng, anytown, canvasser)
     call_list = _phone_bank(rng, campaign, pds[2], organiser)
+    sessions = events_demo.seed(anytown=anytown, organiser=organiser, walk_lists=walk_lists)
     stdout.write(
         f"Canvassing: campaign '{CAMPAIGN}' with {len(walk_lists)} walk lists "
         f"({sum(w.packs.count() for w in walk_lists)} packs), {visits} visits, {relations} relations, "
-        f"a phone bank of {call_list.entry_count} ({time.monotonic() - started:.0f} s)."
+        f"a phone bank of {call_list.entry_count} ({time.monotonic() - started:.0f} s). {sessions}"
     )
+
+
+def logins():
+    return events_demo.logins()
 
 
 def _visits(rng, campaign, walk_list, people):

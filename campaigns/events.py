@@ -55,10 +55,48 @@ def is_member_of(user: User | AnonymousUser, event: Event) -> bool:
 
 def visible_to(event: Event, user: User | AnonymousUser) -> bool:
     """Public and invited events: whoever holds the link. Members' events: members of the CLP
-    signed in, and its organisers."""
+    signed in, members of the other CLPs it is open to, and its organisers."""
     if event.visibility in (Event.Visibility.PUBLIC, Event.Visibility.INVITED):
         return True
-    return is_member_of(user, event) or may_organise(user, event)
+    if is_member_of(user, event) or may_organise(user, event):
+        return True
+    from members.models import Member
+
+    member = Member.objects.for_linked_user(user).first()
+    return member is not None and open_to_visitor(event, member)
+
+
+# --- Visiting activists (mutual aid) ---------------------------------------------------------
+
+
+def open_to_visitors_from(constituency_id: int, region_id: int) -> Q:
+    """Events of other CLPs open to members of this CLP (named, or by its region)."""
+    return (Q(visiting_constituencies=constituency_id) | Q(visiting_regions=region_id)) & ~Q(
+        constituency_id=constituency_id
+    )
+
+
+def open_to_visitor(event: Event, member: Any) -> bool:
+    """Is `event` open to `member`, a member of another CLP (by region or named CLP)?"""
+    if member.constituency_id == event.constituency_id:
+        return False
+    return (
+        Event.unscoped.filter(pk=event.pk)
+        .filter(open_to_visitors_from(member.constituency_id, member.constituency.region_id))
+        .exists()
+    )
+
+
+def is_visitor(signup: Signup) -> bool:
+    """A sign-up by a member of another CLP (matched to their membership when they signed up)."""
+    member = signup.contact.member
+    return member is not None and member.constituency_id != signup.shift.event.constituency_id
+
+
+def visiting_day(shift: Shift) -> tuple[datetime.datetime, datetime.datetime]:
+    """A visitor's access: from the start of the session's day to its end, local time."""
+    day = timezone.localtime(shift.starts_at).date()
+    return _local_at(day, datetime.time(0)), _local_at(day + datetime.timedelta(days=1), datetime.time(0))
 
 
 # --- Counts -------------------------------------------------------------------------------------

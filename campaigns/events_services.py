@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +60,21 @@ def _check_lists(*, constituency: Constituency, fields: dict[str, Any]) -> None:
             raise ValidationError(f"The {name.replace('_', ' ')} belongs to another CLP.")
 
 
+def _set_visitors(event: Event, fields: dict[str, Any]) -> bool:
+    """Open the event to members of other CLPs (by region, by CLP); True if that changed."""
+    changed = False
+    for name in ("visiting_regions", "visiting_constituencies"):
+        if name in fields:
+            chosen = {obj.pk for obj in fields[name] or []}
+            if name == "visiting_constituencies":
+                chosen.discard(event.constituency_id)
+            related = getattr(event, name)
+            if chosen != set(related.values_list("pk", flat=True)):
+                related.set(chosen)
+                changed = True
+    return changed
+
+
 def _check_shift_times(starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
     if ends_at <= starts_at:
         raise ValidationError("A shift must end after it starts.")
@@ -86,6 +101,7 @@ def event_create(
     event = Event.unscoped.create(
         constituency=constituency, created_by=user, **{k: v for k, v in fields.items() if k in EVENT_FIELDS}
     )
+    _set_visitors(event, fields)
     Shift.unscoped.create(
         event=event, starts_at=starts_at, ends_at=ends_at, role=role, minimum=minimum, maximum=maximum
     )
@@ -104,8 +120,10 @@ def event_update(*, user: User, event: Event, **fields: Any) -> Event:
     if place_changed:
         event.revision += 1
         changed.append("revision")
+    if _set_visitors(event, fields):
+        changed.append("visitors")
     if changed:
-        event.save(update_fields=changed)
+        event.save(update_fields=[name for name in changed if name != "visitors"])
         audit_record(action="event.update", user=user, obj=event, detail={"changed": changed})
     if place_changed:
         _notify_booked(event=event, kind=EventMessage.Kind.CHANGED)
@@ -518,6 +536,43 @@ def _promote_waiting(*, shift: Shift, skip: Signup | None = None) -> list[Signup
     return promoted
 
 
+# --- Invitations ----------------------------------------------------------------------------
+
+
+def invitation_text(event: Event) -> tuple[str, str]:
+    """The default subject and body of an invitation: what, when, where, and the sign-up link."""
+    first = event.shifts.order_by("starts_at").first()
+    when = f" on {timezone.localtime(first.starts_at):%A %-d %B at %H:%M}" if first else ""
+    where = f", meeting {event.meeting_area}" if event.meeting_area else ""
+    link = events.absolute(reverse("campaigns:event_public", args=[event.token]))
+    return (
+        f"Join us: {event.title}",
+        f"Hello {{{{first_name}}}},\n\n{event.get_kind_display()}: **{event.title}**{when}{where}.\n\n"
+        f"Sign up (it takes a minute): {link}\n",
+    )
+
+
+@transaction.atomic
+def event_invite(
+    *, user: User, event: Event, audience: dict[str, Any], subject: str, body: str, frequency_cap: int
+) -> Any:
+    """Invite a filtered audience of the CLP's members and volunteers: a draft of the member email
+    engine (its audience, weekly cap, count, confirmation and sending), returned for the sender to
+    confirm on its page. Raises members.email_content.ContentError for bad merge fields."""
+    from members.services import email_send_save
+
+    send = email_send_save(
+        constituency=event.constituency,
+        user=user,
+        subject=subject,
+        body=body,
+        audience=audience,
+        frequency_cap=frequency_cap,
+    )
+    audit_record(action="event.invite", user=user, obj=event, detail={"email": send.pk, "audience": audience})
+    return send
+
+
 # --- Check-in ---------------------------------------------------------------------------------
 
 
@@ -538,7 +593,47 @@ def signup_check_in(*, user: User, signup: Signup, attendance: str, pack: Pack |
         fields.append("pack")
     signup.save(update_fields=fields)
     audit_record(action="event.check_in", user=user, obj=signup, detail={"attendance": attendance})
+    _visitor_access(user=user, signup=signup)
     return signup
+
+
+def _visitor_access(*, user: User, signup: Signup) -> None:
+    """A visiting activist checked in at a canvass session gets the day's grant (access's rule
+    "visiting activist at a checked-in session"); checked out again, it ends at once."""
+    from access.services import AccessError, visiting_grant_end, visiting_grant_give
+
+    signup = Signup.unscoped.select_related(
+        "shift__event__constituency__region", "contact__member__constituency", "contact__member__user"
+    ).get(pk=signup.pk)
+    here = signup.attendance in (Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN)
+    if not here:
+        if signup.visitor_grant is not None:
+            visiting_grant_end(user=user, grant=signup.visitor_grant, reason="Check-in undone.")
+        return
+    if not events.is_visitor(signup) or signup.visitor_grant_id is not None:
+        return
+    event, member = signup.shift.event, signup.contact.member
+    if member is None or event.walk_list_id is None or not events.open_to_visitor(event, member):
+        return
+    if member.user is None:
+        raise ValidationError(
+            f"{signup.contact.name} has no account linked to their membership: they cannot be let in."
+        )
+    starts_at, expires_at = events.visiting_day(signup.shift)
+    try:
+        holding = visiting_grant_give(
+            user=user,
+            requester=member.user,
+            constituency=event.constituency,
+            home=member.constituency,
+            session=f"{event.title}, {timezone.localtime(signup.shift.starts_at):%-d %b %Y %H:%M}",
+            starts_at=max(starts_at, timezone.now()),
+            expires_at=expires_at,
+        )
+    except AccessError as error:
+        raise ValidationError(str(error)) from error
+    signup.visitor_grant = holding.grant
+    signup.save(update_fields=["visitor_grant"])
 
 
 @transaction.atomic
@@ -721,13 +816,22 @@ def shift_for_member(*, member: Member, pk: int) -> Shift | None:
     return (
         Shift.unscoped.select_related("event__constituency")
         .filter(
+            Q(event__constituency_id=member.constituency_id) | _visiting(member),
             pk=pk,
-            event__constituency_id=member.constituency_id,
             event__visibility__in=[Event.Visibility.PUBLIC, Event.Visibility.MEMBERS],
             event__status=Event.Status.PLANNED,
         )
+        .distinct()
         .first()
     )
+
+
+def _visiting(member: Member) -> Q:
+    """Shifts of other CLPs' events open to the member's CLP (mutual aid)."""
+    opened = Event.unscoped.filter(
+        events.open_to_visitors_from(member.constituency_id, member.constituency.region_id)
+    )
+    return Q(event__in=opened.values("pk"))
 
 
 def upcoming_for_member(*, member: Member, limit: int = 5) -> list[tuple[Shift, Signup | None]]:
@@ -735,7 +839,7 @@ def upcoming_for_member(*, member: Member, limit: int = 5) -> list[tuple[Shift, 
     shifts = list(
         Shift.unscoped.select_related("event")
         .filter(
-            event__constituency_id=member.constituency_id,
+            Q(event__constituency_id=member.constituency_id) | _visiting(member),
             event__visibility__in=[Event.Visibility.PUBLIC, Event.Visibility.MEMBERS],
             event__status=Event.Status.PLANNED,
             ends_at__gt=timezone.now(),

@@ -212,9 +212,23 @@ class EventForm(forms.Form):
     needs_approval = forms.BooleanField(required=False, label="I book each sign-up myself")
     walk_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a canvass session.")
     call_list = forms.ModelChoiceField(queryset=None, required=False, help_text="For a phone bank.")
+    visiting_regions = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        label="Open to visitors from these regions",
+        help_text="Members of other CLPs there may sign up; checked in, they canvass the pack you hand "
+        "them until the end of the day (no access request).",
+    )
+    visiting_constituencies = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label="Open to visitors from these CLPs"
+    )
 
     def __init__(self, *args, constituencies, organisers, walk_lists, call_lists, with_shift=True, **kwargs):
+        from labourhub.models import Constituency, Region
+
         super().__init__(*args, **kwargs)
+        self.fields["visiting_regions"].queryset = Region.objects.order_by("name")
+        self.fields["visiting_constituencies"].queryset = Constituency.objects.order_by("name")
         self.fields["constituency"].queryset = constituencies
         self.fields["contact"].queryset = organisers
         self.fields["walk_list"].queryset = walk_lists
@@ -274,3 +288,16 @@ class WalkInForm(forms.Form):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=30, required=False)
+
+
+class InviteForm(forms.Form):
+    """An invitation to an event, sent as a member email (the audience is a MemberFilterForm)."""
+
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{full_name}}, {{ward}}.",
+    )
+    frequency_cap = forms.IntegerField(
+        min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"
+    )

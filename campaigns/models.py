@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from labourhub.models import Constituency
+from labourhub.models import Constituency, Grant, Region, Role
 from labourhub.scoping import Action, ScopedModel, ScopedQuerySet, constituencies_for
 from voters.models import Channel
 
@@ -318,6 +318,7 @@ class PackQuerySet(CampaignScopedQuerySet):
         return self.filter(
             Q(**{path: constituencies_for(user, Action.ORGANISE)})
             | Q(**{path: constituencies_for(user, Action.CANVASS)}, assigned_to=user)
+            | Q(pk__in=Signup.unscoped.visiting_packs(user))
         )
 
 
@@ -797,6 +798,19 @@ class Event(ScopedModel):
     call_list = models.ForeignKey(
         CallList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Mutual aid (issue 17, item 5): members of other CLPs may sign up, by region or by CLP.
+    visiting_regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="+",
+        help_text="Members of every other CLP in these regions may sign up and be let in on the day.",
+    )
+    visiting_constituencies = models.ManyToManyField(
+        Constituency,
+        blank=True,
+        related_name="+",
+        help_text="Members of these other CLPs may sign up and be let in on the day.",
+    )
     series = models.UUIDField(null=True, blank=True, help_text="Occurrences of one recurring session.")
     token = models.CharField(max_length=24, unique=True, default=_event_token)
     revision = models.PositiveIntegerField(default=0, help_text="Raised by each change of time or place.")
@@ -896,6 +910,9 @@ class EventContact(ScopedModel):
 
 
 class SignupQuerySet(ScopedQuerySet):
+    # A visiting activist's way in: the packs handed to them, while their day's grant lasts.
+    entry_points = ("for_user", "visiting_packs")
+
     def booked(self) -> Self:
         return self.filter(status=Signup.Status.BOOKED)
 
@@ -904,6 +921,23 @@ class SignupQuerySet(ScopedQuerySet):
 
     def holding_a_place(self) -> Self:
         return self.filter(status__in=[Signup.Status.BOOKED])
+
+    def visiting_packs(self, user: User | AnonymousUser) -> models.QuerySet[Any]:
+        """The packs a visiting activist may canvass now (issue 17, item 5): the one handed to them
+        at check-in at a session of another CLP, while the day's grant made then is in force (in
+        force is asked on every request: `Grant.objects` holds only grants active now), and only
+        if the pack is of that session's walk list in the grant's CLP. Nothing else of that CLP."""
+        if not user.is_authenticated or not user.is_active:
+            return Pack.unscoped.none().values("pk")
+        return self.filter(
+            visitor_grant__in=Grant.objects.filter(user=user, role=Role.VISITING_ACTIVIST),
+            status=Signup.Status.BOOKED,
+            attendance__in=[Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN],
+            shift__event__status=Event.Status.PLANNED,
+            pack__walk_list=models.F("shift__event__walk_list"),
+            pack__walk_list__campaign__constituency=models.F("visitor_grant__constituency"),
+            shift__event__constituency=models.F("visitor_grant__constituency"),
+        ).values("pack")
 
 
 def _signup_token():
@@ -940,6 +974,14 @@ class Signup(ScopedModel):
     )
     attendance = models.CharField(max_length=10, choices=Attendance.choices, blank=True, default="")
     pack = models.ForeignKey(Pack, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    visitor_grant = models.OneToOneField(
+        Grant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A visiting activist's day: the grant their check-in gave (access's visiting rule).",
+    )
     token = models.CharField(max_length=32, unique=True, default=_signup_token)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -39,6 +39,7 @@ from campaigns.models import (
     Pack,
     Question,
     Relation,
+    Signup,
     Visit,
     WalkList,
 )
@@ -190,7 +191,8 @@ def index(request):
     campaigns = Campaign.objects.for_user(request.user, Action.CANVASS).select_related("constituency")
     my_packs = (
         Pack.objects.for_user(request.user)
-        .filter(assigned_to=request.user)
+        # ... and a visiting activist's pack, handed to them at a session's check-in (issue 17).
+        .filter(Q(assigned_to=request.user) | Q(pk__in=Signup.objects.visiting_packs(request.user)))
         .select_related("walk_list__campaign")
         .annotate(people=Count("doors__property__electors"))
         .order_by("-walk_list__created_at", "number")

@@ -14,9 +14,12 @@ from django.views.decorators.http import require_POST
 
 from campaigns import events, events_privacy, events_services
 from campaigns.forms import EventForm, EventSignupForm, RepeatForm, ShiftForm, WalkInForm
+
+from campaigns import events, events_services
+from campaigns.forms import EventForm, EventSignupForm, InviteForm, RepeatForm, ShiftForm, WalkInForm
 from campaigns.models import CallList, Event, Pack, Shift, Signup, WalkList
 from labourhub.models import User
-from labourhub.scoping import ROLES_FOR, Action, constituencies_for, get_for_user
+from labourhub.scoping import ROLES_FOR, Action, can, constituencies_for, get_for_user, require
 
 
 def _number(value):
@@ -107,6 +110,8 @@ def event_edit(request, pk):
     event = get_event_for_user(request, pk)
     constituencies = constituencies_for(request.user, Action.ORGANISE).filter(pk=event.constituency_id)
     initial = {name: getattr(event, name) for name in events_services.EVENT_FIELDS}
+    initial["visiting_regions"] = list(event.visiting_regions.all())
+    initial["visiting_constituencies"] = list(event.visiting_constituencies.all())
     form = EventForm(
         request.POST or None,
         initial=initial,
@@ -145,6 +150,8 @@ def event_detail(request, pk):
             "shift_form": ShiftForm(),
             "repeat_form": RepeatForm(),
             "public_url": request.build_absolute_uri(reverse("campaigns:event_public", args=[event.token])),
+            "may_invite": can(request.user, Action.MANAGE_MEMBERS, event.constituency),
+            "visiting_from": [*event.visiting_regions.all(), *event.visiting_constituencies.all()],
         },
     )
 
@@ -173,6 +180,37 @@ def event_repeat(request, pk):
     else:
         messages.success(request, f"{len(made)} more occurrence{'s' if len(made) != 1 else ''} made.")
     return redirect("campaigns:event", pk=event.pk)
+
+
+@login_required
+def event_invite(request, pk):
+    """Invite members and volunteers (skills, availability, ward, willing to help other CLPs) through
+    the member email engine: this makes the draft; its page shows how many it reaches and asks
+    before sending. For those who may email the CLP's members."""
+    from members import email_content
+    from members.forms import MemberFilterForm
+
+    event = get_event_for_user(request, pk)
+    require(request.user, Action.MANAGE_MEMBERS, event.constituency)
+    subject, body = events_services.invitation_text(event)
+    form = InviteForm(request.POST or None, initial={"subject": subject, "body": body})
+    audience = MemberFilterForm(request.POST or None, constituencies=[event.constituency])
+    if request.method == "POST" and form.is_valid() and audience.is_valid():
+        try:
+            send = events_services.event_invite(
+                user=request.user, event=event, audience=audience.as_audience(), **form.cleaned_data
+            )
+        except email_content.ContentError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, "Invitation drafted: check who it reaches, then send it.")
+            return redirect("members:email_detail", pk=send.pk)
+    return render(
+        request,
+        "campaigns/events/invite.html",
+        {"event": event, "form": form, "audience": audience},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -367,7 +405,10 @@ def event_public(request, token):
             "shifts": [(s, events.fill_status(s), _shift_label(s)) for s in shifts],
             "form": form,
             "privacy_link": _privacy_link(event),
-            "member": member if member and member.constituency_id == event.constituency_id else None,
+            "member": member
+            if member
+            and (member.constituency_id == event.constituency_id or events.open_to_visitor(event, member))
+            else None,
         },
         status=status,
     )

@@ -156,6 +156,10 @@ class Role(models.TextChoices):
     DATA_PROTECTION_LEAD = "data_protection_lead", "Data protection lead"
     REGIONAL_STAFF = "regional_staff", "Regional staff"
     ADMIN = "admin", "Area administrator"
+    # A member of another CLP checked in at a session open to visitors (issue 17, item 5): no Action
+    # is given by this role itself; it opens only the packs handed to them at that session's check-in
+    # (campaigns.models.PackQuerySet), until the end of that day.
+    VISITING_ACTIVIST = "visiting_activist", "Visiting activist"
 
 
 class GrantQuerySet(models.QuerySet):

@@ -79,7 +79,7 @@ ROLES_FOR = {
 }
 
 # Roles that see personal data beyond canvassing must use MFA.
-ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER}
+ROLES_NEEDING_MFA = set(Role) - {R.CANVASSER, R.TELLER, R.VISITING_ACTIVIST}
 # Actions that reach personal data beyond the doorstep: every role allowed them must use MFA
 # (tests/labourhub/test_least_privilege.py holds the table to this).
 MFA_ACTIONS = set(Action) - {Action.CANVASS, Action.TELL}

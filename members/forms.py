@@ -23,6 +23,20 @@ class MemberFilterForm(forms.Form):
     )
     union = forms.CharField(label="Trade union", required=False)
     consent = forms.ChoiceField(label="Consented to", choices=[("", "Any"), *Channel.choices], required=False)
+    # Volunteers (issue 17: inviting the pool to an event): any of the skills, any of the times.
+    skills = forms.MultipleChoiceField(
+        choices=SKILLS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Volunteers with any of these skills",
+    )
+    availability = forms.MultipleChoiceField(
+        choices=AVAILABILITY,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Volunteers free at any of these times",
+    )
+    help_other_clps = forms.BooleanField(required=False, label="Volunteers willing to help other CLPs")
 
     def __init__(self, *args, constituencies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +52,14 @@ class MemberFilterForm(forms.Form):
 
     def as_audience(self):
         """JSON-safe raw values, to save on an email and re-apply when it is planned."""
-        return {name: self.data.get(name) for name in self.fields if self.data.get(name)}
+        getlist = getattr(self.data, "getlist", None)
+        values = {
+            name: getlist(name)
+            if getlist and isinstance(self.fields[name], forms.MultipleChoiceField)
+            else self.data.get(name)
+            for name in self.fields
+        }
+        return {name: value for name, value in values.items() if value}
 
 
 def audience_filters(send):
@@ -76,6 +97,12 @@ def audience_in_words(send, count):
         extras.append(f"consented to {Channel(data['consent']).label.lower()}")
     if data.get("q"):
         extras.append(f"matching “{data['q']}”")
+    if data.get("skills"):
+        extras.append("volunteers with " + " or ".join(dict(SKILLS)[s].lower() for s in data["skills"]))
+    if data.get("availability"):
+        extras.append("free " + " or ".join(dict(AVAILABILITY)[a] for a in data["availability"]))
+    if data.get("help_other_clps"):
+        extras.append("willing to help other CLPs")
     return f"{words} ({'; '.join(extras)})" if extras else words
 
 

@@ -107,6 +107,12 @@ class MemberQuerySet(ScopedQuerySet):
             qs = qs.filter(trade_union__icontains=filters["union"])
         if filters.get("consent"):
             qs = qs.filter(**{f"consent_{filters['consent']}": True})
+        if filters.get("skills"):
+            qs = qs.filter(volunteer__skills__overlap=list(filters["skills"]))
+        if filters.get("availability"):
+            qs = qs.filter(volunteer__availability__overlap=list(filters["availability"]))
+        if filters.get("help_other_clps"):
+            qs = qs.filter(volunteer__help_other_clps=True)
         return qs
 
     def search(self, text: str) -> Self:

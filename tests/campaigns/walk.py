@@ -346,6 +346,7 @@ URLS |= {
     "campaigns:event_repeat": _event_pk,
     "campaigns:shift_add": _event_pk,
     "campaigns:event_check_in": _event_pk,
+    "campaigns:event_invite": _event_pk,
     "campaigns:shift_edit": lambda anytown: {"pk": _event(anytown).shifts.get().pk},
     "campaigns:member_signup": lambda anytown: {"pk": _event(anytown).shifts.get().pk},
     # The waiting one: the decision form's first choice (book) changes it.
@@ -382,6 +383,7 @@ _EVENT_ORGANISER_PAGES = [
     "campaigns:event_repeat",
     "campaigns:shift_add",
     "campaigns:event_check_in",
+    "campaigns:event_invite",
     "campaigns:shift_edit",
     "campaigns:signup_decide",
     "campaigns:event_reports",
