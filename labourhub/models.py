@@ -270,6 +270,9 @@ from labourhub.dataprotection.models import (  # noqa: E402, F401
     SubjectRequestEvent,
 )
 
+# --- Text messages (issue 17, item 3): the sent-log and STOP opt-outs (labourhub/sms.py) ---------
+from labourhub.sms_models import SmsMessage, SmsOptOut  # noqa: E402, F401
+
 # --- The privacy notice -------------------------------------------------------------------------
 
 
