@@ -1,6 +1,6 @@
 """Event reminders by text message (issue 17, item 3) for bookers who ticked the SMS box, through
-labourhub/sms.py against a local server playing Twilio (tests/sms_provider.py), and once through a
-real worker."""
+labourhub/sms.py against a local server playing Twilio (tests/sms_provider.py). Through a real
+worker: tests/campaigns/test_event_reminders.py's worker test texts too."""
 
 import datetime
 
@@ -110,32 +110,3 @@ def test_ticking_the_sms_box_needs_a_uk_mobile(anytown, sms_provider, client, ph
     assert response.status_code == 400
     assert "To get texts, give a UK mobile number" in response.text and says in response.text
     assert not EventContact.unscoped.exists()
-
-
-def test_a_real_worker_texts_the_confirmation_retrying_a_failed_send_once(
-    anytown, sms_provider, celery_worker, client
-):
-    sms_provider.script.append(("error", 503, {"code": 20503, "message": "Service unavailable"}))
-    event, shift = event_with_shift(anytown.constituency, starts_at=local(DAY, 10, 30))
-    response = client.post(
-        reverse("campaigns:event_public", args=[event.token]),
-        {
-            "shift": shift.pk,
-            "name": "Worker Texter",
-            "email": "wt@anytown.example",
-            "phone": "07700 900555",
-            "consent_email": "on",
-            "consent_sms": "on",
-        },
-    )
-    assert response.status_code == 302
-    celery_worker.wait_for(
-        lambda: SmsMessage.unscoped.filter(status=SmsMessage.Status.ACCEPTED).exists(), timeout=60
-    )
-    message = SmsMessage.unscoped.get()
-    assert message.attempts == 2 and message.provider_sid
-    # Both tries posted the same message; the second was taken and nothing was posted after it.
-    celery_worker.wait_for(lambda: celery_worker.log_path.read_text().count("sms_send_task") >= 3)
-    bodies = texts_to(sms_provider, "+447700900555")
-    assert len(bodies) == 2 and bodies[0] == bodies[1]
-    assert bodies[0].startswith(f"You signed up: {event.title}")
