@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Event, EventMessage, Shift, Signup
+from labourhub import sms
 from labourhub.scoping import Action, can
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ SIGNUP_RATE = "5/m/ip,30/h/ip"
 
 
 def sms_enabled() -> bool:
-    """SMS choices are shown only once an SMS provider is configured (none is yet)."""
-    return bool(getattr(settings, "SMS_PROVIDER_URL", ""))
+    """SMS choices are shown only once an SMS provider is configured (labourhub/sms.py)."""
+    return sms.sms_enabled()
 
 
 # --- Who may see an event ---------------------------------------------------------------------

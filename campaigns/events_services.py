@@ -714,7 +714,7 @@ def event_message_send(*, signup_id: int, kind: str, ref: int = 0) -> bool:
     signup = (
         Signup.unscoped.select_related("shift__event__constituency", "contact").filter(pk=signup_id).first()
     )
-    if signup is None or not signup.contact.consent_email or not signup.contact.email:
+    if signup is None:
         return False
     if signup.status in (Signup.Status.CANCELLED, Signup.Status.DECLINED):
         return False
@@ -722,6 +722,9 @@ def event_message_send(*, signup_id: int, kind: str, ref: int = 0) -> bool:
     if kind in (EventMessage.Kind.BOOKED, EventMessage.Kind.DAY_BEFORE, EventMessage.Kind.MORNING) and (
         signup.status != Signup.Status.BOOKED or event.status != Event.Status.PLANNED
     ):
+        return False
+    _text(signup, kind, ref)
+    if not signup.contact.consent_email or not signup.contact.email:
         return False
     message = _claim(kind=kind, shift=signup.shift, to=signup.contact.email, signup=signup, ref=ref)
     if message is None:
@@ -739,6 +742,43 @@ def event_message_send(*, signup_id: int, kind: str, ref: int = 0) -> bool:
     }
     _deliver(message, _SUBJECTS[kind].format(title=event.title), "campaigns/events/email.txt", context)
     return True
+
+
+_TEXTS: dict[str, str] = {
+    EventMessage.Kind.CONFIRMATION: "You signed up: {title}, {when}. {page}",
+    EventMessage.Kind.BOOKED: "You're booked: {title}, {when}. {page}",
+    EventMessage.Kind.DAY_BEFORE: "Tomorrow {time}: {title}. Coming? {confirm} Can't come? {cancel}",
+    EventMessage.Kind.MORNING: "Today {time}: {title}. {page}",
+    EventMessage.Kind.CHANGED: "Changed: {title}, {when}. Details: {page}",
+    EventMessage.Kind.CANCELLED: "Cancelled: {title}, {when}. Sorry!",
+    EventMessage.Kind.THANK_YOU: "Thank you for coming to {title}!",
+}
+
+
+def _text(signup: Signup, kind: str, ref: int) -> None:
+    """The same message by SMS (labourhub/sms.py) to a booker who ticked the SMS box: planned once
+    per sign-up, kind and change (the key), sent by the worker. Nothing when SMS is off."""
+    from labourhub import sms
+
+    if not signup.contact.consent_sms or not signup.contact.phone or not sms.sms_enabled():
+        return
+    shift, event = signup.shift, signup.shift.event
+    starts = timezone.localtime(shift.starts_at)
+    links = events.reminder_links(signup)
+    body = _TEXTS[kind].format(
+        title=event.title,
+        when=f"{starts:%a %-d %b %H:%M}",
+        time=f"{starts:%H:%M}",
+        page=events.absolute(reverse("campaigns:signup", args=[signup.token])),
+        confirm=links["confirm"],
+        cancel=links["cancel"],
+    )
+    sms.sms_message_queue(
+        constituency=event.constituency,
+        to=signup.contact.phone,
+        body=body + " Reply STOP to stop texts.",
+        key=f"event:{signup.pk}:{kind}:{ref}",
+    )
 
 
 def event_notify(*, event_id: int, kind: str, ref: int) -> int:

@@ -283,6 +283,18 @@ class EventSignupForm(forms.Form):
             raise forms.ValidationError("A phone number has digits, spaces and + ( ) - only.")
         return phone
 
+    def clean(self):
+        """Texts need a UK mobile number to go to (labourhub/sms.py says what is wrong with one)."""
+        from labourhub.sms import SmsNumberError, normalise_uk
+
+        data = super().clean()
+        if data.get("consent_sms") and "phone" in data:
+            try:
+                normalise_uk(data["phone"])
+            except SmsNumberError as problem:
+                self.add_error("phone", f"To get texts, give a UK mobile number: {problem}")
+        return data
+
 
 class WalkInForm(forms.Form):
     name = forms.CharField(max_length=150)

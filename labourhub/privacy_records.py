@@ -73,5 +73,24 @@ PROCESSING = {
         "source": "The integration's answer",
         "retention": "As its delivery",
         "recipients": "None outside the party",
+
+    "SmsMessage": {
+        "data": "Each text message sent: the mobile number, the text, the provider's id, delivery status",
+        "purpose": "Sending event reminders (and polling-day messages) to people who agreed to texts, "
+        "sending each once, and knowing whether it arrived",
+        "lawful_basis": "Consent (the SMS box on the sign-up form, or the member's SMS consent)",
+        "source": "The person's own number and consent; delivery receipts from the SMS provider",
+        "retention": "As the reminders it belongs to (event attendance in the retention schedule)",
+        "recipients": "The SMS provider (Twilio), as processor, to deliver it",
+        "who": "Organisers of the CLP (their CLP); the platform operator",
+    },
+    "SmsOptOut": {
+        "data": "A mobile number that texted STOP, and when (and START, if it did)",
+        "purpose": "Never texting a number that asked us to stop, in any CLP",
+        "lawful_basis": "Legal obligation (PECR regulation 22: respecting an opt-out)",
+        "source": "The person, by text message",
+        "retention": "While the opt-out stands; kept as a suppression record, never used to contact",
+        "recipients": "None outside the party",
+        "who": "The platform operator",
     },
 }

@@ -232,10 +232,35 @@ def _audit_line(event: Any) -> str:
     return f"{timezone.localtime(event.at):%d/%m/%Y %H:%M} · {event.action} · {event.object_type} {event.object_id}"
 
 
+def _sms_due(constituency: Constituency, cutoff: datetime.datetime) -> QuerySet[Any]:
+    from labourhub.models import SmsMessage
+
+    return SmsMessage.unscoped.filter(constituency=constituency, created_at__lt=cutoff)
+
+
+def _sms_remove(queryset: QuerySet[Any]) -> int:
+    return int(queryset.delete()[0])
+
+
+def _sms_line(message: Any) -> str:
+    return f"{timezone.localtime(message.created_at):%d/%m/%Y %H:%M} · text message · {message.status}"
+
+
 def retention_categories() -> list[Category]:
     from labourhub.webhooks.retention import webhook_categories
 
     return [
+        # Text messages sent (labourhub/sms.py): kept as long as the email log.
+        Category(
+            key="sms_log",
+            label="Text messages sent (number, text, delivery status)",
+            period=Period.MONTHS,
+            setting="RETENTION_EMAIL_LOG_MONTHS",
+            removes="deleted",
+            due=_sms_due,
+            remove=_sms_remove,
+            describe=_sms_line,
+        ),
         Category(
             key="audit_log",
             label="Audit log (who looked at or changed what)",

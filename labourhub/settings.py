@@ -241,6 +241,22 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LabourHub <no-reply@labourhub.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Text messages (labourhub/sms.py) ----------------------------------------------
+# The provider's API base (Twilio's Messages API shape: https://api.twilio.com); unset, SMS is off
+# and every SMS choice is hidden. SMS_FROM is the sending number (+44...) or a Messaging Service
+# SID (MG...).
+SMS_PROVIDER_URL = env_url("SMS_PROVIDER_URL", "", schemes=["https", "http"]).rstrip("/")
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN", "")
+SMS_FROM = env_str("SMS_FROM", "")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1, maximum=120)
+if SMS_PROVIDER_URL and not (SMS_ACCOUNT_SID and SMS_AUTH_TOKEN and SMS_FROM):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SMS_PROVIDER_URL is set, so SMS_ACCOUNT_SID, SMS_AUTH_TOKEN and SMS_FROM must be set too."
+    )
+
 # --- Member email ---------------------------------------------------------------
 # Messages a second that one worker sends; 0 means as fast as the SMTP server takes them.
 MEMBER_EMAIL_RATE_PER_SECOND = env_int("MEMBER_EMAIL_RATE_PER_SECOND", 20, minimum=0)

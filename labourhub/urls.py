@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
 
-from labourhub import mfa_enrolment, views, views_privacy, views_retention
+from labourhub import mfa_enrolment, views, views_privacy, views_retention, views_sms
 from labourhub.api import router
 
 autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
@@ -11,6 +11,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("labourhub.status.urls")),  # public (issue 18, items 6-8)
+
+    # The SMS provider's callbacks: public, signed (labourhub/views_sms.py).
+    path("sms/status/", views_sms.sms_status, name="sms_status"),
+    path("sms/inbound/", views_sms.sms_inbound, name="sms_inbound"),
     # Data protection: retention (issue 16, item 4) and the privacy notice (item 5).
     path("retention/", views_retention.retention_index, name="retention_index"),
     path("retention/<int:pk>/", views_retention.retention_preview, name="retention_preview"),

@@ -280,6 +280,22 @@ def smtp_server(settings):
     server.stop()
 
 
+@pytest.fixture
+def sms_provider(settings, monkeypatch):
+    """A local server playing Twilio (tests/sms_provider.py), configured as the SMS provider for
+    this process and (through the environment) for a `celery_worker` requested after it."""
+    from tests.sms_provider import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+
+    fake = FakeTwilio()
+    fake.start()
+    values = {"SMS_PROVIDER_URL": fake.url, "SMS_ACCOUNT_SID": ACCOUNT_SID, "SMS_AUTH_TOKEN": AUTH_TOKEN}
+    for name, value in {**values, "SMS_FROM": FROM, "SMS_TIMEOUT": "1"}.items():
+        monkeypatch.setenv(name, value)
+        setattr(settings, name, int(value) if name == "SMS_TIMEOUT" else value)
+    yield fake
+    fake.stop()
+
+
 class CeleryWorker:
     """A real `celery worker` process on the test database and a private broker folder."""
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns import events_services, tasks
 from campaigns.models import EventMessage, Signup
 from labourhub.celery import app as celery_app
-from labourhub.models import Role
+from labourhub.models import Role, SmsMessage
 from tests.campaigns.event_factories import booked, event_with_shift, local
 
 DAY = timezone.localdate() + datetime.timedelta(days=10)  # the session's day
@@ -224,14 +224,23 @@ def test_the_beat_schedules_the_reminder_sweep(settings):
 
 
 def test_a_real_worker_sends_the_confirmation_and_the_morning_message(
-    anytown, smtp_server, celery_worker, client
+    anytown, smtp_server, sms_provider, celery_worker, client
 ):
+    # By text too (labourhub/sms.py): the provider down for the first text, which is tried again.
+    sms_provider.script.append(("error", 503, {"code": 20503, "message": "Service unavailable"}))
     now = timezone.localtime()
     minutes = max(2, min(40, (24 * 60 - (now.hour * 60 + now.minute)) - 2))  # still today
     event, shift = event_with_shift(anytown.constituency, starts_at=now + datetime.timedelta(minutes=minutes))
     response = client.post(
         reverse("campaigns:event_public", args=[event.token]),
-        {"shift": shift.pk, "name": "Worker Test", "email": "worker@anytown.example", "consent_email": "on"},
+        {
+            "shift": shift.pk,
+            "name": "Worker Test",
+            "email": "worker@anytown.example",
+            "phone": "07700 900555",
+            "consent_email": "on",
+            "consent_sms": "on",
+        },
     )
     assert response.status_code == 302
     celery_worker.wait_for(lambda: subjects_to(smtp_server, "worker@anytown.example"))
@@ -251,3 +260,10 @@ def test_a_real_worker_sends_the_confirmation_and_the_morning_message(
         f"You signed up: {event.title}",
         f"Today: {event.title}",
     ]
+    # The texts: the confirmation posted twice (503, then taken), the morning one once, nothing more.
+    celery_worker.wait_for(lambda: SmsMessage.unscoped.filter(status=SmsMessage.Status.ACCEPTED).count() == 2)
+    bodies = [r["form"]["Body"] for r in sms_provider.requests if r["form"]["To"] == "+447700900555"]
+    assert len(bodies) == 3
+    assert sum(b.startswith(f"You signed up: {event.title}") for b in bodies) == 2
+    assert sum(b.startswith("Today ") for b in bodies) == 1
+    assert SmsMessage.unscoped.get(key__endswith=":confirmation:0").attempts == 2

@@ -63,6 +63,9 @@ URLS = dict.fromkeys(
     # that is not Anytown (the walk still checks that nothing of Anytown's shows or changes there).
     "privacy_notice": lambda anytown: {"gss": _public_clp().gss_code},
     "privacy_notice_short": lambda anytown: {"gss": _public_clp().gss_code},
+    # The SMS provider's callbacks (labourhub/views_sms.py): public, refused without its signature.
+    "sms_status": _no_kwargs,
+    "sms_inbound": _no_kwargs,
 }
 
 
@@ -119,6 +122,8 @@ NO_CANARY = dict.fromkeys(
     "privacy_notice": "public by design (a CLP's published notice): walked with another CLP's code",
     "privacy_notice_short": "redirects to a CLP's public notice by its code: walked with another CLP's",
     "healthz": "reports whether the database and broker answer, nothing else",
+    "sms_status": "the SMS provider's delivery receipts: answers 403 or 204, never a body",
+    "sms_inbound": "the SMS provider's incoming texts: answers 403 or an empty TwiML reply",
     "api-root": "lists the API's endpoints, no rows",
     "admin:app_list": "lists the models the user may open, never rows",
     "admin:jsi18n": "the admin's translation catalogue",
