@@ -24,6 +24,10 @@ from labourhub.api_v1.models import ApiToken, IdempotentRequest
 MAX_KEY = 200
 
 
+class KeyReused(exceptions.ValidationError):
+    status_code = 422
+
+
 def _request_hash(request: Request) -> str:
     body = json.dumps(request.data, sort_keys=True, default=str)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
@@ -51,7 +55,7 @@ def idempotent_post(request: Request, handle: Callable[[], Response]) -> Respons
         if inserted is None:
             stored = IdempotentRequest.objects.get(user=request.user, token=token, key=key)
             if stored.request_hash != digest:
-                raise exceptions.ValidationError(
+                raise KeyReused(
                     {"Idempotency-Key": "This key was used for a different request; use a new key."}
                 )
             replay = Response(stored.response, status=stored.status)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 PROBLEM = "application/problem+json"
@@ -73,7 +73,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         errors = _field_errors(exc.detail)
         named = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(
-            status.HTTP_400_BAD_REQUEST, f"Check these fields: {named}", errors=errors, headers=headers
+            exc.status_code, f"Check these fields: {named}", errors=errors, headers=headers
         )
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return problem_response(exc.status_code, str(detail), headers=headers)

@@ -7,6 +7,7 @@ process keeps its own (a client spread over n processes could make n times as ma
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -22,17 +23,20 @@ class Verdict:
     reset: int  # seconds until the window starts again
 
 
+_clock = time.time  # the window's clock (a test holds it still to make 16 calls in one second)
+
+
 def _count(keys: list[str], window: int) -> list[int]:
     """Add one call to each key's count in this window; return the counts. Django's cache is Redis
     when REDIS_URL is set (shared by every process), the process's own memory otherwise."""
     counts = []
     for key in keys:
         name = f"api-rate:{key}:{window}"
-        cache.add(name, 0, timeout=2)
+        cache.add(name, 0, timeout=10)
         try:
             counts.append(cache.incr(name))
         except ValueError:  # expired between add and incr
-            cache.set(name, 1, timeout=2)
+            cache.set(name, 1, timeout=10)
             counts.append(1)
     return counts
 
@@ -40,9 +44,10 @@ def _count(keys: list[str], window: int) -> list[int]:
 def rate_limit_hit(*, keys: list[str], write: bool) -> Verdict:
     """Count one call against every key (the client's address, the token); refuse when any is over."""
     limit = settings.API_RATE_LIMIT_WRITES if write else settings.API_RATE_LIMIT_READS
-    now = time.time()
+    now = _clock()
     window = int(now)
     kind = "w" if write else "r"
     counts = _count([f"{kind}:{key}" for key in keys], window)
     highest = max(counts)
-    return Verdict(allowed=highest <= limit, limit=limit, remaining=max(0, limit - highest), reset=1)
+    reset = max(1, math.ceil(window + 1 - now))
+    return Verdict(allowed=highest <= limit, limit=limit, remaining=max(0, limit - highest), reset=reset)
