@@ -12,7 +12,7 @@ contacts written through the API, against the trivial view in the same run (issu
    following each page's `next` cursor on one keep-alive connection: every page timed;
 3. offers `--write-rate` contacts a second for `--write-seconds` (20 connections, each on a steady
    interval), each a POST /api/v1/contacts/ with an Idempotency-Key, through the phone pages' service;
-4. times, in the same run, the trivial view (`/campaigns/ping`) back to back on 20 connections.
+4. times, in the same run, the trivial view (`/campaigns/ping.json`) back to back on 20 connections.
 The last line printed is one JSON object. Targets: p95_page_ms < 100, last_page_ms no more than
 first_page_ms (keyset paging), p95_write_ms < 150 at 200 writes a second.
 """
@@ -157,7 +157,7 @@ def main():
 
             pingers = [with_token(port, write_secret) for _ in range(CONNECTIONS)]
             pings, ping_seconds, ping_errors = run_phones(
-                pingers, 5, lambda phone, i: phone.request("GET", "/campaigns/ping")[0]
+                pingers, 5, lambda phone, i: phone.request("GET", "/campaigns/ping.json")[0]
             )
             baseline = sum(len(p) for p in pings) / ping_seconds
     finally:
