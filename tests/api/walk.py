@@ -59,10 +59,10 @@ URLS = {
 }
 BODIES = {"v1-contact-list": _contact}
 OWNERS = {"v1-contact-list": Role.CANVASSER}
+# api_tokens: the signed-in user's own tokens; its owner (the secretary) sees "Anytown turnout model".
 NO_CANARY = {
     "api_v1_schema": "the API's description: no rows",
     "api_v1_docs": "Swagger UI's page: no rows",
-    "api_tokens": "the signed-in user's own tokens (a token of Anytown's is walked by api_token_revoke)",
     "v1-elector-removed": "ids only: a leak here shows no name",
     "v1-contact-list": "ids and codes only: a leak here shows no name (as campaigns-visit-list)",
     "v1-contact-detail": "ids and codes only: a leak here shows no name (as campaigns-visit-detail)",
