@@ -76,7 +76,7 @@ def seed(rows):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(organiser, generate_totp_secret())
-    homes = Property.objects.bulk_create(
+    homes = Property.unscoped.bulk_create(
         Property(polling_district_id=districts[0], house_number=i, street="Api Street", address=f"{i} Api Street",
                  postcode="AP11AA", postcode_display="AP1 1AA", address_key=f"{i:032x}")
         for i in range(1, 201)
