@@ -33,7 +33,7 @@ os.environ.setdefault("API_RATE_LIMIT_WRITES", "1000000")
 
 from tests.perf.bootstrap import Phone, free_port, gunicorn, percentile, run_phones, setup_django  # noqa: E402
 
-setup_django("bench_api", DEBUG="true")  # DEBUG: static files without a manifest
+setup_django("bench_api", DEBUG="true", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="false")
 
 from django.db import connection  # noqa: E402
 
