@@ -266,8 +266,10 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
 
 
-# --- Data protection (issue 16): the register of subject requests and the breach log -------------
-# Defined in their own package and imported here so they belong to the core app.
+# --- Data protection (issue 16): the register of subject requests and the breach log; the public
+# API (issue 18): tokens and idempotent POSTs. Defined in their own packages and imported here so
+# they belong to the core app.
+from labourhub.api_v1.models import ApiToken, IdempotentRequest  # noqa: E402, F401
 from labourhub.dataprotection.models import (  # noqa: E402, F401
     Breach,
     SubjectRequest,

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (no CDN)
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -409,7 +411,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# /api/v1/ (issue 18): its schema (drf-spectacular; only /api/v1/ is described), rate limits per
+# client address and per token, calls a second (kept in Redis when REDIS_URL is set, per process
+# otherwise), and how long an Idempotency-Key's answer is kept.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LabourHub API",
+    "DESCRIPTION": "The public API of LabourHub: send `Authorization: Bearer <token>` (a token made "
+    "under your account's API tokens page). Every call sees only what the token's owner may see now.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["labourhub.api_v1.schema.only_v1"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_RATE_LIMIT_READS = env_int("API_RATE_LIMIT_READS", 15, minimum=1)
+API_RATE_LIMIT_WRITES = env_int("API_RATE_LIMIT_WRITES", 5, minimum=1)
+IDEMPOTENCY_KEEP_HOURS = env_int("IDEMPOTENCY_KEEP_HOURS", 24, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

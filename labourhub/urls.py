@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from labourhub import mfa_enrolment, views, views_privacy, views_retention, views_sms
 from labourhub.api import router
+
+from labourhub import mfa_enrolment, views, views_privacy, views_retention
+from labourhub.api import router, v1_router
+from labourhub.api_v1 import views as api_v1_views
 
 autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
 
@@ -28,7 +33,12 @@ urlpatterns = [
     path("accounts/2fa/recovery-codes/", mfa_enrolment.view_recovery_codes, name="mfa_view_recovery_codes"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_v1_schema"),
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_v1_schema"), name="api_v1_docs"),
+    path("api/v1/", include(v1_router.urls)),
     path("api/", include(router.urls)),
+    path("accounts/api-tokens/", api_v1_views.token_list, name="api_tokens"),
+    path("accounts/api-tokens/<int:pk>/revoke/", api_v1_views.token_revoke, name="api_token_revoke"),
     path("voters/", include("voters.urls")),
     path("members/", include("members.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -1,0 +1,69 @@
+"""/api/v1/ and the API token pages for the scoping walker (see tests/test_scoping_walker.py, which
+walks the /api/v1/ URLs with a token of every persona as well as with its session)."""
+
+from labourhub.api_v1.models import Scope
+from labourhub.api_v1.services import api_token_create
+from labourhub.models import Role
+from tests.campaigns.walk import _pack, _visit
+
+
+def _no_kwargs(anytown):
+    return {}
+
+
+def _with_elector(anytown):
+    _pack(anytown)  # an Anytown elector, surname Anytownson
+    return {}
+
+
+def _elector_pk(anytown):
+    return {"pk": _pack(anytown).doors.get().property.electors.get().pk}
+
+
+def _token_pk(anytown):
+    token, _ = anytown.once(
+        "api token",
+        lambda clp: api_token_create(
+            user=clp.user(Role.CLP_SECRETARY),
+            name="Anytown turnout model",
+            scopes=list(Scope.values),
+            expires_at=None,
+        ),
+    )
+    return {"pk": token.pk}
+
+
+def _contact(anytown):
+    """One contact for Anytown's pack and elector, as a script sends it."""
+    pack = _pack(anytown)
+    return {
+        "pack": pack.pk,
+        "elector": pack.doors.get().property.electors.get().pk,
+        "outcome": "spoke",
+        "survey_version": pack.campaign.current_survey_version().pk,
+        "answers": {"vi": "L"},
+        "notes": "Walker's note",
+    }
+
+
+URLS = {
+    "api_v1_schema": _no_kwargs,
+    "api_v1_docs": _no_kwargs,
+    "api_tokens": _no_kwargs,
+    "api_token_revoke": _token_pk,
+    "v1-elector-list": _with_elector,
+    "v1-elector-detail": _elector_pk,
+    "v1-elector-removed": _with_elector,
+    "v1-contact-list": _no_kwargs,
+    "v1-contact-detail": lambda anytown: {"pk": _visit(anytown).pk},
+}
+BODIES = {"v1-contact-list": _contact}
+OWNERS = {"v1-contact-list": Role.CANVASSER}
+# api_tokens: the signed-in user's own tokens; its owner (the secretary) sees "Anytown turnout model".
+NO_CANARY = {
+    "api_v1_schema": "the API's description: no rows",
+    "api_v1_docs": "Swagger UI's page: no rows",
+    "v1-elector-removed": "ids only: a leak here shows no name",
+    "v1-contact-list": "ids and codes only: a leak here shows no name (as campaigns-visit-list)",
+    "v1-contact-detail": "ids and codes only: a leak here shows no name (as campaigns-visit-detail)",
+}
