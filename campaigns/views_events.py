@@ -13,9 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import events, events_privacy, events_services
-from campaigns.forms import EventForm, EventSignupForm, RepeatForm, ShiftForm, WalkInForm
-
-from campaigns import events, events_services
 from campaigns.forms import EventForm, EventSignupForm, InviteForm, RepeatForm, ShiftForm, WalkInForm
 from campaigns.models import CallList, Event, Pack, Shift, Signup, WalkList
 from labourhub.models import User

@@ -27,13 +27,10 @@ def letter_email_send_task(letter_id):
 
 @shared_task
 def chasers_create_task():
-    """Nightly (CELERY_BEAT_SCHEDULE): a chaser task for every agency past its due date."""
+    """Hourly (CELERY_BEAT_SCHEDULE "casework-chasers"): a chaser task for every agency past its due date."""
     result = services.chasers_create()
     heartbeat_ping(job="casework-chasers")
     return result
-
-    """Hourly (CELERY_BEAT_SCHEDULE "casework-chasers"): a chaser task for every agency past its due date."""
-    return services.chasers_create()
 
 
 @shared_task

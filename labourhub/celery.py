@@ -7,4 +7,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labourhub.settings")
 app = Celery("labourhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["labourhub.dataprotection", "labourhub.webhooks"])  # packages of the core app, not apps
+app.autodiscover_tasks(
+    ["labourhub.dataprotection", "labourhub.webhooks"]
+)  # packages of the core app, not apps

@@ -276,11 +276,11 @@ from labourhub.dataprotection.models import (  # noqa: E402, F401
     SubjectRequestEvent,
 )
 
-# --- Webhooks (issue 18, item 5): subscriptions, deliveries and their attempts ---------------------
-from labourhub.webhooks.models import Attempt, Delivery, Subscription  # noqa: E402, F401
-
 # --- Text messages (issue 17, item 3): the sent-log and STOP opt-outs (labourhub/sms.py) ---------
 from labourhub.sms_models import SmsMessage, SmsOptOut  # noqa: E402, F401
+
+# --- Webhooks (issue 18, item 5): subscriptions, deliveries and their attempts ---------------------
+from labourhub.webhooks.models import Attempt, Delivery, Subscription  # noqa: E402, F401
 
 # --- The privacy notice -------------------------------------------------------------------------
 

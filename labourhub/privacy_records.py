@@ -73,7 +73,7 @@ PROCESSING = {
         "source": "The integration's answer",
         "retention": "As its delivery",
         "recipients": "None outside the party",
-
+    },
     "SmsMessage": {
         "data": "Each text message sent: the mobile number, the text, the provider's id, delivery status",
         "purpose": "Sending event reminders (and polling-day messages) to people who agreed to texts, "

@@ -183,7 +183,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30,
         "options": {"expires": 300},  # labourhub.status.tasks.ROUND_EXPIRES_SECONDS
     },
-
     # Webhooks: send deliveries whose retry time has come (labourhub/webhooks/services.py).
     "webhooks-due": {"task": "labourhub.webhooks.tasks.webhook_deliveries_due_task", "schedule": 60},
 }

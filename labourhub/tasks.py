@@ -3,9 +3,8 @@ from django.core.mail import EmailMultiAlternatives
 
 from labourhub.models import Constituency
 from labourhub.services import retention_apply
-from labourhub.status.services import heartbeat_ping
-
 from labourhub.sms import SmsRetry, sms_message_send
+from labourhub.status.services import heartbeat_ping
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=8)

@@ -4,9 +4,6 @@ from django.utils.module_loading import autodiscover_modules
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from labourhub import mfa_enrolment, views, views_privacy, views_retention, views_sms
-from labourhub.api import router
-
-from labourhub import mfa_enrolment, views, views_privacy, views_retention
 from labourhub.api import router, v1_router
 from labourhub.api_v1 import views as api_v1_views
 
@@ -16,7 +13,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("labourhub.status.urls")),  # public (issue 18, items 6-8)
-
     # The SMS provider's callbacks: public, signed (labourhub/views_sms.py).
     path("sms/status/", views_sms.sms_status, name="sms_status"),
     path("sms/inbound/", views_sms.sms_inbound, name="sms_inbound"),
