@@ -220,7 +220,9 @@ class TestWhoMayTellAndWhen:
         day.election.poll_date = (now - datetime.timedelta(days=1)).date()
         day.election.polls_open, day.election.polls_close = datetime.time(7), datetime.time(22)
         day.election.save(update_fields=["poll_date", "polls_open", "polls_close"])
-        result = _tell(day, teller, "1", recorded_at=now - datetime.timedelta(days=1))
+        # Typed at 23:00 on poll day: after the close and its grace whatever the time the test runs.
+        typed_at = timezone.make_aware(datetime.datetime.combine(day.election.poll_date, datetime.time(23)))
+        result = _tell(day, teller, "1", recorded_at=typed_at)
         assert result.status == "refused"
         assert "polls closed at 22:00" in result.message and "until 22:30" in result.message
         assert not Telling.unscoped.exists()
