@@ -219,16 +219,19 @@ class EventForm(forms.Form):
         help_text="Members of other CLPs there may sign up; checked in, they canvass the pack you hand "
         "them until the end of the day (no access request).",
     )
-    visiting_constituencies = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, label="Open to visitors from these CLPs"
+    # Codes, not a list of every CLP by name: a form of one CLP names no other (the scoping walker).
+    visiting_constituencies = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Open to visitors from these CLPs",
+        help_text="Their GSS codes, separated by commas or spaces (e.g. E14000902).",
     )
 
     def __init__(self, *args, constituencies, organisers, walk_lists, call_lists, with_shift=True, **kwargs):
-        from labourhub.models import Constituency, Region
+        from labourhub.models import Region
 
         super().__init__(*args, **kwargs)
         self.fields["visiting_regions"].queryset = Region.objects.order_by("name")
-        self.fields["visiting_constituencies"].queryset = Constituency.objects.order_by("name")
         self.fields["constituency"].queryset = constituencies
         self.fields["contact"].queryset = organisers
         self.fields["walk_list"].queryset = walk_lists
@@ -239,6 +242,18 @@ class EventForm(forms.Form):
             shift = ShiftForm()
             for name, field in shift.fields.items():
                 self.fields[name] = field
+
+    def clean_visiting_constituencies(self):
+        from labourhub.models import Constituency
+
+        codes = [
+            code.upper() for code in self.cleaned_data["visiting_constituencies"].replace(",", " ").split()
+        ]
+        found = list(Constituency.objects.filter(gss_code__in=codes))
+        unknown = sorted(set(codes) - {c.gss_code for c in found})
+        if unknown:
+            raise forms.ValidationError(f"No CLP has the code {', '.join(unknown)}.")
+        return found
 
     def clean(self):
         data = super().clean()

@@ -108,7 +108,7 @@ def event_edit(request, pk):
     constituencies = constituencies_for(request.user, Action.ORGANISE).filter(pk=event.constituency_id)
     initial = {name: getattr(event, name) for name in events_services.EVENT_FIELDS}
     initial["visiting_regions"] = list(event.visiting_regions.all())
-    initial["visiting_constituencies"] = list(event.visiting_constituencies.all())
+    initial["visiting_constituencies"] = " ".join(c.gss_code for c in event.visiting_constituencies.all())
     form = EventForm(
         request.POST or None,
         initial=initial,

@@ -231,3 +231,28 @@ def test_a_lapsed_visitor_is_not_let_in(client, anytown, otherton, day):
     signup.refresh_from_db()
     assert signup.visitor_grant_id is None and signup.attendance == ""
     assert not Holding.unscoped.filter(user=day["visitor"]).exists()
+
+
+def test_the_organiser_opens_a_session_to_other_clps_by_code_and_by_region(
+    client, anytown, otherton, westland
+):
+    client.force_login(anytown.user(Role.ORGANISER))
+    day = (timezone.localdate() + datetime.timedelta(days=5)).strftime("%d/%m/%Y")
+    data = {
+        "constituency": anytown.constituency.pk,
+        "kind": "canvass",
+        "title": "Target seat Saturday",
+        "visibility": "members",
+        "starts_at": f"{day} 10:30",
+        "ends_at": f"{day} 12:30",
+        "minimum": "1",
+        "visiting_regions": [westland.pk],
+        "visiting_constituencies": "e14000902, E14999999",
+    }
+    page = client.post(reverse("campaigns:event_create"), data)
+    assert "No CLP has the code E14999999" in page.text and not Event.unscoped.exists()
+    data["visiting_constituencies"] = otherton.constituency.gss_code.lower()
+    client.post(reverse("campaigns:event_create"), data)
+    event = Event.unscoped.get()
+    assert list(event.visiting_constituencies.all()) == [otherton.constituency]
+    assert list(event.visiting_regions.all()) == [westland]
