@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labourhub", "0007_ret16_privacy_notice"),
+        ("labourhub", "0008_act17_visiting_role"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labourhub", "0007_ret16_privacy_notice"),
+        ("labourhub", "0011_hooks18_webhooks"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("labourhub", "0007_ret16_privacy_notice"),
+        ("labourhub", "0009_api18_tokens"),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labourhub', '0007_ret16_privacy_notice'),
+        ("labourhub", "0010_dp16_request_person"),
     ]
 
     operations = [
