@@ -176,6 +176,8 @@ def run_phones(phones, seconds, work, interval=None):
         try:
             while time.monotonic() < stop:
                 if interval:
+                    if next_at >= stop:  # not sleep past the end: that idle wait diluted every rate
+                        break
                     time.sleep(max(0.0, next_at - time.monotonic()))
                     next_at += interval
                 results[i].append(work(phones[i], i))
