@@ -9,7 +9,7 @@ from labourhub.status.forms import IncidentForm, MaintenanceForm
 from labourhub.status.models import Incident, IncidentUpdate, Maintenance
 
 
-class IncidentUpdateInline(admin.TabularInline):
+class IncidentUpdateInline(admin.StackedInline):  # stacked: each field labelled (axe)
     model = IncidentUpdate
     extra = 1
     fields = ["status", "at", "body"]

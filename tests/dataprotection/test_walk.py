@@ -55,7 +55,7 @@ def test_the_walk_finds_the_leaks_when_scoping_is_off(dp_walker, monkeypatch):
     _without_scoping(monkeypatch)
     blind = []
     for persona in dp_walker["personas"]:
-        if persona.user is None:
+        if persona.user is None or persona.token:  # token personas walk /api/v1/ only: none here
             continue
         if not walk_as(persona, dp_walker["plan"], dp_walker["fingerprint"], stop_at_first=True).problems:
             blind.append(persona.label)

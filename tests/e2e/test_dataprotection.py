@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from labourhub.dataprotection.models import Breach, SubjectRequest
 from labourhub.models import Role
@@ -45,7 +46,7 @@ def test_a_lead_logs_a_request_and_a_breach_on_a_phone(browser_context, live_ser
 
     page.goto(reverse("home"))
     page.get_by_role("link", name="Data-subject requests").click()
-    assert page.get_by_text("Olivia Overdue").is_visible()
+    expect(page.get_by_text("Olivia Overdue")).to_be_visible()  # waits for the list to load
     page.get_by_role("link", name="Log a request").click()
     page.get_by_label("Type of request").select_option("objection")
     received = timezone.localdate() - datetime.timedelta(days=5)
