@@ -130,6 +130,15 @@ def held(person: Person) -> list[Section]:
     ]
 
 
+def phone_numbers(person: Person) -> list:
+    """The electors' phone numbers, and their event contacts' (campaigns/events_privacy.py)."""
+    numbers = [_for(person, PhoneNumber).values_list("number", flat=True)] if person.elector_ids else []
+    return numbers + events_privacy.phone_numbers(person)
+
+
+webhook_ids = events_privacy.webhook_ids
+
+
 def preview(person: Person, *, erase: bool) -> list[tuple[str, int]]:
     events = events_privacy.preview(person, erase=erase)
     if not person.elector_ids:
