@@ -51,6 +51,7 @@ def held(person: Person) -> list[Section]:
             "notes",
             "voided",
             "flags",
+            "contact__source",
         )
         .annotate(
             given=ArrayAgg(
@@ -83,9 +84,9 @@ def held(person: Person) -> list[Section]:
                     "answers": "; ".join(f"{a['question']}: {a['answer']}" for a in given),
                     "notes": notes,
                     "withdrawn by an organiser": voided,
-                    "source": "canvass" if channel == "door" else "phone bank",
+                    "source": source or ("canvass" if channel == "door" else "phone bank"),
                 }
-                for _, at, channel, outcome, campaign, notes, voided, flags, given in visits
+                for _, at, channel, outcome, campaign, notes, voided, flags, source, given in visits
             ],
             "Your answers are political opinions (special category data): held for democratic engagement.",
         ),
