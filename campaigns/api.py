@@ -17,7 +17,7 @@ from campaigns.sync import parse_time, sync_batch
 from labourhub.api import router, v1_router
 from labourhub.api_v1.base import ApiViewSet, parse_modified_since
 from labourhub.api_v1.idempotency import idempotent_post
-from labourhub.api_v1.models import Scope
+from labourhub.api_v1.models import ApiToken, Scope
 from labourhub.api_v1.problems import problem_response
 from labourhub.scoping import Action
 from labourhub.services import audit_record
@@ -212,7 +212,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         item = {key: value for key, value in data.items() if key not in ("uuid", "recorded_at")}
         item["uuid"] = str(data.get("uuid") or uuid.uuid4())
         item["recorded_at"] = (data.get("recorded_at") or timezone.now()).isoformat()
-        (result,) = sync_batch(user=request.user, items=[item], request=request)
+        token = request.auth  # the contact's source names the API client, not the phone page
+        source = f"API client {token.pk}: {token.name}"[:30] if isinstance(token, ApiToken) else "API client"
+        (result,) = sync_batch(user=request.user, items=[item], request=request, source=source)
         if result["status"] in SYNC_STATUS_HTTP:
             return Response(result, status=SYNC_STATUS_HTTP[result["status"]])
         return problem_response(

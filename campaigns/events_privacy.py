@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from campaigns.models import Event, EventContact, EventMessage, Signup
 from labourhub.privacy import Person, Section, tombstone_key
@@ -60,6 +61,39 @@ def _contacts(person: Person):
     for email in emails:
         same |= Q(email__iexact=email)
     return EventContact.unscoped.filter(same, constituency=person.constituency)
+
+
+def _contacts_lazy(person: Person):
+    """`_contacts` as one query (the member's address matched in a subquery), to go in a union."""
+    from members.models import Member
+
+    emails = (
+        Member.unscoped.filter(pk__in=person.member_ids, constituency=person.constituency)
+        .exclude(email="")
+        .annotate(upper_email=Upper("email"))
+        .values("upper_email")
+    )
+    return (
+        EventContact.unscoped.filter(constituency=person.constituency)
+        .alias(upper_email=Upper("email"))
+        .filter(Q(member_id__in=person.member_ids) | Q(upper_email__in=emails))
+    )
+
+
+def phone_numbers(person: Person) -> list:
+    """The event contacts' phone numbers: event texts went to them (labourhub/privacy.py)."""
+    return [_contacts_lazy(person).values_list("phone", flat=True)] if person.member_ids else []
+
+
+def webhook_ids(person: Person) -> dict[str, list[int]]:
+    """The person's sign-ups, named by id in `signup.created` webhook payloads."""
+    if not person.member_ids:
+        return {}
+    return {
+        "signup_id": list(
+            Signup.unscoped.filter(contact__in=_contacts_lazy(person)).values_list("pk", flat=True)
+        )
+    }
 
 
 def held(person: Person) -> list[Section]:

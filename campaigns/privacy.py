@@ -51,6 +51,7 @@ def held(person: Person) -> list[Section]:
             "notes",
             "voided",
             "flags",
+            "contact__source",
         )
         .annotate(
             given=ArrayAgg(
@@ -83,9 +84,9 @@ def held(person: Person) -> list[Section]:
                     "answers": "; ".join(f"{a['question']}: {a['answer']}" for a in given),
                     "notes": notes,
                     "withdrawn by an organiser": voided,
-                    "source": "canvass" if channel == "door" else "phone bank",
+                    "source": source or ("canvass" if channel == "door" else "phone bank"),
                 }
-                for _, at, channel, outcome, campaign, notes, voided, flags, given in visits
+                for _, at, channel, outcome, campaign, notes, voided, flags, source, given in visits
             ],
             "Your answers are political opinions (special category data): held for democratic engagement.",
         ),
@@ -128,6 +129,15 @@ def held(person: Person) -> list[Section]:
         ),
         *events_privacy.held(person),
     ]
+
+
+def phone_numbers(person: Person) -> list:
+    """The electors' phone numbers, and their event contacts' (campaigns/events_privacy.py)."""
+    numbers = [_for(person, PhoneNumber).values_list("number", flat=True)] if person.elector_ids else []
+    return numbers + events_privacy.phone_numbers(person)
+
+
+webhook_ids = events_privacy.webhook_ids
 
 
 def preview(person: Person, *, erase: bool) -> list[tuple[str, int]]:

@@ -423,7 +423,11 @@ def canvass_record_visit(
 
 @transaction.atomic(savepoint=False)  # one transaction; inside a sync batch, the batch's own
 def canvass_record_visits(
-    *, canvasser: User, visits: Sequence[VisitInput], reference: ReferenceCodes | None = None
+    *,
+    canvasser: User,
+    visits: Sequence[VisitInput],
+    reference: ReferenceCodes | None = None,
+    source: str = "",
 ) -> list[VisitResult]:
     """Record visits (VisitInput) by one canvasser, each once per client UUID; one VisitResult each.
 
@@ -432,7 +436,8 @@ def canvass_record_visits(
     organiser. A repeat of a UUID with the same content is acknowledged ("duplicate"); with other
     content it is refused and logged ("conflict"). Answers that do not fit the survey version are
     "refused" with a message saying what and where. Rows are written a table at a time, so a
-    phone's batch of 50 costs a few statements plus one contact each.
+    phone's batch of 50 costs a few statements plus one contact each. `source` is what the contacts
+    record as their source when it is not the page's own (an API client: issue 16, item 5).
     """
     reference = reference or ReferenceCodes()
     now = timezone.now()
@@ -458,7 +463,7 @@ def canvass_record_visits(
             campaign_label=item.visit.campaign.name,
             campaign_ref=str(item.visit.client_uuid),
             notes=item.visit.notes,
-            source=_contact_source(item.visit),
+            source=source or _contact_source(item.visit),
         )
     Visit.unscoped.bulk_update([p.visit for p in fresh], ["contact"])
     contacts_emit([p.visit for p in fresh])  # webhooks: one statement for the batch (campaigns/webhooks.py)

@@ -222,8 +222,9 @@ def _visit_input(batch, item):
 
 
 @transaction.atomic
-def sync_batch(*, user, items, request=None):
-    """Apply each item once; return one result per item, in the order sent.
+def sync_batch(*, user, items, request=None, source=""):
+    """Apply each item once; return one result per item, in the order sent. `source`: the contacts'
+    recorded source when not the phone page's own ("API client 3: name", from /api/v1/).
 
     One transaction for the batch (one commit, not one per answer). Items that cannot be applied
     are refused one by one and logged with their payload; they never stop the others.
@@ -239,7 +240,7 @@ def sync_batch(*, user, items, request=None):
             positions.append(position)
         except _Refuse as refusal:
             results[position] = _output(item, _refused(user, item, *refusal.args))
-    recorded = canvass_record_visits(canvasser=user, visits=inputs, reference=batch.reference)
+    recorded = canvass_record_visits(canvasser=user, visits=inputs, reference=batch.reference, source=source)
     for position, given, result in zip(positions, inputs, recorded, strict=True):
         if result.status == SyncStatus.REFUSED:
             result = _refused(user, items[position], result.message, given.campaign)

@@ -15,7 +15,15 @@ The mechanism lives here; each app contributes through its own `<app>/privacy.py
 - `preview(person, *, erase) -> list[tuple[str, int]]`: what erasing (or objecting) would remove;
 - `erase(person, *, user, reason, erase) -> list[tuple[str, int]]`: remove or anonymise it; with
   `erase=False` only the objection (do not contact, consents withdrawn) is recorded;
-- `mentions(person) -> list[Mention]`: free text on other records that may name them, for review.
+- `mentions(person) -> list[Mention]`: free text on other records that may name them, for review;
+- `phone_numbers(person) -> list[QuerySet]`: the person's phone numbers as the app stores them (each
+  a flat `values_list` of one text column), for the texts sent to them (core `SmsMessage`);
+- `webhook_ids(person) -> dict[str, list[int]]`: ids naming the person in webhook payloads' `data`
+  (beyond `elector_id` and `member_id`, which the core matches itself), e.g. `signup_id`.
+
+The core's own records of a person are handled here, not by an app: the texts sent to their numbers
+(SmsMessage, in the export and erased; an SmsOptOut is a suppression record, shown and kept) and the
+webhook deliveries whose payload carries their ids (erased, pending or past).
 
 casework has no privacy.py: the elected representative's office is a separate controller, which
 the export's summary says.
@@ -28,6 +36,7 @@ sha256(), as HMAC is defined), so set-based intakes check a million rows in one 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -184,8 +193,123 @@ def held(person: Person) -> list[Section]:
     for module in _apps():
         if hasattr(module, "held"):
             sections.extend(module.held(person))
+    sections.extend(_texts_held(person, _numbers(person)))
     sections.append(_audit_section(person))
     return sections
+
+
+# --- The core's own records of a person: texts to their numbers, webhook deliveries naming them ---
+
+TEXT_PURPOSES = {"event": "about an event you booked"}
+OPT_OUT_NOTE = (
+    "A number that texted STOP is kept on the list of numbers never to text again: a suppression "
+    "record, which erasure keeps, so that no list ever texts that number again. Texting START lifts it."
+)
+
+
+def _numbers(person: Person) -> set[str]:
+    """The person's phone numbers (each app's `phone_numbers`, one query for all) as texts are
+    addressed: E.164 for a UK mobile, and as stored, cut to 16 (a text refused as not a mobile keeps
+    what it was given)."""
+    from labourhub.sms import SmsNumberError, normalise_uk
+
+    querysets = [
+        queryset.order_by()
+        for module in _apps()
+        if hasattr(module, "phone_numbers")
+        for queryset in module.phone_numbers(person)
+    ]
+    if not querysets:
+        return set()
+    numbers: set[str] = set()
+    for number in querysets[0].union(*querysets[1:]):
+        if not number:
+            continue
+        numbers.add(number[:16])
+        with contextlib.suppress(SmsNumberError):
+            numbers.add(normalise_uk(number))
+    return numbers
+
+
+def _texts(person: Person, numbers: set[str]):
+    from labourhub.sms_models import SmsMessage
+
+    return SmsMessage.unscoped.filter(constituency=person.constituency, to__in=sorted(numbers))
+
+
+def _texts_held(person: Person, numbers: set[str]) -> list[Section]:
+    from labourhub.sms_models import SmsMessage, SmsOptOut
+
+    if not numbers:
+        return []
+    statuses = dict(SmsMessage.Status.choices)
+    texts = (
+        _texts(person, numbers)
+        .order_by("created_at", "pk")
+        .values_list("key", "to", "body", "status", "created_at", "sent_at")
+    )
+    opt_outs = (
+        SmsOptOut.objects.filter(number__in=sorted(numbers))
+        .order_by("opted_out_at", "pk")
+        .values_list("number", "keyword", "opted_out_at", "opted_in_at")
+    )
+    return [
+        Section(
+            "labourhub",
+            "texts",
+            "Text messages the party sent you",
+            [
+                {
+                    "to": to,
+                    "text": body,
+                    "why": TEXT_PURPOSES.get(key.split(":", 1)[0], "a message from the party"),
+                    "status": statuses.get(status, status),
+                    "planned at": created,
+                    "sent at": sent,
+                    "source": "text message (SMS) sent by the party",
+                }
+                for key, to, body, status, created, sent in texts
+            ],
+            "Texts sent to your phone numbers, as the party's text-message log holds them.",
+        ),
+        Section(
+            "labourhub",
+            "text_opt_outs",
+            "Your numbers that asked for no texts",
+            [
+                {
+                    "number": number,
+                    "you texted": keyword,
+                    "at": at,
+                    "texts allowed again at": opted_in,
+                    "source": "your text to us (kept as a suppression record)",
+                }
+                for number, keyword, at, opted_in in opt_outs
+            ],
+            OPT_OUT_NOTE,
+        ),
+    ]
+
+
+def _webhook_ids(person: Person) -> dict[str, list[int]]:
+    """The ids that name the person in webhook payloads' `data`: their electors and member records,
+    and what each app's `webhook_ids` adds (event sign-ups)."""
+    ids: dict[str, set[int]] = {"elector_id": set(person.elector_ids), "member_id": set(person.member_ids)}
+    for module in _apps():
+        if hasattr(module, "webhook_ids"):
+            for key, values in module.webhook_ids(person).items():
+                ids.setdefault(key, set()).update(values)
+    return {key: sorted(values) for key, values in ids.items() if values}
+
+
+def _deliveries(person: Person, ids: dict[str, list[int]]):
+    """Webhook deliveries of the person's CLP, pending or past, whose payload carries their ids."""
+    from labourhub.webhooks.models import Delivery
+
+    carries = Q(pk__in=[])
+    for key, values in ids.items():  # keys are the apps' own names (code), never input
+        carries |= Q(**{f"payload__data__{key}__in": values})
+    return Delivery.unscoped.filter(subscription__constituency=person.constituency).filter(carries)
 
 
 def _audit_section(person: Person) -> Section:
@@ -342,6 +466,11 @@ def erasure_preview(person: Person, *, erase: bool = True) -> list[tuple[str, in
     for module in _apps():
         if hasattr(module, "preview"):
             found.extend(module.preview(person, erase=erase))
+    if erase:
+        found += [
+            ("text messages sent", _texts(person, _numbers(person)).count()),
+            ("webhook deliveries naming them", _deliveries(person, _webhook_ids(person)).count()),
+        ]
     return found
 
 
@@ -366,9 +495,28 @@ def person_erase(
         raise ValueError("Say why (the request, or the objection), for the record.")
     person = person_linked(person)
     result = Erasure(person=person, erased=erase, mentions=mentions(person))
+    # Found before the apps erase the records that hold the numbers and ids.
+    texts = list(_texts(person, _numbers(person)).values_list("pk", flat=True)) if erase else []
+    deliveries = list(_deliveries(person, _webhook_ids(person)).values_list("pk", flat=True)) if erase else []
     for module in reversed(_apps()):
         if hasattr(module, "erase"):
             result.removed.extend(module.erase(person, user=user, reason=reason[:200], erase=erase))
+    if erase:
+        from labourhub.sms_models import SmsMessage
+        from labourhub.webhooks.models import Delivery
+
+        # The texts go; an SmsOptOut of their number stays (a suppression record). Deliveries go with
+        # their attempts, whatever their state: a pending one would otherwise still be sent.
+        result.removed += [
+            (
+                "text messages sent",
+                SmsMessage.unscoped.filter(pk__in=texts).delete()[1].get(SmsMessage._meta.label, 0),
+            ),
+            (
+                "webhook deliveries naming them",
+                Delivery.unscoped.filter(pk__in=deliveries).delete()[1].get(Delivery._meta.label, 0),
+            ),
+        ]
     audit_record(
         action=ERASE_ACTION if erase else OBJECT_ACTION,
         user=user,

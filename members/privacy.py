@@ -147,6 +147,16 @@ def held(person: Person) -> list[Section]:
     ]
 
 
+def phone_numbers(person: Person) -> list:
+    """The member record's mobile and phone: the numbers their texts went to."""
+    if not person.member_ids:
+        return []
+    return [
+        _members(person).values_list("mobile", flat=True),
+        _members(person).values_list("phone", flat=True),
+    ]
+
+
 def audit_objects(person: Person) -> list[tuple[str, str]]:
     return [("members.member", str(pk)) for pk in person.member_ids]
 

@@ -16,6 +16,7 @@ from campaigns.models import Visit
 from labourhub.api_v1 import ratelimit
 from labourhub.api_v1.models import IdempotentRequest, Scope
 from labourhub.models import AuditEvent, Role
+from labourhub.privacy import Person, subject_access_export
 from tests.api.conftest import bearer, make_token
 from tests.campaigns.factories import campaign_with_survey, pack_with_doors
 from tests.voters.factories import ElectorFactory, PropertyFactory
@@ -112,11 +113,19 @@ def test_electors_are_searched_by_name_postcode_and_number(anytown):
 @pytest.mark.usefixtures("generous_rate_limits")
 def test_a_contact_is_written_through_the_phone_pages_service(anytown, door):
     canvasser = anytown.user(Role.CANVASSER)
-    _, secret = make_token(canvasser, [Scope.CONTACTS_WRITE])
+    token, secret = make_token(canvasser, [Scope.CONTACTS_WRITE])
     response = bearer(secret).post("/api/v1/contacts/", _contact(door), format="json")
     assert response.status_code == 201, response.content
     visit = Visit.unscoped.get(pk=response.json()["visit"])
     assert visit.canvasser == canvasser and visit.contact is not None and visit.elector == door["electors"][0]
+    # Its source is the API client that wrote it (issue 16, item 5), not the phone page's "canvass".
+    assert visit.contact.source == f"API client {token.pk}: {token.name}"[:30]
+    export = subject_access_export(
+        person=Person(anytown.constituency, frozenset({visit.elector_id})),
+        user=anytown.user(Role.DATA_PROTECTION_LEAD),
+    )
+    (canvass,) = next(s for s in export.sections if s.key == "canvass").records
+    assert canvass["source"] == visit.contact.source  # and the subject access export says so
     assert AuditEvent.objects.filter(action="canvass.sync", user=canvasser).exists()
 
 

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Relation, Visit
 from campaigns.services import relation_add
@@ -157,8 +158,9 @@ def test_export_costs_one_query_per_section(anytown, dpl, history, django_assert
     person = Person(anytown.constituency, frozenset({history["jane"].pk}))
     with django_assert_max_num_queries(30) as captured:
         export = subject_access_export(person=person, user=dpl)
-    # One per section (18 sections), the links between apps, the household's names and the audit row.
-    assert len(captured.captured_queries) <= len(export.sections) + 8
+    # One per section (18 sections), the links between apps, the household's names, the person's
+    # phone numbers (one union of every app's, for the texts sent to them) and the audit row.
+    assert len(captured.captured_queries) <= len(export.sections) + 9
 
 
 def test_another_clps_data_protection_lead_can_neither_export_nor_erase(client, otherton, history):
@@ -344,3 +346,102 @@ def test_the_buttons_show_only_to_those_who_may_use_them(client, anytown, histor
     client.force_login(anytown.user(Role.ORGANISER))
     page = client.get(url).content.decode()
     assert "Jane Anne Privet" in page and "Download everything held" not in page
+
+
+# --- Texts and webhook deliveries (the core's own records of a person) ----------------------------
+
+
+@pytest.fixture
+def texts(anytown, otherton, history):
+    """Texts to Jane's member mobile and to her event contact's phone, one to Bob's number, one from
+    another CLP to her number; her mobile texted STOP once."""
+    from campaigns.models import Signup
+    from labourhub.sms_models import SmsMessage, SmsOptOut
+    from tests.campaigns.event_factories import EventContactFactory, EventFactory, ShiftFactory
+
+    member = history["member"]
+    member.mobile = "07700 900123"
+    member.save(update_fields=["mobile"])
+    contact = EventContactFactory(constituency=anytown.constituency, member=member, phone="+44 7700 900456")
+    shift = ShiftFactory(event=EventFactory(constituency=anytown.constituency))
+    signup = Signup.unscoped.create(
+        shift=shift, contact=contact, status=Signup.Status.BOOKED, status_at=shift.starts_at
+    )
+
+    def text(clp, to, key, body):
+        return SmsMessage.unscoped.create(constituency=clp.constituency, to=to, key=key, body=body)
+
+    text(anytown, "+447700900123", "event:t1:day_before:0", "Tomorrow 18:00: Jane's phone bank")
+    text(anytown, "+447700900456", f"event:{signup.pk}:morning:0", "Today 10:30: canvass session")
+    text(anytown, "+447700900999", "event:t3:morning:0", "Today: Bob's leafleting")
+    text(otherton, "+447700900123", "event:t4:morning:0", "Otherton's own reminder")
+    SmsOptOut.objects.create(number="+447700900123", keyword="STOP")
+    return {"signup": signup}
+
+
+def test_export_lists_the_texts_sent_to_their_numbers_and_their_opt_out(anytown, dpl, history, texts):
+    export = subject_access_export(
+        person=Person(anytown.constituency, frozenset({history["jane"].pk})), user=dpl
+    )
+    data = json.loads(export.as_json())
+    sent = _section(data, "texts")
+    assert sorted(t["text"] for t in sent) == [
+        "Today 10:30: canvass session",
+        "Tomorrow 18:00: Jane's phone bank",
+    ]
+    assert all(t["why"] == "about an event you booked" and t["source"] for t in sent)
+    text = export.as_json() + export.summary_html()
+    assert "Bob's leafleting" not in text and "Otherton's own reminder" not in text
+    (opt_out,) = _section(data, "text_opt_outs")
+    assert opt_out["number"] == "+447700900123" and opt_out["you texted"] == "STOP"
+    assert "suppression record" in export.summary_html()
+
+
+def test_erasure_deletes_their_texts_and_keeps_the_opt_out(anytown, otherton, dpl, history, texts):
+    from labourhub.sms_models import SmsMessage, SmsOptOut
+
+    person = privacy.person_linked(Person(anytown.constituency, frozenset({history["jane"].pk})))
+    assert ("text messages sent", 2) in privacy.erasure_preview(person)  # as the erase page shows it
+    result = person_erase(person=person, user=dpl, reason="SAR-19")
+    assert ("text messages sent", 2) in result.removed
+    assert set(SmsMessage.unscoped.values_list("body", flat=True)) == {
+        "Today: Bob's leafleting",
+        "Otherton's own reminder",  # another CLP's log is its own
+    }
+    assert SmsOptOut.objects.filter(number="+447700900123", opted_in_at__isnull=True).exists()
+
+
+def test_erasure_deletes_webhook_deliveries_that_name_them(anytown, otherton, dpl, history, texts):
+    from campaigns.webhooks import signup_emit
+    from labourhub.webhooks.models import Delivery, EventType
+    from labourhub.webhooks.services import Event, events_emit
+    from tests.webhooks.factories import subscription_made
+
+    jane, bob, member = history["jane"], history["bob"], history["member"]
+    for clp in (anytown, otherton):
+        subscription_made(clp, events=[t for t in EventType.values if t != EventType.PING])
+
+    def emit(clp, event_type, key, **data):
+        return events_emit(
+            event_type=event_type,
+            events=[
+                Event(key=key, constituency_id=clp.constituency.pk, occurred_at=timezone.now(), data=data)
+            ],
+        )
+
+    (contact,) = emit(
+        anytown, EventType.CONTACT_RECORDED, "c1", contact_id=1, elector_id=jane.pk, channel="door"
+    )
+    (telling,) = emit(anytown, EventType.TELLING_RECORDED, "t1", telling_id=1, elector_id=jane.pk)
+    (joined,) = emit(anytown, EventType.MEMBER_JOINED, "m1", member_id=member.pk, last_name="Privet")
+    (signup,) = signup_emit(texts["signup"])
+    (bobs,) = emit(anytown, EventType.CONTACT_RECORDED, "c2", contact_id=2, elector_id=bob.pk, channel="door")
+    (others,) = emit(otherton, EventType.CONTACT_RECORDED, "c3", contact_id=3, elector_id=jane.pk)
+    Delivery.unscoped.filter(pk__in=[contact, joined]).update(state=Delivery.State.DELIVERED)  # past ones too
+
+    person = privacy.person_linked(Person(anytown.constituency, frozenset({jane.pk})))
+    assert ("webhook deliveries naming them", 4) in privacy.erasure_preview(person)
+    result = person_erase(person=person, user=dpl, reason="SAR-20")
+    assert ("webhook deliveries naming them", 4) in result.removed
+    assert set(Delivery.unscoped.values_list("pk", flat=True)) == {bobs, others}
+    assert not {contact, telling, joined, signup} & set(Delivery.unscoped.values_list("pk", flat=True))
