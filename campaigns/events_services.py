@@ -739,6 +739,7 @@ def event_message_send(*, signup_id: int, kind: str, ref: int = 0) -> bool:
         "where": events.where(event, booked),
         "links": events.reminder_links(signup),
         "page": events.absolute(reverse("campaigns:event_public", args=[event.token])),
+        "privacy": events.absolute(reverse("privacy_notice", args=[event.constituency.gss_code])),
     }
     _deliver(message, _SUBJECTS[kind].format(title=event.title), "campaigns/events/email.txt", context)
     return True

@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from labourhub.scoped_admin import ScopedModelAdmin
 from labourhub.status import services
-from labourhub.status.forms import IncidentForm, MaintenanceForm
+from labourhub.status.forms import IncidentForm, IncidentUpdateForm, MaintenanceForm
 from labourhub.status.models import Incident, IncidentUpdate, Maintenance
 
 
 class IncidentUpdateInline(admin.StackedInline):  # stacked: each field labelled (axe)
     model = IncidentUpdate
+    form = IncidentUpdateForm
     extra = 1
     fields = ["status", "at", "body"]
 

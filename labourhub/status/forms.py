@@ -1,7 +1,8 @@
 from django import forms
 
+from labourhub.forms import DayFirstDateTimeField
 from labourhub.status import services
-from labourhub.status.models import Component, Incident, Maintenance
+from labourhub.status.models import Component, Incident, IncidentUpdate, Maintenance
 
 
 class _ComponentsField(forms.MultipleChoiceField):
@@ -17,6 +18,15 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = ["title", "impact", "components", "postmortem"]
+
+
+class IncidentUpdateForm(forms.ModelForm):
+    # One labelled box, day first (the admin's own widget splits date and time into two unlabelled boxes).
+    at = DayFirstDateTimeField(label="At")
+
+    class Meta:
+        model = IncidentUpdate
+        fields = ["status", "at", "body"]
 
 
 class MaintenanceForm(forms.ModelForm):

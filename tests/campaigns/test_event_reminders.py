@@ -131,6 +131,7 @@ def test_a_change_of_place_notifies_everyone_booked_once_per_change(
     assert (
         "The Anytown Arms, back room" in body_a and "The Anytown Arms" not in body_w
     )  # not booked: no address
+    assert f"/privacy/{anytown.constituency.gss_code}/" in body_a  # every email links the privacy notice
 
     # A change of time is a second change: told again.
     with django_capture_on_commit_callbacks(execute=True):
