@@ -458,27 +458,9 @@ def _approve(
     )
     _set_status(access_request, Status.APPROVED, decided_at=now)
     expires_at = now + timedelta(days=days)
-    grant = None
-    if tool.role:
-        area = access_request.region if tool.level == Level.REGION else access_request.constituency
-        grant = grant_create(
-            user=requester,
-            role=tool.role,
-            area=area,
-            granted_by=user,
-            starts_at=now,
-            expires_at=expires_at,
-            reason=f"Access request {access_request.pk}: {tool}",
-        )
-    holding = Holding.unscoped.create(
-        request=access_request,
-        tool=tool,
-        user=requester,
-        constituency=access_request.constituency,
-        region=access_request.region,
-        grant=grant,
-        starts_at=now,
-        expires_at=expires_at,
+    area = access_request.region if tool.level == Level.REGION else access_request.constituency
+    holding = _grant_and_hold(
+        access_request, role=tool.role, area=area, granted_by=user, starts_at=now, expires_at=expires_at
     )
     replaced = _end_renewed(holding, user=user, now=now, http_request=http_request)
     audit_record(
@@ -494,6 +476,39 @@ def _approve(
         f"You now hold {tool} in {access_request.area} until {_when(expires_at)}.",
     )
     return holding
+
+
+def _grant_and_hold(
+    access_request: AccessRequest,
+    *,
+    role: str,
+    area: Any,
+    granted_by: User | None,
+    starts_at: datetime,
+    expires_at: datetime,
+) -> Holding:
+    """An approved request's grant (when its tool carries a role) and its holding on the register."""
+    grant = None
+    if role:
+        grant = grant_create(
+            user=access_request.requester,
+            role=role,
+            area=area,
+            granted_by=granted_by,
+            starts_at=starts_at,
+            expires_at=expires_at,
+            reason=f"Access request {access_request.pk}: {access_request.tool}",
+        )
+    return Holding.unscoped.create(
+        request=access_request,
+        tool=access_request.tool,
+        user=access_request.requester,
+        constituency=access_request.constituency,
+        region=access_request.region,
+        grant=grant,
+        starts_at=starts_at,
+        expires_at=expires_at,
+    )
 
 
 def _end_renewed(
@@ -1066,22 +1081,11 @@ def visiting_grant_give(
         at=now,
     )
     _set_status(access_request, Status.APPROVED, decided_at=now)
-    grant = grant_create(
-        user=requester,
+    holding = _grant_and_hold(
+        access_request,
         role=Role.VISITING_ACTIVIST,
         area=constituency,
         granted_by=None,
-        starts_at=starts_at,
-        expires_at=expires_at,
-        reason=f"Access request {access_request.pk}: {tool}",
-    )
-    holding = Holding.unscoped.create(
-        request=access_request,
-        tool=tool,
-        user=requester,
-        constituency=constituency,
-        region=constituency.region,
-        grant=grant,
         starts_at=starts_at,
         expires_at=expires_at,
     )
