@@ -13,6 +13,14 @@ promises()"), and tests/gotv/test_knockup_pack_read.py checks it against `promis
 with every kind of adjustment, postal voter, chase, ward, split district and a second election.
 A "latest row" is the one with the latest `at`, ties to the higher id, as promises._in_force.
 
+Why never prepared: with prepared statements on (DATABASE_PREPARE_THRESHOLD), psycopg prepares a
+statement after that many runs on a connection and PostgreSQL may then keep one generic plan for
+every pack; this statement's generic plan cannot see which pack, election and postal list it is
+asked about and measured 108 ms of Postgres CPU a refresh against 23 ms for the plan made for the
+values at hand. So it runs unprepared (psycopg `prepare=False`: an unnamed statement, planned for
+its values at every run), whatever the setting; tests/perf/explain_knockup.py shows both plans on
+the polling-day benchmark's data.
+
 Why the string-built SQL is safe: the only text put together is fixed text written in this file
 and table names taken from the models; every value (ids, codes, the states from their
 TextChoices) is a bound parameter.
@@ -21,6 +29,7 @@ TextChoices) is a bound parameter.
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 from campaigns.models import IntentionCode, LatestIntention, PackDoor
 from gotv.models import Election, PostalChaseContact, PromiseAdjustment, VoteRecord
@@ -102,10 +111,23 @@ _SQL = _STATEMENT.format(
 )
 
 
-def pack_rows(*, pack_id, election):
-    """[PackRow] of the pack's doors with someone still to knock up, in walking order, each
-    door's people by surname. Callers have checked that the pack is the user's to knock."""
-    params = {
+class _UnpreparedCursor(ServerBindingCursor):
+    """Server-side binding, never prepared (see the module docstring)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
+def _unprepared_cursor():
+    """Django's cursor (query logging, execute wrappers, error wrapping) on an _UnpreparedCursor."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_UnpreparedCursor(connection.connection))
+
+
+def pack_statement(*, pack_id, election):
+    """(sql, params) of the pack's read, for pack_rows and for EXPLAIN (tests/perf/explain_knockup.py)."""
+    return _SQL, {
         "pack": pack_id,
         "election": election.pk,
         "publication": election.publication_id,
@@ -116,6 +138,11 @@ def pack_rows(*, pack_id, election):
         "postal": ElectorMark.Kind.POSTAL.value,
         "at_home": PostalChaseContact.Outcome.AT_HOME.value,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL, params)
+
+
+def pack_rows(*, pack_id, election):
+    """[PackRow] of the pack's doors with someone still to knock up, in walking order, each
+    door's people by surname. Callers have checked that the pack is the user's to knock."""
+    with _unprepared_cursor() as cursor:
+        cursor.execute(*pack_statement(pack_id=pack_id, election=election))
         return [PackRow(*row) for row in cursor.fetchall()]

@@ -114,16 +114,17 @@ if DATABASE_OWNER_URL is not None:
         )
     DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Opt-in: server-side binding lets Postgres keep the plan of a statement a connection runs again and
-# again (psycopg prepares it after DATABASE_PREPARE_THRESHOLD runs). Measured on the polling-day
-# benchmark: a telling's Postgres CPU 5.3 -> 2.8 ms, but the knock-up pack's statement then gets a
-# generic plan and its Postgres CPU rose 23 -> 108 ms, so it stays off until that statement opts out.
-# Never behind a pooler in transaction mode (PgBouncer before 1.21): prepared statements break there.
-if env_str("DATABASE_PREPARE_THRESHOLD", "off").lower() != "off":
+# Server-side binding, and Postgres keeps the plan of a statement a connection runs again and again
+# (psycopg prepares it after DATABASE_PREPARE_THRESHOLD runs; "off": neither). Measured on the
+# polling-day benchmark: a telling's Postgres CPU 5.3 -> 2.8 ms. The knock-up pack's statement,
+# whose generic plan was bad (23 -> 108 ms), opts out (gotv/knockup_sql.py). Turn it off behind a
+# pooler in transaction mode that does not track prepared statements (PgBouncer before 1.21, or
+# 1.21+ without max_prepared_statements): the next transaction may land on another server session.
+if env_str("DATABASE_PREPARE_THRESHOLD", "5").lower() != "off":
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,
-        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", minimum=0),
+        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0),
     }
 # Engineers running several suites at once on one server give each its own test database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{env_str('TEST_DB', 'labourhub')}"}
