@@ -37,7 +37,12 @@ from django.db.backends.postgresql.base import ServerBindingCursor  # noqa: E402
 from tests.perf.bench_polling_day import seed  # noqa: E402  (sets Django up)
 
 TICK = os.sysconf("SC_CLK_TCK")
-ACTUAL = re.compile(r"\s*\(actual[^)]*\)|\s*Buffers:.*|\s*(Planning|Execution) Time:.*|\s*Heap Fetches:.*")
+# What one run measures or how a value is spelt ($3, '1'::bigint, '1'::smallint), not the plan's shape.
+MEASURED = re.compile(r"\s*\(actual[^)]*\)|cost=\S+ |rows=\d+ ")
+NOT_SHAPE = re.compile(
+    r"^\s*(Buffers|Planning|Execution Time|Heap Fetches|Full-sort|Rows Removed|Sort Method)"
+)
+VALUE = re.compile(r"'[^']*'::\w+|\$\d+|\(kind\)::text")
 
 
 class _Prepared(ServerBindingCursor):
@@ -79,8 +84,9 @@ def _plan(cursor, sql, params=None):
 
 
 def _shape(plan):
-    """The plan without what one run measures (actual rows and times, buffers)."""
-    return [ACTUAL.sub("", line) for line in plan if ACTUAL.sub("", line).strip()]
+    """The plan's nodes, conditions and order, without what one run measures (times, rows, buffers,
+    estimated costs) or how a value is spelt (a generic plan's $3 is the custom plan's '1'::bigint)."""
+    return [VALUE.sub("?", MEASURED.sub("", line)) for line in plan if not NOT_SHAPE.match(line)]
 
 
 def _timed(run, runs, pid):
@@ -169,6 +175,9 @@ def main():
         "server_side_binding": options.get("server_side_binding", False),
         "explain_execution_ms": timing,
         "app_plan_equals_custom_plan": _shape(plans["app"]) == _shape(plans["force_custom_plan"]),
+        "buffers": {
+            name: re.search(r"Buffers: shared hit=(\d+)", "\n".join(plan))[1] for name, plan in plans.items()
+        },
         "generic_plan_equals_custom_plan": _shape(plans["force_generic_plan"])
         == _shape(plans["force_custom_plan"]),
         "runs": args.runs,
