@@ -48,9 +48,10 @@ class _Refuse(Exception):
 class _Batch:
     """Look-ups shared by the items of one batch, so a batch of 50 costs a few queries, not 250."""
 
-    def __init__(self, user, request=None):
+    def __init__(self, user, request=None, elector_ids=()):
         self.user = user
         self.request = request
+        self.elector_ids = set(elector_ids)  # the electors the batch names: only these are read
         self.open_now = {}
         self.downloads = {}
         self.sources = {}
@@ -76,12 +77,13 @@ class _Batch:
     def elector(self, kind, source, pk):
         key = (kind, source.pk)
         if key not in self.electors:
+            # Only the batch's electors: the API sends one contact a call, and reading every elector
+            # at a pack's doors (~400 model instances) was most of a write's Python (bench_api).
+            named = Elector.unscoped.filter(pk__in=self.elector_ids)
             if kind == "pack":
-                electors = Elector.unscoped.filter(home__in=source.doors.values("property"))
+                electors = named.filter(home__in=source.doors.values("property"))
             else:
-                electors = Elector.unscoped.filter(
-                    pk__in=CallEntry.unscoped.filter(call_list=source).values("elector")
-                )
+                electors = named.filter(pk__in=CallEntry.unscoped.filter(call_list=source).values("elector"))
             self.electors[key] = {e.pk: e for e in electors.select_related("polling_district")}
         return self.electors[key].get(pk)
 
@@ -229,7 +231,8 @@ def sync_batch(*, user, items, request=None, source=""):
     One transaction for the batch (one commit, not one per answer). Items that cannot be applied
     are refused one by one and logged with their payload; they never stop the others.
     """
-    batch = _Batch(user, request)
+    named = (item.get("elector") for item in items if isinstance(item, dict))
+    batch = _Batch(user, request, elector_ids=[pk for pk in named if type(pk) is int])
     results = [None] * len(items)
     inputs, positions = [], []
     for position, item in enumerate(items):

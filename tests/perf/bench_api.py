@@ -13,6 +13,11 @@ contacts written through the API, against the trivial view in the same run (issu
 3. offers `--write-rate` contacts a second for `--write-seconds` (20 connections, each on a steady
    interval), each a POST /api/v1/contacts/ with an Idempotency-Key, through the phone pages' service;
 4. times, in the same run, the trivial view (`/campaigns/ping.json`) back to back on 20 connections.
+For each of the three, the server's CPU per request (gunicorn workers + their Postgres backends, from
+/proc: it does not depend on what else the machine runs); while the writes run, what Postgres's
+backends wait on (pg_stat_activity, sampled every 0.2 s: a lock shows as Lock/<kind>).
+`--canvassers N` spreads the writes over N canvassers, each with a token and a 200-door pack of their
+own (1, the default: every write to one pack by one canvasser, as before).
 The last line printed is one JSON object. Targets: p95_page_ms < 100, last_page_ms no more than
 first_page_ms (keyset paging), p95_write_ms < 150 at 200 writes a second.
 """
@@ -21,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -31,7 +37,15 @@ if __package__ in (None, ""):
 os.environ.setdefault("API_RATE_LIMIT_READS", "1000000")
 os.environ.setdefault("API_RATE_LIMIT_WRITES", "1000000")
 
-from tests.perf.bootstrap import Phone, free_port, gunicorn, percentile, run_phones, setup_django  # noqa: E402
+from tests.perf.bootstrap import (  # noqa: E402
+    Phone,
+    ServerCpu,
+    free_port,
+    gunicorn,
+    percentile,
+    run_phones,
+    setup_django,
+)
 
 setup_django("bench_api", DEBUG="true", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="false")
 
@@ -41,8 +55,8 @@ DISTRICTS = 100
 CONNECTIONS = 20
 
 
-def seed(rows):
-    """-> (organiser token secret, canvasser token secret, pack, its electors' ids)."""
+def seed(rows, canvassers=1):
+    """-> (organiser token secret, [(canvasser token secret, pack, its electors' ids)] per canvasser)."""
     from labourhub.api_v1.models import Scope
     from labourhub.api_v1.services import api_token_create
     from labourhub.models import Constituency, Grant, PollingDistrict, Region, Role, User, Ward
@@ -68,34 +82,101 @@ def seed(rows):
                 FROM generate_series(1, %s) AS g""",  # noqa: S608  (the table name is the model's own)
             [districts, len(districts), rows],
         )
-        cursor.execute(f"ANALYZE {Elector._meta.db_table}")  # noqa: S608
     organiser = User.objects.create_user(email="organiser@api.example", password=None)
-    canvasser = User.objects.create_user(email="canvasser@api.example", password=None)
     Grant.all_objects.create(user=organiser, role=Role.ORGANISER, constituency=constituency)
-    Grant.all_objects.create(user=canvasser, role=Role.CANVASSER, constituency=constituency)
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(organiser, generate_totp_secret())
-    homes = Property.unscoped.bulk_create(
-        Property(polling_district_id=districts[0], house_number=i, street="Api Street", address=f"{i} Api Street",
-                 postcode="AP11AA", postcode_display="AP1 1AA", address_key=f"{i:032x}")
-        for i in range(1, 201)
-    )  # fmt: skip
-    electors = Elector.unscoped.filter(polling_district_id=districts[0]).order_by("pk")[:200]
-    for home, elector in zip(homes, electors, strict=False):
-        Elector.unscoped.filter(pk=elector.pk).update(home=home)
-    campaign = campaign_with_survey(constituency, name="Api campaign")
-    pack = pack_with_doors(campaign, homes)
-    pack.assigned_to = canvasser
-    pack.save(update_fields=["assigned_to"])
     _, read_secret = api_token_create(
         user=organiser, name="pager", scopes=[Scope.ELECTORS_READ], expires_at=None
     )
-    _, write_secret = api_token_create(
-        user=canvasser, name="writer", scopes=[Scope.CONTACTS_WRITE], expires_at=None
+    campaign = campaign_with_survey(constituency, name="Api campaign")
+    writers = []
+    for n in range(canvassers):
+        canvasser = User.objects.create_user(email=f"canvasser{n}@api.example", password=None)
+        Grant.all_objects.create(user=canvasser, role=Role.CANVASSER, constituency=constituency)
+        homes = Property.unscoped.bulk_create(
+            Property(polling_district_id=districts[n % len(districts)], house_number=i, street=f"Api Street {n}",
+                     address=f"{i} Api Street {n}", postcode="AP11AA", postcode_display="AP1 1AA",
+                     address_key=f"{n:08x}{i:024x}")
+            for i in range(1, 201)
+        )  # fmt: skip
+        electors = Elector.unscoped.filter(
+            polling_district_id=districts[n % len(districts)], home__isnull=True
+        )
+        for home, elector in zip(homes, electors.order_by("pk")[:200], strict=False):
+            Elector.unscoped.filter(pk=elector.pk).update(home=home)
+        pack = pack_with_doors(campaign, homes)
+        pack.assigned_to = canvasser
+        pack.save(update_fields=["assigned_to"])
+        _, write_secret = api_token_create(
+            user=canvasser, name="writer", scopes=[Scope.CONTACTS_WRITE], expires_at=None
+        )
+        ids = list(Elector.unscoped.filter(home__in=homes).values_list("pk", flat=True))
+        writers.append((write_secret, pack, ids))
+    from labourhub.db_roles import as_owner
+
+    # Statistics of every table, as autovacuum keeps them on a live database. Only the tables' owner
+    # may ANALYZE (the application's role is skipped with a warning): without them the planner took
+    # the 20,000-row register for ~2,000 and sorted it whole for every page, first to last.
+    with as_owner(connection.alias), connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return read_secret, writers
+
+
+class Waits:
+    """What the benchmark's Postgres backends wait on, sampled from pg_stat_activity on a connection
+    of its own: {"Lock/transactionid": samples, ...}; "active" counts samples of a running query."""
+
+    def __init__(self, interval=0.2):
+        self.interval, self.counts, self.samples = interval, {}, 0
+        self.stopping = threading.Event()
+
+    def _run(self):
+        from django.db import connection as own  # this thread's own connection
+
+        try:
+            while not self.stopping.wait(self.interval):
+                with own.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT wait_event_type, wait_event, state FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND state <> 'idle' AND backend_type = 'client backend'"
+                    )
+                    self.samples += 1
+                    for kind, event, state in cursor.fetchall():
+                        name = f"{kind}/{event}" if kind else state
+                        self.counts[name] = self.counts.get(name, 0) + 1
+        finally:
+            own.close()
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+
+
+def explain_pages(page_size):
+    """EXPLAIN (ANALYZE, BUFFERS) of the electors list's query for the first page and the last, as the
+    API runs it (scoped to the organiser, keyset on the primary key): [lines] for each."""
+    from labourhub.models import User
+    from labourhub.scoping import Action
+    from voters.models import Elector
+
+    organiser = User.objects.get(email="organiser@api.example")
+    electors = Elector.objects.for_user(organiser, Action.VIEW_VOTERS).select_related(
+        "polling_district", "home"
     )
-    ids = list(Elector.unscoped.filter(home__in=homes).values_list("pk", flat=True))
-    return read_secret, write_secret, pack, ids
+    last = electors.order_by("-pk").values_list("pk", flat=True)[page_size]
+    plans = {}
+    for name, page in (("first", electors), ("last", electors.filter(pk__gt=last))):
+        plan = page.order_by("pk")[: page_size + 1].explain(analyze=True, buffers=True)
+        plans[name] = plan.splitlines()
+    return plans
 
 
 def with_token(port, secret):
@@ -115,6 +196,7 @@ def main():
     parser.add_argument("--write-rate", type=int, default=200)
     parser.add_argument("--write-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--canvassers", type=int, default=1, help="writers: each a token and a pack")
     args = parser.parse_args()
 
     creation = connection.creation
@@ -122,15 +204,21 @@ def main():
     creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         started = time.perf_counter()
-        read_secret, write_secret, pack, elector_ids = seed(args.rows)
-        print(f"seeded {args.rows} electors in {time.perf_counter() - started:.0f} s", flush=True)
+        read_secret, canvassers = seed(args.rows, args.canvassers)
+        seed_s = round(time.perf_counter() - started)
+        print(f"seeded {args.rows} electors in {seed_s} s", flush=True)
+        plans = explain_pages(args.page_size)
+        for name, plan in plans.items():
+            print(f"--- {name} page\n" + "\n".join(plan), flush=True)
         port = free_port()
-        with gunicorn(port, workers=args.workers, threads=4):
+        with gunicorn(port, workers=args.workers, threads=4) as server:
+            cpu = ServerCpu(server.pid)
             pager = with_token(port, read_secret)
             for _ in range(args.workers * 4):  # each worker's first request imports the project: not timed
                 with_token(port, read_secret).request("GET", "/api/v1/electors/?page_size=1")
             page_ms, seen = [], 0
             path = f"/api/v1/electors/?page_size={args.page_size}"
+            cpu.start()
             while path:
                 status, body, ms = pager.request("GET", path)
                 assert status == 200, (status, body[:300])
@@ -139,34 +227,46 @@ def main():
                 page_ms.append(ms)
                 nxt = answer["next"]
                 path = nxt[nxt.index("/api/") :] if nxt else None
+            page_cpu = (cpu.stop() / len(page_ms), cpu.postgres_ms / len(page_ms))
             assert seen == args.rows, (seen, args.rows)
 
-            writers = [with_token(port, write_secret) for _ in range(CONNECTIONS)]
+            writers = [with_token(port, canvassers[i % len(canvassers)][0]) for i in range(CONNECTIONS)]
 
             def write(phone, i):
+                _, pack, elector_ids = canvassers[i % len(canvassers)]
                 body = {"pack": pack.pk, "elector": elector_ids[(i * 7 + int(time.time() * 1000)) % len(elector_ids)],
                         "outcome": "spoke"}  # fmt: skip
                 phone.headers["Idempotency-Key"] = str(uuid.uuid4())
                 status, data, ms = phone.request("POST", "/api/v1/contacts/", json.dumps(body))
                 return status, ms
 
-            results, seconds, errors = run_phones(
-                writers, args.write_seconds, write, interval=CONNECTIONS / args.write_rate
-            )
+            cpu.start()
+            with Waits() as waits:
+                results, seconds, errors = run_phones(
+                    writers, args.write_seconds, write, interval=CONNECTIONS / args.write_rate
+                )
             writes = [r for per in results for r in per]
+            write_cpu = (cpu.stop() / max(1, len(writes)), cpu.postgres_ms / max(1, len(writes)))
             ok = [ms for status, ms in writes if status in (200, 201)]
             bad = [status for status, ms in writes if status not in (200, 201)]
 
-            pingers = [with_token(port, write_secret) for _ in range(CONNECTIONS)]
+            pingers = [with_token(port, canvassers[0][0]) for _ in range(CONNECTIONS)]
+            cpu.start()
             pings, ping_seconds, ping_errors = run_phones(
                 pingers, 5, lambda phone, i: phone.request("GET", "/campaigns/ping.json")[0]
             )
             baseline = sum(len(p) for p in pings) / ping_seconds
+            ping_cpu = (
+                cpu.stop() / max(1, sum(len(p) for p in pings)),
+                cpu.postgres_ms / max(1, sum(len(p) for p in pings)),
+            )
     finally:
         connection.close()
         creation.destroy_test_db(old_name, verbosity=0)
     result = {
         "rows": args.rows,
+        "seed_s": seed_s,
+        "canvassers": args.canvassers,
         "page_size": args.page_size,
         "pages": len(page_ms),
         "p95_page_ms": percentile(page_ms, 95),
@@ -177,6 +277,17 @@ def main():
         "p95_write_ms": percentile(ok, 95),
         "write_errors": len(bad) + len(errors),
         "baseline_req_per_s": round(baseline, 1),
+        "server_cpu_ms_per_page": round(page_cpu[0], 2),
+        "postgres_cpu_ms_per_page": round(page_cpu[1], 2),
+        "server_cpu_ms_per_write": round(write_cpu[0], 2),
+        "postgres_cpu_ms_per_write": round(write_cpu[1], 2),
+        "server_cpu_ms_per_ping": round(ping_cpu[0], 2),
+        "postgres_cpu_ms_per_ping": round(ping_cpu[1], 2),
+        # two cores' worth of CPU a second over a write's CPU: the most the machine could take
+        "projected_writes_per_s_on_2_free_cores": round(2000 / write_cpu[0], 1) if write_cpu[0] else None,
+        "page_plans_execution": {name: plan[-1] for name, plan in plans.items()},
+        "wait_samples": waits.samples,
+        "backend_waits": dict(sorted(waits.counts.items(), key=lambda kv: -kv[1])),
         "load_average": os.getloadavg()[0],
     }
     print(json.dumps(result))

@@ -1,0 +1,76 @@
+"""In process: one contact written through POST /api/v1/contacts/ as bench_api.py writes it: the SQL
+statements it runs, their time, and a cProfile of N writes (issue 18's write path).
+
+    .venv/bin/python tests/perf/profile_api_write.py [--rows 20000] [--writes 200] [--top 25]
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import sys
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):
+    os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
+
+os.environ.setdefault("TEST_DB", "profile_api_write")
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from tests.perf.bench_api import seed  # noqa: E402  (sets Django up)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--writes", type=int, default=200)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        _, ((write_secret, pack, ids), *_) = seed(args.rows)
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {write_secret}")
+
+        def write(i):
+            body = {"pack": pack.pk, "elector": ids[i % len(ids)], "outcome": "spoke"}
+            response = client.post("/api/v1/contacts/", json.dumps(body), content_type="application/json",
+                                   HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+            assert response.status_code == 201, response.content
+            return response
+
+        for i in range(20):  # warm: imports, caches, the token's last-used write
+            write(i)
+        with CaptureQueriesContext(connection) as queries:
+            write(21)
+        for q in queries.captured_queries:
+            print(f"{q['time']:>7} {q['sql'][:220]}")
+        print(f"-- {len(queries.captured_queries)} statements", flush=True)
+        profile = cProfile.Profile()
+        cpu, wall = time.process_time(), time.perf_counter()
+        profile.enable()
+        for i in range(args.writes):
+            write(100 + i)
+        profile.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+        print(json.dumps({"writes": args.writes, "python_cpu_ms_per_write": round(cpu * 1000 / args.writes, 2),
+                          "wall_ms_per_write": round(wall * 1000 / args.writes, 2),
+                          "statements_per_write": len(queries.captured_queries),
+                          "load_average": os.getloadavg()[0]}))  # fmt: skip
+    finally:
+        connection.close()
+        creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
