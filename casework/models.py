@@ -79,6 +79,12 @@ class Office(models.Model):
         default=False,
         help_text="Let the CLP's secretary and officers see anonymised counts (cells under 5 suppressed).",
     )
+    # Issue 15 item 2: may a third party's authority be taken by word of mouth (recorded by a
+    # caseworker on a date), or only as a signed form?
+    allow_verbal_authority = models.BooleanField(
+        default=False,
+        help_text="Accept a third party's authority given verbally, recorded by a caseworker.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -169,6 +175,12 @@ class Topic(models.Model):
         return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
 
 
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def for_office(self, office: Office | int) -> Self:
+        """The agencies an office may refer to: its own directory and the shared one."""
+        return self.filter(Q(office=office) | Q(office__isnull=True))
+
+
 class Agency(models.Model):
     """Who a case is referred to, and how fast they promise to answer (in working days). Shared
     reference data: public bodies' names and contact routes, no person in it."""
@@ -180,18 +192,35 @@ class Agency(models.Model):
         HOUSING = "housing", "Housing association"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=150, unique=True)
+    # None: the shared directory (kept by the operator in the admin), offered to every office; an
+    # office's own entries are kept by its lead on the office's agency directory page.
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, null=True, blank=True, related_name="agencies"
+    )
+    name = models.CharField(max_length=150)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     contact_route = models.CharField(
-        max_length=300, blank=True, help_text="e.g. the MPs' hotline, an email address, a portal."
+        max_length=300, blank=True, help_text="How to reach them, in words: e.g. the MPs' hotline, a named team."
     )
+    email = models.EmailField(blank=True, help_text="Where referrals and chasers by email go.")
+    phone = models.CharField(max_length=30, blank=True, help_text="e.g. the MPs' hotline number.")
+    postal_address = models.TextField(max_length=500, blank=True, help_text="For printed letters.")
+    portal_url = models.URLField(blank=True, help_text="The MPs' or members' enquiry portal, if any.")
     response_working_days = models.PositiveSmallIntegerField(
         default=20, validators=[MinValueValidator(1)], help_text="Their target for replying."
     )
 
+    objects = AgencyQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="agency_unique_name_in_office"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(office__isnull=True), name="agency_unique_shared_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -519,6 +548,10 @@ class Letter(ScopedModel):
     kind = models.CharField(max_length=16, choices=LetterKind.choices)
     medium = models.CharField(max_length=8, choices=Medium.choices)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A letter to a third party acting for the constituent (sent only while their authority is live).
+    third_party = models.ForeignKey(
+        "casework.ThirdParty", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recipient_name = models.CharField(max_length=200)
     recipient_address = models.TextField(max_length=1000, blank=True)
     to_email = models.EmailField(blank=True)
@@ -575,3 +608,7 @@ class Chaser(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["case", "missed_due_on"], name="one_chaser_per_missed_date")
         ]
+
+# Who else is on a case: further constituents, third parties with authority, linked cases (issue 15
+# item 2); in their own module, imported here so Django finds their models in this app.
+from casework.models_parties import CaseConstituent, CaseLink, ThirdParty  # noqa: E402, F401, I001
