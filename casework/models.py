@@ -20,12 +20,14 @@ can reach a case from an elector.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from labourhub.models import Constituency, Grant, Ward
@@ -200,7 +202,9 @@ class Agency(models.Model):
     name = models.CharField(max_length=150)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     contact_route = models.CharField(
-        max_length=300, blank=True, help_text="How to reach them, in words: e.g. the MPs' hotline, a named team."
+        max_length=300,
+        blank=True,
+        help_text="How to reach them, in words: e.g. the MPs' hotline, a named team.",
     )
     email = models.EmailField(blank=True, help_text="Where referrals and chasers by email go.")
     phone = models.CharField(max_length=30, blank=True, help_text="e.g. the MPs' hotline number.")
@@ -284,6 +288,29 @@ class CaseQuerySet(ScopedQuerySet):
 
     def overdue(self, today: object = None) -> Self:
         return self.open().filter(due_on__lt=today or timezone.localdate())
+
+    def matching(self, *, name_query: str = "", postcode_prefixes: Sequence[str] = ()) -> Self:
+        """Cases whose constituent, or one of its further constituents (CaseConstituent), has a name
+        matching the full-text query `name_query` (built by the caller from letters and digits only)
+        or a postcode starting with one of `postcode_prefixes`. Each table is searched through its
+        own index (case_name_words / case_constituent_name_words, the postcode pattern indexes) and
+        the case ids joined by UNION: an OR across the two tables would test every case."""
+        parts: list[models.QuerySet[Any]] = []
+        # Each subquery reads one table with no join (Django renames it, "U0"), so `name` is its own.
+        sql = "to_tsvector('simple'::regconfig, name) @@ to_tsquery('simple'::regconfig, %s)"
+        for model, column in ((Case, "pk"), (CaseConstituent, "case_id")):
+            rows = model.unscoped.order_by()  # no ORDER BY inside the UNION
+            if name_query:
+                match = RawSQL(sql, [name_query], output_field=models.BooleanField())  # noqa: S611 (constant SQL)
+                parts.append(rows.alias(name_matches=match).filter(name_matches=True).values(column))
+            if postcode_prefixes:
+                by_postcode = Q()
+                for prefix in postcode_prefixes:
+                    by_postcode |= Q(postcode__startswith=prefix)
+                parts.append(rows.filter(by_postcode).values(column))
+        if not parts:
+            return self.none()
+        return self.filter(pk__in=parts[0].union(*parts[1:]))
 
 
 class Case(ScopedModel):
@@ -608,6 +635,7 @@ class Chaser(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["case", "missed_due_on"], name="one_chaser_per_missed_date")
         ]
+
 
 # Who else is on a case: further constituents, third parties with authority, linked cases (issue 15
 # item 2); in their own module, imported here so Django finds their models in this app.

@@ -596,24 +596,40 @@ def report_viewed(
 
 @transaction.atomic
 def office_settings_update(
-    *, user: User, office: Office, share_counts_with_clp: bool, retention_days: int
+    *,
+    user: User,
+    office: Office,
+    share_counts_with_clp: bool,
+    retention_days: int,
+    allow_verbal_authority: bool | None = None,
 ) -> Office:
-    """The office lead's choices: whether the CLP sees suppressed counts, and how long closed cases
-    are kept before they are anonymised."""
+    """The office lead's choices: whether the CLP sees suppressed counts, how long closed cases
+    are kept before they are anonymised, and whether a third party's authority may be verbal
+    (None: unchanged)."""
     _require_lead(user, office)
     if not 30 <= retention_days <= 36500:
         raise ValidationError({"retention_days": "Keep closed cases between 30 days and 100 years."})
     office = Office.objects.select_for_update().get(pk=office.pk)
-    before = {"share_counts_with_clp": office.share_counts_with_clp, "retention_days": office.retention_days}
+    before = {
+        "share_counts_with_clp": office.share_counts_with_clp,
+        "retention_days": office.retention_days,
+        "allow_verbal_authority": office.allow_verbal_authority,
+    }
     office.share_counts_with_clp, office.retention_days = share_counts_with_clp, retention_days
-    office.save(update_fields=["share_counts_with_clp", "retention_days"])
+    if allow_verbal_authority is not None:
+        office.allow_verbal_authority = allow_verbal_authority
+    office.save(update_fields=["share_counts_with_clp", "retention_days", "allow_verbal_authority"])
     audit_record(
         action="casework.office_settings",
         user=user,
         detail={
             "office": office.pk,
             "before": before,
-            "after": {"share_counts_with_clp": share_counts_with_clp, "retention_days": retention_days},
+            "after": {
+                "share_counts_with_clp": share_counts_with_clp,
+                "retention_days": retention_days,
+                "allow_verbal_authority": office.allow_verbal_authority,
+            },
         },
     )
     return office
