@@ -21,7 +21,7 @@ can reach a case from an elector.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -259,6 +259,13 @@ STATUS_CLASS = {
 OPEN_STATUSES = [s for s, c in STATUS_CLASS.items() if c == StatusClass.OPEN]
 
 
+def _words(column: str, query: str) -> RawSQL:
+    """A full-text match of the case row's `column` (a constant: "name" or "others_search"; the
+    case table is never renamed in the outer query) against `query`, passed as a parameter."""
+    sql = f"to_tsvector('simple'::regconfig, casework_case.{column}) @@ to_tsquery('simple'::regconfig, %s)"
+    return RawSQL(sql, [query], output_field=models.BooleanField())  # noqa: S611 (constant SQL)
+
+
 class CaseQuerySet(ScopedQuerySet):
     """Cases, sealed: see the module docstring. `for_user` here is the only way in."""
 
@@ -290,27 +297,24 @@ class CaseQuerySet(ScopedQuerySet):
         return self.open().filter(due_on__lt=today or timezone.localdate())
 
     def matching(self, *, name_query: str = "", postcode_prefixes: Sequence[str] = ()) -> Self:
-        """Cases whose constituent, or one of its further constituents (CaseConstituent), has a name
-        matching the full-text query `name_query` (built by the caller from letters and digits only)
-        or a postcode starting with one of `postcode_prefixes`. Each table is searched through its
-        own index (case_name_words / case_constituent_name_words, the postcode pattern indexes) and
-        the case ids joined by UNION: an OR across the two tables would test every case."""
-        parts: list[models.QuerySet[Any]] = []
-        # Each subquery reads one table with no join (Django renames it, "U0"), so `name` is its own.
-        sql = "to_tsvector('simple'::regconfig, name) @@ to_tsquery('simple'::regconfig, %s)"
-        for model, column in ((Case, "pk"), (CaseConstituent, "case_id")):
-            rows = model.unscoped.order_by()  # no ORDER BY inside the UNION
-            if name_query:
-                match = RawSQL(sql, [name_query], output_field=models.BooleanField())  # noqa: S611 (constant SQL)
-                parts.append(rows.alias(name_matches=match).filter(name_matches=True).values(column))
-            if postcode_prefixes:
-                by_postcode = Q()
-                for prefix in postcode_prefixes:
-                    by_postcode |= Q(postcode__startswith=prefix)
-                parts.append(rows.filter(by_postcode).values(column))
-        if not parts:
+        """Cases whose constituent, or one of its further constituents, has a name matching the
+        full-text query `name_query` (built by the caller from letters and digits only) or a
+        postcode starting with one of `postcode_prefixes`. The further constituents are searched
+        through `Case.others_search` (their names and compact postcodes, kept by the services), so
+        each test is on the case row through its own index and Postgres ORs their bitmaps; an
+        EXISTS on the constituents' table inside the OR would test every case of the office."""
+        found = Q()
+        if name_query:
+            found |= Q(_words("name", name_query)) | Q(_words("others_search", name_query))
+        for prefix in dict.fromkeys(postcode_prefixes):
+            found |= Q(postcode__startswith=prefix)
+        shortest = min(postcode_prefixes, key=len, default="")
+        token = "".join(c for c in shortest.lower() if c.isalnum())
+        if token:
+            found |= Q(_words("others_search", f"{token}:*"))
+        if not found:
             return self.none()
-        return self.filter(pk__in=parts[0].union(*parts[1:]))
+        return self.filter(found)
 
 
 class Case(ScopedModel):
@@ -392,6 +396,10 @@ class Case(ScopedModel):
     agency_replied_on = models.DateField(null=True, blank=True)
     ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # What the case search finds of its further constituents (CaseConstituent): their names and
+    # compact postcodes, one line, rewritten by casework.services when one is added (full-text
+    # index case_others_words, migration 0007).
+    others_search = models.TextField(blank=True, default="")
 
     unscoped = CaseQuerySet.as_manager()
     objects = CaseQuerySet.as_guarded_manager()

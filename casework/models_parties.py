@@ -48,8 +48,7 @@ class CaseConstituent(ScopedModel):
 
     class Meta:
         ordering = ["added_at", "pk"]
-        # The case search's name and postcode indexes (as the case's own, migration 0005) are in
-        # migration 0007, written as SQL.
+        # The case search finds them through Case.others_search (kept by the services), not here.
 
     def __str__(self) -> str:
         return f"constituent {self.pk} on case {self.case_id}"

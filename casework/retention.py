@@ -97,6 +97,7 @@ def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
         phone="",
         summary=ANONYMISED_NAME,
         elector=None,
+        others_search="",
         anonymised_at=at,
         updated_at=at,
     )

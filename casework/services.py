@@ -768,6 +768,13 @@ def cases_close_bulk(
 # --- Who else is on a case: constituents, third parties, linked cases (issue 15 item 2) ---------
 
 
+def _others_search(case: Case) -> str:
+    """What the case search finds of the case's further constituents (Case.others_search): their
+    names, and their postcodes without the space (one word, so "AT9" and "AT99ZZ" find it)."""
+    rows = CaseConstituent.unscoped.filter(case=case).order_by("pk").values_list("name", "postcode")
+    return " ".join(f"{name} {postcode.replace(' ', '')}".strip() for name, postcode in rows)
+
+
 @transaction.atomic
 def case_constituent_add(
     *,
@@ -799,7 +806,7 @@ def case_constituent_add(
         phone=phone.strip(),
         added_by=user,
     )
-    Case.unscoped.filter(pk=case.pk).update(updated_at=timezone.now())
+    Case.unscoped.filter(pk=case.pk).update(updated_at=timezone.now(), others_search=_others_search(case))
     _status_entry(case, user, f"Constituent added: {person.name}")
     _audit(
         "casework.constituent_add",
@@ -957,7 +964,7 @@ def agency_save(
     elif (
         Agency.objects.for_office(office)
         .filter(name__iexact=name.strip())
-        .exclude(pk=getattr(agency, "pk", None))
+        .exclude(pk=agency.pk if agency is not None else 0)
         .exists()
     ):
         problems["name"] = f"{name.strip()} is already in the directory."

@@ -6,17 +6,13 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-# The case search finds further constituents by name and postcode as it finds the case's own
-# (migration 0005: a 'simple' full-text index, no pg_trgm; a pattern-ops index for prefixes).
+# The case search finds further constituents through Case.others_search (their names and compact
+# postcodes), in a 'simple' full-text index as the case's own name (migration 0005: no pg_trgm), so
+# Postgres ORs the two indexes' bitmaps on the case table.
 SEARCH_INDEXES = [
     (
-        "case_constituent_name_words",
-        "CREATE INDEX case_constituent_name_words ON casework_caseconstituent "
-        "USING gin (to_tsvector('simple'::regconfig, name))",
-    ),
-    (
-        "case_constituent_postcode_prefix",
-        "CREATE INDEX case_constituent_postcode_prefix ON casework_caseconstituent (postcode varchar_pattern_ops)",
+        "case_others_words",
+        "CREATE INDEX case_others_words ON casework_case USING gin (to_tsvector('simple'::regconfig, others_search))",
     ),
 ]
 
@@ -29,6 +25,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="case",
+            name="others_search",
+            field=models.TextField(blank=True, default=""),
+        ),
         migrations.CreateModel(
             name="CaseConstituent",
             fields=[

@@ -253,3 +253,5 @@ def test_retention_anonymises_constituents_third_parties_and_link_reasons(anytow
     assert (person.name, person.postcode, person.elector_id) == ("Anonymised", "", None)
     assert (party.name, party.email, party.authority_form_id) == ("Anonymised", "", None)
     assert CaseLink.unscoped.get().reason == "Anonymised"
+    case.refresh_from_db()
+    assert case.others_search == ""  # the search no longer finds the case by them
