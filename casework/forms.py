@@ -243,6 +243,11 @@ class ConstituentForm(forms.Form):
         return data
 
 
+class _AttachmentChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.filename} (added {obj.added_at:%-d %b %Y})"
+
+
 class ThirdPartyForm(forms.Form):
     name = forms.CharField(max_length=200)
     relationship = forms.ChoiceField(choices=ThirdParty.Relationship.choices)
@@ -254,7 +259,7 @@ class ThirdPartyForm(forms.Form):
     authority_held = forms.ChoiceField(
         choices=ThirdParty.Held.choices, widget=forms.RadioSelect, label="How the authority is held"
     )
-    authority_form = forms.ModelChoiceField(
+    authority_form = _AttachmentChoice(
         required=False,
         queryset=ThirdParty.objects.none(),
         label="The signed form, from the case's attachments",

@@ -144,6 +144,7 @@ def test_third_party_page_adds_with_an_upload_and_withdraws(client, anytown, off
     party = ThirdParty.unscoped.get(case=case)
     page = client.get(reverse("casework:case", args=[case.pk])).content.decode()
     assert "Pat Solicitor" in page and "signed.pdf" in page and "Live." in page
+    assert "signed.pdf (added" in client.get(url).content.decode()  # offered for the next one
     assert client.post(url, {"withdraw": party.pk}).status_code == 302
     party.refresh_from_db()
     assert party.withdrawn_on == TODAY
