@@ -256,3 +256,34 @@ def test_retention_anonymises_constituents_third_parties_and_link_reasons(anytow
     assert CaseLink.unscoped.get().reason == "Anonymised"
     case.refresh_from_db()
     assert case.others_search == ""  # the search no longer finds the case by them
+
+
+def test_outsiders_reach_nothing_of_the_new_pages(client, anytown, otherton, office, other_office):
+    """Otherton's caseworker, Anytown's CLP secretary and a my-cases caseworker not on the case:
+    no page, no form and no write, on a case's people pages and the office's agency directory."""
+    from labourhub.models import Role
+
+    case = case_in(anytown)
+    agency = AgencyFactory(name="Anytown Council housing", office=office["office"])
+    urls = [
+        reverse(f"casework:{name}", args=[case.pk])
+        for name in ("case_constituents", "case_third_parties", "case_links")
+    ]
+    directory = [reverse("casework:agencies", args=[office["office"].pk]),
+                 reverse("casework:agency_edit", args=[office["office"].pk, agency.pk])]  # fmt: skip
+    post = {"name": "Intruder", "reference": case.reference, "kind": "related", "reason": "x", "relationship": "other",
+            "authority_held": "signed_form", "authority_signed_on": "01/01/2026", "response_working_days": "5"}  # fmt: skip
+    for user in (other_office["worker"], anytown.user(Role.CLP_SECRETARY), office["mine"]):
+        client.force_login(user)
+        for url in urls + (directory if user != office["mine"] else []):
+            for response in (client.get(url), client.post(url, post)):
+                assert response.status_code in (403, 404), (user, url, response.status_code)
+                if user == other_office["worker"]:  # the others' own names carry "Anytown"
+                    assert "Anytown" not in response.content.decode()
+    assert (
+        not CaseConstituent.unscoped.exists()
+        and not ThirdParty.unscoped.exists()
+        and not CaseLink.unscoped.exists()
+    )
+    agency.refresh_from_db()
+    assert agency.response_working_days == 20
