@@ -19,15 +19,66 @@ OFFICE_NAME = "Office of Alex Anytown MP"
 CASES = 200
 SECOND_CASEWORKER = ("caseworker2@anytown.demo", "Kit Caseworker")
 
+# The office's own agency directory, with the issue's examples and their published targets: the
+# government's for replying to MPs' letters is 20 working days; councils often 7-10 (Anytown's 10).
+# Contact routes are made-up addresses (.example): the demo sends nothing anywhere real.
 AGENCIES = [
-    ("DWP (MPs' hotline)", Agency.Kind.GOVERNMENT, "MPs' hotline and email account", 20),
-    ("HM Passport Office", Agency.Kind.GOVERNMENT, "MPs' account", 20),
-    ("Home Office (UKVI MP account)", Agency.Kind.GOVERNMENT, "UKVI MP enquiries account", 20),
-    ("HMRC", Agency.Kind.GOVERNMENT, "MPs' correspondence unit", 20),
-    ("Anytown Council housing", Agency.Kind.COUNCIL, "housing.members@anytown.gov.example", 10),
-    ("Anytown Council highways", Agency.Kind.COUNCIL, "highways portal", 7),
-    ("Anytown Hospitals NHS Trust", Agency.Kind.NHS, "PALS", 20),
-    ("Anytown Homes housing association", Agency.Kind.HOUSING, "MP enquiries line", 10),
+    (
+        "DWP (MPs' hotline)",
+        Agency.Kind.GOVERNMENT,
+        "MPs' hotline and email account",
+        20,
+        {"email": "mps.hotline@dwp.example", "phone": "0800 000 0001"},
+    ),
+    (
+        "HM Passport Office",
+        Agency.Kind.GOVERNMENT,
+        "MPs' account",
+        20,
+        {"email": "mp.enquiries@passports.example", "phone": "0800 000 0002"},
+    ),
+    (
+        "Home Office (UKVI MP account)",
+        Agency.Kind.GOVERNMENT,
+        "UKVI MP enquiries account",
+        20,
+        {"portal_url": "https://ukvi-mp-account.example/", "email": "mpaccount@ukvi.example"},
+    ),
+    (
+        "HMRC",
+        Agency.Kind.GOVERNMENT,
+        "MPs' correspondence unit",
+        20,
+        {"postal_address": "MPs' correspondence unit\nHMRC\nBX0 0XX"},
+    ),
+    (
+        "Anytown Council housing",
+        Agency.Kind.COUNCIL,
+        "Members' enquiries team",
+        10,
+        {"email": "housing.members@anytown.gov.example", "phone": "01632 960001"},
+    ),
+    (
+        "Anytown Council highways",
+        Agency.Kind.COUNCIL,
+        "Highways members' portal",
+        10,
+        {"portal_url": "https://anytown.gov.example/members/highways"},
+    ),
+    (
+        "Anytown Hospitals NHS Trust",
+        Agency.Kind.NHS,
+        "PALS",
+        20,
+        {"email": "pals@anytown-hospitals.nhs.example", "phone": "01632 960002"},
+    ),
+    (
+        "Anytown Homes housing association",
+        Agency.Kind.HOUSING,
+        "MP enquiries line",
+        10,
+        {"phone": "01632 960003", "postal_address": "Anytown Homes\n1 High Street\nAnytown AT1 1AA"},
+    ),
 ]
 TOPICS = {
     "Housing": ["Repairs", "Homelessness", "Allocations"],
@@ -87,9 +138,9 @@ def seed(stdout):
     OfficeMembership.objects.create(office=office, user=lead, role=OfficeMembership.Role.LEAD)
     OfficeMembership.objects.create(office=office, user=second, sees=OfficeMembership.Sees.MINE)
     agencies = {}
-    for name, kind, route, days in AGENCIES:
-        agencies[name], _ = Agency.objects.get_or_create(
-            name=name, defaults={"kind": kind, "contact_route": route, "response_working_days": days}
+    for name, kind, route, days, contacts in AGENCIES:
+        agencies[name] = Agency.objects.create(
+            office=office, name=name, kind=kind, contact_route=route, response_working_days=days, **contacts
         )
     subtopics = []
     for name, subs in TOPICS.items():
@@ -103,8 +154,10 @@ def seed(stdout):
         ]
     )
     today = timezone.localdate()
-    for n in range(CASES):
-        _one_case(rng, n, office, lead, second, subtopics, agencies, electors, today)
+    cases = [
+        _one_case(rng, n, office, lead, second, subtopics, agencies, electors, today) for n in range(CASES)
+    ]
+    _others_on_cases(rng, lead, [c for c in cases if c.is_open and not c.sensitive], electors, today)
     overdue = Case.unscoped.filter(office=office).overdue(today).count()
     chasers = services.chasers_create(today=today)  # what the worker's hourly check would set
     stdout.write(
@@ -145,10 +198,10 @@ def _one_case(rng, n, office, lead, second, subtopics, agencies, electors, today
     )
     stage = rng.random()
     if stage < 0.15:
-        return  # still new
+        return case  # still new
     services.case_move(user=worker, case=case, status=Status.TRIAGE, on=opened)
     if stage < 0.3:
-        return
+        return case
     agency = agencies.get(AGENCY_FOR.get(topic.name) or AGENCY_FOR.get(family, ""))
     if agency is None or stage < 0.4:
         services.case_move(user=worker, case=case, status=Status.AWAITING_CONSTITUENT, on=opened)
@@ -166,7 +219,39 @@ def _one_case(rng, n, office, lead, second, subtopics, agencies, electors, today
     if stage > 0.75 and opened < today - datetime.timedelta(days=30):
         outcome = rng.choice(["resolved", "resolved", "partly", "not_resolved", "advice"])
         services.timeline_add(user=worker, case=case, kind="email_in", text="Reply received.")
-        services.case_move(user=worker, case=case, status=Status.CLOSED, outcome=outcome, on=today)
+        case = services.case_move(user=worker, case=case, status=Status.CLOSED, outcome=outcome, on=today)
+    return case
+
+
+# A signed authority form as an office would scan it (a minimal PDF; stored through the attachment path).
+AUTHORITY_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _others_on_cases(rng, lead, cases, electors, today):
+    """Issue 15 item 2 in the demo: joint cases with a second constituent, cases with someone acting
+    for the constituent (a signed authority form attached), and linked pairs."""
+    for case in cases[:4]:
+        partner = rng.choice(electors) if electors else None
+        fresh = {} if partner else {"name": f"{rng.choice(FIRST)} {case.name.split()[-1]}"}
+        services.case_constituent_add(user=lead, case=case, elector=partner, **fresh)
+    for n, case in enumerate(cases[4:7]):
+        relationship, name = [("relative", "Jordan Relative"), ("advocate", "Anytown Advocacy Service"),
+                              ("solicitor", "Morgan Solicitor")][n]  # fmt: skip
+        services.third_party_add(
+            user=lead,
+            case=case,
+            name=name,
+            relationship=relationship,
+            email=f"{relationship}@thirdparty.example",
+            authority_signed_on=max(case.opened_on, today - datetime.timedelta(days=10)),
+            authority_held="signed_form",
+            form_upload=(f"authority-{case.reference_seq}.pdf", AUTHORITY_PDF),
+            authority_expires_on=today + datetime.timedelta(days=365),
+        )
+    pairs = [(cases[7], cases[8], "family", "Siblings, same landlord"),
+             (cases[9], cases[10], "duplicate", "The same letter came by email and by post")]  # fmt: skip
+    for first, second, kind, reason in pairs:
+        services.case_link(user=lead, case=first, other=second, kind=kind, reason=reason)
 
 
 def logins():

@@ -3,7 +3,18 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from casework.models import Agency, Case, Letter, LetterKind, OfficeMembership, Status, TimelineEntry, Topic
+from casework.models import (
+    Agency,
+    Case,
+    CaseLink,
+    Letter,
+    LetterKind,
+    OfficeMembership,
+    Status,
+    ThirdParty,
+    TimelineEntry,
+    Topic,
+)
 from labourhub.forms import DayFirstDateField, DayFirstDateTimeField
 
 User = get_user_model()
@@ -62,12 +73,13 @@ class CaseOpenForm(forms.Form):
     sensitive = forms.BooleanField(
         required=False, label="Sensitive: only assignees and the office lead see it"
     )
-    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all(), label="Referred to")
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.none(), label="Referred to")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="First note")
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = _topics(office)
+        self.fields["agency"].queryset = Agency.objects.for_office(office)
 
     def clean(self):
         data = super().clean()
@@ -90,11 +102,13 @@ class NoteForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=list(Status.choices))
     outcome = forms.ChoiceField(required=False, choices=[("", "—"), *Case.Outcome.choices])
-    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all())
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.none())
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         from casework.services import ALLOWED_MOVES
+
+        self.fields["agency"].queryset = Agency.objects.for_office(case.office_id)
 
         allowed = ALLOWED_MOVES[Status(case.status)]
         self.fields["status"].choices = [c for c in Status.choices if c[0] in allowed]
@@ -165,7 +179,13 @@ class LetterForm(forms.Form):
         label="Send it as",
         initial=Letter.Medium.LETTER,
     )
-    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.all(), label="Agency")
+    agency = forms.ModelChoiceField(required=False, queryset=Agency.objects.none(), label="Agency")
+    third_party = forms.ModelChoiceField(
+        required=False,
+        queryset=ThirdParty.objects.none(),
+        label="To a third party acting for the constituent",
+        help_text="Only while their authority is live.",
+    )
     recipient_name = forms.CharField(max_length=200, label="To")
     recipient_address = forms.CharField(
         required=False,
@@ -176,6 +196,12 @@ class LetterForm(forms.Form):
     to_email = forms.EmailField(required=False, label="Their email address (for an email)")
     subject = forms.CharField(max_length=300)
     body = forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 14}), label="Letter")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.for_office(case.office_id)
+        # The case came through the seal: its own third parties are read through it.
+        self.fields["third_party"].queryset = case.third_parties.all()
 
 
 class LetterTemplateForm(forms.Form):
@@ -193,3 +219,84 @@ class LetterTemplateForm(forms.Form):
                 except letters.UnknownMergeField as error:
                     self.add_error(field, str(error))
         return data
+
+
+# --- Who else is on a case, and the agency directory (issue 15 items 2 and 4) ------------------
+
+
+class ConstituentForm(forms.Form):
+    """A further constituent: found on the register (the hidden elector) or entered fresh."""
+
+    elector = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(
+        required=False, max_length=200, help_text="Leave empty when they were found on the register."
+    )
+    address = forms.CharField(required=False, max_length=300)
+    postcode = forms.CharField(required=False, max_length=10)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=30)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("elector") and not (data.get("name") or "").strip():
+            self.add_error("name", "Find the constituent on the register or enter their name.")
+        return data
+
+
+class _AttachmentChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.filename} (added {obj.added_at:%-d %b %Y})"
+
+
+class ThirdPartyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    relationship = forms.ChoiceField(choices=ThirdParty.Relationship.choices)
+    organisation = forms.CharField(required=False, max_length=200, label="Organisation (if any)")
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=30)
+    address = forms.CharField(required=False, max_length=300)
+    authority_signed_on = DayFirstDateField(label="Authority given on")
+    authority_held = forms.ChoiceField(
+        choices=ThirdParty.Held.choices, widget=forms.RadioSelect, label="How the authority is held"
+    )
+    authority_form = _AttachmentChoice(
+        required=False,
+        queryset=ThirdParty.objects.none(),
+        label="The signed form, from the case's attachments",
+        empty_label="— (upload it below)",
+    )
+    form_upload = forms.FileField(required=False, label="Or upload the signed form")
+    authority_expires_on = DayFirstDateField(required=False, label="Authority expires on (if it does)")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority_form"].queryset = case.attachments.all()
+        if not case.office.allow_verbal_authority:
+            self.fields["authority_held"].choices = [ThirdParty.Held.choices[0]]
+            self.fields["authority_held"].initial = ThirdParty.Held.SIGNED_FORM
+            self.fields["authority_held"].help_text = "This office takes authority only as a signed form."
+
+
+class CaseLinkForm(forms.Form):
+    reference = forms.CharField(
+        max_length=30, label="The other case's reference", help_text="e.g. ANY/12/2026"
+    )
+    kind = forms.ChoiceField(choices=CaseLink.Kind.choices, label="How they are linked")
+    reason = forms.CharField(max_length=300, label="Why")
+
+
+class AgencyForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    kind = forms.ChoiceField(choices=Agency.Kind.choices)
+    response_working_days = forms.IntegerField(
+        min_value=1, max_value=250, label="Response target (working days)", initial=20
+    )
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=30)
+    portal_url = forms.URLField(
+        required=False, assume_scheme="https", label="MPs' hotline or portal address (URL)"
+    )
+    postal_address = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Postal address"
+    )
+    contact_route = forms.CharField(required=False, max_length=300, label="Notes on how to reach them")

@@ -66,6 +66,11 @@ class OfficeSettingsForm(forms.Form):
         label="Keep closed cases for (days)",
         help_text="Then the nightly run anonymises them. 730 days is two years.",
     )
+    allow_verbal_authority = forms.BooleanField(
+        required=False,
+        label="Accept a third party's authority given verbally",
+        help_text="Recorded by the caseworker who heard it, with the date. Off: a signed form is needed.",
+    )
 
     problem = _problem
 

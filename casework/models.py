@@ -20,12 +20,14 @@ can reach a case from an elector.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from labourhub.models import Constituency, Grant, Ward
@@ -78,6 +80,12 @@ class Office(models.Model):
     share_counts_with_clp = models.BooleanField(
         default=False,
         help_text="Let the CLP's secretary and officers see anonymised counts (cells under 5 suppressed).",
+    )
+    # Issue 15 item 2: may a third party's authority be taken by word of mouth (recorded by a
+    # caseworker on a date), or only as a signed form?
+    allow_verbal_authority = models.BooleanField(
+        default=False,
+        help_text="Accept a third party's authority given verbally, recorded by a caseworker.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -169,6 +177,12 @@ class Topic(models.Model):
         return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
 
 
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def for_office(self, office: Office | int) -> Self:
+        """The agencies an office may refer to: its own directory and the shared one."""
+        return self.filter(Q(office=office) | Q(office__isnull=True))
+
+
 class Agency(models.Model):
     """Who a case is referred to, and how fast they promise to answer (in working days). Shared
     reference data: public bodies' names and contact routes, no person in it."""
@@ -180,18 +194,37 @@ class Agency(models.Model):
         HOUSING = "housing", "Housing association"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=150, unique=True)
+    # None: the shared directory (kept by the operator in the admin), offered to every office; an
+    # office's own entries are kept by its lead on the office's agency directory page.
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, null=True, blank=True, related_name="agencies"
+    )
+    name = models.CharField(max_length=150)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     contact_route = models.CharField(
-        max_length=300, blank=True, help_text="e.g. the MPs' hotline, an email address, a portal."
+        max_length=300,
+        blank=True,
+        help_text="How to reach them, in words: e.g. the MPs' hotline, a named team.",
     )
+    email = models.EmailField(blank=True, help_text="Where referrals and chasers by email go.")
+    phone = models.CharField(max_length=30, blank=True, help_text="e.g. the MPs' hotline number.")
+    postal_address = models.TextField(max_length=500, blank=True, help_text="For printed letters.")
+    portal_url = models.URLField(blank=True, help_text="The MPs' or members' enquiry portal, if any.")
     response_working_days = models.PositiveSmallIntegerField(
         default=20, validators=[MinValueValidator(1)], help_text="Their target for replying."
     )
 
+    objects = AgencyQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="agency_unique_name_in_office"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(office__isnull=True), name="agency_unique_shared_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -226,6 +259,13 @@ STATUS_CLASS = {
 OPEN_STATUSES = [s for s, c in STATUS_CLASS.items() if c == StatusClass.OPEN]
 
 
+def _words(column: str, query: str) -> RawSQL:
+    """A full-text match of the case row's `column` (a constant: "name" or "others_search"; the
+    case table is never renamed in the outer query) against `query`, passed as a parameter."""
+    sql = f"to_tsvector('simple'::regconfig, casework_case.{column}) @@ to_tsquery('simple'::regconfig, %s)"
+    return RawSQL(sql, [query], output_field=models.BooleanField())  # noqa: S611 (constant SQL)
+
+
 class CaseQuerySet(ScopedQuerySet):
     """Cases, sealed: see the module docstring. `for_user` here is the only way in."""
 
@@ -255,6 +295,26 @@ class CaseQuerySet(ScopedQuerySet):
 
     def overdue(self, today: object = None) -> Self:
         return self.open().filter(due_on__lt=today or timezone.localdate())
+
+    def matching(self, *, name_query: str = "", postcode_prefixes: Sequence[str] = ()) -> Self:
+        """Cases whose constituent, or one of its further constituents, has a name matching the
+        full-text query `name_query` (built by the caller from letters and digits only) or a
+        postcode starting with one of `postcode_prefixes`. The further constituents are searched
+        through `Case.others_search` (their names and compact postcodes, kept by the services), so
+        each test is on the case row through its own index and Postgres ORs their bitmaps; an
+        EXISTS on the constituents' table inside the OR would test every case of the office."""
+        found = Q()
+        if name_query:
+            found |= Q(_words("name", name_query)) | Q(_words("others_search", name_query))
+        for prefix in dict.fromkeys(postcode_prefixes):
+            found |= Q(postcode__startswith=prefix)
+        shortest = min(postcode_prefixes, key=len, default="")
+        token = "".join(c for c in shortest.lower() if c.isalnum())
+        if token:
+            found |= Q(_words("others_search", f"{token}:*"))
+        if not found:
+            return self.none()
+        return self.filter(found)
 
 
 class Case(ScopedModel):
@@ -336,6 +396,10 @@ class Case(ScopedModel):
     agency_replied_on = models.DateField(null=True, blank=True)
     ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # What the case search finds of its further constituents (CaseConstituent): their names and
+    # compact postcodes, one line, rewritten by casework.services when one is added (full-text
+    # index case_others_words, migration 0007).
+    others_search = models.TextField(blank=True, default="")
 
     unscoped = CaseQuerySet.as_manager()
     objects = CaseQuerySet.as_guarded_manager()
@@ -519,6 +583,10 @@ class Letter(ScopedModel):
     kind = models.CharField(max_length=16, choices=LetterKind.choices)
     medium = models.CharField(max_length=8, choices=Medium.choices)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A letter to a third party acting for the constituent (sent only while their authority is live).
+    third_party = models.ForeignKey(
+        "casework.ThirdParty", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recipient_name = models.CharField(max_length=200)
     recipient_address = models.TextField(max_length=1000, blank=True)
     to_email = models.EmailField(blank=True)
@@ -575,3 +643,8 @@ class Chaser(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["case", "missed_due_on"], name="one_chaser_per_missed_date")
         ]
+
+
+# Who else is on a case: further constituents, third parties with authority, linked cases (issue 15
+# item 2); in their own module, imported here so Django finds their models in this app.
+from casework.models_parties import CaseConstituent, CaseLink, ThirdParty  # noqa: E402, F401, I001

@@ -23,6 +23,13 @@ PROCESSING = {
         "data": "Letters and emails the office sent on a case: recipient, address, text",
         "recipients": "The constituent, and the agency a referral or chaser was addressed to",
     },
+    "CaseConstituent": {"data": "Further constituents on a case: name, address, contact, register link"},
+    "ThirdParty": {
+        "data": "People acting for a constituent (relatives, advocates, solicitors): name, relationship, "
+        "contact details, the authority they hold and when it was given, expires or was withdrawn",
+        "source": "The constituent, and the third party",
+    },
+    "CaseLink": {"data": "Which cases of an office are linked (related, duplicate, same family), and why"},
     "Chaser": {"data": "Reminders to chase an agency that is late replying on a case"},
     "OfficeMembership": {
         "data": "Which caseworkers belong to which office",

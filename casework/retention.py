@@ -4,7 +4,8 @@ period, which will be next month, and the set-based anonymising of them.
 A case closed or cancelled on day D is anonymised on D + `Office.retention_days` (730 by default:
 two years). Anonymising keeps what the reports count (office, topic, ward, agency, dates, status,
 outcome, owner, assignees) and removes who the constituent is and what was said: name, address,
-postcode, email, phone, the summary, the link to the register, every timeline entry's text, the
+postcode, email, phone, the summary, the link to the register (of further constituents too, and
+third parties' names and contacts, and the reasons of its links), every timeline entry's text, the
 emails taken in (sender, subject, text, the stored message), the letters sent (recipient and text)
 and every attachment with its file (files go once the transaction commits). The
 ward is copied from the linked elector first, so "cases by ward" still counts the case. The writes
@@ -17,11 +18,22 @@ import datetime
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from casework.attachments import stored_path
-from casework.models import Attachment, Case, InboundMessage, Letter, Office, StatusClass, TimelineEntry
+from casework.models import (
+    Attachment,
+    Case,
+    CaseConstituent,
+    CaseLink,
+    InboundMessage,
+    Letter,
+    Office,
+    StatusClass,
+    ThirdParty,
+    TimelineEntry,
+)
 from voters.models import Elector
 
 ANONYMISED_NAME = "Anonymised"
@@ -76,6 +88,7 @@ def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
     cases.filter(ward__isnull=True, elector__isnull=False).update(ward=Subquery(elector_ward))
     TimelineEntry.unscoped.filter(case__in=case_ids).exclude(text="").update(text="")
     _files_and_correspondence_remove(case_ids)
+    _others_on_the_case_remove(case_ids)
     return cases.update(
         name=ANONYMISED_NAME,
         address="",
@@ -84,6 +97,7 @@ def anonymise(case_ids: list[int], at: datetime.datetime) -> int:
         phone="",
         summary=ANONYMISED_NAME,
         elector=None,
+        others_search="",
         anonymised_at=at,
         updated_at=at,
     )
@@ -103,3 +117,15 @@ def _files_and_correspondence_remove(case_ids: list[int]) -> None:
         to_email="anonymised@example.invalid"
     )
     transaction.on_commit(lambda: [stored_path(name).unlink(missing_ok=True) for name in files])
+
+
+def _others_on_the_case_remove(case_ids: list[int]) -> None:
+    """Further constituents and third parties lose who they are (the rows stay, counted); a link's
+    reason, which may name people, goes; the link itself (two case ids) stays."""
+    CaseConstituent.unscoped.filter(case__in=case_ids).update(
+        name=ANONYMISED_NAME, address="", postcode="", email="", phone="", elector=None
+    )
+    ThirdParty.unscoped.filter(case__in=case_ids).update(
+        name=ANONYMISED_NAME, organisation="", email="", phone="", address="", authority_form=None
+    )
+    CaseLink.unscoped.filter(Q(case__in=case_ids) | Q(other__in=case_ids)).update(reason=ANONYMISED_NAME)

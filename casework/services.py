@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from casework import letters
@@ -30,9 +30,11 @@ from casework.models import (
     OfficeMembership,
     Status,
     StatusClass,
+    ThirdParty,
     TimelineEntry,
     Topic,
 )
+from casework.models_parties import CaseConstituent, CaseLink
 from casework.working_days import add_working_days
 from labourhub.services import audit_record
 from voters.models import Channel as ContactChannel
@@ -41,6 +43,7 @@ from voters.services import contact_record
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from casework.models import Attachment
     from labourhub.models import User
     from voters.models import Elector
 
@@ -92,6 +95,24 @@ def _next_seq(office: Office, year: int) -> int:
     return (top or 0) + 1
 
 
+def _check_agency(agency: Agency, office_id: int) -> None:
+    if agency.office_id not in (None, office_id):
+        raise ValidationError({"agency": "That agency is not in this office's directory."})
+
+
+def _from_register(elector: Elector | None, name: str, address: str, postcode: str) -> tuple[str, str, str]:
+    """A constituent's name and address: as typed, or copied from the elector found on the register."""
+    if elector is not None:
+        name = name or " ".join(p for p in (elector.first_names, elector.surname) if p)
+        home = elector.home
+        if home is not None:
+            address = address or home.address
+            postcode = postcode or home.postcode_display or home.postcode
+    if not name.strip():
+        raise ValidationError({"name": "The constituent's name is needed."})
+    return name, address, postcode
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -121,14 +142,9 @@ def case_open(
         raise ValidationError({"topic": "That topic is not one of this office's."})
     if special_category and not article9_condition:
         raise ValidationError({"article9_condition": "Special category data needs its Article 9 condition."})
-    if elector is not None:
-        name = name or " ".join(p for p in (elector.first_names, elector.surname) if p)
-        home = elector.home
-        if home is not None:
-            address = address or home.address
-            postcode = postcode or home.postcode_display or home.postcode
-    if not name.strip():
-        raise ValidationError({"name": "The constituent's name is needed."})
+    name, address, postcode = _from_register(elector, name, address, postcode)
+    if agency is not None:
+        _check_agency(agency, office.pk)
     opened_on = opened_on or timezone.localdate()
     case = Case.unscoped.create(
         office=office,
@@ -223,6 +239,7 @@ def case_move(
         agency = agency or case.agency
         if agency is None:
             raise ValidationError({"agency": "Say which agency the case is waiting for."})
+        _check_agency(agency, case.office_id)
         case.agency = agency
         case.due_on = add_working_days(on, agency.response_working_days, case.office.nation)
         case.referred_on, case.agency_replied_on = on, None  # response times (casework/reports.py)
@@ -402,6 +419,7 @@ def letter_create(
     subject: str,
     body: str,
     agency: Agency | None = None,
+    third_party: ThirdParty | None = None,
 ) -> Letter:
     """A letter to print or an email to send, as the caseworker finished it, on the case's timeline.
 
@@ -418,6 +436,13 @@ def letter_create(
         problems["to_email"] = "An email needs the address it goes to."
     if medium == Letter.Medium.LETTER and not recipient_address.strip():
         problems["recipient_address"] = "A printed letter needs the address it goes to."
+    if third_party is not None:
+        if third_party.case_id != case.pk:
+            problems["third_party"] = "That third party is not on this case."
+        elif problem := third_party.authority_problem():
+            problems["third_party"] = (
+                f"{problem} Letters and emails go to a third party only while their authority is live."
+            )
     if not subject.strip():
         problems["subject"] = "Write a subject."
     if not body.strip():
@@ -426,6 +451,8 @@ def letter_create(
         agency = agency or case.agency
         if agency is None:
             problems["agency"] = "Say which agency it goes to."
+        elif agency.office_id not in (None, case.office_id):
+            problems["agency"] = "That agency is not in this office's directory."
         if not case.is_open:
             problems["kind"] = "The case is closed: reopen it before writing to an agency."
     if problems:
@@ -443,6 +470,7 @@ def letter_create(
         kind=kind,
         medium=medium,
         agency=agency if kind in (LetterKind.REFERRAL, LetterKind.CHASER) else None,
+        third_party=third_party,
         recipient_name=recipient_name.strip(),
         recipient_address=recipient_address.strip(),
         to_email=to_email.strip(),
@@ -568,24 +596,40 @@ def report_viewed(
 
 @transaction.atomic
 def office_settings_update(
-    *, user: User, office: Office, share_counts_with_clp: bool, retention_days: int
+    *,
+    user: User,
+    office: Office,
+    share_counts_with_clp: bool,
+    retention_days: int,
+    allow_verbal_authority: bool | None = None,
 ) -> Office:
-    """The office lead's choices: whether the CLP sees suppressed counts, and how long closed cases
-    are kept before they are anonymised."""
+    """The office lead's choices: whether the CLP sees suppressed counts, how long closed cases
+    are kept before they are anonymised, and whether a third party's authority may be verbal
+    (None: unchanged)."""
     _require_lead(user, office)
     if not 30 <= retention_days <= 36500:
         raise ValidationError({"retention_days": "Keep closed cases between 30 days and 100 years."})
     office = Office.objects.select_for_update().get(pk=office.pk)
-    before = {"share_counts_with_clp": office.share_counts_with_clp, "retention_days": office.retention_days}
+    before = {
+        "share_counts_with_clp": office.share_counts_with_clp,
+        "retention_days": office.retention_days,
+        "allow_verbal_authority": office.allow_verbal_authority,
+    }
     office.share_counts_with_clp, office.retention_days = share_counts_with_clp, retention_days
-    office.save(update_fields=["share_counts_with_clp", "retention_days"])
+    if allow_verbal_authority is not None:
+        office.allow_verbal_authority = allow_verbal_authority
+    office.save(update_fields=["share_counts_with_clp", "retention_days", "allow_verbal_authority"])
     audit_record(
         action="casework.office_settings",
         user=user,
         detail={
             "office": office.pk,
             "before": before,
-            "after": {"share_counts_with_clp": share_counts_with_clp, "retention_days": retention_days},
+            "after": {
+                "share_counts_with_clp": share_counts_with_clp,
+                "retention_days": retention_days,
+                "allow_verbal_authority": office.allow_verbal_authority,
+            },
         },
     )
     return office
@@ -719,3 +763,235 @@ def cases_close_bulk(
         detail={"office": office.pk, "from": from_user.pk, "outcome": outcome, "count": closed},
     )
     return closed
+
+
+# --- Who else is on a case: constituents, third parties, linked cases (issue 15 item 2) ---------
+
+
+def _others_search(case: Case) -> str:
+    """What the case search finds of the case's further constituents (Case.others_search): their
+    names, and their postcodes without the space (one word, so "AT9" and "AT99ZZ" find it)."""
+    rows = CaseConstituent.unscoped.filter(case=case).order_by("pk").values_list("name", "postcode")
+    return " ".join(f"{name} {postcode.replace(' ', '')}".strip() for name, postcode in rows)
+
+
+@transaction.atomic
+def case_constituent_add(
+    *,
+    user: User,
+    case: Case,
+    elector: Elector | None = None,
+    name: str = "",
+    address: str = "",
+    postcode: str = "",
+    email: str = "",
+    phone: str = "",
+) -> CaseConstituent:
+    """Add a further constituent to `case` (a couple's joint case): an elector found on the register
+    of the office's area (the caller checks that; name and address copied in) or entered fresh."""
+    _require_member(user, case.office)
+    name, address, postcode = _from_register(elector, name, address, postcode)
+    if elector is not None and (
+        case.elector_id == elector.pk
+        or CaseConstituent.unscoped.filter(case=case, elector_id=elector.pk).exists()
+    ):
+        raise ValidationError({"elector": f"{name} is already a constituent on this case."})
+    person = CaseConstituent.unscoped.create(
+        case=case,
+        elector=elector,
+        name=name.strip(),
+        address=address.strip(),
+        postcode=postcode.strip().upper(),
+        email=email.strip(),
+        phone=phone.strip(),
+        added_by=user,
+    )
+    Case.unscoped.filter(pk=case.pk).update(updated_at=timezone.now(), others_search=_others_search(case))
+    _status_entry(case, user, f"Constituent added: {person.name}")
+    _audit(
+        "casework.constituent_add",
+        user=user,
+        case=case,
+        constituent=person.pk,
+        elector_linked=elector is not None,
+    )
+    return person
+
+
+@transaction.atomic
+def third_party_add(
+    *,
+    user: User,
+    case: Case,
+    name: str,
+    relationship: str,
+    authority_signed_on: datetime.date,
+    authority_held: str,
+    organisation: str = "",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    authority_form: Attachment | None = None,
+    form_upload: tuple[str, bytes] | None = None,
+    authority_expires_on: datetime.date | None = None,
+) -> ThirdParty:
+    """Record someone acting for the constituent, with the constituent's authority: a signed form
+    (an attachment already on the case, or uploaded now through the attachment path: checked,
+    stored outside the web root, audited) or, where the office allows it, verbal authority recorded
+    by `user` today."""
+    from casework import attachments
+
+    _require_member(user, case.office)
+    held = ThirdParty.Held(authority_held)
+    relationship = ThirdParty.Relationship(relationship)
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "Give the third party's name."
+    today = timezone.localdate()
+    if authority_signed_on > today:
+        problems["authority_signed_on"] = "The authority cannot be signed in the future."
+    if authority_expires_on is not None and authority_expires_on <= authority_signed_on:
+        problems["authority_expires_on"] = "The authority must expire after the day it was signed."
+    if held == ThirdParty.Held.VERBAL:
+        if not case.office.allow_verbal_authority:
+            problems["authority_held"] = (
+                "This office takes a third party's authority only as a signed form: attach the form "
+                "(the office lead can allow verbal authority in the office settings)."
+            )
+        authority_form = None
+    else:
+        if authority_form is not None and authority_form.case_id != case.pk:
+            problems["authority_form"] = "That file is not one of this case's attachments."
+        if authority_form is None and form_upload is None:
+            problems["authority_form"] = "Attach the signed form, or choose it from the case's attachments."
+    if problems:
+        raise ValidationError(problems)
+    if held == ThirdParty.Held.SIGNED_FORM and authority_form is None and form_upload is not None:
+        authority_form = attachments.attachment_add(
+            case=case, filename=form_upload[0], data=form_upload[1], user=user
+        )
+    party = ThirdParty.unscoped.create(
+        case=case,
+        name=name.strip(),
+        relationship=relationship,
+        organisation=organisation.strip(),
+        email=email.strip(),
+        phone=phone.strip(),
+        address=address.strip(),
+        authority_signed_on=authority_signed_on,
+        authority_held=held,
+        authority_form=authority_form,
+        verbal_recorded_by=user if held == ThirdParty.Held.VERBAL else None,
+        authority_expires_on=authority_expires_on,
+        added_by=user,
+    )
+    Case.unscoped.filter(pk=case.pk).update(updated_at=timezone.now())
+    how = "verbal, recorded by " + user.get_short_name() if held == ThirdParty.Held.VERBAL else "signed form"
+    _status_entry(
+        case, user, f"Third party added: {party.name} ({relationship.label.lower()}), authority {how}"
+    )
+    _audit("casework.third_party_add", user=user, case=case, third_party=party.pk, held=held.value)
+    return party
+
+
+@transaction.atomic
+def third_party_withdraw(
+    *, user: User, case: Case, third_party: ThirdParty, on: datetime.date | None = None
+) -> ThirdParty:
+    """The constituent withdrew the third party's authority (from `on`, today by default): no
+    letter or email goes to them from then on."""
+    _require_member(user, case.office)
+    party = ThirdParty.unscoped.select_for_update().filter(pk=third_party.pk, case=case).first()
+    if party is None:
+        raise ValidationError("That third party is not on this case.")
+    if party.withdrawn_on is not None:
+        raise ValidationError(
+            f"{party.name}'s authority was already withdrawn on {party.withdrawn_on:%-d %b %Y}."
+        )
+    party.withdrawn_on, party.withdrawn_by = on or timezone.localdate(), user
+    party.save(update_fields=["withdrawn_on", "withdrawn_by"])
+    _status_entry(case, user, f"Authority withdrawn: {party.name}, from {party.withdrawn_on:%-d %b %Y}")
+    _audit("casework.third_party_withdraw", user=user, case=case, third_party=party.pk)
+    return party
+
+
+@transaction.atomic
+def case_link(*, user: User, case: Case, other: Case, kind: str, reason: str) -> CaseLink:
+    """Link two cases of the same office (related, duplicate of, same family), with why. Both must
+    be cases `user` may work on in that office; cases of two offices are never linked."""
+    _require_member(user, case.office)
+    kind = CaseLink.Kind(kind)
+    if other.office_id != case.office_id:
+        raise ValidationError({"other": "Cases of different offices cannot be linked."})
+    if other.pk == case.pk:
+        raise ValidationError({"other": "A case cannot be linked to itself."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the cases are linked."})
+    if CaseLink.unscoped.filter(Q(case=case, other=other) | Q(case=other, other=case)).exists():
+        raise ValidationError({"other": f"{case.reference} and {other.reference} are already linked."})
+    link = CaseLink.unscoped.create(case=case, other=other, kind=kind, reason=reason.strip(), created_by=user)
+    now = timezone.now()
+    Case.unscoped.filter(pk__in=[case.pk, other.pk]).update(updated_at=now)
+    _audit("casework.case_link", user=user, case=case, other=other.pk, link=link.pk, kind=kind.value)
+    return link
+
+
+@transaction.atomic
+def agency_save(
+    *,
+    user: User,
+    office: Office,
+    agency: Agency | None = None,
+    name: str,
+    kind: str,
+    response_working_days: int,
+    contact_route: str = "",
+    email: str = "",
+    phone: str = "",
+    postal_address: str = "",
+    portal_url: str = "",
+) -> Agency:
+    """Add an agency to the office's directory, or edit one of its own: the office lead only (the
+    shared directory is the operator's, in the admin)."""
+    _require_lead(user, office)
+    if agency is not None and agency.office_id != office.pk:
+        raise ValidationError(
+            "Only the office's own agencies can be edited here; the shared directory is kept by the platform operator."
+        )
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "Give the agency's name."
+    elif (
+        Agency.objects.for_office(office)
+        .filter(name__iexact=name.strip())
+        .exclude(pk=agency.pk if agency is not None else 0)
+        .exists()
+    ):
+        problems["name"] = f"{name.strip()} is already in the directory."
+    if not 1 <= response_working_days <= 250:
+        problems["response_working_days"] = "The response target is between 1 and 250 working days."
+    if problems:
+        raise ValidationError(problems)
+    values = {
+        "name": name.strip(),
+        "kind": Agency.Kind(kind),
+        "response_working_days": response_working_days,
+        "contact_route": contact_route.strip(),
+        "email": email.strip(),
+        "phone": phone.strip(),
+        "postal_address": postal_address.strip(),
+        "portal_url": portal_url.strip(),
+    }
+    if agency is None:
+        agency = Agency.objects.create(office=office, **values)
+        action = "casework.agency_add"
+    else:
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        for field, value in values.items():
+            setattr(agency, field, value)
+        agency.save(update_fields=list(values))
+        action = "casework.agency_edit"
+    audit_record(
+        action=action, user=user, detail={"office": office.pk, "agency": agency.pk, "name": agency.name}
+    )
+    return agency

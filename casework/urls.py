@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views, views_letters, views_mail, views_reports
+from casework import views, views_letters, views_mail, views_parties, views_reports
 
 app_name = "casework"
 urlpatterns = [
@@ -36,4 +36,10 @@ urlpatterns = [
     path("offices/<int:pk>/retention/", views_reports.retention_preview, name="retention_preview"),
     path("offices/<int:pk>/handover/", views_reports.handover, name="handover"),
     path("clp/<int:pk>/", views_reports.clp_counts, name="clp_counts"),
+    # Who else is on a case, and the agency directory (issue 15 items 2 and 4: casework/views_parties.py).
+    path("cases/<int:pk>/constituents/", views_parties.case_constituents, name="case_constituents"),
+    path("cases/<int:pk>/third-parties/", views_parties.case_third_parties, name="case_third_parties"),
+    path("cases/<int:pk>/links/", views_parties.case_links, name="case_links"),
+    path("offices/<int:pk>/agencies/", views_parties.agencies, name="agencies"),
+    path("offices/<int:pk>/agencies/<int:agency_pk>/", views_parties.agency_edit, name="agency_edit"),
 ]

@@ -9,8 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from casework.forms import (
     ReopenForm,
     StatusForm,
 )
-from casework.models import Case, Chaser, LetterKind, Office, OfficeMembership
+from casework.models import Case, CaseLink, Chaser, LetterKind, Office, OfficeMembership
 from labourhub.scoping import Action, get_for_user
 from voters.models import Elector
 from voters.search import CappedPaginator
@@ -88,27 +87,22 @@ def search_cases(cases, q):
     if POSTCODE.match(q):
         compact = q.replace(" ", "").upper()
         spaced = f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-        by_postcode = cases.filter(Q(postcode__startswith=spaced) | Q(postcode__startswith=compact))
         if len(compact) >= 5:
-            return by_postcode
-        return by_postcode | _by_name(cases, q)
-    return _by_name(cases, q)
+            return cases.matching(postcode_prefixes=(spaced, compact))
+        return cases.matching(postcode_prefixes=(spaced, compact), name_query=_name_query(q))
+    return cases.matching(name_query=_name_query(q))
 
 
 NAME_WORD = re.compile(r"[^\W_]+")
 
 
-def _by_name(cases, q):
+def _name_query(q):
     """Names with a word starting with each word typed ("smi" finds Alice Smith; "a smith" too),
-    through the full-text index case_name_words (migration 0003: no pg_trgm in the embedded
-    Postgres). The query text is built only from letters and digits, so it is always valid."""
+    through the full-text indexes of case and further constituents' names (migrations 0003, 0007:
+    no pg_trgm in the embedded Postgres). Built only from letters and digits, so always valid; ""
+    when nothing is left (then no name matches)."""
     words = NAME_WORD.findall(q.lower())[:6]
-    if not words:
-        return cases.none()
-    query = " & ".join(f"{word}:*" for word in words)
-    matches = RawSQL("to_tsvector('simple'::regconfig, casework_case.name) @@ to_tsquery('simple'::regconfig, %s)",
-                     [query], output_field=BooleanField())  # fmt: skip
-    return cases.alias(name_matches=matches).filter(name_matches=True)
+    return " & ".join(f"{word}:*" for word in words)
 
 
 @login_required
@@ -198,6 +192,9 @@ def _case_page(request, case, *, status=200, **forms):
         "timeline": case.timeline.select_related("author", "letter"),
         "assignees": [a.user for a in assignments],
         "consents": case.consents.select_related("recorded_by"),
+        "constituents": case.constituents.all(),
+        "third_parties": case.third_parties.select_related("authority_form", "verbal_recorded_by"),
+        "links": _links(request.user, case),
         "chasers": list(case.chasers.to_send()),
         "letter_kinds": LetterKind.choices,
         "note_form": forms.get("note_form")
@@ -209,6 +206,34 @@ def _case_page(request, case, *, status=200, **forms):
         or AssignForm(case=case, initial={"assignees": [a.user_id for a in assignments]}),
     }
     return render(request, "casework/case.html", context, status=status)
+
+
+class LinkShown:
+    """One link on a case page: the other case and why, or, when the reader cannot see the other
+    case (sensitive, or "my cases" only), only that a link exists."""
+
+    def __init__(self, link, case, visible):
+        outgoing = link.case_id == case.pk
+        self.other = (link.other if outgoing else link.case) if visible else None
+        self.reason = link.reason if visible else ""
+        if link.kind == CaseLink.Kind.DUPLICATE:
+            self.label = "Duplicate of" if outgoing else "Has a duplicate"
+        else:
+            self.label = link.get_kind_display()
+
+
+def _links(user, case):
+    """The case's links both ways (read through the sealed case), and which of the other cases
+    `user` sees: one more query through the seal, only when there are links."""
+    links = [*case.links_out.select_related("other"), *case.links_in.select_related("case")]
+    if not links:
+        return []
+    others = {link.other_id if link.case_id == case.pk else link.case_id for link in links}
+    visible = set(_cases(user).filter(pk__in=others).values_list("pk", flat=True))
+    return [
+        LinkShown(link, case, (link.other_id if link.case_id == case.pk else link.case_id) in visible)
+        for link in links
+    ]
 
 
 def _back(case, problem=None, request=None):

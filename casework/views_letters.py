@@ -19,17 +19,28 @@ def _agency(query, case):
     """The agency chosen in the query (?agency=) or the one the case awaits."""
     value = query.get("agency", "")
     if value.isdigit():
-        return Agency.objects.filter(pk=value).first()
+        return Agency.objects.for_office(case.office_id).filter(pk=value).first()
     return case.agency
 
 
-def _prefill(case, kind, agency, user):
-    """The form's first values: the merged template, addressed to the agency or the constituent."""
+def _third_party(query, case):
+    """The third party chosen in the query (?third_party=), one of the case's own."""
+    value = query.get("third_party", "")
+    return case.third_parties.filter(pk=value).first() if value.isdigit() else None
+
+
+def _prefill(case, kind, agency, user, third_party=None):
+    """The form's first values: the merged template, addressed to the agency, a third party acting
+    for the constituent, or the constituent."""
     subject, body = letters.draft(case=case, kind=kind, user=user, agency=agency)
     if letters.to_agency(kind) and agency is not None:
         route = agency.contact_route.strip()
-        to_email = route if "@" in route and " " not in route else ""
-        name, address = agency.name, "" if to_email else route
+        to_email = agency.email or (route if "@" in route and " " not in route else "")
+        name = agency.name
+        address = "" if to_email else (agency.postal_address or route)
+    elif third_party is not None:
+        name, to_email = third_party.name, third_party.email
+        address = "\n".join(p for p in (third_party.organisation, *third_party.address.split(", ")) if p)
     else:
         name, to_email = case.name, case.email
         address = "\n".join(p for p in (*case.address.split(", "), case.postcode) if p)
@@ -37,6 +48,7 @@ def _prefill(case, kind, agency, user):
         "kind": kind,
         "medium": Letter.Medium.EMAIL if to_email else Letter.Medium.LETTER,
         "agency": agency.pk if agency else None,
+        "third_party": third_party.pk if third_party else None,
         "recipient_name": name,
         "recipient_address": address,
         "to_email": to_email,
@@ -64,7 +76,7 @@ def letter_new(request, pk):
             status=400,
         )
     if request.method == "POST":
-        form = LetterForm(request.POST)
+        form = LetterForm(request.POST, case=case)
         if form.is_valid():
             try:
                 letter = services.letter_create(user=request.user, case=case, **form.cleaned_data)
@@ -82,7 +94,8 @@ def letter_new(request, pk):
     else:
         agency = _agency(request.GET, case)
         try:
-            form = LetterForm(initial=_prefill(case, kind, agency, request.user))
+            third_party = None if letters.to_agency(kind) else _third_party(request.GET, case)
+            form = LetterForm(case=case, initial=_prefill(case, kind, agency, request.user, third_party))
         except letters.UnknownMergeField as error:
             return render(
                 request,

@@ -146,7 +146,11 @@ def clp_counts(request, pk):
 @login_required
 def office_settings(request, pk):
     office = _office_lead(request, pk)
-    initial = {"share_counts_with_clp": office.share_counts_with_clp, "retention_days": office.retention_days}
+    initial = {
+        "share_counts_with_clp": office.share_counts_with_clp,
+        "retention_days": office.retention_days,
+        "allow_verbal_authority": office.allow_verbal_authority,
+    }
     form = OfficeSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

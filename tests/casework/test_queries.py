@@ -16,8 +16,11 @@ MY_CASES = 8  # session, user, 2FA, memberships, audit, chasers, overdue, the re
 OFFICE_LIST = 9  # session, user, 2FA, membership, the page's ids, audit, topics, owners, the page
 SEARCH = 9
 # session, user, 2FA, the case (through the seal), audit, assignees, the people it may be given to,
-# agencies (status form: an open case), timeline, chasers, attachments, consents
-CASE_PAGE = 12
+# agencies (status form: an open case), timeline, chasers, attachments, consents, further
+# constituents, third parties, links from and links to the case
+CASE_PAGE = 16
+# With links: which of the linked cases the reader sees (one query through the seal).
+CASE_PAGE_LINKED = CASE_PAGE + 1
 
 
 def _queries(client, url):
@@ -94,3 +97,27 @@ def test_clp_counts_page_query_count_is_fixed(client, anytown, office):
     _add_cases(anytown, office, 25)
     assert _queries(client, url) == few
     assert few <= 14
+
+
+def test_case_page_query_count_is_fixed_with_other_people_and_links(client, anytown, office):
+    from casework import services
+    from tests.casework.mail import PDF
+
+    client.force_login(office["worker"])
+    case = case_in(anytown)
+    url = reverse("casework:case", args=[case.pk])
+
+    def add(n):
+        for i in range(n):
+            services.case_constituent_add(user=office["worker"], case=case, name=f"Joint {n} {i}")
+            services.third_party_add(user=office["worker"], case=case, name=f"Helper {n} {i}", relationship="relative",
+                                     authority_signed_on=case.opened_on, authority_held="signed_form",
+                                     form_upload=("form.pdf", PDF))  # fmt: skip
+            services.case_link(user=office["lead"], case=case_in(anytown, owner=office["lead"], sensitive=i % 2 == 1),
+                               other=case, kind="related", reason="Same street")  # fmt: skip
+
+    add(1)
+    few = _queries(client, url)
+    add(6)
+    many = _queries(client, url)
+    assert many == few == CASE_PAGE_LINKED, (few, many)

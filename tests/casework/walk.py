@@ -120,6 +120,18 @@ def _clp_counts(anytown):
     return {"pk": anytown.constituency.pk}
 
 
+def _agency(anytown):
+    """One of Anytown's office's own agencies (its name carries "Anytown"), for the lead to edit."""
+    from casework.models import Agency
+
+    office = office_of(anytown)["office"]
+    agency = anytown.once(
+        "walk_agency",
+        lambda anytown: Agency.objects.create(office=office, name="Anytown Council housing", kind="council"),
+    )
+    return {"pk": office.pk, "agency_pk": agency.pk}
+
+
 URLS = {
     "casework:my_cases": _my_cases,
     "casework:office_cases": _office_cases,
@@ -145,8 +157,18 @@ URLS = {
     "casework:retention_preview": _office_cases,
     "casework:handover": _office_cases,
     "casework:clp_counts": _clp_counts,
+    "casework:case_constituents": _case,
+    "casework:case_third_parties": _case,
+    "casework:case_links": _case,
+    "casework:agencies": _office,
+    "casework:agency_edit": _agency,
 }
-LEAD_PAGES = ("casework:office_settings", "casework:retention_preview", "casework:handover")
+LEAD_PAGES = (
+    "casework:office_settings",
+    "casework:retention_preview",
+    "casework:handover",
+    "casework:agency_edit",
+)
 OWNERS = (
     dict.fromkeys(URLS, _worker)
     | dict.fromkeys(LEAD_PAGES, _lead)
@@ -157,5 +179,6 @@ OWNERS = (
 # walker would take that echo for a leak.
 QUERIES = {
     "casework:case_open": lambda anytown: {"find": "Walkerson"},
+    "casework:case_constituents": lambda anytown: {"find": "Walkerson"},
     "casework:office_cases": lambda anytown: {"q": "Constituent", "status": "all"},
 }
