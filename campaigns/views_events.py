@@ -278,6 +278,7 @@ def event_check_in(request, pk):
     shifts = list(event.shifts.order_by("starts_at"))
     walk_in = WalkInForm(request.POST if request.POST.get("part") == "walk_in" else None)
     if request.method == "POST":
+        pack = signup = None
         try:
             if request.POST.get("part") == "walk_in":
                 shift = next((s for s in shifts if s.pk == _number(request.POST.get("shift"))), None)
@@ -294,7 +295,6 @@ def event_check_in(request, pk):
                 signup = get_for_user(Signup, request, _number(request.POST.get("signup")), Action.ORGANISE)
                 if signup.shift.event_id != event.pk:
                     raise Http404("No such sign-up at this event.")
-                pack = None
                 if request.POST.get("pack"):
                     pack = (
                         Pack.objects.for_user(request.user, Action.ORGANISE)
@@ -303,7 +303,7 @@ def event_check_in(request, pk):
                     )
                     if pack is None:
                         raise ValidationError("Choose a pack of this session's walk list.")
-                events_services.signup_check_in(
+                signup = events_services.signup_check_in(
                     user=request.user,
                     signup=signup,
                     attendance=request.POST.get("attendance", signup.attendance),
@@ -312,7 +312,20 @@ def event_check_in(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Checked in.")
+            note = getattr(signup, "handed_note", "")
+            handed = (
+                pack is not None
+                and not note
+                and signup.attendance in (Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN)
+            )
+            if note:
+                messages.warning(request, note)
+            messages.success(
+                request,
+                f"Checked in, with pack {pack.sheet_id}: it opens on their phone under Canvassing."
+                if handed
+                else "Checked in.",
+            )
         return redirect("campaigns:event_check_in", pk=event.pk)
     signups = (
         Signup.objects.for_user(request.user, Action.ORGANISE)
