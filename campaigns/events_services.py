@@ -20,7 +20,7 @@ from django.utils import timezone
 from campaigns import events, events_privacy
 from campaigns.models import Event, EventContact, EventInvitation, EventMessage, Pack, Shift, Signup
 from campaigns.webhooks import signup_emit
-from labourhub.scoping import Action, can
+from labourhub.scoping import Action, can, require
 from labourhub.services import audit_record
 
 if TYPE_CHECKING:
@@ -575,6 +575,100 @@ def event_invite(
     )
     audit_record(action="event.invite", user=user, obj=event, detail={"email": send.pk, "audience": audience})
     return send
+
+
+def visiting_clps(event: Event) -> list[Constituency]:
+    """The other CLPs an event is open to: named, and every CLP of the regions named."""
+    from labourhub.models import Constituency
+
+    return list(
+        Constituency.objects.filter(
+            Q(pk__in=event.visiting_constituencies.values("pk")) | Q(region__in=event.visiting_regions.all())
+        )
+        .exclude(pk=event.constituency_id)
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def event_invite_ask(*, user: User, event: Event, subject: str, body: str) -> list[EventInvitation]:
+    """Ask each CLP the event is open to (issue 17 item 2, mutual aid) to invite its volunteers
+    "willing to help other CLPs". Nothing of theirs is read here: each request waits for that CLP's
+    secretary, who sends it as their own CLP's email to their own members (event_invitation_decide);
+    this CLP sees the counts, and a person only once they sign up. A CLP already asked and not yet
+    answering is not asked twice."""
+    from members import email_content
+
+    if event.status != Event.Status.PLANNED:
+        raise ValidationError("This event has been cancelled.")
+    email_content.check(subject=subject, body=body)
+    asked = []
+    for constituency in visiting_clps(event):
+        if EventInvitation.unscoped.filter(
+            event=event, constituency=constituency, state=EventInvitation.State.ASKED
+        ).exists():
+            continue
+        asked.append(
+            EventInvitation.unscoped.create(
+                event=event,
+                constituency=constituency,
+                state=EventInvitation.State.ASKED,
+                subject=subject,
+                body=body,
+                asked_by=user,
+            )
+        )
+    if not asked and not visiting_clps(event):
+        raise ValidationError("Open the event to other CLPs first (on its form), then ask them.")
+    audit_record(
+        action="event.invite_ask", user=user, obj=event, detail={"asked": [i.constituency_id for i in asked]}
+    )
+    return asked
+
+
+@transaction.atomic
+def event_invitation_decide(*, user: User, invitation: EventInvitation, approve: bool) -> EventInvitation:
+    """The asked CLP's secretary answers a request from another CLP. Approved, it becomes a draft
+    email of the asked CLP to its own volunteers willing to help other CLPs (the member email
+    engine: its count, weekly cap and "send to N?" before anything goes); declined, nothing is
+    sent. Either way the asking CLP learns only the answer (and later the counts)."""
+    from members.services import email_send_save
+
+    require(user, Action.MANAGE_MEMBERS, invitation.constituency)
+    invitation = EventInvitation.unscoped.select_for_update().select_related("event").get(pk=invitation.pk)
+    if invitation.state != EventInvitation.State.ASKED:
+        raise ValidationError("This request has been answered already.")
+    if approve:
+        event = invitation.event
+        if event.status != Event.Status.PLANNED:
+            raise ValidationError("The event has been cancelled.")
+        if (
+            not Event.unscoped.filter(pk=event.pk)
+            .filter(
+                events.open_to_visitors_from(invitation.constituency_id, invitation.constituency.region_id)
+            )
+            .exists()
+        ):
+            raise ValidationError("The event is no longer open to your CLP's members.")
+        invitation.send = email_send_save(
+            constituency=invitation.constituency,
+            user=user,
+            subject=invitation.subject,
+            body=invitation.body,
+            audience={"help_other_clps": "on"},
+            frequency_cap=3,
+        )
+    invitation.state = EventInvitation.State.DRAFTED if approve else EventInvitation.State.DECLINED
+    invitation.decided_by, invitation.decided_at = user, timezone.now()
+    invitation.save(update_fields=["send", "state", "decided_by", "decided_at"])
+    audit_record(
+        action="event.invite_decide",
+        user=user,
+        obj=invitation,
+        constituency=invitation.constituency,
+        detail={"approve": approve, "event": invitation.event_id},
+    )
+    return invitation
 
 
 # --- Check-in ---------------------------------------------------------------------------------
