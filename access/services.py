@@ -1005,8 +1005,9 @@ def visiting_tool() -> Tool:
         defaults={
             "name": VISITING_TOOL_NAME,
             "slug": VISITING_TOOL_SLUG,
-            "description": "A member of another CLP checked in at a session open to visitors: canvass "
-            "that session's walk list, with the pack handed to them, until the end of the day.",
+            "description": "A member of another CLP checked in at a session open to visitors (or a "
+            "member of the CLP with no canvassing role, checked in at its session): canvass the pack "
+            "of that session's walk list handed to them, until the end of the day.",
             "auto_approve": True,
             "needs_endorsement": False,
             "requires_good_standing": True,
@@ -1032,7 +1033,8 @@ def visiting_grant_give(
 ) -> Holding:
     """The rule "visiting activist at a checked-in session": `requester`, a member of `home`, was
     checked in by `user` at `session` in `constituency` (the caller has checked the session is
-    open to `home` and that they are booked there). Approved at once when every condition holds,
+    open to `home` and that they are booked there). `home` may be `constituency` itself: a member
+    of the CLP with no canvassing role there, handed a pack at its session, gets the same day. Approved at once when every condition holds,
     as a request, a decision, a grant and a holding on the CLP's public register that end at
     `expires_at` (the end of the session's day); refused otherwise, with nothing written."""
     now = now or timezone.now()
@@ -1042,13 +1044,18 @@ def visiting_grant_give(
         raise AccessError(f"{tool} is switched off in the catalogue: visitors cannot be let in.")
     if not requester.is_active:
         raise AccessError(f"{requester}'s account is suspended.")
-    if home.pk == constituency.pk:
-        raise AccessError(f"{requester} is a member here: they canvass as the CLP's own canvassers do.")
+    # A member of the CLP itself with no canvassing role, handed a pack at its session, gets the
+    # same day (issue 17: a handed pack must open for the person it was handed to).
+    visitor = home.pk != constituency.pk
     if expires_at <= max(now, starts_at):
         raise AccessError("The session's day is over: a visitor is let in on the day only.")
     standing = requester_standing(requester, home)
     conditions = [
-        Condition(f"Checked in at a session of {constituency} open to {home}", True, session),
+        Condition(
+            f"Checked in at a session of {constituency}" + (f" open to {home}" if visitor else ""),
+            True,
+            session,
+        ),
     ]
     if tool.requires_good_standing:
         conditions.append(
@@ -1058,7 +1065,8 @@ def visiting_grant_give(
         )
     unmet = [c.label for c in conditions if not c.met]
     if unmet:
-        raise AccessError(f"{requester} cannot be let in as a visitor: {'; '.join(unmet)}.")
+        how = "as a visitor" if visitor else "for the day"
+        raise AccessError(f"{requester} cannot be let in {how}: {'; '.join(unmet)}.")
     access_request = AccessRequest.objects.create(
         tool=tool,
         requester=requester,

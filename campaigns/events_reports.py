@@ -6,13 +6,15 @@
     new_volunteers(...)       people whose first sign-up to the CLP's events falls in the period
     hours_by_ward(...)        hours given by people checked in, by their ward as members
                               (people who are not members, or have no ward, are counted apart)
+    invitation_turnout(...)   per invitation sent: invited, signed up, confirmed, attended
     bar_chart(pairs)          bars for a server-rendered SVG (as the polling-day board draws)
 
 Fill rate: people booked (or checked in) over the places wanted, a shift's maximum where it has one,
 otherwise its minimum. No-show rate: no-shows over the people checked in or marked a no-show (only
 shifts whose check-in was done count). Hours given: the shift's length for each person checked in
-(attended or walk-in). Turnout of invited audiences is not here: invitations are not built on this
-branch (issue 17 item 2, another engineer's).
+(attended or walk-in). Turnout of invited audiences (`invitation_turnout`): for each invitation sent
+to an audience of members (the member email engine's send), how many it reached, and of those how
+many signed up to the event after it went, confirmed from the day-before message, and came.
 
 Callers scope first: `events` is `Event.objects.for_user(user, Action.ORGANISE)`; every function is
 one grouped query (or two), whatever the number of events and sign-ups.
@@ -24,11 +26,11 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import Shift, Signup
+from campaigns.models import EventInvitation, Shift, Signup
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -205,6 +207,101 @@ def csv_rows(rows: list[Fill]) -> list[list[Any]]:
             row.no_shows,
             "" if row.no_show_rate is None else row.no_show_rate,
             row.hours,
+        ]
+        for row in rows
+    ]
+
+
+@dataclass
+class Turnout:
+    """One invitation sent: to how many members, and how many of them then signed up to the event,
+    confirmed from the day-before message, and came (checked in)."""
+
+    label: str
+    audience: str
+    event_id: int
+    sent_at: datetime.datetime | None
+    invited: int = 0
+    signed_up: int = 0
+    confirmed: int = 0
+    attended: int = 0
+
+    @property
+    def signed_up_rate(self) -> float | None:
+        return _rate(self.signed_up, self.invited)
+
+    @property
+    def attended_rate(self) -> float | None:
+        return _rate(self.attended, self.invited)
+
+
+def invitation_turnout(shifts: QuerySet[Shift]) -> list[Turnout]:
+    """Per invitation sent for the events of `shifts` (already scoped): two queries, the invitations
+    and one grouped count of their recipients, whatever their number. A recipient counts as signed
+    up if a sign-up of theirs (matched to their membership) to the invitation's event was made after
+    the invitation went; invitations to another CLP's volunteers count the same way, as numbers only."""
+    from members.models import EmailRecipient
+
+    invitations = list(
+        EventInvitation.unscoped.filter(event__in=shifts.values("event"), send__planned_at__isnull=False)
+        .select_related("event", "constituency", "send")
+        .order_by("send__planned_at", "pk")
+    )
+    theirs = Signup.unscoped.filter(
+        contact__member=OuterRef("member"),
+        shift__event__invitations__send=OuterRef("send"),
+        created_at__gte=OuterRef("send__planned_at"),
+    )
+    counts = {
+        row["send"]: row
+        for row in EmailRecipient.unscoped.filter(
+            send__in=[invitation.send_id for invitation in invitations], state=EmailRecipient.State.SENT
+        )
+        .order_by()
+        .values("send")
+        .annotate(
+            invited=Count("pk"),
+            signed_up=Count("pk", filter=Q(Exists(theirs))),
+            confirmed=Count(
+                "pk", filter=Q(Exists(theirs.filter(status=Signup.Status.BOOKED, confirmed_at__isnull=False)))
+            ),
+            attended=Count("pk", filter=Q(Exists(theirs.filter(attendance__in=CHECKED_IN)))),
+        )
+    }
+    rows = []
+    for invitation in invitations:
+        assert invitation.send is not None
+        own = invitation.constituency_id == invitation.event.constituency_id
+        row = counts.get(invitation.send_id, {})
+        rows.append(
+            Turnout(
+                label=invitation.event.title,
+                audience=invitation.send.subject
+                + ("" if own else f" (volunteers of {invitation.constituency.name})"),
+                event_id=invitation.event_id,
+                sent_at=invitation.send.planned_at,
+                invited=row.get("invited", 0),
+                signed_up=row.get("signed_up", 0),
+                confirmed=row.get("confirmed", 0),
+                attended=row.get("attended", 0),
+            )
+        )
+    return rows
+
+
+TURNOUT_CSV_HEADER = ["event", "invitation", "sent", "invited", "signed up", "confirmed", "attended"]
+
+
+def turnout_csv_rows(rows: list[Turnout]) -> list[list[Any]]:
+    return [
+        [
+            row.label,
+            row.audience,
+            f"{timezone.localtime(row.sent_at):%Y-%m-%d %H:%M}" if row.sent_at else "",
+            row.invited,
+            row.signed_up,
+            row.confirmed,
+            row.attended,
         ]
         for row in rows
     ]

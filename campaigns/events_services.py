@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import events, events_privacy
-from campaigns.models import Event, EventContact, EventMessage, Pack, Shift, Signup
+from campaigns.models import Event, EventContact, EventInvitation, EventMessage, Pack, Shift, Signup
 from campaigns.webhooks import signup_emit
+from labourhub.scoping import Action, can, require
 from labourhub.services import audit_record
 
 if TYPE_CHECKING:
@@ -569,8 +570,105 @@ def event_invite(
         audience=audience,
         frequency_cap=frequency_cap,
     )
+    EventInvitation.unscoped.create(
+        event=event, constituency=event.constituency, send=send, subject=subject, body=body, asked_by=user
+    )
     audit_record(action="event.invite", user=user, obj=event, detail={"email": send.pk, "audience": audience})
     return send
+
+
+def visiting_clps(event: Event) -> list[Constituency]:
+    """The other CLPs an event is open to: named, and every CLP of the regions named."""
+    from labourhub.models import Constituency
+
+    return list(
+        Constituency.objects.filter(
+            Q(pk__in=event.visiting_constituencies.values("pk")) | Q(region__in=event.visiting_regions.all())
+        )
+        .exclude(pk=event.constituency_id)
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def event_invite_ask(*, user: User, event: Event, subject: str, body: str) -> list[EventInvitation]:
+    """Ask each CLP the event is open to (issue 17 item 2, mutual aid) to invite its volunteers
+    "willing to help other CLPs". Nothing of theirs is read here: each request waits for that CLP's
+    secretary, who sends it as their own CLP's email to their own members (event_invitation_decide);
+    this CLP sees the counts, and a person only once they sign up. A CLP already asked and not yet
+    answering is not asked twice."""
+    from members import email_content
+
+    if event.status != Event.Status.PLANNED:
+        raise ValidationError("This event has been cancelled.")
+    email_content.check(subject=subject, body=body)
+    asked = []
+    for constituency in visiting_clps(event):
+        if EventInvitation.unscoped.filter(
+            event=event, constituency=constituency, state=EventInvitation.State.ASKED
+        ).exists():
+            continue
+        asked.append(
+            EventInvitation.unscoped.create(
+                event=event,
+                constituency=constituency,
+                state=EventInvitation.State.ASKED,
+                subject=subject,
+                body=body,
+                asked_by=user,
+            )
+        )
+    if not asked and not visiting_clps(event):
+        raise ValidationError("Open the event to other CLPs first (on its form), then ask them.")
+    audit_record(
+        action="event.invite_ask", user=user, obj=event, detail={"asked": [i.constituency_id for i in asked]}
+    )
+    return asked
+
+
+@transaction.atomic
+def event_invitation_decide(*, user: User, invitation: EventInvitation, approve: bool) -> EventInvitation:
+    """The asked CLP's secretary answers a request from another CLP. Approved, it becomes a draft
+    email of the asked CLP to its own volunteers willing to help other CLPs (the member email
+    engine: its count, weekly cap and "send to N?" before anything goes); declined, nothing is
+    sent. Either way the asking CLP learns only the answer (and later the counts)."""
+    from members.services import email_send_save
+
+    require(user, Action.MANAGE_MEMBERS, invitation.constituency)
+    invitation = EventInvitation.unscoped.select_for_update().select_related("event").get(pk=invitation.pk)
+    if invitation.state != EventInvitation.State.ASKED:
+        raise ValidationError("This request has been answered already.")
+    if approve:
+        event = invitation.event
+        if event.status != Event.Status.PLANNED:
+            raise ValidationError("The event has been cancelled.")
+        if (
+            not Event.unscoped.filter(pk=event.pk)
+            .filter(
+                events.open_to_visitors_from(invitation.constituency_id, invitation.constituency.region_id)
+            )
+            .exists()
+        ):
+            raise ValidationError("The event is no longer open to your CLP's members.")
+        invitation.send = email_send_save(
+            constituency=invitation.constituency,
+            user=user,
+            subject=invitation.subject,
+            body=invitation.body,
+            audience={"help_other_clps": "on"},
+            frequency_cap=3,
+        )
+    invitation.state = EventInvitation.State.DRAFTED if approve else EventInvitation.State.DECLINED
+    invitation.decided_by, invitation.decided_at = user, timezone.now()
+    invitation.save(update_fields=["send", "state", "decided_by", "decided_at"])
+    audit_record(
+        action="event.invite_decide",
+        user=user,
+        obj=invitation,
+        constituency=invitation.constituency,
+        detail={"approve": approve, "event": invitation.event_id},
+    )
+    return invitation
 
 
 # --- Check-in ---------------------------------------------------------------------------------
@@ -578,7 +676,9 @@ def event_invite(
 
 @transaction.atomic
 def signup_check_in(*, user: User, signup: Signup, attendance: str, pack: Pack | None = None) -> Signup:
-    """Attended, no-show, or back to not checked in; a pack of the event's walk list handed out."""
+    """Attended, no-show, or back to not checked in; a pack of the event's walk list handed out.
+    `signup.handed_note` says, when a handed pack will not open on the person's phone, why and what
+    to do (the printed sheet): the check-in and the pack are recorded all the same."""
     if attendance not in Signup.Attendance.values:
         raise ValidationError(f"Unknown attendance {attendance!r}.")
     signup = Signup.unscoped.select_for_update().select_related("shift__event").get(pk=signup.pk)
@@ -586,6 +686,7 @@ def signup_check_in(*, user: User, signup: Signup, attendance: str, pack: Pack |
         raise ValidationError("Only people booked are checked in: book them first, or add a walk-in.")
     fields = ["attendance"]
     signup.attendance = attendance
+    handed_before = signup.pack
     if pack is not None:
         if pack.walk_list_id != signup.shift.event.walk_list_id:
             raise ValidationError("That pack is not from this session's walk list.")
@@ -593,47 +694,102 @@ def signup_check_in(*, user: User, signup: Signup, attendance: str, pack: Pack |
         fields.append("pack")
     signup.save(update_fields=fields)
     audit_record(action="event.check_in", user=user, obj=signup, detail={"attendance": attendance})
-    _visitor_access(user=user, signup=signup)
+    note = _visitor_access(user=user, signup=signup, handed_before=handed_before, handing=pack is not None)
+    signup.handed_note = note  # type: ignore[attr-defined]
     return signup
 
 
-def _visitor_access(*, user: User, signup: Signup) -> None:
-    """A visiting activist checked in at a canvass session gets the day's grant (access's rule
-    "visiting activist at a checked-in session"); checked out again, it ends at once."""
+def _account(signup: Signup) -> User | None:
+    """The account of the person signed up: their membership's, else a canvasser of the CLP with the
+    contact's email (a pack is given to an account; an unproven email can only reach an account
+    that may canvass here anyway)."""
+    from campaigns.services import canvassers_for
+
+    member = signup.contact.member
+    if member is not None and member.user is not None:
+        return member.user
+    email = signup.contact.email.strip()
+    return (
+        canvassers_for(signup.shift.event.constituency).filter(email__iexact=email).first() if email else None
+    )
+
+
+def _visitor_access(
+    *, user: User, signup: Signup, handed_before: Pack | None = None, handing: bool = False
+) -> str:
+    """A pack handed out at check-in opens for the person it was handed to, within what their grant
+    allows: a visiting activist (a member of another CLP the session is open to) or a member of the
+    CLP with no canvassing role gets the day's grant (access's rule "visiting activist at a
+    checked-in session": that pack only, until midnight); a canvasser of the CLP is given the pack,
+    as the walk list page gives one. Checked out again (or a no-show), the day's grant ends and the
+    pack is taken back. A local person the pack cannot open for (no account, not in good standing)
+    keeps it on paper: the note returned tells the organiser to give them the printed sheet."""
     from access.services import AccessError, visiting_grant_end, visiting_grant_give
+    from campaigns.services import pack_assign
 
     signup = Signup.unscoped.select_related(
-        "shift__event__constituency__region", "contact__member__constituency", "contact__member__user"
+        "shift__event__constituency__region",
+        "contact__member__constituency",
+        "contact__member__user",
+        "pack__walk_list__campaign__constituency",
     ).get(pk=signup.pk)
+    event, member, name = signup.shift.event, signup.contact.member, signup.contact.name
     here = signup.attendance in (Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN)
+    account = _account(signup)
+    taken_back = [] if handed_before is None or handed_before.pk == signup.pack_id else [handed_before]
+    if not here and signup.pack is not None:
+        taken_back.append(signup.pack)
+    for pack in taken_back:
+        if account is not None and pack.assigned_to_id == account.pk:
+            pack_assign(pack=pack, canvasser=None, user=user)
     if not here:
         if signup.visitor_grant is not None:
             visiting_grant_end(user=user, grant=signup.visitor_grant, reason="Check-in undone.")
-        return
-    if not events.is_visitor(signup) or signup.visitor_grant_id is not None:
-        return
-    event, member = signup.shift.event, signup.contact.member
-    if member is None or event.walk_list_id is None or not events.open_to_visitor(event, member):
-        return
-    if member.user is None:
-        raise ValidationError(
-            f"{signup.contact.name} has no account linked to their membership: they cannot be let in."
+        return ""
+    visitor = events.is_visitor(signup)
+    if visitor:
+        if member is None or event.walk_list_id is None or not events.open_to_visitor(event, member):
+            return ""
+        if member.user is None:
+            raise ValidationError(f"{name} has no account linked to their membership: they cannot be let in.")
+        requester, home = member.user, member.constituency
+    elif not handing or signup.pack is None:
+        return ""
+    elif account is None:
+        return (
+            f"{name} has no LabourHub account, so pack {signup.pack.sheet_id} will not open on their "
+            "phone: give them its printed sheet (its answers are keyed in from it)."
         )
+    elif can(account, Action.CANVASS, event.constituency):
+        if signup.pack.assigned_to_id != account.pk:
+            pack_assign(pack=signup.pack, canvasser=account, user=user)
+        return ""
+    else:
+        requester, home = account, event.constituency
+    if signup.visitor_grant_id is not None:
+        return ""
     starts_at, expires_at = events.visiting_day(signup.shift)
     try:
         holding = visiting_grant_give(
             user=user,
-            requester=member.user,
+            requester=requester,
             constituency=event.constituency,
-            home=member.constituency,
+            home=home,
             session=f"{event.title}, {timezone.localtime(signup.shift.starts_at):%-d %b %Y %H:%M}",
             starts_at=max(starts_at, timezone.now()),
             expires_at=expires_at,
         )
-    except AccessError as error:
-        raise ValidationError(str(error)) from error
+    except AccessError as error:  # refused with nothing written
+        if visitor:
+            raise ValidationError(str(error)) from error
+        assert signup.pack is not None
+        return (
+            f"Pack {signup.pack.sheet_id} will not open on {name}'s phone ({error}): give them its "
+            "printed sheet."
+        )
     signup.visitor_grant = holding.grant
     signup.save(update_fields=["visitor_grant"])
+    return ""
 
 
 @transaction.atomic

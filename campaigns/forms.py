@@ -328,3 +328,14 @@ class InviteForm(forms.Form):
     frequency_cap = forms.IntegerField(
         min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"
     )
+
+
+class AskOtherClpsForm(forms.Form):
+    """A request to the CLPs an event is open to: their secretaries send it to their own volunteers
+    willing to help other CLPs, if they agree."""
+
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{full_name}}.",
+    )

@@ -1049,3 +1049,70 @@ class EventMessage(ScopedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to}"
+
+
+class EventInvitationQuerySet(ScopedQuerySet):
+    # The other CLP's secretary reads the requests addressed to their CLP (issue 17, item 2).
+    entry_points = ("for_user", "asked_of")
+
+    def asked_of(self, user: User | AnonymousUser) -> Self:
+        """Requests from other CLPs to invite this user's CLPs' willing volunteers: those who may
+        email their CLP's members decide them."""
+        return self.filter(constituency__in=constituencies_for(user, Action.MANAGE_MEMBERS)).exclude(
+            event__constituency=models.F("constituency")
+        )
+
+
+class EventInvitation(ScopedModel):
+    """An invitation to an event sent to an audience of members (issue 17, items 2 and 7): the member
+    email engine's send that carried it, for the turnout of invited audiences. Of the event's own CLP
+    (drafted at once), or a request to a CLP the event is open to, to invite its volunteers "willing
+    to help other CLPs": that CLP's secretary approves it, and the send is then that CLP's own email
+    to its own members; the event's CLP sees only the counts, never who."""
+
+    scope_path = "event__constituency"
+    scope_action = Action.ORGANISE
+
+    class State(models.TextChoices):
+        ASKED = "asked", "Asked, waiting for the other CLP"
+        DRAFTED = "drafted", "Drafted as an email to members"
+        DECLINED = "declined", "Declined by the other CLP"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, related_name="+", help_text="Whose members are invited."
+    )
+    send = models.OneToOneField(
+        "members.EmailSend",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_invitation",
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFTED)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = EventInvitationQuerySet.as_manager()
+    objects = EventInvitationQuerySet.as_guarded_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "constituency"],
+                condition=Q(state="asked"),
+                name="event_invitation_one_open_ask_per_clp",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.constituency}"

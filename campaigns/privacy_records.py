@@ -49,6 +49,8 @@ PROCESSING = {
 NOT_PERSONAL = {
     "Event": "an event's title, place and times; its contact person is a user of the site",
     "Shift": "a slot's times and role: no person",
+    "EventInvitation": "which CLP's members an event's invitation went to and the email send that "
+    "carried it (the recipients are the send's); who asked and decided are users of the site",
     "Campaign": "a campaign's name and dates: no person",
     "Survey": "a survey's title: no person",
     "SurveyVersion": "a survey's questions: no person",

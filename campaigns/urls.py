@@ -48,6 +48,7 @@ urlpatterns = [
     path("events/<int:pk>/shifts/new/", views_events.shift_add, name="shift_add"),
     path("events/<int:pk>/check-in/", views_events.event_check_in, name="event_check_in"),
     path("events/<int:pk>/invite/", views_events.event_invite, name="event_invite"),
+    path("events/invitation-requests/", views_events.invitation_requests, name="invitation_requests"),
     path("shifts/<int:pk>/", views_events.shift_edit, name="shift_edit"),
     path("shifts/<int:pk>/sign-me-up/", views_events.member_signup, name="member_signup"),
     path("signups/<int:pk>/decide/", views_events.signup_decide, name="signup_decide"),

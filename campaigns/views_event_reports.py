@@ -29,6 +29,7 @@ def event_reports(request):
     titles = dict(events.filter(pk__in={row.event_id for row in shift_rows}).values_list("pk", "title"))
     event_rows = reports.event_rows(shift_rows, titles)
     wards = reports.hours_by_ward(shifts)
+    turnout = reports.invitation_turnout(shifts)
     audit_record(action="event.report", request=request)
     context = {
         "start": start,
@@ -41,6 +42,10 @@ def event_reports(request):
         "wards": wards,
         "fill_chart": reports.bar_chart([(row.label, row.fill_rate or 0) for row in event_rows[:30]]),
         "ward_chart": reports.bar_chart(wards[:30]),
+        "turnout": turnout,
+        "turnout_chart": reports.bar_chart(
+            [(f"{row.label}: {row.audience}", row.signed_up_rate or 0) for row in turnout[:30]]
+        ),
     }
     return render(request, "campaigns/events/reports.html", context)
 
@@ -49,4 +54,7 @@ def event_reports(request):
 def event_reports_csv(request):
     _, shifts, start, end, _ = _read(request)
     audit_record(action="event.report_export", request=request)
+    if request.GET.get("part") == "invitations":  # turnout of invited audiences
+        rows = reports.turnout_csv_rows(reports.invitation_turnout(shifts))
+        return csv_response("events-invitations.csv", reports.TURNOUT_CSV_HEADER, rows)
     return csv_response("events-report.csv", reports.CSV_HEADER, reports.csv_rows(reports.shift_rows(shifts)))

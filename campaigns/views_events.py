@@ -13,8 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import events, events_privacy, events_services
-from campaigns.forms import EventForm, EventSignupForm, InviteForm, RepeatForm, ShiftForm, WalkInForm
-from campaigns.models import CallList, Event, Pack, Shift, Signup, WalkList
+from campaigns.forms import (
+    AskOtherClpsForm,
+    EventForm,
+    EventSignupForm,
+    InviteForm,
+    RepeatForm,
+    ShiftForm,
+    WalkInForm,
+)
+from campaigns.models import CallList, Event, EventInvitation, Pack, Shift, Signup, WalkList
 from labourhub.models import User
 from labourhub.scoping import ROLES_FOR, Action, can, constituencies_for, get_for_user, require
 
@@ -190,6 +198,12 @@ def event_invite(request, pk):
     event = get_event_for_user(request, pk)
     require(request.user, Action.MANAGE_MEMBERS, event.constituency)
     subject, body = events_services.invitation_text(event)
+    asking = request.method == "POST" and request.POST.get("part") == "ask"
+    ask = AskOtherClpsForm(
+        request.POST if asking else None, initial={"subject": subject, "body": body}, prefix="ask"
+    )
+    if asking:
+        return _ask_other_clps(request, event, ask)
     form = InviteForm(request.POST or None, initial={"subject": subject, "body": body})
     audience = MemberFilterForm(request.POST or None, constituencies=[event.constituency])
     if request.method == "POST" and form.is_valid() and audience.is_valid():
@@ -202,12 +216,84 @@ def event_invite(request, pk):
         else:
             messages.success(request, "Invitation drafted: check who it reaches, then send it.")
             return redirect("members:email_detail", pk=send.pk)
+    return _invite_page(request, event, form, audience, ask)
+
+
+def _invite_page(request, event, form, audience, ask):
+    asked = (
+        EventInvitation.objects.for_user(request.user, Action.ORGANISE)
+        .filter(event=event)
+        .exclude(constituency=event.constituency)
+        .select_related("constituency")
+    )
     return render(
         request,
         "campaigns/events/invite.html",
-        {"event": event, "form": form, "audience": audience},
+        {
+            "event": event,
+            "form": form,
+            "audience": audience,
+            "ask": ask,
+            "visiting": events_services.visiting_clps(event),
+            "asked": asked,
+        },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _ask_other_clps(request, event, ask):
+    """Ask the CLPs the event is open to, to invite their volunteers willing to help other CLPs."""
+    from members import email_content
+    from members.forms import MemberFilterForm
+
+    if ask.is_valid():
+        try:
+            asked = events_services.event_invite_ask(user=request.user, event=event, **ask.cleaned_data)
+        except (ValidationError, email_content.ContentError) as problem:
+            ask.add_error(None, getattr(problem, "messages", [str(problem)]))
+        else:
+            messages.success(
+                request,
+                f"Asked {len(asked)} CLP{'s' if len(asked) != 1 else ''}: their secretaries decide, and "
+                "send it to their own volunteers. You will see how many it reached, not who.",
+            )
+            return redirect("campaigns:event", pk=event.pk)
+    subject, body = events_services.invitation_text(event)
+    form = InviteForm(initial={"subject": subject, "body": body})
+    return _invite_page(request, event, form, MemberFilterForm(constituencies=[event.constituency]), ask)
+
+
+@login_required
+def invitation_requests(request):
+    """Requests from other CLPs to invite this CLP's volunteers willing to help other CLPs to their
+    events (mutual aid): the secretary approves (a draft member email of their own CLP, sent only
+    after "send to N?") or declines. For those who may email their CLP's members."""
+    from members import email_content
+
+    if not constituencies_for(request.user, Action.MANAGE_MEMBERS).exists():
+        raise PermissionDenied("Only those who email the CLP's members answer these requests.")
+    asked = EventInvitation.objects.asked_of(request.user)
+    if request.method == "POST":
+        invitation = asked.filter(pk=_number(request.POST.get("invitation"))).first()
+        if invitation is None:
+            raise Http404("No such request to your CLP.")
+        approve = request.POST.get("action") == "approve"
+        try:
+            invitation = events_services.event_invitation_decide(
+                user=request.user, invitation=invitation, approve=approve
+            )
+        except (ValidationError, email_content.ContentError) as problem:
+            messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
+        else:
+            if approve and invitation.send_id:
+                messages.success(request, "Drafted as your CLP's email: check who it reaches, then send it.")
+                return redirect("members:email_detail", pk=invitation.send_id)
+            messages.success(request, "Declined: nothing is sent.")
+        return redirect("campaigns:invitation_requests")
+    rows = asked.select_related("event__constituency", "constituency", "asked_by").order_by("-created_at")[
+        :50
+    ]
+    return render(request, "campaigns/events/invitation_requests.html", {"invitations": rows})
 
 
 @login_required
@@ -278,6 +364,7 @@ def event_check_in(request, pk):
     shifts = list(event.shifts.order_by("starts_at"))
     walk_in = WalkInForm(request.POST if request.POST.get("part") == "walk_in" else None)
     if request.method == "POST":
+        pack = signup = None
         try:
             if request.POST.get("part") == "walk_in":
                 shift = next((s for s in shifts if s.pk == _number(request.POST.get("shift"))), None)
@@ -294,7 +381,6 @@ def event_check_in(request, pk):
                 signup = get_for_user(Signup, request, _number(request.POST.get("signup")), Action.ORGANISE)
                 if signup.shift.event_id != event.pk:
                     raise Http404("No such sign-up at this event.")
-                pack = None
                 if request.POST.get("pack"):
                     pack = (
                         Pack.objects.for_user(request.user, Action.ORGANISE)
@@ -303,7 +389,7 @@ def event_check_in(request, pk):
                     )
                     if pack is None:
                         raise ValidationError("Choose a pack of this session's walk list.")
-                events_services.signup_check_in(
+                signup = events_services.signup_check_in(
                     user=request.user,
                     signup=signup,
                     attendance=request.POST.get("attendance", signup.attendance),
@@ -312,7 +398,20 @@ def event_check_in(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Checked in.")
+            note = getattr(signup, "handed_note", "")
+            handed = (
+                pack is not None
+                and not note
+                and signup.attendance in (Signup.Attendance.ATTENDED, Signup.Attendance.WALK_IN)
+            )
+            if note:
+                messages.warning(request, note)
+            messages.success(
+                request,
+                f"Checked in, with pack {pack.sheet_id}: it opens on their phone under Canvassing."
+                if handed
+                else "Checked in.",
+            )
         return redirect("campaigns:event_check_in", pk=event.pk)
     signups = (
         Signup.objects.for_user(request.user, Action.ORGANISE)

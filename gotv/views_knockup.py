@@ -9,6 +9,7 @@ import json
 import uuid
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import Pack
 from campaigns.offline import service_worker_response
 from campaigns.sync import parse_time
-from gotv import knockup, offline, services
+from gotv import knockup, knockup_texts, offline, services
 from gotv.models import BallotBoxDistrict, CommitteeRoom, KnockUpOutcome, KnockUpRound
 from gotv.views import get_election_for_user
 from labourhub.models import PollingDistrict
@@ -67,7 +68,10 @@ def rounds(request, pk, room_pk):
         )
     ).order_by("code")
     errors = []
-    if request.method == "POST":
+    texts = _texts(request, room, districts)
+    if texts.get("done"):
+        return redirect("gotv:knockup_rounds", election.pk, room.pk)
+    if request.method == "POST" and request.POST.get("part") != "text":
         chosen = [d for d in districts if str(d.pk) in request.POST.getlist("district")]
         streets = [s for s in request.POST.get("streets", "").split(",") if s.strip()]
         try:
@@ -86,9 +90,42 @@ def rounds(request, pk, room_pk):
         request,
         "gotv/knockup_rounds.html",
         {"election": election, "room": room, "rounds": knockup.rounds_of(room), "districts": districts,
-         "errors": errors},
-        status=400 if errors else 200,
+         "errors": errors, "texts": texts},
+        status=400 if errors or texts.get("errors") else 200,
     )  # fmt: skip
+
+
+def _texts(request, room, districts):
+    """Knock-up texts (gotv/knockup_texts.py): choose a district, see how many will get the text and
+    what it says, then send. Nothing of it shows with no SMS provider configured."""
+    from labourhub import sms
+
+    if not sms.sms_enabled():
+        return {}
+    texts = {"on": True, "body": knockup_texts.DEFAULT_TEXT, "errors": []}
+    if request.method != "POST" or request.POST.get("part") != "text":
+        return texts
+    district = next((d for d in districts if str(d.pk) == request.POST.get("district")), None)
+    texts["body"] = request.POST.get("body", "").strip()
+    if district is None:
+        texts["errors"].append("district: choose one of this room's polling districts.")
+        return texts
+    texts["district"] = district
+    expected = request.POST.get("expected", "")
+    if not expected.isdigit():  # the first press: say how many and ask
+        texts["count"] = len(knockup_texts.recipients(room, district))
+        return texts
+    try:
+        sent = knockup_texts.knock_up_text(
+            user=request.user, room=room, district=district, body=texts["body"], expected=int(expected)
+        )
+    except ValidationError as error:
+        texts["errors"].extend(error.messages)
+        return texts
+    messages.success(
+        request, f"{sent} text{'s' if sent != 1 else ''} on their way to promises in {district.code}."
+    )
+    return {"done": True}
 
 
 @login_required

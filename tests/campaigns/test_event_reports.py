@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Signup
+from campaigns.models import EventInvitation, Signup
 from labourhub.models import Role
+from members.models import EmailRecipient
 from tests.campaigns.event_factories import ShiftFactory, booked, event_with_shift
-from tests.members.factories import MemberFactory
+from tests.members.factories import EmailSendFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,7 @@ def test_the_csv_has_a_row_per_shift(client, anytown, session):
 def test_the_report_reads_in_a_fixed_number_of_queries(
     client, anytown, session, django_assert_max_num_queries
 ):
+    _invitation(session, [MemberFactory(constituency=anytown.constituency)])
     client.force_login(anytown.user(Role.ORGANISER))
     client.get(reverse("campaigns:event_reports"))  # warm the session
     with CaptureQueriesContext(connection) as few:
@@ -97,9 +99,11 @@ def test_the_report_reads_in_a_fixed_number_of_queries(
         event, shift = event_with_shift(anytown.constituency)
         _mark(booked(shift), Signup.Attendance.ATTENDED)
         booked(shift)
+        _invitation(event, [MemberFactory(constituency=anytown.constituency)])
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("campaigns:event_reports"))
     assert len(response.context["events"]) == 9
+    assert [row.invited for row in response.context["turnout"]] == [1] * 9
     assert len(few.captured_queries) <= 14
 
 
@@ -120,3 +124,55 @@ def test_the_events_list_shows_fifty_a_page_with_counts(client, anytown):
     assert len(second.context["events"]) == 1 and not second.context["more"]
     assert second.context["events"][0].booked == 0
     assert client.get(reverse("campaigns:events"), {"page": "x"}).status_code == 200  # bad page: the first
+
+
+def _invitation(event, members, *, at=None, state=EmailRecipient.State.SENT):
+    """An invitation to `event` sent (at `at`) to `members` by the member email engine."""
+    at = at or timezone.now() - datetime.timedelta(hours=1)
+    send = EmailSendFactory(constituency=event.constituency, state="done", planned_at=at)
+    for member in members:
+        EmailRecipient.unscoped.create(
+            send=send, member=member, email=member.email, batch_number=0, planned_at=at, state=state
+        )
+    EventInvitation.unscoped.create(event=event, constituency=event.constituency, send=send)
+    return send
+
+
+def _signed_up(shift, member, *, at=None, confirmed=False, attendance=""):
+    signup = booked(shift, email=member.email, at=at)
+    signup.contact.member = member
+    signup.contact.save(update_fields=["member"])
+    signup.confirmed_at = timezone.now() if confirmed else None
+    signup.attendance = attendance
+    signup.save(update_fields=["confirmed_at", "attendance"])
+    return signup
+
+
+def test_turnout_of_invited_audiences_counts_who_signed_up_after_the_invitation(client, anytown, session):
+    shift = session.shifts.first()
+    came, booked_only, earlier, silent, bounced = MemberFactory.create_batch(
+        5, constituency=anytown.constituency
+    )
+    sent_at = timezone.now() - datetime.timedelta(hours=2)
+    send = _invitation(session, [came, booked_only, earlier, silent], at=sent_at)
+    EmailRecipient.unscoped.create(
+        send=send, member=bounced, email=bounced.email, batch_number=0, planned_at=sent_at, state="failed"
+    )
+    _signed_up(shift, came, confirmed=True, attendance=Signup.Attendance.ATTENDED)
+    _signed_up(shift, booked_only)
+    _signed_up(shift, earlier, at=sent_at - datetime.timedelta(days=1), confirmed=True)  # not from it
+    client.force_login(anytown.user(Role.ORGANISER))
+    response = client.get(reverse("campaigns:event_reports"))
+    (row,) = response.context["turnout"]
+    assert (row.invited, row.signed_up, row.confirmed, row.attended) == (4, 2, 1, 1)
+    assert row.signed_up_rate == 50.0
+    assert (
+        "Turnout of invited audiences" in response.text
+        and "Signed up, per cent of those invited" in response.text
+    )
+    csv = client.get(reverse("campaigns:event_reports_csv"), {"part": "invitations"})
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0] == "event,invitation,sent,invited,signed up,confirmed,attended"
+    assert lines[1].startswith("Anytown Saturday canvass,News from Anytown,") and lines[1].endswith(
+        ",4,2,1,1"
+    )

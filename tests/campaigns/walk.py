@@ -362,6 +362,30 @@ URLS |= {
     "campaigns:event_reports": lambda anytown: (_event(anytown), {})[1],
     "campaigns:event_reports_csv": lambda anytown: (_event(anytown), {})[1],
 }
+
+
+def _asked_of_anytown(anytown):
+    return anytown.once("asked_of_anytown", _make_asked_of_anytown)
+
+
+def _make_asked_of_anytown(anytown):
+    """A request from a neighbouring CLP's event to Anytown (mutual aid, issue 17 item 2): Anytown's
+    secretary answers it; it names Anytown, and nobody of another CLP may read or answer it."""
+    from campaigns.models import EventInvitation
+    from tests.campaigns.event_factories import event_with_shift
+    from tests.factories import ConstituencyFactory
+
+    neighbour = ConstituencyFactory(
+        name="Neighbourton", gss_code="E14000999", region=anytown.constituency.region
+    )
+    event, _ = event_with_shift(neighbour, title="Target seat Saturday", meeting_point="1 High St")
+    event.visiting_constituencies.set([anytown.constituency])
+    return EventInvitation.unscoped.create(
+        event=event, constituency=anytown.constituency, state="asked", subject="Join us", body="Hello"
+    )
+
+
+URLS["campaigns:invitation_requests"] = lambda anytown: (_asked_of_anytown(anytown), {})[1]
 OWNERS["campaigns:member_signup"] = _member_owner
 NO_CANARY |= {
     "campaigns:member_signup": "POST only: books the signed-in member and redirects to the booking's own link",
@@ -388,6 +412,7 @@ _EVENT_ORGANISER_PAGES = [
     "campaigns:signup_decide",
     "campaigns:event_reports",
     "campaigns:event_reports_csv",
+    "campaigns:invitation_requests",
 ]
 for _names in DENIED_TO.values():
     _names.extend(_EVENT_ORGANISER_PAGES)
