@@ -92,7 +92,7 @@ class TellingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ApiViewSet)
         )
         latest = {}
         turnout = BoxTurnoutCount.objects.for_user(request.user, Action.ORGANISE).filter(election=election)
-        for count in turnout.order_by("box", "-as_of", "-received_at").distinct("box"):
+        for count in turnout.order_by("box_id", "-as_of", "-received_at").distinct("box_id"):
             latest[count.box_id] = count
         warps = dict(
             WarpCount.objects.for_user(request.user, Action.ORGANISE)
