@@ -41,6 +41,10 @@ class ShiftOutput(serializers.ModelSerializer):
 
 class EventOutput(serializers.ModelSerializer):
     constituency = serializers.CharField(source="constituency.gss_code")
+    # Not the model's help text: its example names a place (and the walker's canary CLP).
+    meeting_area = serializers.CharField(
+        help_text="Where to meet, roughly (the exact point: to people booked)"
+    )
     shifts = ShiftOutput(many=True, source="api_shifts")
 
     class Meta:
