@@ -89,12 +89,16 @@ class SignupCreated(serializers.Serializer):
     status = serializers.CharField()
 
 
-def _shifts():
+def _shifts(user, action):
     booked = Q(signups__status=Signup.Status.BOOKED)
-    return Shift.unscoped.annotate(
-        booked=Count("signups", filter=booked),
-        waiting=Count("signups", filter=Q(signups__status=Signup.Status.WAITING)),
-    ).order_by("starts_at", "id")
+    return (
+        Shift.objects.for_user(user, action)
+        .annotate(
+            booked=Count("signups", filter=booked),
+            waiting=Count("signups", filter=Q(signups__status=Signup.Status.WAITING)),
+        )
+        .order_by("starts_at", "id")
+    )
 
 
 @extend_schema_view(
@@ -126,7 +130,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
                 | Q(constituency__in=constituencies_for(user, Action.ORGANISE))
             )
             .select_related("constituency")
-            .prefetch_related(Prefetch("shifts", queryset=_shifts(), to_attr="api_shifts"))
+            .prefetch_related(
+                Prefetch("shifts", queryset=_shifts(user, Action.CANVASS), to_attr="api_shifts")
+            )
         )
         if self.request.query_params.get("upcoming", "").lower() in ("1", "true", "yes"):
             listed = listed.filter(shifts__ends_at__gt=timezone.now()).distinct()
@@ -162,14 +168,23 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         event = get_for_user(Event, request, pk, Action.ORGANISE, related=("constituency",))
         if request.method == "GET":
             audit_record(action="event.api.signups", request=request, obj=event)
-            signups = Signup.unscoped.filter(shift__event=event).select_related("contact").order_by("pk")
+            signups = (
+                Signup.objects.for_user(request.user, Action.ORGANISE)
+                .filter(shift__event=event)
+                .select_related("contact")
+                .order_by("pk")
+            )
             return Response(SignupOutput(signups[:1000], many=True).data)
         given = SignupInput(data=request.data)
         given.is_valid(raise_exception=True)
         return idempotent_post(request, lambda: self._signup(request, event, given.validated_data))
 
     def _signup(self, request, event, data):
-        shift = Shift.unscoped.filter(event=event, pk=data["shift"]).first()
+        shift = (
+            Shift.objects.for_user(request.user, Action.ORGANISE)
+            .filter(event=event, pk=data["shift"])
+            .first()
+        )
         if shift is None:
             raise exceptions.ValidationError(
                 {"shift": f"Shift {data['shift']} is not a shift of this event."}
