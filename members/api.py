@@ -70,7 +70,7 @@ class ConsentInput(serializers.Serializer):
     list=extend_schema(
         parameters=[
             OpenApiParameter("name", OpenApiTypes.STR, description="Last (or first) name starting with this"),
-            OpenApiParameter("email", OpenApiTypes.STR, description="An email address (any case)"),
+            OpenApiParameter("email", OpenApiTypes.STR, description="An email address (capitals or not)"),
             OpenApiParameter("membership_number", OpenApiTypes.STR, description="A membership number"),
             OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
             OpenApiParameter("modified_since", OpenApiTypes.DATETIME, description="Changed at or after"),
