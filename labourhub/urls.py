@@ -7,7 +7,9 @@ from labourhub import mfa_enrolment, views, views_privacy, views_retention, view
 from labourhub.api import router, v1_router
 from labourhub.api_v1 import views as api_v1_views
 
-autodiscover_modules("api")  # each app's api.py registers its viewsets on `router`
+autodiscover_modules(
+    "api", "events_api"
+)  # each app's api.py (and campaigns/events_api.py) registers its viewsets
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -21,6 +21,10 @@ class Scope(models.TextChoices):
     MEMBERS_WRITE = "members:write", "Change members' consents"
     ACCESS_READ = "access:read", "Read access holdings and requests"
     ACCESS_WRITE = "access:write", "Create access requests"
+    EVENTS_READ = "events:read", "Read events, their shifts and (organisers) their sign-ups"
+    EVENTS_WRITE = "events:write", "Sign people up to events"
+    TELLINGS_READ = "tellings:read", "Read polling-day box counts"
+    TELLINGS_WRITE = "tellings:write", "Send polling-day tellings (poll numbers seen voting)"
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
