@@ -1,10 +1,12 @@
 """/api/v1/ and the API token pages for the scoping walker (see tests/test_scoping_walker.py, which
 walks the /api/v1/ URLs with a token of every persona as well as with its session)."""
 
+from campaigns.services import survey_create
 from labourhub.api_v1.models import Scope
 from labourhub.api_v1.services import api_token_create
 from labourhub.models import Role
-from tests.campaigns.walk import _pack, _visit
+from tests.campaigns.factories import CampaignFactory
+from tests.campaigns.walk import _call_list, _pack, _visit
 
 
 def _no_kwargs(anytown):
@@ -46,6 +48,24 @@ def _contact(anytown):
     }
 
 
+def _survey(anytown):
+    """A survey whose name carries the canary (the standard questions do not), in a campaign of its
+    own (a second survey in the pack's campaign would change what its phones are asked)."""
+    anytown.once(
+        "api survey",
+        lambda clp: survey_create(
+            campaign=CampaignFactory(constituency=clp.constituency, name="Anytown API campaign"),
+            name="Anytown leaflet survey",
+        ),
+    )
+    return {}
+
+
+def _with_call_list(anytown):
+    _call_list(anytown)  # "Anytown calls"
+    return {}
+
+
 URLS = {
     "api_v1_schema": _no_kwargs,
     "api_v1_docs": _no_kwargs,
@@ -56,14 +76,22 @@ URLS = {
     "v1-elector-removed": _with_elector,
     "v1-contact-list": _no_kwargs,
     "v1-contact-detail": lambda anytown: {"pk": _visit(anytown).pk},
+    "v1-campaign-list": _with_elector,  # "Anytown spring campaign"
+    "v1-survey-list": _survey,
+    "v1-walk-list-list": _with_elector,  # its pack "Anytown Road"
+    "v1-pack-list": _with_elector,
+    "v1-pack-detail": lambda anytown: {"pk": _pack(anytown).pk},
+    "v1-call-list-list": _with_call_list,
+    "v1-call-outcome-list": _with_call_list,
 }
 BODIES = {"v1-contact-list": _contact}
 OWNERS = {"v1-contact-list": Role.CANVASSER}
 # api_tokens: the signed-in user's own tokens; its owner (the secretary) sees "Anytown turnout model".
 NO_CANARY = {
     "api_v1_schema": "the API's description: no rows",
-    "api_v1_docs": "Swagger UI's page: no rows",
+    "api_v1_docs": "the API's reference, from the schema: no rows",
     "v1-elector-removed": "ids only: a leak here shows no name",
     "v1-contact-list": "ids and codes only: a leak here shows no name (as campaigns-visit-list)",
     "v1-contact-detail": "ids and codes only: a leak here shows no name (as campaigns-visit-detail)",
+    "v1-call-outcome-list": "ids, statuses and outcome codes only: a leak here shows no name",
 }
