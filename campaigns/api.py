@@ -416,9 +416,10 @@ class PackWithDoors(PackOutput):
 
 
 class PackReadViewSet(ReadViewSet):
-    """Packs as the canvassing pages open them: a canvasser's token reads the packs given to them
-    (and a visiting activist's, handed at a session's check-in); an organiser's every pack of their
-    CLPs. A single pack carries its doors and people, as the canvassing page does."""
+    """Packs as the canvassing pages open them: a canvasser's token reads the packs given to them; an
+    organiser's every pack of their CLPs. A single pack carries its doors and people, as the
+    canvassing page does. (A visiting activist's pack, handed at a session's check-in, opens on the
+    page but not here: every call needs a CANVASS grant, which the visiting role does not carry.)"""
 
     serializer_class = PackOutput
     read_scope, read_action = Scope.WALKLISTS_READ, Action.CANVASS
