@@ -94,6 +94,24 @@ def test_modified_since_and_the_removed_feed(anytown):
 
 
 @pytest.mark.usefixtures("generous_rate_limits")
+def test_contacts_share_the_modified_since_of_every_read_resource(anytown, door):
+    """The shared read implementation (labourhub/api_v1/base.py) filters contacts on received_at."""
+    _, writer = make_token(anytown.user(Role.CANVASSER), [Scope.CONTACTS_WRITE])
+    old, fresh = (
+        bearer(writer).post("/api/v1/contacts/", _contact(door, elector), format="json").json()["visit"]
+        for elector in door["electors"]
+    )
+    Visit.unscoped.filter(pk=old).update(received_at=timezone.now() - timedelta(days=10))
+    token, reader = make_token(anytown.user(Role.ORGANISER), [Scope.CONTACTS_READ])
+    since = (timezone.now() - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    rows = bearer(reader).get("/api/v1/contacts/", {"modified_since": since}).json()["results"]
+    assert [row["id"] for row in rows] == [fresh]
+    assert AuditEvent.objects.get(action="campaigns.api.visits").detail["token"] == token.pk
+    bad = bearer(reader).get("/api/v1/contacts/", {"modified_since": "soon"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "modified_since"
+
+
+@pytest.mark.usefixtures("generous_rate_limits")
 def test_electors_are_searched_by_name_postcode_and_number(anytown):
     alice, bob = _electors(anytown, 2)
     Elector.unscoped.filter(pk=alice.pk).update(surname="Smith", elector_number=42)
