@@ -197,6 +197,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Webhooks: send deliveries whose retry time has come (labourhub/webhooks/services.py).
     "webhooks-due": {"task": "labourhub.webhooks.tasks.webhook_deliveries_due_task", "schedule": 60},
+    # API: stored answers of idempotent POSTs older than IDEMPOTENCY_KEEP_HOURS are deleted, hourly.
+    "api-idempotency-prune": {
+        "task": "labourhub.api_v1.tasks.idempotent_requests_forget_task",
+        "schedule": 60 * 60,
+    },
 }
 # Webhooks may be sent to private, loopback and link-local addresses (and by plain http to
 # localhost) only when this is on: a development machine or the tests. Off in production, so a

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from labourhub import mfa_enrolment, views, views_privacy, views_retention, views_sms
 from labourhub.api import router, v1_router
+from labourhub.api_v1 import docs as api_v1_docs
 from labourhub.api_v1 import views as api_v1_views
 
 autodiscover_modules(
@@ -32,7 +33,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_v1_schema"),
-    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_v1_schema"), name="api_v1_docs"),
+    path("api/v1/docs/", api_v1_docs.api_docs, name="api_v1_docs"),
     path("api/v1/", include(v1_router.urls)),
     path("api/", include(router.urls)),
     path("accounts/api-tokens/", api_v1_views.token_list, name="api_tokens"),

@@ -8,12 +8,12 @@ import re
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from labourhub.api import v1_router
-from labourhub.api_v1.base import ApiViewSet, parse_modified_since
+from labourhub.api_v1.base import ReadViewSet, parse_modified_since
 from labourhub.api_v1.models import Scope
 from labourhub.scoping import Action
 from labourhub.services import audit_record
@@ -48,19 +48,18 @@ class ElectorOutput(serializers.ModelSerializer):
             OpenApiParameter(
                 "elector_number", OpenApiTypes.STR, description="An elector number: 123, AB-123 or AB-123.1"
             ),
-            OpenApiParameter(
-                "modified_since", OpenApiTypes.DATETIME, description="Changed at or after this time"
-            ),
         ]
     )
 )
-class ElectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ElectorViewSet(ReadViewSet):
     serializer_class = ElectorOutput
     read_scope = Scope.ELECTORS_READ
     read_action = Action.VIEW_VOTERS
     queryset = Elector.objects.none()  # for the schema; every call builds its own, scoped
+    modified_field = "updated_at"
+    audit_list, audit_detail = "voters.api.electors", "voters.api.elector"
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         electors = Elector.objects.for_user(self.request.user, Action.VIEW_VOTERS).select_related(
             "polling_district", "home"
         )
@@ -81,29 +80,7 @@ class ElectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 electors = electors.filter(polling_district__code__iexact=found["district"])
             if found["suffix"]:
                 electors = electors.filter(elector_suffix=int(found["suffix"]))
-        since = parse_modified_since(self.request)
-        if since is not None:
-            electors = electors.filter(updated_at__gte=since)
         return electors
-
-    def list(self, request, *args, **kwargs):
-        audit_record(
-            action="voters.api.electors",
-            request=request,
-            scope_action=Action.VIEW_VOTERS,
-            detail={"query": request.GET.urlencode(), "token": getattr(request.auth, "pk", None)},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        elector = self.get_object()
-        audit_record(
-            action="voters.api.elector",
-            request=request,
-            obj=elector,
-            detail={"token": getattr(request.auth, "pk", None)},
-        )
-        return Response(self.get_serializer(elector).data)
 
     @extend_schema(
         responses=inline_serializer(

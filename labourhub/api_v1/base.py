@@ -14,11 +14,16 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework import authentication, exceptions, permissions, viewsets
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import authentication, exceptions, mixins, permissions, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from labourhub.api_v1.models import ApiToken, Scope
 from labourhub.api_v1.problems import problem_exception_handler
@@ -26,6 +31,7 @@ from labourhub.api_v1.ratelimit import rate_limit_hit
 from labourhub.client_ip import client_ip
 from labourhub.scoping import Action, can
 from labourhub.scoping_sql import mfa_missing
+from labourhub.services import audit_record
 
 LAST_USED_EVERY = timedelta(minutes=1)  # `last_used_at` is written at most this often per token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -162,6 +168,66 @@ def parse_modified_since(request: Request) -> Any:
             {"modified_since": f"{raw!r} is not a date and time, e.g. 2026-11-01T00:00:00Z."}
         )
     return when
+
+
+class ReadSchema(AutoSchema):
+    """A read resource's list documents `modified_since` when the resource filters on it."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if getattr(self.view, "action", None) == "list" and getattr(self.view, "modified_field", None):
+            parameters.append(
+                OpenApiParameter(
+                    "modified_since", OpenApiTypes.DATETIME, description=self.view.modified_since_help
+                )
+            )
+        return parameters
+
+
+class ReadListViewSet(mixins.ListModelMixin, ApiViewSet):
+    """What every read resource of /api/v1/ does the same way: its rows come from `scoped_queryset()`
+    (the page's own scoping, with the token's owner as the user), narrowed by `?modified_since=` on
+    `modified_field` when set, paged by cursor; each list is audited (`audit_list`, with the query and
+    the token) as the page it mirrors is. A list only: ReadViewSet reads single rows too."""
+
+    schema = ReadSchema()
+    modified_field: str | None = None
+    modified_since_help = "Changed at or after this time"
+    audit_list = ""
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        rows = self.scoped_queryset()
+        if self.modified_field:
+            since = parse_modified_since(self.request)
+            if since is not None:
+                rows = rows.filter(**{f"{self.modified_field}__gte": since})
+        return rows
+
+    def _token_pk(self) -> int | None:
+        return self.request.auth.pk if isinstance(self.request.auth, ApiToken) else None
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        audit_record(
+            action=self.audit_list,
+            request=request,
+            scope_action=self.read_action,
+            detail={"query": request.GET.urlencode(), "token": self._token_pk()},
+        )
+        return super().list(request, *args, **kwargs)
+
+
+class ReadViewSet(mixins.RetrieveModelMixin, ReadListViewSet):
+    """A read resource with its single rows (`/<id>/`), each read audited as `audit_detail`."""
+
+    audit_detail = ""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        row: Model = self.get_object()
+        audit_record(action=self.audit_detail, request=request, obj=row, detail={"token": self._token_pk()})
+        return Response(self.get_serializer(row).data)
 
 
 from labourhub.api_v1 import schema as _schema  # noqa: E402, F401  (registers the token scheme with drf-spectacular)

@@ -11,6 +11,13 @@ from tests.campaigns.walk import _event, _pack, _visit
 from tests.gotv.walk import _day, _elector
 from tests.members.walk import _member
 
+from campaigns.services import survey_create
+from labourhub.api_v1.models import Scope
+from labourhub.api_v1.services import api_token_create
+from labourhub.models import Role
+from tests.campaigns.factories import CampaignFactory
+from tests.campaigns.walk import _call_list, _pack, _visit
+
 
 def _no_kwargs(anytown):
     return {}
@@ -100,6 +107,23 @@ def _tellings(anytown):
         "entries": [{"uuid": "7a2d5c1e-0000-4000-8000-00000000a18a", "number": str(entry.elector_number)}],
     }
 
+def _survey(anytown):
+    """A survey whose name carries the canary (the standard questions do not), in a campaign of its
+    own (a second survey in the pack's campaign would change what its phones are asked)."""
+    anytown.once(
+        "api survey",
+        lambda clp: survey_create(
+            campaign=CampaignFactory(constituency=clp.constituency, name="Anytown API campaign"),
+            name="Anytown leaflet survey",
+        ),
+    )
+    return {}
+
+
+def _with_call_list(anytown):
+    _call_list(anytown)  # "Anytown calls"
+    return {}
+
 
 URLS = {
     "api_v1_schema": _no_kwargs,
@@ -120,6 +144,14 @@ URLS = {
     "v1-event-detail": _event_pk,
     "v1-event-signups": _event_pk,
     "v1-telling-list": _no_kwargs,
+
+    "v1-campaign-list": _with_elector,  # "Anytown spring campaign"
+    "v1-survey-list": _survey,
+    "v1-walk-list-list": _with_elector,  # its pack "Anytown Road"
+    "v1-pack-list": _with_elector,
+    "v1-pack-detail": lambda anytown: {"pk": _pack(anytown).pk},
+    "v1-call-list-list": _with_call_list,
+    "v1-call-outcome-list": _with_call_list,
 }
 BODIES = {
     "v1-contact-list": _contact,
@@ -133,9 +165,11 @@ OWNERS = {"v1-contact-list": Role.CANVASSER}
 # api_tokens: the signed-in user's own tokens; its owner (the secretary) sees "Anytown turnout model".
 NO_CANARY = {
     "api_v1_schema": "the API's description: no rows",
-    "api_v1_docs": "Swagger UI's page: no rows",
+    "api_v1_docs": "the API's reference, from the schema: no rows",
     "v1-elector-removed": "ids only: a leak here shows no name",
     "v1-contact-list": "ids and codes only: a leak here shows no name (as campaigns-visit-list)",
     "v1-contact-detail": "ids and codes only: a leak here shows no name (as campaigns-visit-detail)",
     "v1-access-holding-list": "the token owner's own holdings only: no one else's, so no Anytown row to show",
+
+    "v1-call-outcome-list": "ids, statuses and outcome codes only: a leak here shows no name",
 }

@@ -84,10 +84,7 @@ def overflow_problem(page):
 
 ADMIN_TEMPLATES = ("changelist", "add", "change", "delete", "history")
 # Pages whose markup is a vendor's, not ours: listed as skipped with the reason (and known problems).
-VENDOR_PAGES = {
-    "api_v1_docs": "Swagger UI as drf-spectacular-sidecar ships it, for script writers: axe finds its "
-    "own contrast, nested-control and target-size problems (issue #18 note)",
-}
+VENDOR_PAGES = {}
 
 
 def _admin_sample(name, seen):
