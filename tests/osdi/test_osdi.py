@@ -250,3 +250,34 @@ def test_a_canvass_posted_twice_with_one_idempotency_key_is_one_visit(anytown, d
     bad = client.http.post(href, {**body, "labourhub:pack": "seven"}, content_type="application/json")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "labourhub:pack"
     assert Visit.unscoped.count() == 1
+
+
+@pytest.mark.usefixtures("generous_rate_limits")
+def test_markers_are_tags_and_events_have_their_sign_ups_as_attendances(anytown, otherton, door):
+    from campaigns.models import Event
+    from tests.campaigns.event_factories import booked, event_with_shift
+
+    event, shift = event_with_shift(
+        anytown.constituency, title="Anytown doors", visibility=Event.Visibility.MEMBERS
+    )
+    booked(shift, name="Anytown Volunteer", email="volunteer@anytown.example")
+    _, secret = make_token(anytown.user(Role.ORGANISER), [Scope.ELECTORS_READ, Scope.CAMPAIGNS_READ])
+    client = OsdiClient(secret)
+    aep = client.get(AEP)
+    tags, _ = client.collection(aep["_links"]["osdi:tags"]["href"], "osdi:tags")
+    overseas = next(t for t in tags if t["name"] == "F")
+    person = client.get(f"{AEP}people/{door['electors'][0].pk}/")
+    (tagging,) = client.get(person["_links"]["osdi:taggings"]["href"])["_embedded"]["osdi:taggings"]
+    assert tagging["item_type"] == "osdi:person"
+    assert tagging["_links"]["osdi:tag"]["href"] == overseas["_links"]["self"]["href"]
+
+    events, _ = client.collection(aep["_links"]["osdi:events"]["href"], "osdi:events")
+    (found,) = events
+    assert found["title"] == "Anytown doors" and found["start_date"] == shift.starts_at.isoformat().replace(
+        "+00:00", "Z"
+    )
+    (attendance,) = client.get(found["_links"]["osdi:attendances"]["href"])["_embedded"]["osdi:attendances"]
+    assert attendance["status"] == "accepted"
+    assert attendance["person"]["email_addresses"][0]["address"] == "volunteer@anytown.example"
+    _, theirs = make_token(otherton.user(Role.CLP_SECRETARY))
+    assert OsdiClient(theirs).http.get(found["_links"]["osdi:attendances"]["href"]).status_code == 404
