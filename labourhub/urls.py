@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_v1_schema"),
     path("api/v1/docs/", api_v1_docs.api_docs, name="api_v1_docs"),
     path("api/v1/", include(v1_router.urls)),
+    path("api/osdi/v1/", include("labourhub.osdi.urls")),  # OSDI 1.2 (issue 18, item 4)
     path("api/", include(router.urls)),
     path("accounts/api-tokens/", api_v1_views.token_list, name="api_tokens"),
     path("accounts/api-tokens/<int:pk>/revoke/", api_v1_views.token_revoke, name="api_token_revoke"),
