@@ -3,20 +3,15 @@ walks the /api/v1/ URLs with a token of every persona as well as with its sessio
 
 from django.utils import timezone
 
-from labourhub.api_v1.models import Scope
-from labourhub.api_v1.services import api_token_create
-from labourhub.models import Role
-from tests.access.walk import anytown_request
-from tests.campaigns.walk import _event, _pack, _visit
-from tests.gotv.walk import _day, _elector
-from tests.members.walk import _member
-
 from campaigns.services import survey_create
 from labourhub.api_v1.models import Scope
 from labourhub.api_v1.services import api_token_create
 from labourhub.models import Role
+from tests.access.walk import anytown_request
 from tests.campaigns.factories import CampaignFactory
-from tests.campaigns.walk import _call_list, _pack, _visit
+from tests.campaigns.walk import _call_list, _event, _pack, _visit
+from tests.gotv.walk import _day, _elector
+from tests.members.walk import _member
 
 
 def _no_kwargs(anytown):
@@ -107,6 +102,7 @@ def _tellings(anytown):
         "entries": [{"uuid": "7a2d5c1e-0000-4000-8000-00000000a18a", "number": str(entry.elector_number)}],
     }
 
+
 def _survey(anytown):
     """A survey whose name carries the canary (the standard questions do not), in a campaign of its
     own (a second survey in the pack's campaign would change what its phones are asked)."""
@@ -144,7 +140,6 @@ URLS = {
     "v1-event-detail": _event_pk,
     "v1-event-signups": _event_pk,
     "v1-telling-list": _no_kwargs,
-
     "v1-campaign-list": _with_elector,  # "Anytown spring campaign"
     "v1-survey-list": _survey,
     "v1-walk-list-list": _with_elector,  # its pack "Anytown Road"
@@ -170,6 +165,5 @@ NO_CANARY = {
     "v1-contact-list": "ids and codes only: a leak here shows no name (as campaigns-visit-list)",
     "v1-contact-detail": "ids and codes only: a leak here shows no name (as campaigns-visit-detail)",
     "v1-access-holding-list": "the token owner's own holdings only: no one else's, so no Anytown row to show",
-
     "v1-call-outcome-list": "ids, statuses and outcome codes only: a leak here shows no name",
 }
