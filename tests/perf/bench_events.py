@@ -19,6 +19,7 @@ The last line printed is one JSON object; targets: p95 < 100 ms for the pages, p
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import random
@@ -190,11 +191,26 @@ def main():
         list_url = reverse("campaigns:events")
         ping_url = reverse("campaigns:ping")
 
-        def get(url):
-            started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        cpu = {}  # kind -> [requests, Django's CPU ms, Postgres backend's CPU ms]: load-independent
+
+        def backend_ms():
+            fields = backend_stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+
+        def get(url, kind=None):
+            started, cpu_started, pg_started = time.perf_counter(), time.process_time(), backend_ms()
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
             assert response.status_code == 200, (url, response.status_code)
+            if kind:
+                used = cpu.setdefault(kind, [0, 0.0, 0.0])
+                used[0] += 1
+                used[1] += (time.process_time() - cpu_started) * 1000
+                used[2] += backend_ms() - pg_started
             return elapsed
 
         def queries(url):
@@ -204,12 +220,16 @@ def main():
 
         get(list_url)  # warm
         get(ping_url)
+        # As labourhub/wsgi.py does after start-up: what is loaded so far is frozen, out of the
+        # collector's sight (a full collection walking it cost ~150 ms of one request in ten).
+        gc.freeze()
+        full_collections = gc.get_stats()[2]["collections"]
         times = {"list": [], "event": [], "ping": []}
         for _ in range(args.repeat):
-            times["ping"].append(get(ping_url))
-            times["list"].append(get(list_url))
-            times["event"].append(get(reverse("campaigns:event", args=[rng.choice(event_ids)])))
-            times["event"].append(get(reverse("campaigns:event", args=[rng.choice(event_ids)])))
+            times["ping"].append(get(ping_url, "ping"))
+            times["list"].append(get(list_url, "list"))
+            times["event"].append(get(reverse("campaigns:event", args=[rng.choice(event_ids)]), "event"))
+            times["event"].append(get(reverse("campaigns:event", args=[rng.choice(event_ids)]), "event"))
 
         # Planning the day-before reminders: at 11:00 today, for every booking tomorrow.
         now = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(11, 5)))
@@ -230,6 +250,12 @@ def main():
             "median_list_ms": round(statistics.median(times["list"]), 1),
             "median_event_ms": round(statistics.median(times["event"]), 1),
             "baseline_median_ms": round(statistics.median(times["ping"]), 1),
+            # CPU per request, averaged over all of a kind (the clock ticks are 10 ms): the Django
+            # process (test client: middleware, view, template) and its Postgres backend.
+            "cpu_ms_per_request": {
+                kind: {"django": round(django_ms / n, 1), "postgres": round(pg_ms / n, 1)}
+                for kind, (n, django_ms, pg_ms) in cpu.items()
+            },
             "reminder_plan_seconds": round(max(plans), 2),
             "reminder_plan_median_seconds": round(statistics.median(plans), 2),
             "reminders_planned": len(due),
@@ -238,6 +264,7 @@ def main():
                 "event_first": queries(reverse("campaigns:event", args=[event_ids[0]])),
                 "event_last": queries(reverse("campaigns:event", args=[event_ids[-1]])),
             },
+            "full_gc_collections": gc.get_stats()[2]["collections"] - full_collections,
             "load_avg": os.getloadavg()[0],
         }
     finally:
