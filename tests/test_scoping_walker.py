@@ -730,6 +730,11 @@ def quiet_request_log():
     logger.setLevel(level)
 
 
+# A shard is the first test its worker runs (tests/conftest.py queues the shards first), so its time
+# includes creating the test database (minutes under load) and building the world, besides the walk.
+WALK_TIMEOUT = 1800
+
+
 def _walk_params():
     return [pytest.param(shard, id=f"shard-{shard}-of-{WALK_SHARDS}") for shard in range(WALK_SHARDS)]
 
@@ -747,7 +752,7 @@ def _personas_of(walker, shard):
 class TestWalk:
     """The full walk and its self-test, each split into WALK_SHARDS tests by persona."""
 
-    @pytest.mark.timeout(900)
+    @pytest.mark.timeout(WALK_TIMEOUT)
     @pytest.mark.parametrize("shard", _walk_params())
     def test_nobody_else_sees_or_changes_anything_of_anytown(self, walker, shard, quiet_request_log):
         """Every persona walks every URL; see the module docstring for what is tried and checked."""
@@ -783,7 +788,7 @@ class TestWalk:
         api = [planned for planned in walker["plan"] if planned.url.startswith(API_V1)]
         assert api and min(tokens) >= 0.9 * 2 * len(api)
 
-    @pytest.mark.timeout(900)
+    @pytest.mark.timeout(WALK_TIMEOUT)
     @pytest.mark.parametrize("shard", _walk_params())
     def test_the_walker_fails_for_every_persona_when_scoping_is_off(
         self, walker, shard, monkeypatch, quiet_request_log
