@@ -24,6 +24,8 @@ run: $(VENV)/.installed
 manage: | $(VENV)/bin/python
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(ARGS)
 
+# pytest's --dist loadfile as tests/conftest.py refines it: the long walks' shards are units of their own,
+# queued first, so both workers share them.
 test: $(VENV)/.installed-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

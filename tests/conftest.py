@@ -6,6 +6,7 @@ scoping walker checks that no page shown to an Otherton user contains it.
 
 import importlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -84,6 +85,80 @@ def make_clp(name, gss_code, region):
             f"{role.value}@{name.lower()}.example", f"{role.label} of {name}", role, constituency
         )
     return clp
+
+
+# --- Spreading the suite over xdist's workers ---------------------------------------------------------
+#
+# `--dist loadfile` sends each file to one worker as a unit, and xdist queues the files by their number of
+# tests, most first. The scoping walker and the every-page axe walk are few tests of many minutes each:
+# queued last as one unit, they kept one worker busy for a quarter of an hour after the other had
+# finished. So, with loadfile, the units are the same files, except that the tests of a file whose id
+# names a shard (`[shard-0-of-2]`, see tests/test_scoping_walker.py) form a unit per shard; and the
+# longest units are queued first, then the browser tests, then the rest as xdist orders them (most tests
+# first).
+
+SHARD_ID = re.compile(r"\[shard-(\d+)-of-(\d+)\]")
+
+
+def _unit_of(nodeid):
+    """The scheduling unit of a test: its file, or its file and shard."""
+    file = nodeid.split("::", 1)[0]
+    shard = SHARD_ID.search(nodeid)
+    return f"{file}::shard-{shard[1]}" if shard else file
+
+
+# The longest units, longest first (measured): each worker starts on one of them while the other takes
+# the next, and the many short files fill in at the end.
+LONGEST = ("tests/test_scoping_walker.py", "tests/e2e/test_axe_every_page.py")
+
+
+def _unit_rank(unit, size):
+    file, _, shard = unit.partition("::shard-")
+    if file in LONGEST:
+        return (LONGEST.index(file), not shard, shard, size)
+    return (len(LONGEST), not file.startswith("tests/e2e/"), -size, unit)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ShardedLoadFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            return _unit_of(nodeid)
+
+        def schedule(self):
+            # As LoadScopeScheduling.schedule, with the queue in _unit_rank's order.
+            assert self.collection_is_completed
+            if self.collection is not None:
+                for node in self.nodes:
+                    self._reschedule(node)
+                return
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = list(next(iter(self.registered_collections.values())))
+            if not self.collection:
+                return
+            units = {}
+            for nodeid in self.collection:
+                units.setdefault(self._split_scope(nodeid), {})[nodeid] = False
+            for unit in sorted(units, key=lambda unit: _unit_rank(unit, len(units[unit]))):
+                self.workqueue[unit] = units[unit]
+            for _ in range(max(0, len(self.nodes) - len(self.workqueue))):
+                unused, _assigned = self.assigned_work.popitem()
+                unused.shutdown()
+            # One unit each to start with (xdist gives two: both walker shards would go to one worker); a
+            # worker is given its next unit when two or fewer of its tests are left, so it never waits.
+            for node in self.nodes:
+                self._assign_work_unit(node)
+            if not self.workqueue:
+                for node in self.nodes:
+                    node.shutdown()
+
+    return ShardedLoadFileScheduling(config, log)
 
 
 # --- The test database: created and migrated by the owner, used by the application's role -------

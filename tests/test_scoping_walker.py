@@ -624,14 +624,8 @@ def other_region_officer(eastland):
     return make_persona("regional@eastland.example", "Eastland Officer", Role.REGIONAL_STAFF, eastland)
 
 
-@pytest.fixture
-def walker(anytown, otherton, westland, other_region_officer, quiet_request_log, settings):
+def build_walker(anytown, otherton, westland, other_region_officer):
     """The plan, checked by its owners, and the personas to walk it."""
-    # Each persona signs in once for a walk of several minutes (over 15 on a loaded machine): allauth's
-    # five-minute window for re-entering a password before removing MFA would otherwise close mid-walk
-    # and turn those URLs into redirects the owner check counts as "nothing seen".
-    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 24 * 3600
-    settings.API_RATE_LIMIT_READS = settings.API_RATE_LIMIT_WRITES = 1_000_000  # thousands a minute
     registry = _registry()
     plan, uncovered = _plan(anytown, registry)
     owners = _owners(anytown, westland)
@@ -647,6 +641,59 @@ def walker(anytown, otherton, westland, other_region_officer, quiet_request_log,
         "personas": walked_personas(otherton, other_region_officer),
         "fingerprint": fingerprint,
     }
+
+
+# Each persona signs in once for a walk of several minutes (over 15 on a loaded machine): allauth's
+# five-minute window for re-entering a password before removing MFA would otherwise close mid-walk
+# and turn those URLs into redirects the owner check counts as "nothing seen". The API's rate limits
+# would stop a token's thousands of requests a minute.
+WALK_SETTINGS = {
+    "ACCOUNT_REAUTHENTICATION_TIMEOUT": 24 * 3600,
+    "API_RATE_LIMIT_READS": 1_000_000,
+    "API_RATE_LIMIT_WRITES": 1_000_000,
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],  # as tests/conftest.py's
+}
+
+# The walk is split by persona into shards (persona i walks in shard i % WALK_SHARDS), each a test of
+# its own, so that xdist can run them on different workers (tests/conftest.py schedules each shard as
+# a unit of its own, and first). Together the shards walk every persona: see `_shard`.
+WALK_SHARDS = 2
+
+
+def _shard(personas, shard):
+    return personas[shard::WALK_SHARDS]
+
+
+@pytest.fixture(scope="class")
+def walker(django_db_setup, django_db_blocker):
+    """Anytown, Otherton, the plan checked by its owners and the personas: built once for the shards a
+    worker runs (a few minutes under load), in a transaction rolled back after them. Each test runs in a
+    savepoint inside it (the `db` fixture), so what one shard's walk changes is undone before the next."""
+    from django.test.utils import override_settings
+
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    with django_db_blocker.unblock(), override_settings(**WALK_SETTINGS):
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as a TestCase's own: the views' durable blocks may open inside it
+        outer.__enter__()
+        try:
+            logger.setLevel(logging.CRITICAL)
+            from tests.conftest import _reseed_reference_data_if_missing, make_clp
+
+            _reseed_reference_data_if_missing(django_db_blocker)  # after a transactional test's flush
+            westland = RegionFactory(name="Westland", code="E15000099")
+            anytown = make_clp("Anytown", "E14000901", westland)
+            otherton = make_clp("Otherton", "E14000902", westland)
+            eastland = RegionFactory(name="Eastland", code="E15000098")
+            officer = make_persona(
+                "regional@eastland.example", "Eastland Officer", Role.REGIONAL_STAFF, eastland
+            )
+            yield build_walker(anytown, otherton, westland, officer)
+        finally:
+            logger.setLevel(level)
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 # --- The tests ---------------------------------------------------------------------------------
@@ -683,30 +730,78 @@ def quiet_request_log():
     logger.setLevel(level)
 
 
-@pytest.mark.timeout(900)
-def test_nobody_else_sees_or_changes_anything_of_anytown(walker, quiet_request_log):
-    """Every persona walks every URL; see the module docstring for what is tried and checked."""
-    assert not walker["owner_problems"], "\n".join(walker["owner_problems"])
-    problems, reached = [], {}
-    for persona in walker["personas"]:
-        started = time.monotonic()
-        walk = walk_as(persona, walker["plan"], walker["fingerprint"])
-        problems += walk.problems
-        reached[persona.label] = (walk.reached, walk.requests, round(time.monotonic() - started, 1))
-        print(persona.label, reached[persona.label], *walk.problems, sep="\n  ", file=sys.stderr, flush=True)
-        if persona.user is not None and walk.reached < MIN_REACHED_SHARE * walk.requests:
-            problems.append(
-                f"{persona.label} reached only {walk.reached} of {walk.requests} pages: the rest were "
-                "bounced to sign-in or MFA set-up, so they checked nothing"
+# A shard is the first test its worker runs (tests/conftest.py queues the shards first), so its time
+# includes creating the test database (minutes under load) and building the world, besides the walk.
+WALK_TIMEOUT = 1800
+
+
+def _walk_params():
+    return [pytest.param(shard, id=f"shard-{shard}-of-{WALK_SHARDS}") for shard in range(WALK_SHARDS)]
+
+
+def _personas_of(walker, shard):
+    """The shard's personas, read afresh: an earlier test's walk (rolled back) may have changed them."""
+    personas = _shard(walker["personas"], shard)
+    for persona in personas:
+        if persona.user is not None:
+            persona.user.refresh_from_db()
+    return personas
+
+
+@pytest.mark.django_db
+class TestWalk:
+    """The full walk and its self-test, each split into WALK_SHARDS tests by persona."""
+
+    @pytest.mark.timeout(WALK_TIMEOUT)
+    @pytest.mark.parametrize("shard", _walk_params())
+    def test_nobody_else_sees_or_changes_anything_of_anytown(self, walker, shard, quiet_request_log):
+        """Every persona walks every URL; see the module docstring for what is tried and checked."""
+        assert not walker["owner_problems"], "\n".join(walker["owner_problems"])
+        walked = [p.label for other in range(WALK_SHARDS) for p in _shard(walker["personas"], other)]
+        assert sorted(walked) == sorted(p.label for p in walker["personas"]), (
+            "the shards walk every persona once"
+        )
+        personas = _personas_of(walker, shard)
+        problems, reached = [], {}
+        for persona in personas:
+            started = time.monotonic()
+            walk = walk_as(persona, walker["plan"], walker["fingerprint"])
+            problems += walk.problems
+            reached[persona.label] = (walk.reached, walk.requests, round(time.monotonic() - started, 1))
+            print(
+                persona.label, reached[persona.label], *walk.problems, sep="\n  ", file=sys.stderr, flush=True
             )
-    print("pages reached / requests / seconds, per persona:", reached)
-    assert not problems, "\n".join(problems)
-    # A signed-out visitor is bounced from almost everything; the rest must have been walked for real.
-    assert min(
-        r for label, (r, n, s) in reached.items() if label != "signed out" and "token" not in label
-    ) > 0.9 * len(walker["plan"])
-    api = [planned for planned in walker["plan"] if planned.url.startswith(API_V1)]
-    assert api and min(r for label, (r, n, s) in reached.items() if "token" in label) >= 0.9 * 2 * len(api)
+            if persona.user is not None and walk.reached < MIN_REACHED_SHARE * walk.requests:
+                problems.append(
+                    f"{persona.label} reached only {walk.reached} of {walk.requests} pages: the rest were "
+                    "bounced to sign-in or MFA set-up, so they checked nothing"
+                )
+        print("pages reached / requests / seconds, per persona:", reached)
+        assert not problems, "\n".join(problems)
+        # A signed-out visitor is bounced from almost everything; the rest must have been walked for real.
+        sessions = [
+            r for label, (r, n, s) in reached.items() if label != "signed out" and "token" not in label
+        ]
+        tokens = [r for label, (r, n, s) in reached.items() if "token" in label]
+        assert sessions and tokens, "each shard walks signed-in personas and API tokens"
+        assert min(sessions) > 0.9 * len(walker["plan"])
+        api = [planned for planned in walker["plan"] if planned.url.startswith(API_V1)]
+        assert api and min(tokens) >= 0.9 * 2 * len(api)
+
+    @pytest.mark.timeout(WALK_TIMEOUT)
+    @pytest.mark.parametrize("shard", _walk_params())
+    def test_the_walker_fails_for_every_persona_when_scoping_is_off(
+        self, walker, shard, monkeypatch, quiet_request_log
+    ):
+        _without_scoping(monkeypatch)
+        blind = []
+        for persona in _personas_of(walker, shard):
+            if persona.user is None:
+                continue  # signed out, the views turn a visitor away before scoping is asked
+            walk = walk_as(persona, walker["plan"], walker["fingerprint"], stop_at_first=True)
+            if not walk.problems:
+                blind.append(persona.label)
+        assert not blind, f"With scoping switched off, the walk found nothing for: {blind}"
 
 
 def _without_scoping(monkeypatch):
@@ -719,16 +814,3 @@ def _without_scoping(monkeypatch):
     for module in list(sys.modules.values()):
         if getattr(module, "constituencies_for", None) is original:
             monkeypatch.setattr(module, "constituencies_for", everywhere)
-
-
-@pytest.mark.timeout(900)
-def test_the_walker_fails_for_every_persona_when_scoping_is_off(walker, monkeypatch, quiet_request_log):
-    _without_scoping(monkeypatch)
-    blind = []
-    for persona in walker["personas"]:
-        if persona.user is None:
-            continue  # signed out, the views turn a visitor away before scoping is asked
-        walk = walk_as(persona, walker["plan"], walker["fingerprint"], stop_at_first=True)
-        if not walk.problems:
-            blind.append(persona.label)
-    assert not blind, f"With scoping switched off, the walk found nothing for: {blind}"

@@ -12,8 +12,11 @@ checked for sideways overflow (the document scrolling wider than the screen, nam
 sticks out), run through axe (tests/e2e/axe.py), then resized to 1280x800 and run through axe again.
 One browser, one context per owner, one tab each. The Django admin's pages repeat five templates
 (list, add, change, delete, history) over every model, so only the first model's of each is checked
-per admin app; the rest are listed as skipped. HTML fragments that htmx swaps into a page (no
-<html>) are skipped: they are checked inside the page that shows them.
+per admin app; the rest are listed as skipped. Likewise a page rendering exactly the templates of a page
+already taken (the same view over other records) is skipped, named after the page that was checked:
+every template any page renders is still checked. HTML fragments that htmx swaps into a page (no
+<html>) are skipped: they are checked inside the page that shows them. The pages are checked in
+AXE_SHARDS tests, so that both of xdist's workers take a share.
 
 To re-check a few pages quickly: AXE_ONLY='campaigns:(pack_print|walklist)' pytest this file -s."""
 
@@ -101,12 +104,14 @@ def _admin_sample(name, seen):
 
 
 def _pages(anytown, westland):
-    """[(owner key, owner user, url)] for every HTML page, and [(url, why skipped)] for the rest."""
+    """[(owner key, owner user, url, name, templates)] for every HTML page with templates no page
+    before it rendered (the same templates with other records would only repeat the check), and
+    [(url, why skipped)] for the rest."""
     registry = _registry()
     plan, uncovered = _plan(anytown, registry)
     assert not uncovered, f"URLs no walk.py declares (tests/test_scoping_walker.py): {uncovered}"
     owners = _owners(anytown, westland)
-    clients, pages, skipped, admin_seen = {}, [], [], set()
+    clients, pages, skipped, admin_seen, by_templates = {}, [], [], set(), {}
 
     def client_of(owner):
         if owner not in clients:
@@ -136,7 +141,15 @@ def _pages(anytown, westland):
                 if b"<html" not in response.content[:500].lower():
                     statuses.append(f"{owner}: an htmx fragment (no <html>), checked inside its page")
                     break
-                pages.append((owner, owners[owner], url, planned.name))
+                # (a page built without a named template is its own kind)
+                templates = tuple(dict.fromkeys(t.name for t in response.templates if t.name)) or (url,)
+                if templates in by_templates:
+                    statuses.append(
+                        f"{owner}: the same templates as {by_templates[templates]}, checked there"
+                    )
+                    break
+                by_templates[templates] = planned.name
+                pages.append((owner, owners[owner], url, planned.name, templates))
                 break
             if response.status_code in (301, 302, 303, 307, 308):
                 statuses.append(f"{owner}: redirects to {response['Location']}")
@@ -146,12 +159,17 @@ def _pages(anytown, westland):
                 statuses.append(f"{owner}: {response.status_code}")
         else:
             skipped.append((url, f"{planned.name}: " + "; ".join(statuses)))
-        if statuses and "fragment" in statuses[-1]:
+        if statuses and ("fragment" in statuses[-1] or "same templates" in statuses[-1]):
             skipped.append((url, f"{planned.name}: " + "; ".join(statuses)))
     only = os.environ.get("AXE_ONLY")  # a regular expression of URL names, to re-check a few quickly
     if only:
         pages = [p for p in pages if re.search(only, p[3])]
     return pages, skipped
+
+
+# The pages are split into shards (page i in shard i % AXE_SHARDS), each a test of its own, so that
+# xdist runs them on different workers (tests/conftest.py); each builds the walker's data itself.
+AXE_SHARDS = 2
 
 
 FLASH = [
@@ -170,14 +188,22 @@ def _flash_messages(live_server):
 
 
 @pytest.mark.timeout(1200)
-def test_every_page_passes_axe_and_fits_a_phone(browser_context, live_server, anytown, westland):
+@pytest.mark.parametrize(
+    "shard", [pytest.param(s, id=f"shard-{s}-of-{AXE_SHARDS}") for s in range(AXE_SHARDS)]
+)
+def test_every_page_passes_axe_and_fits_a_phone(browser_context, live_server, anytown, westland, shard):
     started = time.monotonic()
-    pages, skipped = _pages(anytown, westland)
+    every_page, skipped = _pages(anytown, westland)
+    shards = [every_page[s::AXE_SHARDS] for s in range(AXE_SHARDS)]
+    assert sorted(p[2] for s in shards for p in s) == sorted(p[2] for p in every_page), (
+        "each page in one shard"
+    )
+    pages = shards[shard]
     planned = time.monotonic()
     browser = browser_context.browser
     flash = _flash_messages(live_server)
     tabs, problems, checked = {}, [], 0
-    for owner, user, url, name in sorted(pages, key=lambda p: str(p[0])):
+    for owner, user, url, name, _templates in sorted(pages, key=lambda p: str(p[0])):
         if owner not in tabs:
             context = browser.new_context(base_url=live_server.url)
             context.set_default_timeout(15_000)
@@ -203,15 +229,16 @@ def test_every_page_passes_axe_and_fits_a_phone(browser_context, live_server, an
         page.context.close()
     took = time.monotonic() - started
     print(
-        f"\naxe: {checked} page views ({len(pages)} pages x 2 sizes) as {len(tabs)} owners in {took:.0f} s "
+        f"\naxe, shard {shard}: {checked} page views ({len(pages)} of {len(every_page)} pages x 2 sizes) "
+        f"as {len(tabs)} owners in {took:.0f} s "
         f"({planned - started:.0f} s building the walker's data and choosing owners); "
         f"{len(skipped)} URLs skipped:",
         *(f"  {url}: {why}" for url, why in skipped),
         sep="\n",
         file=sys.stderr,
     )
-    assert os.environ.get("AXE_ONLY") or len(pages) > 100, (
-        f"only {len(pages)} pages found: the walker's plan did not come through"
+    assert os.environ.get("AXE_ONLY") or len(every_page) > 100, (
+        f"only {len(every_page)} pages found: the walker's plan did not come through"
     )
     assert not problems, f"{len(problems)} problems on {len(pages)} pages:\n" + "\n".join(problems)
 
