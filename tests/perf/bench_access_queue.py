@@ -24,7 +24,7 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, setup_django  # noqa: E402
 
 setup_django(
     "bench_access_queue", SECURE_SSL_REDIRECT="false", STATIC_MANIFEST="false", ALLOWED_HOSTS="testserver"
@@ -108,8 +108,7 @@ def seed(count):
         user=reviewer, role=Role.REGIONAL_STAFF, region=region, starts_at=now - timedelta(days=1)
     )
     TOTP.activate(reviewer, generate_totp_secret())
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return reviewer
 
 

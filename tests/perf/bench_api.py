@@ -40,6 +40,7 @@ os.environ.setdefault("API_RATE_LIMIT_WRITES", "1000000")
 from tests.perf.bootstrap import (  # noqa: E402
     Phone,
     ServerCpu,
+    analyze,
     free_port,
     gunicorn,
     percentile,
@@ -114,13 +115,9 @@ def seed(rows, canvassers=1):
         )
         ids = list(Elector.unscoped.filter(home__in=homes).values_list("pk", flat=True))
         writers.append((write_secret, pack, ids))
-    from labourhub.db_roles import as_owner
-
-    # Statistics of every table, as autovacuum keeps them on a live database. Only the tables' owner
-    # may ANALYZE (the application's role is skipped with a warning): without them the planner took
-    # the 20,000-row register for ~2,000 and sorted it whole for every page, first to last.
-    with as_owner(connection.alias), connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # Without statistics the planner took the 20,000-row register for ~2,000 and sorted it whole
+    # for every page, first to last.
+    analyze()
     return read_secret, writers
 
 

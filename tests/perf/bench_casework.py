@@ -30,7 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import percentile, setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, percentile, setup_django  # noqa: E402
 
 setup_django("bench_casework", DEBUG="true")  # DEBUG: static files without a manifest
 
@@ -128,10 +128,14 @@ def seed(n_cases, per_case):
             """,
             [per_case, office.pk],
         )
-        # VACUUM as well: the visibility map lets index-only scans skip the heap, as on a live
-        # database that autovacuum has been through.
-        for table in ("casework_case", "casework_caseassignment", "casework_timelineentry"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    # VACUUM as well: the visibility map lets index-only scans skip the heap, as on a live database
+    # that autovacuum has been through.
+    analyze(
+        *(
+            f"VACUUM ANALYZE {table}"
+            for table in ("casework_case", "casework_caseassignment", "casework_timelineentry")
+        )
+    )
     return office, users[1]
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import percentile, setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, percentile, setup_django  # noqa: E402
 
 setup_django("bench_events", DEBUG="true")  # DEBUG: static files without a manifest
 
@@ -143,11 +143,7 @@ def seed(n_events, n_signups):
             Signup.unscoped.bulk_create(signups)
             signups = []
     Signup.unscoped.bulk_create(signups)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE campaigns_event; ANALYZE campaigns_shift; ANALYZE campaigns_eventcontact; "
-            "ANALYZE campaigns_signup; ANALYZE campaigns_eventmessage"
-        )
+    analyze()
     return organiser
 
 

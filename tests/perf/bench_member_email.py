@@ -63,7 +63,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--sink":
     run_sink(int(sys.argv[2]), sys.argv[3])
     sys.exit(0)
 
-from tests.perf.bootstrap import setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, setup_django  # noqa: E402
 
 setup_django("bench_member_email", MEMBER_EMAIL_RATE_PER_SECOND="0", MEMBER_EMAIL_BATCH_SIZE="500")
 
@@ -108,11 +108,13 @@ def copy_members(constituency, count):
     for n in range(count):
         buffer.write(f"{prefix}\tA{n + 1:07d}\tFirst{n}\tBench{n % 997}\tm{n}@bench.example\n")
     buffer.seek(0)
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY members_member ({', '.join(columns)}) FROM STDIN") as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        cursor.execute("ANALYZE members_member")
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY members_member ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+    analyze("ANALYZE members_member")
 
 
 def start_sink():

@@ -63,6 +63,7 @@ if __package__ in (None, ""):
 from tests.perf.bootstrap import (  # noqa: E402
     Phone,
     ServerCpu,
+    analyze,
     free_port,
     gunicorn,
     percentile,
@@ -141,10 +142,7 @@ def seed(*, boxes, electors_per_box, rooms, tellers, knockers, boards):
         url = (f"/polling-day/{election.pk}/board/live/" if o == 0
                else f"/polling-day/{election.pk}/board/{room.pk}/live/")  # fmt: skip
         board_ids.append({**session_for(person), "url": url, "kind": "overview" if o == 0 else "room"})
-    from django.db import connection as db
-
-    with db.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return election, teller_ids, knocker_ids, board_ids, len(packs)
 
 

@@ -25,7 +25,7 @@ if __package__ in (None, ""):
     # Run as a script (make bench): re-run as a module from the project root so imports resolve.
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, setup_django  # noqa: E402
 
 setup_django("bench_scores")
 
@@ -54,9 +54,9 @@ def make_electors(rows, pd_ids, workdir):
         with cursor.copy(f"COPY voters_elector ({columns}) FROM STDIN (FORMAT csv)") as copy:
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
-        cursor.execute("ANALYZE voters_elector")
         cursor.execute("SELECT min(id), max(id) FROM voters_elector")
         first, last = cursor.fetchone()
+    analyze("ANALYZE voters_elector")
     # A range, not a list: the worker is forked from this process, and its peak RSS must be its own.
     return range(first, last + 1)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     os.execv(sys.executable, [sys.executable, "-m", "tests.perf." + Path(__file__).stem, *sys.argv[1:]])  # noqa: S606
 
-from tests.perf.bootstrap import setup_django  # noqa: E402
+from tests.perf.bootstrap import analyze, setup_django  # noqa: E402
 
 setup_django("bench_subject_access", DEBUG="true")
 
@@ -165,7 +165,7 @@ def load_electors(total):
             ],
             electors(),
         )
-        cursor.execute("ANALYZE voters_elector; ANALYZE voters_property")
+    analyze("ANALYZE voters_elector", "ANALYZE voters_property")
     return clps[0], per_pd * len(pds)
 
 
@@ -337,8 +337,7 @@ def main():
         started = time.perf_counter()
         constituency, electors = load_electors(args.electors)
         elector, member = give_history(constituency, args.records)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
         print(f"loaded {electors} electors and the history in {time.perf_counter() - started:.1f} s")
         lead = User.objects.create_user(email="dpl@bench.example", password=None)
         Grant.all_objects.create(user=lead, role=Role.DATA_PROTECTION_LEAD, constituency=constituency)
