@@ -92,6 +92,7 @@ def event_list(request):
             "past": show_past,
             "page": page,
             "more": len(shown) > EVENTS_PAGE,
+            "answers_invitation_requests": can(request.user, Action.MANAGE_MEMBERS),
         },
     )
 

@@ -199,6 +199,8 @@ JOB_NAMES = {
     "casework-chasers": "Casework: chasing overdue replies",
     "casework-retention": "Casework: anonymising old cases (nightly)",
     "campaigns-event-reminders": "Event reminders",
+    "webhooks-due": "Webhooks: delivering and retrying",
+    "api-idempotency-prune": "API: forgetting old repeat-safe answers",
 }
 JOB_COMPONENTS = {
     "members-email-sweep": Component.MEMBER_EMAILS,

@@ -186,7 +186,11 @@ def test_only_the_office_lead_turns_sharing_on(client, anytown, office):
     office["office"].refresh_from_db()
     assert (office["office"].share_counts_with_clp, office["office"].retention_days) == (True, 400)
     event = AuditEvent.objects.get(action="casework.office_settings")
-    assert event.detail["after"] == {"share_counts_with_clp": True, "retention_days": 400}
+    assert event.detail["after"] == {
+        "share_counts_with_clp": True,
+        "retention_days": 400,
+        "allow_verbal_authority": False,
+    }
 
 
 def test_settings_refuse_a_bad_retention_period_with_a_message(client, anytown, office):

@@ -107,7 +107,7 @@ def test_sign_up_confirm_from_the_email_and_check_in_with_a_pack(
     assert_accessible(page)
     page.get_by_label("Pack").select_option(str(pack.pk))
     page.get_by_role("button", name="Here, give the pack").click()
-    expect(page.get_by_text(f"pack {pack.sheet_id}")).to_be_visible()
+    expect(page.get_by_text(f"Attended · pack {pack.sheet_id}")).to_be_visible()
     signup.refresh_from_db()
     assert (signup.attendance, signup.pack_id) == ("attended", pack.pk)
     for _size in at_sizes(page):

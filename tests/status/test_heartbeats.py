@@ -51,3 +51,8 @@ def test_every_beat_task_pings_its_heartbeat():
         module, name = entry["task"].rsplit(".", 1)
         source = inspect.getsource(getattr(importlib.import_module(module), name))
         assert re.search(rf'heartbeat_ping\(job="{re.escape(key)}"\)', source), key
+
+
+def test_every_scheduled_job_has_a_plain_name_on_the_status_page():
+    unnamed = [job.job for job in probes.scheduled_jobs() if job.name == job.job]
+    assert not unnamed, f"add these beat jobs to labourhub.status.probes.JOB_NAMES: {unnamed}"
