@@ -84,7 +84,7 @@ def seed(n_cases, per_case):
             INSERT INTO casework_case (office_id, reference_prefix, reference_year, reference_seq, name, address,
                 postcode, email, phone, channel, summary, topic_id, urgency, special_category, article9_condition,
                 sensitive, owner_id, status, status_class, outcome, agency_id, opened_on, due_on, closed_on,
-                updated_at, referred_on, agency_replied_on, ward_id, anonymised_at)
+                updated_at, referred_on, agency_replied_on, ward_id, anonymised_at, others_search)
             SELECT %(office)s, %(prefix)s, extract(year FROM d.opened)::int, g,
                 (ARRAY['Ada','Ben','Cara','Dev','Esme','Finn','Gita','Hal','Ivy','Jon','Kemi','Lev'])[1 + g %% 12]
                     || ' Surname' || (g * 7919 %% 5000),
@@ -98,7 +98,7 @@ def seed(n_cases, per_case):
                 d.opened, d.opened + 28, CASE WHEN s.class <> 'open' THEN d.opened + 40 END,
                 now(), CASE WHEN g %% 3 = 0 THEN d.opened + 2 END,
                 CASE WHEN g %% 3 = 0 AND s.class <> 'open' THEN d.opened + 20 END,
-                CASE WHEN g %% 4 <> 0 THEN (%(wards)s::int[])[1 + g %% %(n_wards)s] END, NULL
+                CASE WHEN g %% 4 <> 0 THEN (%(wards)s::int[])[1 + g %% %(n_wards)s] END, NULL, ''
             FROM generate_series(1, %(n)s) AS g
             CROSS JOIN LATERAL (SELECT (current_date - (3285 - (g::bigint * 3285 / %(n)s))::int) AS opened) AS d
             CROSS JOIN LATERAL (SELECT
