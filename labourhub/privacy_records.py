@@ -74,6 +74,26 @@ PROCESSING = {
         "retention": "As its delivery",
         "recipients": "None outside the party",
     },
+    "ApiToken": {
+        "data": "A named API token: its owner, name, scopes, expiry, when last used, when revoked, "
+        "and a hash of its secret (the secret itself is shown once and never stored)",
+        "purpose": "Letting an officer's scripts and integrations use the API with no more than "
+        "the officer may do",
+        "source": "The officer who created it",
+        "retention": "Until revoked or expired, then as its owner's account",
+        "recipients": "None outside the party",
+        "who": "Its owner; the platform operator",
+    },
+    "IdempotentRequest": {
+        "data": "One API write sent with an Idempotency-Key: the key, who sent it, a hash of what "
+        "was sent, and the answer given (which may name the person written about)",
+        "purpose": "Giving a retried write the same answer, so it is applied once",
+        "source": "The API client's request and our answer to it",
+        "retention": "IDEMPOTENCY_KEEP_HOURS (24 hours by default), then deleted by the worker's "
+        "hourly prune",
+        "recipients": "None outside the party",
+        "who": "The platform operator",
+    },
     "SmsMessage": {
         "data": "Each text message sent: the mobile number, the text, the provider's id, delivery status",
         "purpose": "Sending event reminders (and polling-day messages) to people who agreed to texts, "
