@@ -4,7 +4,8 @@ tombstones. campaigns/privacy.py adds these to canvassing's; the mechanism is la
 
 A person's event contacts are those linked to their member record, or with the member record's email
 address, in the same CLP (an event contact has no elector: a name alone is not enough to say a
-sign-up is theirs). Erasing deletes the contacts with their sign-ups and the messages sent for them,
+sign-up is theirs), and, for someone known only from signing up, the event contact a data protection
+request was linked to (`SUBJECT_KIND`, found by name, email or phone). Erasing deletes the contacts with their sign-ups and the messages sent for them,
 and leaves an `email` tombstone of each address, which later sign-ups check with the `name` tombstone
 the register keeps (voters.suppression.erased_identity).
 
@@ -19,15 +20,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Upper
+from django.urls import reverse
 
 from campaigns.models import Event, EventContact, EventMessage, Signup
-from labourhub.privacy import Person, Section, tombstone_key
+from labourhub.privacy import Found, Person, Section, tombstone_key
 from labourhub.services import audit_record
 
 if TYPE_CHECKING:
-    from labourhub.models import User
+    from labourhub.models import Constituency, User
 
 SIGNUP_CAUGHT_ACTION = "event.signup_caught"
 SIGNUP_NOT_TAKEN = (
@@ -50,14 +52,18 @@ def signup_caught(*, event: Event, name: str, email: str, how: str, user: User |
     return True
 
 
+def _has_contacts(person: Person) -> bool:
+    return bool(person.member_ids or person.event_contact_ids)
+
+
 def _contacts(person: Person):
     from members.models import Member
 
-    if not person.member_ids:
+    if not _has_contacts(person):
         return EventContact.unscoped.none()
     members = Member.unscoped.filter(pk__in=person.member_ids, constituency=person.constituency)
     emails = [email for email in members.values_list("email", flat=True) if email]
-    same = Q(member_id__in=person.member_ids)
+    same = Q(member_id__in=person.member_ids) | Q(pk__in=person.event_contact_ids)
     for email in emails:
         same |= Q(email__iexact=email)
     return EventContact.unscoped.filter(same, constituency=person.constituency)
@@ -76,18 +82,22 @@ def _contacts_lazy(person: Person):
     return (
         EventContact.unscoped.filter(constituency=person.constituency)
         .alias(upper_email=Upper("email"))
-        .filter(Q(member_id__in=person.member_ids) | Q(upper_email__in=emails))
+        .filter(
+            Q(member_id__in=person.member_ids)
+            | Q(upper_email__in=emails)
+            | Q(pk__in=person.event_contact_ids)
+        )
     )
 
 
 def phone_numbers(person: Person) -> list:
     """The event contacts' phone numbers: event texts went to them (labourhub/privacy.py)."""
-    return [_contacts_lazy(person).values_list("phone", flat=True)] if person.member_ids else []
+    return [_contacts_lazy(person).values_list("phone", flat=True)] if _has_contacts(person) else []
 
 
 def webhook_ids(person: Person) -> dict[str, list[int]]:
     """The person's sign-ups, named by id in `signup.created` webhook payloads."""
-    if not person.member_ids:
+    if not _has_contacts(person):
         return {}
     return {
         "signup_id": list(
@@ -166,7 +176,7 @@ def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> lis
     from members.models import Member
     from voters.models import Suppression
 
-    if not erase or not person.member_ids:
+    if not erase or not _has_contacts(person):
         return []
     contacts = list(_contacts(person).values_list("pk", "email"))
     emails = {email for _, email in contacts if email}
@@ -191,6 +201,65 @@ def erase(person: Person, *, user: User | None, reason: str, erase: bool) -> lis
     signups = Signup.unscoped.filter(contact_id__in=ids).delete()[1].get(Signup._meta.label, 0)
     EventContact.unscoped.filter(pk__in=ids).delete()
     return [("event contacts", len(ids)), ("event sign-ups", signups)]
+
+
+SUBJECT_KIND = "event contact"
+
+
+def find(
+    constituency: Constituency, *, text: str = "", pk: int | None = None, limit: int = 20
+) -> list[Found]:
+    """The CLP's event contacts (people who signed up to its events) by name, email or phone, or by
+    id; each named with the newest event they signed up to, whose page lists them."""
+    contacts = EventContact.unscoped.filter(constituency=constituency)
+    if pk is not None:
+        contacts = contacts.filter(pk=pk)
+    else:
+        words = text.split()
+        digits = "".join(ch for ch in text if ch.isdigit())
+        by_name = Q()
+        for word in words:
+            by_name &= Q(name__icontains=word)
+        found = by_name | Q(email__iexact=text.strip())
+        if len(digits) >= 6:  # typed as "07700 900123" or "+44 7700 900123": the last nine digits
+            contacts = contacts.alias(
+                phone_digits=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+            )
+            found |= Q(phone_digits__endswith=digits[-9:])
+        contacts = contacts.filter(found)
+    newest = Signup.unscoped.filter(contact=OuterRef("pk")).order_by("-shift__starts_at", "-pk")
+    contacts = contacts.annotate(
+        event_id=Subquery(newest.values("shift__event_id")[:1]),
+        event_title=Subquery(newest.values("shift__event__title")[:1]),
+    )
+    return [
+        Found(
+            SUBJECT_KIND,
+            contact.pk,
+            contact.name,
+            " · ".join(
+                part
+                for part in (
+                    contact.email,
+                    contact.phone,
+                    f"signed up to {contact.event_title}" if contact.event_title else "",
+                )
+                if part
+            ),
+            reverse("campaigns:event", args=[contact.event_id]) if contact.event_id else "",
+        )
+        for contact in contacts.order_by("name", "pk")[:limit]
+    ]
+
+
+def linked(person: Person) -> Person:
+    """An event contact matched to a member: the member record is theirs too."""
+    if not person.event_contact_ids:
+        return person
+    member_ids = EventContact.unscoped.filter(
+        pk__in=person.event_contact_ids, constituency=person.constituency, member__isnull=False
+    ).values_list("member_id", flat=True)
+    return person.with_ids(member_ids=set(member_ids))
 
 
 def reapply(constituencies: list) -> tuple[list[tuple[str, int]], list[tuple[Person, str]]]:

@@ -196,5 +196,10 @@ def mentions(person: Person) -> list[Mention]:
     ]
 
 
+# Someone known only from signing up to an event: found, linked and erased as an event contact.
+SUBJECT_KIND = events_privacy.SUBJECT_KIND
+find = events_privacy.find
+linked = events_privacy.linked
+
 # A restore from backup: event contacts an erasure tombstone covers (campaigns/events_privacy.py).
 reapply = events_privacy.reapply

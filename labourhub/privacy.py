@@ -130,19 +130,25 @@ def _apps() -> tuple[Any, ...]:
 
 @dataclass(frozen=True)
 class Person:
-    """One person in one CLP: their elector(s) and member record(s), matched as members does."""
+    """One person in one CLP: their elector(s) and member record(s), matched as members does, and
+    the event contact(s) of someone known only from signing up to an event."""
 
     constituency: Constituency
     elector_ids: frozenset[int] = frozenset()
     member_ids: frozenset[int] = frozenset()
+    event_contact_ids: frozenset[int] = frozenset()
 
     def with_ids(
-        self, *, elector_ids: set[int] | frozenset[int], member_ids: set[int] | frozenset[int]
+        self,
+        *,
+        elector_ids: set[int] | frozenset[int] = frozenset(),
+        member_ids: set[int] | frozenset[int] = frozenset(),
     ) -> Person:
         return Person(
             self.constituency,
             self.elector_ids | frozenset(elector_ids),
             self.member_ids | frozenset(member_ids),
+            self.event_contact_ids,
         )
 
 
@@ -452,6 +458,7 @@ def subject_access_export(*, person: Person, user: User, request: HttpRequest | 
         detail={
             "elector_ids": sorted(person.elector_ids),
             "member_ids": sorted(person.member_ids),
+            "event_contact_ids": sorted(person.event_contact_ids),
             "records": export.records,
         },
     )
@@ -525,6 +532,7 @@ def person_erase(
         detail={
             "elector_ids": sorted(person.elector_ids),
             "member_ids": sorted(person.member_ids),
+            "event_contact_ids": sorted(person.event_contact_ids),
             "removed": dict(result.removed),
             "mentions_to_review": len(result.mentions),
         },
@@ -556,11 +564,11 @@ def suppressions_reapply(*, constituencies: list[Constituency]) -> list[tuple[st
 
 @dataclass(frozen=True)
 class Found:
-    """One record that may be the person a request is about: an elector or a member of the CLP.
-    Each app with people says how it finds them (`SUBJECT_KIND` and `find(constituency, *, text,
+    """One record that may be the person a request is about: an elector, a member or an event
+    contact (someone who signed up to an event) of the CLP. Each app with people says how it finds them (`SUBJECT_KIND` and `find(constituency, *, text,
     pk, limit)` in its privacy.py), reusing its own search."""
 
-    kind: str  # the app's SUBJECT_KIND: "elector" or "member"
+    kind: str  # the app's SUBJECT_KIND: "elector", "member" or "event contact"
     pk: int
     name: str
     detail: str
@@ -572,8 +580,9 @@ def subject_kinds() -> tuple[str, ...]:
 
 
 def person_find(*, constituency: Constituency, text: str, limit: int = 20) -> list[Found]:
-    """Electors and members of `constituency` matching `text` (a name, postcode, elector number,
-    email or membership number: each app's own search), at most `limit` of each."""
+    """Electors, members and event contacts of `constituency` matching `text` (a name, postcode,
+    elector number, email, phone or membership number: each app's own search), at most `limit` of
+    each."""
     if not text.strip():
         return []
     return [

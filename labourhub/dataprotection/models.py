@@ -94,10 +94,12 @@ class SubjectRequest(ScopedModel):
         max_length=300, blank=True, help_text="How to reach them: an email or postal address, a phone number."
     )
     # The person as the platform knows them, found and linked by the handler (an elector and/or a
-    # member of this CLP: labourhub.privacy.person_find), kept as ids so the core imports no app; the
-    # label is what the handler typed, or the linked records' names.
+    # member of this CLP, or someone known only from signing up to an event:
+    # labourhub.privacy.person_find), kept as ids so the core imports no app; the label is what the
+    # handler typed, or the linked records' names.
     subject_elector_id = models.BigIntegerField(null=True, blank=True)
     subject_member_id = models.BigIntegerField(null=True, blank=True)
+    subject_event_contact_id = models.BigIntegerField(null=True, blank=True)
     subject_label = models.CharField(max_length=200, blank=True)
     identity_verified_on = models.DateField(null=True, blank=True)
     identity_verified_how = models.CharField(max_length=200, blank=True)

@@ -240,6 +240,14 @@ def subject_request_update(
     return subject_request
 
 
+# The kinds of record a request can be linked to (labourhub.privacy's SUBJECT_KINDs), and where.
+SUBJECT_FIELDS = {
+    "elector": "subject_elector_id",
+    "member": "subject_member_id",
+    "event contact": "subject_event_contact_id",
+}
+
+
 @transaction.atomic
 def subject_request_link(
     *,
@@ -249,15 +257,15 @@ def subject_request_link(
     pk: int | None,
     http_request: HttpRequest | None = None,
 ) -> SubjectRequest:
-    """Link the request to the person it is about as the platform knows them: an elector or a member
-    of the request's own CLP (found with labourhub.privacy.person_find), or unlink with `pk=None`.
-    A record of another CLP, or one that is gone, is refused as not found."""
+    """Link the request to the person it is about as the platform knows them: an elector, a member
+    or an event contact of the request's own CLP (found with labourhub.privacy.person_find), or
+    unlink with `pk=None`. A record of another CLP, or one that is gone, is refused as not found."""
     from labourhub.privacy import person_found
 
     subject_request = _locked(subject_request)
-    field = {"elector": "subject_elector_id", "member": "subject_member_id"}.get(kind)
+    field = SUBJECT_FIELDS.get(kind)
     if field is None:
-        raise DataProtectionError(f"{kind!r} is not an elector or a member.")
+        raise DataProtectionError(f"{kind!r} is not an elector, a member or an event contact.")
     found = person_found(constituency=subject_request.constituency, kind=kind, pk=pk)
     if pk is not None and found is None:
         raise DataProtectionError(f"No {kind} {pk} in {subject_request.constituency}.")

@@ -220,7 +220,7 @@ def request_detail(request, pk):
 
 def _linked(subject_request):
     """The records the request is linked to, as (kind, Found or None when it is no longer held)."""
-    ids = {"elector": subject_request.subject_elector_id, "member": subject_request.subject_member_id}
+    ids = {kind: getattr(subject_request, field) for kind, field in services.SUBJECT_FIELDS.items()}
     return [
         (kind, person_found(constituency=subject_request.constituency, kind=kind, pk=ids[kind]))
         for kind in subject_kinds()
@@ -237,13 +237,15 @@ def _person(subject_request):
         subject_request.constituency,
         elector_ids=frozenset({linked["elector"]} if "elector" in linked else ()),
         member_ids=frozenset({linked["member"]} if "member" in linked else ()),
+        event_contact_ids=frozenset({linked["event contact"]} if "event contact" in linked else ()),
     )
 
 
 @login_required
 def request_person(request, pk):
     """Find the person a request is about among the CLP's electors (name, postcode, address, elector
-    number) and members (name, email, membership number, postcode), and link or unlink them."""
+    number), members (name, email, membership number, postcode) and event contacts (name, email,
+    phone), and link or unlink them."""
     subject_request = get_request_for_user(request, pk)
     if request.method == "POST":
         kind, raw = request.POST.get("kind", ""), request.POST.get("pk", "").strip()

@@ -148,3 +148,57 @@ def test_a_data_protection_lead_of_another_clp_sees_and_links_nothing(client, an
     theirs.refresh_from_db()
     assert theirs.subject_elector_id is None and theirs.subject_member_id is None
     assert Elector.unscoped.filter(pk=elector.pk, do_not_contact=False).exists()
+
+
+def test_someone_known_only_from_an_event_sign_up_is_found_exported_and_erased(client, anytown, otherton):
+    """No elector, no member: only a sign-up to a litter pick. The handler finds them by name, by
+    email or by their phone typed another way, links them, exports what is held and erases it; a
+    later sign-up with the same address is caught. Another CLP's namesake is neither found nor
+    linkable."""
+    from campaigns.events_privacy import signup_caught
+
+    event, shift = event_with_shift(anytown.constituency, title="Mill Lane litter pick")
+    contact = EventContact.unscoped.create(
+        constituency=anytown.constituency, name="Tomasz Wren", email="tw@example.org", phone="07700 900123"
+    )
+    Signup.unscoped.create(shift=shift, contact=contact, status=Signup.Status.BOOKED)
+    _, their_shift = event_with_shift(otherton.constituency, title="Otherton leaflet round")
+    namesake = EventContact.unscoped.create(
+        constituency=otherton.constituency, name="Tomasz Wren", email="wren@otherton.example"
+    )
+    Signup.unscoped.create(shift=their_shift, contact=namesake, status=Signup.Status.BOOKED)
+    request = SubjectRequestFactory(constituency=anytown.constituency, requester_name="Tomasz Wren")
+    client.force_login(anytown.user(Role.DATA_PROTECTION_LEAD))
+    url = reverse("dataprotection:request_person", args=[request.pk])
+
+    for q in ("Tomasz Wren", "TW@example.org", "+44 7700 900123"):
+        page = client.get(url, {"q": q}).content.decode()
+        assert "tw@example.org" in page and "signed up to Mill Lane litter pick" in page, q
+        assert "wren@otherton.example" not in page
+    assert reverse("campaigns:event", args=[event.pk]) in page
+    with pytest.raises(DataProtectionError, match="No event contact"):
+        subject_request_link(
+            user=anytown.user(Role.DATA_PROTECTION_LEAD),
+            subject_request=request,
+            kind="event contact",
+            pk=namesake.pk,
+        )
+    assert _link(client, request, "event contact", contact.pk).status_code == 302
+    request.refresh_from_db()
+    assert request.subject_event_contact_id == contact.pk and request.subject_label == "Tomasz Wren"
+
+    response = client.post(reverse("dataprotection:request_subject_access", args=[request.pk]))
+    data = zipfile.ZipFile(io.BytesIO(response.content)).read("data.json").decode()
+    assert "tw@example.org" in data and "Mill Lane litter pick" in data
+    assert "Otherton leaflet round" not in data and "wren@otherton.example" not in data
+
+    response = client.post(
+        reverse("dataprotection:request_erase", args=[request.pk]),
+        {"what": "erase", "reason": request.reference},
+    )
+    assert response.status_code == 200
+    erased = SubjectRequestEvent.unscoped.get(request=request, what="Erased")
+    assert "event contacts: 1" in erased.note and "event sign-ups: 1" in erased.note
+    assert not EventContact.unscoped.filter(pk=contact.pk).exists()
+    assert EventContact.unscoped.filter(pk=namesake.pk).exists()
+    assert signup_caught(event=event, name="T Wren", email="tw@example.org", how="public")
