@@ -200,6 +200,7 @@ def held(person: Person) -> list[Section]:
         if hasattr(module, "held"):
             sections.extend(module.held(person))
     sections.extend(_texts_held(person, _numbers(person)))
+    sections.extend(_deliveries_held(person))
     sections.append(_audit_section(person))
     return sections
 
@@ -316,6 +317,48 @@ def _deliveries(person: Person, ids: dict[str, list[int]]):
     for key, values in ids.items():  # keys are the apps' own names (code), never input
         carries |= Q(**{f"payload__data__{key}__in": values})
     return Delivery.unscoped.filter(subscription__constituency=person.constituency).filter(carries)
+
+
+def _deliveries_held(person: Person) -> list[Section]:
+    """What was sent about the person to the integrations the CLP's officers subscribed: the
+    recipients (the integration's name and where it lives), what kind of event, when, and the data."""
+    from urllib.parse import urlsplit
+
+    from labourhub.webhooks.models import Delivery, EventType, Subscription
+
+    if not Subscription.unscoped.filter(constituency=person.constituency).exists():
+        return []  # no integration, nothing sent: one query rather than each app's ids and a search
+    states, kinds = dict(Delivery.State.choices), dict(EventType.choices)
+    deliveries = (
+        _deliveries(person, _webhook_ids(person))
+        .order_by("occurred_at", "pk")
+        .values_list(
+            "subscription__name", "subscription__url", "event_type", "occurred_at", "state", "payload"
+        )
+    )
+    records = [
+        {
+            "sent to": f"{name} ({urlsplit(url).hostname})",
+            "what": kinds.get(event_type, event_type),
+            "when": occurred_at,
+            "status": states.get(state, state),
+            "data sent": payload.get("data", {}),
+            "source": "the CLP's integrations (webhooks) its officers set up",
+        }
+        for name, url, event_type, occurred_at, state, payload in deliveries
+    ]
+    if not records:
+        return []
+    return [
+        Section(
+            "labourhub",
+            "webhook_deliveries",
+            "Sent to the CLP's other tools",
+            records,
+            "Each time something about you was recorded (a contact, joining, a sign-up, a telling), the "
+            "ids and the few fields shown were sent to the tools the CLP's officers connected.",
+        )
+    ]
 
 
 def _audit_section(person: Person) -> Section:

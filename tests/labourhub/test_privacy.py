@@ -159,8 +159,9 @@ def test_export_costs_one_query_per_section(anytown, dpl, history, django_assert
     with django_assert_max_num_queries(30) as captured:
         export = subject_access_export(person=person, user=dpl)
     # One per section (18 sections), the links between apps, the household's names, the person's
-    # phone numbers (one union of every app's, for the texts sent to them) and the audit row.
-    assert len(captured.captured_queries) <= len(export.sections) + 9
+    # phone numbers (one union of every app's, for the texts sent to them), whether the CLP has
+    # integrations (webhook deliveries are looked for only then) and the audit row.
+    assert len(captured.captured_queries) <= len(export.sections) + 10
 
 
 def test_another_clps_data_protection_lead_can_neither_export_nor_erase(client, otherton, history):
@@ -411,7 +412,9 @@ def test_erasure_deletes_their_texts_and_keeps_the_opt_out(anytown, otherton, dp
     assert SmsOptOut.objects.filter(number="+447700900123", opted_in_at__isnull=True).exists()
 
 
-def test_erasure_deletes_webhook_deliveries_that_name_them(anytown, otherton, dpl, history, texts):
+def test_export_lists_and_erasure_deletes_webhook_deliveries_that_name_them(
+    anytown, otherton, dpl, history, texts
+):
     from campaigns.webhooks import signup_emit
     from labourhub.webhooks.models import Delivery, EventType
     from labourhub.webhooks.services import Event, events_emit
@@ -440,6 +443,18 @@ def test_erasure_deletes_webhook_deliveries_that_name_them(anytown, otherton, dp
     Delivery.unscoped.filter(pk__in=[contact, joined]).update(state=Delivery.State.DELIVERED)  # past ones too
 
     person = privacy.person_linked(Person(anytown.constituency, frozenset({jane.pk})))
+    sent = _section(
+        json.loads(subject_access_export(person=person, user=dpl).as_json()), "webhook_deliveries"
+    )
+    kinds = (
+        EventType.CONTACT_RECORDED,
+        EventType.TELLING_RECORDED,
+        EventType.MEMBER_JOINED,
+        EventType.SIGNUP_CREATED,
+    )
+    assert sorted(d["what"] for d in sent) == sorted(kind.label for kind in kinds)
+    assert {d["data sent"].get("contact_id") for d in sent} == {1, None}  # not Bob's (2), not Otherton's (3)
+    assert all(d["sent to"].endswith(")") and d["source"] for d in sent)
     assert ("webhook deliveries naming them", 4) in privacy.erasure_preview(person)
     result = person_erase(person=person, user=dpl, reason="SAR-20")
     assert ("webhook deliveries naming them", 4) in result.removed
