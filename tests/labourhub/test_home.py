@@ -224,6 +224,7 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
             constituency=mine, status=AccessStatus.ENDORSEMENT
         ).count(),
         "name_changes_to_review": 1,
+        "event_invitations_to_answer": 0,
     }
     assert needs["register_imports_running"] == 1 and needs["register_imports_failed"] == 2
     assert needs["access_to_endorse"] == 3
