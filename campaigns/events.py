@@ -121,34 +121,39 @@ def with_counts(events: QuerySet[Event]) -> QuerySet[Event]:
 
 def listed(events: QuerySet[Event], *, past: bool, start: int, stop: int) -> list[Event]:
     """The events `events[start:stop]` (already scoped to the reader) that are upcoming (a shift
-    still to end) or past, newest first, each with its shifts in order (`event.shift_list`), the
-    first one's start as text (`event.first_start`) and the counts `counted` gives. Three queries whatever
-    the number of events. The shifts are read through the scoped events (Shift.unscoped joined to
-    them): scoping them again rebuilt the reader's constituencies twice more a request."""
+    still to end) or past, newest first, each with its first shift's start as text
+    (`event.first_start`) and the counts `counted` gives. Three queries whatever the number of
+    events. The shifts are read through the scoped events (Shift.unscoped joined to them):
+    scoping them again rebuilt the reader's constituencies twice more a request."""
     later = Shift.unscoped.filter(event=OuterRef("pk"), ends_at__gt=timezone.now())
     page = list(
         events.filter(~Exists(later) if past else Exists(later))
         .select_related("constituency")
         .order_by("-created_at")[start:stop]
     )
-    by_event: dict[int, list[Shift]] = {event.pk: [] for event in page}
-    for shift in Shift.unscoped.filter(event__in=list(by_event)).order_by("starts_at", "id"):
-        by_event[shift.event_id].append(shift)
+    shift_events: dict[int, int] = {}  # shift id -> event id
+    first: dict[int, datetime.datetime] = {}
+    for pk, event_id, starts_at in (
+        Shift.unscoped.filter(event__in=page)
+        .order_by("starts_at", "id")
+        .values_list("pk", "event", "starts_at")
+    ):
+        shift_events[pk] = event_id
+        first.setdefault(event_id, starts_at)
     for event in page:
-        event.shift_list = by_event[event.pk]
-        first = event.shift_list[0].starts_at if event.shift_list else None
         # as the date filter "D j M, H:i" would, without the filter's cost 50 times a page
-        event.first_start = f"{timezone.localtime(first):%a %-d %b, %H:%M}" if first else ""
-    return counted(page)
+        starts = first.get(event.pk)
+        event.first_start = f"{timezone.localtime(starts):%a %-d %b, %H:%M}" if starts else ""  # type: ignore[attr-defined]
+    return counted(page, shift_events)
 
 
-def counted(listed: list[Event]) -> list[Event]:
-    """`listed` (a page of events read by `listed`, with their `shift_list`) each with the counts of its sign-ups, from one grouped
-    query over the shifts of these events only, by shift id: with the events' ids it joined the
-    shifts and Postgres hashed all 50,000 sign-ups of a 500-event region for a page of 50 (23 ms
-    of a list's 24 ms of Postgres; tests/perf/bench_events.py). A grouped count over `with_counts`'
-    join of every event before the LIMIT was slower still (540 ms under load)."""
-    shift_events = {shift.pk: event.pk for event in listed for shift in event.shift_list}
+def counted(listed: list[Event], shift_events: dict[int, int]) -> list[Event]:
+    """`listed` (a page of events) each with the counts of its sign-ups, from one grouped query
+    over the shifts of these events only (`shift_events`: shift id -> event id), by shift id: with
+    the events' ids it joined the shifts and Postgres hashed all 50,000 sign-ups of a 500-event
+    region for a page of 50 (EXPLAIN ANALYZE under load 48 ms, by shift ids 2.9 ms;
+    tests/perf/bench_events.py). A grouped count over `with_counts`' join of every event before
+    the LIMIT was slower still (540 ms under load)."""
     totals: dict[int, dict[str, int]] = {event.pk: dict.fromkeys(COUNTS, 0) for event in listed}
     if shift_events:
         booked = Q(status=Signup.Status.BOOKED)
