@@ -5,12 +5,12 @@ from allauth.core.internal import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from campaigns import events, events_privacy, events_services
@@ -70,18 +70,13 @@ def event_list(request):
     if not constituencies.exists():
         raise PermissionDenied("Only organisers and officers run events.")
     show_past = request.GET.get("past") == "1"
-    listed = Event.objects.for_user(request.user, Action.ORGANISE).select_related("constituency")
-    now = timezone.now()
-    # An Exists, not a join on shifts: a join would multiply the counts by the shifts it matched.
-    later = Shift.objects.for_user(request.user, Action.ORGANISE).filter(
-        event=OuterRef("pk"), ends_at__gt=now
-    )
-    listed = listed.filter(~Exists(later)) if show_past else listed.filter(Exists(later))
-    listed = listed.prefetch_related(
-        Prefetch("shifts", queryset=Shift.objects.for_user(request.user).order_by("starts_at"))
-    )
     page = max(_number(request.GET.get("page")), 1)
-    shown = events.counted(listed.order_by("-created_at")[(page - 1) * EVENTS_PAGE : page * EVENTS_PAGE + 1])
+    shown = events.listed(
+        Event.objects.for_user(request.user, Action.ORGANISE),
+        past=show_past,
+        start=(page - 1) * EVENTS_PAGE,
+        stop=page * EVENTS_PAGE + 1,  # one more: is there a next page?
+    )
     return render(
         request,
         "campaigns/events/list.html",
@@ -143,20 +138,23 @@ def event_edit(request, pk):
 def event_detail(request, pk):
     event = get_event_for_user(request, pk)
     shifts = list(events.shifts_with_fill(event))
-    signups = list(
-        Signup.objects.for_user(request.user, Action.ORGANISE)
-        .filter(shift__event=event)
-        .select_related("contact__member")
-        .order_by("shift__starts_at", "status", "status_at", "id")
-    )
     # Each shift's start is formatted once, not once per sign-up and again per "Move to" option
-    # (the date filter was most of a row's time; bench_events): the rows share the shifts read above.
-    by_id = {shift.pk: shift for shift in shifts}
+    # (the date filter was most of a row's time; bench_events): the rows share the shifts read here.
     for shift in shifts:
         shift.label = date_filter(timezone.localtime(shift.starts_at), "D j M H:i")
+    signups = events.signups_of(event, shifts)
+    # A row's "Move to" choices are the event's other shifts: rendered once a shift, not by a loop
+    # in each of ~100 rows (bench_events).
+    options = {
+        shift.pk: format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((other.pk, other.label) for other in shifts if other != shift),
+        )
+        for shift in shifts
+    }
     for signup in signups:
-        if signup.shift_id in by_id:  # always, unless a shift was added between the two reads
-            signup.shift = by_id[signup.shift_id]
+        signup.move_options = options.get(signup.shift_id, "")
     # Each sign-up's decide form posts to signups/<id>/decide/: the URL is built once and each row
     # fills in its id, instead of a {% url %} per row (about 100 rows an event; bench_events).
     decide_url = reverse("campaigns:signup_decide", args=[0]).removesuffix("0/decide/")
