@@ -165,11 +165,15 @@ def _by_hour(election, voted, district_ids):
     return [(hour, counted.get(hour, 0)) for hour in hours]
 
 
-def _promise_tallies(election, box_ids, links):
+def _promise_tallies(election, box_ids, links, room):
     """The promise counts by district and by box, and the map's doors, from one read of the
-    promise list (gotv.board_sql)."""
+    promise list (gotv.board_sql). A room's board reads only its boxes' districts (each whole)."""
+    district_ids = None
+    if room is not None:
+        shown = set(box_ids)
+        district_ids = sorted({link.polling_district_id for link in links if link.box_id in shown})
     rows, doors = board_sql.tallies_and_doors(
-        election, door_box_ids=box_ids, door_limit=MAP_DOOR_LIMIT + 1, links=links
+        election, door_box_ids=box_ids, door_limit=MAP_DOOR_LIMIT + 1, links=links, district_ids=district_ids
     )
     by_district, by_box = defaultdict(promise_lists.Tally), defaultdict(promise_lists.Tally)
     for row in rows:
@@ -197,7 +201,7 @@ def board(election, room=None, now=None):
     districts_of = defaultdict(list)
     for link in sorted(links, key=lambda link: link.polling_district.code):
         districts_of[link.box_id].append(link)
-    by_district, by_box, doors, left_off = _promise_tallies(election, [box.pk for box in boxes], links)
+    by_district, by_box, doors, left_off = _promise_tallies(election, [box.pk for box in boxes], links, room)
     voted = turnout.voted_by_hour(election)
     told = defaultdict(int)
     for (district, _), n in voted.items():

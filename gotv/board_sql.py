@@ -27,9 +27,10 @@ file, table names taken from the models, and one `WHEN ... THEN` per box distric
 are all bound parameters; every value (ids, codes, the states from their TextChoices, the limit)
 is a parameter.
 
-tallies_and_doors(election, *, door_box_ids, door_limit) -> (rows, doors)
+tallies_and_doors(election, *, door_box_ids, door_limit, district_ids=None) -> (rows, doors)
     rows:  [TallyRow(poll_district_id, box_id, promises, postal, voted, wont_vote, do_not_return,
-           to_get_out)], one per (district, box)
+           to_get_out)], one per (district, box), of `district_ids` only when given (a room's
+           board: a third of the work where three rooms share a constituency)
     doors: [(latitude, longitude, electors)] of the knock-up list (gotv.promises.knock_up) at boxes
            `door_box_ids` with a location, at most `door_limit` rows (unordered, as before)
 """
@@ -110,7 +111,7 @@ p AS MATERIALIZED (
             AND mark.kind = %(postal)s
       LEFT JOIN {vote} AS vote ON vote.elector_id = entry.elector_id AND vote.election_id = %(election)s
       LEFT JOIN chased ON chased.elector_id = entry.elector_id
-     WHERE entry.publication_id = %(publication)s
+     WHERE entry.publication_id = %(publication)s{districts}
 )
 SELECT 0 AS part, poll_district_id, box_id, COUNT(*) AS n,
        COUNT(*) FILTER (WHERE postal), COUNT(*) FILTER (WHERE voted),
@@ -136,6 +137,10 @@ _WARDS = (
 ).format(**_T)
 
 
+# A committee room's board reads only its boxes' polling districts (all of each, so a split
+# district's line is whole); the overview reads them all.
+_DISTRICTS = "\n       AND entry.polling_district_id = ANY(%(districts)s::bigint[])"
+
 WORK_MEM = "64MB"
 
 
@@ -158,8 +163,9 @@ def _box_case(links, params):
     return f"CASE {' '.join(whens)} END" if whens else "NULL::bigint"
 
 
-def statement(election, *, door_box_ids, door_limit, links=None):
-    """The statement and its parameters (for tallies_and_doors, and for EXPLAIN in tests)."""
+def statement(election, *, door_box_ids, door_limit, links=None, district_ids=None):
+    """The statement and its parameters (for tallies_and_doors, and for EXPLAIN in tests).
+    `district_ids`: only these polling districts' promises (a room's); None: every district."""
     if links is None:
         links = promise_lists.box_links(election)
     ward_ids = list(election.wards.values_list("pk", flat=True))  # as promises.on_register
@@ -175,9 +181,13 @@ def statement(election, *, door_box_ids, door_limit, links=None):
         "at_home": PostalChaseContact.Outcome.AT_HOME.value,
         "door_boxes": list(door_box_ids),
         "door_limit": door_limit,
+        "districts": list(district_ids or ()),
     }
     box = _box_case(links, params)
-    sql = _STATEMENT.format(box=box, wards=_WARDS if ward_ids else "", get_out=_GET_OUT, **_T)
+    districts = _DISTRICTS if district_ids is not None else ""
+    sql = _STATEMENT.format(
+        box=box, wards=_WARDS if ward_ids else "", districts=districts, get_out=_GET_OUT, **_T
+    )
     return sql, params
 
 
@@ -189,10 +199,15 @@ def run(sql, params):
         return cursor.fetchall()
 
 
-def tallies_and_doors(election, *, door_box_ids, door_limit, links=None):
+def tallies_and_doors(election, *, door_box_ids, door_limit, links=None, district_ids=None):
     """See the module docstring (`links`: gotv.promises.box_links(election), if the caller has
-    them). Callers scope first (an election from `for_user`)."""
-    result = run(*statement(election, door_box_ids=door_box_ids, door_limit=door_limit, links=links))
+    them; `district_ids`: only these districts' rows, as `statement`). Callers scope first (an
+    election from `for_user`)."""
+    result = run(
+        *statement(
+            election, door_box_ids=door_box_ids, door_limit=door_limit, links=links, district_ids=district_ids
+        )
+    )
     tallies = [TallyRow(*row[1:9]) for row in result if row[0] == 0]
     doors = [(row[9], row[10], row[3]) for row in result if row[0] == 1]
     return tallies, doors

@@ -370,9 +370,10 @@ def telling_record(
     name = Elector(first_names=entry.first_names or "", surname=entry.surname or "").full_name
     display = entry.elector_number_raw or str(number)
     if first:
-        telling_emit(
-            telling, election
-        )  # webhooks: one statement, for a first telling only (gotv/webhooks.py)
+        if head.subscribed:
+            # Webhooks (gotv/webhooks.py), for a first telling only: the telling statement said
+            # whether anyone subscribes, so where no one does (the usual day) it costs no statement.
+            telling_emit(telling, election)
         return TellingResult("found", f"{display} {name}", telling, name, display, telling.flags)
     return TellingResult(
         "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags

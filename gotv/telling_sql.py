@@ -35,6 +35,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
 from gotv.poll_numbers import BoxDistricts
 from labourhub.models import Constituency, PollingDistrict, Region
+from labourhub.webhooks.models import EventType, Subscription
 from voters.models import Elector, RegisterEntry
 
 _T = {
@@ -48,6 +49,7 @@ _T = {
     "elector": Elector._meta.db_table,
     "constituency": Constituency._meta.db_table,
     "region": Region._meta.db_table,
+    "subscription": Subscription._meta.db_table,
 }
 
 
@@ -246,6 +248,7 @@ class TellingRow(NamedTuple):
     code: str | None  # the candidate's polling district code
     first_names: str | None
     surname: str | None
+    subscribed: bool  # an active webhook subscription wants telling.recorded (gotv/webhooks.py)
 
 
 # `chosen` is resolution_of's choice (gotv.poll_numbers): with a prefix the first entry, if the box
@@ -307,7 +310,8 @@ held AS (
 SELECT (SELECT id FROM prior), (SELECT id FROM told), (SELECT id FROM voted), (SELECT id FROM held),
        (SELECT elector_id FROM told),
        c.elector_id, c.polling_district_id, c.elector_number, c.elector_suffix,
-       c.elector_number_raw, c.code, c.first_names, c.surname
+       c.elector_number_raw, c.code, c.first_names, c.surname,
+       EXISTS (SELECT 1 FROM {subscription} WHERE state = %(active)s AND %(event)s = ANY (event_types))
   FROM (SELECT 1) AS one
   LEFT JOIN candidates c ON true
  ORDER BY c.id
@@ -351,6 +355,8 @@ def telling_insert(
         "downloaded_at": downloaded_at,
         "flags": json.dumps(flags),
         "source": VoteRecord.Source.TELLING.value,
+        "active": Subscription.State.ACTIVE.value,
+        "event": EventType.TELLING_RECORDED.value,
     }
     with _prepared_cursor() as cursor:
         cursor.execute(_TELLING_SQL, params)

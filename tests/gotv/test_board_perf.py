@@ -191,3 +191,18 @@ def test_the_boards_read_without_a_postal_list(everything):
     board = _board_read(day.election, box_ids)
     assert board == _orm_read(day.election, box_ids)
     assert not any(c[1] for c in board[0].values())  # nobody postal without the election's postal list
+
+
+def test_a_rooms_read_is_the_full_reads_rows_for_its_districts(everything):
+    """A committee room's board reads only its boxes' districts (a third of the promise list where
+    three rooms share a constituency): each district's rows, a split one's on every box, are the
+    full read's, and no other district's."""
+    day, box_ids = everything
+    full, _ = _board_read(day.election, box_ids)
+    split = next(d for d, box in full if sum(1 for dd, _ in full if dd == d) > 1)  # on two boxes
+    rows, _ = board_sql.tallies_and_doors(
+        day.election, door_box_ids=box_ids, door_limit=1000, district_ids=[split]
+    )
+    mine = {(r.poll_district_id, r.box_id): tuple(r[2:]) for r in rows}
+    assert mine == {key: counts for key, counts in full.items() if key[0] == split}
+    assert len(mine) == 2 and mine != full
