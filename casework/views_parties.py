@@ -102,6 +102,12 @@ def case_third_parties(request, pk):
                 request, f"{party.name} can act for the constituent while their authority is live."
             )
             return redirect("casework:case", pk=case.pk)
+    if form.errors and request.FILES.get("form_upload") and "form_upload" not in form.errors:
+        # A browser never keeps a chosen file across a page with errors: say so, or the form's
+        # next submit would say no form was attached.
+        form.add_error(
+            "form_upload", "Choose the signed form again: a file is not kept when the form has an error."
+        )
     return _page(request, "casework/case_third_parties.html", case, form, 400 if form.errors else 200)
 
 

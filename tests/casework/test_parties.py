@@ -151,6 +151,40 @@ def test_third_party_page_adds_with_an_upload_and_withdraws(client, anytown, off
     assert "Nothing goes to them" in client.get(reverse("casework:case", args=[case.pk])).content.decode()
 
 
+def test_third_party_form_chooses_no_relationship_and_says_when_a_chosen_file_must_be_chosen_again(
+    client, anytown, office
+):
+    """pages9: "Relative" came pre-selected, and a file chosen before an error (a wrong date) was silently
+    dropped, so the corrected form was refused for want of the signed form."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = case_in(anytown)
+    client.force_login(office["worker"])
+    url = reverse("casework:case_third_parties", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>Choose one</option>' in page
+    bad = client.post(url, {"name": "Pat Solicitor", "authority_signed_on": "31/02/2026", "authority_held": "signed_form",
+                            "form_upload": SimpleUploadedFile("signed.pdf", PDF)})  # fmt: skip
+    assert bad.status_code == 400
+    errors = bad.context["form"].errors
+    assert "relationship" in errors and "authority_signed_on" in errors
+    assert errors["form_upload"] == [
+        "Choose the signed form again: a file is not kept when the form has an error."
+    ]
+    assert 'value="Pat Solicitor"' in bad.content.decode()  # what was typed stays
+    assert not ThirdParty.unscoped.filter(case=case).exists()
+
+
+def test_withdrawing_authority_asks_first_on_the_case_page(client, anytown, office):
+    case = case_in(anytown)
+    party = _party(case, office["worker"])
+    client.force_login(office["worker"])
+    page = client.get(reverse("casework:case", args=[case.pk])).content.decode()
+    question = page[page.index('<details class="confirm">') : page.index("</details>")]
+    assert f"Record that {party.name}'s authority was withdrawn today?" in question
+    assert f'name="withdraw" value="{party.pk}"' in question  # the only way to post it is inside the question
+
+
 # --- Linked cases --------------------------------------------------------------------------------
 
 

@@ -245,3 +245,13 @@ def test_a_regional_officer_sees_requests_waiting_for_review(client, anytown, re
     client.force_login(regional_officer)
     needs = _needs(client.get(reverse("home")).text)
     assert needs["access_to_review"] == AccessRequest.objects.filter(status=AccessStatus.REVIEW).count() == 2
+
+
+def test_the_api_tokens_page_and_the_status_page_are_a_click_from_home(client, anytown):
+    """Nothing linked to either before (pages9): the token page was reached only by typing its URL."""
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("home")).text
+    assert f'href="{reverse("api_tokens")}"' in page
+    assert f'href="{reverse("status:page")}"' in page
+    client.logout()
+    assert f'href="{reverse("status:page")}"' in client.get(reverse("account_login")).text
