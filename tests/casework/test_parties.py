@@ -65,6 +65,23 @@ def test_second_constituent_from_the_register_is_shown_and_found_by_name_and_pos
     assert case.reference not in client.get(listing, {"q": "Nobodyelse", "status": "all"}).content.decode()
 
 
+def test_finding_a_constituent_says_when_more_match_than_are_listed(client, anytown, office, monkeypatch):
+    """pages9: "Jones" listed the first 25 of hundreds with nothing saying the one sought may be further on."""
+    from casework import views_parties
+
+    monkeypatch.setattr(views_parties, "FOUND_SHOWN", 2)
+    case = case_in(anytown)
+    for _ in range(2):
+        _elector(anytown)
+    client.force_login(office["worker"])
+    url = reverse("casework:case_constituents", args=[case.pk])
+    assert "More than" not in client.get(url, {"find": "Partnerby"}).content.decode()
+    _elector(anytown)
+    page = client.get(url, {"find": "Partnerby"}).content.decode()
+    assert "More than 2 people match “Partnerby”: these are the first 2." in page
+    assert page.count("Robin Partnerby</a>") == 2
+
+
 def test_constituent_entered_fresh_needs_a_name_and_an_elector_outside_the_area_is_refused(
     client, anytown, otherton, office
 ):
