@@ -224,6 +224,7 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
             constituency=mine, status=AccessStatus.ENDORSEMENT
         ).count(),
         "name_changes_to_review": 1,
+        "invitation_requests": 0,
     }
     assert needs["register_imports_running"] == 1 and needs["register_imports_failed"] == 2
     assert needs["access_to_endorse"] == 3
@@ -255,3 +256,24 @@ def test_the_api_tokens_page_and_the_status_page_are_a_click_from_home(client, a
     assert f'href="{reverse("status:page")}"' in page
     client.logout()
     assert f'href="{reverse("status:page")}"' in client.get(reverse("account_login")).text
+
+
+def test_a_secretary_home_counts_requests_from_other_clps_waiting_for_their_answer(client, anytown, otherton):
+    """pages9: nothing told the other CLP's secretary a request had come (its page sits behind Events)."""
+    from campaigns.models import EventInvitation
+    from tests.campaigns.event_factories import event_with_shift
+
+    for title, state in (("Saturday", "asked"), ("Sunday", "asked"), ("Monday", "declined")):
+        event, _ = event_with_shift(otherton.constituency, title=title, meeting_point="1 High St")
+        event.visiting_constituencies.set([anytown.constituency])
+        EventInvitation.unscoped.create(
+            event=event, constituency=anytown.constituency, state=state, subject="Join us", body="Hello"
+        )
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("home")).text
+    assert _needs(page)["invitation_requests"] == 2
+    assert f'href="{reverse("campaigns:invitation_requests")}"' in page
+    client.force_login(otherton.user(Role.CLP_SECRETARY))  # the asking CLP has nothing to answer
+    assert _needs(client.get(reverse("home")).text)["invitation_requests"] == 0
+    client.force_login(anytown.user(Role.ORGANISER))  # answered only by those who email members
+    assert "invitation_requests" not in _needs(client.get(reverse("home")).text)
