@@ -1,4 +1,6 @@
-"""Campaigns' part of the home page (labourhub/home.py): other CLPs' requests waiting for an answer."""
+"""Campaigns' part of the home page (labourhub/home.py): requests from other CLPs waiting for an
+answer. Nothing else told the other CLP's secretary a request had come: the page listing them sits
+behind the events list."""
 
 from django.urls import reverse
 
@@ -8,14 +10,14 @@ from labourhub.scoping import Action, can
 
 
 def needs(user):
-    if not can(user, Action.MANAGE_MEMBERS):  # those who answer them (campaigns:invitation_requests)
+    if not can(user, Action.MANAGE_MEMBERS):
         return []
-    waiting = EventInvitation.objects.asked_of(user).filter(state=EventInvitation.State.ASKED)
+    waiting = EventInvitation.objects.asked_of(user).filter(state=EventInvitation.State.ASKED).count()
     return [
         Need(
-            "event_invitations_to_answer",
-            waiting.count(),
-            "requests from other CLPs to invite your volunteers to their events",
+            "invitation_requests",
+            waiting,
+            "requests from other CLPs to invite your volunteers",
             reverse("campaigns:invitation_requests"),
         )
     ]

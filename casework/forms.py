@@ -272,7 +272,8 @@ class _AttachmentChoice(forms.ModelChoiceField):
 
 class ThirdPartyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    relationship = forms.ChoiceField(choices=ThirdParty.Relationship.choices)
+    # No relationship chosen for the caseworker: "Relative" pre-selected was left as it was.
+    relationship = forms.ChoiceField(choices=[("", "Choose one")] + ThirdParty.Relationship.choices)
     organisation = forms.CharField(required=False, max_length=200, label="Organisation (if any)")
     email = forms.EmailField(required=False)
     phone = forms.CharField(required=False, max_length=30)

@@ -24,6 +24,7 @@ from casework.views import (
 )
 
 AGENCY_PAGE = 200
+FOUND_SHOWN = 25  # register matches listed when adding a constituent; more asks for a narrower search
 
 
 def _page(request, template, case, form, status=200, **extra):
@@ -59,9 +60,9 @@ def case_constituents(request, pk):
         chosen = electors.filter(pk=request.GET["elector"]).first()
         if chosen is not None:
             form = ConstituentForm(initial={"elector": chosen.pk})
-    found = _find_electors(electors, find).order_by("surname", "first_names")[:25]
+    found = list(_find_electors(electors, find).order_by("surname", "first_names")[: FOUND_SHOWN + 1])
     return _page(request, "casework/case_constituents.html", case, form, 400 if form.errors else 200,
-                 find=find, found=found, chosen=chosen)  # fmt: skip
+                 find=find, found=found[:FOUND_SHOWN], more_found=len(found) > FOUND_SHOWN, chosen=chosen)  # fmt: skip
 
 
 @login_required
@@ -102,6 +103,12 @@ def case_third_parties(request, pk):
                 request, f"{party.name} can act for the constituent while their authority is live."
             )
             return redirect("casework:case", pk=case.pk)
+    if form.errors and request.FILES.get("form_upload") and "form_upload" not in form.errors:
+        # A browser never keeps a chosen file across a page with errors: say so, or the form's
+        # next submit would say no form was attached.
+        form.add_error(
+            "form_upload", "Choose the signed form again: a file is not kept when the form has an error."
+        )
     return _page(request, "casework/case_third_parties.html", case, form, 400 if form.errors else 200)
 
 

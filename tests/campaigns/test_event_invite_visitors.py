@@ -123,15 +123,15 @@ def test_a_declined_request_sends_nothing_and_is_not_asked_twice_while_open(clie
     client.post(url, data)
     client.post(url, data)
     invitation = EventInvitation.unscoped.get()  # one open request per CLP
-    assert _home_needs(client)["event_invitations_to_answer"] == 0  # Anytown asked: not theirs to answer
+    assert _home_needs(client)["invitation_requests"] == 0  # Anytown asked: not theirs to answer
     client.force_login(otherton.user(Role.CANVASSER))
-    assert "event_invitations_to_answer" not in _home_needs(client)
+    assert "invitation_requests" not in _home_needs(client)
     client.force_login(otherton.user(Role.CLP_SECRETARY))
-    assert _home_needs(client)["event_invitations_to_answer"] == 1  # what brings Otherton's secretary
+    assert _home_needs(client)["invitation_requests"] == 1  # what brings Otherton's secretary
     client.post(reverse("campaigns:invitation_requests"), {"invitation": invitation.pk, "action": "decline"})
     invitation.refresh_from_db()
     assert invitation.state == "declined" and not EmailSend.unscoped.exists()
-    assert _home_needs(client)["event_invitations_to_answer"] == 0
+    assert _home_needs(client)["invitation_requests"] == 0
     bad = client.post(url, {"part": "ask", "ask-subject": "Hi {{nickname}}", "ask-body": "x"})
     assert bad.status_code == 404  # Otherton's secretary may not ask on Anytown's event: not theirs
     client.force_login(anytown.user(Role.CLP_SECRETARY))

@@ -65,6 +65,23 @@ def test_second_constituent_from_the_register_is_shown_and_found_by_name_and_pos
     assert case.reference not in client.get(listing, {"q": "Nobodyelse", "status": "all"}).content.decode()
 
 
+def test_finding_a_constituent_says_when_more_match_than_are_listed(client, anytown, office, monkeypatch):
+    """pages9: "Jones" listed the first 25 of hundreds with nothing saying the one sought may be further on."""
+    from casework import views_parties
+
+    monkeypatch.setattr(views_parties, "FOUND_SHOWN", 2)
+    case = case_in(anytown)
+    for _ in range(2):
+        _elector(anytown)
+    client.force_login(office["worker"])
+    url = reverse("casework:case_constituents", args=[case.pk])
+    assert "More than" not in client.get(url, {"find": "Partnerby"}).content.decode()
+    _elector(anytown)
+    page = client.get(url, {"find": "Partnerby"}).content.decode()
+    assert "More than 2 people match “Partnerby”: these are the first 2." in page
+    assert page.count("Robin Partnerby</a>") == 2
+
+
 def test_constituent_entered_fresh_needs_a_name_and_an_elector_outside_the_area_is_refused(
     client, anytown, otherton, office
 ):
@@ -149,6 +166,40 @@ def test_third_party_page_adds_with_an_upload_and_withdraws(client, anytown, off
     party.refresh_from_db()
     assert party.withdrawn_on == TODAY
     assert "Nothing goes to them" in client.get(reverse("casework:case", args=[case.pk])).content.decode()
+
+
+def test_third_party_form_chooses_no_relationship_and_says_when_a_chosen_file_must_be_chosen_again(
+    client, anytown, office
+):
+    """pages9: "Relative" came pre-selected, and a file chosen before an error (a wrong date) was silently
+    dropped, so the corrected form was refused for want of the signed form."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = case_in(anytown)
+    client.force_login(office["worker"])
+    url = reverse("casework:case_third_parties", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>Choose one</option>' in page
+    bad = client.post(url, {"name": "Pat Solicitor", "authority_signed_on": "31/02/2026", "authority_held": "signed_form",
+                            "form_upload": SimpleUploadedFile("signed.pdf", PDF)})  # fmt: skip
+    assert bad.status_code == 400
+    errors = bad.context["form"].errors
+    assert "relationship" in errors and "authority_signed_on" in errors
+    assert errors["form_upload"] == [
+        "Choose the signed form again: a file is not kept when the form has an error."
+    ]
+    assert 'value="Pat Solicitor"' in bad.content.decode()  # what was typed stays
+    assert not ThirdParty.unscoped.filter(case=case).exists()
+
+
+def test_withdrawing_authority_asks_first_on_the_case_page(client, anytown, office):
+    case = case_in(anytown)
+    party = _party(case, office["worker"])
+    client.force_login(office["worker"])
+    page = client.get(reverse("casework:case", args=[case.pk])).content.decode()
+    question = page[page.index('<details class="confirm">') : page.index("</details>")]
+    assert f"Record that {party.name}'s authority was withdrawn today?" in question
+    assert f'name="withdraw" value="{party.pk}"' in question  # the only way to post it is inside the question
 
 
 # --- Linked cases --------------------------------------------------------------------------------

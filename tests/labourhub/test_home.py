@@ -224,7 +224,7 @@ def test_an_officers_home_counts_what_needs_them_in_their_clp_only(client, anyto
             constituency=mine, status=AccessStatus.ENDORSEMENT
         ).count(),
         "name_changes_to_review": 1,
-        "event_invitations_to_answer": 0,
+        "invitation_requests": 0,
     }
     assert needs["register_imports_running"] == 1 and needs["register_imports_failed"] == 2
     assert needs["access_to_endorse"] == 3
@@ -246,3 +246,34 @@ def test_a_regional_officer_sees_requests_waiting_for_review(client, anytown, re
     client.force_login(regional_officer)
     needs = _needs(client.get(reverse("home")).text)
     assert needs["access_to_review"] == AccessRequest.objects.filter(status=AccessStatus.REVIEW).count() == 2
+
+
+def test_the_api_tokens_page_and_the_status_page_are_a_click_from_home(client, anytown):
+    """Nothing linked to either before (pages9): the token page was reached only by typing its URL."""
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("home")).text
+    assert f'href="{reverse("api_tokens")}"' in page
+    assert f'href="{reverse("status:page")}"' in page
+    client.logout()
+    assert f'href="{reverse("status:page")}"' in client.get(reverse("account_login")).text
+
+
+def test_a_secretary_home_counts_requests_from_other_clps_waiting_for_their_answer(client, anytown, otherton):
+    """pages9: nothing told the other CLP's secretary a request had come (its page sits behind Events)."""
+    from campaigns.models import EventInvitation
+    from tests.campaigns.event_factories import event_with_shift
+
+    for title, state in (("Saturday", "asked"), ("Sunday", "asked"), ("Monday", "declined")):
+        event, _ = event_with_shift(otherton.constituency, title=title, meeting_point="1 High St")
+        event.visiting_constituencies.set([anytown.constituency])
+        EventInvitation.unscoped.create(
+            event=event, constituency=anytown.constituency, state=state, subject="Join us", body="Hello"
+        )
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("home")).text
+    assert _needs(page)["invitation_requests"] == 2
+    assert f'href="{reverse("campaigns:invitation_requests")}"' in page
+    client.force_login(otherton.user(Role.CLP_SECRETARY))  # the asking CLP has nothing to answer
+    assert _needs(client.get(reverse("home")).text)["invitation_requests"] == 0
+    client.force_login(anytown.user(Role.ORGANISER))  # answered only by those who email members
+    assert "invitation_requests" not in _needs(client.get(reverse("home")).text)
