@@ -15,11 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.models import Case, CaseChildQuerySet
+from casework.models import Case, CaseChildQuerySet, ConstituentDetails
 from labourhub.scoping import Action, ScopedModel
 
 
-class CaseConstituent(ScopedModel):
+class CaseConstituent(ScopedModel, ConstituentDetails):
     """A further constituent on a case (e.g. the other half of a couple's housing case): found on
     the register (name and address copied in) or entered fresh, like the case's first."""
 
@@ -27,19 +27,6 @@ class CaseConstituent(ScopedModel):
     scope_action = Action.CASEWORK
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="constituents")
-    elector = models.ForeignKey(
-        "voters.Elector",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",  # one way only: nothing on the register side reaches a case
-        db_constraint=False,
-    )
-    name = models.CharField(max_length=200)
-    address = models.CharField(max_length=300, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 

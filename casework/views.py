@@ -27,10 +27,10 @@ from casework.forms import (
     ReopenForm,
     StatusForm,
 )
-from casework.models import Case, CaseLink, Chaser, LetterKind, Office, OfficeMembership
+from casework.models import Case, CaseLink, LetterKind, Office, OfficeMembership
 from labourhub.scoping import Action, get_for_user
 from voters.models import Elector
-from voters.search import CappedPaginator
+from voters.search import COUNT_CAP, CappedPaginator
 
 PAGE_SIZE = 50
 REFERENCE = re.compile(r"^\s*([A-Za-z]{2,8})\s*/\s*(\d+)\s*(?:/\s*(\d{4}))?\s*$")
@@ -59,14 +59,16 @@ def get_case_for_user(request, pk):
     )
 
 
-def _chasers(user):
-    """Chasers still to send, on the cases `user` sees, the longest late first."""
-    return (
-        Chaser.objects.for_user(user, Action.CASEWORK)
-        .to_send()
-        .select_related("case", "agency")
-        .order_by("missed_due_on", "pk")
-    )
+class CasePaginator(CappedPaginator):
+    """CappedPaginator over sealed cases: when the ids read first are all there is (at most
+    COUNT_CAP), the page is read by those ids without compiling the seal a second time
+    (`CaseQuerySet.listed_from_ids`); beyond the cap the page is read through the seal, in order."""
+
+    def __init__(self, object_list, per_page):
+        ids, rows = object_list.listed_from_ids(COUNT_CAP + 1)
+        self.more_than_cap = len(ids) > COUNT_CAP
+        Paginator.__init__(self, object_list if self.more_than_cap else rows, per_page)
+        self.count = min(len(ids), COUNT_CAP)
 
 
 def _case_url():
@@ -122,7 +124,7 @@ def my_cases(request):
     services.cases_listed(user=request.user, office=None, what="mine", request=request)
     context = {
         "memberships": memberships,
-        "chasers": _chasers(request.user).filter(case__in=mine)[:200],
+        "chasers": mine.chasers_to_send()[:200],
         "overdue": _listed(overdue),
         "cases": _listed(mine.exclude(pk__in=overdue.values("pk")))[:200],
         "today": timezone.localdate(),
@@ -135,7 +137,7 @@ def my_cases(request):
 def office_cases(request, pk):
     office, membership = get_office_for_user(request, pk)
     form = CaseFilterForm(request.GET or None, office=office)
-    cases = _cases(request.user).filter(office=office)
+    cases = Case.objects.in_office_for(request.user, membership)
     if not membership.sees_all:
         cases = cases.mine(request.user)
     if form.is_bound and not form.is_valid():
@@ -162,9 +164,9 @@ def office_cases(request, pk):
     chasers = None
     if data.get("overdue"):
         cases = cases.overdue()
-        chasers = _chasers(request.user).filter(case__in=cases)[:200]
+        chasers = cases.chasers_to_send()[:200]
     cases = search_cases(cases, data.get("q") or "")
-    page = CappedPaginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CasePaginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
     services.cases_listed(user=request.user, office=office, what="office", request=request)
     query = request.GET.copy()
     query.pop("page", None)
@@ -369,6 +371,23 @@ def _find_electors(electors, find):
     return found
 
 
+def elector_posted(form, electors):
+    """The valid `form`'s data without its `elector` id, and the elector it names if they are in
+    `electors` (the register of the office's area); otherwise an error on the form, saying so."""
+    data = dict(form.cleaned_data)
+    elector_id = data.pop("elector")
+    chosen = electors.filter(pk=elector_id).first() if elector_id else None
+    if elector_id and chosen is None:
+        form.add_error(None, "That elector is not on the register of this office's area.")
+    return data, chosen
+
+
+def elector_asked(request, electors):
+    """The elector picked from the search results (GET ?elector=<id>), if in `electors`."""
+    elector_id = request.GET.get("elector", "")
+    return electors.filter(pk=elector_id).first() if elector_id.isdigit() else None
+
+
 @login_required
 def case_open(request, pk):
     office, _ = get_office_for_user(request, pk)
@@ -377,12 +396,7 @@ def case_open(request, pk):
     chosen = None
     form = CaseOpenForm(request.POST or None, office=office, initial={"channel": Case.Channel.EMAIL})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        elector_id = data.pop("elector")
-        if elector_id:
-            chosen = electors.filter(pk=elector_id).first()
-            if chosen is None:
-                form.add_error(None, "That elector is not on the register of this office's area.")
+        data, chosen = elector_posted(form, electors)
         if not form.errors:
             try:
                 case = services.case_open(user=request.user, office=office, elector=chosen, **data)
@@ -391,10 +405,8 @@ def case_open(request, pk):
             else:
                 messages.success(request, f"Case {case.reference} opened.")
                 return redirect("casework:case", pk=case.pk)
-    elif request.GET.get("elector", "").isdigit():
-        chosen = electors.filter(pk=request.GET["elector"]).first()
-        if chosen is not None:
-            form = CaseOpenForm(office=office, initial={"elector": chosen.pk, "channel": Case.Channel.EMAIL})
+    elif chosen := elector_asked(request, electors):
+        form = CaseOpenForm(office=office, initial={"elector": chosen.pk, "channel": Case.Channel.EMAIL})
     context = {
         "office": office,
         "form": form,

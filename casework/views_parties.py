@@ -19,6 +19,8 @@ from casework.views import (
     _find_electors,
     _office_electors,
     add_errors,
+    elector_asked,
+    elector_posted,
     get_case_for_user,
     get_office_for_user,
 )
@@ -42,12 +44,7 @@ def case_constituents(request, pk):
     chosen = None
     form = ConstituentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        elector_id = data.pop("elector")
-        if elector_id:
-            chosen = electors.filter(pk=elector_id).first()
-            if chosen is None:
-                form.add_error(None, "That elector is not on the register of this office's area.")
+        data, chosen = elector_posted(form, electors)
         if not form.errors:
             try:
                 person = services.case_constituent_add(user=request.user, case=case, elector=chosen, **data)
@@ -61,6 +58,10 @@ def case_constituents(request, pk):
         if chosen is not None:
             form = ConstituentForm(initial={"elector": chosen.pk})
     found = list(_find_electors(electors, find).order_by("surname", "first_names")[: FOUND_SHOWN + 1])
+
+    elif chosen := elector_asked(request, electors):
+        form = ConstituentForm(initial={"elector": chosen.pk})
+    found = _find_electors(electors, find).order_by("surname", "first_names")[:25]
     return _page(request, "casework/case_constituents.html", case, form, 400 if form.errors else 200,
                  find=find, found=found[:FOUND_SHOWN], more_found=len(found) > FOUND_SHOWN, chosen=chosen)  # fmt: skip
 

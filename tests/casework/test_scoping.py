@@ -129,3 +129,32 @@ def test_scoping_off_does_not_open_casework(anytown, office, monkeypatch):
     case_in(anytown)
     assert seen(anytown.user(Role.CLP_SECRETARY)) == set()
     assert office_of(anytown)["office"].cases.count() == 1
+
+
+def test_the_seal_for_one_office_is_the_seal_for_each_kind_of_membership(
+    anytown, otherton, office, other_office
+):
+    """`Case.objects.in_office_for(user, membership)` (the office's list: the membership read in
+    force in the request written into the seal) sees exactly what `for_user` sees in that office,
+    for the lead, an all-cases worker and a my-cases worker, sensitive cases included; a membership
+    that is not the user's own, or has ended, gives nothing."""
+    cases = [
+        case_in(anytown, owner=office["lead"]),
+        case_in(anytown, owner=office["lead"], assignees=[office["mine"]]),
+        case_in(anytown, owner=office["mine"], sensitive=True),
+        case_in(anytown, owner=office["lead"], sensitive=True),
+        case_in(anytown, owner=office["worker"], sensitive=True),
+    ]
+    case_in(otherton)
+    memberships = {m.user_id: m for m in OfficeMembership.objects.filter(office=office["office"])}
+    for who in ("lead", "worker", "mine"):
+        user = office[who]
+        expected = set(Case.objects.for_user(user, Action.CASEWORK).filter(office=office["office"]))
+        assert set(Case.objects.in_office_for(user, memberships[user.pk])) == expected, who
+    assert set(Case.objects.in_office_for(office["lead"], memberships[office["lead"].pk])) == set(cases)
+    assert set(Case.objects.in_office_for(office["mine"], memberships[office["mine"].pk])) == set(cases[1:3])
+    # Someone else's membership, or one that has ended, opens nothing.
+    assert not Case.objects.in_office_for(office["worker"], memberships[office["lead"].pk]).exists()
+    lead = memberships[office["lead"].pk]
+    lead.ended_at = timezone.now()
+    assert not Case.objects.in_office_for(office["lead"], lead).exists()
