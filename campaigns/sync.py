@@ -107,7 +107,9 @@ class _Batch:
         key = (kind, source.pk)
         if key not in self.open_now:
             # The pages' own rule (Pack/CallList.objects.for_user), its SQL compiled once per process.
-            sql, params = row_for_user_sql(Pack if kind == "pack" else CallList, Action.CANVASS, self.user, source.pk)
+            sql, params = row_for_user_sql(
+                Pack if kind == "pack" else CallList, Action.CANVASS, self.user, source.pk
+            )
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT EXISTS ({sql})", params)  # noqa: S608  (scoping_sql's compiled text)
                 self.open_now[key] = cursor.fetchone()[0]
@@ -225,7 +227,7 @@ def _visit_input(batch, item):
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one transaction; inside the API's (idempotency), no savepoint
 def sync_batch(*, user, items, request=None, source=""):
     """Apply each item once; return one result per item, in the order sent. `source`: the contacts'
     recorded source when not the phone page's own ("API client 3: name", from /api/v1/).
