@@ -89,21 +89,35 @@ def may_now(user: Any, action: Action) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-class ScopeAndGrant(permissions.BasePermission):
-    """A token needs the scope for this kind of call; the owner (or the signed-in user) needs, now,
-    a grant for the Action of the page the call mirrors."""
+class TokenScope(permissions.BasePermission):
+    """A signed-in user, or a token with the scope for this kind of call. No role is asked for: the
+    resources everyone has of their own (access's holdings and requests) need only this."""
 
     message = "You have no role that allows this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        scope, _ = self.scope_held(request, view)
+        return scope is not None
+
+    @staticmethod
+    def scope_held(request: Request, view: Any) -> tuple[Scope | None, Action | None]:
+        """The view's (scope, action) for this call; 401 signed out, 403 for a token without the scope."""
         if not request.user or not request.user.is_authenticated:
             raise exceptions.NotAuthenticated("Send a token: Authorization: Bearer <token>.")
-        write = request.method not in SAFE_METHODS
-        scope, action = view.scope_and_action(write)
+        scope, action = view.scope_and_action(request.method not in SAFE_METHODS)
+        if scope is not None and isinstance(request.auth, ApiToken) and scope not in request.auth.scopes:
+            raise exceptions.PermissionDenied(f"This token lacks the scope {scope}.")
+        return scope, action
+
+
+class ScopeAndGrant(TokenScope):
+    """A token needs the scope for this kind of call; the owner (or the signed-in user) needs, now,
+    a grant for the Action of the page the call mirrors."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        scope, action = self.scope_held(request, view)
         if scope is None or action is None:
             return False
-        if isinstance(request.auth, ApiToken) and scope not in request.auth.scopes:
-            raise exceptions.PermissionDenied(f"This token lacks the scope {scope}.")
         if not (request.user.is_superuser or may_now(request.user, action)):
             raise exceptions.PermissionDenied(
                 f"You hold no grant that allows this now ({action.label.lower()})."
