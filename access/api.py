@@ -7,7 +7,7 @@ requests (and the requests they may decide), and asking for access for oneself."
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
 from access import lookups
@@ -16,26 +16,39 @@ from access.models import AccessRequest, Holding, Tool
 from access.services import AccessError, request_submit
 from access.standing import member_constituencies
 from labourhub.api import router, v1_router
-from labourhub.api_v1.base import SAFE_METHODS, ApiViewSet, ScopeAndGrant
+from labourhub.api_v1.base import ApiViewSet, TokenScope
 from labourhub.api_v1.idempotency import idempotent_post
-from labourhub.api_v1.models import ApiToken, Scope
+from labourhub.api_v1.models import Scope
 from labourhub.api_v1.problems import problem_response
 from labourhub.models import Ward
 from labourhub.scoping import Action
 from labourhub.services import audit_record
 
 
-class HoldingOutput(serializers.ModelSerializer):
+class MyHoldingOutput(serializers.ModelSerializer):
+    """One of the token owner's own holdings (/api/v1/); HoldingOutput adds the holder."""
+
     tool = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tool_name = serializers.CharField(source="tool.name")
-    name = serializers.CharField(source="user.full_name")
-    email = serializers.EmailField(source="user.email")
     constituency = serializers.CharField(source="constituency.gss_code")
     region = serializers.CharField(source="region.code")
     role = serializers.CharField(source="grant.role", default="")
 
     class Meta:
         model = Holding
+        fields = [
+            "id", "tool", "tool_name", "role", "constituency", "region", "starts_at", "expires_at",
+            "revoked_at", "request",
+        ]  # fmt: skip
+
+
+class HoldingOutput(MyHoldingOutput):
+    """A holding with its holder (the regional reviewers' sync: who should have an account)."""
+
+    name = serializers.CharField(source="user.full_name")
+    email = serializers.EmailField(source="user.email")
+
+    class Meta(MyHoldingOutput.Meta):
         fields = [
             "id", "tool", "tool_name", "name", "email", "role", "constituency", "region",
             "starts_at", "expires_at", "revoked_at", "request",
@@ -77,34 +90,11 @@ router.register("access/holdings", HoldingViewSet, basename="access-holding")
 # --- /api/v1/ (issue 18) ------------------------------------------------------------------------
 
 
-class OwnOrDecided(ScopeAndGrant):
+class OwnOrDecided(TokenScope):
     """access:read and access:write need the token's scope but no role: everyone may read their own
     holdings and requests and ask for access for themselves. What a role adds (the requests one may
     decide) is asked afresh on every call by `requests_visible_to`, so an ended grant shows no more
     on the next call; and the request service makes the request page's checks."""
-
-    def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated("Send a token: Authorization: Bearer <token>.")
-        scope, _ = view.scope_and_action(request.method not in SAFE_METHODS)
-        if isinstance(request.auth, ApiToken) and scope not in request.auth.scopes:
-            raise exceptions.PermissionDenied(f"This token lacks the scope {scope}.")
-        return scope is not None
-
-
-class MyHoldingOutput(serializers.ModelSerializer):
-    tool = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tool_name = serializers.CharField(source="tool.name")
-    constituency = serializers.CharField(source="constituency.gss_code")
-    region = serializers.CharField(source="region.code")
-    role = serializers.CharField(source="grant.role", default="")
-
-    class Meta:
-        model = Holding
-        fields = [
-            "id", "tool", "tool_name", "role", "constituency", "region", "starts_at", "expires_at",
-            "revoked_at", "request",
-        ]  # fmt: skip
 
 
 @extend_schema_view(

@@ -97,6 +97,24 @@ def constituencies_sql(user, action):
     return sql, _bind(params, user, timezone.now())
 
 
+_ROW = -7_000_000_019  # a primary key no row has: where the row asked about goes
+
+
+def row_for_user_sql(model, action, user, pk):
+    """(sql, params): `SELECT pk` of `model.objects.for_user(user, action)` narrowed to the row `pk`:
+    the model's own scoping rule (a pack's: organisers, the canvasser it is given to, a visiting
+    activist's) for one row, compiled once per process (issue 18: compiling the pack rule was a
+    third of an API write's Python)."""
+    rows = model.unscoped._queryset_class
+    if not _fits(user):
+        return _compile(model.objects.for_user(user, action).filter(pk=pk).values("pk"))
+    sql, params = _template(
+        (rows.for_user, "row_for_user", model, action),
+        lambda u: model.objects.for_user(u, action).filter(pk=_ROW).values("pk"),
+    )
+    return sql, [pk if p == _ROW else p for p in _bind(params, user, timezone.now())]
+
+
 def mfa_missing(user):
     """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three)."""
     from allauth.mfa.models import Authenticator
