@@ -53,15 +53,9 @@ def case_constituents(request, pk):
             else:
                 messages.success(request, f"{person.name} added to the case.")
                 return redirect("casework:case", pk=case.pk)
-    elif request.GET.get("elector", "").isdigit():
-        chosen = electors.filter(pk=request.GET["elector"]).first()
-        if chosen is not None:
-            form = ConstituentForm(initial={"elector": chosen.pk})
-    found = list(_find_electors(electors, find).order_by("surname", "first_names")[: FOUND_SHOWN + 1])
-
     elif chosen := elector_asked(request, electors):
         form = ConstituentForm(initial={"elector": chosen.pk})
-    found = _find_electors(electors, find).order_by("surname", "first_names")[:25]
+    found = list(_find_electors(electors, find).order_by("surname", "first_names")[: FOUND_SHOWN + 1])
     return _page(request, "casework/case_constituents.html", case, form, 400 if form.errors else 200,
                  find=find, found=found[:FOUND_SHOWN], more_found=len(found) > FOUND_SHOWN, chosen=chosen)  # fmt: skip
 
