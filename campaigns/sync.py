@@ -20,7 +20,7 @@ OFFLINE_LATE_ENTRY_HOURS ago (campaigns.offline.late_entry_allowed); it is then 
 import uuid
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -44,7 +44,7 @@ from campaigns.services import (
     sync_problem_log,
 )
 from labourhub.scoping import Action, can
-from labourhub.scoping_sql import row_for_user_sql
+from labourhub.scoping_sql import exists, row_for_user_sql
 from labourhub.services import audit_record
 from voters.models import Elector
 
@@ -120,12 +120,9 @@ class _Batch:
         key = (kind, source.pk)
         if key not in self.open_now:
             # The pages' own rule (Pack/CallList.objects.for_user), its SQL compiled once per process.
-            sql, params = row_for_user_sql(
-                Pack if kind == "pack" else CallList, Action.CANVASS, self.user, source.pk
+            self.open_now[key] = exists(
+                *row_for_user_sql(Pack if kind == "pack" else CallList, Action.CANVASS, self.user, source.pk)
             )
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT EXISTS ({sql})", params)
-                self.open_now[key] = cursor.fetchone()[0]
         return self.open_now[key]
 
     def download(self, pack, token):

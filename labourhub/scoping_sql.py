@@ -115,6 +115,13 @@ def row_for_user_sql(model, action, user, pk):
     return sql, [pk if p == _ROW else p for p in _bind(params, user, timezone.now())]
 
 
+def exists(sql, params):
+    """Whether the compiled SQL of `constituencies_sql` / `row_for_user_sql` finds a row."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({sql})", params)  # noqa: S608  (compiled by this module)
+        return bool(cursor.fetchone()[0])
+
+
 def mfa_missing(user):
     """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three)."""
     from allauth.mfa.models import Authenticator
