@@ -1,0 +1,118 @@
+"""Every signed-in request loads its session and its user (labourhub/session_auth.py): whatever makes
+that cheaper must refuse, as Django does, an expired session, a signed-out one (from any process), a
+deactivated or deleted user, a changed password and a session hash that does not match."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import HASH_SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from labourhub.models import Role
+from tests.factories import PASSWORD
+
+
+def _user_of(client):
+    """Who the site takes the client's next request to come from (AnonymousUser when signed out)."""
+    return client.get(reverse("home")).wsgi_request.user
+
+
+def _session_key(client):
+    return client.cookies["sessionid"].value
+
+
+@pytest.fixture(params=["force_login", "password"])
+def signed_in(request, client, anytown):
+    """A canvasser (no MFA needed) signed in, through either backend: the test client's
+    force_login (the first backend) and allauth's sign-in form with the password."""
+    canvasser = anytown.user(Role.CANVASSER)
+    if request.param == "force_login":
+        client.force_login(canvasser)
+    else:
+        response = client.post(reverse("account_login"), {"login": canvasser.email, "password": PASSWORD})
+        assert response.status_code == 302, response.content
+    assert _user_of(client) == canvasser
+    return canvasser
+
+
+def test_a_signed_in_session_is_recognised_on_every_request(client, signed_in):
+    for _ in range(3):
+        user = _user_of(client)
+        assert user.is_authenticated and user.pk == signed_in.pk
+    assert user.email == signed_in.email and user.full_name == signed_in.full_name
+
+
+def test_an_expired_session_is_refused(client, signed_in):
+    Session.objects.filter(session_key=_session_key(client)).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_session_expires_when_its_expiry_date_passes_not_before(client, signed_in):
+    Session.objects.filter(session_key=_session_key(client)).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+    assert _user_of(client) == signed_in
+
+
+def test_signing_out_refuses_the_same_cookie_elsewhere(client, signed_in):
+    """A copy of the cookie (another tab, another worker process) is dead once the user signs out."""
+    elsewhere = Client()
+    elsewhere.cookies["sessionid"] = _session_key(client)
+    assert _user_of(elsewhere) == signed_in
+
+    client.post(reverse("account_logout"))
+
+    assert not _user_of(elsewhere).is_authenticated
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_session_deleted_by_another_process_is_refused_at_once(client, signed_in):
+    assert _user_of(client) == signed_in
+    Session.objects.filter(session_key=_session_key(client)).delete()
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_deactivated_user_is_refused(client, signed_in):
+    assert _user_of(client) == signed_in
+    signed_in.is_active = False
+    signed_in.save(update_fields=["is_active"])
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_deleted_user_is_refused(client, signed_in):
+    assert _user_of(client) == signed_in
+    signed_in.delete()
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_changed_password_signs_out_every_session_and_ends_it(client, signed_in):
+    key = _session_key(client)
+    signed_in.set_password("a-brand-new-passphrase-2026")
+    signed_in.save(update_fields=["password"])
+
+    assert not _user_of(client).is_authenticated
+    assert not Session.objects.filter(session_key=key).exists()  # flushed, as Django does
+
+
+def test_a_session_whose_hash_does_not_match_is_refused(client, signed_in):
+    session = client.session
+    session[HASH_SESSION_KEY] = "0" * 64
+    session.save()
+    assert not _user_of(client).is_authenticated
+
+
+def test_a_made_up_session_key_is_nobody(client, db):
+    client.cookies["sessionid"] = "x" * 32
+    assert not _user_of(client).is_authenticated
+
+
+def test_what_a_request_writes_to_the_session_is_read_back(client, signed_in):
+    session = client.session
+    session["note"] = "kept"
+    session.save()
+    assert client.get(reverse("home")).wsgi_request.session["note"] == "kept"
