@@ -210,10 +210,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Sign-in: django-allauth with MFA -----------------------------------------
 AUTH_USER_MODEL = "labourhub.User"
+# Django's and allauth's backends, each loading the signed-in user in one precompiled statement;
+# sessions in the database, loaded the same way (labourhub/session_auth.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "labourhub.session_auth.ModelBackend",
+    "labourhub.session_auth.AuthenticationBackend",
 ]
+SESSION_ENGINE = "labourhub.session_auth"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -3,9 +3,11 @@ that cheaper must refuse, as Django does, an expired session, a signed-out one (
 deactivated or deleted user, a changed password and a session hash that does not match."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
-from django.contrib.auth import HASH_SESSION_KEY
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -116,3 +118,23 @@ def test_what_a_request_writes_to_the_session_is_read_back(client, signed_in):
     session["note"] = "kept"
     session.save()
     assert client.get(reverse("home")).wsgi_request.session["note"] == "kept"
+
+
+@pytest.mark.parametrize(
+    "backend",
+    ["django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"],
+)
+def test_a_session_from_before_the_faster_backends_stays_signed_in(client, anytown, backend):
+    """Sessions written before labourhub.session_auth name Django's and allauth's backends: the
+    deploy signs nobody out, and the hash is still checked."""
+    canvasser = anytown.user(Role.CANVASSER)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update({SESSION_KEY: str(canvasser.pk), BACKEND_SESSION_KEY: backend})
+    store[HASH_SESSION_KEY] = canvasser.get_session_auth_hash()
+    store.create()
+    client.cookies["sessionid"] = store.session_key
+    assert _user_of(client) == canvasser
+
+    canvasser.set_password("a-brand-new-passphrase-2026")
+    canvasser.save(update_fields=["password"])
+    assert not _user_of(client).is_authenticated
