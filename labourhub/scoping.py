@@ -99,11 +99,17 @@ def constituencies_for(user: User | AnonymousUser, action: Action) -> models.Que
 
 
 def can(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> bool:
-    """May `user` do `action` anywhere (or in `constituency`, when given)?"""
-    allowed = constituencies_for(user, action)
+    """May `user` do `action` anywhere (or in `constituency`, when given)? The one answer pages, the
+    API and services all get: `constituencies_for`'s rule, run as the SQL labourhub.scoping_sql
+    compiled from it once per process (compiling it was most of a check's cost), afresh each call."""
+    if not user.is_authenticated or not user.is_active:
+        return False  # constituencies_for's none(): no statement
+    from labourhub import scoping_sql  # it compiles this module's rule, so it imports this module
+
+    sql, params = scoping_sql.constituencies_sql(user, action)
     if constituency is not None:
-        allowed = allowed.filter(pk=constituency.pk)
-    return allowed.exists()
+        sql, params = scoping_sql.narrowed_to(sql, params, constituency.pk)
+    return scoping_sql.exists(sql, params)
 
 
 def require(user: User | AnonymousUser, action: Action, constituency: Constituency | None = None) -> None:

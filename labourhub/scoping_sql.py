@@ -41,7 +41,7 @@ def _compile(queryset):
     try:
         return queryset.query.sql_with_params()
     except EmptyResultSet:
-        return "SELECT NULL::bigint WHERE false", ()
+        return "SELECT NULL::bigint AS pk WHERE false", ()
 
 
 def _template_user(pk):
@@ -113,6 +113,11 @@ def row_for_user_sql(model, action, user, pk):
         lambda u: model.objects.for_user(u, action).filter(pk=_ROW).values("pk"),
     )
     return sql, [pk if p == _ROW else p for p in _bind(params, user, timezone.now())]
+
+
+def narrowed_to(sql, params, constituency_pk):
+    """(sql, params) of `constituencies_sql`'s rows that are the constituency `constituency_pk`."""
+    return f"SELECT * FROM ({sql}) AS allowed WHERE allowed.pk = %s", [*params, constituency_pk]  # noqa: S608  (compiled by this module)
 
 
 def exists(sql, params):

@@ -29,8 +29,8 @@ from labourhub.api_v1.models import ApiToken, Scope
 from labourhub.api_v1.problems import problem_exception_handler
 from labourhub.api_v1.ratelimit import rate_limit_hit
 from labourhub.client_ip import client_ip
-from labourhub.scoping import Action
-from labourhub.scoping_sql import constituencies_sql, exists, mfa_missing
+from labourhub.scoping import Action, can
+from labourhub.scoping_sql import mfa_missing
 from labourhub.services import audit_record
 
 LAST_USED_EVERY = timedelta(minutes=1)  # `last_used_at` is written at most this often per token
@@ -80,9 +80,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 
 def may_now(user: Any, action: Action) -> bool:
-    """scoping.can(user, action), with scoping's SQL compiled once per process (labourhub.scoping_sql):
-    compiling it was ~2.5 ms of every call's Python (issue 18). Asked afresh on every call."""
-    return exists(*constituencies_sql(user, action))
+    """May the token's owner (or the signed-in user) do `action` somewhere now: scoping.can, the one
+    answer the pages get too (its SQL compiled once per process), asked afresh on every call."""
+    return can(user, action)
 
 
 class TokenScope(permissions.BasePermission):

@@ -4,14 +4,15 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
 
 from labourhub import scoping, scoping_sql
 from labourhub.models import Constituency, Role
-from labourhub.scoping import Action, constituencies_for, needs_mfa
+from labourhub.scoping import Action, can, constituencies_for, needs_mfa
 from labourhub.services import grant_revoke
-from tests.factories import GrantFactory, UserFactory, with_totp
+from tests.factories import ConstituencyFactory, GrantFactory, RegionFactory, UserFactory, with_totp
 
 
 def _ids(user, action):
@@ -127,3 +128,46 @@ def test_mfa_missing_is_needs_mfa_without_totp(anytown, otherton):
     assert not scoping_sql.mfa_missing(users["regional"])  # has TOTP
     assert scoping_sql.mfa_missing(users["superuser"])
     assert not scoping_sql.mfa_missing(users["teller"])
+
+
+def test_can_answers_as_the_orm_rule_for_every_user_action_and_constituency(anytown, otherton):
+    """scoping.can runs the compiled rule: its answer is constituencies_for(...).exists() (narrowed to
+    the constituency when one is given) for every kind of user, action and constituency."""
+    users = _grant_shapes(anytown, otherton) | {"signed out": AnonymousUser()}
+    elsewhere = ConstituencyFactory(name="Elsewhere", region=RegionFactory(name="Eastland"))
+    places = [None, anytown.constituency, otherton.constituency, elsewhere]
+    answers = set()
+    for label, user in users.items():
+        for action in Action:
+            for place in places:
+                rule = constituencies_for(user, action)
+                expected = (rule if place is None else rule.filter(pk=place.pk)).exists()
+                assert can(user, action, place) == expected, (label, action, place)
+                answers.add((label, action, place, expected))
+    # The matrix does tell allowed from refused, anywhere from here.
+    assert ("teller", Action.TELL, anytown.constituency, True) in answers
+    assert ("teller", Action.TELL, otherton.constituency, False) in answers
+    assert ("teller", Action.ORGANISE, None, False) in answers
+    assert ("regional", Action.REVIEW_ACCESS, otherton.constituency, True) in answers
+    assert ("regional", Action.REVIEW_ACCESS, elsewhere, False) in answers
+    assert ("superuser", Action.CASEWORK, elsewhere, True) in answers
+    assert ("inactive", Action.TELL, anytown.constituency, False) in answers
+    assert ("signed out", Action.TELL, None, False) in answers
+
+
+def test_can_runs_one_statement_and_compiles_nothing_after_the_first_call(anytown, django_assert_num_queries):
+    teller = anytown.user(Role.TELLER)
+    assert can(teller, Action.TELL, anytown.constituency)
+    with django_assert_num_queries(1):
+        assert can(teller, Action.TELL, anytown.constituency)
+    with django_assert_num_queries(0):
+        assert not can(AnonymousUser(), Action.TELL)
+
+
+def test_a_revoked_grant_is_refused_by_can_on_the_next_call(anytown, anytown_secretary):
+    teller = UserFactory()
+    grant = GrantFactory(user=teller, role=Role.TELLER, constituency=anytown.constituency)
+    assert can(teller, Action.TELL, anytown.constituency)
+    grant_revoke(grant=grant, revoked_by=anytown_secretary, reason="Went home")
+    assert not can(teller, Action.TELL, anytown.constituency)
+    assert not can(teller, Action.TELL)
