@@ -65,9 +65,16 @@ class MFARequiredMiddleware:
         if (
             request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and mfa_missing(request.user)  # scoping.needs_mfa and no TOTP yet, in one statement
+            and self.mfa_missing(request.user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Set up two-factor authentication first."}, status=403)
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+    @staticmethod
+    def mfa_missing(user):
+        """scoping.needs_mfa and no TOTP yet: read with the user this request (labourhub.session_auth),
+        else asked in one statement."""
+        missing = getattr(user, "mfa_missing_at_load", None)
+        return mfa_missing(user) if missing is None else missing

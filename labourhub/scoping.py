@@ -120,10 +120,15 @@ def require(user: User | AnonymousUser, action: Action, constituency: Constituen
         raise PermissionDenied("You have no role that allows this.")
 
 
+def grants_needing_mfa(user: User | AnonymousUser) -> models.QuerySet[Grant]:
+    """The user's live grants of a role that must use MFA (labourhub.scoping_sql compiles this)."""
+    return Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA)
+
+
 def needs_mfa(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_superuser or Grant.objects.filter(user=user, role__in=ROLES_NEEDING_MFA).exists()
+    return user.is_superuser or grants_needing_mfa(user).exists()
 
 
 class UnscopedAccessError(RuntimeError):

@@ -31,7 +31,7 @@ from django.db import connection
 from django.utils import timezone
 
 from labourhub import scoping
-from labourhub.models import Grant, User
+from labourhub.models import User
 
 _SENTINELS = (-7_000_000_013, -7_000_000_017)  # primary keys no user has
 _templates = {}
@@ -80,8 +80,8 @@ def _template(key, build):
     return found
 
 
-def _bind(params, user, now):
-    return [user.pk if p == _SENTINELS[0] else now if isinstance(p, datetime.datetime) else p for p in params]
+def _bind(params, user_pk, now):
+    return [user_pk if p == _SENTINELS[0] else now if isinstance(p, datetime.datetime) else p for p in params]
 
 
 def _fits(user):
@@ -94,7 +94,7 @@ def constituencies_sql(user, action):
     if not _fits(user):
         return _compile(rule(user, action).values("pk"))
     sql, params = _template((rule, "constituencies_for", action), lambda u: rule(u, action).values("pk"))
-    return sql, _bind(params, user, timezone.now())
+    return sql, _bind(params, user.pk, timezone.now())
 
 
 _ROW = -7_000_000_019  # a primary key no row has: where the row asked about goes
@@ -112,7 +112,7 @@ def row_for_user_sql(model, action, user, pk):
         (rows.for_user, "row_for_user", model, action),
         lambda u: model.objects.for_user(u, action).filter(pk=_ROW).values("pk"),
     )
-    return sql, [pk if p == _ROW else p for p in _bind(params, user, timezone.now())]
+    return sql, [pk if p == _ROW else p for p in _bind(params, user.pk, timezone.now())]
 
 
 def narrowed_to(sql, params, constituency_pk):
@@ -127,24 +127,31 @@ def exists(sql, params):
         return bool(cursor.fetchone()[0])
 
 
-def mfa_missing(user):
-    """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three)."""
+def mfa_missing_sql(user_pk, is_superuser):
+    """(sql, params): a boolean expression, scoping.needs_mfa for the user `user_pk` and no TOTP
+    authenticator set up; `is_superuser` is SQL text (a column, or `%s` with the value first in
+    params) as the user's own row holds it."""
     from allauth.mfa.models import Authenticator
 
-    if not user.is_authenticated:
-        return False
-    roles = scoping.ROLES_NEEDING_MFA
-    grants_sql, grants_params = _template(
-        (frozenset(roles), "mfa grants"), lambda u: Grant.objects.filter(user=u, role__in=roles).values("pk")
-    )
+    rule = scoping.grants_needing_mfa
+    grants_sql, grants_params = _template((rule, "mfa grants"), lambda u: rule(u).values("pk"))
     totp_sql, totp_params = _template(
         (Authenticator.Type.TOTP, "totp"),
         lambda u: Authenticator.objects.filter(user=u, type=Authenticator.Type.TOTP).values("pk"),
     )
     now = timezone.now()
+    return (
+        f"(({is_superuser}) OR EXISTS ({grants_sql})) AND NOT EXISTS ({totp_sql})",
+        [*_bind(grants_params, user_pk, now), *_bind(totp_params, user_pk, now)],
+    )
+
+
+def mfa_missing(user):
+    """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three).
+    A signed-in request has the answer already: labourhub.session_auth reads it with the user."""
+    if not user.is_authenticated:
+        return False
+    sql, params = mfa_missing_sql(user.pk, "%s")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (%s OR EXISTS ({grants_sql})) AND NOT EXISTS ({totp_sql})",  # noqa: S608 (see the module docstring)
-            [user.is_superuser, *_bind(grants_params, user, now), *_bind(totp_params, user, now)],
-        )
+        cursor.execute(f"SELECT {sql}", [user.is_superuser, *params])  # noqa: S608 (see the module docstring)
         return cursor.fetchone()[0]

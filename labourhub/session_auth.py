@@ -31,6 +31,8 @@ from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.utils import timezone
 
+from labourhub.scoping_sql import mfa_missing_sql
+
 # Values no session or user has, compiled where this request's values go.
 _KEY, _NOW, _PK = (
     "-session-key-placeholder-",
@@ -92,19 +94,26 @@ def _user_fields():
 
 class _GetUser:
     """ModelBackend.get_user in one precompiled statement: the user by primary key, or None; and None
-    unless `user_can_authenticate` (is_active), as ModelBackend."""
+    unless `user_can_authenticate` (is_active), as ModelBackend. The same statement answers the MFA
+    middleware's question (scoping_sql.mfa_missing, as of this moment): `user.mfa_missing_at_load`."""
 
     def get_user(self, user_id):
         user_model, fields = get_user_model(), _user_fields()
-        sql, params = _sql(
+        user_sql, user_params = _sql(
             "user",
             lambda: user_model._default_manager.filter(pk=_PK).order_by().values_list(*fields),
             {_PK: user_id},
         )
-        row = _fetch_one(user_model, sql, params)
+        mfa_sql, mfa_params = mfa_missing_sql(user_id, "u.is_superuser")
+        row = _fetch_one(
+            user_model,
+            f"SELECT u.*, {mfa_sql} FROM ({user_sql}) AS u",  # noqa: S608  (SQL compiled by Django and scoping_sql)
+            [*mfa_params, *user_params],
+        )
         if row is None:
             return None
-        user = user_model.from_db(router.db_for_read(user_model), fields, row)
+        user = user_model.from_db(router.db_for_read(user_model), fields, row[:-1])
+        user.mfa_missing_at_load = row[-1]
         return user if self.user_can_authenticate(user) else None
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from importlib import import_module
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labourhub.models import Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, GrantFactory
 
 
 def _user_of(client):
@@ -138,3 +139,27 @@ def test_a_session_from_before_the_faster_backends_stays_signed_in(client, anyto
     canvasser.set_password("a-brand-new-passphrase-2026")
     canvasser.save(update_fields=["password"])
     assert not _user_of(client).is_authenticated
+
+
+def test_a_signed_in_request_reads_session_user_and_mfa_need_in_two_statements(
+    client, signed_in, django_assert_num_queries
+):
+    _user_of(client)
+    with django_assert_num_queries(2):  # the session; the user with "must set up MFA now?"
+        assert client.get(reverse("campaigns:ping")).wsgi_request.user == signed_in
+
+
+def test_a_role_needing_mfa_granted_mid_session_sends_the_user_to_set_it_up(client, signed_in, anytown):
+    assert client.get(reverse("home")).status_code == 200
+    GrantFactory(user=signed_in, role=Role.ORGANISER, constituency=anytown.constituency)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_an_officer_whose_authenticator_is_removed_is_sent_to_set_one_up(client, anytown):
+    secretary = anytown.user(Role.CLP_SECRETARY)
+    client.force_login(secretary)
+    assert client.get(reverse("home")).status_code == 200
+    Authenticator.objects.filter(user=secretary).delete()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_activate_totp"))
