@@ -48,12 +48,13 @@ def test_one_number_is_one_statement_after_the_batchs_election_and_box(client, a
     client.force_login(teller)
     [result], statements = _post(client, _entries(day, teller, ["7"]), savepoints=True)
     assert (result["status"], result["name"]) == ("found", Telling.unscoped.get().elector.full_name)
-    # session, user, MFA check; the election (with TELL now) and the box with its districts, in
+    # session; user with its MFA check (one statement since req10); the election (with TELL now) and the box with its districts, in
     # one; the telling (resolve, insert, voted) in its transaction (here a savepoint and its
     # release; in production BEGIN and COMMIT; whether anyone subscribes to the telling webhook is
     # a column of the telling statement, so with no subscriber no statement more); the audit row.
-    # It was 9: the box was read apart; then 8; then 9 with webhooks' own look (issue 18 item 5).
-    assert len(statements) == 8, "\n\n".join(statements)
+    # It was 9: the box was read apart; then 8; then 9 with webhooks' own look (issue 18 item 5);
+    # 8 again; 7 with the MFA check read with the user.
+    assert len(statements) == 7, "\n\n".join(statements)
     assert sum("SAVEPOINT" in sql for sql in statements) == 2
 
 
@@ -63,7 +64,7 @@ def test_a_batch_costs_one_statement_a_number(client, anytown, day):
     results, statements = _post(client, _entries(day, teller, [str(n) for n in range(1, 21)] + ["5"]))
     assert [r["status"] for r in results] == ["found"] * 20 + ["already_told"]
     assert (Telling.unscoped.count(), VoteRecord.unscoped.count()) == (21, 20)
-    assert len(statements) == 5 + 21, "\n\n".join(statements)  # was + 20: webhooks' look per first telling
+    assert len(statements) == 4 + 21, "\n\n".join(statements)  # was + 20: webhooks' look per first telling
 
 
 def test_a_batch_over_two_boxes_reads_the_second_box_on_its_own(client, anytown, day):
@@ -78,6 +79,7 @@ def test_a_batch_over_two_boxes_reads_the_second_box_on_its_own(client, anytown,
     entries[1]["box"] = entries[2]["box"] = other.pk
     results, statements = _post(client, entries)
     assert [r["status"] for r in results] == ["found", "not_on_box", "not_on_box"]
-    # the first batch of one number (6; it was 7 with webhooks' own look), the second box read
+    # the first batch of one number (5; it was 7 with webhooks' own look, 6 before the MFA check
+    # was read with the user), the second box read
     # once, a statement for each number
-    assert len(statements) == 6 + 1 + 2, "\n\n".join(statements)
+    assert len(statements) == 5 + 1 + 2, "\n\n".join(statements)
