@@ -1,5 +1,5 @@
-"""What every signed-in request loads before its view runs: its session and its user, each in one
-statement whose SQL Django compiled once per process.
+"""What every signed-in request loads before its view runs: its session, and its user with the MFA
+middleware's answer, one statement each, whose SQL Django compiled once per process.
 
 Why: Django's database session store and ModelBackend.get_user build, compile and run an ORM query
 and initialise a model on every request: ~2 ms of Python of a polling-day telling's ~5 ms, more than
@@ -11,7 +11,9 @@ time as bound parameters. Nothing else is kept: no session, no user, no answer. 
 Django's: a session is found only while `expire_date` is in the future; a signed-out, flushed or
 deleted session (by any process) is gone on the next request; `get_user` still checks `is_active`
 (`user_can_authenticate`) and django.contrib.auth.get_user still checks the session hash against
-the password. Writes (create, save, delete, cycle_key) are Django's, unchanged.
+the password. The user's statement also asks scoping_sql's "must this user set up MFA and has not"
+(its grants and authenticators now), which MFARequiredMiddleware reads from the user instead of
+asking it in a third statement. Writes (create, save, delete, cycle_key) are Django's, unchanged.
 tests/labourhub/test_session_load.py holds both to that.
 
 Settings: SESSION_ENGINE = "labourhub.session_auth"; AUTHENTICATION_BACKENDS names the two backends
@@ -61,9 +63,8 @@ def _fetch_one(model, sql, params):
         return cursor.fetchone()
 
 
-_MODEL_BACKEND = "labourhub.session_auth.ModelBackend"
 _RENAMED = {
-    "django.contrib.auth.backends.ModelBackend": _MODEL_BACKEND,
+    "django.contrib.auth.backends.ModelBackend": "labourhub.session_auth.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend": "labourhub.session_auth.AuthenticationBackend",
 }
 
