@@ -1,4 +1,6 @@
 """labourhub.scoping's answers for the hottest requests, with Django's SQL compiled once per process.
+`scoping.can` (so `require`, and the API's grant check) runs through here on every page, and
+labourhub.session_auth asks `mfa_missing_sql` with the signed-in user's row.
 
 Why: on polling day a telling is one request, and building and compiling the scoping querysets
 (`constituencies_for`, and the MFA middleware's two look-ups) cost the ORM more CPU than everything
