@@ -26,6 +26,7 @@ import datetime
 import functools
 
 from allauth.account import auth_backends as allauth_backends
+from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth import backends as django_backends
 from django.contrib.sessions.backends import db
@@ -86,6 +87,9 @@ class SessionStore(db.SessionStore):
         if data.get(BACKEND_SESSION_KEY) in _RENAMED:
             data[BACKEND_SESSION_KEY] = _RENAMED[data[BACKEND_SESSION_KEY]]
         return data
+
+    async def aload(self):
+        return await sync_to_async(self.load)()
 
 
 @functools.cache

@@ -7,6 +7,7 @@ from importlib import import_module
 
 import pytest
 from allauth.mfa.models import Authenticator
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
@@ -135,6 +136,8 @@ def test_a_session_from_before_the_faster_backends_stays_signed_in(client, anyto
     store.create()
     client.cookies["sessionid"] = store.session_key
     assert _user_of(client) == canvasser
+    again = import_module(settings.SESSION_ENGINE).SessionStore(store.session_key)
+    assert async_to_sync(again.aload)()[BACKEND_SESSION_KEY].startswith("labourhub.session_auth.")
 
     canvasser.set_password("a-brand-new-passphrase-2026")
     canvasser.save(update_fields=["password"])
