@@ -22,29 +22,12 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Model
 
 from campaigns.models import CallList, Campaign, DoorOutcome, Pack, Visit, WalkList
 from labourhub.models import Constituency
+from labourhub.sql_rows import columns as _columns
+from labourhub.sql_rows import instances as _instances
 from voters.models import Contact, Elector
-
-_DB = "default"
-
-
-def _columns(model: type[Model], alias: str) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
-
-
-def _instances(row: Sequence[Any], *models: type[Model]) -> list[Model]:
-    """Model instances from one row holding each model's concrete columns in turn (as `_columns`)."""
-    found, start = [], 0
-    for model in models:
-        fields = model._meta.concrete_fields
-        names = [field.attname for field in fields]
-        found.append(model.from_db(_DB, names, row[start : start + len(fields)]))
-        start += len(fields)
-    return found
-
 
 # --- look-ups ------------------------------------------------------------------------------------
 

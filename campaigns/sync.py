@@ -20,7 +20,7 @@ OFFLINE_LATE_ENTRY_HOURS ago (campaigns.offline.late_entry_allowed); it is then 
 import uuid
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -47,6 +47,7 @@ from campaigns.services import (
 from labourhub.scoping import Action, can
 from labourhub.scoping_sql import row_for_user_sql
 from labourhub.services import audit_record
+from labourhub.sql_rows import columns, instances
 from voters.models import Elector
 
 MAX_BATCH = 200
@@ -97,8 +98,10 @@ class _Batch:
                 if kind == "pack"
                 else f"e.id IN (SELECT elector_id FROM {CallEntry._meta.db_table} WHERE call_list_id = %s)"
             )
-            sql = f"SELECT e.* FROM {Elector._meta.db_table} e WHERE e.id = ANY(%s) AND {on_it}"
-            electors = Elector.unscoped.raw(sql, [sorted(self.elector_ids), source.pk])
+            sql = f"SELECT {columns(Elector, 'e')} FROM {Elector._meta.db_table} e WHERE e.id = ANY(%s) AND {on_it}"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [sorted(self.elector_ids), source.pk])
+                electors = [instances(row, Elector)[0] for row in cursor.fetchall()]
             self.electors[key] = {e.pk: e for e in electors}
         return self.electors[key].get(pk)
 

@@ -84,3 +84,29 @@ def test_a_repeat_or_a_conflict_writes_no_second_visit_or_contact(anytown):
     assert again.visit.pk == first.visit.pk == other.visit.pk
     assert Visit.unscoped.filter(client_uuid=client_uuid).count() == 1
     assert Contact.unscoped.filter(elector=elector).count() == 1
+
+
+def test_the_pack_look_up_loads_its_rows_as_the_orm_does(anytown):
+    from campaigns.models import Pack, WalkList
+    from campaigns.recording_sql import source_with_rule
+    from labourhub.scoping import Action
+    from labourhub.scoping_sql import row_for_user_sql
+    from tests.campaigns.factories import pack_with_doors
+
+    organiser, canvasser = anytown.user(Role.ORGANISER), anytown.user(Role.CANVASSER)
+    pack = pack_with_doors(campaign_with_survey(anytown.constituency), [])
+    WalkList.unscoped.filter(pk=pack.walk_list_id).update(criteria={"wards": [1, 2], "note": "x"})
+    found = source_with_rule("pack", pack.pk, row_for_user_sql(Pack, Action.CANVASS, organiser, pack.pk))
+    orm = Pack.unscoped.select_related("walk_list__campaign__constituency").get(pk=pack.pk)
+    assert found.open_to_user  # an organiser opens every pack of their CLP
+    assert found.row.walk_list.criteria == {"wards": [1, 2], "note": "x"}  # JSON decoded, not text
+    for ours, theirs in (
+        (found.row, orm),
+        (found.row.walk_list, orm.walk_list),
+        (found.campaign, orm.walk_list.campaign),
+        (found.campaign.constituency, orm.walk_list.campaign.constituency),
+    ):
+        assert model_to_dict(ours) == model_to_dict(theirs)
+    not_given = row_for_user_sql(Pack, Action.CANVASS, canvasser, pack.pk)
+    assert not source_with_rule("pack", pack.pk, not_given).open_to_user
+    assert source_with_rule("pack", pack.pk + 1000, not_given) is None
