@@ -11,11 +11,12 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from campaigns import recording_sql
 from campaigns.models import (
     CANVASS_CHANNELS,
     Answer,
@@ -54,8 +55,7 @@ from labourhub.models import Grant, User
 from labourhub.scoping import ROLES_FOR, Action
 from labourhub.services import audit_record
 from voters import contact_rule
-from voters.models import Channel
-from voters.services import contact_record
+from voters.models import Channel, Contact
 from voters.suppression import suppressed_elector_ids
 
 if TYPE_CHECKING:
@@ -363,7 +363,7 @@ class ReferenceCodes:
 
     @cached_property
     def outcomes(self) -> dict[tuple[str, str], DoorOutcome]:
-        return {(o.code, o.channel): o for o in DoorOutcome.objects.all()}
+        return {(o.code, o.channel): o for o in recording_sql.door_outcomes()}
 
     @cached_property
     def issues(self) -> dict[str, Issue]:
@@ -431,12 +431,12 @@ def canvass_record_visits(
 ) -> list[VisitResult]:
     """Record visits (VisitInput) by one canvasser, each once per client UUID; one VisitResult each.
 
-    Writes each visit and its answers, a contact through voters' `contact_record` (so the
+    Writes each visit and its answers, a contact as voters' `contact_record` writes one (so the
     elector's page shows it at once), the electors' latest intentions, and follow-ups for the
     organiser. A repeat of a UUID with the same content is acknowledged ("duplicate"); with other
     content it is refused and logged ("conflict"). Answers that do not fit the survey version are
     "refused" with a message saying what and where. Rows are written a table at a time, so a
-    phone's batch of 50 costs a few statements plus one contact each. `source` is what the contacts
+    phone's batch of 50 costs what one visit does, a few statements. `source` is what the contacts
     record as their source when it is not the page's own (an API client: issue 16, item 5).
     """
     reference = reference or ReferenceCodes()
@@ -452,20 +452,7 @@ def canvass_record_visits(
             prepared.append(_visit_prepare(index, given, canvasser, reference, now))
         except VisitRefused as refusal:
             results[index] = VisitResult(SyncStatus.REFUSED, " ".join(refusal.messages))
-    fresh = _visits_insert(prepared, results, canvasser)
-    for item in sorted(fresh, key=lambda p: p.visit.elector_id):  # one lock order for every batch
-        item.visit.contact = contact_record(
-            elector=item.visit.elector,
-            channel=item.visit.channel,
-            user=canvasser,
-            at=item.contacted_at,
-            outcome=item.visit.outcome.label,
-            campaign_label=item.visit.campaign.name,
-            campaign_ref=str(item.visit.client_uuid),
-            notes=item.visit.notes,
-            source=source or _contact_source(item.visit),
-        )
-    Visit.unscoped.bulk_update([p.visit for p in fresh], ["contact"])
+    fresh = _visits_insert(prepared, results, canvasser, source)
     contacts_emit([p.visit for p in fresh])  # webhooks: one statement for the batch (campaigns/webhooks.py)
     _visit_details_write(fresh, reference)
     for item in fresh:
@@ -525,43 +512,71 @@ def _visit_prepare(
     return _Prepared(index, visit, rows, issue_codes, follow_ups, given.call_back_at, notes, contacted_at)
 
 
-def _visits_insert(prepared: list[_Prepared], results: list[VisitResult], canvasser: User) -> list[_Prepared]:
-    """Insert the visits whose UUIDs are new; fill in results for repeats. Returns the inserted."""
-    uuids = [p.visit.client_uuid for p in prepared]
-    existing = {
-        v.client_uuid: v
-        for v in Visit.unscoped.filter(client_uuid__in=uuids).only("pk", "digest", "client_uuid")
+def _visits_insert(
+    prepared: list[_Prepared], results: list[VisitResult], canvasser: User, source: str
+) -> list[_Prepared]:
+    """Insert the visits whose UUIDs are new, each with its contact and its elector's last contact
+    (`recording_sql`: one statement, as `voters.services.contact_record` writes a contact); fill in
+    results for repeats. Returns the inserted. A UUID stored before, or by a concurrent request at the
+    same moment (the insert waits for it), is a repeat: the same content "duplicate", other "conflict"."""
+    firsts: dict[uuid.UUID, _Prepared] = {}
+    for item in prepared:
+        firsts.setdefault(item.visit.client_uuid, item)
+    rows = {
+        key: recording_sql.VisitRow(
+            visit=item.visit,
+            contacted_at=item.contacted_at,
+            outcome_label=item.visit.outcome.label,
+            campaign_label=item.visit.campaign.name,
+            source=source or _contact_source(item.visit),
+        )
+        for key, item in firsts.items()
     }
-    fresh: list[_Prepared] = []
-    first_in_batch: dict[uuid.UUID, _Prepared] = {}
+    stored = recording_sql.visits_with_contacts_insert(list(rows.values()))
+    fresh = []
+    for key, item in firsts.items():
+        if key in stored:
+            _saved(rows[key], stored[key], canvasser)
+            fresh.append(item)
+    earlier = {}
+    if len(stored) < len(firsts):
+        missing = [key for key in firsts if key not in stored]
+        earlier = {
+            v.client_uuid: v for v in Visit.unscoped.filter(client_uuid__in=missing).only("pk", "digest")
+        }
     for item in prepared:
         key = item.visit.client_uuid
-        if key in existing:
-            results[item.index] = _repeat(existing[key], item.visit, canvasser)
-        elif key in first_in_batch:
-            results[item.index] = _repeat(first_in_batch[key].visit, item.visit, canvasser)
-        else:
-            first_in_batch[key] = item
-            fresh.append(item)
-    fresh.sort(key=lambda p: p.visit.client_uuid)  # one lock order on the UUID index
-    try:
-        with transaction.atomic():
-            Visit.unscoped.bulk_create([p.visit for p in fresh])
-        return fresh
-    except IntegrityError:
-        pass
-    # Another request stored some of these UUIDs at the same moment: one at a time, then.
-    inserted = []
-    for item in fresh:
-        item.visit.pk = None
-        try:
-            with transaction.atomic():
-                item.visit.save(force_insert=True)
-            inserted.append(item)
-        except IntegrityError:
-            stored = Visit.unscoped.only("pk", "digest").get(client_uuid=item.visit.client_uuid)
-            results[item.index] = _repeat(stored, item.visit, canvasser)
-    return inserted
+        if key in stored:
+            if firsts[key] is not item:  # the same UUID twice in one batch
+                results[item.index] = _repeat(firsts[key].visit, item.visit, canvasser)
+        elif key in earlier:
+            results[item.index] = _repeat(earlier[key], item.visit, canvasser)
+        else:  # stored by another request, then gone before we could read it
+            results[item.index] = VisitResult(
+                SyncStatus.REFUSED, "This UUID is being changed; send it again."
+            )
+    return fresh
+
+
+def _saved(row: recording_sql.VisitRow, stored: recording_sql.Stored, canvasser: User) -> None:
+    """The visit and its contact as the insert stored them (their ids), as saved model instances."""
+    visit = row.visit
+    visit.pk = stored.visit_id
+    visit.contact = Contact(
+        pk=stored.contact_id,
+        elector=visit.elector,
+        channel=visit.channel,
+        at=row.contacted_at,
+        by=canvasser,
+        outcome=row.outcome_label,
+        campaign_label=row.campaign_label,
+        campaign_ref=str(visit.client_uuid),
+        notes=visit.notes,
+        source=row.source,
+        created_at=stored.contact_created_at,
+    )
+    for saved in (visit, visit.contact):
+        saved._state.adding, saved._state.db = False, "default"
 
 
 def _repeat(stored: Visit, sent: Visit, canvasser: User) -> VisitResult:

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from labourhub.api_v1.models import ApiToken, Scope
 from labourhub.api_v1.problems import problem_exception_handler
 from labourhub.api_v1.ratelimit import rate_limit_hit
+from labourhub.api_v1.token_sql import token_with_owner
 from labourhub.client_ip import client_ip
 from labourhub.scoping import Action, can
 from labourhub.scoping_sql import mfa_missing
@@ -57,7 +58,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if not secret:
             raise exceptions.AuthenticationFailed("The Authorization header has no token after Bearer.")
-        token = ApiToken.objects.select_related("user").filter(secret_hash=token_hash(secret)).first()
+        token = token_with_owner(token_hash(secret))
         if token is None:
             raise exceptions.AuthenticationFailed("This token is not known.")
         if token.revoked_at is not None:

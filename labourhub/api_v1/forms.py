@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from labourhub.api_v1.models import Scope
 from labourhub.forms import DayFirstDateField
@@ -7,7 +8,11 @@ from labourhub.forms import DayFirstDateField
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What it is for, e.g. “Campaign Lab turnout model”.")
-    scopes = forms.MultipleChoiceField(choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        # Plain words first; the name (what the API docs and errors say) as a code hint.
+        choices=[(name, format_html("{} <code>{}</code>", words, name)) for name, words in Scope.choices],
+        widget=forms.CheckboxSelectMultiple,
+    )
     expires_on = DayFirstDateField(required=False, help_text="Leave empty for a token that does not expire.")
 
     def clean_expires_on(self):

@@ -60,6 +60,13 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def scope_words(self) -> list[tuple[str, str]]:
+        """(plain words, name) for each scope, for the token page: `electors:read` alone means little
+        to a CLP officer. A name no longer in Scope keeps its name as its words."""
+        words = dict(Scope.choices)
+        return [(words.get(name, name), name) for name in self.scopes]
+
+    @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 

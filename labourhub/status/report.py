@@ -73,6 +73,24 @@ class ComponentView:
     def uptime(self) -> float | None:
         return uptime_percent(self.days)
 
+    @property
+    def days_measured(self) -> int:
+        """Days with a check round that counted (up or down): the figure is over these only."""
+        return sum(1 for day in self.days if day.percent is not None)
+
+    @property
+    def uptime_text(self) -> str:
+        """The figure in words, saying what it is over: a fresh install's first hour of checks is
+        "100% up over 1 day with checks", not "100.0% up" under a 90-day bar."""
+        if self.uptime is None:
+            return "no data yet"
+        days = self.days_measured
+        return f"{self.uptime:g}% up over the {days} day{'s' if days != 1 else ''} with checks"
+
+    @property
+    def days_without_data(self) -> int:
+        return len(self.days) - self.days_measured
+
 
 def uptime_percent(days: list[Day]) -> float | None:
     """Rounds up ÷ (rounds measured − rounds in maintenance), over the days given."""
@@ -168,7 +186,8 @@ def summary(context: dict) -> dict:
                 "name": view.name,
                 "status": STATUSPAGE_STATES[State(view.state)],
                 "updated_at": iso(view.since),
-                "uptime_90_days": view.uptime,
+                "uptime_90_days": view.uptime,  # over the days with checks only (None: no data yet)
+                "uptime_days_measured": view.days_measured,
             }
             for view in context["components"]
         ],

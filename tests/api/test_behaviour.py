@@ -216,6 +216,21 @@ def test_the_sixteenth_read_in_a_second_is_429_with_retry_after(anytown, setting
     assert client.get("/api/v1/electors/").status_code == 200
 
 
+def test_with_redis_the_counts_are_shared_by_every_process(anytown, settings, monkeypatch, redis_server):
+    import redis
+
+    settings.REDIS_URL, settings.API_RATE_LIMIT_READS = redis_server, 15
+    token, secret = make_token(anytown.user(Role.ORGANISER), [Scope.ELECTORS_READ])
+    monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000.4)
+    shared = redis.Redis.from_url(redis_server)
+    assert bearer(secret).get("/api/v1/electors/")["RateLimit-Remaining"] == "14"
+    key = f"api-rate:r:token:{token.pk}:1800000000"
+    assert int(shared.get(key)) == 1 and 0 < shared.ttl(key) <= 10  # in Redis, and it expires
+    shared.incrby(key, 14)  # another web process's 14 calls this second
+    refused = bearer(secret).get("/api/v1/electors/")
+    assert refused.status_code == 429 and refused["RateLimit-Remaining"] == "0"
+
+
 def test_writes_have_their_own_smaller_budget_per_client_address(anytown, door, settings, monkeypatch):
     settings.API_RATE_LIMIT_WRITES = 5
     monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000.4)

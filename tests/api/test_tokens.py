@@ -165,3 +165,16 @@ def test_the_session_still_works_for_the_sites_own_pages(client, anytown):
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     assert client.get("/api/v1/electors/").status_code == 200
     assert client.get(reverse("voters:search")).status_code == 200
+
+
+def test_the_token_page_says_each_scope_in_plain_words_with_its_name_as_a_hint(client, anytown):
+    canvasser = anytown.user(Role.CANVASSER)
+    make_token(canvasser, scopes=[Scope.CONTACTS_WRITE, Scope.WALKLISTS_READ])
+    client.force_login(canvasser)
+    page = client.get(reverse("api_tokens")).content.decode()
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
+    for scope in (Scope.CONTACTS_WRITE, Scope.WALKLISTS_READ):
+        assert f"<li>{scope.label} <code>{scope.value}</code></li>" in row
+    assert "contacts:write, walklists:read" not in row  # no longer the bare names, joined
+    form = page[page.index("Make a token") :]
+    assert f"{Scope.ELECTORS_READ.label} <code>electors:read</code>" in form.replace("&#x27;", "'")

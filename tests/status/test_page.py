@@ -230,3 +230,20 @@ def test_officers_can_turn_status_emails_on_and_off_canvassers_cannot(client, an
     client.force_login(canvasser)
     assert client.post(reverse("status:subscribe"), {"subscribed": "on"}).status_code == 403
     assert not StatusSubscriber.objects.exists()
+
+
+def test_a_fresh_install_says_no_data_and_its_figure_is_over_measured_days_only(client):
+    page = client.get("/status").content.decode()
+    assert "% up" not in page and page.count("no data yet") == 2 * len(Component)  # no rounds yet
+    _round(Component.API, [OK], timezone.now())  # the first minute of checks
+    page = client.get("/status").content.decode()
+    api = page[page.index('id="component-api"') :]
+    api = api[: api.index("</section>")]
+    assert "100.0% up" not in api
+    assert api.count("100% up over the 1 day with checks") == 2  # the figure and the bar's label
+    assert "89 days no data" in api
+    assert api.count(': no data"') == 89  # each empty day's bar reads "no data"
+    assert "over the measured time only" in page
+    data = client.get("/status/summary.json").json()
+    api_json = next(c for c in data["components"] if c["id"] == Component.API)
+    assert (api_json["uptime_90_days"], api_json["uptime_days_measured"]) == (100.0, 1)
