@@ -22,7 +22,7 @@ PROCESSING = {
         "who": "The person; regional staff (their region)",
     },
     "Notification": {
-        "data": "Emails sent about access requests: to whom, what",
+        "data": "Emails sent about access requests and other CLPs' requests to invite volunteers: to whom, what",
         "who": "The platform operator",
     },
 }

@@ -899,15 +899,24 @@ def notification_send(*, notification_id: int) -> bool:
     return True
 
 
-def _notify(users: Iterable[User], access_request: AccessRequest, subject: str, body: str) -> None:
+def notify_by_email(
+    users: Iterable[User], subject: str, body: str, path: str, access_request: AccessRequest | None = None
+) -> None:
+    """Email each user once, after the caller's transaction commits, with a link to `path` (the page
+    where they act on it). Also used for notices that are not about an access request."""
     from access.tasks import notification_send_task
 
-    link = settings.SITE_URL + reverse("access:request", kwargs={"pk": access_request.pk})
+    link = settings.SITE_URL + path
     for user in users:
         notification = Notification.objects.create(
             to=user, request=access_request, subject=subject[:200], body=f"{body}\n\n{link}\n"
         )
         transaction.on_commit(lambda pk=notification.pk: _queue(notification_send_task, pk))  # type: ignore[misc]
+
+
+def _notify(users: Iterable[User], access_request: AccessRequest, subject: str, body: str) -> None:
+    path = reverse("access:request", kwargs={"pk": access_request.pk})
+    notify_by_email(users, subject, body, path, access_request)
 
 
 def _queue(task: Any, notification_id: int) -> None:

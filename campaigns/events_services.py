@@ -620,10 +620,31 @@ def event_invite_ask(*, user: User, event: Event, subject: str, body: str) -> li
         )
     if not asked and not visiting_clps(event):
         raise ValidationError("Open the event to other CLPs first (on its form), then ask them.")
+    for invitation in asked:
+        _tell_the_secretary(event, invitation.constituency)
     audit_record(
         action="event.invite_ask", user=user, obj=event, detail={"asked": [i.constituency_id for i in asked]}
     )
     return asked
+
+
+def _tell_the_secretary(event: Event, constituency: Constituency) -> None:
+    """Email the asked CLP's secretaries (their officers see the request counted on their home page)."""
+    from access.services import notify_by_email
+    from labourhub.models import Grant, Role, User
+
+    secretaries = User.objects.filter(
+        is_active=True,
+        grants__in=Grant.objects.active().filter(constituency=constituency, role=Role.CLP_SECRETARY),
+    ).distinct()
+    notify_by_email(
+        secretaries,
+        f"{event.constituency} asks you to invite your volunteers to {event.title}",
+        f"{event.constituency} CLP asks {constituency} CLP to invite its members who are willing to help "
+        f"other CLPs to {event.title}. Nothing is sent unless you approve: you then check who it reaches "
+        "and send it as your own CLP's email. They never see your members' names unless someone signs up.",
+        reverse("campaigns:invitation_requests"),
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils import timezone
 from campaigns.models import Event, IntentionCode, Question, Relation
 from labourhub.forms import DayFirstDateField, DayFirstDateTimeField, SearchForm
 from labourhub.models import PollingDistrict
+from members.forms import email_body_help
 
 
 class CampaignForm(forms.Form):
@@ -323,7 +324,7 @@ class InviteForm(forms.Form):
     subject = forms.CharField(max_length=200)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{full_name}}, {{ward}}.",
+        help_text=email_body_help("first_name", "last_name", "full_name", "ward"),
     )
     frequency_cap = forms.IntegerField(
         min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"
@@ -337,5 +338,5 @@ class AskOtherClpsForm(forms.Form):
     subject = forms.CharField(max_length=200)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Markdown. Merge fields: {{first_name}}, {{last_name}}, {{full_name}}.",
+        help_text=email_body_help("first_name", "last_name", "full_name"),
     )

@@ -270,10 +270,14 @@ class _AttachmentChoice(forms.ModelChoiceField):
         return f"{obj.filename} (added {obj.added_at:%-d %b %Y})"
 
 
+def _choose_one(choices):
+    """A decision the caseworker must make starts unmade: a pre-selected first option was left as it was."""
+    return [("", "Choose one"), *choices]
+
+
 class ThirdPartyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    # No relationship chosen for the caseworker: "Relative" pre-selected was left as it was.
-    relationship = forms.ChoiceField(choices=[("", "Choose one")] + ThirdParty.Relationship.choices)
+    relationship = forms.ChoiceField(choices=_choose_one(ThirdParty.Relationship.choices))
     organisation = forms.CharField(required=False, max_length=200, label="Organisation (if any)")
     email = forms.EmailField(required=False)
     phone = forms.CharField(required=False, max_length=30)
@@ -304,13 +308,13 @@ class CaseLinkForm(forms.Form):
     reference = forms.CharField(
         max_length=30, label="The other case's reference", help_text="e.g. ANY/12/2026"
     )
-    kind = forms.ChoiceField(choices=CaseLink.Kind.choices, label="How they are linked")
+    kind = forms.ChoiceField(choices=_choose_one(CaseLink.Kind.choices), label="How they are linked")
     reason = forms.CharField(max_length=300, label="Why")
 
 
 class AgencyForm(forms.Form):
     name = forms.CharField(max_length=150)
-    kind = forms.ChoiceField(choices=Agency.Kind.choices)
+    kind = forms.ChoiceField(choices=_choose_one(Agency.Kind.choices))
     response_working_days = forms.IntegerField(
         min_value=1, max_value=250, label="Response target (working days)", initial=20
     )

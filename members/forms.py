@@ -106,13 +106,22 @@ def audience_in_words(send, count):
     return f"{words} ({'; '.join(extras)})" if extras else words
 
 
+def email_body_help(*merge_fields):
+    """What an email body accepts (members/email_content.py renders it as Markdown), in plain words."""
+    fields = ", ".join(f"{{{{{name}}}}}" for name in merge_fields)
+    return (
+        "Plain text: a blank line starts a new paragraph, lines starting with “- ” make a list, "
+        "**two stars** make bold, *one star* italic, and [words](https://…) a link. "
+        f"Each person's own details replace {fields}."
+    )
+
+
 class EmailForm(forms.Form):
     constituency = forms.ModelChoiceField(queryset=None, label="From CLP", empty_label=None)
     subject = forms.CharField(max_length=200)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Markdown: **bold**, *italic*, [link](https://...), lists. Merge fields: "
-        + ", ".join(f"{{{{{name}}}}}" for name in ("first_name", "last_name", "full_name", "branch", "ward")),
+        help_text=email_body_help("first_name", "last_name", "full_name", "branch", "ward"),
     )
     frequency_cap = forms.IntegerField(
         min_value=1, max_value=20, initial=3, label="Skip members who had this many CLP emails in 7 days"

@@ -2,6 +2,8 @@
 open to Otherton; Anytown asks, Otherton's secretary approves and sends it as Otherton's own email
 to Otherton's willing volunteers. Anytown sees how many it reached, never who, until they sign up."""
 
+import email
+
 from django.urls import reverse
 
 from campaigns.models import Event, EventInvitation
@@ -124,3 +126,29 @@ def test_a_declined_request_sends_nothing_and_is_not_asked_twice_while_open(clie
     client.force_login(anytown.user(Role.CLP_SECRETARY))
     bad = client.post(url, {"part": "ask", "ask-subject": "Hi {{nickname}}", "ask-body": "x"})
     assert bad.status_code == 400 and "nickname" in bad.text
+
+
+def test_the_asked_clps_secretary_is_emailed_with_a_link_to_answer_and_nobody_else_is(
+    client, anytown, otherton, smtp_server
+):
+    from access.models import Notification
+    from access.services import notification_send
+
+    event, _ = event_with_shift(anytown.constituency, title="Target seat Saturday")
+    event.visiting_constituencies.set([otherton.constituency])
+    secretary = otherton.user(Role.CLP_SECRETARY)
+    otherton.user(Role.CLP_OFFICER)  # may answer too; its home page counts it, the secretary is emailed
+    client.force_login(anytown.user(Role.CLP_SECRETARY))
+    page = client.get(reverse("campaigns:event_invite", args=[event.pk])).text
+    assert "Ask Otherton</button>" in page
+    url = reverse("campaigns:event_invite", args=[event.pk])
+    client.post(url, {"part": "ask", "ask-subject": "Help us", "ask-body": "Hello {{first_name}}"})
+    (notice,) = Notification.objects.all()
+    assert notice.to == secretary and "Target seat Saturday" in notice.subject
+    assert notification_send(notification_id=notice.pk) is True
+    assert smtp_server.recipients() == [secretary.email]
+    message = email.message_from_bytes(smtp_server.messages[0]["data"])
+    assert "Anytown" in message["Subject"]
+    assert reverse("campaigns:invitation_requests") in message.get_payload(decode=True).decode()
+    client.post(url, {"part": "ask", "ask-subject": "Help us", "ask-body": "Hello {{first_name}}"})
+    assert Notification.objects.count() == 1  # still waiting for an answer: not asked, nor emailed, twice

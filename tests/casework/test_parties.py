@@ -282,6 +282,28 @@ def test_agency_directory_lead_adds_and_edits_others_only_read_and_search(
     assert AuditEvent.objects.filter(action__in=["casework.agency_add", "casework.agency_edit"]).count() == 2
 
 
+def test_the_agency_kind_and_the_link_kind_start_unchosen_and_an_error_keeps_what_was_typed(
+    client, anytown, office
+):
+    """Last round: a new agency came as "Council department" and a link as "Related" unless changed."""
+    case = case_in(anytown)
+    other = case_in(anytown)
+    client.force_login(office["lead"])
+    agencies = reverse("casework:agencies", args=[office["office"].pk])
+    links = reverse("casework:case_links", args=[case.pk])
+    for url in (agencies, links):
+        page = client.get(url).content.decode()
+        assert '<option value="" selected>Choose one</option>' in page
+    no_kind = client.post(agencies, {"name": "Anytown Council housing", "response_working_days": "10"})
+    assert no_kind.status_code == 400 and "kind" in no_kind.context["form"].errors
+    assert 'value="Anytown Council housing"' in no_kind.content.decode()
+    assert not Agency.objects.filter(office=office["office"]).exists()
+    no_kind = client.post(links, {"reference": other.reference, "reason": "Same household"})
+    assert no_kind.status_code == 400 and "kind" in no_kind.context["form"].errors
+    assert 'value="Same household"' in no_kind.content.decode()
+    assert not CaseLink.unscoped.exists()
+
+
 def test_another_offices_agency_is_refused_for_a_case(anytown, office, other_office):
     theirs = AgencyFactory(name="Otherton housing", office=other_office["office"])
     case = case_in(anytown)

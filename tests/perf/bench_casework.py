@@ -128,12 +128,30 @@ def seed(n_cases, per_case):
             """,
             [per_case, office.pk],
         )
+        # What the nightly check would have set on cases awaiting an agency past its due date: one
+        # chaser still to send, and on every other such case an earlier one already sent.
+        cursor.execute(
+            """
+            INSERT INTO casework_chaser (case_id, agency_id, missed_due_on, created_at, done_at)
+            SELECT c.id, c.agency_id, c.referred_on + k.days, now(), CASE WHEN k.done THEN now() END
+            FROM casework_case c
+            CROSS JOIN LATERAL (VALUES (28, false), (14, true)) AS k(days, done)
+            WHERE c.office_id = %s AND c.status = 'awaiting_agency' AND c.agency_id IS NOT NULL
+                AND (NOT k.done OR c.id %% 2 = 0)
+            """,
+            [office.pk],
+        )
     # VACUUM as well: the visibility map lets index-only scans skip the heap, as on a live database
     # that autovacuum has been through.
     analyze(
         *(
             f"VACUUM ANALYZE {table}"
-            for table in ("casework_case", "casework_caseassignment", "casework_timelineentry")
+            for table in (
+                "casework_case",
+                "casework_caseassignment",
+                "casework_timelineentry",
+                "casework_chaser",
+            )
         )
     )
     return office, users[1]
@@ -147,7 +165,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database and reuse it next time")
     args = parser.parse_args()
 
-    from casework.models import Case, Office, TimelineEntry, Topic
+    from casework.models import Case, Chaser, Office, TimelineEntry, Topic
     from labourhub.models import User
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -164,6 +182,7 @@ def main():
         worker = User.objects.get(email="worker1@bench.example")
         n_cases = Case.unscoped.filter(office=office).count()
         n_entries = TimelineEntry.unscoped.filter(case__office=office).count()
+        n_chasers = Chaser.unscoped.filter(case__office=office, done_at__isnull=True).count()
         client = Client(secure=True)
         client.force_login(worker)
         rng = random.Random(15)
@@ -241,6 +260,7 @@ def main():
         result = {
             "cases": n_cases,
             "timeline_entries": n_entries,
+            "chasers_to_send": n_chasers,
             "seeded_s": seeded_s,
             "repeat": args.repeat,
             "p95_list_ms": percentile(all_list, 95),
