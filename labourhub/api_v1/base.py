@@ -80,12 +80,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-def may_now(user: Any, action: Action) -> bool:
-    """May the token's owner (or the signed-in user) do `action` somewhere now: scoping.can, the one
-    answer the pages get too (its SQL compiled once per process), asked afresh on every call."""
-    return can(user, action)
-
-
 class TokenScope(permissions.BasePermission):
     """A signed-in user, or a token with the scope for this kind of call. No role is asked for: the
     resources everyone has of their own (access's holdings and requests) need only this."""
@@ -115,7 +109,7 @@ class ScopeAndGrant(TokenScope):
         scope, action = self.scope_held(request, view)
         if scope is None or action is None:
             return False
-        if not (request.user.is_superuser or may_now(request.user, action)):
+        if not (request.user.is_superuser or can(request.user, action)):  # asked afresh on every call
             raise exceptions.PermissionDenied(
                 f"You hold no grant that allows this now ({action.label.lower()})."
             )
