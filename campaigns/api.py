@@ -8,7 +8,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -21,6 +21,7 @@ from campaigns.models import (
     IntentionCode,
     Pack,
     Question,
+    Signup,
     Survey,
     SurveyVersion,
     Visit,
@@ -28,7 +29,7 @@ from campaigns.models import (
 )
 from campaigns.sync import parse_time, sync_batch
 from labourhub.api import router, v1_router
-from labourhub.api_v1.base import ReadListViewSet, ReadViewSet
+from labourhub.api_v1.base import ReadListViewSet, ReadViewSet, ScopeAndGrant
 from labourhub.api_v1.idempotency import idempotent_post
 from labourhub.api_v1.models import ApiToken, Scope
 from labourhub.api_v1.problems import problem_response
@@ -415,12 +416,27 @@ class PackWithDoors(PackOutput):
         ).data
 
 
+class PackCanvassGrantOrVisitingPack(ScopeAndGrant):
+    """The pack pages' rule (`Pack.objects.for_user(user, CANVASS)`): a CANVASS grant, or a visiting
+    activist's day with a pack handed to them at check-in (the visiting role carries no CANVASS grant,
+    so asking for one refused the pack the page opens). Which packs is still the queryset's to say."""
+
+    def has_permission(self, request, view):
+        try:
+            return super().has_permission(request, view)
+        except exceptions.PermissionDenied:
+            if self.scope_held(request, view)[0] and Signup.objects.visiting_packs(request.user).exists():
+                return True
+            raise
+
+
 class PackReadViewSet(ReadViewSet):
     """Packs as the canvassing pages open them: a canvasser's token reads the packs given to them; an
-    organiser's every pack of their CLPs. A single pack carries its doors and people, as the
-    canvassing page does. (A visiting activist's pack, handed at a session's check-in, opens on the
-    page but not here: every call needs a CANVASS grant, which the visiting role does not carry.)"""
+    organiser's every pack of their CLPs; a visiting activist's the pack handed to them at a session's
+    check-in, while their day lasts. A single pack carries its doors and people, as the canvassing
+    page does."""
 
+    permission_classes = [PackCanvassGrantOrVisitingPack]
     serializer_class = PackOutput
     read_scope, read_action = Scope.WALKLISTS_READ, Action.CANVASS
     queryset = Pack.objects.none()

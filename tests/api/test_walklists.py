@@ -10,6 +10,8 @@ from labourhub.api_v1.models import Scope
 from labourhub.models import AuditEvent, Role
 from tests.api.conftest import bearer, make_token
 from tests.campaigns.factories import PackFactory, campaign_with_survey, pack_with_doors
+from tests.campaigns.test_visiting import _sign_up_and_check_in
+from tests.campaigns.test_visiting import day as day  # noqa: F401  (the fixture)
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 pytestmark = pytest.mark.usefixtures("generous_rate_limits")
@@ -78,3 +80,23 @@ def test_a_token_without_walklists_read_is_refused(anytown, walk):
     _, secret = make_token(anytown.user(Role.CANVASSER), [Scope.CAMPAIGNS_READ, Scope.CONTACTS_WRITE])
     refused = bearer(secret).get(f"/api/v1/packs/{walk['given'].pk}/")
     assert refused.status_code == 403 and "walklists:read" in refused.json()["detail"]
+
+
+def test_a_visiting_activists_token_reads_the_pack_handed_to_them_and_nothing_else(
+    client, anytown, otherton, day
+):
+    """pages10: the page opened a visiting activist's pack while their token got 403 on packs/ (every
+    read asked for a CANVASS grant, which the visiting role does not carry). The API now allows what
+    the page allows: the pack handed to them at check-in, while their day lasts."""
+    day["event"].visiting_constituencies.set([otherton.constituency])
+    _, secret = make_token(day["visitor"], [Scope.WALKLISTS_READ])
+    api = bearer(secret)
+    assert api.get(f"/api/v1/packs/{day['handed'].pk}/").status_code == 403  # not checked in yet
+    _sign_up_and_check_in(client, day)
+    assert client.get(reverse("campaigns:pack_data", args=[day["handed"].pk])).status_code == 200  # the page
+    assert api.get(f"/api/v1/packs/{day['handed'].pk}/").status_code == 200
+    assert [p["id"] for p in api.get("/api/v1/packs/").json()["results"]] == [day["handed"].pk]
+    for other in (day["same_list"], day["other_list"]):
+        assert api.get(f"/api/v1/packs/{other.pk}/").status_code == 404
+        assert client.get(reverse("campaigns:pack_data", args=[other.pk])).status_code == 404
+    assert api.get("/api/v1/walk-lists/").status_code == 403  # an organiser's view: still refused
