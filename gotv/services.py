@@ -374,7 +374,7 @@ def telling_record(
         flags=flags,
     )
     telling._state.adding, telling._state.db = False, connection.alias
-    name = Elector(first_names=entry.first_names or "", surname=entry.surname or "").full_name
+    name = Elector.full_name.fget(entry)  # type: ignore[attr-defined]  # the rule, on the row: no model to build
     display = entry.elector_number_raw or str(number)
     if first:
         if head.subscribed:
