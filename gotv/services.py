@@ -205,6 +205,7 @@ class TellingResult:
     name: str = ""
     number: str = ""
     flags: list = field(default_factory=list)
+    audited: bool = False  # the telling statement wrote the batch's audit row (telling_sql.TellingAudit)
 
     STORED = ("found", "already_told", "duplicate")
 
@@ -258,6 +259,7 @@ def telling_record(
     paper: bool = False,
     box_districts: BoxDistricts | None = None,
     permission: tuple[bool, list[str]] | None = None,
+    audit: telling_sql.TellingAudit | None = None,
 ) -> TellingResult:
     """Record one number a teller typed at `box`. Applied once per `client_uuid`; see TellingResult.
 
@@ -266,6 +268,8 @@ def telling_record(
     batch that tells many numbers at one box. `permission`, from a caller that has just asked in
     this request whether the teller may tell at this election, is its answer as (allowed, flags)
     (gotv.telling_sync asks once per batch rather than once per number); without it, it is asked here.
+    `audit` (a batch of one telling): the telling statement writes that audit row when it alone
+    decides the outcome (found, already_told), in the telling's transaction; `audited` says so.
 
     The common path is one statement (gotv.telling_sql.telling_insert); a number refused before
     it (not allowed, polls shut, not a number, no such district) costs one look-up of the client
@@ -317,6 +321,7 @@ def telling_record(
         received_at=now,
         downloaded_at=downloaded_at,
         flags=flags,
+        audit=audit,
     )
     head = rows[0]
     if head.prior_id is not None:
@@ -328,6 +333,8 @@ def telling_record(
         code_of=lambda row: row.code,
     )
     if resolution.status != Resolution.FOUND:
+        if head.telling_id is not None:
+            raise RuntimeError(f"telling {client_uuid}: stored, yet resolution_of says {resolution.status}.")
         return TellingResult(resolution.status, resolution.message, number=str(number))
     entry = resolution.entry
     if head.telling_id is None:
@@ -367,16 +374,24 @@ def telling_record(
         flags=flags,
     )
     telling._state.adding, telling._state.db = False, connection.alias
-    name = Elector(first_names=entry.first_names or "", surname=entry.surname or "").full_name
+    name = Elector.full_name.fget(entry)  # type: ignore[attr-defined]  # the rule, on the row: no model to build
     display = entry.elector_number_raw or str(number)
     if first:
         if head.subscribed:
             # Webhooks (gotv/webhooks.py), for a first telling only: the telling statement said
             # whether anyone subscribes, so where no one does (the usual day) it costs no statement.
             telling_emit(telling, election)
-        return TellingResult("found", f"{display} {name}", telling, name, display, telling.flags)
+        return TellingResult(
+            "found", f"{display} {name}", telling, name, display, telling.flags, head.audit_id is not None
+        )
     return TellingResult(
-        "already_told", f"{display} {name}: already told.", telling, name, display, telling.flags
+        "already_told",
+        f"{display} {name}: already told.",
+        telling,
+        name,
+        display,
+        telling.flags,
+        head.audit_id is not None,
     )
 
 

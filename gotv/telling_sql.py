@@ -6,7 +6,9 @@ compiling the five statements of a telling than PostgreSQL spent running them (i
 election's register publication within the box's districts, inserts the telling ON CONFLICT
 (client_uuid) DO NOTHING and the elector's VoteRecord ON CONFLICT DO NOTHING (locking an existing
 one FOR SHARE, as gotv.services._vote_record_insert does, so an undo about to delete it waits for
-this telling), and returns what the phone needs.
+this telling), and returns what the phone needs. For a batch of one telling it also writes the
+batch's audit row (TellingAudit), so the row is in the telling's transaction: no statement and no
+commit (WAL flush) of its own, no ORM to compile it.
 
 Why it is safe: every value reaches PostgreSQL as a bound parameter (%(name)s); the only text put
 into the SQL is the table names below, constants taken from the models. States (the VoteRecord's
@@ -34,7 +36,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 
 from gotv.models import BallotBox, BallotBoxDistrict, Election, Telling, VoteRecord
 from gotv.poll_numbers import BoxDistricts
-from labourhub.models import Constituency, PollingDistrict, Region
+from labourhub.models import AuditEvent, Constituency, PollingDistrict, Region
 from labourhub.webhooks.models import EventType, Subscription
 from voters.models import Elector, RegisterEntry
 
@@ -50,6 +52,7 @@ _T = {
     "constituency": Constituency._meta.db_table,
     "region": Region._meta.db_table,
     "subscription": Subscription._meta.db_table,
+    "audit": AuditEvent._meta.db_table,
 }
 
 
@@ -249,6 +252,22 @@ class TellingRow(NamedTuple):
     first_names: str | None
     surname: str | None
     subscribed: bool  # an active webhook subscription wants telling.recorded (gotv/webhooks.py)
+    audit_id: int | None  # the audit row this statement wrote (TellingAudit; found or already_told)
+
+
+class TellingAudit(NamedTuple):
+    """The audit row of a batch of one telling (gotv.telling_sync), written by the telling
+    statement itself when the statement alone decides the outcome: the telling stored and either
+    the elector's first VoteRecord inserted ("found") or their existing one locked
+    ("already_told"). Its columns are audit_record's for that batch: action, the teller, no
+    object, the election's constituency and region, the client's address and the request id,
+    detail {status: 1}. In any other outcome the statement writes none and the caller audits."""
+
+    action: str
+    ip_address: str | None
+    request_id: str
+    constituency_id: int
+    region_id: int | None
 
 
 # `chosen` is resolution_of's choice (gotv.poll_numbers): with a prefix the first entry, if the box
@@ -306,12 +325,24 @@ held AS (
     SELECT v.id FROM {vote} AS v JOIN told ON v.elector_id = told.elector_id
      WHERE v.election_id = %(election)s
        FOR SHARE OF v
+),
+audited AS (
+    INSERT INTO {audit} (at, user_id, action, object_type, object_id, constituency_id, region_id,
+                         ip_address, request_id, detail)
+    SELECT %(received_at)s, %(teller)s, %(audit_action)s, '', '', %(audit_constituency)s,
+           %(audit_region)s, %(audit_ip)s::inet, %(audit_request)s,
+           jsonb_build_object(CASE WHEN EXISTS (SELECT 1 FROM voted) THEN 'found'
+                                   ELSE 'already_told' END, 1)
+      FROM told
+     WHERE %(audit)s AND (EXISTS (SELECT 1 FROM voted) OR EXISTS (SELECT 1 FROM held))
+    RETURNING id
 )
 SELECT (SELECT id FROM prior), (SELECT id FROM told), (SELECT id FROM voted), (SELECT id FROM held),
        (SELECT elector_id FROM told),
        c.elector_id, c.polling_district_id, c.elector_number, c.elector_suffix,
        c.elector_number_raw, c.code, c.first_names, c.surname,
-       EXISTS (SELECT 1 FROM {subscription} WHERE state = %(active)s AND %(event)s = ANY (event_types))
+       EXISTS (SELECT 1 FROM {subscription} WHERE state = %(active)s AND %(event)s = ANY (event_types)),
+       (SELECT id FROM audited)
   FROM (SELECT 1) AS one
   LEFT JOIN candidates c ON true
  ORDER BY c.id
@@ -332,9 +363,11 @@ def telling_insert(
     received_at,
     downloaded_at,
     flags,
+    audit=None,
 ):
     """Run the telling statement (see the module docstring); [TellingRow, ...]. `number` is the
-    parsed PollNumber, `search` the district ids from gotv.poll_numbers.districts_to_search."""
+    parsed PollNumber, `search` the district ids from gotv.poll_numbers.districts_to_search;
+    `audit` a TellingAudit, or None for no audit row."""
     served = list(box_districts.ranges.items())
     params = {
         "uuid": client_uuid,
@@ -357,6 +390,12 @@ def telling_insert(
         "source": VoteRecord.Source.TELLING.value,
         "active": Subscription.State.ACTIVE.value,
         "event": EventType.TELLING_RECORDED.value,
+        "audit": audit is not None,
+        "audit_action": audit.action if audit else "",
+        "audit_ip": audit.ip_address if audit else None,
+        "audit_request": audit.request_id if audit else "",
+        "audit_constituency": audit.constituency_id if audit else None,
+        "audit_region": audit.region_id if audit else None,
     }
     with _prepared_cursor() as cursor:
         cursor.execute(_TELLING_SQL, params)

@@ -32,11 +32,13 @@ from campaigns.sync import parse_time
 from gotv import offline, telling_sql
 from gotv.models import BoxTurnoutCount, OfflineFlag, Telling, WarpCount
 from gotv.services import box_turnout_record, telling_record, telling_undo, warp_count_record
+from labourhub.client_ip import client_ip
 from labourhub.scoping import Action
 from labourhub.scoping_sql import constituencies_sql
 from labourhub.services import audit_record
 
 MAX_BATCH = 200
+AUDIT_ACTION = "telling.sync"
 BOXED = {"telling", "turnout", "warp"}  # the kinds whose entries name a box
 STORED = {"found", "already_told", "duplicate", "undone", "already_undone", "recorded"}
 
@@ -47,6 +49,7 @@ class _Outcome:
     message: str = ""
     name: str = ""
     number: str = ""
+    audited: bool = False  # the telling statement wrote the batch's audit row
 
     def output(self, item):
         raw_uuid = item.get("uuid") if isinstance(item, dict) else None
@@ -69,8 +72,9 @@ class _Refuse(Exception):
 class _Batch:
     """Look-ups shared by one batch's entries: a batch of 40 from one box costs a few queries."""
 
-    def __init__(self, user):
+    def __init__(self, user, audit=None):
         self.user = user
+        self.audit = audit  # (action, ip, request id) for a batch of one telling: its statement audits
         self.elections = {}
         self.late = {}  # (election, download time) -> the late-entry rule's answer
         self.boxes = {}
@@ -160,8 +164,12 @@ def _telling(batch, item):
         recorded_at=parse_time(item.get("recorded_at")),
         downloaded_at=downloaded_at,
         box_districts=batch.districts[election.pk, box.pk],
+        audit=batch.audit
+        and telling_sql.TellingAudit(
+            *batch.audit, constituency_id=election.constituency_id, region_id=election.constituency.region_id
+        ),
     )
-    return _Outcome(result.status, result.message, result.name, result.number)
+    return _Outcome(result.status, result.message, result.name, result.number, result.audited)
 
 
 def _undo(batch, item):
@@ -226,7 +234,20 @@ KINDS = {"telling": _telling, "undo": _undo, "turnout": _turnout, "warp": _warp}
 
 def telling_sync(*, user, items, request=None):
     """Apply each entry once; one result per entry, in the order sent (see the module docstring)."""
-    batch = _Batch(user)
+    # A batch of one telling (the phone's usual send) has its audit row written by the telling's
+    # own statement, in its transaction, when that statement decides the outcome (the same row
+    # audit_record writes below: gotv.telling_sql.TellingAudit).
+    alone = len(items) == 1 and isinstance(items[0], dict) and items[0].get("kind", "telling") == "telling"
+    audit = (
+        (
+            AUDIT_ACTION,
+            client_ip(request) if request is not None else None,
+            getattr(request, "request_id", ""),
+        )
+        if alone
+        else None
+    )
+    batch = _Batch(user, audit)
     results, counts = [], {}
     for position, item in enumerate(items):
         try:
@@ -242,9 +263,11 @@ def telling_sync(*, user, items, request=None):
             outcome = _Outcome("invalid", " ".join(error.messages))
         results.append(outcome.output(item))
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.audited:
+            return results
     constituencies = batch.constituencies
     audit_record(
-        action="telling.sync",
+        action=AUDIT_ACTION,
         user=user,
         request=request,
         constituency=next(iter(constituencies)) if len(constituencies) == 1 else None,

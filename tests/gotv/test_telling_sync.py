@@ -70,6 +70,26 @@ def test_a_number_is_found_with_the_name_and_told_once(client, day, teller):
     assert AuditEvent.objects.filter(action="telling.sync", user=teller).exists()
 
 
+def test_a_batch_of_one_is_audited_by_its_telling_statement_as_audit_record_would(client, day, teller):
+    """found and already_told: the telling statement writes the batch's audit row; a duplicate:
+    audit_record after it. The rows say the same apart from the outcome and the request."""
+    client.force_login(teller)
+    first, again = telling(day, "101"), telling(day, "101")
+    assert [r["status"] for r in post(client, [first]) + post(client, [again]) + post(client, [first])] == [
+        "found",
+        "already_told",
+        "duplicate",
+    ]
+    columns = ("action", "user", "object_type", "object_id", "constituency", "region", "ip_address")
+    rows = list(AuditEvent.objects.filter(action="telling.sync").order_by("pk").values(*columns, "detail"))
+    constituency = day.election.constituency
+    same = ("telling.sync", teller.pk, "", "", constituency.pk, constituency.region_id, "127.0.0.1")
+    assert [tuple(row[c] for c in columns) for row in rows] == [same] * 3
+    assert [row["detail"] for row in rows] == [{"found": 1}, {"already_told": 1}, {"duplicate": 1}]
+    request_ids = AuditEvent.objects.filter(action="telling.sync").values_list("request_id", flat=True)
+    assert len(set(request_ids)) == 3 and all(request_ids)
+
+
 def test_the_same_batch_sent_again_is_applied_once(client, day, teller):
     client.force_login(teller)
     batch = [telling(day, "101"), telling(day, "102")]

@@ -52,6 +52,8 @@ def _timed(label, n, call, top, profile_it):
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if profile:
         stats = pstats.Stats(profile)
+        if os.environ.get("PROFILE_DUMP"):  # a file to read with pstats (print_callees ...)
+            stats.dump_stats(os.environ["PROFILE_DUMP"])
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
     return {f"{label}_python_cpu_ms": round(cpu * 1000 / n, 2), f"{label}_wall_ms": round(wall * 1000 / n, 2)}
