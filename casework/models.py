@@ -329,6 +329,7 @@ class CaseQuerySet(ScopedQuerySet):
             Chaser.unscoped.filter(case__in=self.order_by().values("pk"))
             .to_send()
             .select_related("case", "agency")
+            .only(*CHASER_LISTED)
             .order_by("missed_due_on", "pk")
         )
 
@@ -667,6 +668,11 @@ class Letter(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_medium_display()} on {self.case_id}: {self.subject}"
+
+
+# What a list of chasers shows (casework/_chasers.html): up to 200 rows, so not each case's every column.
+CHASER_LISTED = ("case_id", "agency_id", "missed_due_on", "case__reference_prefix", "case__reference_seq",
+                 "case__reference_year", "case__name", "agency__name")  # fmt: skip
 
 
 class ChaserQuerySet(CaseChildQuerySet):
