@@ -232,12 +232,12 @@ def reference_data_survives_flush(request, django_db_blocker):
     if "django_db_setup" not in request.fixturenames:
         yield
         return
-    _reseed_reference_data_if_missing(django_db_blocker)
+    reseed_reference_data_if_missing(django_db_blocker)
     yield
-    _reseed_reference_data_if_missing(django_db_blocker)
+    reseed_reference_data_if_missing(django_db_blocker)
 
 
-def _reseed_reference_data_if_missing(django_db_blocker):
+def reseed_reference_data_if_missing(django_db_blocker):
     from django.apps import apps
 
     with django_db_blocker.unblock():

@@ -679,9 +679,9 @@ def walker(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             logger.setLevel(logging.CRITICAL)
-            from tests.conftest import _reseed_reference_data_if_missing, make_clp
+            from tests.conftest import reseed_reference_data_if_missing, make_clp
 
-            _reseed_reference_data_if_missing(django_db_blocker)  # after a transactional test's flush
+            reseed_reference_data_if_missing(django_db_blocker)  # after a transactional test's flush
             westland = RegionFactory(name="Westland", code="E15000099")
             anytown = make_clp("Anytown", "E14000901", westland)
             otherton = make_clp("Otherton", "E14000902", westland)

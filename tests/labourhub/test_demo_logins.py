@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from members.models import Member
+from tests.conftest import reseed_reference_data_if_missing
 
 # The whole demo takes minutes on a loaded machine (3,300 members through the real importer).
 pytestmark = pytest.mark.timeout(900)
@@ -16,11 +17,16 @@ pytestmark = pytest.mark.timeout(900)
 @pytest.fixture(scope="module")
 def demo_output(django_db_setup, django_db_blocker):
     """The whole demo, built once for this file (it takes a while), and what `make run` prints."""
+    # A module-scoped fixture runs before the per-test reference-data check: a previous file's
+    # worker or server may have flushed the reference data the demo's surveys need.
+    reseed_reference_data_if_missing(django_db_blocker)
     with django_db_blocker.unblock():
         out = StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        call_command("flush", "--noinput", stdout=StringIO())
+        try:
+            call_command("seed_demo", stdout=out)
+            yield out.getvalue()
+        finally:  # a demo that failed half-way must not leave its rows to the next file's tests
+            call_command("flush", "--noinput", stdout=StringIO())
 
 
 def test_every_demo_login_is_printed(db, demo_output):
