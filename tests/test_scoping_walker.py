@@ -679,7 +679,7 @@ def walker(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             logger.setLevel(logging.CRITICAL)
-            from tests.conftest import reseed_reference_data_if_missing, make_clp
+            from tests.conftest import make_clp, reseed_reference_data_if_missing
 
             reseed_reference_data_if_missing(django_db_blocker)  # after a transactional test's flush
             westland = RegionFactory(name="Westland", code="E15000099")
