@@ -1,13 +1,13 @@
 """What every signed-in request loads before its view runs: its session, and its user with the MFA
-middleware's answer, one statement each, whose SQL Django compiled once per process.
+middleware's answer, one constant statement each (labourhub/sql_rows.py).
 
 Why: Django's database session store and ModelBackend.get_user build, compile and run an ORM query
 and initialise a model on every request: ~2 ms of Python of a polling-day telling's ~5 ms, more than
 the telling's own work (issue 13, "Performance"). The SQL of both depends only on the key asked for.
 
-How: the first call compiles Django's own queryset (the session by key, unexpired; the user by
-primary key) and keeps its SQL text; every call runs it with this request's key and the current
-time as bound parameters. Nothing else is kept: no session, no user, no answer. So the semantics are
+How: each is a SELECT whose text is fixed per process (the session by key, unexpired; the user's
+columns by primary key), run with this request's key and the current time as bound parameters.
+Nothing else is kept: no session, no user, no answer. So the semantics are
 Django's: a session is found only while `expire_date` is in the future; a signed-out, flushed or
 deleted session (by any process) is gone on the next request; `get_user` still checks `is_active`
 (`user_can_authenticate`) and django.contrib.auth.get_user still checks the session hash against
@@ -22,47 +22,20 @@ this change names the old backend paths: `load` reads them as the new ones (same
 `get_user`), so nobody is signed out by the deploy.
 """
 
-import datetime
-import functools
-
 from allauth.account import auth_backends as allauth_backends
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth import backends as django_backends
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
-from django.db import connections, router
 from django.utils import timezone
 
 from labourhub.scoping_sql import mfa_missing_sql
+from labourhub.sql_rows import columns, fetch_one, instances
 
-# Values no session or user has, compiled where this request's values go.
-_KEY, _NOW, _PK = (
-    "-session-key-placeholder-",
-    datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC),
-    -7_000_000_023,
+_SESSION_SQL = (
+    f"SELECT session_data FROM {Session._meta.db_table} WHERE session_key = %s AND expire_date > %s"  # noqa: S608  (our table's name)
 )
-_compiled = {}
-
-
-def _sql(name, build, values):
-    """The SQL text of `build()` (compiled once per process) and its parameters with `values`
-    ({placeholder: this call's value}) put where the placeholders were; each must be there once."""
-    found = _compiled.get(name)
-    if found is None:
-        sql, params = build().query.sql_with_params()
-        if sorted(map(repr, params)) != sorted(map(repr, values)):
-            raise RuntimeError(f"session_auth: {name} compiled with parameters {params!r}.")
-        _compiled[name] = found = (sql, tuple(params))
-    sql, params = found
-    return sql, [values[p] for p in params]
-
-
-def _fetch_one(model, sql, params):
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
 
 _RENAMED = {
     "django.contrib.auth.backends.ModelBackend": "labourhub.session_auth.ModelBackend",
@@ -72,14 +45,7 @@ _RENAMED = {
 
 class SessionStore(db.SessionStore):
     def load(self):
-        sql, params = _sql(
-            "session",
-            lambda: Session.objects.filter(session_key=_KEY, expire_date__gt=_NOW).values_list(
-                "session_data"
-            ),
-            {_KEY: self.session_key, _NOW: timezone.now()},
-        )
-        row = _fetch_one(Session, sql, params)
+        row = fetch_one(_SESSION_SQL, [self.session_key, timezone.now()])
         if row is None:
             self._session_key = None  # as Django's store: a new session gets a new key
             return {}
@@ -92,32 +58,21 @@ class SessionStore(db.SessionStore):
         return await sync_to_async(self.load)()
 
 
-@functools.cache
-def _user_fields():
-    return tuple(field.attname for field in get_user_model()._meta.concrete_fields)
-
-
 class _GetUser:
-    """ModelBackend.get_user in one precompiled statement: the user by primary key, or None; and None
+    """ModelBackend.get_user in one constant statement: the user by primary key, or None; and None
     unless `user_can_authenticate` (is_active), as ModelBackend. The same statement answers the MFA
     middleware's question (scoping_sql.mfa_missing, as of this moment): `user.mfa_missing_at_load`."""
 
     def get_user(self, user_id):
-        user_model, fields = get_user_model(), _user_fields()
-        user_sql, user_params = _sql(
-            "user",
-            lambda: user_model._default_manager.filter(pk=_PK).order_by().values_list(*fields),
-            {_PK: user_id},
-        )
+        user_model = get_user_model()
         mfa_sql, mfa_params = mfa_missing_sql(user_id, "u.is_superuser")
-        row = _fetch_one(
-            user_model,
-            f"SELECT u.*, {mfa_sql} FROM ({user_sql}) AS u",  # noqa: S608  (SQL compiled by Django and scoping_sql)
-            [*mfa_params, *user_params],
+        row = fetch_one(
+            f"SELECT {columns(user_model, 'u')}, {mfa_sql} FROM {user_model._meta.db_table} u WHERE u.id = %s",  # noqa: S608  (our columns; SQL compiled by scoping_sql)
+            [*mfa_params, user_id],
         )
         if row is None:
             return None
-        user = user_model.from_db(router.db_for_read(user_model), fields, row[:-1])
+        (user,) = instances(row[:-1], user_model)
         user.mfa_missing_at_load = row[-1]
         return user if self.user_can_authenticate(user) else None
 

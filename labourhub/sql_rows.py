@@ -33,6 +33,12 @@ def _layout(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, Any]]]:
     return [field.attname for field in fields], converters
 
 
+def fetch_one(sql: str, params: Sequence[Any]) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def instances(row: Sequence[Any], *models: type[Model]) -> list[Any]:
     """One instance of each model from `row` (each model's `columns` in turn), as loaded from the db."""
     found, start = [], 0

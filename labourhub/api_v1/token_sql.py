@@ -3,11 +3,9 @@ select_related for it was ~2 ms of every API call's Python, most of it compiling
 
 from __future__ import annotations
 
-from django.db import connection
-
 from labourhub.api_v1.models import ApiToken
 from labourhub.models import User
-from labourhub.sql_rows import columns, instances
+from labourhub.sql_rows import columns, fetch_one, instances
 
 _TOKEN_SQL = (
     f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')} FROM {ApiToken._meta.db_table} t "
@@ -17,9 +15,7 @@ _TOKEN_SQL = (
 
 def token_with_owner(secret_hash: str) -> ApiToken | None:
     """The token whose secret hashes to `secret_hash`, its `user` loaded; None when there is none."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [secret_hash])
-        row = cursor.fetchone()
+    row = fetch_one(_TOKEN_SQL, [secret_hash])
     if row is None:
         return None
     token, owner = instances(row, ApiToken, User)
