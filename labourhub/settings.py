@@ -210,7 +210,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Sign-in: django-allauth with MFA -----------------------------------------
 AUTH_USER_MODEL = "labourhub.User"
-# Django's and allauth's backends, each loading the signed-in user in one precompiled statement;
+# Django's and allauth's backends, each loading the signed-in user in one constant statement;
 # sessions in the database, loaded the same way (labourhub/session_auth.py).
 AUTHENTICATION_BACKENDS = [
     "labourhub.session_auth.ModelBackend",
