@@ -27,6 +27,7 @@ from campaigns.models import CallList, Campaign, DoorOutcome, Pack, Visit, WalkL
 from labourhub.models import Constituency
 from labourhub.sql_rows import columns as _columns
 from labourhub.sql_rows import instances as _instances
+from labourhub.webhooks.models import EventType, Subscription
 from voters.models import Contact, Elector
 
 # --- look-ups ------------------------------------------------------------------------------------
@@ -74,13 +75,15 @@ def source_with_rule(kind: str, pk: int, rule: tuple[str, Sequence[Any]]) -> Sou
     return Source(found, campaign, bool(row[-1]))
 
 
-_OUTCOMES_SQL = f"SELECT {_columns(DoorOutcome, 'o')} FROM {DoorOutcome._meta.db_table} o"
+_OUTCOMES_SQL = (
+    f"SELECT {_columns(DoorOutcome, 'o')} FROM {DoorOutcome._meta.db_table} o WHERE o.code = ANY (%s)"
+)
 
 
-def door_outcomes() -> list[DoorOutcome]:
-    """Every door and phone outcome (reference data, a few dozen rows)."""
+def door_outcomes(codes: Sequence[str]) -> list[DoorOutcome]:
+    """The door and phone outcomes with these codes (reference data)."""
     with connection.cursor() as cursor:
-        cursor.execute(_OUTCOMES_SQL)
+        cursor.execute(_OUTCOMES_SQL, [list(codes)])
         return [_instances(row, DoorOutcome)[0] for row in cursor.fetchall()]
 
 
@@ -115,15 +118,18 @@ latest AS (SELECT elector_id, max(at) AS at FROM contact GROUP BY elector_id ORD
 moved AS (  -- only ever forwards: a contact recorded late (offline) must not move it back
   UPDATE {Elector._meta.db_table} e SET last_contact_at = latest.at FROM latest
    WHERE e.id = latest.elector_id AND (e.last_contact_at IS NULL OR e.last_contact_at < latest.at))
-SELECT visit.id, visit.client_uuid, contact.id, contact.created_at
+SELECT visit.id, visit.client_uuid, contact.id, contact.created_at,
+       EXISTS (SELECT 1 FROM {Subscription._meta.db_table} WHERE state = %s AND %s = ANY (event_types))
   FROM visit JOIN contact ON contact.id = visit.contact_id
 """
+_SUBSCRIBED = [Subscription.State.ACTIVE.value, EventType.CONTACT_RECORDED.value]
 
 
 class Stored(NamedTuple):
     visit_id: int
     contact_id: int
     contact_created_at: Any
+    subscribed: bool  # an active webhook subscription wants contact.recorded (campaigns/webhooks.py)
 
 
 class VisitRow(NamedTuple):
@@ -136,8 +142,10 @@ class VisitRow(NamedTuple):
 
 def visits_with_contacts_insert(rows: Sequence[VisitRow]) -> dict[uuid.UUID, Stored]:
     """Insert each visit whose client UUID is new, with its contact (as `voters.services.contact_record`
-    writes one) and its elector's last contact moved on: one statement. A UUID already stored (or
-    stored by a concurrent request, which this waits for) is left alone and missing from the answer."""
+    writes one) and its elector's last contact moved on, and say whether anyone subscribes to the
+    contacts (where no one does, the usual case, the webhook look costs no statement): one statement.
+    A UUID already stored (or stored by a concurrent request, which this waits for) is left alone and
+    missing from the answer."""
     if not rows:
         return {}
     params: list[Any] = []
@@ -146,5 +154,8 @@ def visits_with_contacts_insert(rows: Sequence[VisitRow]) -> dict[uuid.UUID, Sto
         params.extend(f.get_db_prep_save(getattr(visit, f.attname), connection) for f in _VISIT_FIELDS)
         params.extend([row.contacted_at, row.outcome_label, row.campaign_label, row.source])
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL.replace("{rows}", ", ".join([_ROW] * len(rows))), params)
-        return {client_uuid: Stored(pk, contact, created) for pk, client_uuid, contact, created in cursor}
+        cursor.execute(_INSERT_SQL.replace("{rows}", ", ".join([_ROW] * len(rows))), [*params, *_SUBSCRIBED])
+        return {
+            client_uuid: Stored(pk, contact, created, subscribed)
+            for pk, client_uuid, contact, created, subscribed in cursor
+        }

@@ -355,22 +355,32 @@ def _answers_built(
 
 
 class ReferenceCodes:
-    """Intention codes, outcomes and issues, read once per batch of visits rather than per visit."""
+    """Intention codes, outcomes and issues, read once per batch of visits rather than per visit.
+    Outcomes are read by the codes a batch names (one contact through the API names one; building
+    every outcome's model for it was a tenth of the write's Python)."""
+
+    def __init__(self) -> None:
+        self._outcomes: dict[tuple[str, str], DoorOutcome] = {}
+        self._outcome_codes_read: set[str] = set()
 
     @cached_property
     def intentions(self) -> dict[str, IntentionCode]:
         return {c.code: c for c in IntentionCode.objects.all()}
 
-    @cached_property
-    def outcomes(self) -> dict[tuple[str, str], DoorOutcome]:
-        return {(o.code, o.channel): o for o in recording_sql.door_outcomes()}
+    def outcomes_read(self, codes: Iterable[str]) -> None:
+        """Read the outcomes with these codes (a batch's), those not read already: one statement."""
+        wanted = sorted(set(codes) - self._outcome_codes_read)
+        if wanted:
+            self._outcomes.update(((o.code, o.channel), o) for o in recording_sql.door_outcomes(wanted))
+            self._outcome_codes_read.update(wanted)
 
     @cached_property
     def issues(self) -> dict[str, Issue]:
         return {i.code: i for i in Issue.objects.all()}
 
     def outcome(self, code: str, channel: str) -> DoorOutcome:
-        outcome = self.outcomes.get((code, channel))
+        self.outcomes_read([code])
+        outcome = self._outcomes.get((code, channel))
         if outcome is None:
             raise VisitRefused(f"outcome {code!r} is not a {channel} outcome.")
         return outcome
@@ -444,6 +454,7 @@ def canvass_record_visits(
     results: list[VisitResult] = [None] * len(visits)  # type: ignore[list-item]  # each is filled below
     prepared = []
     suppressed = suppressed_elector_ids(given.elector.pk for given in visits)
+    reference.outcomes_read(given.outcome for given in visits if isinstance(given.outcome, str))
     for index, given in enumerate(visits):
         if given.elector.pk in suppressed:
             results[index] = VisitResult(SyncStatus.SUPPRESSED, SUPPRESSED_MESSAGE)
@@ -452,8 +463,9 @@ def canvass_record_visits(
             prepared.append(_visit_prepare(index, given, canvasser, reference, now))
         except VisitRefused as refusal:
             results[index] = VisitResult(SyncStatus.REFUSED, " ".join(refusal.messages))
-    fresh = _visits_insert(prepared, results, canvasser, source)
-    contacts_emit([p.visit for p in fresh])  # webhooks: one statement for the batch (campaigns/webhooks.py)
+    fresh, subscribed = _visits_insert(prepared, results, canvasser, source)
+    if subscribed:  # webhooks (campaigns/webhooks.py): the insert said whether anyone subscribes
+        contacts_emit([p.visit for p in fresh])
     _visit_details_write(fresh, reference)
     for item in fresh:
         results[item.index] = VisitResult(SyncStatus.RECORDED, visit=item.visit, flags=item.visit.flags)
@@ -514,10 +526,10 @@ def _visit_prepare(
 
 def _visits_insert(
     prepared: list[_Prepared], results: list[VisitResult], canvasser: User, source: str
-) -> list[_Prepared]:
+) -> tuple[list[_Prepared], bool]:
     """Insert the visits whose UUIDs are new, each with its contact and its elector's last contact
     (`recording_sql`: one statement, as `voters.services.contact_record` writes a contact); fill in
-    results for repeats. Returns the inserted. A UUID stored before, or by a concurrent request at the
+    results for repeats. Returns the inserted, and whether anyone subscribes to contacts. A UUID stored before, or by a concurrent request at the
     same moment (the insert waits for it), is a repeat: the same content "duplicate", other "conflict"."""
     firsts: dict[uuid.UUID, _Prepared] = {}
     for item in prepared:
@@ -533,6 +545,7 @@ def _visits_insert(
         for key, item in firsts.items()
     }
     stored = recording_sql.visits_with_contacts_insert(list(rows.values()))
+    subscribed = any(found.subscribed for found in stored.values())
     fresh = []
     for key, item in firsts.items():
         if key in stored:
@@ -555,7 +568,7 @@ def _visits_insert(
             results[item.index] = VisitResult(
                 SyncStatus.REFUSED, "This UUID is being changed; send it again."
             )
-    return fresh
+    return fresh, subscribed
 
 
 def _saved(row: recording_sql.VisitRow, stored: recording_sql.Stored, canvasser: User) -> None:

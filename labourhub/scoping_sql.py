@@ -23,10 +23,13 @@ statement, so a grant revoked a moment ago is refused on the next request. Users
 not fit (signed out, inactive, superusers) get scoping's queryset compiled as before.
 
 Why the SQL is safe: it is Django's compilation of scoping's querysets; the values put back are a
-user's integer primary key and a datetime, both passed as bound parameters, never into the text.
+user's integer primary key and a datetime, both passed as bound parameters, never into the text;
+or, for a rule asked inside the statement that finds the user, a UserColumn: constant text naming a
+column of that statement (labourhub/api_v1/token_sql.py).
 """
 
 import datetime
+import re
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -82,8 +85,36 @@ def _template(key, build):
     return found
 
 
+class UserColumn(str):
+    """The user as a column of the caller's own statement (e.g. an API token's `u.id`), for a rule
+    asked inside the statement that finds the user: its SQL gets this text where the user's primary
+    key would be bound."""
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
 def _bind(params, user_pk, now):
     return [user_pk if p == _SENTINELS[0] else now if isinstance(p, datetime.datetime) else p for p in params]
+
+
+def _bound(sql, params, user_pk, now):
+    """(sql, params) of a template for the user `user_pk`: an integer is bound as a parameter, a
+    UserColumn written into the text in place of the sentinel's placeholder."""
+    if not isinstance(user_pk, UserColumn):
+        return sql, _bind(params, user_pk, now)
+    values, kept = iter(_bind(params, _SENTINELS[0], now)), []
+
+    def put(placeholder):
+        if placeholder.group() == "%%":
+            return "%%"
+        value = next(values)
+        if value == _SENTINELS[0]:
+            return user_pk
+        kept.append(value)
+        return "%s"
+
+    return _PLACEHOLDER.sub(put, sql), kept
 
 
 def _fits(user):
@@ -91,12 +122,14 @@ def _fits(user):
 
 
 def constituencies_sql(user, action):
-    """(sql, params): `SELECT id` of scoping.constituencies_for(user, action), for use as a subquery."""
+    """(sql, params): `SELECT id` of scoping.constituencies_for(user, action), for use as a subquery.
+    `user` may be a UserColumn: the rule for an active user who is not a superuser, whoever the
+    column names (the caller's statement must answer for the others itself)."""
     rule = scoping.constituencies_for
-    if not _fits(user):
+    if not isinstance(user, UserColumn) and not _fits(user):
         return _compile(rule(user, action).values("pk"))
     sql, params = _template((rule, "constituencies_for", action), lambda u: rule(u, action).values("pk"))
-    return sql, _bind(params, user.pk, timezone.now())
+    return _bound(sql, params, user if isinstance(user, UserColumn) else user.pk, timezone.now())
 
 
 _ROW = -7_000_000_019  # a primary key no row has: where the row asked about goes
@@ -130,9 +163,9 @@ def exists(sql, params):
 
 
 def mfa_missing_sql(user_pk, is_superuser):
-    """(sql, params): a boolean expression, scoping.needs_mfa for the user `user_pk` and no TOTP
-    authenticator set up; `is_superuser` is SQL text (a column, or `%s` with the value first in
-    params) as the user's own row holds it."""
+    """(sql, params): a boolean expression, scoping.needs_mfa for the user `user_pk` (a primary key,
+    or a UserColumn) and no TOTP authenticator set up; `is_superuser` is SQL text (a column, or `%s`
+    with the value first in params) as the user's own row holds it."""
     from allauth.mfa.models import Authenticator
 
     rule = scoping.grants_needing_mfa
@@ -142,9 +175,11 @@ def mfa_missing_sql(user_pk, is_superuser):
         lambda u: Authenticator.objects.filter(user=u, type=Authenticator.Type.TOTP).values("pk"),
     )
     now = timezone.now()
+    grants_sql, grants_params = _bound(grants_sql, grants_params, user_pk, now)
+    totp_sql, totp_params = _bound(totp_sql, totp_params, user_pk, now)
     return (
         f"(({is_superuser}) OR EXISTS ({grants_sql})) AND NOT EXISTS ({totp_sql})",
-        [*_bind(grants_params, user_pk, now), *_bind(totp_params, user_pk, now)],
+        [*grants_params, *totp_params],
     )
 
 

@@ -31,7 +31,6 @@ from labourhub.api_v1.ratelimit import rate_limit_hit
 from labourhub.api_v1.token_sql import token_with_owner
 from labourhub.client_ip import client_ip
 from labourhub.scoping import Action, can
-from labourhub.scoping_sql import mfa_missing
 from labourhub.services import audit_record
 
 LAST_USED_EVERY = timedelta(minutes=1)  # `last_used_at` is written at most this often per token
@@ -58,7 +57,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if not secret:
             raise exceptions.AuthenticationFailed("The Authorization header has no token after Bearer.")
-        token = token_with_owner(token_hash(secret))
+        view = request.parser_context.get("view") if request.parser_context else None
+        asks = getattr(view, "scope_and_action", None)
+        token = token_with_owner(
+            token_hash(secret), asks(request.method not in SAFE_METHODS)[1] if asks else None
+        )
         if token is None:
             raise exceptions.AuthenticationFailed("This token is not known.")
         if token.revoked_at is not None:
@@ -67,7 +70,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This token's owner can no longer sign in.")
-        if mfa_missing(token.user):
+        if token.owner_mfa_missing:
             raise exceptions.PermissionDenied(
                 "This token's owner must set up two-factor authentication again."
             )
@@ -109,11 +112,20 @@ class ScopeAndGrant(TokenScope):
         scope, action = self.scope_held(request, view)
         if scope is None or action is None:
             return False
-        if not (request.user.is_superuser or can(request.user, action)):  # asked afresh on every call
+        if not (request.user.is_superuser or _may_now(request, action)):
             raise exceptions.PermissionDenied(
                 f"You hold no grant that allows this now ({action.label.lower()})."
             )
         return True
+
+
+def _may_now(request: Request, action: Action) -> bool:
+    """Does the user hold a grant for `action` now? Asked afresh on every call: a token's own statement
+    answered it for the call's action (token_sql), a session asks scoping.can."""
+    token = request.auth
+    if isinstance(token, ApiToken) and action in token.owner_may:
+        return bool(token.owner_may[action])
+    return can(request.user, action)
 
 
 class Cursor(CursorPagination):

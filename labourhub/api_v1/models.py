@@ -3,6 +3,9 @@ belong to the core app (its migrations)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -52,6 +55,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+    # What the statement that authenticates a call (token_sql) says of the owner, as of that moment.
+    owner_mfa_missing = False
+    owner_may: Mapping[str, bool] = MappingProxyType({})  # {Action: holds a grant for it now}
 
     class Meta:
         ordering = ["-created_at"]

@@ -171,3 +171,31 @@ def test_a_revoked_grant_is_refused_by_can_on_the_next_call(anytown, anytown_sec
     grant_revoke(grant=grant, revoked_by=anytown_secretary, reason="Went home")
     assert not can(teller, Action.TELL, anytown.constituency)
     assert not can(teller, Action.TELL)
+
+
+def test_a_rule_asked_with_the_user_as_a_column_answers_as_with_the_users_key(anytown, otherton):
+    """An API token's statement finds the owner and asks the grant and MFA rules in the same breath,
+    the owner being a column of it (UserColumn): for every active user who is not a superuser, the
+    answers are those of the rules bound to the user's key, for every action."""
+    users = _grant_shapes(anytown, otherton)
+    with_totp(users["regional"])
+    owner = scoping_sql.UserColumn("u.id")
+    answers = set()
+    with connection.cursor() as cursor:
+        for label, user in users.items():
+            if not user.is_active or user.is_superuser:
+                continue  # the API refuses an inactive owner and lets a superuser by before asking
+            mfa_sql, mfa_params = scoping_sql.mfa_missing_sql(owner, "u.is_superuser")
+            cursor.execute(f"SELECT {mfa_sql} FROM labourhub_user u WHERE u.id = %s", [*mfa_params, user.pk])
+            assert cursor.fetchone()[0] == scoping_sql.mfa_missing(user), label
+            for action in Action:
+                sql, params = scoping_sql.constituencies_sql(owner, action)
+                assert "u.id" in sql and user.pk not in params  # the user is the column, not a value
+                cursor.execute(
+                    f"SELECT ARRAY({sql}) FROM labourhub_user u WHERE u.id = %s", [*params, user.pk]
+                )
+                found = set(cursor.fetchone()[0])
+                assert found == _ids(user, action), (label, action)
+                answers.add((label, action, bool(found)))
+    assert ("teller", Action.TELL, True) in answers and ("teller", Action.ORGANISE, False) in answers
+    assert ("revoked", Action.TELL, False) in answers and ("expires later", Action.ORGANISE, True) in answers

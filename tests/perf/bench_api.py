@@ -15,7 +15,8 @@ contacts written through the API, against the trivial view in the same run (issu
 4. times, in the same run, the trivial view (`/campaigns/ping.json`) back to back on 20 connections.
 For each of the three, the server's CPU per request (gunicorn workers + their Postgres backends, from
 /proc: it does not depend on what else the machine runs); while the writes run, what Postgres's
-backends wait on (pg_stat_activity, sampled every 0.2 s: a lock shows as Lock/<kind>).
+backends wait on (pg_stat_activity, sampled every 0.2 s: a lock shows as Lock/<kind>), the load
+generator's own CPU a write and how busy the machine's cores were in all.
 `--canvassers N` spreads the writes over N canvassers, each with a token and a 200-door pack of their
 own (1, the default: every write to one pack by one canvasser, as before).
 The last line printed is one JSON object. Targets: p95_page_ms < 100, last_page_ms no more than
@@ -38,6 +39,7 @@ os.environ.setdefault("API_RATE_LIMIT_READS", "1000000")
 os.environ.setdefault("API_RATE_LIMIT_WRITES", "1000000")
 
 from tests.perf.bootstrap import (  # noqa: E402
+    MachineCpu,
     Phone,
     ServerCpu,
     analyze,
@@ -238,10 +240,13 @@ def main():
                 return status, ms
 
             cpu.start()
+            machine = MachineCpu()
+            machine.start()
             with Waits() as waits:
                 results, seconds, errors = run_phones(
                     writers, args.write_seconds, write, interval=CONNECTIONS / args.write_rate
                 )
+            machine_busy, client_ms = machine.stop()
             writes = [r for per in results for r in per]
             write_cpu = (cpu.stop() / max(1, len(writes)), cpu.postgres_ms / max(1, len(writes)))
             ok = [ms for status, ms in writes if status in (200, 201)]
@@ -280,6 +285,10 @@ def main():
         "postgres_cpu_ms_per_write": round(write_cpu[1], 2),
         "server_cpu_ms_per_ping": round(ping_cpu[0], 2),
         "postgres_cpu_ms_per_ping": round(ping_cpu[1], 2),
+        # while the writes ran: the load generator's (this process's) CPU a write, and how busy the
+        # machine's cores were in all (1.0: every core busy, so the machine, not the server, set the rate)
+        "client_cpu_ms_per_write": round(client_ms / max(1, len(writes)), 2),
+        "machine_busy_during_writes": round(machine_busy, 3),
         # two cores' worth of CPU a second over a write's CPU: the most the machine could take
         "projected_writes_per_s_on_2_free_cores": round(2000 / write_cpu[0], 1) if write_cpu[0] else None,
         "page_plans_execution": {name: plan[-1] for name, plan in plans.items()},

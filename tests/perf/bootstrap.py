@@ -248,6 +248,25 @@ class ServerCpu:
         return sum(used.values()) * 1000 / self.TICK
 
 
+class MachineCpu:
+    """How busy the whole machine's cores were between start() and stop() (from /proc/stat), and
+    this process's own CPU (a load generator's share): a run that needs more than the cores have is
+    bounded by the machine, whatever the server does."""
+
+    def _read(self):
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields), time.process_time()
+
+    def start(self):
+        self.before = self._read()
+
+    def stop(self):
+        """(the fraction of every core's time spent busy, this process's CPU milliseconds)."""
+        busy, total, own = (after - before for after, before in zip(self._read(), self.before, strict=True))
+        return busy / total if total else 0.0, own * 1000
+
+
 class _Sizes(NamedTuple):
     electors: int
     boxes: int
