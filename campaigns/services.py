@@ -453,7 +453,7 @@ def canvass_record_visits(
     now = timezone.now()
     results: list[VisitResult] = [None] * len(visits)  # type: ignore[list-item]  # each is filled below
     prepared = []
-    suppressed = suppressed_elector_ids(given.elector.pk for given in visits)
+    suppressed = suppressed_elector_ids(given.elector for given in visits)
     reference.outcomes_read(given.outcome for given in visits if isinstance(given.outcome, str))
     for index, given in enumerate(visits):
         if given.elector.pk in suppressed:

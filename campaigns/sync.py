@@ -49,6 +49,7 @@ from labourhub.scoping_sql import row_for_user_sql
 from labourhub.services import audit_record
 from labourhub.sql_rows import columns, instances
 from voters.models import Elector
+from voters.suppression import suppressed_sql
 
 MAX_BATCH = 200
 
@@ -98,10 +99,19 @@ class _Batch:
                 if kind == "pack"
                 else f"e.id IN (SELECT elector_id FROM {CallEntry._meta.db_table} WHERE call_list_id = %s)"
             )
-            sql = f"SELECT {columns(Elector, 'e')} FROM {Elector._meta.db_table} e WHERE e.id = ANY(%s) AND {on_it}"
+            # Whether a tombstone covers each comes in the same statement (canvass_record_visits asks).
+            suppressed, suppressed_params = suppressed_sql("e")
+            sql = (
+                f"SELECT {columns(Elector, 'e')}, {suppressed} FROM {Elector._meta.db_table} e "
+                f"WHERE e.id = ANY(%s) AND {on_it}"
+            )
+            electors = []
             with connection.cursor() as cursor:
-                cursor.execute(sql, [sorted(self.elector_ids), source.pk])
-                electors = [instances(row, Elector)[0] for row in cursor.fetchall()]
+                cursor.execute(sql, [*suppressed_params, sorted(self.elector_ids), source.pk])
+                for row in cursor.fetchall():
+                    (elector,) = instances(row[:-1], Elector)
+                    elector.suppressed_at_read = row[-1]
+                    electors.append(elector)
             self.electors[key] = {e.pk: e for e in electors}
         return self.electors[key].get(pk)
 

@@ -338,6 +338,9 @@ class Elector(ScopedModel):
 
     unscoped = ElectorQuerySet.as_manager()
     objects = ElectorQuerySet.as_guarded_manager()
+    # Whether a tombstone covered the elector when read, where the reading statement asked
+    # (voters.suppression.suppressed_sql); None: not asked, and suppressed_elector_ids asks.
+    suppressed_at_read: bool | None = None
 
     class Meta:
         ordering = ["polling_district_id", "elector_number", "elector_suffix"]

@@ -9,7 +9,7 @@ parameters) and constant text; every value is a parameter.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Q
@@ -31,22 +31,31 @@ def _elector_key_sql(alias: str = "e") -> tuple[str, list[bytes]]:
     return tombstone_key_sql(f"{alias}.surname", f"{alias}.first_names")
 
 
-def suppressed_elector_ids(elector_ids: Iterable[int]) -> set[int]:
-    """Which of these electors a tombstone (objection or erasure) of their CLP covers."""
-    ids = sorted(set(elector_ids))
+def suppressed_sql(alias: str = "e") -> tuple[str, list[Any]]:
+    """(sql, params): a boolean expression, whether a tombstone of their CLP covers the elector row
+    `alias` (a caller reading electors asks it in the same statement: `Elector.suppressed_at_read`)."""
+    key_sql, key_params = _elector_key_sql(alias)
+    return (
+        f"""EXISTS (SELECT 1 FROM labourhub_pollingdistrict pd JOIN voters_suppression s
+                      ON s.constituency_id = pd.constituency_id AND s.field = %s AND s.key = {key_sql}
+                     WHERE pd.id = {alias}.polling_district_id)""",
+        [Suppression.Field.NAME, *key_params],
+    )
+
+
+def suppressed_elector_ids(electors: Iterable[Elector]) -> set[int]:
+    """Which of these electors a tombstone (objection or erasure) of their CLP covers: asked of those
+    whose read did not say already (`suppressed_at_read`), in one statement."""
+    electors = list(electors)
+    known = {e.pk: e.suppressed_at_read for e in electors if e.suppressed_at_read is not None}
+    ids = sorted({e.pk for e in electors} - known.keys())
+    found = {pk for pk, suppressed in known.items() if suppressed}
     if not ids:
-        return set()
-    key_sql, key_params = _elector_key_sql()
+        return found
+    sql, params = suppressed_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT e.id FROM voters_elector e
-                JOIN labourhub_pollingdistrict pd ON pd.id = e.polling_district_id
-                WHERE e.id = ANY(%s) AND EXISTS (
-                  SELECT 1 FROM voters_suppression s
-                  WHERE s.constituency_id = pd.constituency_id AND s.field = %s AND s.key = {key_sql})""",
-            [ids, Suppression.Field.NAME, *key_params],
-        )
-        return {pk for (pk,) in cursor.fetchall()}
+        cursor.execute(f"SELECT e.id FROM voters_elector e WHERE e.id = ANY(%s) AND {sql}", [ids, *params])
+        return found | {pk for (pk,) in cursor.fetchall()}
 
 
 class Caught(NamedTuple):
