@@ -4,6 +4,11 @@ its cases (Anytown's caseworker persona, with a membership of the office): the C
 regional staff and the operator see no case, so the walker's default owners would see nothing.
 Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
 
+import datetime
+
+from django.utils import timezone
+
+from casework.models import Status
 from labourhub.models import Role
 from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in, office_of
 from tests.voters.factories import ElectorFactory, PropertyFactory
@@ -100,6 +105,29 @@ def _attachment(anytown):
     return {"pk": attachment.pk}
 
 
+def _chaser(anytown):
+    """A chaser to send on an Anytown case of the owner's (its constituent names Anytown)."""
+    from casework import services
+
+    def make(anytown):
+        late = timezone.localdate() - datetime.timedelta(days=3)
+        agency = AgencyFactory(name="Walk chaser agency")
+        case_in(anytown, status=Status.AWAITING_AGENCY, agency=agency, due_on=late)
+        return services.chasers_create()
+
+    anytown.once("walk_chaser", make)
+
+
+def _my_chasers(anytown):
+    _chaser(anytown)
+    return {}
+
+
+def _office_chasers(anytown):
+    _chaser(anytown)
+    return _office(anytown)
+
+
 def _counts(anytown):
     office_of(anytown)
     return {}
@@ -135,6 +163,8 @@ def _agency(anytown):
 URLS = {
     "casework:my_cases": _my_cases,
     "casework:office_cases": _office_cases,
+    "casework:my_chasers": _my_chasers,
+    "casework:office_chasers": _office_chasers,
     "casework:case_open": _open_args,
     "casework:case": _case,
     "casework:case_note": _case,
