@@ -4,13 +4,14 @@ its cases (Anytown's caseworker persona, with a membership of the office): the C
 regional staff and the operator see no case, so the walker's default owners would see nothing.
 Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
 
-import datetime
-
-from django.utils import timezone
-
-from casework.models import Status
 from labourhub.models import Role
-from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in, office_of
+from tests.casework.factories import (
+    AgencyFactory,
+    TimelineEntryFactory,
+    case_in,
+    late_cases_with_chasers,
+    office_of,
+)
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
@@ -107,15 +108,7 @@ def _attachment(anytown):
 
 def _chaser(anytown):
     """A chaser to send on an Anytown case of the owner's (its constituent names Anytown)."""
-    from casework import services
-
-    def make(anytown):
-        late = timezone.localdate() - datetime.timedelta(days=3)
-        agency = AgencyFactory(name="Walk chaser agency")
-        case_in(anytown, status=Status.AWAITING_AGENCY, agency=agency, due_on=late)
-        return services.chasers_create()
-
-    anytown.once("walk_chaser", make)
+    anytown.once("walk_chaser", lambda anytown: late_cases_with_chasers(anytown, 1))
 
 
 def _my_chasers(anytown):
