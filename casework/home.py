@@ -29,7 +29,7 @@ def needs(user):
             .filter(case__in=cases.mine(user))
             .count(),
             "chasers to send on my cases",
-            reverse("casework:my_cases"),
+            reverse("casework:my_chasers"),
         ),
     ]
     for membership in memberships:

@@ -5,7 +5,9 @@ from casework import views, views_letters, views_mail, views_parties, views_repo
 app_name = "casework"
 urlpatterns = [
     path("", views.my_cases, name="my_cases"),
+    path("chasers/", views.my_chasers, name="my_chasers"),
     path("offices/<int:pk>/", views.office_cases, name="office_cases"),
+    path("offices/<int:pk>/chasers/", views.office_chasers, name="office_chasers"),
     path("offices/<int:pk>/open/", views.case_open, name="case_open"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/timeline/", views.case_note, name="case_note"),

@@ -33,6 +33,9 @@ from voters.models import Elector
 from voters.search import COUNT_CAP, CappedPaginator
 
 PAGE_SIZE = 50
+# Chasers a page: the lists show the first page above their cases, with the count and a link to
+# the rest (the chaser pages below), instead of up to 200 rows to scroll past.
+CHASERS_PAGE_SIZE = 25
 REFERENCE = re.compile(r"^\s*([A-Za-z]{2,8})\s*/\s*(\d+)\s*(?:/\s*(\d{4}))?\s*$")
 POSTCODE = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d?[A-Za-z]{0,2}$")
 
@@ -113,18 +116,29 @@ def _name_query(q):
     return " & ".join(f"{word}:*" for word in words)
 
 
-@login_required
-def my_cases(request):
-    """The caseworker's own cases (assigned to them), overdue first, in every office they work in."""
+def _chasers_page(chasers, number=1):
+    """A page of chasers to send (the longest late first), with their count."""
+    return Paginator(chasers, CHASERS_PAGE_SIZE).get_page(number)
+
+
+def _my_open_cases(request):
+    """-> (the user's memberships, their own open cases in every office they work in)."""
     memberships = list(_memberships(request.user))
     if not memberships:
         raise PermissionDenied("You are not a caseworker of any office.")
-    mine = _cases(request.user).mine(request.user).open()
+    return memberships, _cases(request.user).mine(request.user).open()
+
+
+@login_required
+def my_cases(request):
+    """The caseworker's own cases (assigned to them), overdue first, in every office they work in."""
+    memberships, mine = _my_open_cases(request)
     overdue = mine.overdue()
     services.cases_listed(user=request.user, office=None, what="mine", request=request)
     context = {
         "memberships": memberships,
-        "chasers": mine.chasers_to_send()[:200],
+        "chasers": _chasers_page(mine.chasers_to_send()),
+        "chasers_url": reverse("casework:my_chasers"),
         "overdue": _listed(overdue),
         "cases": _listed(mine.exclude(pk__in=overdue.values("pk")))[:200],
         "today": timezone.localdate(),
@@ -133,23 +147,16 @@ def my_cases(request):
     return render(request, "casework/my_cases.html", context)
 
 
-@login_required
-def office_cases(request, pk):
+def _office_list(request, pk):
+    """The office list's filters as asked: -> (office, membership, form, the cases they select, or
+    None when the form is refused)."""
     office, membership = get_office_for_user(request, pk)
     form = CaseFilterForm(request.GET or None, office=office)
+    if form.is_bound and not form.is_valid():
+        return office, membership, form, None
     cases = Case.objects.in_office_for(request.user, membership)
     if not membership.sees_all:
         cases = cases.mine(request.user)
-    if form.is_bound and not form.is_valid():
-        page = Paginator(cases.none(), PAGE_SIZE).get_page(1)
-        context = {
-            "office": office,
-            "membership": membership,
-            "form": form,
-            "page": page,
-            "problem": form.problem(),
-        }
-        return render(request, "casework/office_cases.html", context, status=400)
     data = form.cleaned_data if form.is_bound else {}
     status = data.get("status") or ""
     if status == "":
@@ -161,26 +168,75 @@ def office_cases(request, pk):
         cases = cases.filter(Q(topic=topic) | Q(topic__parent=topic))
     if data.get("owner"):
         cases = cases.filter(owner=data["owner"])
-    chasers = None
     if data.get("overdue"):
         cases = cases.overdue()
-        chasers = cases.chasers_to_send()[:200]
-    cases = search_cases(cases, data.get("q") or "")
-    page = CasePaginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
-    services.cases_listed(user=request.user, office=office, what="office", request=request)
+    return office, membership, form, search_cases(cases, data.get("q") or "")
+
+
+def _refused(request, template, office, membership, form, **empty):
+    context = {"office": office, "membership": membership, "form": form, "problem": form.problem(), **empty}
+    return render(request, template, context, status=400)
+
+
+def _query_without_page(request):
     query = request.GET.copy()
     query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def office_cases(request, pk):
+    office, membership, form, cases = _office_list(request, pk)
+    if cases is None:
+        page = Paginator(Case.objects.none(), PAGE_SIZE).get_page(1)
+        return _refused(request, "casework/office_cases.html", office, membership, form, page=page)
+    overdue = form.is_bound and form.cleaned_data["overdue"]
+    page = CasePaginator(_listed(cases), PAGE_SIZE).get_page(request.GET.get("page"))
+    services.cases_listed(user=request.user, office=office, what="office", request=request)
+    query = _query_without_page(request)
     context = {
         "office": office,
         "membership": membership,
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "today": timezone.localdate(),
-        "chasers": chasers,
+        "chasers": _chasers_page(cases.chasers_to_send()) if overdue else None,
+        "chasers_url": f"{reverse('casework:office_chasers', args=[office.pk])}?{query}",
         "case_url": _case_url(),
     }
     return render(request, "casework/office_cases.html", context)
+
+
+@login_required
+def office_chasers(request, pk):
+    """Every chaser to send on the office's cases that the list's filters select, a page at a time
+    (the overdue list shows the first page and links here with its filters)."""
+    office, membership, form, cases = _office_list(request, pk)
+    if cases is None:
+        return _refused(request, "casework/office_chasers.html", office, membership, form)
+    services.cases_listed(user=request.user, office=office, what="office chasers", request=request)
+    context = {
+        "office": office,
+        "membership": membership,
+        "form": form,
+        "chasers": _chasers_page(cases.chasers_to_send(), request.GET.get("page")),
+        "query": _query_without_page(request),
+        "case_url": _case_url(),
+    }
+    return render(request, "casework/office_chasers.html", context)
+
+
+@login_required
+def my_chasers(request):
+    """Every chaser to send on the caseworker's own open cases, a page at a time."""
+    _, mine = _my_open_cases(request)
+    services.cases_listed(user=request.user, office=None, what="my chasers", request=request)
+    context = {
+        "chasers": _chasers_page(mine.chasers_to_send(), request.GET.get("page")),
+        "case_url": _case_url(),
+    }
+    return render(request, "casework/my_chasers.html", context)
 
 
 @login_required

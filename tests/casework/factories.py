@@ -1,8 +1,20 @@
 """Factories for casework. Anytown's records carry "Anytown" in a personal field (see conftest)."""
 
-import factory
+import datetime
 
-from casework.models import Agency, Case, CaseAssignment, Office, OfficeMembership, TimelineEntry, Topic
+import factory
+from django.utils import timezone
+
+from casework.models import (
+    Agency,
+    Case,
+    CaseAssignment,
+    Office,
+    OfficeMembership,
+    Status,
+    TimelineEntry,
+    Topic,
+)
 from labourhub.models import Role
 from tests.factories import GrantFactory, ModelFactory, UserFactory, with_totp
 
@@ -122,3 +134,16 @@ def case_in(clp, **fields):
         summary=fields.pop("summary", f"{place} housing repair"),
         **fields,
     )
+
+
+def late_cases_with_chasers(clp, n, **fields):
+    """`n` cases in the CLP's office awaiting an agency past its due date, one more day late each,
+    and the chasers the nightly check sets on them."""
+    from casework import services
+
+    agency = AgencyFactory()
+    today = timezone.localdate()
+    for days in range(1, n + 1):
+        late = today - datetime.timedelta(days=days)
+        case_in(clp, status=Status.AWAITING_AGENCY, agency=agency, due_on=late, **fields)
+    services.chasers_create()

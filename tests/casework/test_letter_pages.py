@@ -265,8 +265,9 @@ def test_home_page_counts_my_chasers_to_send(as_worker, anytown, office):
     case_in(anytown, **late)
     case_in(anytown, owner=office["lead"], **late)  # the office's, not mine
     services.chasers_create()
-    needs = {n.key: n.count for n in as_worker.get(reverse("home")).context["needs"]}
-    assert needs["casework_my_chasers"] == 1
+    needs = {n.key: n for n in as_worker.get(reverse("home")).context["needs"]}
+    assert needs["casework_my_chasers"].count == 1
+    assert needs["casework_my_chasers"].url == reverse("casework:my_chasers")
 
 
 def test_a_sensitive_cases_letters_and_chasers_stay_with_its_assignees(client, anytown, office):

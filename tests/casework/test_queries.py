@@ -9,13 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.casework.factories import TimelineEntryFactory, TopicFactory, case_in
+from tests.casework.factories import TimelineEntryFactory, TopicFactory, case_in, late_cases_with_chasers
 
 pytestmark = pytest.mark.django_db
 
 MY_CASES = 7  # session, user with 2FA, memberships, audit, chasers, overdue, the rest
 OFFICE_LIST = 8  # session, user with 2FA, membership, the page's ids, audit, topics, owners, the page
 SEARCH = 8
+# With chasers to send: how many, and the first page of them (casework/_chasers.html).
+MY_CASES_CHASERS = MY_CASES + 1
+OFFICE_OVERDUE_CHASERS = OFFICE_LIST + 2
 # session, user with 2FA, the case (through the seal), audit, assignees, the people it may be given to,
 # agencies (status form: an open case), timeline, chasers, attachments, consents, further
 # constituents, third parties, links from and links to the case
@@ -44,6 +47,20 @@ def test_list_pages_query_count_does_not_grow_with_cases(client, anytown, office
     _add_cases(anytown, office, 2)
     few = _queries(client, url)
     _add_cases(anytown, office, 25)
+    many = _queries(client, url)
+    assert many == few == expected, (few, many)
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "expected"),
+    [("my_cases", "", MY_CASES_CHASERS), ("office_cases", "?overdue=on", OFFICE_OVERDUE_CHASERS)],
+)
+def test_list_pages_query_count_does_not_grow_with_chasers(client, anytown, office, page, query, expected):
+    client.force_login(office["worker"])
+    url = reverse(f"casework:{page}", args=[office["office"].pk] if page == "office_cases" else []) + query
+    late_cases_with_chasers(anytown, 2)
+    few = _queries(client, url)
+    late_cases_with_chasers(anytown, 30)  # more than a page of them
     many = _queries(client, url)
     assert many == few == expected, (few, many)
 

@@ -5,7 +5,13 @@ regional staff and the operator see no case, so the walker's default owners woul
 Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
 
 from labourhub.models import Role
-from tests.casework.factories import AgencyFactory, TimelineEntryFactory, case_in, office_of
+from tests.casework.factories import (
+    AgencyFactory,
+    TimelineEntryFactory,
+    case_in,
+    late_cases_with_chasers,
+    office_of,
+)
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 
@@ -100,6 +106,21 @@ def _attachment(anytown):
     return {"pk": attachment.pk}
 
 
+def _chaser(anytown):
+    """A chaser to send on an Anytown case of the owner's (its constituent names Anytown)."""
+    anytown.once("walk_chaser", lambda anytown: late_cases_with_chasers(anytown, 1))
+
+
+def _my_chasers(anytown):
+    _chaser(anytown)
+    return {}
+
+
+def _office_chasers(anytown):
+    _chaser(anytown)
+    return _office(anytown)
+
+
 def _counts(anytown):
     office_of(anytown)
     return {}
@@ -135,6 +156,8 @@ def _agency(anytown):
 URLS = {
     "casework:my_cases": _my_cases,
     "casework:office_cases": _office_cases,
+    "casework:my_chasers": _my_chasers,
+    "casework:office_chasers": _office_chasers,
     "casework:case_open": _open_args,
     "casework:case": _case,
     "casework:case_note": _case,
