@@ -1,6 +1,8 @@
 """Database faults for recovery tests, done to the real Postgres: a watcher on its own connection
 cancels (pg_cancel_backend, as a statement_timeout does) or terminates (pg_terminate_backend, a lost
-connection) the backend running a given statement while it runs."""
+connection) the backend running a given statement while it runs. Only backends of this test
+process's database: the other pytest worker runs its own imports on the same server (a COPY of
+theirs, seen here, once had a worker killed before its own import had started)."""
 
 import threading
 import time
@@ -26,7 +28,8 @@ class StatementKiller(threading.Thread):
                 while not self.done.is_set() and not self.signalled and time.monotonic() < deadline:
                     cursor.execute(
                         f"""SELECT pid, {function}(pid) FROM pg_stat_activity
-                            WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE %s""",
+                            WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE %s
+                              AND datname = current_database()""",
                         [self.prefix + "%"],
                     )
                     self.signalled = [pid for pid, sent in cursor.fetchall() if sent]
@@ -49,7 +52,8 @@ def wait_for_statement(prefix, timeout=60):
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s",
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s"
+                " AND datname = current_database()",
                 [prefix + "%"],
             )
             if cursor.fetchone()[0]:
