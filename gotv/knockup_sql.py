@@ -28,12 +28,10 @@ TextChoices) is a bound parameter.
 
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
-
 from campaigns.models import IntentionCode, LatestIntention, PackDoor
 from gotv.models import Election, PostalChaseContact, PromiseAdjustment, VoteRecord
 from labourhub.models import PollingDistrict
+from labourhub.sql_rows import unprepared_cursor
 from voters.models import Elector, ElectorMark, Property, RegisterEntry
 
 
@@ -111,20 +109,6 @@ _SQL = _STATEMENT.format(
 )
 
 
-class _UnpreparedCursor(ServerBindingCursor):
-    """Server-side binding, never prepared (see the module docstring)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=False, binary=binary)
-
-
-def _unprepared_cursor():
-    """Django's cursor (query logging, execute wrappers, error wrapping) on an _UnpreparedCursor."""
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_UnpreparedCursor(connection.connection))
-
-
 def pack_statement(*, pack_id, election):
     """(sql, params) of the pack's read, for pack_rows and for EXPLAIN (tests/perf/explain_knockup.py)."""
     return _SQL, {
@@ -143,6 +127,6 @@ def pack_statement(*, pack_id, election):
 def pack_rows(*, pack_id, election):
     """[PackRow] of the pack's doors with someone still to knock up, in walking order, each
     door's people by surname. Callers have checked that the pack is the user's to knock."""
-    with _unprepared_cursor() as cursor:
+    with unprepared_cursor() as cursor:
         cursor.execute(*pack_statement(pack_id=pack_id, election=election))
         return [PackRow(*row) for row in cursor.fetchall()]

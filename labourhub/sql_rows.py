@@ -3,6 +3,7 @@ of having Django build and compile a queryset on every request (issue 18: an API
 mostly the ORM compiling). `columns(Model, alias)` is the select list of a model's concrete columns;
 `instances(row, *models)` turns one fetched row holding each model's columns in turn into instances,
 with each field's own conversion from the database (a JSONField's text is decoded, as the ORM does).
+`unprepared_cursor()` runs a statement planned for its values at every run, never prepared (below).
 
 Only SQL text is built here, from our models' column names; callers pass every value as a parameter."""
 
@@ -13,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
 
 _DB = "default"
@@ -50,3 +52,21 @@ def instances(row: Sequence[Any], *models: type[Model]) -> list[Any]:
         found.append(model.from_db(_DB, names, values))
         start += len(names)
     return found
+
+
+class _UnpreparedCursor(ServerBindingCursor):
+    """Server-side binding, never prepared."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
+def unprepared_cursor():
+    """Django's cursor (query logging, execute wrappers, error wrapping) whose statements are never
+    prepared, whatever DATABASE_PREPARE_THRESHOLD: an unnamed statement, planned for the values at
+    hand at every run. For a statement whose generic plan (the one Postgres may keep for a prepared
+    statement after five runs, blind to the values) is much worse than the plan for its values
+    (gotv/knockup_sql.py, gotv/board_sql.py)."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_UnpreparedCursor(connection.connection))

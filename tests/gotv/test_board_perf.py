@@ -206,3 +206,49 @@ def test_a_rooms_read_is_the_full_reads_rows_for_its_districts(everything):
     mine = {(r.poll_district_id, r.box_id): tuple(r[2:]) for r in rows}
     assert mine == {key: counts for key, counts in full.items() if key[0] == split}
     assert len(mine) == 2 and mine != full
+
+
+def test_the_boards_read_gives_a_split_districts_rest_and_a_doubly_linked_district_as_the_promise_list(
+    everything,
+):
+    """Numbers outside a split district's ranges vote at a box the district is linked to whole, and
+    a district linked whole to two boxes votes at the first: the ranges' CASE and the whole
+    districts' join decide as the promise list's one CASE does."""
+    from gotv.models import BallotBoxDistrict
+    from labourhub.models import PollingDistrict
+
+    day, box_ids = everything
+    low, high = box_ids[1:]
+    split = BallotBoxDistrict.objects.get(box_id=high).polling_district
+    BallotBoxDistrict.objects.filter(box_id=high).update(first_number=8)  # 6 and 7: in no range...
+    BallotBoxDistrict.objects.create(box=day.box, polling_district=split)  # ...so at its whole link
+    unboxed = PollingDistrict.objects.get(code="AN3")
+    BallotBoxDistrict.objects.create(box_id=low, polling_district=unboxed)
+    BallotBoxDistrict.objects.create(box_id=high, polling_district=unboxed)
+    board = _board_read(day.election, box_ids)
+    assert board == _orm_read(day.election, box_ids)
+    assert {box for district, box in board[0] if district == split.pk} == {low, high, day.box.pk}
+    assert {box for district, box in board[0] if district == unboxed.pk} == {low}
+
+
+def test_the_boards_statement_is_never_prepared_so_each_board_gets_its_own_plan(everything):
+    """Its text is the same for every election without split districts: prepared, PostgreSQL kept
+    one generic plan after five runs, blind to the election, its publication and the districts."""
+    from django.db import connection
+
+    day, box_ids = everything
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    threshold = psycopg_connection.prepare_threshold
+    psycopg_connection.prepare_threshold = 0  # prepare every other statement at its first run
+    try:
+        for _ in range(3):
+            rows, _ = board_sql.tallies_and_doors(day.election, door_box_ids=box_ids, door_limit=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [statement for (statement,) in cursor.fetchall()]
+    finally:
+        psycopg_connection.prepare_threshold = threshold
+    assert rows
+    assert any("pg_prepared_statements" in statement for statement in prepared)  # preparing is on
+    assert not any("COUNT(*) FILTER (WHERE postal)" in statement for statement in prepared)

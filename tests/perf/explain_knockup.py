@@ -102,6 +102,7 @@ def _timed(run, runs, pid):
 def main():
     from campaigns.models import Pack
     from gotv import knockup_sql
+    from labourhub.sql_rows import unprepared_cursor
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--boxes", type=int, default=60)
@@ -137,7 +138,7 @@ def main():
                 plans[mode] = _plan(cursor, f"EXPLAIN (ANALYZE, BUFFERS) {execute}")
             cursor.execute("RESET plan_cache_mode")
             cursor.execute("DEALLOCATE knockup")
-        with knockup_sql._unprepared_cursor() as cursor:  # as the app sends it: bound, unnamed
+        with unprepared_cursor() as cursor:  # as the app sends it: bound, unnamed
             plans["app"] = _plan(cursor, f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         for name, plan in plans.items():
             print(f"--- {name}\n" + "\n".join(plan), flush=True)
