@@ -2,7 +2,7 @@
 contacts written through the API, against the trivial view in the same run (issue 18).
 
     .venv/bin/python tests/perf/bench_api.py [--rows 1000000] [--page-size 100] [--write-rate 200]
-        [--write-seconds 20] [--workers 2]
+        [--write-seconds 20] [--workers 2] [--threads 4]
 
 1. makes a throwaway database (not timed): one constituency with 100 polling districts and N
    electors written by one set-based INSERT ... SELECT FROM generate_series (no ORM row by row), a
@@ -118,8 +118,10 @@ def seed(rows, canvassers=1):
         ids = list(Elector.unscoped.filter(home__in=homes).values_list("pk", flat=True))
         writers.append((write_secret, pack, ids))
     # Without statistics the planner took the 20,000-row register for ~2,000 and sorted it whole
-    # for every page, first to last.
-    analyze()
+    # for every page, first to last. VACUUM too, as autovacuum keeps a live register: left to itself
+    # it vacuumed the million fresh rows (and the paging set their hint bits) while the writes ran,
+    # ~8% of the machine's CPU taken from them at 1,000,000 rows (28 Nov, 13:16).
+    analyze("VACUUM ANALYZE")
     return read_secret, writers
 
 
@@ -195,6 +197,7 @@ def main():
     parser.add_argument("--write-rate", type=int, default=200)
     parser.add_argument("--write-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads a worker (gthread)")
     parser.add_argument("--canvassers", type=int, default=1, help="writers: each a token and a pack")
     args = parser.parse_args()
 
@@ -210,10 +213,11 @@ def main():
         for name, plan in plans.items():
             print(f"--- {name} page\n" + "\n".join(plan), flush=True)
         port = free_port()
-        with gunicorn(port, workers=args.workers, threads=4) as server:
+        with gunicorn(port, workers=args.workers, threads=args.threads, worker_class="gthread") as server:
             cpu = ServerCpu(server.pid)
             pager = with_token(port, read_secret)
-            for _ in range(args.workers * 4):  # each worker's first request imports the project: not timed
+            # each worker's first request imports the project: not timed
+            for _ in range(args.workers * args.threads):
                 with_token(port, read_secret).request("GET", "/api/v1/electors/?page_size=1")
             page_ms, seen = [], 0
             path = f"/api/v1/electors/?page_size={args.page_size}"
@@ -269,6 +273,7 @@ def main():
         "rows": args.rows,
         "seed_s": seed_s,
         "canvassers": args.canvassers,
+        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
         "page_size": args.page_size,
         "pages": len(page_ms),
         "p95_page_ms": percentile(page_ms, 95),

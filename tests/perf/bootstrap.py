@@ -100,7 +100,7 @@ def percentile(values, pct):
 
 
 @contextlib.contextmanager
-def gunicorn(port, *, workers, threads=1, backlog=2048):
+def gunicorn(port, *, workers, threads=1, backlog=2048, worker_class=None):
     """The project under gunicorn on 127.0.0.1:`port` with production settings (DEBUG off), on the
     benchmark's database; yields the server's Popen once it accepts connections, stops it after."""
     env = {
@@ -113,7 +113,7 @@ def gunicorn(port, *, workers, threads=1, backlog=2048):
     }
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "labourhub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
+         "--workers", str(workers), "--worker-class", worker_class or ("gthread" if threads > 1 else "sync"),
          "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning", "--backlog", str(backlog)],
         cwd=ROOT,
         env=env,
