@@ -9,6 +9,7 @@ import pytest
 from gotv import board_sql
 from tests.campaigns.factories import CampaignFactory
 from tests.gotv.factories import canvassed, enter, polling_day
+from tests.prepared_statements import prepared_after
 from tests.voters.factories import ElectorFactory, PropertyFactory
 
 pytestmark = pytest.mark.django_db
@@ -234,21 +235,9 @@ def test_the_boards_read_gives_a_split_districts_rest_and_a_doubly_linked_distri
 def test_the_boards_statement_is_never_prepared_so_each_board_gets_its_own_plan(everything):
     """Its text is the same for every election without split districts: prepared, PostgreSQL kept
     one generic plan after five runs, blind to the election, its publication and the districts."""
-    from django.db import connection
-
     day, box_ids = everything
-    connection.ensure_connection()
-    psycopg_connection = connection.connection
-    threshold = psycopg_connection.prepare_threshold
-    psycopg_connection.prepare_threshold = 0  # prepare every other statement at its first run
-    try:
-        for _ in range(3):
-            rows, _ = board_sql.tallies_and_doors(day.election, door_box_ids=box_ids, door_limit=10)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            prepared = [statement for (statement,) in cursor.fetchall()]
-    finally:
-        psycopg_connection.prepare_threshold = threshold
+    (rows, _), prepared = prepared_after(
+        lambda: board_sql.tallies_and_doors(day.election, door_box_ids=box_ids, door_limit=10)
+    )
     assert rows
-    assert any("pg_prepared_statements" in statement for statement in prepared)  # preparing is on
     assert not any("COUNT(*) FILTER (WHERE postal)" in statement for statement in prepared)

@@ -13,6 +13,7 @@ from gotv.models import KnockUpRound
 from labourhub.models import Role
 from tests.campaigns.factories import CampaignFactory, pack_with_doors
 from tests.gotv.test_board_perf import everything  # noqa: F401 (fixture: every rule at once)
+from tests.prepared_statements import prepared_after
 from voters.models import Elector, Property
 
 pytestmark = pytest.mark.django_db
@@ -154,18 +155,6 @@ def test_the_pack_statement_is_never_prepared_so_each_pack_gets_its_own_plan(any
     refresh against 23 for the plan made for the values at hand. The pack's read opts out."""
     day, _ = everything
     pack, _ = _pack_over_everyone(anytown, day.election)
-    connection.ensure_connection()
-    psycopg_connection = connection.connection
-    threshold = psycopg_connection.prepare_threshold
-    psycopg_connection.prepare_threshold = 0  # prepare every other statement at its first run
-    try:
-        for _ in range(3):
-            rows = knockup_sql.pack_rows(pack_id=pack.pk, election=day.election)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            prepared = [statement for (statement,) in cursor.fetchall()]
-    finally:
-        psycopg_connection.prepare_threshold = threshold
+    rows, prepared = prepared_after(lambda: knockup_sql.pack_rows(pack_id=pack.pk, election=day.election))
     assert rows
-    assert any("pg_prepared_statements" in statement for statement in prepared)  # preparing is on
     assert not any("door.position" in statement for statement in prepared)
