@@ -25,6 +25,8 @@ Every URL name must be covered. Each app declares its URLs in tests/<app>/walk.p
     QUERIES = {"voters:search": lambda anytown: {"constituency": anytown.constituency.pk}}
     BODIES = {"campaigns:sync": lambda anytown: {"answers": [...]}}   # POSTed as JSON
     CAPABILITIES = {"members:unsubscribe": "the signed link is the permission"}  # may change rows
+    OTHERTON = lambda otherton: office_of(otherton)   # what Otherton's personas hold of their own
+
 
 A URL added without an entry there makes this test fail, naming it.
 """
@@ -494,6 +496,8 @@ def walked_personas(otherton, other_region_officer):
     from labourhub.api_v1.models import Scope
     from labourhub.api_v1.services import api_token_create
 
+    for module in _walk_modules():  # e.g. an office of Otherton's own for Otherton's caseworker
+        getattr(module, "OTHERTON", lambda otherton: None)(otherton)
     personas = [Persona(f"Otherton {role.label}", otherton.user(role)) for role in otherton.users]
     personas.append(Persona("Eastland regional staff", other_region_officer))
     for persona in list(personas):

@@ -2,7 +2,8 @@
 cases and constituents carry the word "Anytown". Their owner is the office's caseworker who sees all
 its cases (Anytown's caseworker persona, with a membership of the office): the CLP's secretary, the
 regional staff and the operator see no case, so the walker's default owners would see nothing.
-Otherton's caseworker (a caseworker of another office, or of none) is among the walked personas."""
+Otherton's caseworker, a caseworker of Otherton's own office (OTHERTON), is among the walked
+personas: the pages of "my" cases and chasers get past the membership check for them."""
 
 from labourhub.models import Role
 from tests.casework.factories import (
@@ -151,6 +152,10 @@ def _agency(anytown):
         lambda anytown: Agency.objects.create(office=office, name="Anytown Council housing", kind="council"),
     )
     return {"pk": office.pk, "agency_pk": agency.pk}
+
+
+def OTHERTON(otherton):  # noqa: N802  (the walker's name for it)
+    office_of(otherton)
 
 
 URLS = {
