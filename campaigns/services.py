@@ -529,8 +529,9 @@ def _visits_insert(
 ) -> tuple[list[_Prepared], bool]:
     """Insert the visits whose UUIDs are new, each with its contact and its elector's last contact
     (`recording_sql`: one statement, as `voters.services.contact_record` writes a contact); fill in
-    results for repeats. Returns the inserted, and whether anyone subscribes to contacts. A UUID stored before, or by a concurrent request at the
-    same moment (the insert waits for it), is a repeat: the same content "duplicate", other "conflict"."""
+    results for repeats. Returns the inserted, and whether anyone subscribes to contacts. A UUID
+    stored before, or by a concurrent request at the same moment (the insert waits for it), is a
+    repeat: the same content "duplicate", other "conflict"."""
     firsts: dict[uuid.UUID, _Prepared] = {}
     for item in prepared:
         firsts.setdefault(item.visit.client_uuid, item)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from labourhub.scoping_sql import mfa_missing
+from labourhub.scoping_sql import mfa_missing_as_loaded
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9\-_.]{1,64}$")
 
@@ -65,16 +65,9 @@ class MFARequiredMiddleware:
         if (
             request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and self.mfa_missing(request.user)
+            and mfa_missing_as_loaded(request.user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Set up two-factor authentication first."}, status=403)
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return self.get_response(request)
-
-    @staticmethod
-    def mfa_missing(user):
-        """scoping.needs_mfa and no TOTP yet: read with the user this request (labourhub.session_auth),
-        else asked in one statement."""
-        missing = getattr(user, "mfa_missing_at_load", None)
-        return mfa_missing(user) if missing is None else missing

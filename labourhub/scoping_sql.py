@@ -183,9 +183,16 @@ def mfa_missing_sql(user_pk, is_superuser):
     )
 
 
+def mfa_missing_as_loaded(user):
+    """mfa_missing, as read with the user by the statement that loaded them this request (a session's
+    labourhub.session_auth, an API token's labourhub/api_v1/token_sql.py: `mfa_missing_at_load`),
+    else asked now."""
+    missing = getattr(user, "mfa_missing_at_load", None)
+    return mfa_missing(user) if missing is None else missing
+
+
 def mfa_missing(user):
-    """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three).
-    A signed-in request has the answer already: labourhub.session_auth reads it with the user."""
+    """scoping.needs_mfa(user) and no TOTP authenticator set up: one statement (was two or three)."""
     if not user.is_authenticated:
         return False
     sql, params = mfa_missing_sql(user.pk, "%s")

@@ -61,7 +61,8 @@ class SessionStore(db.SessionStore):
 class _GetUser:
     """ModelBackend.get_user in one constant statement: the user by primary key, or None; and None
     unless `user_can_authenticate` (is_active), as ModelBackend. The same statement answers the MFA
-    middleware's question (scoping_sql.mfa_missing, as of this moment): `user.mfa_missing_at_load`."""
+    middleware's question, as of this moment: `user.mfa_missing_at_load`
+    (scoping_sql.mfa_missing_as_loaded)."""
 
     def get_user(self, user_id):
         user_model = get_user_model()

@@ -47,9 +47,8 @@ def suppressed_elector_ids(electors: Iterable[Elector]) -> set[int]:
     """Which of these electors a tombstone (objection or erasure) of their CLP covers: asked of those
     whose read did not say already (`suppressed_at_read`), in one statement."""
     electors = list(electors)
-    known = {e.pk: e.suppressed_at_read for e in electors if e.suppressed_at_read is not None}
-    ids = sorted({e.pk for e in electors} - known.keys())
-    found = {pk for pk, suppressed in known.items() if suppressed}
+    found = {e.pk for e in electors if e.suppressed_at_read}
+    ids = sorted({e.pk for e in electors if e.suppressed_at_read is None})
     if not ids:
         return found
     sql, params = suppressed_sql()

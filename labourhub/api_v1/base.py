@@ -31,6 +31,7 @@ from labourhub.api_v1.ratelimit import rate_limit_hit
 from labourhub.api_v1.token_sql import token_with_owner
 from labourhub.client_ip import client_ip
 from labourhub.scoping import Action, can
+from labourhub.scoping_sql import mfa_missing_as_loaded
 from labourhub.services import audit_record
 
 LAST_USED_EVERY = timedelta(minutes=1)  # `last_used_at` is written at most this often per token
@@ -70,7 +71,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This token's owner can no longer sign in.")
-        if token.owner_mfa_missing:
+        if mfa_missing_as_loaded(token.user):
             raise exceptions.PermissionDenied(
                 "This token's owner must set up two-factor authentication again."
             )

@@ -55,9 +55,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
-    # What the statement that authenticates a call (token_sql) says of the owner, as of that moment.
-    owner_mfa_missing = False
-    owner_may: Mapping[str, bool] = MappingProxyType({})  # {Action: holds a grant for it now}
+    # What the statement that authenticates a call (token_sql) says of the owner, as of that moment:
+    # {Action: holds a grant for it now}.
+    owner_may: Mapping[str, bool] = MappingProxyType({})
 
     class Meta:
         ordering = ["-created_at"]

@@ -21,7 +21,8 @@ _OWNER = UserColumn("u.id")
 
 def token_with_owner(secret_hash: str, action: Action | None) -> ApiToken | None:
     """The token whose secret hashes to `secret_hash`, its `user` loaded, or None when there is none.
-    `token.owner_mfa_missing`: the owner must set up MFA again; `token.owner_may`: {action: whether
+    `token.user.mfa_missing_at_load`: the owner must set up MFA again (as a session's user carries
+    it: scoping_sql.mfa_missing_as_loaded); `token.owner_may`: {action: whether
     the owner holds a grant for it now} (scoping.can's rule, for an active user who is not a
     superuser), empty when no action is asked."""
     mfa_sql, mfa_params = mfa_missing_sql(_OWNER, "u.is_superuser")
@@ -32,5 +33,5 @@ def token_with_owner(secret_hash: str, action: Action | None) -> ApiToken | None
         return None
     token, owner = instances(row[:-2], ApiToken, User)
     token.user = owner
-    token.owner_mfa_missing, token.owner_may = row[-2], ({action: row[-1]} if action else {})
+    owner.mfa_missing_at_load, token.owner_may = row[-2], ({action: row[-1]} if action else {})
     return token
