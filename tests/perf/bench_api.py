@@ -2,7 +2,7 @@
 contacts written through the API, against the trivial view in the same run (issue 18).
 
     .venv/bin/python tests/perf/bench_api.py [--rows 1000000] [--page-size 100] [--write-rate 200]
-        [--write-seconds 20] [--workers 2] [--threads 4]
+        [--write-seconds 20] [--workers 2] [--threads 4] [--worker-class gthread|sync]
 
 1. makes a throwaway database (not timed): one constituency with 100 polling districts and N
    electors written by one set-based INSERT ... SELECT FROM generate_series (no ORM row by row), a
@@ -198,6 +198,9 @@ def main():
     parser.add_argument("--write-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads a worker (gthread)")
+    # sync: as docker-compose runs the site (`--worker-class sync --workers 3 --threads 1`), a
+    # connection per request; gthread 2 x 4, the default, keeps the history comparable.
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--canvassers", type=int, default=1, help="writers: each a token and a pack")
     args = parser.parse_args()
 
@@ -213,7 +216,9 @@ def main():
         for name, plan in plans.items():
             print(f"--- {name} page\n" + "\n".join(plan), flush=True)
         port = free_port()
-        with gunicorn(port, workers=args.workers, threads=args.threads, worker_class="gthread") as server:
+        with gunicorn(
+            port, workers=args.workers, threads=args.threads, worker_class=args.worker_class
+        ) as server:
             cpu = ServerCpu(server.pid)
             pager = with_token(port, read_secret)
             # each worker's first request imports the project: not timed
@@ -273,7 +278,7 @@ def main():
         "rows": args.rows,
         "seed_s": seed_s,
         "canvassers": args.canvassers,
-        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+        "gunicorn": f"{args.workers} workers x {args.threads} threads ({args.worker_class})",
         "page_size": args.page_size,
         "pages": len(page_ms),
         "p95_page_ms": percentile(page_ms, 95),
