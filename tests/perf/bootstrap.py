@@ -208,24 +208,33 @@ def run_phones(phones, seconds, work, interval=None):
 
 class ServerCpu:
     """CPU milliseconds used by the gunicorn workers under `master` and the Postgres backends serving
-    the benchmark's database (both from /proc), between start() and stop()."""
+    the benchmark's database (both from /proc), between start() and stop().
+
+    Read every `every` seconds in between, not only at the ends: Django closes a connection after
+    CONN_MAX_AGE (60 s) and a backend's CPU is gone from /proc when it exits, so a backend that ended
+    mid-run was missed (a run with 3 sync workers showed a third of the Postgres CPU of the others).
+    What a backend used in its last `every` seconds is still missed."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, master):
+    def __init__(self, master, every=0.25):
         self.master = master
+        self.every = every
 
     def _pids(self):
-        from django.db import connection
+        from django.db import connection  # this thread's own
 
         children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
         with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.own.add(cursor.fetchone()[0])
             cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> ALL(%s)",
+                [sorted(self.own)],
             )
-            backends = [str(row[0]) for row in cursor.fetchall()]
-        self.backends = set(backends)
-        return children + backends
+            backends = {str(row[0]) for row in cursor.fetchall()}
+        self.backends |= backends
+        return children + sorted(backends)
 
     def _ticks(self):
         ticks = {}
@@ -237,13 +246,29 @@ class ServerCpu:
             ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
         return ticks
 
+    def _watch(self):
+        from django.db import connection
+
+        try:
+            while not self._stopping.wait(self.every):
+                self.latest.update(self._ticks())
+        finally:
+            connection.close()
+
     def start(self):
+        self.own, self.backends = set(), set()
         self.before = self._ticks()
+        self.latest = dict(self.before)
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch)
+        self._watcher.start()
 
     def stop(self):
         """Total milliseconds; `self.postgres_ms` is the Postgres backends' share."""
-        after = self._ticks()
-        used = {pid: t - self.before.get(pid, 0) for pid, t in after.items()}
+        self._stopping.set()
+        self._watcher.join()
+        self.latest.update(self._ticks())
+        used = {pid: t - self.before.get(pid, 0) for pid, t in self.latest.items()}
         self.postgres_ms = sum(t for pid, t in used.items() if pid in self.backends) * 1000 / self.TICK
         return sum(used.values()) * 1000 / self.TICK
 
