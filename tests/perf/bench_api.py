@@ -2,17 +2,18 @@
 contacts written through the API, against the trivial view in the same run (issue 18).
 
     .venv/bin/python tests/perf/bench_api.py [--rows 1000000] [--page-size 100] [--write-rate 200]
-        [--write-seconds 20] [--workers 2] [--threads 4] [--worker-class gthread|sync]
+        [--write-seconds 20] [--workers 3] [--threads 1] [--worker-class sync|gthread]
 
 1. makes a throwaway database (not timed): one constituency with 100 polling districts and N
    electors written by one set-based INSERT ... SELECT FROM generate_series (no ORM row by row), a
    campaign with a pack of 200 doors given to a canvasser; an organiser's token (electors:read) and
    the canvasser's (contacts:write). The rate limits are lifted for the run (API_RATE_LIMIT_*);
-2. starts gunicorn (production settings) and pages through every elector, `--page-size` a page,
-   following each page's `next` cursor on one keep-alive connection: every page timed;
-3. offers `--write-rate` contacts a second for `--write-seconds` (20 connections, each on a steady
+2. starts gunicorn as docker-compose does (production settings, 3 sync workers: each closes the
+   connection after its answer, so every request opens one, as the proxy's would) and pages through
+   every elector, `--page-size` a page, following each page's `next` cursor: every page timed;
+3. offers `--write-rate` contacts a second for `--write-seconds` (20 clients, each on a steady
    interval), each a POST /api/v1/contacts/ with an Idempotency-Key, through the phone pages' service;
-4. times, in the same run, the trivial view (`/campaigns/ping.json`) back to back on 20 connections.
+4. times, in the same run, the trivial view (`/campaigns/ping.json`) back to back from 20 clients.
 For each of the three, the server's CPU per request (gunicorn workers + their Postgres backends, from
 /proc: it does not depend on what else the machine runs); while the writes run, what Postgres's
 backends wait on (pg_stat_activity, sampled every 0.2 s: a lock shows as Lock/<kind>), the load
@@ -196,11 +197,11 @@ def main():
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--write-rate", type=int, default=200)
     parser.add_argument("--write-seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads a worker (gthread)")
-    # sync: as docker-compose runs the site (`--worker-class sync --workers 3 --threads 1`), a
-    # connection per request; gthread 2 x 4, the default, keeps the history comparable.
-    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    # By default the site as docker-compose runs it: 3 sync workers (WEB_WORKERS), a connection a
+    # request. Runs before 28 November 16:00 used `--workers 2 --threads 4 --worker-class gthread`.
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads a worker (gthread)")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--canvassers", type=int, default=1, help="writers: each a token and a pack")
     args = parser.parse_args()
 
