@@ -65,8 +65,7 @@ def test_a_lead_logs_a_request_and_a_breach_on_a_phone(browser_context, live_ser
 
     page.get_by_label("New status").select_option("awaiting_id")
     page.get_by_role("button", name="Change status").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("the clock is paused").is_visible()
+    expect(page.get_by_text("the clock is paused")).to_be_visible()  # waits for the new page
 
     page.goto(reverse("dataprotection:breach_new"))
     found = timezone.localtime() - datetime.timedelta(hours=3)
