@@ -27,7 +27,6 @@ Every URL name must be covered. Each app declares its URLs in tests/<app>/walk.p
     CAPABILITIES = {"members:unsubscribe": "the signed link is the permission"}  # may change rows
     OTHERTON = lambda otherton: office_of(otherton)   # what Otherton's personas hold of their own
 
-
 A URL added without an entry there makes this test fail, naming it.
 """
 

@@ -226,13 +226,12 @@ class ServerCpu:
 
         children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.own.add(cursor.fetchone()[0])
             cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> ALL(%s)",
-                [sorted(self.own)],
+                "SELECT pg_backend_pid(), pid FROM pg_stat_activity WHERE datname = current_database()"
             )
-            backends = {str(row[0]) for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+        self.own.add(rows[0][0])  # this thread's backend is in the list: never empty
+        backends = {str(pid) for _, pid in rows if pid not in self.own}
         self.backends |= backends
         return children + sorted(backends)
 
