@@ -655,14 +655,18 @@ class RegisterImporter(StagedImporter):
 
     def _mark_missing_off_register(self, cursor: CursorWrapper, m: str, month: str) -> int:
         cursor.execute(
-            # RETURNING comes in no set order: the examples are the first taken off in register order.
+            # RETURNING comes in no set order, and ids need not follow the file an elector came in
+            # (the insert's join may reorder it): the examples are the first taken off in register
+            # order, by district and elector number.
             f"""WITH gone AS (
                   UPDATE voters_elector e SET on_register = false, removed_month = %s, updated_at = now()
                   FROM labourhub_pollingdistrict pd
                   WHERE pd.id = e.polling_district_id AND pd.constituency_id = %s AND e.on_register
                     AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.elector_id = e.id)
-                  RETURNING e.id, e.elector_number_raw, e.first_names, e.surname)
-                SELECT elector_number_raw, first_names, surname FROM gone ORDER BY id""",
+                  RETURNING pd.code, e.elector_number, e.elector_suffix, e.elector_number_raw,
+                    e.first_names, e.surname)
+                SELECT elector_number_raw, first_names, surname FROM gone
+                ORDER BY code, elector_number, elector_suffix""",
             [month, self.constituency.pk],
         )
         gone = cursor.fetchall()
