@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -537,19 +538,31 @@ PHONE = {
 }
 
 
-@pytest.fixture
-def browser_context(transactional_db, live_server, settings, monkeypatch):
-    """A phone-sized context in Debian's chromium against the live server (plain http, so no
-    secure cookies). Started per test, after the database, so its event loop never wraps
-    database setup or teardown."""
+@contextmanager
+def playwright_for_test(settings, monkeypatch):
+    """Playwright and Debian's chromium (its path) for one browser test against the live server
+    (plain http, so no secure cookies). Started per test, after the database, so its event loop
+    never wraps database setup or teardown."""
     path = shutil.which("chromium")
     if path is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test body's ORM calls run beside that loop
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     with sync_playwright() as playwright:
+        yield playwright, path
+        # While Playwright's loop runs in this thread, Django keeps the test body's connection
+        # apart from the thread's usual one (asgiref's Local, thread-critical, keys it to the loop):
+        # close it here, or it stays open and the test database cannot be dropped at the end.
+        connections.close_all()
+
+
+@pytest.fixture
+def browser_context(transactional_db, live_server, settings, monkeypatch):
+    """A phone-sized context in Debian's chromium against the live server."""
+    with playwright_for_test(settings, monkeypatch) as (playwright, path):
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=live_server.url, **PHONE)
         context.set_default_timeout(15_000)

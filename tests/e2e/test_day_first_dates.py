@@ -7,14 +7,13 @@ chromium-l10n, without which the browser falls back to en-US and the case still 
 
 import datetime
 import os
-import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from labourhub.models import Role
-from tests.conftest import CHROMIUM_ARGS, PHONE, sign_in
+from tests.conftest import CHROMIUM_ARGS, PHONE, playwright_for_test, sign_in
 from tests.e2e.axe import assert_accessible
 
 pytestmark = pytest.mark.e2e
@@ -22,12 +21,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def browser_in(transactional_db, live_server, settings, monkeypatch):
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    with sync_playwright() as playwright:
+    with playwright_for_test(settings, monkeypatch) as (playwright, path):
         opened = []
 
         def launch(language):
