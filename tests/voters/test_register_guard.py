@@ -45,6 +45,15 @@ def test_a_short_full_register_waits_for_confirmation_and_changes_nothing(
     assert not record.errors
 
 
+def test_the_waiting_import_reports_nothing_as_done(tmp_path, anytown, registered, run_import):
+    """The notes of the rolled-back apply said 280 electors "were marked off the register" under
+    the question saying nothing had been changed."""
+    record = run_import(write_register(tmp_path / "short.csv", registered[:20]), anytown.constituency)
+    assert record.status == RegisterImport.Status.CONFIRM
+    assert [note.split(" ")[0] for note in record.notes] == ["This", "Read", "Took"]
+    assert not any("were marked off" in note for note in record.notes)
+
+
 def test_confirming_applies_up_to_the_number_shown(
     tmp_path, anytown, registered, run_import, anytown_secretary
 ):

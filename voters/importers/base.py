@@ -252,9 +252,12 @@ class StagedImporter:
                 self.check_staged(cursor, staging)
                 if self.report.error_count:
                     raise _RolledBack
+                notes_before_apply = len(self.report.notes)
                 counts = self.apply(cursor, staging)
                 question = self.needs_confirmation(counts)
                 if question:
+                    # What apply noted as done is rolled back with it: the question says what would be.
+                    del self.report.notes[notes_before_apply:]
                     raise _RolledBack
         except ImportRejected as problem:
             self.report.add_error(None, "", "", str(problem))
