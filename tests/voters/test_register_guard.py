@@ -41,6 +41,7 @@ def test_a_short_full_register_waits_for_confirmation_and_changes_nothing(
     )
     gone = registered[20]
     assert f"{gone.first_names} {gone.surname}" in record.notes[0]  # examples of who would go
+    assert f"{registered[29].surname} and 270 more." in record.notes[0]  # the first ten, in register order
     assert fingerprint() == before
     assert not record.errors
 

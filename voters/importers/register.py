@@ -455,9 +455,11 @@ class RegisterImporter(StagedImporter):
         confirmed = self.options.get("confirmed_removals")
         if confirmed is not None and removed <= confirmed:
             return None
-        examples = "; ".join(f"{n} {f} {s}" for n, f, s in self.removal_sample[:10])
+        shown = self.removal_sample[:10]
+        examples = "; ".join(f"{n} {f} {s}" for n, f, s in shown)
         if examples:
-            examples = f" Taken off would be, for example: {examples}{' ...' if removed > 10 else ''}."
+            more = f" and {removed - len(shown):,} more" if removed > len(shown) else ""
+            examples = f" Taken off would be, for example: {examples}{more}."
         return (
             f"This import would take {removed:,} of the {before:,} electors on the register off it "
             f"({100 * removed / before:.0f}%), add {counts['added']:,} and change {counts['changed']:,}. "
